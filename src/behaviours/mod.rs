@@ -1,0 +1,21 @@
+//! The moving parts, one module per real component.
+
+pub mod bare_metal;
+pub mod container_runtime;
+pub mod hypervisor;
+pub mod placement;
+pub mod power;
+pub mod registry;
+
+use crate::model::Demand;
+use crate::model::spec::{AppSpec, Platform, Setup};
+
+/// What an instance of `app` reserves on `platform`.
+pub fn demand(platform: &Platform, app: &AppSpec, setup: &Setup) -> Demand {
+    match platform {
+        Platform::Vms(p) => hypervisor::vm_demand(p, app, setup),
+        Platform::Containers(p) => container_runtime::container_demand(p, app, setup),
+        Platform::MicroVms(p) => hypervisor::microvm_demand(p, app, setup),
+        Platform::Dedicated(_) => bare_metal::dedicated_demand(app),
+    }
+}

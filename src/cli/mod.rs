@@ -1,0 +1,350 @@
+//! The command line: `check`, `report` and `validate` run headless; `open` and
+//! `shot` (with the `gui` feature) start the front end. Exit codes: 0 when
+//! everything held, 1 when an expectation failed, 2 on any input error.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::engine::time::trim_float;
+use crate::report;
+use crate::run::{self, RunOptions, RunResult};
+use crate::scenario::{self, Scenario};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "flotilla",
+    version,
+    about = "Virtual machines vs containers, and a Kubernetes-style cluster, simulated side by side",
+    long_about = "Flotilla runs scenario files that put the same apps on the same hosts as VMs, containers, \
+                  microVMs or dedicated servers, and compares the worlds. With no command it opens the app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenarios headless and check their expectations.
+    Check {
+        /// Scenario files, or directories whose *.ron files are checked (not recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also write JUnit XML here: a testsuite per scenario, a testcase per expectation.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Print a JSON array of scenario summaries on stdout instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one scenario and write summary.json, events.jsonl and WORLD.csv files.
+    Report {
+        file: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Parse and validate scenario files without running them.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Open the app on a scenario file.
+    #[cfg(feature = "gui")]
+    Open { file: Option<PathBuf> },
+    /// Render the app at a simulated time and write a PNG.
+    #[cfg(feature = "gui")]
+    Shot {
+        file: PathBuf,
+        /// Simulated time to show, such as 20s.
+        #[arg(long, default_value = "0s")]
+        at: String,
+        #[arg(long, value_name = "PNG")]
+        out: PathBuf,
+        /// Window size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1920x1080")]
+        size: String,
+        /// Large type, as in presentation mode.
+        #[arg(long)]
+        presentation: bool,
+    },
+}
+
+/// Exit codes.
+pub const OK: u8 = 0;
+pub const EXPECTATION_FAILED: u8 = 1;
+pub const INPUT_ERROR: u8 = 2;
+
+/// Parses the command line and runs it; returns the exit code.
+pub fn main() -> u8 {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Check { paths, junit, json }) => check(&paths, junit.as_deref(), json),
+        Some(Command::Report { file, out }) => report_cmd(&file, &out),
+        Some(Command::Validate { paths }) => validate(&paths),
+        #[cfg(feature = "gui")]
+        Some(Command::Open { file }) => crate::gui::open(file),
+        #[cfg(feature = "gui")]
+        Some(Command::Shot { file, at, out, size, presentation }) => crate::gui::shot(&file, &at, &out, &size, presentation),
+        None => {
+            #[cfg(feature = "gui")]
+            {
+                crate::gui::open(None)
+            }
+            #[cfg(not(feature = "gui"))]
+            {
+                use clap::CommandFactory;
+                let _ = Cli::command().print_help();
+                eprintln!("\nThis build has no front end (built without the `gui` feature); use a command above.");
+                INPUT_ERROR
+            }
+        }
+    }
+}
+
+/// Loads every scenario under `paths`, printing each problem to stderr.
+/// Returns the scenarios that loaded and whether any input error occurred.
+fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
+    let mut scenarios = Vec::new();
+    let mut failed = false;
+    for path in paths {
+        let files = match scenario::collect_files(path) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        for file in files {
+            match Scenario::load(&file) {
+                Ok(s) => scenarios.push(s),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    (scenarios, failed)
+}
+
+/// A progress bar on a terminal, shown once a run has taken more than a second.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    shown: bool,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(label: &str) -> Self {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_length(1000);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {percent:>3}% {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(label.to_string());
+        Self { bar, started: Instant::now(), shown: false, enabled: std::io::stderr().is_terminal() }
+    }
+
+    fn update(&mut self, fraction: f64) {
+        if !self.enabled {
+            return;
+        }
+        if !self.shown && self.started.elapsed().as_secs_f64() > 1.0 {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
+    }
+
+    fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn run_with_progress(scenario: &Scenario, options: RunOptions) -> (RunResult, f64) {
+    let mut progress = Progress::new(&scenario.name);
+    let started = Instant::now();
+    let result = run::run(scenario, options, &mut |f| progress.update(f));
+    progress.finish();
+    (result, started.elapsed().as_secs_f64())
+}
+
+fn check(paths: &[PathBuf], junit: Option<&Path>, json: bool) -> u8 {
+    let (scenarios, input_error) = load_all(paths);
+    let mut runs = Vec::new();
+    for s in &scenarios {
+        let (result, seconds) = run_with_progress(s, RunOptions::default());
+        if !json {
+            print!("{}", table(s, &result, seconds));
+        }
+        runs.push((s, result, seconds));
+    }
+    if json {
+        let array: Vec<serde_json::Value> = runs.iter().map(|(s, r, _)| report::summary(s, r)).collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::Value::Array(array)).unwrap_or_default());
+    }
+    if let Some(path) = junit {
+        let refs: Vec<(&Scenario, &RunResult, f64)> = runs.iter().map(|(s, r, t)| (*s, r, *t)).collect();
+        if let Err(e) = std::fs::write(path, report::junit(&refs)) {
+            eprintln!("error: {}: {e}", path.display());
+            return INPUT_ERROR;
+        }
+    }
+    let failed: usize = runs.iter().map(|(_, r, _)| r.outcomes.iter().filter(|o| !o.passed).count()).sum();
+    let total: usize = runs.iter().map(|(_, r, _)| r.outcomes.len()).sum();
+    if !json {
+        println!(
+            "{} scenario{}, {} expectation{}: {} passed, {} failed",
+            runs.len(),
+            plural(runs.len()),
+            total,
+            plural(total),
+            total - failed,
+            failed
+        );
+    }
+    if input_error {
+        INPUT_ERROR
+    } else if failed > 0 {
+        EXPECTATION_FAILED
+    } else {
+        OK
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The per-scenario table: metrics down, worlds across, then the expectations.
+pub fn table(s: &Scenario, result: &RunResult, seconds: f64) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} (seed {}, {}, {} world{}, ran in {:.2} s)",
+        s.file,
+        s.name,
+        s.setup.seed,
+        s.setup.duration,
+        s.worlds.len(),
+        plural(s.worlds.len()),
+        seconds
+    );
+    let names: Vec<&str> = result.worlds.iter().map(|w| w.world.name()).collect();
+    let metric_names: Vec<&str> = scenario::expect::METRICS.iter().map(|(n, _)| *n).collect();
+    let width = metric_names.iter().map(|m| m.len()).max().unwrap_or(10) + 2;
+    let cells: Vec<Vec<String>> = metric_names
+        .iter()
+        .map(|m| {
+            result
+                .worlds
+                .iter()
+                .map(|w| match w.metrics.get(*m).copied().flatten() {
+                    Some(x) => format_value(x),
+                    None => "—".to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let col: Vec<usize> = (0..names.len())
+        .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([names[i].chars().count()]).max().unwrap_or(4) + 2)
+        .collect();
+    let _ = write!(out, "  {:<width$}", "metric");
+    for (i, n) in names.iter().enumerate() {
+        let _ = write!(out, "{:>w$}", n, w = col[i]);
+    }
+    out.push('\n');
+    for (m, row) in metric_names.iter().zip(&cells) {
+        let _ = write!(out, "  {m:<width$}");
+        for (i, c) in row.iter().enumerate() {
+            let _ = write!(out, "{:>w$}", c, w = col[i]);
+        }
+        out.push('\n');
+    }
+    for (e, o) in s.expectations.iter().zip(&result.outcomes) {
+        let _ = writeln!(out, "  {}  {}    {}", if o.passed { "PASS" } else { "FAIL" }, e.text, report::outcome_detail(o));
+    }
+    out.push('\n');
+    out
+}
+
+fn format_value(x: f64) -> String {
+    if x == libm::trunc(x) && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.3}")
+    } else {
+        trim_float(libm::round(x * 1e4) / 1e4)
+    }
+}
+
+fn report_cmd(file: &Path, out: &Path) -> u8 {
+    let scenario = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return INPUT_ERROR;
+        }
+    };
+    let (result, seconds) = run_with_progress(&scenario, RunOptions { keep_events: true });
+    match write_report(&scenario, &result, out) {
+        Ok(files) => {
+            print!("{}", table(&scenario, &result, seconds));
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            if result.all_passed() { OK } else { EXPECTATION_FAILED }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            INPUT_ERROR
+        }
+    }
+}
+
+fn write_report(scenario: &Scenario, result: &RunResult, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut written = Vec::new();
+    let mut write = |name: &str, text: &str| -> anyhow::Result<()> {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    let summary = report::summary(scenario, result);
+    write("summary.json", &(serde_json::to_string_pretty(&summary)? + "\n"))?;
+    write("events.jsonl", &report::events_jsonl(scenario, result))?;
+    for w in &result.worlds {
+        write(&format!("{}.csv", w.world.name()), &report::series_csv(&scenario.setup, w))?;
+    }
+    Ok(written)
+}
+
+fn validate(paths: &[PathBuf]) -> u8 {
+    let (scenarios, input_error) = load_all(paths);
+    for s in &scenarios {
+        println!(
+            "ok  {} — {} ({} world{}, {} host{}, {} expectation{})",
+            s.file,
+            s.name,
+            s.worlds.len(),
+            plural(s.worlds.len()),
+            s.setup.hosts.len(),
+            plural(s.setup.hosts.len()),
+            s.expectations.len(),
+            plural(s.expectations.len())
+        );
+    }
+    if input_error { INPUT_ERROR } else { OK }
+}

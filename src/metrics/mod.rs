@@ -1,0 +1,92 @@
+//! Metrics: what a run of one world comes to, under the names expectations
+//! use (see [`crate::scenario::expect::METRICS`]), and the time series the
+//! charts and CSV reports draw.
+
+pub mod series;
+
+use std::collections::BTreeMap;
+
+use crate::behaviours::power::kwh;
+use crate::model::quantity::{GIB, MB};
+use crate::model::Phase;
+use crate::world::World;
+
+pub use series::Series;
+
+/// A world's metrics by name; `None` where the run gave no value
+/// (no instance started, say).
+pub type Metrics = BTreeMap<String, Option<f64>>;
+
+/// The `q`-quantile (0 < q ≤ 1) by the nearest-rank method: the smallest value
+/// with at least q·n values at or below it. `values` must be sorted.
+pub fn nearest_rank(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let rank = libm::ceil(q * values.len() as f64).max(1.0) as usize;
+    Some(values[rank.min(values.len()) - 1])
+}
+
+/// Computes every metric of the world as it stands now.
+pub fn compute(world: &World) -> Metrics {
+    let mut m = Metrics::new();
+    let mut startups: Vec<f64> =
+        world.instances().iter().filter_map(|i| i.startup_time()).map(|d| d.as_secs_f64()).collect();
+    startups.sort_by(f64::total_cmp);
+    m.insert("startup.p50".into(), nearest_rank(&startups, 0.50));
+    m.insert("startup.p95".into(), nearest_rank(&startups, 0.95));
+    m.insert("startup.max".into(), startups.last().copied());
+
+    let counts = world.counts();
+    let all_running_at = if counts.pending == 0 && counts.launched > 0 {
+        world.instances().iter().filter_map(|i| i.entered(Phase::Running)).max().map(|t| t.as_secs_f64())
+    } else {
+        None
+    };
+    m.insert("all_running_at".into(), all_running_at);
+    m.insert("instances.running".into(), Some(f64::from(counts.running)));
+    m.insert("instances.pending".into(), Some(f64::from(counts.pending)));
+
+    let per_host: Vec<usize> = world
+        .hosts()
+        .iter()
+        .map(|h| h.instances.iter().filter(|&&i| world.instance(i).phase == Phase::Running).count())
+        .collect();
+    let in_use: Vec<usize> = per_host.iter().copied().filter(|&n| n > 0).collect();
+    m.insert("density.max_per_host".into(), Some(in_use.iter().copied().max().unwrap_or(0) as f64));
+    let mean = if in_use.is_empty() { 0.0 } else { in_use.iter().sum::<usize>() as f64 / in_use.len() as f64 };
+    m.insert("density.mean_per_host".into(), Some(mean));
+
+    let setup = world.setup();
+    let (mut overhead, mut used, mut total, mut disk) = (0u64, 0u64, 0u64, 0u64);
+    for (h, spec) in world.hosts().iter().zip(&setup.hosts) {
+        disk += h.cache.used().0;
+        if h.up {
+            overhead += h.overhead_memory.0;
+            used += h.memory_used.0;
+            total += spec.memory.0;
+            disk += h.disk_reserved.0;
+        }
+    }
+    m.insert("memory.overhead_gib".into(), Some(overhead as f64 / GIB as f64));
+    m.insert("memory.used_fraction".into(), Some(if total == 0 { 0.0 } else { used as f64 / total as f64 }));
+    m.insert("image.pulled_mb".into(), Some(world.registry().bytes_served().0 as f64 / MB as f64));
+    m.insert("disk.used_gib".into(), Some(disk as f64 / GIB as f64));
+    m.insert("energy.kwh".into(), Some(kwh(world.energy_joules())));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_matches_its_definition() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        // p50 of 10 values: rank ceil(5) = 5 → 5; p95: rank ceil(9.5) = 10 → 10.
+        assert_eq!(nearest_rank(&v, 0.5), Some(5.0));
+        assert_eq!(nearest_rank(&v, 0.95), Some(10.0));
+        assert_eq!(nearest_rank(&[3.0], 0.5), Some(3.0));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! An instance: one VM, container, microVM or dedicated server running an app,
+//! with the timestamp of every phase it went through.
+
+use serde::Serialize;
+
+use crate::engine::SimTime;
+
+use super::ids::{AppId, BlobId, HostId, InstanceId};
+use super::quantity::{Bytes, Millicores};
+
+/// Where an instance is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Phase {
+    /// Asked for, but no host has room yet.
+    WaitingForPlacement,
+    /// On a host, waiting for its image layers or VM disk image.
+    FetchingImage,
+    /// A VM, microVM or server booting its kernel and operating system.
+    Booting,
+    /// A container's runtime creating and starting it.
+    Starting,
+    Running,
+    Stopping,
+    Stopped,
+    /// Lost with its host.
+    Failed,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 8] = [
+        Phase::WaitingForPlacement,
+        Phase::FetchingImage,
+        Phase::Booting,
+        Phase::Starting,
+        Phase::Running,
+        Phase::Stopping,
+        Phase::Stopped,
+        Phase::Failed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::WaitingForPlacement => "WaitingForPlacement",
+            Phase::FetchingImage => "FetchingImage",
+            Phase::Booting => "Booting",
+            Phase::Starting => "Starting",
+            Phase::Running => "Running",
+            Phase::Stopping => "Stopping",
+            Phase::Stopped => "Stopped",
+            Phase::Failed => "Failed",
+        }
+    }
+
+    /// Launched but not running yet.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Phase::WaitingForPlacement | Phase::FetchingImage | Phase::Booting | Phase::Starting)
+    }
+
+    /// Gone for good.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Stopped | Phase::Failed)
+    }
+}
+
+/// What an instance reserves on its host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Demand {
+    pub cpu: Millicores,
+    /// All memory reserved: the app's plus the overhead.
+    pub memory: Bytes,
+    /// The part of `memory` that goes to guest OSes, hypervisors and runtimes.
+    pub overhead_memory: Bytes,
+    /// Disk reserved for the instance itself (a VM's disk, a container's writable layer).
+    pub disk: Bytes,
+    /// What must be in the host's cache before it can start.
+    pub blobs: Vec<BlobId>,
+    /// Takes the whole host (a dedicated server).
+    pub exclusive: bool,
+}
+
+/// One instance and its history.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub id: InstanceId,
+    /// `app-N`, N counting the app's instances from 1 in this world.
+    pub name: String,
+    pub app: AppId,
+    pub host: Option<HostId>,
+    pub phase: Phase,
+    pub launched_at: SimTime,
+    /// Every phase entered, with when.
+    pub history: Vec<(Phase, SimTime)>,
+    /// Why it is waiting for placement, in the placer's words.
+    pub wait_reason: Option<String>,
+    /// Blobs it is still waiting for while fetching.
+    pub blobs_outstanding: u32,
+    /// The instance this one replaces after a host failure.
+    pub replaces: Option<InstanceId>,
+}
+
+impl Instance {
+    /// When it entered `phase`, the last time it did.
+    pub fn entered(&self, phase: Phase) -> Option<SimTime> {
+        self.history.iter().rev().find(|(p, _)| *p == phase).map(|&(_, t)| t)
+    }
+
+    /// Launch request to running, if it got there.
+    pub fn startup_time(&self) -> Option<crate::engine::SimDuration> {
+        self.entered(Phase::Running).map(|t| t.since(self.launched_at))
+    }
+}

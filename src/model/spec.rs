@@ -1,0 +1,301 @@
+//! The checked description of what a world simulates: hosts, images, apps and
+//! the timeline every world shares ([`Setup`]), and what differs per world
+//! ([`WorldSpec`]). Validation in [`crate::scenario`] builds these; every
+//! default figure cites a row of the project's parameter sheet.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Distribution, SimDuration};
+
+use super::ids::{AppId, BlobId, HostId, ImageId, VmImageId};
+use super::quantity::{Bytes, BytesPerSecond, MB, MIB, Millicores};
+
+/// The parts every world of a scenario shares.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub registry: RegistrySpec,
+    pub hosts: Vec<HostSpec>,
+    pub blobs: Vec<BlobSpec>,
+    pub images: Vec<ImageSpec>,
+    pub vm_images: Vec<VmImageSpec>,
+    pub apps: Vec<AppSpec>,
+    /// Actions every world takes, ordered by time, then by position in the file.
+    pub timeline: Vec<TimedAction>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RegistrySpec {
+    pub bandwidth: Option<BytesPerSecond>,
+    pub max_concurrent_pulls: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HostSpec {
+    pub name: String,
+    pub group: String,
+    pub cpu: Millicores,
+    pub memory: Bytes,
+    pub disk: Bytes,
+    pub nic: BytesPerSecond,
+    pub power: PowerSpec,
+    pub image_cache: Bytes,
+    /// Blobs present at the start.
+    pub cached: Vec<BlobId>,
+    pub zone: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Linear power model between idle and peak (parameters.md C, "Linear model").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PowerSpec {
+    pub idle_watts: f64,
+    pub peak_watts: f64,
+}
+
+impl PowerSpec {
+    /// parameters.md C, "SPECpower_ssj2008: HP ML110 G4": 86 W idle, 117 W at 100 %.
+    pub const HP_ML110_G4: PowerSpec = PowerSpec { idle_watts: 86.0, peak_watts: 117.0 };
+
+    /// Watts drawn at CPU utilisation `u` in [0, 1].
+    pub fn watts(&self, u: f64) -> f64 {
+        self.idle_watts + (self.peak_watts - self.idle_watts) * u.clamp(0.0, 1.0)
+    }
+}
+
+/// Default NIC: 10 GbE (parameters.md A4, "Network throughput ... on 10 GbE").
+pub const DEFAULT_NIC: BytesPerSecond = BytesPerSecond(10_000_000_000 / 8);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobKind {
+    Layer,
+    VmDisk,
+}
+
+/// An image layer or a VM disk image, as fetched from the registry.
+#[derive(Clone, Debug)]
+pub struct BlobSpec {
+    pub name: String,
+    pub bytes: Bytes,
+    pub kind: BlobKind,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImageSpec {
+    pub name: String,
+    pub base: Option<ImageId>,
+    /// Every layer of the image, the base's first.
+    pub layers: Vec<BlobId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VmImageSpec {
+    pub name: String,
+    pub blob: BlobId,
+    pub virtual_size: Bytes,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppSpec {
+    pub name: String,
+    pub image: ImageId,
+    pub vm_image: Option<VmImageId>,
+    pub cpu: Millicores,
+    pub memory: Bytes,
+    pub disk: Bytes,
+}
+
+/// An action at a time, shared by all worlds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    pub at: SimDuration,
+    pub action: Action,
+}
+
+/// What the timeline (or a person at the controls) can do to a world.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Launch { app: AppId, count: u32 },
+    Stop { app: AppId, count: u32 },
+    FailHost(HostId),
+    RecoverHost(HostId),
+}
+
+/// What one world runs on.
+#[derive(Clone, Debug)]
+pub struct WorldSpec {
+    pub name: String,
+    pub platform: Platform,
+    pub placement: PlacementPolicy,
+    pub cpu_allocation_ratio: f64,
+    pub replace_failed_after: Option<SimDuration>,
+    /// Blobs in every host's cache at the start, on top of the host group's.
+    pub preloaded: Vec<BlobId>,
+    /// The shared timeline and this world's own entries, ordered by time
+    /// (shared entries first at equal times).
+    pub timeline: Vec<TimedAction>,
+}
+
+/// Which host a new instance goes to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub enum PlacementPolicy {
+    /// The first host, in declaration order, with room.
+    #[default]
+    FirstFit,
+    /// The host left fullest by the placement (bin-packing).
+    BestFit,
+    /// The host left emptiest by the placement (spreading).
+    Spread,
+}
+
+/// How instances run on hosts, with each platform's costs.
+#[derive(Clone, Debug)]
+pub enum Platform {
+    Vms(VmPlatform),
+    Containers(ContainerPlatform),
+    MicroVms(MicroVmPlatform),
+    Dedicated(DedicatedPlatform),
+}
+
+#[derive(Clone, Debug)]
+pub struct VmPlatform {
+    /// Memory of the hypervisor process per VM.
+    pub hypervisor_overhead: Bytes,
+    /// Memory the guest operating system keeps for itself inside each VM.
+    pub guest_os_memory: Bytes,
+    pub boot_time: Distribution,
+    pub stop_time: Distribution,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerPlatform {
+    /// Memory of the runtime's per-container shim.
+    pub runtime_overhead: Bytes,
+    pub start_time: Distribution,
+    pub stop_time: Distribution,
+}
+
+#[derive(Clone, Debug)]
+pub struct MicroVmPlatform {
+    pub vmm_overhead: Bytes,
+    pub guest_os_memory: Bytes,
+    /// From the VMM's start to the guest's init.
+    pub boot_time: Distribution,
+    /// The app's container starting inside the booted guest.
+    pub start_time: Distribution,
+    pub stop_time: Distribution,
+}
+
+#[derive(Clone, Debug)]
+pub struct DedicatedPlatform {
+    pub boot_time: Distribution,
+    pub stop_time: Distribution,
+}
+
+impl DedicatedPlatform {
+    /// An operating-system shutdown on a server; no sourced figure, the VM placeholder.
+    pub fn default_stop_time() -> Distribution {
+        VmPlatform::default_stop_time()
+    }
+}
+
+impl VmPlatform {
+    /// parameters.md A3, "Firecracker VMM memory": QEMU ≈131 MB per VM (NSDI'20).
+    pub const DEFAULT_HYPERVISOR_OVERHEAD: Bytes = Bytes(131 * MB);
+    /// No sourced figure exists (parameters.md A3, "VM consolidation ratio ⚠");
+    /// 512 MiB is a small Linux guest. Scenarios should state their own.
+    pub const DEFAULT_GUEST_OS_MEMORY: Bytes = Bytes(512 * MIB);
+
+    /// parameters.md A1, "Full distro on local KVM/QEMU": placeholder 5–30 s ⚠.
+    pub fn default_boot_time() -> Distribution {
+        Distribution::Uniform { min: SimDuration::from_secs(5), max: SimDuration::from_secs(30) }
+    }
+
+    /// An orderly guest shutdown; no sourced figure, so the same placeholder
+    /// range as a boot's lower end (parameters.md A1 ⚠).
+    pub fn default_stop_time() -> Distribution {
+        Distribution::Uniform { min: SimDuration::from_secs(2), max: SimDuration::from_secs(10) }
+    }
+}
+
+impl ContainerPlatform {
+    /// parameters.md A3, "containerd shim": 5–11 MB RSS observed; the low end.
+    pub const DEFAULT_RUNTIME_OVERHEAD: Bytes = Bytes(5 * MB);
+
+    /// parameters.md A1, "containerd": create+start ≈250 ms.
+    pub fn default_start_time() -> Distribution {
+        Distribution::Constant(SimDuration::from_millis(250))
+    }
+
+    /// parameters.md A1, "containerd": stop+delete ≈250 ms.
+    pub fn default_stop_time() -> Distribution {
+        Distribution::Constant(SimDuration::from_millis(250))
+    }
+}
+
+impl MicroVmPlatform {
+    /// parameters.md A3, "Firecracker VMM memory": ≤5 MiB.
+    pub const DEFAULT_VMM_OVERHEAD: Bytes = Bytes(5 * MIB);
+    /// A minimal guest kernel and init; no sourced figure (parameters.md A3 gives
+    /// 128 MiB guests in total, "microVM density"), so a quarter of that.
+    pub const DEFAULT_GUEST_OS_MEMORY: Bytes = Bytes(32 * MIB);
+
+    /// parameters.md A1, "Firecracker microVM boot": ≤125 ms.
+    pub fn default_boot_time() -> Distribution {
+        Distribution::Constant(SimDuration::from_millis(125))
+    }
+
+    /// parameters.md A1, "containerd": create+start ≈250 ms, for the container inside the guest.
+    pub fn default_start_time() -> Distribution {
+        ContainerPlatform::default_start_time()
+    }
+
+    /// parameters.md A1, "containerd": stop+delete ≈250 ms, taken for the guest's process too.
+    pub fn default_stop_time() -> Distribution {
+        Distribution::Constant(SimDuration::from_millis(250))
+    }
+}
+
+impl Platform {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Platform::Vms(_) => "Vms",
+            Platform::Containers(_) => "Containers",
+            Platform::MicroVms(_) => "MicroVms",
+            Platform::Dedicated(_) => "Dedicated",
+        }
+    }
+
+    /// Whether instances boot a guest kernel (VMs, microVMs, servers) rather than start a process.
+    pub fn boots(&self) -> bool {
+        !matches!(self, Platform::Containers(_))
+    }
+
+    pub fn stop_time(&self) -> &Distribution {
+        match self {
+            Platform::Vms(p) => &p.stop_time,
+            Platform::Containers(p) => &p.stop_time,
+            Platform::MicroVms(p) => &p.stop_time,
+            Platform::Dedicated(p) => &p.stop_time,
+        }
+    }
+
+    /// The first start-up stage: a boot, or a container's start.
+    pub fn startup_time(&self) -> &Distribution {
+        match self {
+            Platform::Vms(p) => &p.boot_time,
+            Platform::Containers(p) => &p.start_time,
+            Platform::MicroVms(p) => &p.boot_time,
+            Platform::Dedicated(p) => &p.boot_time,
+        }
+    }
+
+    /// A second stage after the boot, when the app starts as a container inside the guest.
+    pub fn start_after_boot(&self) -> Option<&Distribution> {
+        match self {
+            Platform::MicroVms(p) => Some(&p.start_time),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,585 @@
+//! From the raw file to a checked [`Scenario`]: names resolved to typed ids,
+//! defaults filled in from the parameter sheet, sizes bounded, and every
+//! problem gathered with its field path before any is reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::behaviours;
+use crate::engine::{Distribution, SimDuration};
+use crate::model::quantity::{Bytes, GIB};
+use crate::model::spec::{
+    Action, AppSpec, BlobKind, BlobSpec, ContainerPlatform, DEFAULT_NIC, DedicatedPlatform, HostSpec, ImageSpec,
+    MicroVmPlatform, Platform, PowerSpec, RegistrySpec, Setup, TimedAction, VmImageSpec, VmPlatform, WorldSpec,
+};
+use crate::model::{AppId, BlobId, HostId, ImageId, VmImageId};
+
+use super::error::{Problem, ScenarioError};
+use super::expect;
+use super::file::{ActionFile, At, PlatformFile, ScenarioFile};
+use super::{LessonStep, Scenario};
+
+/// Bounds that keep a hostile file from exhausting memory or time.
+pub const MAX_HOSTS: u64 = 100_000;
+pub const MAX_INSTANCES: u64 = 10_000_000;
+pub const MAX_DURATION: SimDuration = SimDuration::from_secs(365 * 86_400);
+pub const MAX_WORLDS: usize = 16;
+pub const MAX_IMAGES: usize = 10_000;
+pub const MAX_LAYERS_PER_IMAGE: usize = 1_000;
+pub const MAX_APPS: usize = 10_000;
+pub const MAX_TIMELINE: usize = 100_000;
+pub const MAX_EXPECTATIONS: usize = 1_000;
+pub const MAX_LESSON_STEPS: usize = 1_000;
+
+/// A server's local disk when the file gives none: a round 1 TiB (no sourced figure).
+const DEFAULT_DISK: Bytes = Bytes(1024 * GIB);
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { path: path.into(), message: message.into() });
+    }
+
+    fn name(&mut self, path: &str, name: &str, what: &str) {
+        if name.trim().is_empty() {
+            self.problem(path, format!("the {what} needs a name"));
+        } else if name.len() > 200 {
+            self.problem(path, format!("the {what} name is longer than 200 characters"));
+        } else if name.chars().any(|c| c.is_control()) {
+            self.problem(path, format!("the {what} name has a control character"));
+        }
+    }
+
+    fn positive(&mut self, path: &str, value: u64, what: &str) {
+        if value == 0 {
+            self.problem(path, format!("{what} must be above zero"));
+        }
+    }
+
+    fn distribution(&mut self, path: &str, d: &Distribution) {
+        for message in d.problems() {
+            self.problem(path, message);
+        }
+    }
+}
+
+/// A name the expectation language can refer to: letters, digits and `_`, not starting with a digit.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn index_names<'a>(c: &mut Checker, list: impl Iterator<Item = &'a str>, path: &str, what: &str) -> BTreeMap<String, usize> {
+    let mut map = BTreeMap::new();
+    for (i, name) in list.enumerate() {
+        if map.insert(name.to_string(), i).is_some() {
+            c.problem(format!("{path}[{i}].name"), format!("another {what} is already named \"{name}\""));
+        }
+    }
+    map
+}
+
+fn suggest(names: &BTreeMap<String, usize>) -> String {
+    let list: Vec<&str> = names.keys().map(|s| s.as_str()).take(12).collect();
+    if list.is_empty() { "none are defined".to_string() } else { format!("known: {}", list.join(", ")) }
+}
+
+pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, ScenarioError> {
+    let mut c = Checker { problems: Vec::new() };
+
+    c.name("name", &raw.name, "scenario");
+    if raw.duration.0 == 0 {
+        c.problem("duration", "the duration must be above zero");
+    } else if raw.duration > MAX_DURATION {
+        c.problem("duration", format!("{} is longer than the limit of one year", raw.duration));
+    }
+
+    // Registry.
+    let registry = match &raw.registry {
+        Some(r) => {
+            if let Some(b) = r.bandwidth {
+                c.positive("registry.bandwidth", b.0, "the registry's bandwidth");
+            }
+            if let Some(n) = r.max_concurrent_pulls {
+                c.positive("registry.max_concurrent_pulls", u64::from(n), "max_concurrent_pulls");
+            }
+            RegistrySpec { bandwidth: r.bandwidth, max_concurrent_pulls: r.max_concurrent_pulls }
+        }
+        None => RegistrySpec::default(),
+    };
+
+    // Images and their layers.
+    if raw.images.len() > MAX_IMAGES {
+        c.problem("images", format!("{} images; at most {MAX_IMAGES} are allowed", raw.images.len()));
+    }
+    let image_index = index_names(&mut c, raw.images.iter().map(|i| i.name.as_str()), "images", "image");
+    let mut blobs: Vec<BlobSpec> = Vec::new();
+    let mut own_layers: Vec<Vec<BlobId>> = Vec::new();
+    for (i, image) in raw.images.iter().enumerate() {
+        let path = format!("images[{i}]");
+        c.name(&format!("{path}.name"), &image.name, "image");
+        if image.layers.len() > MAX_LAYERS_PER_IMAGE {
+            c.problem(format!("{path}.layers"), format!("at most {MAX_LAYERS_PER_IMAGE} layers per image"));
+        }
+        if image.layers.is_empty() && image.base.is_none() {
+            c.problem(format!("{path}.layers"), "an image without a base needs at least one layer");
+        }
+        let mut ids = Vec::new();
+        for (k, size) in image.layers.iter().enumerate().take(MAX_LAYERS_PER_IMAGE) {
+            c.positive(&format!("{path}.layers[{k}]"), size.0, "a layer's size");
+            ids.push(BlobId(blobs.len() as u32));
+            blobs.push(BlobSpec { name: format!("{}#{}", image.name, k + 1), bytes: *size, kind: BlobKind::Layer });
+        }
+        own_layers.push(ids);
+    }
+    // Resolve bases, refusing unknown bases and cycles.
+    let mut images: Vec<ImageSpec> = Vec::new();
+    for (i, image) in raw.images.iter().enumerate() {
+        let mut chain: Vec<usize> = vec![i];
+        let mut base_id = None;
+        let mut cursor = image.base.as_deref();
+        let mut ok = true;
+        while let Some(base) = cursor {
+            match image_index.get(base) {
+                None => {
+                    if chain.len() == 1 {
+                        c.problem(format!("images[{i}].base"), format!("no image is named \"{base}\"; {}", suggest(&image_index)));
+                    }
+                    ok = false;
+                    break;
+                }
+                Some(&b) => {
+                    if chain.len() == 1 {
+                        base_id = Some(ImageId(b as u32));
+                    }
+                    if chain.contains(&b) {
+                        c.problem(format!("images[{i}].base"), format!("\"{}\" is its own base, through \"{base}\"", image.name));
+                        ok = false;
+                        break;
+                    }
+                    chain.push(b);
+                    cursor = raw.images[b].base.as_deref();
+                }
+            }
+        }
+        let mut layers = Vec::new();
+        if ok {
+            for &k in chain.iter().rev() {
+                layers.extend(own_layers[k].iter().copied());
+            }
+        }
+        images.push(ImageSpec { name: image.name.clone(), base: base_id, layers });
+    }
+
+    let vm_image_index = index_names(&mut c, raw.vm_images.iter().map(|i| i.name.as_str()), "vm_images", "VM image");
+    let mut vm_images = Vec::new();
+    for (i, v) in raw.vm_images.iter().enumerate() {
+        let path = format!("vm_images[{i}]");
+        c.name(&format!("{path}.name"), &v.name, "VM image");
+        if image_index.contains_key(&v.name) {
+            c.problem(format!("{path}.name"), format!("a container image is already named \"{}\"", v.name));
+        }
+        c.positive(&format!("{path}.size"), v.size.0, "a VM image's size");
+        c.positive(&format!("{path}.virtual_size"), v.virtual_size.0, "a VM image's virtual size");
+        let blob = BlobId(blobs.len() as u32);
+        blobs.push(BlobSpec { name: v.name.clone(), bytes: v.size, kind: BlobKind::VmDisk });
+        vm_images.push(VmImageSpec { name: v.name.clone(), blob, virtual_size: v.virtual_size });
+    }
+
+    let catalog = Catalog { image_index: &image_index, images: &images, vm_image_index: &vm_image_index, vm_images: &vm_images };
+
+    // Hosts.
+    let mut hosts: Vec<HostSpec> = Vec::new();
+    if raw.hosts.is_empty() {
+        c.problem("hosts", "a scenario needs at least one host group");
+    }
+    let total_hosts: u64 = raw.hosts.iter().map(|g| u64::from(g.count)).sum();
+    if total_hosts > MAX_HOSTS {
+        c.problem("hosts", format!("{total_hosts} hosts in all; at most {MAX_HOSTS} are allowed"));
+    }
+    let _ = index_names(&mut c, raw.hosts.iter().map(|g| g.name.as_str()), "hosts", "host group");
+    let mut host_index: BTreeMap<String, HostId> = BTreeMap::new();
+    for (g, group) in raw.hosts.iter().enumerate() {
+        let path = format!("hosts[{g}]");
+        c.name(&format!("{path}.name"), &group.name, "host group");
+        c.positive(&format!("{path}.count"), u64::from(group.count), "count");
+        c.positive(&format!("{path}.cpu"), group.cpu.0, "cpu");
+        c.positive(&format!("{path}.memory"), group.memory.0, "memory");
+        let disk = group.disk.unwrap_or(DEFAULT_DISK);
+        c.positive(&format!("{path}.disk"), disk.0, "disk");
+        let nic = group.nic.unwrap_or(DEFAULT_NIC);
+        c.positive(&format!("{path}.nic"), nic.0, "the NIC bandwidth");
+        let power = match &group.power {
+            Some(p) => {
+                if !(p.idle_watts.is_finite() && p.idle_watts >= 0.0) {
+                    c.problem(format!("{path}.power.idle_watts"), "idle_watts must be a number of watts, zero or more");
+                }
+                if !(p.peak_watts.is_finite() && p.peak_watts >= p.idle_watts) {
+                    c.problem(format!("{path}.power.peak_watts"), "peak_watts must be at least idle_watts");
+                }
+                PowerSpec { idle_watts: p.idle_watts, peak_watts: p.peak_watts }
+            }
+            None => PowerSpec::HP_ML110_G4,
+        };
+        let image_cache = group.image_cache.unwrap_or(disk);
+        if let Some(cache) = group.image_cache {
+            c.positive(&format!("{path}.image_cache"), cache.0, "image_cache");
+        }
+        let cached = names_to_blobs(&mut c, &format!("{path}.cached_images"), &group.cached_images, &catalog);
+        let cached_bytes: u64 = cached.iter().map(|b| blobs[b.index()].bytes.0).sum();
+        if cached_bytes > image_cache.0 {
+            c.problem(
+                format!("{path}.cached_images"),
+                format!("the cached images take {} but the image cache holds {}", Bytes(cached_bytes), image_cache),
+            );
+        }
+        if total_hosts <= MAX_HOSTS {
+            for n in 1..=group.count {
+                let name = format!("{}-{}", group.name, n);
+                if host_index.insert(name.clone(), HostId(hosts.len() as u32)).is_some() {
+                    c.problem(format!("{path}.name"), format!("the host name \"{name}\" is used twice"));
+                }
+                hosts.push(HostSpec {
+                    name,
+                    group: group.name.clone(),
+                    cpu: group.cpu,
+                    memory: group.memory,
+                    disk,
+                    nic,
+                    power,
+                    image_cache,
+                    cached: cached.iter().copied().collect(),
+                    zone: group.zone.clone(),
+                    labels: group.labels.clone(),
+                });
+            }
+        }
+    }
+
+    // Apps.
+    if raw.apps.is_empty() {
+        c.problem("apps", "a scenario needs at least one app");
+    }
+    if raw.apps.len() > MAX_APPS {
+        c.problem("apps", format!("at most {MAX_APPS} apps are allowed"));
+    }
+    let app_index = index_names(&mut c, raw.apps.iter().map(|a| a.name.as_str()), "apps", "app");
+    let mut apps = Vec::new();
+    for (i, app) in raw.apps.iter().enumerate() {
+        let path = format!("apps[{i}]");
+        c.name(&format!("{path}.name"), &app.name, "app");
+        let image = match image_index.get(&app.image) {
+            Some(&k) => ImageId(k as u32),
+            None => {
+                c.problem(format!("{path}.image"), format!("no image is named \"{}\"; {}", app.image, suggest(&image_index)));
+                ImageId(u32::MAX)
+            }
+        };
+        let vm_image = match &app.vm_image {
+            Some(name) => match vm_image_index.get(name) {
+                Some(&k) => Some(VmImageId(k as u32)),
+                None => {
+                    c.problem(format!("{path}.vm_image"), format!("no VM image is named \"{name}\"; {}", suggest(&vm_image_index)));
+                    None
+                }
+            },
+            None => None,
+        };
+        c.positive(&format!("{path}.cpu"), app.cpu.0, "cpu");
+        c.positive(&format!("{path}.memory"), app.memory.0, "memory");
+        apps.push(AppSpec {
+            name: app.name.clone(),
+            image,
+            vm_image,
+            cpu: app.cpu,
+            memory: app.memory,
+            disk: app.disk.unwrap_or(Bytes(0)),
+        });
+    }
+
+    // Timeline.
+    if raw.timeline.len() > MAX_TIMELINE {
+        c.problem("timeline", format!("at most {MAX_TIMELINE} timeline entries are allowed"));
+    }
+    let mut launched: u64 = 0;
+    let names = Names { apps: &app_index, hosts: &host_index };
+    let timeline = check_timeline(&mut c, "timeline", &raw.timeline, raw.duration, &names, &mut launched);
+
+    // Lesson.
+    if raw.lesson.len() > MAX_LESSON_STEPS {
+        c.problem("lesson", format!("at most {MAX_LESSON_STEPS} lesson steps are allowed"));
+    }
+    let mut lesson = Vec::new();
+    for (i, step) in raw.lesson.iter().enumerate() {
+        if step.at > raw.duration {
+            c.problem(format!("lesson[{i}].at"), format!("{} is after the end of the scenario ({})", step.at, raw.duration));
+        }
+        if step.caption.trim().is_empty() {
+            c.problem(format!("lesson[{i}].caption"), "the caption is empty");
+        }
+        lesson.push(LessonStep { at: step.at, caption: step.caption.clone(), pause: step.pause });
+    }
+    lesson.sort_by_key(|s| s.at);
+
+    let setup = Setup {
+        seed: raw.seed,
+        duration: raw.duration,
+        registry,
+        hosts,
+        blobs,
+        images: images.clone(),
+        vm_images: vm_images.clone(),
+        apps,
+        timeline,
+    };
+
+    // Worlds.
+    if raw.worlds.is_empty() {
+        c.problem("worlds", "a scenario needs at least one world");
+    }
+    if raw.worlds.len() > MAX_WORLDS {
+        c.problem("worlds", format!("at most {MAX_WORLDS} worlds are allowed"));
+    }
+    let _ = index_names(&mut c, raw.worlds.iter().map(|w| w.name.as_str()), "worlds", "world");
+    let mut worlds = Vec::new();
+    for (i, w) in raw.worlds.iter().enumerate() {
+        let path = format!("worlds[{i}]");
+        if !is_identifier(&w.name) {
+            c.problem(
+                format!("{path}.name"),
+                format!("\"{}\" cannot be named in expectations; use letters, digits and _, starting with a letter", w.name),
+            );
+        }
+        let ratio = w.cpu_allocation_ratio.unwrap_or(1.0);
+        if !(ratio.is_finite() && ratio > 0.0 && ratio <= 100.0) {
+            c.problem(format!("{path}.cpu_allocation_ratio"), "cpu_allocation_ratio must be above 0 and at most 100");
+        }
+        let platform = platform(&mut c, &format!("{path}.platform"), &w.platform);
+        let preloaded = names_to_blobs(&mut c, &format!("{path}.preloaded_images"), &w.preloaded_images, &catalog);
+        let preloaded_bytes: u64 = preloaded.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
+        if let Some(h) = setup.hosts.iter().find(|h| preloaded_bytes > h.image_cache.0) {
+            c.problem(
+                format!("{path}.preloaded_images"),
+                format!("the preloaded images take {} but host {} caches only {}", Bytes(preloaded_bytes), h.name, h.image_cache),
+            );
+        }
+        if w.timeline.len() > MAX_TIMELINE {
+            c.problem(format!("{path}.timeline"), format!("at most {MAX_TIMELINE} timeline entries are allowed"));
+        }
+        let mut world_launched = launched;
+        let own = check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &mut world_launched);
+        if world_launched > MAX_INSTANCES {
+            c.problem(format!("{path}.timeline"), format!("{world_launched} instances launched in all; at most {MAX_INSTANCES} are allowed"));
+        }
+        let mut merged: Vec<TimedAction> = setup.timeline.iter().cloned().chain(own).collect();
+        merged.sort_by_key(|t| t.at);
+        let spec = WorldSpec {
+            name: w.name.clone(),
+            platform,
+            placement: w.placement.unwrap_or_default(),
+            cpu_allocation_ratio: ratio,
+            replace_failed_after: w.replace_failed_after,
+            preloaded: preloaded.into_iter().collect(),
+            timeline: merged,
+        };
+        check_apps_fit(&mut c, &path, &spec, &setup);
+        worlds.push(Arc::new(spec));
+    }
+
+    // Expectations.
+    if raw.expect.len() > MAX_EXPECTATIONS {
+        c.problem("expect", format!("at most {MAX_EXPECTATIONS} expectations are allowed"));
+    }
+    let world_names: Vec<&str> = raw.worlds.iter().map(|w| w.name.as_str()).collect();
+    let mut expectations = Vec::new();
+    for (i, text) in raw.expect.iter().enumerate() {
+        match expect::parse(text, &world_names) {
+            Ok(e) => expectations.push(e),
+            Err(e) => c.problem(format!("expect[{i}]"), format!("column {}: {} (in \"{}\")", e.column, e.message, text)),
+        }
+    }
+
+    if !c.problems.is_empty() {
+        return Err(ScenarioError::Invalid { file: file.to_string(), problems: c.problems });
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        file: file.to_string(),
+        setup: Arc::new(setup),
+        worlds,
+        lesson,
+        expectations,
+    })
+}
+
+/// Names the file can use, resolved to ids.
+struct Catalog<'a> {
+    image_index: &'a BTreeMap<String, usize>,
+    images: &'a [ImageSpec],
+    vm_image_index: &'a BTreeMap<String, usize>,
+    vm_images: &'a [VmImageSpec],
+}
+
+struct Names<'a> {
+    apps: &'a BTreeMap<String, usize>,
+    hosts: &'a BTreeMap<String, HostId>,
+}
+
+/// The blobs of the named container or VM images.
+fn names_to_blobs(c: &mut Checker, path: &str, names: &[String], catalog: &Catalog) -> BTreeSet<BlobId> {
+    let mut blobs = BTreeSet::new();
+    for (k, name) in names.iter().enumerate() {
+        if let Some(&i) = catalog.image_index.get(name) {
+            blobs.extend(catalog.images[i].layers.iter().copied());
+        } else if let Some(&v) = catalog.vm_image_index.get(name) {
+            blobs.insert(catalog.vm_images[v].blob);
+        } else {
+            c.problem(format!("{path}[{k}]"), format!("no image or VM image is named \"{name}\""));
+        }
+    }
+    blobs
+}
+
+/// Checks timeline entries and resolves their names; `launched` adds up the instances asked for.
+fn check_timeline(
+    c: &mut Checker,
+    base: &str,
+    entries: &[At],
+    duration: SimDuration,
+    names: &Names,
+    launched: &mut u64,
+) -> Vec<TimedAction> {
+    let mut out = Vec::new();
+    for (i, at) in entries.iter().enumerate().take(MAX_TIMELINE) {
+        let path = format!("{base}[{i}]");
+        if at.0 > duration {
+            c.problem(&path, format!("at {} is after the end of the scenario ({duration})", at.0));
+        }
+        let app_id = |c: &mut Checker, name: &str| match names.apps.get(name) {
+            Some(&k) => Some(AppId(k as u32)),
+            None => {
+                c.problem(format!("{path}.app"), format!("no app is named \"{name}\"; {}", suggest(names.apps)));
+                None
+            }
+        };
+        let host_id = |c: &mut Checker, name: &str| match names.hosts.get(name) {
+            Some(&h) => Some(h),
+            None => {
+                let known: BTreeMap<String, usize> =
+                    names.hosts.iter().take(12).map(|(k, v)| (k.clone(), v.index())).collect();
+                c.problem(format!("{path}.host"), format!("no host is named \"{name}\"; {}", suggest(&known)));
+                None
+            }
+        };
+        let action = match &at.1 {
+            ActionFile::Launch { app, count } => {
+                c.positive(&format!("{path}.count"), u64::from(*count), "count");
+                *launched += u64::from(*count);
+                app_id(c, app).map(|app| Action::Launch { app, count: *count })
+            }
+            ActionFile::Stop { app, count } => {
+                c.positive(&format!("{path}.count"), u64::from(*count), "count");
+                app_id(c, app).map(|app| Action::Stop { app, count: *count })
+            }
+            ActionFile::FailHost(host) => host_id(c, host).map(Action::FailHost),
+            ActionFile::RecoverHost(host) => host_id(c, host).map(Action::RecoverHost),
+        };
+        if let Some(action) = action {
+            out.push(TimedAction { at: at.0, action });
+        }
+    }
+    // Stable: equal times keep file order.
+    out.sort_by_key(|t| t.at);
+    out
+}
+
+fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
+    let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
+        let d = d.clone().unwrap_or_else(default);
+        c.distribution(&format!("{path}.{field}"), &d);
+        d
+    };
+    match p {
+        PlatformFile::Vms { hypervisor_overhead, guest_os_memory, boot_time, stop_time } => Platform::Vms(VmPlatform {
+            hypervisor_overhead: hypervisor_overhead.unwrap_or(VmPlatform::DEFAULT_HYPERVISOR_OVERHEAD),
+            guest_os_memory: guest_os_memory.unwrap_or(VmPlatform::DEFAULT_GUEST_OS_MEMORY),
+            boot_time: dist(c, "boot_time", boot_time, VmPlatform::default_boot_time),
+            stop_time: dist(c, "stop_time", stop_time, VmPlatform::default_stop_time),
+        }),
+        PlatformFile::Containers { runtime_overhead, start_time, stop_time } => Platform::Containers(ContainerPlatform {
+            runtime_overhead: runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
+            start_time: dist(c, "start_time", start_time, ContainerPlatform::default_start_time),
+            stop_time: dist(c, "stop_time", stop_time, ContainerPlatform::default_stop_time),
+        }),
+        PlatformFile::MicroVms { vmm_overhead, guest_os_memory, boot_time, start_time, stop_time } => {
+            Platform::MicroVms(MicroVmPlatform {
+                vmm_overhead: vmm_overhead.unwrap_or(MicroVmPlatform::DEFAULT_VMM_OVERHEAD),
+                guest_os_memory: guest_os_memory.unwrap_or(MicroVmPlatform::DEFAULT_GUEST_OS_MEMORY),
+                boot_time: dist(c, "boot_time", boot_time, MicroVmPlatform::default_boot_time),
+                start_time: dist(c, "start_time", start_time, MicroVmPlatform::default_start_time),
+                stop_time: dist(c, "stop_time", stop_time, MicroVmPlatform::default_stop_time),
+            })
+        }
+        PlatformFile::Dedicated { boot_time, stop_time } => {
+            c.distribution(&format!("{path}.boot_time"), boot_time);
+            Platform::Dedicated(DedicatedPlatform {
+                boot_time: boot_time.clone(),
+                stop_time: dist(c, "stop_time", stop_time, DedicatedPlatform::default_stop_time),
+            })
+        }
+    }
+}
+
+/// Every app must fit on at least one host of the world when that host is empty.
+fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &Setup) {
+    if setup.hosts.is_empty() {
+        return;
+    }
+    for (i, app) in setup.apps.iter().enumerate() {
+        if app.image.0 == u32::MAX {
+            continue;
+        }
+        if matches!(world.platform, Platform::Vms(_)) && app.vm_image.is_none() {
+            c.problem(
+                format!("apps[{i}].vm_image"),
+                format!(
+                    "app \"{}\" runs as a VM in world \"{}\" ({}) and needs a vm_image",
+                    app.name,
+                    world.name,
+                    world_path
+                ),
+            );
+            continue;
+        }
+        let d = behaviours::demand(&world.platform, app, setup);
+        let blob_bytes: u64 = d.blobs.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
+        let fits = setup.hosts.iter().any(|h| {
+            let cpu = libm::floor(h.cpu.0 as f64 * world.cpu_allocation_ratio) as u64;
+            d.cpu.0 <= cpu && d.memory.0 <= h.memory.0 && d.disk.0 + blob_bytes <= h.disk.0
+        });
+        if !fits {
+            let biggest = setup.hosts.iter().max_by_key(|h| (h.memory, h.cpu)).expect("hosts is not empty");
+            c.problem(
+                format!("apps[{i}]"),
+                format!(
+                    "app \"{}\" needs {} CPU, {} memory and {} disk per instance in world \"{}\" ({} platform), \
+                     more than any host has (largest: {} CPU, {} memory, {} disk)",
+                    app.name,
+                    d.cpu,
+                    d.memory,
+                    Bytes(d.disk.0 + blob_bytes),
+                    world.name,
+                    world.platform.kind_name(),
+                    biggest.cpu,
+                    biggest.memory,
+                    biggest.disk
+                ),
+            );
+        }
+    }
+}

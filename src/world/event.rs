@@ -1,0 +1,30 @@
+//! The typed events a world emits as it runs. The same stream feeds metrics,
+//! reports and the animation, so whatever the front end shows can be checked
+//! headless.
+
+use crate::engine::SimTime;
+use crate::model::spec::Action;
+use crate::model::{AppId, BlobId, Bytes, HostId, InstanceId, Phase};
+
+/// Something that happened in a world at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub time: SimTime,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// A timeline entry, or a person at the controls, acted.
+    Action { action: Action, live: bool },
+    Launched { instance: InstanceId, app: AppId },
+    /// It waits for placement; emitted when the reason changes.
+    Waiting { instance: InstanceId, reason: String },
+    Placed { instance: InstanceId, host: HostId },
+    PhaseChanged { instance: InstanceId, phase: Phase },
+    PullStarted { host: HostId, blob: BlobId, bytes: Bytes },
+    PullFinished { host: HostId, blob: BlobId, bytes: Bytes },
+    Evicted { host: HostId, blob: BlobId, bytes: Bytes },
+    HostDown { host: HostId },
+    HostUp { host: HostId },
+}
