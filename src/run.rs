@@ -83,8 +83,12 @@ pub fn run(scenario: &Scenario, options: RunOptions, on_progress: &mut dyn FnMut
 
     #[cfg(not(target_arch = "wasm32"))]
     let worlds: Vec<WorldRun> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            (0..n).map(|i| { let p = &progress[i]; s.spawn(move || run_world(scenario, i, options, p)) }).collect();
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let p = &progress[i];
+                s.spawn(move || run_world(scenario, i, options, p))
+            })
+            .collect();
         while !handles.iter().all(|h| h.is_finished()) {
             on_progress(fraction(&progress));
             std::thread::sleep(std::time::Duration::from_millis(50));

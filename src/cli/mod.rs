@@ -88,7 +88,9 @@ pub fn main() -> u8 {
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
-        Some(Command::Shot { file, at, out, size, presentation }) => crate::gui::shot(&file, &at, &out, &size, presentation),
+        Some(Command::Shot { file, at, out, size, presentation }) => {
+            crate::gui::shot(&file, &at, &out, &size, presentation)
+        }
         None => {
             #[cfg(feature = "gui")]
             {
@@ -271,7 +273,8 @@ pub fn table(s: &Scenario, result: &RunResult, seconds: f64) -> String {
         out.push('\n');
     }
     for (e, o) in s.expectations.iter().zip(&result.outcomes) {
-        let _ = writeln!(out, "  {}  {}    {}", if o.passed { "PASS" } else { "FAIL" }, e.text, report::outcome_detail(o));
+        let _ =
+            writeln!(out, "  {}  {}    {}", if o.passed { "PASS" } else { "FAIL" }, e.text, report::outcome_detail(o));
     }
     out.push('\n');
     out

@@ -89,13 +89,11 @@ mod tests {
 
     #[test]
     fn stream_is_stable_across_releases() {
-        // Pinned value: a change here changes every scenario's results.
-        assert_eq!(stable_hash(&[b"a", b"bc"]), stable_hash(&[b"a", b"bc"]));
+        // Pinned values: a change here changes every scenario's results, so it
+        // must be deliberate. The same numbers come out in the browser build.
+        assert_eq!(stable_hash(&[b"a", b"bc"]), 11_575_188_015_659_155_627);
         assert_ne!(stable_hash(&[b"ab", b"c"]), stable_hash(&[b"a", b"bc"]));
-        let mut s = RandomStream::derive(1, "w", "c");
-        let v = s.next_u64();
-        let mut t = RandomStream::derive(1, "w", "c");
-        assert_eq!(v, t.next_u64());
+        assert_eq!(RandomStream::derive(1, "w", "c").next_u64(), 11_990_538_347_125_184_211);
     }
 
     #[test]

@@ -60,11 +60,7 @@ impl SimDuration {
             return SimDuration::ZERO;
         }
         let us = libm::round(s * MICROS_PER_SECOND as f64);
-        if us >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
-        } else {
-            SimDuration(us as u64)
-        }
+        if us >= u64::MAX as f64 { SimDuration(u64::MAX) } else { SimDuration(us as u64) }
     }
 
     pub fn as_micros(self) -> u64 {
@@ -150,17 +146,13 @@ impl SimDuration {
         let mut rest = s;
         let mut total: u64 = 0;
         while !rest.is_empty() {
-            let num_len = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-                .unwrap_or(rest.len());
+            let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(rest.len());
             if num_len == 0 {
                 return Err(DurationError::Malformed(s.to_string()));
             }
             let number = &rest[..num_len];
             rest = &rest[num_len..];
-            let unit_len = rest
-                .find(|c: char| c.is_ascii_digit() || c == '.')
-                .unwrap_or(rest.len());
+            let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
             let unit = rest[..unit_len].trim();
             rest = &rest[unit_len..];
             if unit.is_empty() {
@@ -170,17 +162,12 @@ impl SimDuration {
                 return Err(DurationError::MissingUnit(s.to_string()));
             }
             let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-                return Err(DurationError::UnknownUnit {
-                    text: s.to_string(),
-                    unit: unit.to_string(),
-                });
+                return Err(DurationError::UnknownUnit { text: s.to_string(), unit: unit.to_string() });
             };
             let micros = scaled_decimal(number, scale)
                 .ok_or_else(|| DurationError::Malformed(s.to_string()))?
                 .ok_or_else(|| DurationError::TooLong(s.to_string()))?;
-            total = total
-                .checked_add(micros)
-                .ok_or_else(|| DurationError::TooLong(s.to_string()))?;
+            total = total.checked_add(micros).ok_or_else(|| DurationError::TooLong(s.to_string()))?;
         }
         Ok(SimDuration(total))
     }

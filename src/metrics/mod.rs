@@ -7,8 +7,8 @@ pub mod series;
 use std::collections::BTreeMap;
 
 use crate::behaviours::power::kwh;
-use crate::model::quantity::{GIB, MB};
 use crate::model::Phase;
+use crate::model::quantity::{GIB, MB};
 use crate::world::World;
 
 pub use series::Series;

@@ -51,6 +51,11 @@ impl BlobCache {
         self.entries.contains_key(&blob)
     }
 
+    /// Present and needed by some instance on the host.
+    pub fn is_pinned(&self, blob: BlobId) -> bool {
+        self.entries.get(&blob).is_some_and(|e| e.pins > 0)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -74,9 +74,7 @@ const RATE_UNITS: &[(&str, u64, u64)] = &[
 
 fn split_number(text: &str) -> (&str, &str) {
     let t = text.trim();
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .unwrap_or(t.len());
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(t.len());
     (&t[..end], t[end..].trim())
 }
 
@@ -111,6 +109,24 @@ impl Bytes {
 
     pub fn as_mb(self) -> f64 {
         self.0 as f64 / MB as f64
+    }
+}
+
+impl Bytes {
+    /// Binary units always (memory is counted in powers of 1024): `40Gi`,
+    /// or two decimals in the largest unit that fits, `40.01Gi`.
+    pub fn binary(self) -> String {
+        let b = self.0;
+        for (unit, scale) in [("Ti", GIB * 1024), ("Gi", GIB), ("Mi", MIB), ("Ki", KIB)] {
+            if b >= scale {
+                return if b % scale == 0 {
+                    format!("{}{unit}", b / scale)
+                } else {
+                    format!("{:.2}{unit}", b as f64 / scale as f64)
+                };
+            }
+        }
+        format!("{b}B")
     }
 }
 

@@ -59,7 +59,9 @@ pub fn summary(scenario: &Scenario, result: &RunResult) -> Value {
 
 fn action_json(setup: &Setup, a: &Action) -> Value {
     match a {
-        Action::Launch { app, count } => json!({"action": "Launch", "app": setup.apps[app.index()].name, "count": count}),
+        Action::Launch { app, count } => {
+            json!({"action": "Launch", "app": setup.apps[app.index()].name, "count": count})
+        }
         Action::Stop { app, count } => json!({"action": "Stop", "app": setup.apps[app.index()].name, "count": count}),
         Action::FailHost(h) => json!({"action": "FailHost", "host": setup.hosts[h.index()].name}),
         Action::RecoverHost(h) => json!({"action": "RecoverHost", "host": setup.hosts[h.index()].name}),
@@ -82,8 +84,12 @@ pub fn event_json(setup: &Setup, world: &crate::world::World, e: &Event) -> Valu
         EventKind::Launched { instance, app } => {
             json!({"type": "Launched", "instance": inst(*instance), "app": setup.apps[app.index()].name})
         }
-        EventKind::Waiting { instance, reason } => json!({"type": "Waiting", "instance": inst(*instance), "reason": reason}),
-        EventKind::Placed { instance, host: h } => json!({"type": "Placed", "instance": inst(*instance), "host": host(*h)}),
+        EventKind::Waiting { instance, reason } => {
+            json!({"type": "Waiting", "instance": inst(*instance), "reason": reason})
+        }
+        EventKind::Placed { instance, host: h } => {
+            json!({"type": "Placed", "instance": inst(*instance), "host": host(*h)})
+        }
         EventKind::PhaseChanged { instance, phase } => {
             json!({"type": "PhaseChanged", "instance": inst(*instance), "phase": phase.name()})
         }
@@ -189,7 +195,12 @@ pub fn junit(runs: &[(&Scenario, &RunResult, f64)]) -> String {
             scenario.expectations.len()
         );
         for (e, o) in scenario.expectations.iter().zip(&result.outcomes) {
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml_escape(&scenario.name), xml_escape(&e.text));
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml_escape(&scenario.name),
+                xml_escape(&e.text)
+            );
             if o.passed {
                 out.push_str("/>\n");
             } else {

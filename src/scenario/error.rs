@@ -42,7 +42,8 @@ fn caret(line: usize, column: usize, text: &str) -> String {
     let number = line.to_string();
     let pad = " ".repeat(number.len());
     let shown: String = text.chars().take(200).collect();
-    let offset: String = shown.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let offset: String =
+        shown.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     format!("{pad} |\n{number} | {shown}\n{pad} | {offset}^")
 }
 
@@ -65,6 +66,7 @@ pub(crate) fn describe_ron(code: &ron::Error) -> String {
             None => format!("missing the field `{field}`"),
         },
         ron::Error::Eof => "the file ends too early; a bracket or parenthesis is not closed".to_string(),
+        ron::Error::ExpectedComma => "expected a comma (or a closing bracket) before this".to_string(),
         other => other.to_string(),
     }
 }

@@ -273,7 +273,9 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ExprError> {
             }
             let unit: String = chars[unit_start..i].iter().collect();
             let value = if unit.is_empty() {
-                number.parse::<f64>().map_err(|_| ExprError { column: col, message: format!("\"{number}\" is not a number") })?
+                number
+                    .parse::<f64>()
+                    .map_err(|_| ExprError { column: col, message: format!("\"{number}\" is not a number") })?
             } else {
                 let d = SimDuration::parse(&format!("{number}{unit}"))
                     .map_err(|e| ExprError { column: col, message: e.to_string() })?;
@@ -344,7 +346,8 @@ impl Parser<'_> {
     }
 
     fn is_word(&self, word: &str) -> bool {
-        matches!(self.peek(), Some(Token::Ident(w)) if w == word) || matches!(self.peek(), Some(Token::Op(o)) if *o == word)
+        matches!(self.peek(), Some(Token::Ident(w)) if w == word)
+            || matches!(self.peek(), Some(Token::Op(o)) if *o == word)
     }
 
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ExprError> {
@@ -490,7 +493,10 @@ impl Parser<'_> {
         let Some((world, metric)) = word.split_once('.') else {
             return Err(ExprError {
                 column: col,
-                message: format!("\"{word}\" is not a metric; write World.metric, such as \"{}.startup.p95\"", self.worlds.first().unwrap_or(&"World")),
+                message: format!(
+                    "\"{word}\" is not a metric; write World.metric, such as \"{}.startup.p95\"",
+                    self.worlds.first().unwrap_or(&"World")
+                ),
             });
         };
         if !self.worlds.contains(&world) {
@@ -552,7 +558,8 @@ mod tests {
 
     #[test]
     fn durations_are_seconds_and_precedence_is_usual() {
-        let e = parse("VMs.startup.p95 < 30s and (1 + 2 * 3 == 7) or Containers.instances.pending > 0", WORLDS).unwrap();
+        let e =
+            parse("VMs.startup.p95 < 30s and (1 + 2 * 3 == 7) or Containers.instances.pending > 0", WORLDS).unwrap();
         assert!(e.check(&lookup).passed);
         let e = parse("VMs.startup.p95 <= 0.5m - 2s", WORLDS).unwrap();
         assert!(e.check(&lookup).passed);

@@ -46,12 +46,13 @@ impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(ScenarioError::TooLarge { file, bytes: meta.len() });
         }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
         Scenario::parse(&text, &file)
     }
 

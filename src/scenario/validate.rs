@@ -73,7 +73,12 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn index_names<'a>(c: &mut Checker, list: impl Iterator<Item = &'a str>, path: &str, what: &str) -> BTreeMap<String, usize> {
+fn index_names<'a>(
+    c: &mut Checker,
+    list: impl Iterator<Item = &'a str>,
+    path: &str,
+    what: &str,
+) -> BTreeMap<String, usize> {
     let mut map = BTreeMap::new();
     for (i, name) in list.enumerate() {
         if map.insert(name.to_string(), i).is_some() {
@@ -147,7 +152,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
             match image_index.get(base) {
                 None => {
                     if chain.len() == 1 {
-                        c.problem(format!("images[{i}].base"), format!("no image is named \"{base}\"; {}", suggest(&image_index)));
+                        c.problem(
+                            format!("images[{i}].base"),
+                            format!("no image is named \"{base}\"; {}", suggest(&image_index)),
+                        );
                     }
                     ok = false;
                     break;
@@ -157,7 +165,12 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
                         base_id = Some(ImageId(b as u32));
                     }
                     if chain.contains(&b) {
-                        c.problem(format!("images[{i}].base"), format!("\"{}\" is its own base, through \"{base}\"", image.name));
+                        let mut names: Vec<&str> = chain.iter().map(|&k| raw.images[k].name.as_str()).collect();
+                        names.push(base);
+                        c.problem(
+                            format!("images[{i}].base"),
+                            format!("the bases form a cycle: {}", names.join(" → ")),
+                        );
                         ok = false;
                         break;
                     }
@@ -190,7 +203,8 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         vm_images.push(VmImageSpec { name: v.name.clone(), blob, virtual_size: v.virtual_size });
     }
 
-    let catalog = Catalog { image_index: &image_index, images: &images, vm_image_index: &vm_image_index, vm_images: &vm_images };
+    let catalog =
+        Catalog { image_index: &image_index, images: &images, vm_image_index: &vm_image_index, vm_images: &vm_images };
 
     // Hosts.
     let mut hosts: Vec<HostSpec> = Vec::new();
@@ -275,7 +289,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         let image = match image_index.get(&app.image) {
             Some(&k) => ImageId(k as u32),
             None => {
-                c.problem(format!("{path}.image"), format!("no image is named \"{}\"; {}", app.image, suggest(&image_index)));
+                c.problem(
+                    format!("{path}.image"),
+                    format!("no image is named \"{}\"; {}", app.image, suggest(&image_index)),
+                );
                 ImageId(u32::MAX)
             }
         };
@@ -283,7 +300,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
             Some(name) => match vm_image_index.get(name) {
                 Some(&k) => Some(VmImageId(k as u32)),
                 None => {
-                    c.problem(format!("{path}.vm_image"), format!("no VM image is named \"{name}\"; {}", suggest(&vm_image_index)));
+                    c.problem(
+                        format!("{path}.vm_image"),
+                        format!("no VM image is named \"{name}\"; {}", suggest(&vm_image_index)),
+                    );
                     None
                 }
             },
@@ -316,7 +336,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
     let mut lesson = Vec::new();
     for (i, step) in raw.lesson.iter().enumerate() {
         if step.at > raw.duration {
-            c.problem(format!("lesson[{i}].at"), format!("{} is after the end of the scenario ({})", step.at, raw.duration));
+            c.problem(
+                format!("lesson[{i}].at"),
+                format!("{} is after the end of the scenario ({})", step.at, raw.duration),
+            );
         }
         if step.caption.trim().is_empty() {
             c.problem(format!("lesson[{i}].caption"), "the caption is empty");
@@ -351,7 +374,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         if !is_identifier(&w.name) {
             c.problem(
                 format!("{path}.name"),
-                format!("\"{}\" cannot be named in expectations; use letters, digits and _, starting with a letter", w.name),
+                format!(
+                    "\"{}\" cannot be named in expectations; use letters, digits and _, starting with a letter",
+                    w.name
+                ),
             );
         }
         let ratio = w.cpu_allocation_ratio.unwrap_or(1.0);
@@ -364,16 +390,25 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         if let Some(h) = setup.hosts.iter().find(|h| preloaded_bytes > h.image_cache.0) {
             c.problem(
                 format!("{path}.preloaded_images"),
-                format!("the preloaded images take {} but host {} caches only {}", Bytes(preloaded_bytes), h.name, h.image_cache),
+                format!(
+                    "the preloaded images take {} but host {} caches only {}",
+                    Bytes(preloaded_bytes),
+                    h.name,
+                    h.image_cache
+                ),
             );
         }
         if w.timeline.len() > MAX_TIMELINE {
             c.problem(format!("{path}.timeline"), format!("at most {MAX_TIMELINE} timeline entries are allowed"));
         }
         let mut world_launched = launched;
-        let own = check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &mut world_launched);
+        let own =
+            check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &mut world_launched);
         if world_launched > MAX_INSTANCES {
-            c.problem(format!("{path}.timeline"), format!("{world_launched} instances launched in all; at most {MAX_INSTANCES} are allowed"));
+            c.problem(
+                format!("{path}.timeline"),
+                format!("{world_launched} instances launched in all; at most {MAX_INSTANCES} are allowed"),
+            );
         }
         let mut merged: Vec<TimedAction> = setup.timeline.iter().cloned().chain(own).collect();
         merged.sort_by_key(|t| t.at);
@@ -386,7 +421,9 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
             preloaded: preloaded.into_iter().collect(),
             timeline: merged,
         };
-        check_apps_fit(&mut c, &path, &spec, &setup);
+        if ratio.is_finite() && ratio > 0.0 && ratio <= 100.0 {
+            check_apps_fit(&mut c, &path, &spec, &setup);
+        }
         worlds.push(Arc::new(spec));
     }
 
@@ -399,7 +436,9 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
     for (i, text) in raw.expect.iter().enumerate() {
         match expect::parse(text, &world_names) {
             Ok(e) => expectations.push(e),
-            Err(e) => c.problem(format!("expect[{i}]"), format!("column {}: {} (in \"{}\")", e.column, e.message, text)),
+            Err(e) => {
+                c.problem(format!("expect[{i}]"), format!("column {}: {} (in \"{}\")", e.column, e.message, text))
+            }
         }
     }
 
@@ -511,11 +550,13 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
             boot_time: dist(c, "boot_time", boot_time, VmPlatform::default_boot_time),
             stop_time: dist(c, "stop_time", stop_time, VmPlatform::default_stop_time),
         }),
-        PlatformFile::Containers { runtime_overhead, start_time, stop_time } => Platform::Containers(ContainerPlatform {
-            runtime_overhead: runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
-            start_time: dist(c, "start_time", start_time, ContainerPlatform::default_start_time),
-            stop_time: dist(c, "stop_time", stop_time, ContainerPlatform::default_stop_time),
-        }),
+        PlatformFile::Containers { runtime_overhead, start_time, stop_time } => {
+            Platform::Containers(ContainerPlatform {
+                runtime_overhead: runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
+                start_time: dist(c, "start_time", start_time, ContainerPlatform::default_start_time),
+                stop_time: dist(c, "stop_time", stop_time, ContainerPlatform::default_stop_time),
+            })
+        }
         PlatformFile::MicroVms { vmm_overhead, guest_os_memory, boot_time, start_time, stop_time } => {
             Platform::MicroVms(MicroVmPlatform {
                 vmm_overhead: vmm_overhead.unwrap_or(MicroVmPlatform::DEFAULT_VMM_OVERHEAD),
@@ -549,9 +590,7 @@ fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &
                 format!("apps[{i}].vm_image"),
                 format!(
                     "app \"{}\" runs as a VM in world \"{}\" ({}) and needs a vm_image",
-                    app.name,
-                    world.name,
-                    world_path
+                    app.name, world.name, world_path
                 ),
             );
             continue;
@@ -571,12 +610,12 @@ fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &
                      more than any host has (largest: {} CPU, {} memory, {} disk)",
                     app.name,
                     d.cpu,
-                    d.memory,
+                    d.memory.binary(),
                     Bytes(d.disk.0 + blob_bytes),
                     world.name,
                     world.platform.kind_name(),
                     biggest.cpu,
-                    biggest.memory,
+                    biggest.memory.binary(),
                     biggest.disk
                 ),
             );

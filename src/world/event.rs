@@ -16,15 +16,46 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
     /// A timeline entry, or a person at the controls, acted.
-    Action { action: Action, live: bool },
-    Launched { instance: InstanceId, app: AppId },
+    Action {
+        action: Action,
+        live: bool,
+    },
+    Launched {
+        instance: InstanceId,
+        app: AppId,
+    },
     /// It waits for placement; emitted when the reason changes.
-    Waiting { instance: InstanceId, reason: String },
-    Placed { instance: InstanceId, host: HostId },
-    PhaseChanged { instance: InstanceId, phase: Phase },
-    PullStarted { host: HostId, blob: BlobId, bytes: Bytes },
-    PullFinished { host: HostId, blob: BlobId, bytes: Bytes },
-    Evicted { host: HostId, blob: BlobId, bytes: Bytes },
-    HostDown { host: HostId },
-    HostUp { host: HostId },
+    Waiting {
+        instance: InstanceId,
+        reason: String,
+    },
+    Placed {
+        instance: InstanceId,
+        host: HostId,
+    },
+    PhaseChanged {
+        instance: InstanceId,
+        phase: Phase,
+    },
+    PullStarted {
+        host: HostId,
+        blob: BlobId,
+        bytes: Bytes,
+    },
+    PullFinished {
+        host: HostId,
+        blob: BlobId,
+        bytes: Bytes,
+    },
+    Evicted {
+        host: HostId,
+        blob: BlobId,
+        bytes: Bytes,
+    },
+    HostDown {
+        host: HostId,
+    },
+    HostUp {
+        host: HostId,
+    },
 }

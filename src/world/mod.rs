@@ -29,7 +29,10 @@ enum Due {
     Transfers(u64),
     StartupDone(InstanceId),
     StopDone(InstanceId),
-    Replace { app: AppId, replaces: InstanceId },
+    Replace {
+        app: AppId,
+        replaces: InstanceId,
+    },
 }
 
 /// A host as it is now.
@@ -94,7 +97,8 @@ pub struct World {
 
 impl World {
     pub fn new(setup: Arc<Setup>, spec: Arc<WorldSpec>) -> Self {
-        let demands: Vec<Demand> = setup.apps.iter().map(|app| behaviours::demand(&spec.platform, app, &setup)).collect();
+        let demands: Vec<Demand> =
+            setup.apps.iter().map(|app| behaviours::demand(&spec.platform, app, &setup)).collect();
         let hosts = setup
             .hosts
             .iter()
@@ -418,14 +422,16 @@ impl World {
         }
     }
 
-    /// Bytes `host` would have to fetch for `demand`.
-    fn missing_bytes(&self, host: HostId, demand: &Demand) -> Bytes {
+    /// Disk that placing `demand` on `host` would newly commit for blobs: those
+    /// neither in flight nor already needed by another instance there. A cached
+    /// but unused blob counts, since placing the instance makes it unevictable.
+    fn blob_bytes_to_commit(&self, host: HostId, demand: &Demand) -> Bytes {
         let h = &self.hosts[host.index()];
         Bytes(
             demand
                 .blobs
                 .iter()
-                .filter(|b| !h.cache.contains(**b) && !h.downloading.contains_key(b))
+                .filter(|b| !h.cache.is_pinned(**b) && !h.downloading.contains_key(b))
                 .map(|b| self.setup.blobs[b.index()].bytes.0)
                 .sum(),
         )
@@ -457,7 +463,7 @@ impl World {
                 let need = Need {
                     cpu: demand.cpu,
                     memory: demand.memory,
-                    disk: Bytes(demand.disk.0 + self.missing_bytes(host, demand).0),
+                    disk: Bytes(demand.disk.0 + self.blob_bytes_to_commit(host, demand).0),
                     exclusive: demand.exclusive,
                 };
                 match placement::fit(host, &self.room(host), &need) {

@@ -1,0 +1,158 @@
+//! The `flotilla` command as a user runs it: exit codes, tables, JSON, JUnit
+//! and report files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flotilla(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flotilla"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the flotilla binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under the target directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SMALL: &str = r#"// A small scenario for the command-line tests.
+Scenario(
+    name: "small",
+    seed: 1,
+    duration: "1m",
+    hosts: [HostGroup(name: "h", count: 2, cpu: "8", memory: "32Gi")],
+    images: [Image(name: "app:1", layers: ["10MB"])],
+    apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+    worlds: [World(name: "Containers", platform: Containers())],
+    timeline: [At("0s", Launch(app: "app", count: 3))],
+    expect: [EXPECT],
+)
+"#;
+
+fn small(dir: &Path, expect: &str) -> PathBuf {
+    let path = dir.join("small.ron");
+    std::fs::write(&path, SMALL.replace("EXPECT", expect)).unwrap();
+    path
+}
+
+#[test]
+fn check_on_the_shipped_scenarios_passes_with_exit_code_0() {
+    let o = flotilla(&["check", "scenarios/"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("startup.p95"), "{out}");
+    assert!(out.contains("PASS"));
+    assert!(!out.contains("FAIL"));
+    assert!(out.lines().last().unwrap().ends_with(" 0 failed"), "{out}");
+}
+
+#[test]
+fn a_failed_expectation_gives_exit_code_1_and_both_sides() {
+    let dir = scratch("check-fail");
+    let file = small(&dir, r#""Containers.instances.running == 4""#);
+    let o = flotilla(&["check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("FAIL  Containers.instances.running == 4    left = 3, right = 4"), "{}", stdout(&o));
+}
+
+#[test]
+fn input_errors_give_exit_code_2_with_file_line_and_column() {
+    let o = flotilla(&["check", "tests/malformed/missing-comma.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("tests/malformed/missing-comma.ron:4:5:"), "{}", stderr(&o));
+    let o = flotilla(&["check", "no/such/file.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = flotilla(&["validate", "tests/malformed/unknown-names.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("apps[0].image"), "{}", stderr(&o));
+}
+
+#[test]
+fn validate_accepts_the_shipped_scenarios() {
+    let o = flotilla(&["validate", "scenarios"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).lines().all(|l| l.starts_with("ok  ")));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let dir = scratch("check-json");
+    let file = small(&dir, r#""Containers.instances.running == 3""#);
+    let o = flotilla(&["check", "--json", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("stdout is JSON");
+    let s = &v.as_array().unwrap()[0];
+    assert_eq!(s["scenario"], "small");
+    assert_eq!(s["seed"], 1);
+    assert!(s["file"].as_str().unwrap().ends_with("small.ron"));
+    assert_eq!(s["worlds"]["Containers"]["instances.running"], 3.0);
+    let e = &s["expectations"][0];
+    assert_eq!(e["text"], "Containers.instances.running == 3");
+    assert_eq!(e["passed"], true);
+    assert_eq!(e["left"], 3.0);
+    assert_eq!(e["right"], 3.0);
+}
+
+#[test]
+fn junit_has_a_suite_per_scenario_and_a_case_per_expectation() {
+    let dir = scratch("check-junit");
+    let file = small(&dir, r#""Containers.instances.running == 3", "Containers.instances.pending > 0""#);
+    let junit = dir.join("out.xml");
+    let o = flotilla(&["check", "--junit", junit.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = std::fs::read_to_string(junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 1);
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    assert_eq!(xml.matches("<failure ").count(), 1);
+    assert!(xml.contains("tests=\"2\" failures=\"1\""));
+}
+
+#[test]
+fn report_writes_summary_events_and_a_csv_per_world() {
+    let dir = scratch("report");
+    let out = dir.join("out");
+    let o = flotilla(&["report", "scenarios/cold-start.ron", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["worlds"].as_object().unwrap().len(), 3);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let mut last_time = std::collections::BTreeMap::new();
+    for line in events.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        let (world, t) = (e["world"].as_str().unwrap().to_string(), e["t_us"].as_u64().unwrap());
+        let previous = last_time.insert(world, t).unwrap_or(0);
+        assert!(t >= previous, "time went back in {line}");
+    }
+    for world in ["VMs", "Containers", "MicroVMs"] {
+        let csv = std::fs::read_to_string(out.join(format!("{world}.csv"))).unwrap();
+        assert!(csv.starts_with("time_s,running,pending,memory_gib:rack-a-1"), "{csv}");
+        assert!(csv.lines().count() >= 3, "{csv}");
+    }
+}
+
+#[test]
+fn two_reports_of_one_scenario_have_identical_event_logs() {
+    let dir = scratch("report-twice");
+    for run in ["a", "b"] {
+        let o = flotilla(&["report", "scenarios/warm-cache.ron", "--out", dir.join(run).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+    }
+    let a = std::fs::read(dir.join("a/events.jsonl")).unwrap();
+    let b = std::fs::read(dir.join("b/events.jsonl")).unwrap();
+    assert!(!a.is_empty());
+    assert!(a == b);
+}
