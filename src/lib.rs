@@ -13,6 +13,7 @@ pub mod behaviours;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod playback;
 pub mod report;
 pub mod run;
 pub mod scenario;

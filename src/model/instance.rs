@@ -96,6 +96,8 @@ pub struct Instance {
     pub blobs_outstanding: u32,
     /// The instance this one replaces after a host failure.
     pub replaces: Option<InstanceId>,
+    /// When the current timed phase (a boot, a start, a stop) will end.
+    pub phase_ends_at: Option<SimTime>,
 }
 
 impl Instance {

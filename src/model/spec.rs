@@ -267,6 +267,16 @@ impl Platform {
         }
     }
 
+    /// What the platform runs, in words.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Platform::Vms(_) => "virtual machines",
+            Platform::Containers(_) => "containers",
+            Platform::MicroVms(_) => "microVMs",
+            Platform::Dedicated(_) => "dedicated servers",
+        }
+    }
+
     /// Whether instances boot a guest kernel (VMs, microVMs, servers) rather than start a process.
     pub fn boots(&self) -> bool {
         !matches!(self, Platform::Containers(_))

@@ -3,6 +3,7 @@
 //! place (line and column for syntax, a field path such as
 //! `worlds[1].platform.boot_time` for meaning).
 
+pub mod bundled;
 pub mod error;
 pub mod expect;
 pub mod file;

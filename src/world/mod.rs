@@ -52,6 +52,8 @@ pub struct HostState {
     /// Blobs on their way, with the instances waiting for each.
     pub downloading: BTreeMap<BlobId, Vec<InstanceId>>,
     pub energy: EnergyMeter,
+    /// When it went down, while it is down.
+    pub down_since: Option<SimTime>,
 }
 
 impl HostState {
@@ -93,6 +95,10 @@ pub struct World {
     live_log: Vec<(SimTime, Action)>,
     events: Vec<Event>,
     dirty_hosts: BTreeSet<HostId>,
+    /// Instants processed so far; equal in a world and its deterministic replay.
+    steps: u64,
+    /// Events emitted so far.
+    emitted: u64,
 }
 
 impl World {
@@ -118,6 +124,7 @@ impl World {
                     cache,
                     downloading: BTreeMap::new(),
                     energy: EnergyMeter::new(h.power.watts(0.0)),
+                    down_since: None,
                 }
             })
             .collect();
@@ -144,6 +151,8 @@ impl World {
             live_log: Vec::new(),
             events: Vec::new(),
             dirty_hosts: BTreeSet::new(),
+            steps: 0,
+            emitted: 0,
         }
     }
 
@@ -252,23 +261,29 @@ impl World {
     pub fn step(&mut self) -> Option<SimTime> {
         let t = self.next_event_time()?;
         self.now = self.now.max(t);
+        self.steps += 1;
         loop {
-            // Live actions at an instant come before the queue's events at that
-            // instant, so a replay applies them in the same place whatever the
-            // queue's insertion counter says.
-            if let Some(&(at, _)) = self.live_actions.first() {
-                if at <= self.now {
+            // The queue's events at this instant first, then live actions at it.
+            // A live action is taken when the clock already stands at its time,
+            // after that instant's events; a replay must put it in the same place.
+            if let Some((_, due)) = self.queue.pop_due(self.now) {
+                self.handle(due);
+                continue;
+            }
+            match self.live_actions.first() {
+                Some(&(at, _)) if at <= self.now => {
                     let (_, action) = self.live_actions.remove(0);
                     self.act(&action, true);
-                    continue;
                 }
+                _ => break,
             }
-            let Some((_, due)) = self.queue.pop_due(self.now) else {
-                break;
-            };
-            self.handle(due);
         }
         Some(self.now)
+    }
+
+    /// Instants processed so far. A clone replayed to the same time has the same count.
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// Runs every event up to and including `until`, then sets the clock to `until`.
@@ -297,7 +312,13 @@ impl World {
     }
 
     fn emit(&mut self, kind: EventKind) {
+        self.emitted += 1;
         self.events.push(Event { time: self.now, kind });
+    }
+
+    /// Events emitted since the start, drained or not.
+    pub fn events_emitted(&self) -> u64 {
+        self.emitted
     }
 
     fn handle(&mut self, due: Due) {
@@ -318,7 +339,7 @@ impl World {
                     (Phase::Booting, Some(start)) => {
                         self.set_phase(id, Phase::Starting);
                         let d = start.sample(&mut self.startup_rng);
-                        self.queue.schedule(self.now + d, Due::StartupDone(id));
+                        self.schedule_phase_end(id, d, Due::StartupDone(id));
                     }
                     (Phase::Booting | Phase::Starting, _) => self.set_phase(id, Phase::Running),
                     _ => {}
@@ -369,6 +390,7 @@ impl World {
             wait_reason: None,
             blobs_outstanding: 0,
             replaces: None,
+            phase_ends_at: None,
         });
         self.counts.launched += 1;
         self.counts.pending += 1;
@@ -384,6 +406,7 @@ impl World {
             return;
         }
         inst.phase = phase;
+        inst.phase_ends_at = None;
         inst.history.push((phase, self.now));
         let c = &mut self.counts;
         if before.is_pending() {
@@ -556,7 +579,13 @@ impl World {
         let boots = self.spec.platform.boots();
         self.set_phase(id, if boots { Phase::Booting } else { Phase::Starting });
         let d = self.spec.platform.startup_time().sample(&mut self.startup_rng);
-        self.queue.schedule(self.now + d, Due::StartupDone(id));
+        self.schedule_phase_end(id, d, Due::StartupDone(id));
+    }
+
+    fn schedule_phase_end(&mut self, id: InstanceId, d: crate::engine::SimDuration, due: Due) {
+        let at = self.now + d;
+        self.instances[id.index()].phase_ends_at = Some(at);
+        self.queue.schedule(at, due);
     }
 
     fn schedule_transfers(&mut self) {
@@ -659,7 +688,7 @@ impl World {
                 _ => {
                     self.set_phase(id, Phase::Stopping);
                     let d = self.spec.platform.stop_time().sample(&mut self.stop_rng);
-                    self.queue.schedule(self.now + d, Due::StopDone(id));
+                    self.schedule_phase_end(id, d, Due::StopDone(id));
                 }
             }
         }
@@ -677,6 +706,7 @@ impl World {
         {
             let h = &mut self.hosts[host.index()];
             h.up = false;
+            h.down_since = Some(self.now);
             h.instances.clear();
             h.cpu_used = Millicores(0);
             h.memory_used = Bytes(0);
@@ -705,6 +735,7 @@ impl World {
             return;
         }
         self.hosts[host.index()].up = true;
+        self.hosts[host.index()].down_since = None;
         self.update_power(host);
         self.dirty_hosts.insert(host);
         self.emit(EventKind::HostUp { host });

@@ -1,0 +1,146 @@
+//! The inspector: what a clicked host or instance is, what it holds, every
+//! phase it went through and when, and why it waits when it waits. Live
+//! actions on a host (fail, recover) start here.
+
+use bevy_egui::egui::{self, RichText};
+
+use crate::engine::SimTime;
+use crate::gui::state::{Selection, Sim};
+use crate::gui::theme;
+use crate::gui::timeline::clock_text;
+use crate::gui::world_view::phase_progress;
+use crate::model::spec::Action;
+use crate::model::{HostId, InstanceId, Phase};
+
+pub fn inspector_ui(ui: &mut egui::Ui, sim: &mut Sim) {
+    match sim.selection {
+        None => {
+            ui.label(RichText::new("Click a host or an instance to inspect it.").color(theme::TEXT_DIM));
+        }
+        Some(Selection::Host { world, host }) => host_ui(ui, sim, world, host),
+        Some(Selection::Instance { world, instance }) => instance_ui(ui, sim, world, instance),
+    }
+}
+
+fn row(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
+    ui.label(RichText::new(key).color(theme::TEXT_DIM));
+    ui.label(value);
+    ui.end_row();
+}
+
+fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
+    let mut action = None;
+    let mut select = None;
+    {
+        let world = &sim.playback.tracks[world_index].world;
+        let spec = &world.setup().hosts[host.index()];
+        let state = &world.hosts()[host.index()];
+        ui.heading(format!("{} in {}", spec.name, world.name()));
+        egui::Grid::new("host-grid").num_columns(2).striped(true).show(ui, |ui| {
+            row(ui, "state", if state.up { "up".to_string() } else { format!("down since {}", clock_text(state.down_since.unwrap_or(SimTime::ZERO))) });
+            row(ui, "CPU", format!("{} of {} cores reserved", state.cpu_used, spec.cpu));
+            row(ui, "memory", format!("{} of {} reserved", state.memory_used.binary(), spec.memory.binary()));
+            row(ui, "  for OS and runtimes", state.overhead_memory.binary());
+            row(ui, "disk", format!("{} for instances, {} of images (of {})", state.disk_reserved.binary(), state.cache.used(), spec.disk.binary()));
+            row(ui, "NIC", spec.nic.to_string());
+            row(ui, "power now", format!("{:.0} W ({:.0}–{:.0} W)", state.energy.watts(), spec.power.idle_watts, spec.power.peak_watts));
+            row(ui, "instances", state.instances.len().to_string());
+        });
+        ui.horizontal(|ui| {
+            if state.up {
+                if ui.button("💥 Fail this host").on_hover_text("In every world, now; recorded for replay").clicked() {
+                    action = Some(Action::FailHost(host));
+                }
+            } else if ui.button("♻ Recover this host").clicked() {
+                action = Some(Action::RecoverHost(host));
+            }
+        });
+        ui.collapsing(format!("image cache ({} blobs)", state.cache.len()), |ui| {
+            for (blob, bytes) in state.cache.blobs() {
+                ui.label(format!("{}  {}", world.setup().blobs[blob.index()].name, bytes));
+            }
+            for blob in state.downloading.keys() {
+                ui.label(RichText::new(format!("{}  downloading", world.setup().blobs[blob.index()].name)).color(theme::PALETTE[0]));
+            }
+        });
+        ui.collapsing("instances", |ui| {
+            egui::ScrollArea::vertical().max_height(180.0).show(ui, |ui| {
+                for &id in state.instances.iter().take(500) {
+                    let inst = world.instance(id);
+                    if ui.link(format!("{} — {}", inst.name, theme::phase_label(inst.phase))).clicked() {
+                        select = Some(Selection::Instance { world: world_index, instance: id });
+                    }
+                }
+            });
+        });
+    }
+    if let Some(a) = action {
+        sim.act(a);
+    }
+    if let Some(s) = select {
+        sim.selection = Some(s);
+    }
+}
+
+fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: InstanceId) {
+    let clock = sim.playback.clock();
+    let world = &sim.playback.tracks[world_index].world;
+    if id.index() >= world.instances().len() {
+        ui.label("This instance does not exist at this time.");
+        return;
+    }
+    let inst = world.instance(id);
+    let app = &world.setup().apps[inst.app.index()];
+    let demand = world.demand(inst.app);
+    let mut select = None;
+    ui.heading(format!("{} in {}", inst.name, world.name()));
+    egui::Grid::new("instance-grid").num_columns(2).striped(true).show(ui, |ui| {
+        row(ui, "platform", world.spec().platform.kind_name());
+        row(ui, "phase", RichText::new(theme::phase_label(inst.phase)).color(theme::phase_color(inst.phase)).strong());
+        if let Some(host) = inst.host {
+            row(ui, "host", world.setup().hosts[host.index()].name.clone());
+        }
+        row(ui, "app asks for", format!("{} CPU, {} memory", app.cpu, app.memory.binary()));
+        row(ui, "reserves", format!("{} CPU, {} memory, {} disk", demand.cpu, demand.memory.binary(), demand.disk.binary()));
+        row(ui, "  of which overhead", demand.overhead_memory.binary());
+        if inst.phase == Phase::FetchingImage {
+            let (done, total) = world.fetch_progress(id, clock);
+            row(ui, "image", format!("{} of {}", done, total));
+        }
+        if let Some(end) = inst.phase_ends_at {
+            row(ui, "this phase", format!("{:.0}% (ends at {})", phase_progress(inst, clock) * 100.0, clock_text(end)));
+        }
+        if let Some(t) = inst.startup_time() {
+            row(ui, "start-up", format!("{:.3} s", t.as_secs_f64()));
+        }
+        if let Some(r) = inst.replaces {
+            row(ui, "replaces", world.instance(r).name.clone());
+        }
+    });
+    if let Some(reason) = &inst.wait_reason {
+        ui.label(RichText::new("Why it waits").strong());
+        ui.label(RichText::new(reason).color(theme::PALETTE[4]));
+    }
+    ui.label(RichText::new("History").strong());
+    egui::Grid::new("history-grid").num_columns(3).striped(true).show(ui, |ui| {
+        for (k, &(phase, t)) in inst.history.iter().enumerate() {
+            let next = inst.history.get(k + 1).map(|&(_, n)| n);
+            ui.label(RichText::new(clock_text(t)).monospace());
+            ui.label(RichText::new(theme::phase_label(phase)).color(theme::phase_color(phase)));
+            ui.label(match next {
+                Some(n) => format!("{:.3} s", n.since(t).as_secs_f64()),
+                None if phase.is_terminal() => String::new(),
+                None => "…".to_string(),
+            });
+            ui.end_row();
+        }
+    });
+    if let Some(host) = inst.host {
+        if ui.link("show its host").clicked() {
+            select = Some(Selection::Host { world: world_index, host });
+        }
+    }
+    if let Some(s) = select {
+        sim.selection = Some(s);
+    }
+}

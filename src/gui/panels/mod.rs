@@ -1,0 +1,6 @@
+//! Panels around the worlds: the top bar with the scenario picker and live
+//! actions, the inspector, the charts and legend, help and error windows.
+
+pub mod charts;
+pub mod inspector;
+pub mod picker;

@@ -1,0 +1,140 @@
+//! What the front end holds: the scenario's worlds on one clock
+//! ([`Playback`]), and the person's choices (selection, speed, panels).
+//! The front end only reads worlds and sends actions; it computes no result.
+
+use bevy::prelude::*;
+
+use crate::model::spec::Action;
+use crate::model::{HostId, InstanceId};
+use crate::playback::Playback;
+use crate::scenario::{LessonStep, Scenario};
+
+/// The speeds ↑ and ↓ step through, in simulated seconds per real second.
+pub const SPEEDS: [f64; 13] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
+
+/// Something clicked in a world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Host { world: usize, host: HostId },
+    Instance { world: usize, instance: InstanceId },
+}
+
+/// The front end's state, as a bevy resource.
+#[derive(Resource)]
+pub struct Sim {
+    pub playback: Playback,
+    /// Where the scenario came from: a bundled name or a path.
+    pub source: String,
+    pub selection: Option<Selection>,
+    /// Large type for a projector.
+    pub presentation: bool,
+    pub show_help: bool,
+    /// The lesson step the clock stopped at, until play resumes.
+    pub paused_at: Option<LessonStep>,
+    /// A scenario that failed to load, with the reason.
+    pub load_error: Option<String>,
+    /// Which world the start-up chart shows.
+    pub gantt_world: usize,
+    /// The app and count for "launch N more".
+    pub launch_app: usize,
+    pub launch_count: u32,
+    /// The path typed into "open a file".
+    pub open_path: String,
+    /// Which world's tab is showing when there are more than three.
+    pub world_tab: usize,
+    /// The most memory any host holds at any time in a headless run of the
+    /// scenario; instance blocks are scaled so that this fills a host box.
+    pub peak_host_memory: u64,
+    /// Tooltips under the pointer (off for screenshots).
+    pub hover_tips: bool,
+}
+
+/// The most memory reserved on any one host, in any world, over a whole run.
+fn peak_host_memory(scenario: &Scenario) -> u64 {
+    let result = crate::run::run(scenario, crate::run::RunOptions::default(), &mut |_| {});
+    result
+        .worlds
+        .iter()
+        .flat_map(|w| w.series.samples.iter().flat_map(|s| s.host_memory.iter().map(|&(_, m)| m.0)))
+        .max()
+        .unwrap_or(0)
+}
+
+impl Sim {
+    pub fn new(scenario: Scenario, source: String) -> Self {
+        Sim {
+            peak_host_memory: peak_host_memory(&scenario),
+            hover_tips: true,
+            playback: Playback::new(scenario),
+            source,
+            selection: None,
+            presentation: false,
+            show_help: false,
+            paused_at: None,
+            load_error: None,
+            gantt_world: 0,
+            launch_app: 0,
+            launch_count: 10,
+            open_path: String::new(),
+            world_tab: 0,
+        }
+    }
+
+    /// Replaces the scenario, keeping the person's display choices.
+    pub fn load(&mut self, scenario: Scenario, source: String) {
+        let speed = self.playback.speed;
+        self.peak_host_memory = peak_host_memory(&scenario);
+        self.playback = Playback::new(scenario);
+        self.playback.speed = speed;
+        self.source = source;
+        self.selection = None;
+        self.paused_at = None;
+        self.load_error = None;
+        self.gantt_world = 0;
+        self.launch_app = 0;
+        self.world_tab = 0;
+    }
+
+    pub fn toggle_play(&mut self) {
+        if self.playback.clock() >= self.playback.end() {
+            self.playback.seek(crate::engine::SimTime::ZERO);
+        }
+        self.playback.playing = !self.playback.playing;
+        if self.playback.playing {
+            self.paused_at = None;
+        }
+    }
+
+    pub fn step(&mut self) {
+        self.paused_at = None;
+        self.playback.step_to_next_event();
+    }
+
+    pub fn faster(&mut self) {
+        let next = SPEEDS.iter().copied().find(|&s| s > self.playback.speed * 1.0001);
+        self.playback.set_speed(next.unwrap_or(SPEEDS[SPEEDS.len() - 1]));
+    }
+
+    pub fn slower(&mut self) {
+        let next = SPEEDS.iter().rev().copied().find(|&s| s < self.playback.speed / 1.0001);
+        self.playback.set_speed(next.unwrap_or(SPEEDS[0]));
+    }
+
+    pub fn restart(&mut self) {
+        self.playback.restart();
+        self.paused_at = None;
+        self.selection = None;
+    }
+
+    /// Advances by `real_seconds` of wall time when playing.
+    pub fn tick(&mut self, real_seconds: f64) {
+        if let Some(step) = self.playback.advance(real_seconds) {
+            self.paused_at = Some(step);
+        }
+    }
+
+    /// A live action in every world, recorded for replay.
+    pub fn act(&mut self, action: Action) {
+        self.playback.apply_live(action);
+    }
+}

@@ -1,0 +1,406 @@
+//! The worlds, side by side on one clock: each host a box whose size follows
+//! its memory, with CPU and memory fill; each instance a block whose area is
+//! the memory it holds, coloured by app and drawn by phase. A VM's block
+//! carries a dark band for its guest OS and hypervisor, so VMs look as heavy
+//! as they are. Progress within a phase (a pull, a boot) is interpolated
+//! between events, so motion stays smooth at any speed.
+
+use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+
+use super::state::{Selection, Sim};
+use super::theme;
+use crate::engine::SimTime;
+use crate::metrics;
+use crate::model::{HostId, Instance, InstanceId, Phase};
+use crate::world::World;
+
+/// Hosts drawn per world; more are summarised in a line.
+const MAX_HOSTS_DRAWN: usize = 400;
+/// Waiting instances drawn in the queue strip.
+const MAX_WAITING_DRAWN: usize = 300;
+
+/// Where something clickable was drawn this frame.
+struct Target {
+    rect: Rect,
+    selection: Selection,
+    tip: String,
+}
+
+/// The central area: the lesson caption, then one column per world (tabs beyond three).
+pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
+    caption_ui(ui, sim);
+    let n = sim.playback.tracks.len();
+    let shown: Vec<usize> = if n <= 3 {
+        (0..n).collect()
+    } else {
+        ui.horizontal(|ui| {
+            ui.label("World:");
+            for i in 0..n {
+                let name = sim.playback.tracks[i].world.name().to_string();
+                ui.selectable_value(&mut sim.world_tab, i, name);
+            }
+        });
+        vec![sim.world_tab.min(n - 1)]
+    };
+    let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click());
+    let area = response.rect;
+    let gap = 10.0;
+    let col_w = (area.width() - gap * (shown.len() as f32 - 1.0)) / shown.len() as f32;
+    let clock = sim.playback.clock();
+    let mut targets = Vec::new();
+    for (k, &w) in shown.iter().enumerate() {
+        let x0 = area.left() + k as f32 * (col_w + gap);
+        let col = Rect::from_min_size(pos2(x0, area.top()), vec2(col_w, area.height()));
+        let view = View { index: w, clock, selection: sim.selection, scale_memory: scale_memory(sim) };
+        draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
+    }
+    let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
+    if let Some(pos) = response.hover_pos().filter(|_| sim.hover_tips) {
+        if let Some(t) = hit(pos) {
+            response.clone().on_hover_text_at_pointer(t.tip.clone());
+        }
+    }
+    if response.clicked() {
+        if let Some(pos) = response.interact_pointer_pos() {
+            sim.selection = hit(pos).map(|t| t.selection);
+        }
+    }
+}
+
+/// What every world's drawing shares this frame.
+struct View {
+    index: usize,
+    clock: SimTime,
+    selection: Option<Selection>,
+    /// Bytes of memory that fill a host box's instance area.
+    scale_memory: u64,
+}
+
+/// The memory that fills a host box: the scenario's peak on any host (from a
+/// headless run), or more if live actions have gone beyond it.
+fn scale_memory(sim: &Sim) -> u64 {
+    let now = sim.playback.tracks.iter().flat_map(|t| t.world.hosts().iter().map(|h| h.memory_used.0)).max().unwrap_or(0);
+    sim.peak_host_memory.max(now).max(1)
+}
+
+/// The lesson caption, large, over the worlds.
+fn caption_ui(ui: &mut egui::Ui, sim: &Sim) {
+    let Some(step) = sim.playback.caption() else { return };
+    let paused_here = sim.paused_at.as_ref().is_some_and(|p| p.at == step.at);
+    egui::Frame::new().fill(theme::CAPTION_BG).inner_margin(egui::Margin::symmetric(12, 8)).corner_radius(6.0).show(
+        ui,
+        |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(egui::RichText::new(&step.caption).size(20.0).color(Color32::WHITE));
+                if paused_here {
+                    ui.label(egui::RichText::new("  ⏸ paused — Space to go on").size(15.0).color(theme::PALETTE[4]));
+                }
+            });
+        },
+    );
+    ui.add_space(6.0);
+}
+
+fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, targets: &mut Vec<Target>) {
+    let index = view.index;
+    painter.rect_filled(col, 6.0, Color32::from_rgb(0x16, 0x19, 0x1F));
+    let mut y = col.top() + 8.0;
+    let left = col.left() + 10.0;
+    let title = format!("{}  ·  {}", world.name(), world.spec().platform.description());
+    painter.text(pos2(left, y), Align2::LEFT_TOP, title, FontId::proportional(20.0), theme::world_color(index));
+    y += 28.0;
+
+    // Counters.
+    let m = metrics::compute(world);
+    let get = |k: &str| m.get(k).copied().flatten().unwrap_or(0.0);
+    let counters = [
+        ("running", format!("{:.0}", get("instances.running"))),
+        ("pending", format!("{:.0}", get("instances.pending"))),
+        ("max / host", format!("{:.0}", get("density.max_per_host"))),
+        ("OS + runtime", gib(get("memory.overhead_gib"))),
+        ("pulled", format!("{:.0} MB", get("image.pulled_mb"))),
+    ];
+    let cw = (col.width() - 20.0) / counters.len() as f32;
+    for (i, (label, value)) in counters.iter().enumerate() {
+        let x = left + i as f32 * cw;
+        painter.text(pos2(x, y), Align2::LEFT_TOP, value, FontId::proportional(17.0), Color32::WHITE);
+        painter.text(pos2(x, y + 22.0), Align2::LEFT_TOP, *label, FontId::proportional(12.0), theme::TEXT_DIM);
+    }
+    y += 42.0;
+
+    // The queue of instances waiting for a host.
+    let waiting: Vec<InstanceId> = world.waiting().collect();
+    if !waiting.is_empty() {
+        let reason = world.instance(waiting[0]).wait_reason.clone().unwrap_or_else(|| "placing…".to_string());
+        let label = format!("{} waiting: {}", waiting.len(), reason);
+        let galley = painter.layout(label, FontId::proportional(12.0), theme::PALETTE[4], col.width() - 20.0);
+        let h = galley.size().y;
+        painter.galley(pos2(left, y), galley, Color32::WHITE);
+        y += h + 4.0;
+        let side = 7.0;
+        let per_row = ((col.width() - 20.0) / (side + 2.0)).floor().max(1.0) as usize;
+        let rows = waiting.len().min(MAX_WAITING_DRAWN).div_ceil(per_row).min(3);
+        for (i, &id) in waiting.iter().take(rows * per_row).enumerate() {
+            let (r, c) = (i / per_row, i % per_row);
+            let rect = Rect::from_min_size(pos2(left + c as f32 * (side + 2.0), y + r as f32 * (side + 2.0)), Vec2::splat(side));
+            let inst = world.instance(id);
+            painter.rect_stroke(rect, 1.0, Stroke::new(1.0, theme::app_color(inst.app.index())), StrokeKind::Inside);
+            targets.push(Target {
+                rect,
+                selection: Selection::Instance { world: index, instance: id },
+                tip: format!("{} — waiting for a host", inst.name),
+            });
+        }
+        y += rows as f32 * (side + 2.0) + 6.0;
+    }
+
+    // Hosts.
+    let hosts_area = Rect::from_min_max(pos2(col.left() + 6.0, y), pos2(col.right() - 6.0, col.bottom() - 6.0));
+    let n = world.hosts().len().min(MAX_HOSTS_DRAWN);
+    let setup = world.setup();
+    let max_memory = setup.hosts.iter().map(|h| h.memory.0).max().unwrap_or(1).max(1);
+    let cells = grid(n, hosts_area);
+    for (h, cell) in cells.into_iter().enumerate() {
+        let weight = (setup.hosts[h].memory.0 as f32 / max_memory as f32).max(0.25);
+        let side_scale = weight.sqrt();
+        let size = vec2(cell.width() * side_scale, cell.height() * side_scale.max(0.6));
+        let rect = Rect::from_min_size(cell.min, size).shrink(3.0);
+        draw_host(painter, rect, world, HostId(h as u32), view, targets);
+    }
+    if world.hosts().len() > n {
+        painter.text(
+            pos2(hosts_area.left(), hosts_area.bottom()),
+            Align2::LEFT_BOTTOM,
+            format!("+ {} more hosts not drawn", world.hosts().len() - n),
+            FontId::proportional(12.0),
+            theme::TEXT_DIM,
+        );
+    }
+}
+
+fn gib(x: f64) -> String {
+    if x >= 100.0 { format!("{x:.0} GiB") } else { format!("{x:.1} GiB") }
+}
+
+/// `n` cells over `area`, in the grid whose cells come closest to square.
+fn grid(n: usize, area: Rect) -> Vec<Rect> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let (w, h) = (area.width().max(1.0), area.height().max(1.0));
+    let mut best = (1usize, 0.0f32);
+    for cols in 1..=n {
+        let rows = n.div_ceil(cols);
+        let side = (w / cols as f32).min(h / rows as f32 * 1.4);
+        if side > best.1 {
+            best = (cols, side);
+        }
+    }
+    let cols = best.0;
+    let rows = n.div_ceil(cols);
+    let (cw, ch) = (w / cols as f32, (h / rows as f32).min(w / cols as f32 * 1.4));
+    (0..n).map(|i| Rect::from_min_size(pos2(area.left() + (i % cols) as f32 * cw, area.top() + (i / cols) as f32 * ch), vec2(cw, ch))).collect()
+}
+
+fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, view: &View, targets: &mut Vec<Target>) {
+    let (world_index, clock, selection) = (view.index, view.clock, view.selection);
+    let state = &world.hosts()[host.index()];
+    let spec = &world.setup().hosts[host.index()];
+    let selected = selection == Some(Selection::Host { world: world_index, host });
+    painter.rect(
+        rect,
+        4.0,
+        if state.up { theme::HOST_FILL } else { theme::HOST_DOWN },
+        Stroke::new(if selected { 2.5 } else { 1.0 }, if selected { theme::SELECTED } else { theme::HOST_STROKE }),
+        StrokeKind::Inside,
+    );
+    targets.push(Target {
+        rect,
+        selection: Selection::Host { world: world_index, host },
+        tip: format!("{} — {} CPU, {} memory{}", spec.name, spec.cpu, spec.memory.binary(), if state.up { "" } else { " (down)" }),
+    });
+    let header = rect.height().clamp(10.0, 18.0);
+    let font = FontId::proportional((header - 4.0).clamp(8.0, 13.0));
+    if rect.width() > 40.0 {
+        painter.text(rect.left_top() + vec2(5.0, 2.0), Align2::LEFT_TOP, &spec.name, font.clone(), Color32::WHITE);
+    }
+    // CPU and memory fill, two thin bars under the name.
+    let allocatable = spec.cpu.0 as f64 * world.spec().cpu_allocation_ratio;
+    let fills = [
+        (state.cpu_used.0 as f64 / allocatable.max(1.0), theme::PALETTE[1]),
+        (state.memory_used.0 as f64 / spec.memory.0.max(1) as f64, theme::PALETTE[0]),
+    ];
+    let bar_w = (rect.width() * 0.35).min(120.0);
+    for (i, (fill, color)) in fills.iter().enumerate() {
+        let bar = Rect::from_min_size(
+            pos2(rect.right() - bar_w - 5.0, rect.top() + 3.0 + i as f32 * (header / 2.0 - 1.0)),
+            vec2(bar_w, (header / 2.0 - 3.0).max(2.0)),
+        );
+        painter.rect_filled(bar, 1.0, Color32::from_gray(50));
+        let mut done = bar;
+        done.set_width(bar.width() * fill.clamp(0.0, 1.0) as f32);
+        painter.rect_filled(done, 1.0, *color);
+    }
+    let inner = Rect::from_min_max(rect.left_top() + vec2(4.0, header + 2.0), rect.right_bottom() - vec2(4.0, 4.0));
+    if inner.width() < 2.0 || inner.height() < 2.0 {
+        return;
+    }
+    // Instances: those on the host, or, on a host that is down, the ones lost with it.
+    let shown: Vec<&Instance> = if state.up {
+        state.instances.iter().map(|&id| world.instance(id)).collect()
+    } else {
+        let since = state.down_since.unwrap_or(SimTime::ZERO);
+        world
+            .instances()
+            .iter()
+            .filter(|i| i.host == Some(host) && i.phase == Phase::Failed && i.entered(Phase::Failed) == Some(since))
+            .collect()
+    };
+    // Block area is proportional to memory, at the same scale on every host of
+    // every world, so a VM looks as much heavier than a container as it is.
+    let fill_bytes = view.scale_memory.min(spec.memory.0).max(1);
+    let mut per_byte = 0.7 * inner.width() * inner.height() / fill_bytes as f32;
+    let sides: Vec<f32> = shown.iter().map(|i| world.demand(i.app).memory.0 as f32).collect();
+    // Squares rarely tile a box exactly: shrink the scale until the blocks fit.
+    for _ in 0..12 {
+        if flow(&sides, per_byte, inner).1 == 0 {
+            break;
+        }
+        per_byte *= 0.85;
+    }
+    let (places, hidden) = flow(&sides, per_byte, inner);
+    let painter = painter.with_clip_rect(inner);
+    for (inst, block) in shown.iter().zip(places) {
+        let demand = world.demand(inst.app);
+        let overhead = demand.overhead_memory.0 as f32 / demand.memory.0.max(1) as f32;
+        draw_instance(&painter, block, world, inst, overhead, clock);
+        if selection == Some(Selection::Instance { world: world_index, instance: inst.id }) {
+            painter.rect_stroke(block.expand(1.0), 1.0, Stroke::new(2.0, theme::SELECTED), StrokeKind::Outside);
+        }
+        targets.push(Target {
+            rect: block,
+            selection: Selection::Instance { world: world_index, instance: inst.id },
+            tip: format!("{} — {}", inst.name, theme::phase_label(inst.phase)),
+        });
+    }
+    if hidden > 0 {
+        painter.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font, Color32::WHITE);
+    }
+    if !state.up {
+        let cross = Stroke::new(2.5, theme::FAILED);
+        painter.line_segment([rect.left_top(), rect.right_bottom()], cross);
+        painter.line_segment([rect.right_top(), rect.left_bottom()], cross);
+    }
+}
+
+/// Places blocks of area `memory × per_byte` left to right in rows inside
+/// `inner`; returns the rectangles that fit, in order, and how many did not.
+fn flow(memory: &[f32], per_byte: f32, inner: Rect) -> (Vec<Rect>, usize) {
+    let (mut x, mut y, mut row_h) = (inner.left(), inner.top(), 0.0f32);
+    let mut places = Vec::with_capacity(memory.len());
+    for &m in memory {
+        let side = (m * per_byte).sqrt().clamp(2.0, inner.width().min(inner.height()));
+        if x + side > inner.right() + 0.5 && x > inner.left() {
+            x = inner.left();
+            y += row_h + 1.0;
+            row_h = 0.0;
+        }
+        if y + side > inner.bottom() + 0.5 {
+            let hidden = memory.len() - places.len();
+            return (places, hidden);
+        }
+        places.push(Rect::from_min_size(pos2(x, y), Vec2::splat(side)));
+        x += side + 1.0;
+        row_h = row_h.max(side);
+    }
+    (places, 0)
+}
+
+/// How far into its timed phase (boot, start, stop) an instance is at `clock`, 0 to 1.
+pub fn phase_progress(inst: &Instance, clock: SimTime) -> f32 {
+    let (Some(start), Some(end)) = (inst.history.last().map(|&(_, t)| t), inst.phase_ends_at) else {
+        return 0.0;
+    };
+    let span = end.since(start).as_secs_f64();
+    if span <= 0.0 {
+        return 1.0;
+    }
+    (clock.since(start).as_secs_f64() / span).clamp(0.0, 1.0) as f32
+}
+
+fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Instance, overhead: f32, clock: SimTime) {
+    let color = theme::app_color(inst.app.index());
+    let band_h = (block.height() * overhead).min(block.height());
+    let band = Rect::from_min_max(pos2(block.left(), block.bottom() - band_h), block.right_bottom());
+    let app_part = Rect::from_min_max(block.left_top(), pos2(block.right(), band.top()));
+    match inst.phase {
+        Phase::FetchingImage => {
+            let (done, total) = world.fetch_progress(inst.id, clock);
+            let f = if total.0 == 0 { 1.0 } else { done.0 as f32 / total.0 as f32 };
+            painter.rect_filled(block, 1.0, color.gamma_multiply(0.12));
+            let mut fill = block;
+            fill.set_top(block.bottom() - block.height() * f);
+            painter.rect_filled(fill, 0.0, color.gamma_multiply(0.55));
+            painter.rect_stroke(block, 1.0, Stroke::new(1.0, color), StrokeKind::Inside);
+        }
+        Phase::Booting => {
+            // The guest OS comes up first: its band fills from the left.
+            let p = phase_progress(inst, clock);
+            painter.rect_filled(app_part, 0.0, color.gamma_multiply(0.18));
+            painter.rect_filled(band, 0.0, theme::GUEST_OS.gamma_multiply(0.45));
+            let mut done = if band_h >= 1.0 { band } else { block };
+            done.set_width(done.width() * p);
+            painter.rect_filled(done, 0.0, if band_h >= 1.0 { theme::GUEST_OS } else { color.gamma_multiply(0.6) });
+            painter.rect_stroke(block, 1.0, Stroke::new(1.0, color.gamma_multiply(0.8)), StrokeKind::Inside);
+        }
+        Phase::Starting => {
+            let p = phase_progress(inst, clock);
+            painter.rect_filled(band, 0.0, theme::GUEST_OS);
+            painter.rect_filled(app_part, 0.0, color.gamma_multiply(0.25));
+            let mut done = app_part;
+            done.set_width(app_part.width() * p);
+            painter.rect_filled(done, 0.0, color.gamma_multiply(0.8));
+        }
+        Phase::Running => {
+            painter.rect_filled(app_part, 0.0, color);
+            painter.rect_filled(band, 0.0, theme::GUEST_OS);
+            if band_h > 14.0 && block.width() > 22.0 {
+                painter.text(band.center(), Align2::CENTER_CENTER, "OS", FontId::proportional(10.0), Color32::from_gray(190));
+            }
+        }
+        Phase::Stopping => {
+            let fade = 1.0 - 0.8 * phase_progress(inst, clock);
+            painter.rect_filled(app_part, 0.0, color.gamma_multiply(fade));
+            painter.rect_filled(band, 0.0, theme::GUEST_OS.gamma_multiply(fade));
+        }
+        Phase::Failed => {
+            painter.rect_filled(block, 1.0, theme::FAILED);
+            if block.width() > 6.0 {
+                let s = Stroke::new(1.0, Color32::BLACK);
+                painter.line_segment([block.left_top(), block.right_bottom()], s);
+                painter.line_segment([block.right_top(), block.left_bottom()], s);
+            }
+        }
+        Phase::WaitingForPlacement | Phase::Stopped => {
+            painter.rect_stroke(block, 1.0, Stroke::new(1.0, color), StrokeKind::Inside);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_gives_one_cell_per_host_inside_the_area() {
+        let area = Rect::from_min_size(pos2(0.0, 0.0), vec2(600.0, 400.0));
+        for n in [1, 2, 3, 4, 7, 40, 400] {
+            let cells = grid(n, area);
+            assert_eq!(cells.len(), n);
+            for c in &cells {
+                assert!(area.expand(0.5).contains_rect(*c), "{n}: {c:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! A scenario's worlds on one shared clock, for a front end: play at a speed,
+//! step to the next event, scrub forwards and backwards, take live actions,
+//! and stop at the lesson's pause points.
+//!
+//! Scrubbing back never recomputes from the start: each world keeps
+//! checkpoints (clones of itself) as it first runs forward, and a seek
+//! restores the nearest one before the target and runs on from there. Because
+//! a world is deterministic, the replay is identical to the first run. A live
+//! action is added to the world and to every checkpoint before its time, so
+//! it replays too; whatever was recorded after it is discarded.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::Series;
+use crate::model::spec::Action;
+use crate::scenario::{LessonStep, Scenario};
+use crate::world::{Event, World};
+
+/// One world, its checkpoints and what it has recorded so far.
+#[derive(Clone, Debug)]
+pub struct Track {
+    pub world: World,
+    /// Clones of the world, oldest first, the first at time zero.
+    checkpoints: Vec<World>,
+    /// Sampled on change up to `recorded_until`.
+    pub series: Series,
+    /// Every event up to the furthest point reached.
+    pub events: Vec<Event>,
+    /// Steps of the furthest state the world has reached; a replay records
+    /// nothing until it goes beyond it.
+    frontier: u64,
+}
+
+impl Track {
+    fn new(world: World) -> Self {
+        let mut series = Series::default();
+        let mut world = world;
+        series.observe(&mut world);
+        Track { checkpoints: vec![world.clone()], world, series, events: Vec::new(), frontier: 0 }
+    }
+
+    /// Brings the world to exactly `t`, restoring a checkpoint first when `t` is in its past.
+    fn seek(&mut self, t: SimTime, checkpoint_every: SimDuration) {
+        if t < self.world.now() {
+            let i = self.checkpoints.partition_point(|w| w.now() <= t).max(1) - 1;
+            self.world = self.checkpoints[i].clone();
+        }
+        while let Some(next) = self.world.next_event_time() {
+            if next > t {
+                break;
+            }
+            self.world.step();
+            let batch = self.world.drain_events();
+            if self.world.steps() > self.frontier {
+                self.frontier = self.world.steps();
+                self.series.observe(&mut self.world);
+                self.events.extend(batch);
+                let last = self.checkpoints.last().map(|w| w.now()).unwrap_or(SimTime::ZERO);
+                if self.world.now().since(last) >= checkpoint_every {
+                    self.checkpoints.push(self.world.clone());
+                }
+            } else {
+                self.world.drain_dirty_hosts();
+            }
+        }
+        self.world.run_until(t);
+    }
+
+    /// Forgets everything recorded after the world's present (a live action
+    /// is about to change the future); the world must stand at its clock.
+    fn truncate_future(&mut self) {
+        let t = self.world.now();
+        self.checkpoints.retain(|w| w.now() <= t);
+        self.series.samples.retain(|s| s.time <= t);
+        self.events.retain(|e| e.time <= t);
+        self.frontier = self.world.steps();
+    }
+}
+
+/// The state of a front end's clock over all worlds of a scenario.
+#[derive(Clone, Debug)]
+pub struct Playback {
+    pub scenario: Scenario,
+    pub tracks: Vec<Track>,
+    clock: SimTime,
+    pub playing: bool,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Live actions taken, with their times, in order.
+    live: Vec<(SimTime, Action)>,
+    checkpoint_every: SimDuration,
+}
+
+/// The slowest and fastest speeds, in simulated seconds per real second.
+pub const MIN_SPEED: f64 = 0.1;
+pub const MAX_SPEED: f64 = 1000.0;
+
+impl Playback {
+    pub fn new(scenario: Scenario) -> Self {
+        let tracks = scenario
+            .worlds
+            .iter()
+            .map(|spec| Track::new(World::new(scenario.setup.clone(), spec.clone())))
+            .collect();
+        // About 200 checkpoints over the run, none closer than a tenth of a second.
+        let every = SimDuration((scenario.setup.duration.0 / 200).max(100_000));
+        let mut p =
+            Playback { scenario, tracks, clock: SimTime::ZERO, playing: false, speed: 1.0, live: Vec::new(), checkpoint_every: every };
+        // What happens at time zero (the first launches) is on screen from the start.
+        p.seek(SimTime::ZERO);
+        p
+    }
+
+    pub fn clock(&self) -> SimTime {
+        self.clock
+    }
+
+    pub fn duration(&self) -> SimDuration {
+        self.scenario.setup.duration
+    }
+
+    pub fn end(&self) -> SimTime {
+        SimTime::ZERO + self.duration()
+    }
+
+    pub fn live_actions(&self) -> &[(SimTime, Action)] {
+        &self.live
+    }
+
+    /// Moves every world to `t` (clamped to the scenario's span).
+    pub fn seek(&mut self, t: SimTime) {
+        let t = t.min(self.end());
+        for track in &mut self.tracks {
+            track.seek(t, self.checkpoint_every);
+        }
+        self.clock = t;
+        if self.clock >= self.end() {
+            self.playing = false;
+        }
+    }
+
+    /// Advances the clock by `real_seconds` of wall time at the current speed,
+    /// stopping at a lesson step that pauses. Returns that step when it paused.
+    pub fn advance(&mut self, real_seconds: f64) -> Option<LessonStep> {
+        if !self.playing || real_seconds <= 0.0 {
+            return None;
+        }
+        let target = self.clock + SimDuration::from_secs_f64(real_seconds * self.speed);
+        let pause = self
+            .scenario
+            .lesson
+            .iter()
+            .find(|s| s.pause && SimTime::ZERO + s.at > self.clock && SimTime::ZERO + s.at <= target)
+            .cloned();
+        match pause {
+            Some(step) => {
+                self.seek(SimTime::ZERO + step.at);
+                self.playing = false;
+                Some(step)
+            }
+            None => {
+                self.seek(target);
+                None
+            }
+        }
+    }
+
+    /// Jumps to the next instant at which something happens in any world, and pauses.
+    pub fn step_to_next_event(&mut self) {
+        self.playing = false;
+        let emitted = |p: &Playback| p.tracks.iter().map(|t| t.world.events_emitted()).sum::<u64>();
+        let before = emitted(self);
+        // Some scheduled instants turn out to change nothing (a transfer that
+        // was rescheduled); pass over them.
+        loop {
+            let next = self.tracks.iter().filter_map(|t| t.world.next_event_time()).filter(|&t| t > self.clock).min();
+            match next {
+                Some(t) if t <= self.end() => {
+                    self.seek(t);
+                    if emitted(self) != before {
+                        return;
+                    }
+                }
+                _ => {
+                    self.seek(self.end());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Takes an action in every world at the current time. It is recorded like
+    /// a timeline entry: scrubbing back and playing again replays it.
+    pub fn apply_live(&mut self, action: Action) {
+        let at = self.clock;
+        self.live.push((at, action.clone()));
+        for track in &mut self.tracks {
+            track.truncate_future();
+            track.world.apply_at(at, action.clone());
+            for cp in &mut track.checkpoints {
+                cp.apply_at(at, action.clone());
+            }
+        }
+        // Process it now so that the picture changes at once.
+        let clock = self.clock;
+        for track in &mut self.tracks {
+            track.seek(clock, self.checkpoint_every);
+        }
+    }
+
+    /// Back to the start of the scenario as written: live actions are dropped.
+    pub fn restart(&mut self) {
+        let speed = self.speed;
+        *self = Playback::new(self.scenario.clone());
+        self.speed = speed;
+    }
+
+    /// The lesson caption showing at the current time: the last step at or before it.
+    pub fn caption(&self) -> Option<&LessonStep> {
+        self.scenario.lesson.iter().rev().find(|s| SimTime::ZERO + s.at <= self.clock)
+    }
+
+    pub fn set_speed(&mut self, speed: f64) {
+        self.speed = speed.clamp(MIN_SPEED, MAX_SPEED);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HostId;
+
+    fn cold_start() -> Scenario {
+        let text = include_str!("../scenarios/cold-start.ron");
+        Scenario::parse(text, "cold-start.ron").expect("shipped scenario parses")
+    }
+
+    fn fingerprint(p: &Playback) -> Vec<String> {
+        p.tracks
+            .iter()
+            .map(|t| {
+                let phases: Vec<String> = t.world.instances().iter().map(|i| format!("{:?}", i.history)).collect();
+                format!("{} {:?} {}", t.world.now().0, t.world.counts(), phases.join(";"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scrubbing_back_gives_the_state_a_fresh_run_reaches() {
+        let mut p = Playback::new(cold_start());
+        p.seek(SimTime(60_000_000));
+        p.seek(SimTime(30_000_000));
+        let mut fresh = Playback::new(cold_start());
+        fresh.seek(SimTime(30_000_000));
+        assert_eq!(fingerprint(&p), fingerprint(&fresh));
+        // And forward again matches too.
+        p.seek(SimTime(90_000_000));
+        fresh.seek(SimTime(90_000_000));
+        assert_eq!(fingerprint(&p), fingerprint(&fresh));
+        assert_eq!(p.tracks[0].series.samples, fresh.tracks[0].series.samples);
+        assert_eq!(p.tracks[0].events, fresh.tracks[0].events);
+    }
+
+    #[test]
+    fn play_stops_at_a_pausing_lesson_step() {
+        let mut p = Playback::new(cold_start());
+        p.playing = true;
+        p.set_speed(10.0);
+        let step = p.advance(1.0).expect("the 2s step pauses");
+        assert_eq!(step.at, SimDuration::from_secs(2));
+        assert_eq!(p.clock(), SimTime(2_000_000));
+        assert!(!p.playing);
+        assert!(p.caption().unwrap().caption.contains("already serve"));
+    }
+
+    #[test]
+    fn step_goes_to_the_next_event_instant() {
+        let mut p = Playback::new(cold_start());
+        p.step_to_next_event();
+        // The launch at 0s was processed when the clock reached 0; the next
+        // instant is a pull finishing or a start-up completing.
+        assert!(p.clock() > SimTime::ZERO);
+        let next = p.tracks.iter().flat_map(|t| t.events.iter().map(|e| e.time)).filter(|&t| t > SimTime::ZERO).min();
+        assert_eq!(Some(p.clock()), next);
+    }
+
+    #[test]
+    fn a_live_action_replays_identically_after_scrubbing_back() {
+        let mut p = Playback::new(cold_start());
+        p.seek(SimTime(10_000_000));
+        p.apply_live(Action::FailHost(HostId(0)));
+        p.seek(SimTime(120_000_000));
+        let first = fingerprint(&p);
+        let events_first = p.tracks[1].events.clone();
+        p.seek(SimTime(5_000_000));
+        p.seek(SimTime(120_000_000));
+        assert_eq!(fingerprint(&p), first);
+        assert_eq!(p.tracks[1].events, events_first);
+        // The host really failed in every world.
+        for t in &p.tracks {
+            assert!(!t.world.hosts()[0].up);
+        }
+        // A scripted run with the same action at the same time agrees.
+        let mut scripted = Playback::new(cold_start());
+        for t in &mut scripted.tracks {
+            t.world.apply_at(SimTime(10_000_000), Action::FailHost(HostId(0)));
+            for cp in &mut t.checkpoints {
+                cp.apply_at(SimTime(10_000_000), Action::FailHost(HostId(0)));
+            }
+        }
+        scripted.seek(SimTime(120_000_000));
+        assert_eq!(fingerprint(&scripted), first);
+    }
+
+    #[test]
+    fn restart_drops_live_actions() {
+        let mut p = Playback::new(cold_start());
+        p.seek(SimTime(10_000_000));
+        p.apply_live(Action::FailHost(HostId(1)));
+        p.restart();
+        assert!(p.live_actions().is_empty());
+        p.seek(SimTime(20_000_000));
+        assert!(p.tracks.iter().all(|t| t.world.hosts()[1].up));
+    }
+}

@@ -1,0 +1,148 @@
+//! The app's clock and keys, headless (bevy's `MinimalPlugins`, no window):
+//! play, pause, step and scrub reach the expected simulated time and counts,
+//! and a live action replays identically.
+#![cfg(feature = "gui")]
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+use flotilla::engine::SimTime;
+use flotilla::gui::{Sim, default_sim, headless_app};
+use flotilla::metrics;
+use flotilla::model::HostId;
+use flotilla::model::spec::Action;
+
+const FRAME: Duration = Duration::from_millis(100);
+
+fn app() -> App {
+    let mut app = headless_app(default_sim(), FRAME);
+    // The first update starts the clocks; from then on each update is one FRAME.
+    app.update();
+    app
+}
+
+fn press(app: &mut App, key: KeyCode) {
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
+    app.update();
+    let mut input = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+    input.release(key);
+    input.clear();
+}
+
+fn sim(app: &App) -> &Sim {
+    app.world().resource::<Sim>()
+}
+
+fn counts(app: &App) -> Vec<(f64, f64)> {
+    sim(app)
+        .playback
+        .tracks
+        .iter()
+        .map(|t| {
+            let m = metrics::compute(&t.world);
+            (m["instances.running"].unwrap(), m["instances.pending"].unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn space_plays_and_pauses_at_the_chosen_speed() {
+    let mut app = app();
+    assert_eq!(sim(&app).playback.clock(), SimTime::ZERO);
+    press(&mut app, KeyCode::Space);
+    assert!(sim(&app).playback.playing);
+    for _ in 0..9 {
+        app.update();
+    }
+    // Ten frames of 100 ms at 1×: one simulated second (the frame that pressed Space counts).
+    let t = sim(&app).playback.clock();
+    assert!(t >= SimTime(900_000) && t <= SimTime(1_000_000), "{t:?}");
+    press(&mut app, KeyCode::Space);
+    let paused = sim(&app).playback.clock();
+    for _ in 0..5 {
+        app.update();
+    }
+    assert_eq!(sim(&app).playback.clock(), paused);
+}
+
+#[test]
+fn arrows_change_speed_and_play_stops_at_a_lesson_pause() {
+    let mut app = app();
+    press(&mut app, KeyCode::ArrowUp);
+    press(&mut app, KeyCode::ArrowUp);
+    press(&mut app, KeyCode::ArrowUp);
+    assert_eq!(sim(&app).playback.speed, 10.0);
+    press(&mut app, KeyCode::ArrowDown);
+    assert_eq!(sim(&app).playback.speed, 5.0);
+    press(&mut app, KeyCode::Space);
+    for _ in 0..20 {
+        app.update();
+    }
+    // cold-start.ron pauses at its 2 s lesson step.
+    let s = sim(&app);
+    assert_eq!(s.playback.clock(), SimTime(2_000_000));
+    assert!(!s.playback.playing);
+    assert_eq!(s.paused_at.as_ref().map(|p| p.at.as_secs_f64()), Some(2.0));
+    // At 2 s every container and microVM runs; the VMs are all still pending.
+    assert_eq!(counts(&app), vec![(0.0, 40.0), (40.0, 0.0), (40.0, 0.0)]);
+}
+
+#[test]
+fn right_arrow_steps_to_the_next_event() {
+    let mut app = app();
+    press(&mut app, KeyCode::ArrowRight);
+    let s = sim(&app);
+    let t = s.playback.clock();
+    assert!(t > SimTime::ZERO);
+    let first_after_zero =
+        s.playback.tracks.iter().flat_map(|t| t.events.iter().map(|e| e.time)).filter(|&x| x > SimTime::ZERO).min();
+    assert_eq!(Some(t), first_after_zero);
+    assert!(!s.playback.playing);
+}
+
+#[test]
+fn scrubbing_back_and_forth_matches_a_fresh_run() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(90_000_000));
+    let at_90 = counts(&app);
+    assert_eq!(at_90, vec![(40.0, 0.0), (40.0, 0.0), (40.0, 0.0)]);
+    app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(20_000_000));
+    let mut fresh = default_sim();
+    fresh.playback.seek(SimTime(20_000_000));
+    let fresh_counts: Vec<(f64, f64)> = fresh
+        .playback
+        .tracks
+        .iter()
+        .map(|t| {
+            let m = metrics::compute(&t.world);
+            (m["instances.running"].unwrap(), m["instances.pending"].unwrap())
+        })
+        .collect();
+    assert_eq!(counts(&app), fresh_counts);
+    app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(90_000_000));
+    assert_eq!(counts(&app), at_90);
+}
+
+#[test]
+fn a_live_host_failure_replays_identically() {
+    let mut app = app();
+    {
+        let mut s = app.world_mut().resource_mut::<Sim>();
+        s.playback.seek(SimTime(30_000_000));
+        s.act(Action::FailHost(HostId(2)));
+        s.playback.seek(SimTime(120_000_000));
+    }
+    let first = counts(&app);
+    // Ten instances were lost in every world and nothing replaces them.
+    assert_eq!(first, vec![(30.0, 0.0), (30.0, 0.0), (30.0, 0.0)]);
+    {
+        let mut s = app.world_mut().resource_mut::<Sim>();
+        s.playback.seek(SimTime(10_000_000));
+        s.playback.seek(SimTime(120_000_000));
+    }
+    assert_eq!(counts(&app), first);
+    // R starts over without the live action.
+    press(&mut app, KeyCode::KeyR);
+    app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(120_000_000));
+    assert_eq!(counts(&app), vec![(40.0, 0.0), (40.0, 0.0), (40.0, 0.0)]);
+}
