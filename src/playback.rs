@@ -96,15 +96,19 @@ pub const MAX_SPEED: f64 = 1000.0;
 
 impl Playback {
     pub fn new(scenario: Scenario) -> Self {
-        let tracks = scenario
-            .worlds
-            .iter()
-            .map(|spec| Track::new(World::new(scenario.setup.clone(), spec.clone())))
-            .collect();
+        let tracks =
+            scenario.worlds.iter().map(|spec| Track::new(World::new(scenario.setup.clone(), spec.clone()))).collect();
         // About 200 checkpoints over the run, none closer than a tenth of a second.
         let every = SimDuration((scenario.setup.duration.0 / 200).max(100_000));
-        let mut p =
-            Playback { scenario, tracks, clock: SimTime::ZERO, playing: false, speed: 1.0, live: Vec::new(), checkpoint_every: every };
+        let mut p = Playback {
+            scenario,
+            tracks,
+            clock: SimTime::ZERO,
+            playing: false,
+            speed: 1.0,
+            live: Vec::new(),
+            checkpoint_every: every,
+        };
         // What happens at time zero (the first launches) is on screen from the start.
         p.seek(SimTime::ZERO);
         p

@@ -146,10 +146,10 @@ impl Registry {
 
     fn admit(&mut self) {
         while let Some(&(host, blob, total)) = self.queued.front() {
-            if let Some(limit) = self.max_concurrent {
-                if self.active.len() >= limit as usize {
-                    break;
-                }
+            if let Some(limit) = self.max_concurrent
+                && self.active.len() >= limit as usize
+            {
+                break;
             }
             self.queued.pop_front();
             self.active.push(Flow { host, blob, total, remaining: total.0, rate: 0 });

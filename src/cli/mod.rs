@@ -143,6 +143,7 @@ struct Progress {
 }
 
 impl Progress {
+    #[allow(clippy::disallowed_methods, reason = "the progress bar shows wall time, outside the simulation")]
     fn new(label: &str) -> Self {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_length(1000);
@@ -171,6 +172,7 @@ impl Progress {
     }
 }
 
+#[allow(clippy::disallowed_methods, reason = "reports how long the run took in wall time")]
 fn run_with_progress(scenario: &Scenario, options: RunOptions) -> (RunResult, f64) {
     let mut progress = Progress::new(&scenario.name);
     let started = Instant::now();

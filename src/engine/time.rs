@@ -56,7 +56,7 @@ impl SimDuration {
     /// Rounds a non-negative number of seconds to the nearest microsecond;
     /// negative and non-finite inputs give zero, huge ones saturate.
     pub fn from_secs_f64(s: f64) -> Self {
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return SimDuration::ZERO;
         }
         let us = libm::round(s * MICROS_PER_SECOND as f64);
@@ -213,11 +213,11 @@ impl fmt::Display for SimDuration {
         if us == 0 {
             return write!(f, "0s");
         }
-        if us % MICROS_PER_SECOND != 0 {
+        if !us.is_multiple_of(MICROS_PER_SECOND) {
             if us < 1_000 {
                 return write!(f, "{us}us");
             }
-            if us < MICROS_PER_SECOND && us % 1_000 == 0 {
+            if us < MICROS_PER_SECOND && us.is_multiple_of(1_000) {
                 return write!(f, "{}ms", us / 1_000);
             }
             let s = us as f64 / MICROS_PER_SECOND as f64;

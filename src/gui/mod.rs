@@ -32,7 +32,8 @@ impl Plugin for FlotillaPlugin {
         timeline::plugin(app);
         panels::picker::plugin(app);
         shot::plugin(app);
-        app.add_systems(Startup, spawn_camera).add_systems(EguiPrimaryContextPass, layout_ui.run_if(resource_exists::<Sim>));
+        app.add_systems(Startup, spawn_camera)
+            .add_systems(EguiPrimaryContextPass, layout_ui.run_if(resource_exists::<Sim>));
     }
 }
 
@@ -52,8 +53,11 @@ fn layout_ui(mut contexts: EguiContexts, mut sim: ResMut<Sim>, mut styled: Local
         ctx.set_zoom_factor(zoom);
     }
     let sim = &mut *sim;
-    let mut root =
-        egui::Ui::new(ctx.clone(), "root".into(), UiBuilder::new().layer_id(LayerId::background()).max_rect(ctx.viewport_rect()));
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        UiBuilder::new().layer_id(LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
     egui::Panel::top("top-bar").show(&mut root, |ui| panels::picker::top_bar_ui(ui, sim));
     egui::Panel::bottom("timeline").show(&mut root, |ui| timeline::timeline_ui(ui, sim));
     let side_width = (ctx.viewport_rect().width() * 0.3).clamp(300.0, 560.0);
@@ -118,14 +122,16 @@ pub fn headless_app(sim: Sim, frame: std::time::Duration) -> App {
 /// The bundled scenario the app opens on.
 pub fn default_sim() -> Sim {
     let text = bundled::get(bundled::DEFAULT).unwrap_or(bundled::BUNDLED[0].1);
-    let scenario = Scenario::parse(text, bundled::DEFAULT).unwrap_or_else(|e| panic!("a bundled scenario is invalid: {e}"));
+    let scenario =
+        Scenario::parse(text, bundled::DEFAULT).unwrap_or_else(|e| panic!("a bundled scenario is invalid: {e}"));
     Sim::new(scenario, bundled::DEFAULT.to_string())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn exit_code(exit: AppExit) -> u8 {
     match exit {
         AppExit::Success => 0,
-        AppExit::Error(code) => code.get().min(255) as u8,
+        AppExit::Error(code) => code.get(),
     }
 }
 
@@ -157,7 +163,8 @@ pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str,
             return INPUT_ERROR;
         }
     };
-    let Some((w, h)) = size.split_once('x').and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+    let Some((w, h)) =
+        size.split_once('x').and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
     else {
         eprintln!("error: --size: \"{size}\" is not WIDTHxHEIGHT, such as 1920x1080");
         return INPUT_ERROR;
@@ -181,11 +188,11 @@ pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str,
     sim.presentation = presentation;
     sim.hover_tips = false;
     sim.playback.seek(SimTime::ZERO + at);
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Err(e) = std::fs::create_dir_all(parent) {
-            eprintln!("error: {}: {e}", parent.display());
-            return INPUT_ERROR;
-        }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("error: {}: {e}", parent.display());
+        return INPUT_ERROR;
     }
     let _ = std::fs::remove_file(out);
     let mut app = windowed_app(sim, (w, h), true);

@@ -137,8 +137,11 @@ fn lesson_marks_ui(ui: &mut egui::Ui, sim: &Sim) {
             let reached = SimTime::ZERO + s.at <= sim.playback.clock();
             let text = format!("{}{} {}", i + 1, if s.pause { "⏸" } else { "" }, clock_text(SimTime::ZERO + s.at));
             let color = if reached { egui::Color32::WHITE } else { super::theme::TEXT_DIM };
-            ui.label(egui::RichText::new(text).small().color(color))
-                .on_hover_text(format!("{:.0}% — {}", s.at.as_secs_f64() / end * 100.0, s.caption));
+            ui.label(egui::RichText::new(text).small().color(color)).on_hover_text(format!(
+                "{:.0}% — {}",
+                s.at.as_secs_f64() / end * 100.0,
+                s.caption
+            ));
         }
     });
 }

@@ -55,15 +55,15 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
     }
     let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
-    if let Some(pos) = response.hover_pos().filter(|_| sim.hover_tips) {
-        if let Some(t) = hit(pos) {
-            response.clone().on_hover_text_at_pointer(t.tip.clone());
-        }
+    if let Some(pos) = response.hover_pos().filter(|_| sim.hover_tips)
+        && let Some(t) = hit(pos)
+    {
+        response.clone().on_hover_text_at_pointer(t.tip.clone());
     }
-    if response.clicked() {
-        if let Some(pos) = response.interact_pointer_pos() {
-            sim.selection = hit(pos).map(|t| t.selection);
-        }
+    if response.clicked()
+        && let Some(pos) = response.interact_pointer_pos()
+    {
+        sim.selection = hit(pos).map(|t| t.selection);
     }
 }
 
@@ -79,7 +79,8 @@ struct View {
 /// The memory that fills a host box: the scenario's peak on any host (from a
 /// headless run), or more if live actions have gone beyond it.
 fn scale_memory(sim: &Sim) -> u64 {
-    let now = sim.playback.tracks.iter().flat_map(|t| t.world.hosts().iter().map(|h| h.memory_used.0)).max().unwrap_or(0);
+    let now =
+        sim.playback.tracks.iter().flat_map(|t| t.world.hosts().iter().map(|h| h.memory_used.0)).max().unwrap_or(0);
     sim.peak_host_memory.max(now).max(1)
 }
 
@@ -143,7 +144,10 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
         let rows = waiting.len().min(MAX_WAITING_DRAWN).div_ceil(per_row).min(3);
         for (i, &id) in waiting.iter().take(rows * per_row).enumerate() {
             let (r, c) = (i / per_row, i % per_row);
-            let rect = Rect::from_min_size(pos2(left + c as f32 * (side + 2.0), y + r as f32 * (side + 2.0)), Vec2::splat(side));
+            let rect = Rect::from_min_size(
+                pos2(left + c as f32 * (side + 2.0), y + r as f32 * (side + 2.0)),
+                Vec2::splat(side),
+            );
             let inst = world.instance(id);
             painter.rect_stroke(rect, 1.0, Stroke::new(1.0, theme::app_color(inst.app.index())), StrokeKind::Inside);
             targets.push(Target {
@@ -200,7 +204,14 @@ fn grid(n: usize, area: Rect) -> Vec<Rect> {
     let cols = best.0;
     let rows = n.div_ceil(cols);
     let (cw, ch) = (w / cols as f32, (h / rows as f32).min(w / cols as f32 * 1.4));
-    (0..n).map(|i| Rect::from_min_size(pos2(area.left() + (i % cols) as f32 * cw, area.top() + (i / cols) as f32 * ch), vec2(cw, ch))).collect()
+    (0..n)
+        .map(|i| {
+            Rect::from_min_size(
+                pos2(area.left() + (i % cols) as f32 * cw, area.top() + (i / cols) as f32 * ch),
+                vec2(cw, ch),
+            )
+        })
+        .collect()
 }
 
 fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, view: &View, targets: &mut Vec<Target>) {
@@ -218,7 +229,13 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     targets.push(Target {
         rect,
         selection: Selection::Host { world: world_index, host },
-        tip: format!("{} — {} CPU, {} memory{}", spec.name, spec.cpu, spec.memory.binary(), if state.up { "" } else { " (down)" }),
+        tip: format!(
+            "{} — {} CPU, {} memory{}",
+            spec.name,
+            spec.cpu,
+            spec.memory.binary(),
+            if state.up { "" } else { " (down)" }
+        ),
     });
     let header = rect.height().clamp(10.0, 18.0);
     let font = FontId::proportional((header - 4.0).clamp(8.0, 13.0));
@@ -366,7 +383,13 @@ fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Ins
             painter.rect_filled(app_part, 0.0, color);
             painter.rect_filled(band, 0.0, theme::GUEST_OS);
             if band_h > 14.0 && block.width() > 22.0 {
-                painter.text(band.center(), Align2::CENTER_CENTER, "OS", FontId::proportional(10.0), Color32::from_gray(190));
+                painter.text(
+                    band.center(),
+                    Align2::CENTER_CENTER,
+                    "OS",
+                    FontId::proportional(10.0),
+                    Color32::from_gray(190),
+                );
             }
         }
         Phase::Stopping => {

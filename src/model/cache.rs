@@ -88,12 +88,12 @@ impl BlobCache {
 
     /// An instance on the host no longer needs `blob`.
     pub fn unpin(&mut self, blob: BlobId) {
-        if let Some(e) = self.entries.get_mut(&blob) {
-            if e.pins > 0 {
-                e.pins -= 1;
-                if e.pins == 0 {
-                    self.pinned.0 -= e.bytes.0;
-                }
+        if let Some(e) = self.entries.get_mut(&blob)
+            && e.pins > 0
+        {
+            e.pins -= 1;
+            if e.pins == 0 {
+                self.pinned.0 -= e.bytes.0;
             }
         }
     }

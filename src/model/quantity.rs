@@ -119,7 +119,7 @@ impl Bytes {
         let b = self.0;
         for (unit, scale) in [("Ti", GIB * 1024), ("Gi", GIB), ("Mi", MIB), ("Ki", KIB)] {
             if b >= scale {
-                return if b % scale == 0 {
+                return if b.is_multiple_of(scale) {
                     format!("{}{unit}", b / scale)
                 } else {
                     format!("{:.2}{unit}", b as f64 / scale as f64)
@@ -138,7 +138,7 @@ impl fmt::Display for Bytes {
             return write!(f, "0");
         }
         for (unit, scale) in [("Ti", GIB * 1024), ("Gi", GIB), ("Mi", MIB), ("Ki", KIB)] {
-            if b >= scale && b % scale == 0 {
+            if b >= scale && b.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", b / scale);
             }
         }
@@ -180,7 +180,7 @@ impl Millicores {
 
 impl fmt::Display for Millicores {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 1000 == 0 { write!(f, "{}", self.0 / 1000) } else { write!(f, "{}m", self.0) }
+        if self.0.is_multiple_of(1000) { write!(f, "{}", self.0 / 1000) } else { write!(f, "{}m", self.0) }
     }
 }
 

@@ -151,7 +151,14 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
     });
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("Start-up chart:").color(theme::TEXT_DIM));
-        for phase in [Phase::WaitingForPlacement, Phase::FetchingImage, Phase::Booting, Phase::Starting, Phase::Running, Phase::Stopping] {
+        for phase in [
+            Phase::WaitingForPlacement,
+            Phase::FetchingImage,
+            Phase::Booting,
+            Phase::Starting,
+            Phase::Running,
+            Phase::Stopping,
+        ] {
             swatch(ui, theme::phase_color(phase), false, theme::phase_label(phase));
         }
     });

@@ -37,18 +37,40 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
         let state = &world.hosts()[host.index()];
         ui.heading(format!("{} in {}", spec.name, world.name()));
         egui::Grid::new("host-grid").num_columns(2).striped(true).show(ui, |ui| {
-            row(ui, "state", if state.up { "up".to_string() } else { format!("down since {}", clock_text(state.down_since.unwrap_or(SimTime::ZERO))) });
+            row(
+                ui,
+                "state",
+                if state.up {
+                    "up".to_string()
+                } else {
+                    format!("down since {}", clock_text(state.down_since.unwrap_or(SimTime::ZERO)))
+                },
+            );
             row(ui, "CPU", format!("{} of {} cores reserved", state.cpu_used, spec.cpu));
             row(ui, "memory", format!("{} of {} reserved", state.memory_used.binary(), spec.memory.binary()));
             row(ui, "  for OS and runtimes", state.overhead_memory.binary());
-            row(ui, "disk", format!("{} for instances, {} of images (of {})", state.disk_reserved.binary(), state.cache.used(), spec.disk.binary()));
+            row(
+                ui,
+                "disk",
+                format!(
+                    "{} for instances, {} of images (of {})",
+                    state.disk_reserved.binary(),
+                    state.cache.used(),
+                    spec.disk.binary()
+                ),
+            );
             row(ui, "NIC", spec.nic.to_string());
-            row(ui, "power now", format!("{:.0} W ({:.0}–{:.0} W)", state.energy.watts(), spec.power.idle_watts, spec.power.peak_watts));
+            row(
+                ui,
+                "power now",
+                format!("{:.0} W ({:.0}–{:.0} W)", state.energy.watts(), spec.power.idle_watts, spec.power.peak_watts),
+            );
             row(ui, "instances", state.instances.len().to_string());
         });
         ui.horizontal(|ui| {
             if state.up {
-                if ui.button("💥 Fail this host").on_hover_text("In every world, now; recorded for replay").clicked() {
+                if ui.button("💥 Fail this host").on_hover_text("In every world, now; recorded for replay").clicked()
+                {
                     action = Some(Action::FailHost(host));
                 }
             } else if ui.button("♻ Recover this host").clicked() {
@@ -60,7 +82,10 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                 ui.label(format!("{}  {}", world.setup().blobs[blob.index()].name, bytes));
             }
             for blob in state.downloading.keys() {
-                ui.label(RichText::new(format!("{}  downloading", world.setup().blobs[blob.index()].name)).color(theme::PALETTE[0]));
+                ui.label(
+                    RichText::new(format!("{}  downloading", world.setup().blobs[blob.index()].name))
+                        .color(theme::PALETTE[0]),
+                );
             }
         });
         ui.collapsing("instances", |ui| {
@@ -101,7 +126,11 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
             row(ui, "host", world.setup().hosts[host.index()].name.clone());
         }
         row(ui, "app asks for", format!("{} CPU, {} memory", app.cpu, app.memory.binary()));
-        row(ui, "reserves", format!("{} CPU, {} memory, {} disk", demand.cpu, demand.memory.binary(), demand.disk.binary()));
+        row(
+            ui,
+            "reserves",
+            format!("{} CPU, {} memory, {} disk", demand.cpu, demand.memory.binary(), demand.disk.binary()),
+        );
         row(ui, "  of which overhead", demand.overhead_memory.binary());
         if inst.phase == Phase::FetchingImage {
             let (done, total) = world.fetch_progress(id, clock);
@@ -135,10 +164,10 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
             ui.end_row();
         }
     });
-    if let Some(host) = inst.host {
-        if ui.link("show its host").clicked() {
-            select = Some(Selection::Host { world: world_index, host });
-        }
+    if let Some(host) = inst.host
+        && ui.link("show its host").clicked()
+    {
+        select = Some(Selection::Host { world: world_index, host });
     }
     if let Some(s) = select {
         sim.selection = Some(s);

@@ -64,7 +64,9 @@ pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         ui.separator();
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let edit = ui.add(egui::TextEdit::singleline(&mut sim.open_path).hint_text("path/to/scenario.ron").desired_width(180.0));
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut sim.open_path).hint_text("path/to/scenario.ron").desired_width(180.0),
+            );
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open file").on_hover_text("or drop a .ron file on the window").clicked() || enter)
                 && !sim.open_path.trim().is_empty()
@@ -139,9 +141,12 @@ pub fn help_ui(ctx: &egui::Context, sim: &mut Sim) {
 pub fn error_ui(ctx: &egui::Context, sim: &mut Sim) {
     let Some(message) = sim.load_error.clone() else { return };
     let mut open = true;
-    egui::Window::new("The scenario could not be opened").open(&mut open).collapsible(false).default_width(700.0).show(ctx, |ui| {
-        ui.label(RichText::new(message).monospace().color(theme::FAILED));
-    });
+    egui::Window::new("The scenario could not be opened").open(&mut open).collapsible(false).default_width(700.0).show(
+        ctx,
+        |ui| {
+            ui.label(RichText::new(message).monospace().color(theme::FAILED));
+        },
+    );
     if !open {
         sim.load_error = None;
     }
