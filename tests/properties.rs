@@ -140,7 +140,7 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     prop_assert_eq!(placed, on_hosts);
     let c = w.counts();
     let stopping = w.instances().iter().filter(|i| i.phase == Phase::Stopping).count() as u32;
-    prop_assert_eq!(c.launched, c.running + c.pending + c.stopped + c.failed + stopping);
+    prop_assert_eq!(c.launched, c.running + c.pending + c.stopped + c.failed + c.unknown + stopping);
     prop_assert_eq!(c.launched as usize, w.instances().len());
     Ok(())
 }

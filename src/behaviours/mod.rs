@@ -2,13 +2,16 @@
 
 pub mod bare_metal;
 pub mod container_runtime;
+pub mod controllers;
 pub mod hypervisor;
+pub mod kubelet;
 pub mod placement;
 pub mod power;
 pub mod registry;
+pub mod scheduler;
 
 use crate::model::Demand;
-use crate::model::spec::{AppSpec, Platform, Setup};
+use crate::model::spec::{AppSpec, ContainerPlatform, Platform, Setup};
 
 /// What an instance of `app` reserves on `platform`.
 pub fn demand(platform: &Platform, app: &AppSpec, setup: &Setup) -> Demand {
@@ -17,5 +20,13 @@ pub fn demand(platform: &Platform, app: &AppSpec, setup: &Setup) -> Demand {
         Platform::Containers(p) => container_runtime::container_demand(p, app, setup),
         Platform::MicroVms(p) => hypervisor::microvm_demand(p, app, setup),
         Platform::Dedicated(_) => bare_metal::dedicated_demand(app),
+        Platform::Kubernetes(k) => {
+            let runtime = ContainerPlatform {
+                runtime_overhead: k.runtime_overhead,
+                start_time: k.container_start_time.clone(),
+                stop_time: k.container_stop_time.clone(),
+            };
+            container_runtime::container_demand(&runtime, app, setup)
+        }
     }
 }

@@ -149,7 +149,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
                 Vec2::splat(side),
             );
             let inst = world.instance(id);
-            painter.rect_stroke(rect, 1.0, Stroke::new(1.0, theme::app_color(inst.app.index())), StrokeKind::Inside);
+            painter.rect_stroke(rect, 1.0, Stroke::new(1.0, theme::app_color(inst.workload.index())), StrokeKind::Inside);
             targets.push(Target {
                 rect,
                 selection: Selection::Instance { world: index, instance: id },
@@ -278,7 +278,7 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     // every world, so a VM looks as much heavier than a container as it is.
     let fill_bytes = view.scale_memory.min(spec.memory.0).max(1);
     let mut per_byte = 0.7 * inner.width() * inner.height() / fill_bytes as f32;
-    let sides: Vec<f32> = shown.iter().map(|i| world.demand(i.app).memory.0 as f32).collect();
+    let sides: Vec<f32> = shown.iter().map(|i| world.demand_of(i).memory.0 as f32).collect();
     // Squares rarely tile a box exactly: shrink the scale until the blocks fit.
     for _ in 0..12 {
         if flow(&sides, per_byte, inner).1 == 0 {
@@ -289,7 +289,7 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     let (places, hidden) = flow(&sides, per_byte, inner);
     let painter = painter.with_clip_rect(inner);
     for (inst, block) in shown.iter().zip(places) {
-        let demand = world.demand(inst.app);
+        let demand = world.demand_of(inst);
         let overhead = demand.overhead_memory.0 as f32 / demand.memory.0.max(1) as f32;
         draw_instance(&painter, block, world, inst, overhead, clock);
         if selection == Some(Selection::Instance { world: world_index, instance: inst.id }) {
@@ -347,7 +347,7 @@ pub fn phase_progress(inst: &Instance, clock: SimTime) -> f32 {
 }
 
 fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Instance, overhead: f32, clock: SimTime) {
-    let color = theme::app_color(inst.app.index());
+    let color = theme::app_color(inst.workload.index());
     let band_h = (block.height() * overhead).min(block.height());
     let band = Rect::from_min_max(pos2(block.left(), block.bottom() - band_h), block.right_bottom());
     let app_part = Rect::from_min_max(block.left_top(), pos2(block.right(), band.top()));
@@ -404,6 +404,20 @@ fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Ins
                 painter.line_segment([block.left_top(), block.right_bottom()], s);
                 painter.line_segment([block.right_top(), block.left_bottom()], s);
             }
+        }
+        Phase::Unknown => {
+            // Gone in fact, still Running for the control plane: hatched in vermillion.
+            painter.rect_filled(block, 1.0, theme::FAILED.gamma_multiply(0.35));
+            let s = Stroke::new(1.0, theme::FAILED);
+            let step = (block.width() / 3.0).max(3.0);
+            let mut x = block.left();
+            while x < block.right() {
+                let top = pos2(x, block.top());
+                let bottom = pos2((x - block.height()).max(block.left() - block.height()), block.bottom());
+                painter.line_segment([top, bottom], s);
+                x += step;
+            }
+            painter.rect_stroke(block, 1.0, s, StrokeKind::Inside);
         }
         Phase::WaitingForPlacement | Phase::Stopped => {
             painter.rect_stroke(block, 1.0, Stroke::new(1.0, color), StrokeKind::Inside);

@@ -73,7 +73,24 @@ pub fn compute(world: &World) -> Metrics {
     m.insert("image.pulled_mb".into(), Some(world.registry().bytes_served().0 as f64 / MB as f64));
     m.insert("disk.used_gib".into(), Some(disk as f64 / GIB as f64));
     m.insert("energy.kwh".into(), Some(kwh(world.energy_joules())));
+    kubernetes(world, &mut m);
     m
+}
+
+/// The Kubernetes metrics; without a cluster they have no value.
+fn kubernetes(world: &World, m: &mut Metrics) {
+    let k = world.kube();
+    let f = |x: u64| Some(x as f64);
+    m.insert("pods.running".into(), k.map(|_| f64::from(world.counts().running)));
+    m.insert("pods.pending.max".into(), k.map(|_| f64::from(world.counts().max_pending)));
+    m.insert("scheduling.attempts".into(), k.and_then(|k| f(k.stats.scheduling_attempts)));
+    m.insert("scheduling.unschedulable".into(), k.and_then(|k| f(k.stats.scheduling_unschedulable)));
+    m.insert(
+        "rollout.duration".into(),
+        k.and_then(|k| k.deployments.iter().filter_map(|d| d.last_rollout).max()).map(|d| d.as_secs_f64()),
+    );
+    m.insert("recovery.time".into(), k.and_then(|k| k.stats.last_recovery).map(|d| d.as_secs_f64()));
+    m.insert("nodes.ready.min".into(), k.and_then(|k| k.stats.nodes_ready_min).map(|n| n as f64));
 }
 
 #[cfg(test)]

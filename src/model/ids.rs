@@ -39,6 +39,14 @@ id!(
     BlobId
 );
 id!(
-    /// One instance (a VM, a container or a microVM) in one world.
+    /// One instance (a VM, a container, a microVM or a pod) in one world.
     InstanceId
+);
+id!(
+    /// What an instance belongs to in one world: an app, or a Deployment.
+    WorkloadId
+);
+id!(
+    /// What an instance reserves, in one world's table of demands.
+    DemandId
 );

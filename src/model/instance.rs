@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::engine::SimTime;
 
-use super::ids::{AppId, BlobId, HostId, InstanceId};
+use super::ids::{BlobId, DemandId, HostId, InstanceId, WorkloadId};
 use super::quantity::{Bytes, Millicores};
 
 /// Where an instance is in its life.
@@ -20,19 +20,23 @@ pub enum Phase {
     /// A container's runtime creating and starting it.
     Starting,
     Running,
+    /// Kubernetes' `Unknown`: its node stopped reporting; the control plane
+    /// does not know yet that it is gone.
+    Unknown,
     Stopping,
     Stopped,
-    /// Lost with its host.
+    /// Lost with its host, or evicted from a lost node.
     Failed,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 8] = [
+    pub const ALL: [Phase; 9] = [
         Phase::WaitingForPlacement,
         Phase::FetchingImage,
         Phase::Booting,
         Phase::Starting,
         Phase::Running,
+        Phase::Unknown,
         Phase::Stopping,
         Phase::Stopped,
         Phase::Failed,
@@ -45,6 +49,7 @@ impl Phase {
             Phase::Booting => "Booting",
             Phase::Starting => "Starting",
             Phase::Running => "Running",
+            Phase::Unknown => "Unknown",
             Phase::Stopping => "Stopping",
             Phase::Stopped => "Stopped",
             Phase::Failed => "Failed",
@@ -82,9 +87,12 @@ pub struct Demand {
 #[derive(Clone, Debug)]
 pub struct Instance {
     pub id: InstanceId,
-    /// `app-N`, N counting the app's instances from 1 in this world.
+    /// `app-N`, N counting the workload's instances from 1 in this world.
     pub name: String,
-    pub app: AppId,
+    /// The app or Deployment it belongs to.
+    pub workload: WorkloadId,
+    /// What it reserves on its host.
+    pub demand: DemandId,
     pub host: Option<HostId>,
     pub phase: Phase,
     pub launched_at: SimTime,

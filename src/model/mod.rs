@@ -4,9 +4,10 @@
 pub mod cache;
 pub mod ids;
 pub mod instance;
+pub mod kube;
 pub mod quantity;
 pub mod spec;
 
-pub use ids::{AppId, BlobId, HostId, ImageId, InstanceId, VmImageId};
+pub use ids::{AppId, BlobId, DemandId, HostId, ImageId, InstanceId, VmImageId, WorkloadId};
 pub use instance::{Demand, Instance, Phase};
 pub use quantity::{Bytes, BytesPerSecond, Millicores};

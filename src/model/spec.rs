@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 
 use crate::engine::{Distribution, SimDuration};
 
+use std::sync::Arc;
+
 use super::ids::{AppId, BlobId, HostId, ImageId, VmImageId};
+use super::kube::{DeploymentSpec, ServiceSpec, Taint};
+use crate::behaviours::scheduler::Profile;
 use super::quantity::{Bytes, BytesPerSecond, MB, MIB, Millicores};
 
 /// The parts every world of a scenario shares.
@@ -45,6 +49,8 @@ pub struct HostSpec {
     pub cached: Vec<BlobId>,
     pub zone: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// Taints the host's node carries in a Kubernetes world.
+    pub taints: Vec<Taint>,
 }
 
 /// Linear power model between idle and peak (parameters.md C, "Linear model").
@@ -114,12 +120,47 @@ pub struct TimedAction {
 }
 
 /// What the timeline (or a person at the controls) can do to a world.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Action {
+    /// More instances of an app; in a Kubernetes world, its Deployment scales up.
     Launch { app: AppId, count: u32 },
+    /// Fewer; in a Kubernetes world, its Deployment scales down.
     Stop { app: AppId, count: u32 },
     FailHost(HostId),
     RecoverHost(HostId),
+    /// `kubectl apply` of a Deployment or a Service (Kubernetes worlds).
+    Apply(Arc<KubeObject>),
+    /// `kubectl scale deployment/NAME --replicas=N`.
+    Scale { deployment: String, replicas: u32 },
+    /// `kubectl set image deployment/NAME CONTAINER=IMAGE`: a rollout.
+    SetImage { deployment: String, container: Option<String>, image: ImageId },
+    /// `kubectl cordon NODE`.
+    Cordon(HostId),
+    Uncordon(HostId),
+    /// `kubectl drain NODE`: cordon, then evict every pod.
+    Drain(HostId),
+}
+
+impl Action {
+    /// Whether only a Kubernetes world can take it.
+    pub fn needs_kubernetes(&self) -> bool {
+        matches!(
+            self,
+            Action::Apply(_)
+                | Action::Scale { .. }
+                | Action::SetImage { .. }
+                | Action::Cordon(_)
+                | Action::Uncordon(_)
+                | Action::Drain(_)
+        )
+    }
+}
+
+/// An object applied to a Kubernetes world.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KubeObject {
+    Deployment(DeploymentSpec),
+    Service(ServiceSpec),
 }
 
 /// What one world runs on.
@@ -156,6 +197,85 @@ pub enum Platform {
     Containers(ContainerPlatform),
     MicroVms(MicroVmPlatform),
     Dedicated(DedicatedPlatform),
+    Kubernetes(Box<KubePlatform>),
+}
+
+/// Where a Kubernetes world's nodes run.
+#[derive(Clone, Debug)]
+pub enum NodeSource {
+    /// Each host is a node.
+    Hosts,
+    /// Each host runs one node VM, which boots before its kubelet registers.
+    Vms(VmPlatform),
+}
+
+/// A process every node runs, and what it holds (kubelet's `kube-reserved`
+/// and `system-reserved` are set aside for these).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeComponent {
+    pub name: String,
+    pub cpu: Millicores,
+    pub memory: Bytes,
+}
+
+/// A Kubernetes world: a control plane and a kubelet on every node.
+#[derive(Clone, Debug)]
+pub struct KubePlatform {
+    pub nodes: NodeSource,
+    pub node_components: Vec<NodeComponent>,
+    /// kubelet `maxPods`.
+    pub max_pods: u32,
+    pub profile: Profile,
+    /// One scheduling cycle.
+    pub scheduling_time: Distribution,
+    /// From a write to the API server to the watchers hearing of it.
+    pub api_watch_delay: SimDuration,
+    pub node_monitor_period: SimDuration,
+    pub node_monitor_grace_period: SimDuration,
+    /// kubelet `nodeStatusUpdateFrequency`: how often it reports in.
+    pub node_status_update_frequency: SimDuration,
+    /// `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`.
+    pub default_toleration_seconds: u64,
+    /// kubelet `serializeImagePulls`: one image pull at a time per node.
+    pub serialize_image_pulls: bool,
+    pub container_start_time: Distribution,
+    pub container_stop_time: Distribution,
+    /// Memory of the runtime's per-pod shim.
+    pub runtime_overhead: Bytes,
+}
+
+impl KubePlatform {
+    /// parameters.md A3, "Pods per node": kubelet maxPods 110.
+    pub const DEFAULT_MAX_PODS: u32 = 110;
+    /// parameters.md B6, "node-monitor-period": 5 s.
+    pub const DEFAULT_NODE_MONITOR_PERIOD: SimDuration = SimDuration::from_secs(5);
+    /// parameters.md B6, "node-monitor-grace-period": 50 s since v1.32.
+    pub const DEFAULT_NODE_MONITOR_GRACE_PERIOD: SimDuration = SimDuration::from_secs(50);
+    /// parameters.md B6, "kubelet nodeStatusUpdateFrequency": 10 s.
+    pub const DEFAULT_NODE_STATUS_UPDATE_FREQUENCY: SimDuration = SimDuration::from_secs(10);
+    /// parameters.md B6, "not-ready / unreachable NoExecute tolerationSeconds": 300.
+    pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+    /// No sourced figure; a watch event usually arrives within tens of milliseconds.
+    pub const DEFAULT_API_WATCH_DELAY: SimDuration = SimDuration::from_millis(50);
+
+    /// No sourced figures: kubelet, container runtime, kube-proxy and a log
+    /// agent at a few hundred MiB in all. Scenarios should state their own.
+    pub fn default_node_components() -> Vec<NodeComponent> {
+        let c = |name: &str, cpu, memory_mib: u64| NodeComponent { name: name.to_string(), cpu: Millicores(cpu), memory: Bytes(memory_mib * MIB) };
+        vec![c("kubelet", 100, 200), c("container runtime", 50, 100), c("kube-proxy", 50, 50), c("log agent", 50, 100)]
+    }
+
+    /// No sourced figure: 5 ms a scheduling cycle, 200 pods a second.
+    pub fn default_scheduling_time() -> Distribution {
+        Distribution::Constant(SimDuration::from_millis(5))
+    }
+
+    pub fn reserved(&self) -> (Millicores, Bytes) {
+        (
+            Millicores(self.node_components.iter().map(|c| c.cpu.0).sum()),
+            Bytes(self.node_components.iter().map(|c| c.memory.0).sum()),
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -264,6 +384,7 @@ impl Platform {
             Platform::Containers(_) => "Containers",
             Platform::MicroVms(_) => "MicroVms",
             Platform::Dedicated(_) => "Dedicated",
+            Platform::Kubernetes(_) => "Kubernetes",
         }
     }
 
@@ -274,12 +395,16 @@ impl Platform {
             Platform::Containers(_) => "containers",
             Platform::MicroVms(_) => "microVMs",
             Platform::Dedicated(_) => "dedicated servers",
+            Platform::Kubernetes(k) => match k.nodes {
+                NodeSource::Hosts => "Kubernetes",
+                NodeSource::Vms(_) => "Kubernetes on VMs",
+            },
         }
     }
 
     /// Whether instances boot a guest kernel (VMs, microVMs, servers) rather than start a process.
     pub fn boots(&self) -> bool {
-        !matches!(self, Platform::Containers(_))
+        !matches!(self, Platform::Containers(_) | Platform::Kubernetes(_))
     }
 
     pub fn stop_time(&self) -> &Distribution {
@@ -288,6 +413,7 @@ impl Platform {
             Platform::Containers(p) => &p.stop_time,
             Platform::MicroVms(p) => &p.stop_time,
             Platform::Dedicated(p) => &p.stop_time,
+            Platform::Kubernetes(k) => &k.container_stop_time,
         }
     }
 
@@ -298,6 +424,7 @@ impl Platform {
             Platform::Containers(p) => &p.start_time,
             Platform::MicroVms(p) => &p.boot_time,
             Platform::Dedicated(p) => &p.boot_time,
+            Platform::Kubernetes(k) => &k.container_start_time,
         }
     }
 

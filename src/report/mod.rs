@@ -65,6 +65,19 @@ fn action_json(setup: &Setup, a: &Action) -> Value {
         Action::Stop { app, count } => json!({"action": "Stop", "app": setup.apps[app.index()].name, "count": count}),
         Action::FailHost(h) => json!({"action": "FailHost", "host": setup.hosts[h.index()].name}),
         Action::RecoverHost(h) => json!({"action": "RecoverHost", "host": setup.hosts[h.index()].name}),
+        Action::Apply(object) => match &**object {
+            crate::model::spec::KubeObject::Deployment(d) => {
+                json!({"action": "Apply", "kind": "Deployment", "name": d.name, "replicas": d.replicas})
+            }
+            crate::model::spec::KubeObject::Service(s) => json!({"action": "Apply", "kind": "Service", "name": s.name}),
+        },
+        Action::Scale { deployment, replicas } => json!({"action": "Scale", "deployment": deployment, "replicas": replicas}),
+        Action::SetImage { deployment, container, image } => json!({
+            "action": "SetImage", "deployment": deployment, "container": container, "image": setup.images[image.index()].name
+        }),
+        Action::Cordon(h) => json!({"action": "Cordon", "node": setup.hosts[h.index()].name}),
+        Action::Uncordon(h) => json!({"action": "Uncordon", "node": setup.hosts[h.index()].name}),
+        Action::Drain(h) => json!({"action": "Drain", "node": setup.hosts[h.index()].name}),
     }
 }
 
@@ -81,8 +94,8 @@ pub fn event_json(setup: &Setup, world: &crate::world::World, e: &Event) -> Valu
             }
             v
         }
-        EventKind::Launched { instance, app } => {
-            json!({"type": "Launched", "instance": inst(*instance), "app": setup.apps[app.index()].name})
+        EventKind::Launched { instance, workload } => {
+            json!({"type": "Launched", "instance": inst(*instance), "workload": world.workload(*workload).name})
         }
         EventKind::Waiting { instance, reason } => {
             json!({"type": "Waiting", "instance": inst(*instance), "reason": reason})

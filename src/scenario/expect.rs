@@ -33,6 +33,13 @@ pub const METRICS: &[(&str, &str)] = &[
     ("image.pulled_mb", "bytes delivered by the registry, MB"),
     ("disk.used_gib", "image caches and instance disks on hosts at the end, GiB"),
     ("energy.kwh", "energy drawn by all hosts over the run, kWh"),
+    ("pods.running", "Kubernetes: pods running and Ready at the end"),
+    ("pods.pending.max", "Kubernetes: the most pods pending (not yet Ready) at any time"),
+    ("scheduling.attempts", "Kubernetes: scheduling cycles run"),
+    ("scheduling.unschedulable", "Kubernetes: scheduling cycles that found no node"),
+    ("rollout.duration", "Kubernetes: the last completed rollout, from the new template to all replicas available, seconds"),
+    ("recovery.time", "Kubernetes: from the last node failure to every Deployment's replicas Ready again, seconds"),
+    ("nodes.ready.min", "Kubernetes: the fewest nodes Ready at any time once all had joined"),
 ];
 
 /// The longest expectation text accepted, and the deepest nesting.

@@ -74,8 +74,12 @@ pub struct HostGroupFile {
     pub cached_images: Vec<String>,
     #[serde(default)]
     pub zone: Option<String>,
+    /// Node labels in a Kubernetes world.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Node taints in a Kubernetes world.
+    #[serde(default)]
+    pub taints: Vec<crate::model::kube::Taint>,
 }
 
 fn one() -> u32 {
@@ -193,6 +197,8 @@ pub enum PlatformFile {
         #[serde(default)]
         stop_time: Option<Distribution>,
     },
+    /// A Kubernetes cluster: a control plane, and a kubelet on every node.
+    Kubernetes(KubernetesFile),
 }
 
 /// A timeline entry: an action at a time.
@@ -212,6 +218,25 @@ pub enum ActionFile {
     FailHost(String),
     /// The host comes back, empty but with its image cache.
     RecoverHost(String),
+    /// The same as FailHost, in Kubernetes' words.
+    FailNode(String),
+    RecoverNode(String),
+    /// `kubectl apply`: a Deployment or a Service (Kubernetes worlds).
+    Apply(KubeObjectFile),
+    /// `kubectl scale deployment/NAME --replicas=N`.
+    Scale { deployment: String, replicas: u32 },
+    /// `kubectl set image deployment/NAME CONTAINER=IMAGE`: starts a rollout.
+    SetImage {
+        deployment: String,
+        image: String,
+        #[serde(default)]
+        container: Option<String>,
+    },
+    /// `kubectl cordon NODE`: no new pods there.
+    Cordon(String),
+    Uncordon(String),
+    /// `kubectl drain NODE`: cordon it and evict its pods.
+    Drain(String),
 }
 
 /// A lesson caption shown at a time, optionally pausing the clock.
@@ -222,4 +247,219 @@ pub struct Step {
     pub caption: String,
     #[serde(default)]
     pub pause: bool,
+}
+
+/// A Kubernetes world's settings; every field has a default.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename = "Kubernetes", deny_unknown_fields)]
+pub struct KubernetesFile {
+    /// `Hosts` (each host is a node) or `Vms(...)` (each host runs a node VM that boots first).
+    #[serde(default)]
+    pub nodes: Option<NodesFile>,
+    /// What runs on every node beside the pods: kubelet, container runtime, kube-proxy, log agent.
+    #[serde(default)]
+    pub node_components: Option<Vec<NodeComponentFile>>,
+    #[serde(default)]
+    pub max_pods: Option<u32>,
+    #[serde(default)]
+    pub scheduler: Option<crate::behaviours::scheduler::profile::KubeSchedulerConfiguration>,
+    #[serde(default)]
+    pub scheduling_time: Option<Distribution>,
+    #[serde(default)]
+    pub api_watch_delay: Option<SimDuration>,
+    #[serde(default)]
+    pub node_monitor_period: Option<SimDuration>,
+    #[serde(default)]
+    pub node_monitor_grace_period: Option<SimDuration>,
+    #[serde(default)]
+    pub node_status_update_frequency: Option<SimDuration>,
+    #[serde(default)]
+    pub default_toleration_seconds: Option<u64>,
+    #[serde(default)]
+    pub serialize_image_pulls: Option<bool>,
+    #[serde(default)]
+    pub container_start_time: Option<Distribution>,
+    #[serde(default)]
+    pub container_stop_time: Option<Distribution>,
+    #[serde(default)]
+    pub runtime_overhead: Option<Bytes>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum NodesFile {
+    Hosts,
+    Vms {
+        #[serde(default)]
+        hypervisor_overhead: Option<Bytes>,
+        #[serde(default)]
+        guest_os_memory: Option<Bytes>,
+        #[serde(default)]
+        boot_time: Option<Distribution>,
+    },
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "NodeComponent", deny_unknown_fields)]
+pub struct NodeComponentFile {
+    pub name: String,
+    pub cpu: Millicores,
+    pub memory: Bytes,
+}
+
+/// An object for `Apply`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub enum KubeObjectFile {
+    Deployment(DeploymentFile),
+    Service(ServiceFile),
+}
+
+/// A Deployment, with Kubernetes' field names.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Deployment", deny_unknown_fields)]
+pub struct DeploymentFile {
+    pub name: String,
+    #[serde(default = "one")]
+    pub replicas: u32,
+    #[serde(default)]
+    pub strategy: Option<StrategyFile>,
+    #[serde(default, rename = "minReadySeconds")]
+    pub min_ready_seconds: u64,
+    pub template: PodTemplateFile,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum StrategyFile {
+    RollingUpdate {
+        #[serde(default, rename = "maxSurge")]
+        max_surge: Option<IntOrPercentFile>,
+        #[serde(default, rename = "maxUnavailable")]
+        max_unavailable: Option<IntOrPercentFile>,
+    },
+    Recreate,
+}
+
+/// A count (`1`) or a percentage (`"25%"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntOrPercentFile(pub crate::model::kube::IntOrPercent);
+
+impl Serialize for IntOrPercentFile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrPercentFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::model::kube::IntOrPercent;
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrPercentFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a count such as 1, or a percentage such as \"25%\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v).map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| E::custom("too large"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u32::try_from(v).map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| E::custom(format!("{v} is not a count")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let Some(p) = v.trim().strip_suffix('%') else {
+                    return v.trim().parse::<u32>().map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| {
+                        E::custom(format!("\"{v}\" is neither a count nor a percentage such as \"25%\""))
+                    });
+                };
+                match p.trim().parse::<u32>() {
+                    Ok(n) if n <= 100 => Ok(IntOrPercentFile(IntOrPercent::Percent(n))),
+                    _ => Err(E::custom(format!("\"{v}\" is not a percentage between 0% and 100%"))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A pod template, with Kubernetes' field names.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "PodTemplate", deny_unknown_fields)]
+pub struct PodTemplateFile {
+    /// `{"app": "NAME"}` when empty.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    pub containers: Vec<ContainerFile>,
+    #[serde(default, rename = "initContainers")]
+    pub init_containers: Vec<ContainerFile>,
+    #[serde(default, rename = "nodeSelector")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, rename = "nodeName")]
+    pub node_name: Option<String>,
+    #[serde(default)]
+    pub affinity: Option<AffinityFile>,
+    #[serde(default)]
+    pub tolerations: Vec<crate::model::kube::Toleration>,
+    #[serde(default, rename = "topologySpreadConstraints")]
+    pub topology_spread_constraints: Vec<crate::model::kube::TopologySpreadConstraint>,
+    #[serde(default, rename = "restartPolicy")]
+    pub restart_policy: crate::model::kube::RestartPolicy,
+    #[serde(default, rename = "terminationGracePeriodSeconds")]
+    pub termination_grace_period_seconds: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Affinity", deny_unknown_fields)]
+pub struct AffinityFile {
+    #[serde(default, rename = "nodeAffinity")]
+    pub node_affinity: crate::model::kube::NodeAffinity,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Container", deny_unknown_fields)]
+pub struct ContainerFile {
+    pub name: String,
+    pub image: String,
+    #[serde(default, rename = "imagePullPolicy")]
+    pub image_pull_policy: Option<crate::model::kube::ImagePullPolicy>,
+    #[serde(default)]
+    pub resources: ResourcesFile,
+    #[serde(default, rename = "readinessProbe")]
+    pub readiness_probe: Option<ProbeFile>,
+    /// Not a Kubernetes field: the process exits this long after each start,
+    /// to show the kubelet's restart back-off.
+    #[serde(default, rename = "exitsAfter")]
+    pub exits_after: Option<SimDuration>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename = "Resources", deny_unknown_fields)]
+pub struct ResourcesFile {
+    #[serde(default)]
+    pub requests: Option<ResourceListFile>,
+    #[serde(default)]
+    pub limits: Option<ResourceListFile>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename = "ResourceList", deny_unknown_fields)]
+pub struct ResourceListFile {
+    #[serde(default)]
+    pub cpu: Option<Millicores>,
+    #[serde(default)]
+    pub memory: Option<Bytes>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Probe", deny_unknown_fields)]
+pub struct ProbeFile {
+    #[serde(default, rename = "initialDelaySeconds")]
+    pub initial_delay_seconds: u64,
+}
+
+/// A Service: a stable front for the Ready pods its selector matches.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Service", deny_unknown_fields)]
+pub struct ServiceFile {
+    pub name: String,
+    pub selector: BTreeMap<String, String>,
 }

@@ -76,6 +76,7 @@ impl Scenario {
 pub fn parse_raw(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
     let options = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
         .with_recursion_limit(64);
     options.from_str::<ScenarioFile>(text).map_err(|e| {
         let line = e.span.start.line;

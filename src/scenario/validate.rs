@@ -16,7 +16,15 @@ use crate::model::{AppId, BlobId, HostId, ImageId, VmImageId};
 
 use super::error::{Problem, ScenarioError};
 use super::expect;
-use super::file::{ActionFile, At, PlatformFile, ScenarioFile};
+use super::file::{
+    ActionFile, At, ContainerFile, DeploymentFile, KubeObjectFile, KubernetesFile, NodesFile, PlatformFile, ScenarioFile,
+    StrategyFile,
+};
+use crate::behaviours::kubelet;
+use crate::behaviours::scheduler::Profile;
+use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
+use crate::model::spec::{KubeObject, KubePlatform, NodeComponent, NodeSource};
+use crate::model::Millicores;
 use super::{LessonStep, Scenario};
 
 /// Bounds that keep a hostile file from exhausting memory or time.
@@ -269,6 +277,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
                     cached: cached.iter().copied().collect(),
                     zone: group.zone.clone(),
                     labels: group.labels.clone(),
+                    taints: group.taints.clone(),
                 });
             }
         }
@@ -327,7 +336,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
     }
     let mut launched: u64 = 0;
     let names = Names { apps: &app_index, hosts: &host_index };
-    let timeline = check_timeline(&mut c, "timeline", &raw.timeline, raw.duration, &names, &mut launched);
+    let timeline = check_timeline(&mut c, "timeline", &raw.timeline, raw.duration, &names, &catalog, &mut launched);
 
     // Lesson.
     if raw.lesson.len() > MAX_LESSON_STEPS {
@@ -403,7 +412,27 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         }
         let mut world_launched = launched;
         let own =
-            check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &mut world_launched);
+            check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &catalog, &mut world_launched);
+        if !matches!(platform, Platform::Kubernetes(_)) {
+            for (k, a) in own.iter().enumerate() {
+                if a.action.needs_kubernetes() {
+                    c.problem(
+                        format!("{path}.timeline[{k}]"),
+                        format!("a Kubernetes action, but world \"{}\" is not a Kubernetes world", w.name),
+                    );
+                }
+            }
+            if let Some(k) = setup.timeline.iter().position(|a| a.action.needs_kubernetes()) {
+                c.problem(
+                    format!("timeline[{k}]"),
+                    format!(
+                        "a Kubernetes action in the shared timeline, but world \"{}\" is not a Kubernetes world; \
+                         put it in the Kubernetes worlds' own timelines",
+                        w.name
+                    ),
+                );
+            }
+        }
         if world_launched > MAX_INSTANCES {
             c.problem(
                 format!("{path}.timeline"),
@@ -491,6 +520,7 @@ fn check_timeline(
     entries: &[At],
     duration: SimDuration,
     names: &Names,
+    catalog: &Catalog,
     launched: &mut u64,
 ) -> Vec<TimedAction> {
     let mut out = Vec::new();
@@ -525,8 +555,39 @@ fn check_timeline(
                 c.positive(&format!("{path}.count"), u64::from(*count), "count");
                 app_id(c, app).map(|app| Action::Stop { app, count: *count })
             }
-            ActionFile::FailHost(host) => host_id(c, host).map(Action::FailHost),
-            ActionFile::RecoverHost(host) => host_id(c, host).map(Action::RecoverHost),
+            ActionFile::FailHost(host) | ActionFile::FailNode(host) => host_id(c, host).map(Action::FailHost),
+            ActionFile::RecoverHost(host) | ActionFile::RecoverNode(host) => host_id(c, host).map(Action::RecoverHost),
+            ActionFile::Cordon(host) => host_id(c, host).map(Action::Cordon),
+            ActionFile::Uncordon(host) => host_id(c, host).map(Action::Uncordon),
+            ActionFile::Drain(host) => host_id(c, host).map(Action::Drain),
+            ActionFile::Scale { deployment, replicas } => {
+                if *replicas > MAX_REPLICAS {
+                    c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
+                }
+                *launched += u64::from(*replicas);
+                Some(Action::Scale { deployment: deployment.clone(), replicas: *replicas })
+            }
+            ActionFile::SetImage { deployment, image, container } => match catalog.image_index.get(image) {
+                Some(&i) => Some(Action::SetImage {
+                    deployment: deployment.clone(),
+                    container: container.clone(),
+                    image: ImageId(i as u32),
+                }),
+                None => {
+                    c.problem(format!("{path}.image"), format!("no image is named \"{image}\"; {}", suggest(catalog.image_index)));
+                    None
+                }
+            },
+            ActionFile::Apply(KubeObjectFile::Service(svc)) => {
+                if svc.selector.is_empty() {
+                    c.problem(format!("{path}.selector"), "a Service needs a selector");
+                }
+                Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec { name: svc.name.clone(), selector: svc.selector.clone() }))))
+            }
+            ActionFile::Apply(KubeObjectFile::Deployment(d)) => {
+                *launched += u64::from(d.replicas);
+                deployment(c, &path, d, catalog).map(|spec| Action::Apply(Arc::new(KubeObject::Deployment(spec))))
+            }
         };
         if let Some(action) = action {
             out.push(TimedAction { at: at.0, action });
@@ -566,6 +627,7 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
                 stop_time: dist(c, "stop_time", stop_time, MicroVmPlatform::default_stop_time),
             })
         }
+        PlatformFile::Kubernetes(k) => kubernetes(c, path, k),
         PlatformFile::Dedicated { boot_time, stop_time } => {
             c.distribution(&format!("{path}.boot_time"), boot_time);
             Platform::Dedicated(DedicatedPlatform {
@@ -574,6 +636,173 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
             })
         }
     }
+}
+
+/// The most replicas a Deployment may ask for.
+pub const MAX_REPLICAS: u32 = 1_000_000;
+
+fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
+    let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
+        let d = d.clone().unwrap_or_else(default);
+        c.distribution(&format!("{path}.{field}"), &d);
+        d
+    };
+    let nodes = match &k.nodes {
+        None | Some(NodesFile::Hosts) => NodeSource::Hosts,
+        Some(NodesFile::Vms { hypervisor_overhead, guest_os_memory, boot_time }) => NodeSource::Vms(VmPlatform {
+            hypervisor_overhead: hypervisor_overhead.unwrap_or(VmPlatform::DEFAULT_HYPERVISOR_OVERHEAD),
+            guest_os_memory: guest_os_memory.unwrap_or(VmPlatform::DEFAULT_GUEST_OS_MEMORY),
+            boot_time: dist(c, "nodes.boot_time", boot_time, VmPlatform::default_boot_time),
+            stop_time: VmPlatform::default_stop_time(),
+        }),
+    };
+    let node_components = match &k.node_components {
+        None => KubePlatform::default_node_components(),
+        Some(list) => list.iter().map(|n| NodeComponent { name: n.name.clone(), cpu: n.cpu, memory: n.memory }).collect(),
+    };
+    let profile = match &k.scheduler {
+        None => Profile::default(),
+        Some(cfg) => match cfg.resolve(&format!("{path}.scheduler")) {
+            Ok(p) => p,
+            Err(problems) => {
+                for (p, m) in problems {
+                    c.problem(p, m);
+                }
+                Profile::default()
+            }
+        },
+    };
+    let max_pods = k.max_pods.unwrap_or(KubePlatform::DEFAULT_MAX_PODS);
+    c.positive(&format!("{path}.max_pods"), u64::from(max_pods), "max_pods");
+    let period = |c: &mut Checker, field: &str, v: Option<SimDuration>, default: SimDuration| {
+        let v = v.unwrap_or(default);
+        c.positive(&format!("{path}.{field}"), v.0, field);
+        v
+    };
+    Platform::Kubernetes(Box::new(KubePlatform {
+        nodes,
+        node_components,
+        max_pods,
+        profile,
+        scheduling_time: dist(c, "scheduling_time", &k.scheduling_time, KubePlatform::default_scheduling_time),
+        api_watch_delay: k.api_watch_delay.unwrap_or(KubePlatform::DEFAULT_API_WATCH_DELAY),
+        node_monitor_period: period(c, "node_monitor_period", k.node_monitor_period, KubePlatform::DEFAULT_NODE_MONITOR_PERIOD),
+        node_monitor_grace_period: period(
+            c,
+            "node_monitor_grace_period",
+            k.node_monitor_grace_period,
+            KubePlatform::DEFAULT_NODE_MONITOR_GRACE_PERIOD,
+        ),
+        node_status_update_frequency: period(
+            c,
+            "node_status_update_frequency",
+            k.node_status_update_frequency,
+            KubePlatform::DEFAULT_NODE_STATUS_UPDATE_FREQUENCY,
+        ),
+        default_toleration_seconds: k.default_toleration_seconds.unwrap_or(KubePlatform::DEFAULT_TOLERATION_SECONDS),
+        serialize_image_pulls: k.serialize_image_pulls.unwrap_or(true),
+        container_start_time: dist(c, "container_start_time", &k.container_start_time, ContainerPlatform::default_start_time),
+        container_stop_time: dist(c, "container_stop_time", &k.container_stop_time, ContainerPlatform::default_stop_time),
+        runtime_overhead: k.runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
+    }))
+}
+
+/// A Deployment from the file, checked, with image names resolved.
+fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog) -> Option<DeploymentSpec> {
+    let before = c.problems.len();
+    c.name(&format!("{path}.name"), &d.name, "Deployment");
+    if d.replicas > MAX_REPLICAS {
+        c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
+    }
+    let strategy = match &d.strategy {
+        None => DeploymentStrategy::RollingUpdate { max_surge: IntOrPercent::Percent(25), max_unavailable: IntOrPercent::Percent(25) },
+        Some(StrategyFile::Recreate) => DeploymentStrategy::Recreate,
+        Some(StrategyFile::RollingUpdate { max_surge, max_unavailable }) => DeploymentStrategy::RollingUpdate {
+            max_surge: max_surge.map(|x| x.0).unwrap_or(IntOrPercent::Percent(25)),
+            max_unavailable: max_unavailable.map(|x| x.0).unwrap_or(IntOrPercent::Percent(25)),
+        },
+    };
+    let t = &d.template;
+    let tpath = format!("{path}.template");
+    if t.containers.is_empty() {
+        c.problem(format!("{tpath}.containers"), "a pod needs at least one container");
+    }
+    let container = |c: &mut Checker, p: String, f: &ContainerFile| -> Option<ContainerSpec> {
+        c.name(&format!("{p}.name"), &f.name, "container");
+        let Some(&image) = catalog.image_index.get(&f.image) else {
+            c.problem(format!("{p}.image"), format!("no image is named \"{}\"; {}", f.image, suggest(catalog.image_index)));
+            return None;
+        };
+        let requests = f.resources.requests.clone().unwrap_or_default();
+        let limits = f.resources.limits.clone().unwrap_or_default();
+        // A limit without a request requests the limit (core/v1 defaults).
+        let cpu_request = requests.cpu.or(limits.cpu).unwrap_or(Millicores(0));
+        let memory_request = requests.memory.or(limits.memory).unwrap_or(Bytes(0));
+        if let Some(l) = limits.cpu {
+            if l < cpu_request {
+                c.problem(format!("{p}.resources.limits.cpu"), "the limit is below the request");
+            }
+        }
+        if let Some(l) = limits.memory {
+            if l < memory_request {
+                c.problem(format!("{p}.resources.limits.memory"), "the limit is below the request");
+            }
+        }
+        Some(ContainerSpec {
+            name: f.name.clone(),
+            image: ImageId(image as u32),
+            image_pull_policy: f.image_pull_policy.unwrap_or_else(|| kubelet::default_pull_policy(&f.image)),
+            cpu_request,
+            memory_request,
+            cpu_limit: limits.cpu,
+            memory_limit: limits.memory,
+            readiness_delay: SimDuration::from_secs(f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds.min(86_400))),
+            exits_after: f.exits_after,
+        })
+    };
+    let containers: Vec<ContainerSpec> =
+        t.containers.iter().enumerate().filter_map(|(i, f)| container(c, format!("{tpath}.containers[{i}]"), f)).collect();
+    let init_containers: Vec<ContainerSpec> = t
+        .init_containers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| container(c, format!("{tpath}.initContainers[{i}]"), f))
+        .collect();
+    for (i, tsc) in t.topology_spread_constraints.iter().enumerate() {
+        if tsc.max_skew < 1 {
+            c.problem(format!("{tpath}.topologySpreadConstraints[{i}].maxSkew"), "maxSkew must be at least 1");
+        }
+    }
+    for (i, p) in t.affinity.as_ref().map(|a| a.node_affinity.preferred.as_slice()).unwrap_or(&[]).iter().enumerate() {
+        if !(1..=100).contains(&p.weight) {
+            c.problem(
+                format!("{tpath}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].weight"),
+                "a preference's weight is between 1 and 100",
+            );
+        }
+    }
+    let labels = if t.labels.is_empty() { [("app".to_string(), d.name.clone())].into_iter().collect() } else { t.labels.clone() };
+    if c.problems.len() > before {
+        return None;
+    }
+    Some(DeploymentSpec {
+        name: d.name.clone(),
+        replicas: d.replicas,
+        strategy,
+        min_ready: SimDuration::from_secs(d.min_ready_seconds.min(86_400)),
+        template: PodTemplate {
+            labels,
+            init_containers,
+            containers,
+            node_selector: t.node_selector.clone(),
+            node_name: t.node_name.clone(),
+            affinity: t.affinity.as_ref().map(|a| a.node_affinity.clone()).unwrap_or_default(),
+            tolerations: t.tolerations.clone(),
+            topology_spread_constraints: t.topology_spread_constraints.clone(),
+            restart_policy: t.restart_policy,
+            termination_grace: SimDuration::from_secs(t.termination_grace_period_seconds.unwrap_or(30).min(86_400)),
+        },
+    })
 }
 
 /// Every app must fit on at least one host of the world when that host is empty.

@@ -4,7 +4,7 @@
 
 use crate::engine::SimTime;
 use crate::model::spec::Action;
-use crate::model::{AppId, BlobId, Bytes, HostId, InstanceId, Phase};
+use crate::model::{BlobId, Bytes, HostId, InstanceId, Phase, WorkloadId};
 
 /// Something that happened in a world at a time.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,10 +20,7 @@ pub enum EventKind {
         action: Action,
         live: bool,
     },
-    Launched {
-        instance: InstanceId,
-        app: AppId,
-    },
+    Launched { instance: InstanceId, workload: WorkloadId },
     /// It waits for placement; emitted when the reason changes.
     Waiting {
         instance: InstanceId,

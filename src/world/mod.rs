@@ -7,6 +7,7 @@
 //! front end can keep checkpoints and scrub backwards without recomputing.
 
 pub mod event;
+pub mod kubernetes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use crate::behaviours::registry::Registry;
 use crate::behaviours::{self};
 use crate::engine::{EventQueue, RandomStream, SimTime};
 use crate::model::spec::{Action, Setup, WorldSpec};
-use crate::model::{AppId, BlobId, Bytes, Demand, HostId, Instance, InstanceId, Millicores, Phase};
+use crate::model::{AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, Millicores, Phase, WorkloadId};
 
 pub use event::{Event, EventKind};
 
@@ -29,10 +30,8 @@ enum Due {
     Transfers(u64),
     StartupDone(InstanceId),
     StopDone(InstanceId),
-    Replace {
-        app: AppId,
-        replaces: InstanceId,
-    },
+    Replace { workload: WorkloadId, demand: DemandId, replaces: InstanceId },
+    Kube(kubernetes::KubeDue),
 }
 
 /// A host as it is now.
@@ -62,6 +61,14 @@ impl HostState {
     }
 }
 
+/// What instances belong to: the scenario's apps first (a workload's id is
+/// then its app's), then any Deployment that is not named after an app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workload {
+    pub name: String,
+    pub app: Option<AppId>,
+}
+
 /// Counts kept as the world runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -70,6 +77,10 @@ pub struct Counts {
     pub launched: u32,
     pub stopped: u32,
     pub failed: u32,
+    /// Pods on a node that went silent, not yet evicted.
+    pub unknown: u32,
+    /// The most instances pending at any instant.
+    pub max_pending: u32,
 }
 
 /// One world of a scenario.
@@ -83,11 +94,13 @@ pub struct World {
     stop_rng: RandomStream,
     hosts: Vec<HostState>,
     instances: Vec<Instance>,
-    /// What an instance of each app reserves on this world's platform.
+    workloads: Vec<Workload>,
+    /// What instances reserve; an app's instances use the demand of the same index.
     demands: Arc<Vec<Demand>>,
     waiting: BTreeSet<InstanceId>,
     registry: Registry,
-    app_counters: Vec<u32>,
+    /// Instances named so far per workload.
+    name_counters: Vec<u32>,
     counts: Counts,
     /// Actions from people at the controls, in time order, not yet applied.
     live_actions: Vec<(SimTime, Action)>,
@@ -99,6 +112,8 @@ pub struct World {
     steps: u64,
     /// Events emitted so far.
     emitted: u64,
+    /// The control plane and kubelets, in a Kubernetes world.
+    kube: Option<Box<kubernetes::Cluster>>,
 }
 
 impl World {
@@ -133,10 +148,11 @@ impl World {
         for (i, entry) in spec.timeline.iter().enumerate() {
             queue.schedule(SimTime::ZERO + entry.at, Due::Timeline(i));
         }
-        World {
+        let mut world = World {
             startup_rng: RandomStream::derive(setup.seed, &spec.name, "startup"),
             stop_rng: RandomStream::derive(setup.seed, &spec.name, "stop"),
-            app_counters: vec![0; setup.apps.len()],
+            name_counters: vec![0; setup.apps.len()],
+            workloads: setup.apps.iter().enumerate().map(|(i, a)| Workload { name: a.name.clone(), app: Some(AppId(i as u32)) }).collect(),
             demands: Arc::new(demands),
             setup,
             spec,
@@ -153,7 +169,41 @@ impl World {
             dirty_hosts: BTreeSet::new(),
             steps: 0,
             emitted: 0,
+            kube: None,
+        };
+        world.init_kubernetes();
+        world
+    }
+
+    /// Reserves `demand` on `host` for `id`.
+    fn reserve(&mut self, id: InstanceId, host: HostId, demand: &Demand) {
+        let h = &mut self.hosts[host.index()];
+        h.cpu_used.0 += demand.cpu.0;
+        h.memory_used.0 += demand.memory.0;
+        h.overhead_memory.0 += demand.overhead_memory.0;
+        h.disk_reserved.0 += demand.disk.0;
+        h.instances.insert(id);
+        h.occupied |= demand.exclusive;
+        self.instances[id.index()].host = Some(host);
+        self.update_power(host);
+        self.dirty_hosts.insert(host);
+    }
+
+    /// Gives back what `id` reserved on `host` (not its cache pins).
+    fn unreserve(&mut self, id: InstanceId, host: HostId, demand: &Demand) {
+        let h = &mut self.hosts[host.index()];
+        if !h.instances.remove(&id) {
+            return;
         }
+        h.cpu_used.0 -= demand.cpu.0;
+        h.memory_used.0 -= demand.memory.0;
+        h.overhead_memory.0 -= demand.overhead_memory.0;
+        h.disk_reserved.0 -= demand.disk.0;
+        if demand.exclusive {
+            h.occupied = false;
+        }
+        self.update_power(host);
+        self.dirty_hosts.insert(host);
     }
 
     // ----- views -----
@@ -186,8 +236,22 @@ impl World {
         &self.instances[id.index()]
     }
 
-    pub fn demand(&self, app: AppId) -> &Demand {
+    /// What an instance of `app` reserves on this world's platform.
+    pub fn app_demand(&self, app: AppId) -> &Demand {
         &self.demands[app.index()]
+    }
+
+    /// What `inst` reserves.
+    pub fn demand_of(&self, inst: &Instance) -> &Demand {
+        &self.demands[inst.demand.index()]
+    }
+
+    pub fn workload(&self, id: WorkloadId) -> &Workload {
+        &self.workloads[id.index()]
+    }
+
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
     }
 
     pub fn counts(&self) -> &Counts {
@@ -212,7 +276,7 @@ impl World {
     /// (interpolated between events), and the total it needs.
     pub fn fetch_progress(&self, id: InstanceId, at: SimTime) -> (Bytes, Bytes) {
         let inst = &self.instances[id.index()];
-        let demand = &self.demands[inst.app.index()];
+        let demand = &self.demands[inst.demand.index()];
         let Some(host) = inst.host else {
             return (Bytes(0), Bytes(demand.blobs.iter().map(|b| self.setup.blobs[b.index()].bytes.0).sum()));
         };
@@ -352,8 +416,9 @@ impl World {
                     self.place_waiting();
                 }
             }
-            Due::Replace { app, replaces } => {
-                let id = self.launch_one(app);
+            Due::Kube(k) => self.handle_kube(k),
+            Due::Replace { workload, demand, replaces } => {
+                let id = self.launch_one(workload, demand);
                 self.instances[id.index()].replaces = Some(replaces);
                 self.place_waiting();
             }
@@ -362,27 +427,33 @@ impl World {
 
     fn act(&mut self, action: &Action, live: bool) {
         self.emit(EventKind::Action { action: action.clone(), live });
+        if self.kube_act(action) {
+            return;
+        }
         match *action {
             Action::Launch { app, count } => {
                 for _ in 0..count {
-                    self.launch_one(app);
+                    self.launch_one(WorkloadId(app.0), DemandId(app.0));
                 }
                 self.place_waiting();
             }
             Action::Stop { app, count } => self.stop(app, count),
             Action::FailHost(host) => self.fail_host(host),
             Action::RecoverHost(host) => self.recover_host(host),
+            // Validation keeps Kubernetes actions out of other worlds.
+            _ => {}
         }
     }
 
-    fn launch_one(&mut self, app: AppId) -> InstanceId {
+    fn launch_one(&mut self, workload: WorkloadId, demand: DemandId) -> InstanceId {
         let id = InstanceId(self.instances.len() as u32);
-        self.app_counters[app.index()] += 1;
-        let name = format!("{}-{}", self.setup.apps[app.index()].name, self.app_counters[app.index()]);
+        self.name_counters[workload.index()] += 1;
+        let name = format!("{}-{}", self.workloads[workload.index()].name, self.name_counters[workload.index()]);
         self.instances.push(Instance {
             id,
             name,
-            app,
+            workload,
+            demand,
             host: None,
             phase: Phase::WaitingForPlacement,
             launched_at: self.now,
@@ -394,8 +465,9 @@ impl World {
         });
         self.counts.launched += 1;
         self.counts.pending += 1;
+        self.counts.max_pending = self.counts.max_pending.max(self.counts.pending);
         self.waiting.insert(id);
-        self.emit(EventKind::Launched { instance: id, app });
+        self.emit(EventKind::Launched { instance: id, workload });
         id
     }
 
@@ -415,11 +487,16 @@ impl World {
         if before == Phase::Running {
             c.running -= 1;
         }
+        if before == Phase::Unknown {
+            c.unknown -= 1;
+        }
         if phase.is_pending() {
             c.pending += 1;
+            c.max_pending = c.max_pending.max(c.pending);
         }
         match phase {
             Phase::Running => c.running += 1,
+            Phase::Unknown => c.unknown += 1,
             Phase::Stopped => c.stopped += 1,
             Phase::Failed => c.failed += 1,
             _ => {}
@@ -468,17 +545,17 @@ impl World {
             return;
         }
         let policy = placement::policy(self.spec.placement);
-        let mut blocked: BTreeMap<AppId, String> = BTreeMap::new();
+        let mut blocked: BTreeMap<DemandId, String> = BTreeMap::new();
         let queue: Vec<InstanceId> = self.waiting.iter().copied().collect();
         for id in queue {
-            let app = self.instances[id.index()].app;
-            if let Some(reason) = blocked.get(&app) {
+            let key = self.instances[id.index()].demand;
+            if let Some(reason) = blocked.get(&key) {
                 let reason = reason.clone();
                 self.set_wait_reason(id, reason);
                 continue;
             }
-            let demand = Arc::clone(&self.demands);
-            let demand = &demand[app.index()];
+            let demands = Arc::clone(&self.demands);
+            let demand = &demands[key.index()];
             let mut candidates = Vec::new();
             let mut misfits: Vec<Misfit> = Vec::new();
             for h in 0..self.hosts.len() {
@@ -496,7 +573,7 @@ impl World {
             }
             if candidates.is_empty() {
                 let reason = placement::unavailable_message(self.hosts.len(), &misfits);
-                blocked.insert(app, reason.clone());
+                blocked.insert(key, reason.clone());
                 self.set_wait_reason(id, reason);
             } else {
                 let host = policy.choose(&candidates);
@@ -515,25 +592,11 @@ impl World {
 
     fn place(&mut self, id: InstanceId, host: HostId) {
         self.waiting.remove(&id);
-        let app = self.instances[id.index()].app;
+        let key = self.instances[id.index()].demand;
         let demands = Arc::clone(&self.demands);
-        let demand = &demands[app.index()];
-        {
-            let h = &mut self.hosts[host.index()];
-            h.cpu_used.0 += demand.cpu.0;
-            h.memory_used.0 += demand.memory.0;
-            h.overhead_memory.0 += demand.overhead_memory.0;
-            h.disk_reserved.0 += demand.disk.0;
-            h.instances.insert(id);
-            h.occupied |= demand.exclusive;
-        }
-        self.update_power(host);
-        self.dirty_hosts.insert(host);
-        {
-            let inst = &mut self.instances[id.index()];
-            inst.host = Some(host);
-            inst.wait_reason = None;
-        }
+        let demand = &demands[key.index()];
+        self.reserve(id, host, demand);
+        self.instances[id.index()].wait_reason = None;
         self.emit(EventKind::Placed { instance: id, host });
 
         let mut outstanding = 0;
@@ -619,37 +682,30 @@ impl World {
                     self.begin_startup(id);
                 }
             }
+            self.kube_blob_arrived(host);
         }
         self.schedule_transfers();
     }
 
-    /// Gives back what an instance held on its host.
+    /// Gives back what an instance held on its host, its cache pins included.
     fn release(&mut self, id: InstanceId) {
         let Some(host) = self.instances[id.index()].host else {
             return;
         };
-        let app = self.instances[id.index()].app;
-        let demands = Arc::clone(&self.demands);
-        let demand = &demands[app.index()];
-        let h = &mut self.hosts[host.index()];
-        if !h.instances.remove(&id) {
+        if !self.hosts[host.index()].instances.contains(&id) {
             return;
         }
-        h.cpu_used.0 -= demand.cpu.0;
-        h.memory_used.0 -= demand.memory.0;
-        h.overhead_memory.0 -= demand.overhead_memory.0;
-        h.disk_reserved.0 -= demand.disk.0;
-        if demand.exclusive {
-            h.occupied = false;
-        }
+        let key = self.instances[id.index()].demand;
+        let demands = Arc::clone(&self.demands);
+        let demand = &demands[key.index()];
+        self.unreserve(id, host, demand);
+        let h = &mut self.hosts[host.index()];
         for &blob in &demand.blobs {
             match h.downloading.get_mut(&blob) {
                 Some(waiters) if waiters.contains(&id) => waiters.retain(|w| *w != id),
                 _ => h.cache.unpin(blob),
             }
         }
-        self.update_power(host);
-        self.dirty_hosts.insert(host);
     }
 
     fn update_power(&mut self, host: HostId) {
@@ -671,7 +727,7 @@ impl World {
         let mut victims: Vec<(u8, std::cmp::Reverse<InstanceId>)> = self
             .instances
             .iter()
-            .filter(|i| i.app == app && (i.phase.is_pending() || i.phase == Phase::Running))
+            .filter(|i| i.workload.0 == app.0 && (i.phase.is_pending() || i.phase == Phase::Running))
             .map(|i| (rank(i.phase), std::cmp::Reverse(i.id)))
             .collect();
         victims.sort_unstable();
@@ -700,8 +756,12 @@ impl World {
             return;
         }
         let lost: Vec<InstanceId> = self.hosts[host.index()].instances.iter().copied().collect();
-        for &id in &lost {
-            self.set_phase(id, Phase::Failed);
+        if self.kube.is_some() {
+            self.kube_host_failed(host, &lost);
+        } else {
+            for &id in &lost {
+                self.set_phase(id, Phase::Failed);
+            }
         }
         {
             let h = &mut self.hosts[host.index()];
@@ -723,8 +783,8 @@ impl World {
         self.emit(EventKind::HostDown { host });
         if let Some(delay) = self.spec.replace_failed_after {
             for id in lost {
-                let app = self.instances[id.index()].app;
-                self.queue.schedule(self.now + delay, Due::Replace { app, replaces: id });
+                let (workload, demand) = (self.instances[id.index()].workload, self.instances[id.index()].demand);
+                self.queue.schedule(self.now + delay, Due::Replace { workload, demand, replaces: id });
             }
         }
         self.place_waiting();
@@ -737,6 +797,7 @@ impl World {
         self.hosts[host.index()].up = true;
         self.hosts[host.index()].down_since = None;
         self.update_power(host);
+        self.kube_host_recovered(host);
         self.dirty_hosts.insert(host);
         self.emit(EventKind::HostUp { host });
         self.place_waiting();

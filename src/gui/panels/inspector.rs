@@ -115,8 +115,8 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
         return;
     }
     let inst = world.instance(id);
-    let app = &world.setup().apps[inst.app.index()];
-    let demand = world.demand(inst.app);
+    let demand = world.demand_of(inst);
+    let workload = world.workload(inst.workload);
     let mut select = None;
     ui.heading(format!("{} in {}", inst.name, world.name()));
     egui::Grid::new("instance-grid").num_columns(2).striped(true).show(ui, |ui| {
@@ -125,7 +125,10 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
         if let Some(host) = inst.host {
             row(ui, "host", world.setup().hosts[host.index()].name.clone());
         }
-        row(ui, "app asks for", format!("{} CPU, {} memory", app.cpu, app.memory.binary()));
+        row(ui, "belongs to", workload.name.clone());
+        if let Some(app) = workload.app.map(|a| &world.setup().apps[a.index()]) {
+            row(ui, "app asks for", format!("{} CPU, {} memory", app.cpu, app.memory.binary()));
+        }
         row(
             ui,
             "reserves",

@@ -1,0 +1,290 @@
+//! kube-scheduler's scheduling framework: for each pod, the filter plugins
+//! rule nodes out, the score plugins rank the rest, and the pod is bound to
+//! the best node (ties broken at random, from a seeded stream). Each plugin
+//! lives in its own file under [`plugins`] with the name Kubernetes gives it,
+//! and each can be called on its own: a pod and a node's state in, a verdict
+//! or a score out.
+//!
+//! Sources: `pkg/scheduler/schedule_one.go` (the cycle,
+//! `numFeasibleNodesToFind`, `selectHost`), `pkg/scheduler/framework/types.go`
+//! (`FitError`), `pkg/scheduler/apis/config/v1/default_plugins.go` (the
+//! default profile and weights).
+
+pub mod framework;
+pub mod plugins;
+pub mod profile;
+
+use std::collections::BTreeMap;
+
+use crate::model::kube::{Labels, NodeAffinity, Taint, Toleration, TopologySpreadConstraint};
+
+pub use framework::{Decision, NodeVerdict, PluginScore, Scheduler};
+pub use profile::{Profile, ScoringStrategy};
+
+/// The highest score a plugin gives (`framework.MaxNodeScore`).
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// CPU in millicores, memory in bytes, and a pod count, as the scheduler adds them up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub milli_cpu: i64,
+    pub memory: i64,
+    pub pods: i64,
+}
+
+/// `pkg/scheduler/util/pod_resources.go`: a container that requests no CPU
+/// counts as 100m, one that requests no memory as 200 MB, when scoring
+/// Least/MostAllocated.
+pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+
+/// A node as the scheduler sees it in its snapshot.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeInfo {
+    pub name: String,
+    /// Including `kubernetes.io/hostname` and, when known, `topology.kubernetes.io/zone`.
+    pub labels: Labels,
+    pub taints: Vec<Taint>,
+    /// `spec.unschedulable`: cordoned.
+    pub unschedulable: bool,
+    pub allocatable: Resources,
+    /// The sum of the requests of the pods on the node (`pods` counts them).
+    pub requested: Resources,
+    /// The same with zero requests counted at the defaults above.
+    pub non_zero_requested: Resources,
+    /// Labels of the pods on the node, for topology spreading.
+    pub pods: Vec<Labels>,
+    /// Images present on the node, by name: their size and how many nodes have them.
+    pub images: BTreeMap<String, ImageStateSummary>,
+}
+
+/// `framework.ImageStateSummary`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImageStateSummary {
+    pub size: i64,
+    pub num_nodes: i64,
+}
+
+/// An image a pod runs, and whether it is an init container's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerImage {
+    pub image: String,
+    pub init: bool,
+}
+
+/// A pod as the scheduler sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PodInfo {
+    pub name: String,
+    pub labels: Labels,
+    /// The effective request (containers summed, init containers maxed); `pods` is 1.
+    pub requests: Resources,
+    /// The same with zero requests counted at the defaults.
+    pub non_zero_requests: Resources,
+    pub containers: Vec<ContainerImage>,
+    pub node_selector: Labels,
+    pub node_name: Option<String>,
+    pub affinity: NodeAffinity,
+    pub tolerations: Vec<Toleration>,
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+}
+
+impl PodInfo {
+    /// Fills `requests` and `non_zero_requests` from per-container requests
+    /// (cpu millicores, memory bytes), regular and init.
+    pub fn with_container_requests(mut self, regular: &[(i64, i64)], init: &[(i64, i64)]) -> Self {
+        let sum = |f: fn(&(i64, i64)) -> i64, v: &[(i64, i64)]| v.iter().map(f).sum::<i64>();
+        let max = |f: fn(&(i64, i64)) -> i64, v: &[(i64, i64)]| v.iter().map(f).max().unwrap_or(0);
+        let cpu = sum(|r| r.0, regular).max(max(|r| r.0, init));
+        let mem = sum(|r| r.1, regular).max(max(|r| r.1, init));
+        self.requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
+        let nz_cpu = regular.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).sum::<i64>();
+        let nz_mem = regular.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).sum::<i64>();
+        let nz_init_cpu = init.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).max().unwrap_or(0);
+        let nz_init_mem = init.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).max().unwrap_or(0);
+        self.non_zero_requests = Resources { milli_cpu: nz_cpu.max(nz_init_cpu), memory: nz_mem.max(nz_init_mem), pods: 1 };
+        self
+    }
+}
+
+/// Every node, for plugins that look across the cluster (ImageLocality counts
+/// nodes, PodTopologySpread counts pods per domain).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub nodes: Vec<NodeInfo>,
+}
+
+/// A filter plugin's verdict on one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Fits,
+    /// The node is ruled out, with the reasons kube-scheduler prints;
+    /// preempting other pods could make room.
+    Unschedulable(Vec<String>),
+    /// Ruled out in a way preemption cannot change (a taint, a selector).
+    UnschedulableAndUnresolvable(Vec<String>),
+}
+
+impl Verdict {
+    pub fn fits(&self) -> bool {
+        matches!(self, Verdict::Fits)
+    }
+
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Verdict::Fits => &[],
+            Verdict::Unschedulable(r) | Verdict::UnschedulableAndUnresolvable(r) => r,
+        }
+    }
+}
+
+/// A filter plugin: `pre_filter` once per pod, then `filter` per node.
+pub trait FilterPlugin {
+    fn name(&self) -> &'static str;
+    fn pre_filter(&mut self, _pod: &PodInfo, _snapshot: &Snapshot) {}
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> Verdict;
+}
+
+/// A score plugin: `pre_score` once per pod with the feasible nodes, then
+/// `score` per feasible node, then `normalize` over all of them.
+pub trait ScorePlugin {
+    fn name(&self) -> &'static str;
+    fn pre_score(&mut self, _pod: &PodInfo, _snapshot: &Snapshot, _feasible: &[usize]) {}
+    fn score(&self, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64;
+    fn normalize(&self, _scores: &mut [i64]) {}
+}
+
+/// `helper.DefaultNormalizeScore`: scales scores so the highest becomes
+/// `max_priority` (integer maths), optionally reversed (`max − score`).
+pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i64]) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        if reverse {
+            for s in scores.iter_mut() {
+                *s = max_priority;
+            }
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        *s = max_priority * *s / max;
+        if reverse {
+            *s = max_priority - *s;
+        }
+    }
+}
+
+/// `schedule_one.go numFeasibleNodesToFind`: how many feasible nodes to find
+/// before scoring. Below 100 nodes, all of them; otherwise the configured
+/// percentage, or when that is 0 the adaptive max(50 − n/125, 5) %, and never
+/// fewer than 100.
+pub fn num_feasible_nodes_to_find(percentage_of_nodes_to_score: u32, num_all_nodes: usize) -> usize {
+    const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+    const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: i64 = 5;
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let mut percentage = i64::from(percentage_of_nodes_to_score);
+    if percentage == 0 {
+        percentage = 50 - num_all_nodes as i64 / 125;
+        if percentage < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND {
+            percentage = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+        }
+    }
+    if percentage >= 100 {
+        return num_all_nodes;
+    }
+    let num = num_all_nodes * percentage as usize / 100;
+    num.max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// `FitError.Error()` (`framework/types.go`): `0/5 nodes are available: 2
+/// node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu.` — each
+/// reason with the number of nodes that gave it, and the "count reason"
+/// strings sorted as plain strings (so "10 …" comes before "2 …").
+pub fn unschedulable_message(num_all_nodes: usize, reasons_per_node: &[Vec<String>]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for reasons in reasons_per_node {
+        for r in reasons {
+            *counts.entry(r.as_str()).or_insert(0) += 1;
+        }
+    }
+    let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    if parts.is_empty() {
+        format!("0/{num_all_nodes} nodes are available.")
+    } else {
+        format!("0/{num_all_nodes} nodes are available: {}.", parts.join(", "))
+    }
+}
+
+/// The clause DefaultPreemption adds when it finds no victims, as it never
+/// does among pods of one priority: nodes ruled out in a way preemption
+/// cannot change are "not helpful", the others have no victims.
+pub fn preemption_clause(num_all_nodes: usize, unresolvable: usize, resolvable: usize) -> String {
+    let mut per_node = Vec::new();
+    per_node.extend(std::iter::repeat_n(vec!["Preemption is not helpful for scheduling".to_string()], unresolvable));
+    per_node.extend(std::iter::repeat_n(vec!["No preemption victims found for incoming pod".to_string()], resolvable));
+    format!("preemption: {}", unschedulable_message(num_all_nodes, &per_node))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adaptive_percentage_of_nodes_to_score() {
+        // Below 100 nodes: all of them.
+        assert_eq!(num_feasible_nodes_to_find(0, 50), 50);
+        // 100 nodes: 50 − 100/125 = 50 %, 50 nodes, raised to the minimum of 100.
+        assert_eq!(num_feasible_nodes_to_find(0, 100), 100);
+        // 1,000 nodes: 50 − 8 = 42 % → 420.
+        assert_eq!(num_feasible_nodes_to_find(0, 1_000), 420);
+        // 5,000 nodes: 50 − 40 = 10 % → 500.
+        assert_eq!(num_feasible_nodes_to_find(0, 5_000), 500);
+        // 6,000 nodes: 50 − 48 = 2 %, raised to 5 % → 300.
+        assert_eq!(num_feasible_nodes_to_find(0, 6_000), 300);
+        // A configured percentage is used as is, still at least 100 nodes.
+        assert_eq!(num_feasible_nodes_to_find(30, 1_000), 300);
+        assert_eq!(num_feasible_nodes_to_find(5, 1_000), 100);
+        assert_eq!(num_feasible_nodes_to_find(100, 1_000), 1_000);
+    }
+
+    #[test]
+    fn default_normalize_scales_to_the_maximum() {
+        let mut s = [10, 20, 40];
+        default_normalize_score(100, false, &mut s);
+        assert_eq!(s, [25, 50, 100]);
+        let mut s = [0, 1, 2];
+        default_normalize_score(100, true, &mut s);
+        assert_eq!(s, [100, 50, 0]);
+        let mut s = [0, 0];
+        default_normalize_score(100, true, &mut s);
+        assert_eq!(s, [100, 100]);
+    }
+
+    #[test]
+    fn the_unschedulable_message_reads_like_kube_schedulers() {
+        let per_node = vec![
+            vec!["Insufficient cpu".to_string()],
+            vec!["Insufficient cpu".to_string()],
+            vec!["Insufficient cpu".to_string()],
+            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
+            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
+        ];
+        // Sorted as strings, count first, as FitError.Error() does.
+        assert_eq!(
+            unschedulable_message(5, &per_node),
+            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu."
+        );
+        assert_eq!(
+            preemption_clause(5, 2, 3),
+            "preemption: 0/5 nodes are available: 2 Preemption is not helpful for scheduling, \
+             3 No preemption victims found for incoming pod."
+        );
+        // "10 …" sorts before "2 …".
+        let mut many = vec![vec!["Insufficient memory".to_string()]; 10];
+        many.extend(vec![vec!["Insufficient cpu".to_string()]; 2]);
+        assert_eq!(unschedulable_message(12, &many), "0/12 nodes are available: 10 Insufficient memory, 2 Insufficient cpu.");
+    }
+}

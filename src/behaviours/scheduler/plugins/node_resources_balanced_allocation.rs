@@ -1,0 +1,91 @@
+//! NodeResourcesBalancedAllocation (`balanced_allocation.go`): prefers nodes
+//! whose resources would be used evenly. With the incoming pod's actual
+//! requests added, each resource's fraction f = requested / allocatable
+//! (at most 1); the score is (1 − σ) · 100, where σ is |f₁ − f₂| / 2 for two
+//! resources and the population standard deviation otherwise. A pod that
+//! requests nothing (best effort) gets 0 from it. This is the formula of
+//! Kubernetes up to v1.35; later releases score the change in balance instead.
+
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot};
+
+pub struct BalancedAllocation {
+    resources: Vec<(String, i64)>,
+}
+
+impl BalancedAllocation {
+    pub fn new(resources: Vec<(String, i64)>) -> Self {
+        BalancedAllocation { resources }
+    }
+}
+
+/// The score from per-resource fractions.
+pub fn balanced_score(fractions: &[f64]) -> i64 {
+    let std = match fractions.len() {
+        0 | 1 => 0.0,
+        2 => (fractions[0] - fractions[1]).abs() / 2.0,
+        n => {
+            let mean = fractions.iter().sum::<f64>() / n as f64;
+            let var = fractions.iter().map(|f| (f - mean) * (f - mean)).sum::<f64>() / n as f64;
+            libm::sqrt(var)
+        }
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+impl ScorePlugin for BalancedAllocation {
+    fn name(&self) -> &'static str {
+        "NodeResourcesBalancedAllocation"
+    }
+
+    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
+        if pod.requests.milli_cpu == 0 && pod.requests.memory == 0 {
+            return 0;
+        }
+        let mut fractions = Vec::new();
+        for (name, _) in &self.resources {
+            let (requested, allocatable) = match name.as_str() {
+                "cpu" => (node.requested.milli_cpu + pod.requests.milli_cpu, node.allocatable.milli_cpu),
+                _ => (node.requested.memory + pod.requests.memory, node.allocatable.memory),
+            };
+            if allocatable == 0 {
+                continue;
+            }
+            fractions.push((requested as f64 / allocatable as f64).min(1.0));
+        }
+        balanced_score(&fractions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviours::scheduler::Resources;
+
+    #[test]
+    fn balanced_nodes_score_higher() {
+        // balanced_allocation_test.go "nothing scheduled, resources requested, differently sized nodes":
+        // pod 3000m / 5000 on node1 4000m / 10000: f = 0.75 and 0.5, σ = 0.125 → 87;
+        // on node2 6000m / 10000: f = 0.5 and 0.5, σ = 0 → 100.
+        let b = BalancedAllocation::new(vec![("cpu".into(), 1), ("memory".into(), 1)]);
+        let pod = PodInfo::default().with_container_requests(&[(3000, 5000)], &[]);
+        let node = |cpu, mem| NodeInfo { allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 }, ..NodeInfo::default() };
+        assert_eq!(b.score(&pod, &node(4000, 10000), &Snapshot::default()), 87);
+        assert_eq!(b.score(&pod, &node(6000, 10000), &Snapshot::default()), 100);
+        assert_eq!(b.score(&PodInfo::default(), &node(6000, 10000), &Snapshot::default()), 0);
+        // "resources requested, pods scheduled with resources": nodes 10000/20000; node1 holds 3000/0:
+        // f = 0.6 and 0.25, σ = 0.175 → 82; node2 holds 3000/5000: 0.6 and 0.5 → 95.
+        let busy = |cpu, mem| NodeInfo {
+            allocatable: Resources { milli_cpu: 10000, memory: 20000, pods: 110 },
+            requested: Resources { milli_cpu: cpu, memory: mem, pods: 1 },
+            ..NodeInfo::default()
+        };
+        assert_eq!(b.score(&pod, &busy(3000, 0), &Snapshot::default()), 82);
+        assert_eq!(b.score(&pod, &busy(3000, 5000), &Snapshot::default()), 95);
+    }
+
+    #[test]
+    fn three_resources_use_the_population_deviation() {
+        // f = 0.2, 0.4, 0.6: mean 0.4, variance (0.04 + 0 + 0.04)/3, σ ≈ 0.1633 → 83.
+        assert_eq!(balanced_score(&[0.2, 0.4, 0.6]), 83);
+    }
+}

@@ -1,0 +1,254 @@
+//! NodeResourcesFit (`plugins/noderesources`). Filter (`fit.go`): the pod's
+//! requests must fit in what the node has left of its allocatable CPU,
+//! memory and pod slots. Score, by the profile's scoring strategy
+//! (`least_allocated.go`, `most_allocated.go`, `requested_to_capacity_ratio.go`,
+//! `resource_allocation.go`): per resource, from the node's requests
+//! *including the incoming pod*, with zero requests counted at 100m / 200 MB;
+//! then a weighted mean, in integer maths.
+
+use crate::behaviours::scheduler::profile::{ScoringStrategy, ScoringStrategyType, UtilizationShapePoint};
+use crate::behaviours::scheduler::{FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot, Verdict};
+
+/// The plugin, with its scoring strategy.
+pub struct Fit {
+    strategy: ScoringStrategy,
+}
+
+/// `maxUtilization` and `MaxCustomPriorityScore` of requested_to_capacity_ratio.go.
+const MAX_UTILIZATION: i64 = 100;
+const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
+
+impl Fit {
+    pub fn new(strategy: ScoringStrategy) -> Self {
+        Fit { strategy }
+    }
+
+    /// (requested including the pod, allocatable) for a resource by name.
+    fn resource(name: &str, pod: &PodInfo, node: &NodeInfo) -> (i64, i64) {
+        match name {
+            "cpu" => (node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu, node.allocatable.milli_cpu),
+            _ => (node.non_zero_requested.memory + pod.non_zero_requests.memory, node.allocatable.memory),
+        }
+    }
+}
+
+/// `leastRequestedScore`: the share left free, 0–100.
+pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * MAX_NODE_SCORE / capacity
+}
+
+/// `mostRequestedScore`: the share used, 0–100.
+pub fn most_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
+}
+
+/// `helper.BuildBrokenLinearFunction` over the shape with scores already scaled to 0–100.
+pub fn broken_linear(shape: &[UtilizationShapePoint], p: i64) -> i64 {
+    for (i, point) in shape.iter().enumerate() {
+        if p <= point.utilization {
+            if i == 0 {
+                return point.score;
+            }
+            let prev = shape[i - 1];
+            return prev.score + (point.score - prev.score) * (p - prev.utilization) / (point.utilization - prev.utilization);
+        }
+    }
+    shape.last().map(|p| p.score).unwrap_or(0)
+}
+
+impl FilterPlugin for Fit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Verdict {
+        // fitsRequest: pods first, then each requested resource.
+        let mut reasons = Vec::new();
+        if node.requested.pods + 1 > node.allocatable.pods {
+            reasons.push("Too many pods".to_string());
+        }
+        if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu {
+            reasons.push("Insufficient cpu".to_string());
+        }
+        if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
+            reasons.push("Insufficient memory".to_string());
+        }
+        if reasons.is_empty() { Verdict::Fits } else { Verdict::Unschedulable(reasons) }
+    }
+}
+
+impl ScorePlugin for Fit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
+        let (mut node_score, mut weight_sum) = (0i64, 0i64);
+        match self.strategy.kind {
+            ScoringStrategyType::LeastAllocated | ScoringStrategyType::MostAllocated => {
+                for (name, weight) in &self.strategy.resources {
+                    let (requested, allocatable) = Fit::resource(name, pod, node);
+                    if allocatable == 0 {
+                        continue;
+                    }
+                    let s = if self.strategy.kind == ScoringStrategyType::LeastAllocated {
+                        least_requested_score(requested, allocatable)
+                    } else {
+                        most_requested_score(requested, allocatable)
+                    };
+                    node_score += s * weight;
+                    weight_sum += weight;
+                }
+                if weight_sum == 0 { 0 } else { node_score / weight_sum }
+            }
+            ScoringStrategyType::RequestedToCapacityRatio => {
+                let shape: Vec<UtilizationShapePoint> = self
+                    .strategy
+                    .shape
+                    .iter()
+                    .map(|p| UtilizationShapePoint {
+                        utilization: p.utilization,
+                        score: p.score * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE),
+                    })
+                    .collect();
+                for (name, weight) in &self.strategy.resources {
+                    let (requested, capacity) = Fit::resource(name, pod, node);
+                    let s = if capacity == 0 || requested > capacity {
+                        broken_linear(&shape, MAX_UTILIZATION)
+                    } else {
+                        broken_linear(&shape, requested * MAX_UTILIZATION / capacity)
+                    };
+                    if s > 0 {
+                        node_score += s * weight;
+                        weight_sum += weight;
+                    }
+                }
+                if weight_sum == 0 { 0 } else { libm::round(node_score as f64 / weight_sum as f64) as i64 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviours::scheduler::Resources;
+
+    const MI: i64 = 1024 * 1024;
+
+    fn node(cpu: i64, mem: i64, used_cpu: i64, used_mem: i64) -> NodeInfo {
+        let used = Resources { milli_cpu: used_cpu, memory: used_mem, pods: 0 };
+        NodeInfo {
+            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
+            requested: used,
+            non_zero_requested: used,
+            ..NodeInfo::default()
+        }
+    }
+
+    fn pod(cpu: i64, mem: i64) -> PodInfo {
+        PodInfo::default().with_container_requests(&[(cpu, mem)], &[])
+    }
+
+    fn strategy(kind: ScoringStrategyType) -> ScoringStrategy {
+        ScoringStrategy { kind, resources: vec![("cpu".into(), 1), ("memory".into(), 1)], shape: Vec::new() }
+    }
+
+    #[test]
+    fn least_allocated_matches_the_kubernetes_test_case() {
+        // least_allocated_test.go "nothing scheduled, resources requested, differently sized nodes":
+        // pod 3000m / 5000, node1 4000m / 10000, node2 6000m / 10000.
+        // node1: cpu (4000−3000)·100/4000 = 25, memory (10000−5000)·100/10000 = 50 → (25+50)/2 = 37.
+        // node2: cpu (6000−3000)·100/6000 = 50, memory 50 → 50.
+        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
+        let p = pod(3000, 5000);
+        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 37);
+        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+    }
+
+    #[test]
+    fn least_allocated_with_pods_already_scheduled_and_weights() {
+        // least_allocated_test.go "resources requested, pods scheduled with resources": pod 3000/5000,
+        // nodes 10000/20000; node1 has 3000/0: cpu (10000−6000)·100/10000 = 40, memory 75 → 57;
+        // node2 has 3000/5000: 40 and 50 → 45.
+        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
+        let p = pod(3000, 5000);
+        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 0), &Snapshot::default()), 57);
+        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 5000), &Snapshot::default()), 45);
+        // "… different weight on CPU and memory": memory weight 2: node1 (25 + 2·50)/3 = 41.
+        let weighted = Fit::new(ScoringStrategy {
+            kind: ScoringStrategyType::LeastAllocated,
+            resources: vec![("cpu".into(), 1), ("memory".into(), 2)],
+            shape: Vec::new(),
+        });
+        assert_eq!(weighted.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 41);
+    }
+
+    #[test]
+    fn most_allocated_matches_the_kubernetes_test_cases() {
+        // most_allocated_test.go "nothing scheduled, resources requested, differently sized nodes":
+        // pod 3000/5000; node1 4000/10000: cpu 3000·100/4000 = 75, memory 50 → 62; node2 6000/10000: 50, 50 → 50.
+        let f = Fit::new(strategy(ScoringStrategyType::MostAllocated));
+        let p = pod(3000, 5000);
+        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 62);
+        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+        // "resources requested equal node capacity": pod 5000/9000; node1 5000/10000 → 100 and 90 → 95;
+        // node2 10000/9000 → 50 and 100 → 75.
+        let p = pod(5000, 9000);
+        assert_eq!(f.score(&p, &node(5000, 10000, 0, 0), &Snapshot::default()), 95);
+        assert_eq!(f.score(&p, &node(10000, 9000, 0, 0), &Snapshot::default()), 75);
+    }
+
+    #[test]
+    fn zero_requests_count_at_the_defaults_when_scoring() {
+        // A pod asking for nothing counts as 100m and 200 MiB: on 1000m / 1000 MiB,
+        // cpu (1000−100)·100/1000 = 90, memory (1000−200)·100/1000 = 80 → 85.
+        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
+        assert_eq!(f.score(&pod(0, 0), &node(1000, 1000 * MI, 0, 0), &Snapshot::default()), 85);
+    }
+
+    #[test]
+    fn requested_to_capacity_ratio_follows_its_shape() {
+        // requested_to_capacity_ratio_test.go, shape (0 → 10, 100 → 0) scaled ×10: pod 3000/5000 on
+        // node1 4000/10000: 75 % → 25, 50 % → 50, mean 37.5 rounds to 38; node2 6000/10000 → 50.
+        let f = Fit::new(ScoringStrategy {
+            kind: ScoringStrategyType::RequestedToCapacityRatio,
+            resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
+            shape: vec![UtilizationShapePoint { utilization: 0, score: 10 }, UtilizationShapePoint { utilization: 100, score: 0 }],
+        });
+        assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0), &Snapshot::default()), 38);
+        assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+    }
+
+    #[test]
+    fn broken_linear_function_matches_its_test() {
+        // helper/shape_score_test.go: points (10, 1), (90, 9).
+        let shape = [UtilizationShapePoint { utilization: 10, score: 1 }, UtilizationShapePoint { utilization: 90, score: 9 }];
+        assert_eq!([15, 20, 89, 110].map(|p| broken_linear(&shape, p)), [1, 2, 8, 9]);
+        let shape = [
+            UtilizationShapePoint { utilization: 0, score: 2 },
+            UtilizationShapePoint { utilization: 40, score: 10 },
+            UtilizationShapePoint { utilization: 100, score: 0 },
+        ];
+        assert_eq!([20, 70].map(|p| broken_linear(&shape, p)), [6, 5]);
+    }
+
+    #[test]
+    fn filter_names_every_insufficient_resource() {
+        let f = Fit::new(ScoringStrategy::default());
+        let n = node(1000, 1000, 800, 900);
+        assert_eq!(
+            f.filter(&pod(500, 200), &n, &Snapshot::default()),
+            Verdict::Unschedulable(vec!["Insufficient cpu".into(), "Insufficient memory".into()])
+        );
+        assert!(f.filter(&pod(200, 100), &n, &Snapshot::default()).fits());
+        let full = NodeInfo { requested: Resources { pods: 110, ..Resources::default() }, ..node(1000, 1000, 0, 0) };
+        assert_eq!(f.filter(&pod(1, 1), &full, &Snapshot::default()), Verdict::Unschedulable(vec!["Too many pods".into()]));
+    }
+}

@@ -1,0 +1,475 @@
+//! Scheduler profiles in the shape of `KubeSchedulerConfiguration`
+//! (`kubescheduler.config.k8s.io/v1`): plugins enabled and disabled per
+//! extension point, weights, and `pluginConfig` args such as the
+//! NodeResourcesFit `scoringStrategy`. A profile starts from kube-scheduler's
+//! default plugins (`pkg/scheduler/apis/config/v1/default_plugins.go`) and
+//! defaults (`v1/defaults.go`), and the file changes only what it names.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::SimDuration;
+
+/// A resource and its weight in a scoring strategy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    pub name: String,
+    #[serde(default = "one")]
+    pub weight: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// A point of the RequestedToCapacityRatio shape: utilization 0–100 → score 0–10.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UtilizationShapePoint {
+    pub utilization: i64,
+    pub score: i64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScoringStrategyType {
+    #[default]
+    LeastAllocated,
+    MostAllocated,
+    RequestedToCapacityRatio,
+}
+
+/// NodeResourcesFit's `scoringStrategy`, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoringStrategy {
+    pub kind: ScoringStrategyType,
+    /// (resource name, weight): `cpu` and `memory` are modelled.
+    pub resources: Vec<(String, i64)>,
+    /// For RequestedToCapacityRatio.
+    pub shape: Vec<UtilizationShapePoint>,
+}
+
+impl Default for ScoringStrategy {
+    /// `v1/defaults.go`: LeastAllocated with cpu and memory weighted 1 each.
+    fn default() -> Self {
+        ScoringStrategy {
+            kind: ScoringStrategyType::LeastAllocated,
+            resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
+            shape: Vec::new(),
+        }
+    }
+}
+
+/// A checked profile: the plugins that run, in order, with their weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    pub scheduler_name: String,
+    pub filters: Vec<&'static str>,
+    pub scores: Vec<(&'static str, i64)>,
+    pub scoring_strategy: ScoringStrategy,
+    /// NodeResourcesBalancedAllocation's resources.
+    pub balanced_resources: Vec<(String, i64)>,
+    /// 0 means adaptive.
+    pub percentage_of_nodes_to_score: u32,
+    pub pod_initial_backoff: SimDuration,
+    pub pod_max_backoff: SimDuration,
+    /// DefaultPreemption runs after a failed cycle. Pods here all have the
+    /// same priority, so it never finds victims, but it adds its clause to the message.
+    pub preemption: bool,
+}
+
+/// Filter plugins Flotilla models, in the default profile's order.
+pub const FILTER_PLUGINS: &[&str] =
+    &["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread"];
+
+/// Score plugins Flotilla models, with the default profile's weights.
+pub const SCORE_PLUGINS: &[(&str, i64)] = &[
+    ("TaintToleration", 3),
+    ("NodeAffinity", 2),
+    ("NodeResourcesFit", 1),
+    ("PodTopologySpread", 2),
+    ("NodeResourcesBalancedAllocation", 1),
+    ("ImageLocality", 1),
+];
+
+/// Plugins of the default profile that Flotilla does not model (no volumes,
+/// ports, inter-pod affinity or preemption): a file may disable them, not enable them.
+pub const UNMODELLED_PLUGINS: &[&str] = &[
+    "SchedulingGates",
+    "PrioritySort",
+    "NodePorts",
+    "VolumeRestrictions",
+    "EBSLimits",
+    "GCEPDLimits",
+    "NodeVolumeLimits",
+    "AzureDiskLimits",
+    "VolumeBinding",
+    "VolumeZone",
+    "InterPodAffinity",
+    "DefaultPreemption",
+    "DefaultBinder",
+    "DynamicResources",
+];
+
+impl Default for Profile {
+    /// kube-scheduler's default profile.
+    fn default() -> Self {
+        Profile {
+            scheduler_name: "default-scheduler".into(),
+            filters: FILTER_PLUGINS.to_vec(),
+            scores: SCORE_PLUGINS.to_vec(),
+            scoring_strategy: ScoringStrategy::default(),
+            balanced_resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
+            percentage_of_nodes_to_score: 0,
+            // v1/defaults.go: podInitialBackoffSeconds 1, podMaxBackoffSeconds 10.
+            pod_initial_backoff: SimDuration::from_secs(1),
+            pod_max_backoff: SimDuration::from_secs(10),
+            preemption: true,
+        }
+    }
+}
+
+// ----- the file's shape -----
+
+/// `KubeSchedulerConfiguration`, as written in a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "KubeSchedulerConfiguration", deny_unknown_fields)]
+pub struct KubeSchedulerConfiguration {
+    #[serde(default, rename = "percentageOfNodesToScore")]
+    pub percentage_of_nodes_to_score: Option<u32>,
+    #[serde(default, rename = "podInitialBackoffSeconds")]
+    pub pod_initial_backoff_seconds: Option<u64>,
+    #[serde(default, rename = "podMaxBackoffSeconds")]
+    pub pod_max_backoff_seconds: Option<u64>,
+    /// One profile is used: the first.
+    #[serde(default)]
+    pub profiles: Vec<ProfileConfig>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Profile", deny_unknown_fields)]
+pub struct ProfileConfig {
+    #[serde(default, rename = "schedulerName")]
+    pub scheduler_name: Option<String>,
+    #[serde(default)]
+    pub plugins: Option<Plugins>,
+    #[serde(default, rename = "pluginConfig")]
+    pub plugin_config: Vec<PluginConfig>,
+}
+
+/// Plugins per extension point; Flotilla reads `multiPoint`, `filter` and `score`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Plugins", deny_unknown_fields)]
+pub struct Plugins {
+    #[serde(default, rename = "multiPoint")]
+    pub multi_point: Option<PluginSet>,
+    #[serde(default)]
+    pub filter: Option<PluginSet>,
+    #[serde(default)]
+    pub score: Option<PluginSet>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "PluginSet", deny_unknown_fields)]
+pub struct PluginSet {
+    #[serde(default)]
+    pub enabled: Vec<Plugin>,
+    #[serde(default)]
+    pub disabled: Vec<Plugin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Plugin", deny_unknown_fields)]
+pub struct Plugin {
+    pub name: String,
+    #[serde(default)]
+    pub weight: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "PluginConfig", deny_unknown_fields)]
+pub struct PluginConfig {
+    pub name: String,
+    pub args: PluginArgs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PluginArgs {
+    NodeResourcesFitArgs {
+        #[serde(rename = "scoringStrategy")]
+        scoring_strategy: ScoringStrategyConfig,
+    },
+    NodeResourcesBalancedAllocationArgs {
+        resources: Vec<ResourceSpec>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "ScoringStrategy", deny_unknown_fields)]
+pub struct ScoringStrategyConfig {
+    #[serde(rename = "type")]
+    pub kind: ScoringStrategyType,
+    #[serde(default)]
+    pub resources: Vec<ResourceSpec>,
+    #[serde(default, rename = "requestedToCapacityRatio")]
+    pub requested_to_capacity_ratio: Option<RequestedToCapacityRatioParam>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "RequestedToCapacityRatioParam", deny_unknown_fields)]
+pub struct RequestedToCapacityRatioParam {
+    pub shape: Vec<UtilizationShapePoint>,
+}
+
+fn known_plugin(name: &str) -> bool {
+    FILTER_PLUGINS.contains(&name) || SCORE_PLUGINS.iter().any(|(n, _)| *n == name) || UNMODELLED_PLUGINS.contains(&name)
+}
+
+impl KubeSchedulerConfiguration {
+    /// The checked profile, or every problem with its path under `path`.
+    pub fn resolve(&self, path: &str) -> Result<Profile, Vec<(String, String)>> {
+        let mut problems = Vec::new();
+        let mut profile = Profile::default();
+        if let Some(p) = self.percentage_of_nodes_to_score {
+            if p > 100 {
+                problems.push((format!("{path}.percentageOfNodesToScore"), "must be between 0 and 100".to_string()));
+            }
+            profile.percentage_of_nodes_to_score = p.min(100);
+        }
+        if let Some(s) = self.pod_initial_backoff_seconds {
+            profile.pod_initial_backoff = SimDuration::from_secs(s.min(86_400));
+        }
+        if let Some(s) = self.pod_max_backoff_seconds {
+            profile.pod_max_backoff = SimDuration::from_secs(s.min(86_400));
+        }
+        if profile.pod_max_backoff < profile.pod_initial_backoff {
+            problems.push((format!("{path}.podMaxBackoffSeconds"), "must be at least podInitialBackoffSeconds".to_string()));
+        }
+        if self.profiles.len() > 1 {
+            problems.push((format!("{path}.profiles"), "one profile per world; make another world for another profile".into()));
+        }
+        if let Some(p) = self.profiles.first() {
+            let ppath = format!("{path}.profiles[0]");
+            if let Some(name) = &p.scheduler_name {
+                profile.scheduler_name = name.clone();
+            }
+            if let Some(plugins) = &p.plugins {
+                let sets = [("multiPoint", &plugins.multi_point), ("filter", &plugins.filter), ("score", &plugins.score)];
+                for (point, set) in sets {
+                    let Some(set) = set else { continue };
+                    apply_set(&mut profile, point, set, &format!("{ppath}.plugins.{point}"), &mut problems);
+                }
+            }
+            for (i, cfg) in p.plugin_config.iter().enumerate() {
+                let cpath = format!("{ppath}.pluginConfig[{i}]");
+                match &cfg.args {
+                    PluginArgs::NodeResourcesFitArgs { scoring_strategy } => {
+                        if cfg.name != "NodeResourcesFit" {
+                            problems.push((format!("{cpath}.name"), "NodeResourcesFitArgs belong to NodeResourcesFit".into()));
+                        }
+                        match scoring(scoring_strategy, &format!("{cpath}.args.scoringStrategy")) {
+                            Ok(s) => profile.scoring_strategy = s,
+                            Err(mut e) => problems.append(&mut e),
+                        }
+                    }
+                    PluginArgs::NodeResourcesBalancedAllocationArgs { resources } => {
+                        if cfg.name != "NodeResourcesBalancedAllocation" {
+                            problems.push((
+                                format!("{cpath}.name"),
+                                "NodeResourcesBalancedAllocationArgs belong to NodeResourcesBalancedAllocation".into(),
+                            ));
+                        }
+                        match check_resources(resources, &format!("{cpath}.args.resources")) {
+                            Ok(r) => profile.balanced_resources = r,
+                            Err(mut e) => problems.append(&mut e),
+                        }
+                    }
+                }
+            }
+        }
+        if problems.is_empty() { Ok(profile) } else { Err(problems) }
+    }
+}
+
+fn apply_set(profile: &mut Profile, point: &str, set: &PluginSet, path: &str, problems: &mut Vec<(String, String)>) {
+    let (filters, scores) = match point {
+        "filter" => (true, false),
+        "score" => (false, true),
+        _ => (true, true),
+    };
+    for (i, p) in set.disabled.iter().enumerate() {
+        if p.name == "*" {
+            if filters {
+                profile.filters.clear();
+            }
+            if scores {
+                profile.scores.clear();
+            }
+        } else if known_plugin(&p.name) {
+            if p.name == "DefaultPreemption" && point == "multiPoint" {
+                profile.preemption = false;
+            }
+            if filters {
+                profile.filters.retain(|n| *n != p.name);
+            }
+            if scores {
+                profile.scores.retain(|(n, _)| *n != p.name);
+            }
+        } else {
+            problems.push((format!("{path}.disabled[{i}].name"), unknown(&p.name)));
+        }
+    }
+    for (i, p) in set.enabled.iter().enumerate() {
+        let epath = format!("{path}.enabled[{i}]");
+        if UNMODELLED_PLUGINS.contains(&p.name.as_str()) {
+            problems.push((format!("{epath}.name"), format!("{} is a kube-scheduler plugin Flotilla does not model", p.name)));
+            continue;
+        }
+        if !known_plugin(&p.name) {
+            problems.push((format!("{epath}.name"), unknown(&p.name)));
+            continue;
+        }
+        if let Some(w) = p.weight {
+            if !(1..=100).contains(&w) {
+                problems.push((format!("{epath}.weight"), "a score plugin's weight is between 1 and 100".into()));
+            }
+        }
+        if filters {
+            if let Some(&name) = FILTER_PLUGINS.iter().find(|n| **n == p.name) {
+                if !profile.filters.contains(&name) {
+                    profile.filters.push(name);
+                }
+            }
+        }
+        if scores {
+            if let Some(&(name, default_weight)) = SCORE_PLUGINS.iter().find(|(n, _)| *n == p.name) {
+                let weight = p.weight.unwrap_or(default_weight).clamp(1, 100);
+                match profile.scores.iter_mut().find(|(n, _)| *n == name) {
+                    Some(entry) => entry.1 = weight,
+                    None => profile.scores.push((name, weight)),
+                }
+            } else if point == "score" {
+                problems.push((format!("{epath}.name"), format!("{} has no score extension point", p.name)));
+            }
+        }
+    }
+    // Keep the filters in kube-scheduler's order.
+    profile.filters.sort_by_key(|n| FILTER_PLUGINS.iter().position(|f| f == n));
+}
+
+fn unknown(name: &str) -> String {
+    format!("unknown plugin \"{name}\"; Flotilla models {}", {
+        let mut names: Vec<&str> = FILTER_PLUGINS.to_vec();
+        names.extend(SCORE_PLUGINS.iter().map(|(n, _)| *n).filter(|n| !FILTER_PLUGINS.contains(n)));
+        names.join(", ")
+    })
+}
+
+fn check_resources(resources: &[ResourceSpec], path: &str) -> Result<Vec<(String, i64)>, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    for (i, r) in resources.iter().enumerate() {
+        if r.name != "cpu" && r.name != "memory" {
+            problems.push((format!("{path}[{i}].name"), format!("\"{}\": the resources modelled are cpu and memory", r.name)));
+        }
+        if !(1..=100).contains(&r.weight) {
+            problems.push((format!("{path}[{i}].weight"), "a resource weight is between 1 and 100".into()));
+        }
+    }
+    if resources.is_empty() {
+        problems.push((path.to_string(), "at least one resource".into()));
+    }
+    if problems.is_empty() { Ok(resources.iter().map(|r| (r.name.clone(), r.weight)).collect()) } else { Err(problems) }
+}
+
+fn scoring(cfg: &ScoringStrategyConfig, path: &str) -> Result<ScoringStrategy, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    let resources = if cfg.resources.is_empty() {
+        ScoringStrategy::default().resources
+    } else {
+        match check_resources(&cfg.resources, &format!("{path}.resources")) {
+            Ok(r) => r,
+            Err(mut e) => {
+                problems.append(&mut e);
+                Vec::new()
+            }
+        }
+    };
+    let mut shape = Vec::new();
+    match (cfg.kind, &cfg.requested_to_capacity_ratio) {
+        (ScoringStrategyType::RequestedToCapacityRatio, Some(p)) => {
+            for (i, pt) in p.shape.iter().enumerate() {
+                if !(0..=100).contains(&pt.utilization) {
+                    problems.push((format!("{path}.requestedToCapacityRatio.shape[{i}].utilization"), "between 0 and 100".into()));
+                }
+                if !(0..=10).contains(&pt.score) {
+                    problems.push((format!("{path}.requestedToCapacityRatio.shape[{i}].score"), "between 0 and 10".into()));
+                }
+                if i > 0 && pt.utilization <= p.shape[i - 1].utilization {
+                    problems.push((
+                        format!("{path}.requestedToCapacityRatio.shape[{i}].utilization"),
+                        "utilization must increase along the shape".into(),
+                    ));
+                }
+            }
+            if p.shape.is_empty() {
+                problems.push((format!("{path}.requestedToCapacityRatio.shape"), "at least one point".into()));
+            }
+            shape = p.shape.clone();
+        }
+        (ScoringStrategyType::RequestedToCapacityRatio, None) => {
+            problems.push((format!("{path}.requestedToCapacityRatio"), "RequestedToCapacityRatio needs a shape".into()));
+        }
+        (_, Some(_)) => {
+            problems.push((format!("{path}.requestedToCapacityRatio"), "only for type RequestedToCapacityRatio".into()));
+        }
+        _ => {}
+    }
+    if problems.is_empty() { Ok(ScoringStrategy { kind: cfg.kind, resources, shape }) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_configuration_is_the_default_profile() {
+        let p = KubeSchedulerConfiguration::default().resolve("s").unwrap();
+        assert_eq!(p, Profile::default());
+        assert_eq!(p.scores.iter().find(|(n, _)| *n == "TaintToleration").unwrap().1, 3);
+    }
+
+    #[test]
+    fn disabling_and_reweighting_score_plugins() {
+        let text = r#"KubeSchedulerConfiguration(profiles: [Profile(
+            plugins: Plugins(score: PluginSet(
+                disabled: [Plugin(name: "ImageLocality")],
+                enabled: [Plugin(name: "NodeResourcesFit", weight: 5)])),
+            pluginConfig: [PluginConfig(name: "NodeResourcesFit", args: NodeResourcesFitArgs(
+                scoringStrategy: ScoringStrategy(type: MostAllocated, resources: [ResourceSpec(name: "cpu", weight: 2)])))],
+        )])"#;
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let cfg: KubeSchedulerConfiguration = options.from_str(text).unwrap();
+        let p = cfg.resolve("s").unwrap();
+        assert!(!p.scores.iter().any(|(n, _)| *n == "ImageLocality"));
+        assert_eq!(p.scores.iter().find(|(n, _)| *n == "NodeResourcesFit").unwrap().1, 5);
+        assert_eq!(p.scoring_strategy.kind, ScoringStrategyType::MostAllocated);
+        assert_eq!(p.scoring_strategy.resources, vec![("cpu".to_string(), 2)]);
+    }
+
+    #[test]
+    fn unknown_plugins_are_reported_with_their_path() {
+        let cfg = KubeSchedulerConfiguration {
+            profiles: vec![ProfileConfig {
+                plugins: Some(Plugins {
+                    score: Some(PluginSet { enabled: vec![Plugin { name: "ImageLocalty".into(), weight: None }], disabled: vec![] }),
+                    ..Plugins::default()
+                }),
+                ..ProfileConfig::default()
+            }],
+            ..KubeSchedulerConfiguration::default()
+        };
+        let err = cfg.resolve("worlds[0].platform.scheduler").unwrap_err();
+        assert_eq!(err[0].0, "worlds[0].platform.scheduler.profiles[0].plugins.score.enabled[0].name");
+        assert!(err[0].1.contains("unknown plugin \"ImageLocalty\""));
+    }
+}

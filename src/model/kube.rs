@@ -1,0 +1,370 @@
+//! Kubernetes objects, with the names and fields Kubernetes gives them, so
+//! that what a student learns here transfers: labels and selectors, taints and
+//! tolerations, pod templates with resource requests, Deployments and their
+//! rolling-update strategy, Services.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::ImageId;
+use super::quantity::{Bytes, Millicores};
+use crate::engine::SimDuration;
+
+/// Labels on a node or a pod.
+pub type Labels = BTreeMap<String, String>;
+
+/// What a taint does to pods that do not tolerate it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintEffect {
+    pub fn name(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+/// A node's taint.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+/// `node.kubernetes.io/unreachable`: the node controller heard nothing from the kubelet.
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// `node.kubernetes.io/not-ready`.
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// `node.kubernetes.io/unschedulable`: the node is cordoned.
+pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TolerationOperator {
+    #[default]
+    Equal,
+    Exists,
+}
+
+/// A pod's toleration of taints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Toleration {
+    /// Empty with `Exists` tolerates every taint.
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub operator: TolerationOperator,
+    #[serde(default)]
+    pub value: String,
+    /// Empty tolerates every effect.
+    #[serde(default)]
+    pub effect: Option<TaintEffect>,
+    /// For NoExecute: how long the pod stays once the taint appears.
+    #[serde(default, rename = "tolerationSeconds")]
+    pub toleration_seconds: Option<u64>,
+}
+
+impl Toleration {
+    /// `ToleratesTaint` from k8s.io/api/core/v1/toleration.go.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if let Some(effect) = self.effect {
+            if effect != taint.effect {
+                return false;
+            }
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator {
+            TolerationOperator::Exists => true,
+            TolerationOperator::Equal => self.value == taint.value,
+        }
+    }
+}
+
+/// A label selector requirement: `key In (values)`, `NotIn`, `Exists`, `DoesNotExist`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: SelectorOperator,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+    Gt,
+    Lt,
+}
+
+impl Requirement {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        let value = labels.get(&self.key);
+        match self.operator {
+            SelectorOperator::In => value.is_some_and(|v| self.values.contains(v)),
+            SelectorOperator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            SelectorOperator::Exists => value.is_some(),
+            SelectorOperator::DoesNotExist => value.is_none(),
+            SelectorOperator::Gt | SelectorOperator::Lt => {
+                let (Some(v), Some(bound)) = (value.and_then(|v| v.parse::<i64>().ok()), self.values.first().and_then(|b| b.parse::<i64>().ok()))
+                else {
+                    return false;
+                };
+                if self.operator == SelectorOperator::Gt { v > bound } else { v < bound }
+            }
+        }
+    }
+}
+
+/// A node selector term: all its requirements must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSelectorTerm {
+    #[serde(default, rename = "matchExpressions")]
+    pub match_expressions: Vec<Requirement>,
+}
+
+impl NodeSelectorTerm {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.match_expressions.iter().all(|r| r.matches(labels))
+    }
+}
+
+/// A preferred term with its weight (1–100).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredSchedulingTerm {
+    pub weight: i64,
+    pub preference: NodeSelectorTerm,
+}
+
+/// `affinity.nodeAffinity`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeAffinity {
+    /// requiredDuringSchedulingIgnoredDuringExecution: any term may match.
+    #[serde(default, rename = "requiredDuringSchedulingIgnoredDuringExecution")]
+    pub required: Vec<NodeSelectorTerm>,
+    /// preferredDuringSchedulingIgnoredDuringExecution.
+    #[serde(default, rename = "preferredDuringSchedulingIgnoredDuringExecution")]
+    pub preferred: Vec<PreferredSchedulingTerm>,
+}
+
+/// What to do when a spread constraint cannot be met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnsatisfiableConstraintAction {
+    DoNotSchedule,
+    ScheduleAnyway,
+}
+
+/// `topologySpreadConstraints[]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySpreadConstraint {
+    #[serde(rename = "maxSkew")]
+    pub max_skew: i64,
+    #[serde(rename = "topologyKey")]
+    pub topology_key: String,
+    #[serde(rename = "whenUnsatisfiable")]
+    pub when_unsatisfiable: UnsatisfiableConstraintAction,
+    /// The pods counted: those whose labels include all of these.
+    #[serde(default, rename = "labelSelector")]
+    pub label_selector: Labels,
+}
+
+/// `kubernetes.io/hostname`, the node's own name as a topology domain.
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// `topology.kubernetes.io/zone`.
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImagePullPolicy {
+    Always,
+    #[default]
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestartPolicy {
+    #[default]
+    Always,
+    OnFailure,
+    Never,
+}
+
+/// A container of a pod template, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: ImageId,
+    pub image_pull_policy: ImagePullPolicy,
+    pub cpu_request: Millicores,
+    pub memory_request: Bytes,
+    pub cpu_limit: Option<Millicores>,
+    pub memory_limit: Option<Bytes>,
+    /// The readiness probe's initialDelaySeconds: Ready this long after start.
+    pub readiness_delay: SimDuration,
+    /// When set, the process exits this long after each start (to show restart back-off).
+    pub exits_after: Option<SimDuration>,
+}
+
+/// A pod template, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodTemplate {
+    pub labels: Labels,
+    pub init_containers: Vec<ContainerSpec>,
+    pub containers: Vec<ContainerSpec>,
+    pub node_selector: Labels,
+    pub node_name: Option<String>,
+    pub affinity: NodeAffinity,
+    pub tolerations: Vec<Toleration>,
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    pub restart_policy: RestartPolicy,
+    pub termination_grace: SimDuration,
+}
+
+impl PodTemplate {
+    /// The pod's effective request: the larger of the sum over containers and
+    /// the largest init container, per resource (as the scheduler computes it).
+    pub fn requests(&self) -> (Millicores, Bytes) {
+        let cpu: u64 = self.containers.iter().map(|c| c.cpu_request.0).sum();
+        let mem: u64 = self.containers.iter().map(|c| c.memory_request.0).sum();
+        let init_cpu = self.init_containers.iter().map(|c| c.cpu_request.0).max().unwrap_or(0);
+        let init_mem = self.init_containers.iter().map(|c| c.memory_request.0).max().unwrap_or(0);
+        (Millicores(cpu.max(init_cpu)), Bytes(mem.max(init_mem)))
+    }
+
+    /// Every image the pod runs, init containers first.
+    pub fn images(&self) -> impl Iterator<Item = ImageId> + '_ {
+        self.init_containers.iter().chain(&self.containers).map(|c| c.image)
+    }
+
+    /// A short stable hash of the template, as `pod-template-hash` labels carry.
+    pub fn hash(&self) -> String {
+        let text = format!("{self:?}");
+        let h = crate::engine::random::stable_hash(&[text.as_bytes()]);
+        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        (0..10).map(|i| ALPHABET[((h >> (i * 6)) % ALPHABET.len() as u64) as usize] as char).collect()
+    }
+}
+
+/// A Deployment's strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeploymentStrategy {
+    RollingUpdate { max_surge: IntOrPercent, max_unavailable: IntOrPercent },
+    Recreate,
+}
+
+/// A count written as a number (`1`) or a percentage (`"25%"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// `intstr.GetScaledValueFromIntOrPercent`: a percentage of `total`,
+    /// rounded up or down.
+    pub fn scaled(self, total: u32, round_up: bool) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let x = u64::from(p) * u64::from(total);
+                (if round_up { x.div_ceil(100) } else { x / 100 }) as u32
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrPercent::Int(n) => write!(f, "{n}"),
+            IntOrPercent::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// `deployment_util.ResolveFenceposts`: maxSurge rounds up, maxUnavailable
+/// rounds down, and if both come to zero maxUnavailable becomes 1.
+pub fn resolve_fenceposts(max_surge: IntOrPercent, max_unavailable: IntOrPercent, desired: u32) -> (u32, u32) {
+    let surge = max_surge.scaled(desired, true);
+    let mut unavailable = max_unavailable.scaled(desired, false);
+    if surge == 0 && unavailable == 0 {
+        unavailable = 1;
+    }
+    (surge, unavailable)
+}
+
+/// A Deployment, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentSpec {
+    pub name: String,
+    pub replicas: u32,
+    pub strategy: DeploymentStrategy,
+    pub min_ready: SimDuration,
+    pub template: PodTemplate,
+}
+
+/// A Service, checked: it sends traffic to Ready pods whose labels match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub selector: Labels,
+}
+
+/// Whether `labels` include every pair of `selector` (an empty selector matches nothing).
+pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenceposts_round_surge_up_and_unavailable_down() {
+        // deployment_util.go ResolveFenceposts: 25% of 10 → surge ceil(2.5) = 3, unavailable floor(2.5) = 2.
+        assert_eq!(resolve_fenceposts(IntOrPercent::Percent(25), IntOrPercent::Percent(25), 10), (3, 2));
+        // 25% of 1: surge ceil(0.25) = 1, unavailable floor(0.25) = 0.
+        assert_eq!(resolve_fenceposts(IntOrPercent::Percent(25), IntOrPercent::Percent(25), 1), (1, 0));
+        // Both zero: unavailable becomes 1 so that a rollout can progress.
+        assert_eq!(resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(0), 10), (0, 1));
+        assert_eq!(resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(5), 10), (0, 1));
+        assert_eq!(resolve_fenceposts(IntOrPercent::Int(2), IntOrPercent::Int(0), 10), (2, 0));
+    }
+
+    #[test]
+    fn tolerations_follow_tolerates_taint() {
+        let taint = Taint { key: "dedicated".into(), value: "db".into(), effect: TaintEffect::NoSchedule };
+        let t = |key: &str, op, value: &str, effect| Toleration {
+            key: key.into(),
+            operator: op,
+            value: value.into(),
+            effect,
+            toleration_seconds: None,
+        };
+        assert!(t("dedicated", TolerationOperator::Equal, "db", Some(TaintEffect::NoSchedule)).tolerates(&taint));
+        assert!(t("dedicated", TolerationOperator::Exists, "", None).tolerates(&taint));
+        assert!(t("", TolerationOperator::Exists, "", None).tolerates(&taint));
+        assert!(!t("dedicated", TolerationOperator::Equal, "web", None).tolerates(&taint));
+        assert!(!t("dedicated", TolerationOperator::Exists, "", Some(TaintEffect::NoExecute)).tolerates(&taint));
+    }
+}
