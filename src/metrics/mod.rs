@@ -89,6 +89,10 @@ fn kubernetes(world: &World, m: &mut Metrics) {
         "rollout.duration".into(),
         k.and_then(|k| k.deployments.iter().filter_map(|d| d.last_rollout).max()).map(|d| d.as_secs_f64()),
     );
+    m.insert(
+        "rollout.min_available".into(),
+        k.and_then(|k| k.deployments.iter().filter_map(|d| d.last_rollout_min_available).min()).map(f64::from),
+    );
     m.insert("recovery.time".into(), k.and_then(|k| k.stats.last_recovery).map(|d| d.as_secs_f64()));
     m.insert("nodes.ready.min".into(), k.and_then(|k| k.stats.nodes_ready_min).map(|n| n as f64));
 }

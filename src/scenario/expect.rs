@@ -38,6 +38,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("scheduling.attempts", "Kubernetes: scheduling cycles run"),
     ("scheduling.unschedulable", "Kubernetes: scheduling cycles that found no node"),
     ("rollout.duration", "Kubernetes: the last completed rollout, from the new template to all replicas available, seconds"),
+    ("rollout.min_available", "Kubernetes: the fewest pods available during the last completed rollout"),
     ("recovery.time", "Kubernetes: from the last node failure to every Deployment's replicas Ready again, seconds"),
     ("nodes.ready.min", "Kubernetes: the fewest nodes Ready at any time once all had joined"),
 ];

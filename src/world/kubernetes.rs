@@ -107,6 +107,8 @@ pub struct Pod {
     pub eviction_at: Option<SimTime>,
     /// The last scheduling cycle for it: every node's verdict and scores.
     pub decision: Option<Decision>,
+    /// The hosts of the nodes the decision's indices refer to.
+    pub decision_hosts: Vec<HostId>,
     /// Images still missing before the kubelet can start it.
     pub images_missing: BTreeSet<ImageId>,
     /// Its layers are pinned in the node's cache.
@@ -134,6 +136,10 @@ pub struct Deployment {
     pub rollout_started: Option<SimTime>,
     /// The duration of the last rollout that completed.
     pub last_rollout: Option<SimDuration>,
+    /// The fewest pods available so far in the rollout under way.
+    pub rollout_min_available: Option<u32>,
+    /// The same for the last rollout that completed.
+    pub last_rollout_min_available: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -476,7 +482,15 @@ impl World {
             }
         };
         let c = self.cluster();
-        c.deployments.push(Deployment { spec, workload, replica_sets: Vec::new(), rollout_started: None, last_rollout: None });
+        c.deployments.push(Deployment {
+            spec,
+            workload,
+            replica_sets: Vec::new(),
+            rollout_started: None,
+            last_rollout: None,
+            rollout_min_available: None,
+            last_rollout_min_available: None,
+        });
         c.deployments.len() - 1
     }
 
@@ -487,6 +501,7 @@ impl World {
                 let dep = &mut self.cluster().deployments[d];
                 if dep.spec.template != spec.template {
                     dep.rollout_started = Some(now);
+                    dep.rollout_min_available = None;
                 }
                 dep.spec = spec;
                 d
@@ -645,12 +660,19 @@ impl World {
         }
         // Rollout complete: the new ReplicaSet has every replica available and no old pod is left.
         let c = self.cluster();
+        if c.deployments[d].rollout_started.is_some() {
+            let available: u32 =
+                c.deployments[d].replica_sets.iter().map(|&r| c.available_pods(r, now, spec.min_ready)).sum();
+            let dep = &mut c.deployments[d];
+            dep.rollout_min_available = Some(dep.rollout_min_available.map_or(available, |m| m.min(available)));
+        }
         let new_available = c.available_pods(new_rs, now, spec.min_ready);
         let old_left: usize = olds.iter().map(|&r| c.replica_sets[r].pods.len()).sum();
         if c.replica_sets[new_rs].replicas == replicas && new_available >= replicas && old_left == 0 && old_active == 0 {
             let dep = &mut c.deployments[d];
             if let Some(start) = dep.rollout_started.take() {
                 dep.last_rollout = Some(now.since(start));
+                dep.last_rollout_min_available = dep.rollout_min_available.take();
             }
         }
         self.check_recovery();
@@ -737,6 +759,7 @@ impl World {
                 attempts: 0,
                 eviction_at: None,
                 decision: None,
+                decision_hosts: Vec::new(),
                 images_missing: BTreeSet::new(),
                 pinned: false,
             },
@@ -888,7 +911,7 @@ impl World {
             }
         };
         self.touch(Component::Scheduler);
-        let snapshot = self.snapshot();
+        let (snapshot, hosts) = self.snapshot();
         let info = self.pod_info(pod);
         let c = self.cluster();
         let decision = c.scheduler.schedule(&info, &snapshot, &mut c.scheduler_rng);
@@ -897,6 +920,7 @@ impl World {
         let p = c.pods.get_mut(&pod).expect("the pod exists");
         p.attempts += 1;
         p.decision = Some(decision);
+        p.decision_hosts = hosts;
         let d = kube_platform(self).scheduling_time.clone().sample(&mut self.startup_rng);
         self.schedule_kube(d, KubeDue::BindDone(pod));
     }
@@ -910,7 +934,7 @@ impl World {
         if let (Some(decision), true) = (decision, usable) {
             match decision.node {
                 Some(n) => {
-                    let host = self.cluster().nodes[n].host;
+                    let host = self.kref().pods[&pod].decision_hosts[n];
                     self.bind(pod, host);
                 }
                 None => {
@@ -960,8 +984,8 @@ impl World {
         self.schedule_kube(FLUSH_INTERVAL, KubeDue::FlushUnschedulable);
     }
 
-    /// The scheduler's view of every node.
-    pub fn snapshot(&self) -> Snapshot {
+    /// The scheduler's view of every registered node, and each one's host.
+    pub fn snapshot(&self) -> (Snapshot, Vec<HostId>) {
         let c = self.kube().expect("a Kubernetes world");
         let setup = &self.setup;
         // Images present on each node: every layer in its cache.
@@ -974,15 +998,20 @@ impl World {
                 (0..setup.images.len()).filter(|&i| setup.images[i].layers.iter().all(|b| cache.contains(*b))).collect()
             })
             .collect();
-        for list in &present {
-            for &i in list {
-                image_nodes[i] += 1;
+        for (n, list) in c.nodes.iter().zip(&present) {
+            if n.condition != NodeCondition::Provisioning {
+                for &i in list {
+                    image_nodes[i] += 1;
+                }
             }
         }
+        let registered = |n: &&Node| n.condition != NodeCondition::Provisioning;
+        let hosts: Vec<HostId> = c.nodes.iter().filter(registered).map(|n| n.host).collect();
         let nodes = c
             .nodes
             .iter()
             .zip(&present)
+            .filter(|(n, _)| registered(n))
             .map(|(n, images)| {
                 let mut requested = Resources::default();
                 let mut non_zero = Resources::default();
@@ -1021,7 +1050,7 @@ impl World {
                 }
             })
             .collect();
-        Snapshot { nodes }
+        (Snapshot { nodes }, hosts)
     }
 
     fn pod_info(&self, pod: InstanceId) -> PodInfo {
