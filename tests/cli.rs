@@ -128,7 +128,7 @@ fn report_writes_summary_events_and_a_csv_per_world() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["worlds"].as_object().unwrap().len(), 3);
+    assert_eq!(summary["worlds"].as_object().unwrap().len(), 5);
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let mut last_time = std::collections::BTreeMap::new();
     for line in events.lines() {
@@ -137,7 +137,7 @@ fn report_writes_summary_events_and_a_csv_per_world() {
         let previous = last_time.insert(world, t).unwrap_or(0);
         assert!(t >= previous, "time went back in {line}");
     }
-    for world in ["VMs", "Containers", "MicroVMs"] {
+    for world in ["VMs", "Containers", "MicroVMs", "Kubernetes", "KubernetesOnVms"] {
         let csv = std::fs::read_to_string(out.join(format!("{world}.csv"))).unwrap();
         assert!(csv.starts_with("time_s,running,pending,memory_gib:rack-a-1"), "{csv}");
         assert!(csv.lines().count() >= 3, "{csv}");

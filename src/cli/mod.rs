@@ -70,6 +70,9 @@ pub enum Command {
         /// Large type, as in presentation mode.
         #[arg(long)]
         presentation: bool,
+        /// Open the inspector on a host or instance: WORLD:NAME, such as Kubernetes:node-2.
+        #[arg(long, value_name = "WORLD:NAME")]
+        inspect: Option<String>,
     },
 }
 
@@ -88,8 +91,8 @@ pub fn main() -> u8 {
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
-        Some(Command::Shot { file, at, out, size, presentation }) => {
-            crate::gui::shot(&file, &at, &out, &size, presentation)
+        Some(Command::Shot { file, at, out, size, presentation, inspect }) => {
+            crate::gui::shot(&file, &at, &out, &size, presentation, inspect.as_deref())
         }
         None => {
             #[cfg(feature = "gui")]

@@ -63,7 +63,10 @@ fn layout_ui(mut contexts: EguiContexts, mut sim: ResMut<Sim>, mut styled: Local
     let side_width = (ctx.viewport_rect().width() * 0.3).clamp(300.0, 560.0);
     egui::Panel::right("side").default_size(side_width).resizable(true).show(&mut root, |ui| {
         let total = ui.available_height();
-        egui::ScrollArea::vertical().id_salt("inspector").max_height(total * 0.26).show(ui, |ui| {
+        // The inspector grows when something is selected; the charts share the rest.
+        let inspector = if sim.selection.is_some() { 0.45 } else { 0.08 };
+        let charts = 1.0 - inspector - 0.2;
+        egui::ScrollArea::vertical().id_salt("inspector").max_height(total * inspector).show(ui, |ui| {
             panels::inspector::inspector_ui(ui, sim);
         });
         ui.separator();
@@ -71,9 +74,9 @@ fn layout_ui(mut contexts: EguiContexts, mut sim: ResMut<Sim>, mut styled: Local
             ui.label(egui::RichText::new("Instances over time").strong());
             ui.label(egui::RichText::new("solid: running · dashed: pending").small().color(theme::TEXT_DIM));
         });
-        panels::charts::counts_chart_ui(ui, sim, total * 0.24);
+        panels::charts::counts_chart_ui(ui, sim, total * charts * 0.45);
         ui.separator();
-        panels::charts::gantt_ui(ui, sim, total * 0.27);
+        panels::charts::gantt_ui(ui, sim, total * charts * 0.55);
         ui.separator();
         panels::charts::legend_ui(ui, sim);
     });
@@ -153,7 +156,14 @@ pub fn open(file: Option<std::path::PathBuf>) -> u8 {
 
 /// `flotilla shot FILE --at T --out PNG --size WxH`.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str, presentation: bool) -> u8 {
+pub fn shot(
+    file: &std::path::Path,
+    at: &str,
+    out: &std::path::Path,
+    size: &str,
+    presentation: bool,
+    inspect: Option<&str>,
+) -> u8 {
     use crate::cli::INPUT_ERROR;
     use crate::engine::{SimDuration, SimTime};
     let at = match SimDuration::parse(at) {
@@ -188,6 +198,15 @@ pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str,
     sim.presentation = presentation;
     sim.hover_tips = false;
     sim.playback.seek(SimTime::ZERO + at);
+    if let Some(target) = inspect {
+        match sim.find(target) {
+            Some(selection) => sim.selection = Some(selection),
+            None => {
+                eprintln!("error: --inspect: no world:host or world:instance named \"{target}\" at {at}");
+                return INPUT_ERROR;
+            }
+        }
+    }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(parent)
     {

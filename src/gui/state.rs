@@ -40,8 +40,8 @@ pub struct Sim {
     pub launch_count: u32,
     /// The path typed into "open a file".
     pub open_path: String,
-    /// Which world's tab is showing when there are more than three.
-    pub world_tab: usize,
+    /// The worlds shown side by side (at most three), in order.
+    pub shown_worlds: Vec<usize>,
     /// The most memory any host holds at any time in a headless run of the
     /// scenario; instance blocks are scaled so that this fills a host box.
     pub peak_host_memory: u64,
@@ -76,7 +76,7 @@ impl Sim {
             launch_app: 0,
             launch_count: 10,
             open_path: String::new(),
-            world_tab: 0,
+            shown_worlds: Vec::new(),
         }
     }
 
@@ -92,7 +92,7 @@ impl Sim {
         self.load_error = None;
         self.gantt_world = 0;
         self.launch_app = 0;
-        self.world_tab = 0;
+        self.shown_worlds.clear();
     }
 
     pub fn toggle_play(&mut self) {
@@ -131,6 +131,31 @@ impl Sim {
         if let Some(step) = self.playback.advance(real_seconds) {
             self.paused_at = Some(step);
         }
+    }
+
+    /// The host or instance named `WORLD:NAME` (an instance name may be
+    /// abbreviated to its start), with its world brought into view.
+    pub fn find(&mut self, target: &str) -> Option<Selection> {
+        let (world, name) = target.split_once(':')?;
+        let w = self.playback.tracks.iter().position(|t| t.world.name() == world)?;
+        let track = &self.playback.tracks[w].world;
+        let selection = match track.setup().hosts.iter().position(|h| h.name == name) {
+            Some(h) => Selection::Host { world: w, host: crate::model::HostId(h as u32) },
+            None => {
+                let inst = track.instances().iter().find(|i| i.name == name || i.name.starts_with(name))?;
+                Selection::Instance { world: w, instance: inst.id }
+            }
+        };
+        if self.shown_worlds.is_empty() {
+            self.shown_worlds = (0..self.playback.tracks.len().min(super::world_view::MAX_COLUMNS)).collect();
+        }
+        if !self.shown_worlds.contains(&w) {
+            self.shown_worlds.remove(0);
+            self.shown_worlds.push(w);
+            self.shown_worlds.sort_unstable();
+        }
+        self.gantt_world = w;
+        Some(selection)
     }
 
     /// A live action in every world, recorded for replay.

@@ -9,11 +9,14 @@ use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, 
 
 use super::state::{Selection, Sim};
 use super::theme;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics;
-use crate::model::{HostId, Instance, InstanceId, Phase};
+use crate::model::{Bytes, HostId, Instance, InstanceId, Phase};
 use crate::world::World;
+use crate::world::kubernetes::{Cluster, Component, NodeCondition};
 
+/// Worlds side by side at most.
+pub const MAX_COLUMNS: usize = 3;
 /// Hosts drawn per world; more are summarised in a line.
 const MAX_HOSTS_DRAWN: usize = 400;
 /// Waiting instances drawn in the queue strip.
@@ -30,18 +33,26 @@ struct Target {
 pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     caption_ui(ui, sim);
     let n = sim.playback.tracks.len();
-    let shown: Vec<usize> = if n <= 3 {
-        (0..n).collect()
-    } else {
+    // Up to three columns; with more worlds, tabs choose which three.
+    sim.shown_worlds.retain(|&w| w < n);
+    if sim.shown_worlds.is_empty() {
+        sim.shown_worlds = (0..n.min(MAX_COLUMNS)).collect();
+    }
+    if n > MAX_COLUMNS {
         ui.horizontal(|ui| {
-            ui.label("World:");
+            ui.label(egui::RichText::new("Worlds shown:").color(theme::TEXT_DIM));
             for i in 0..n {
                 let name = sim.playback.tracks[i].world.name().to_string();
-                ui.selectable_value(&mut sim.world_tab, i, name);
+                let on = sim.shown_worlds.contains(&i);
+                if ui.selectable_label(on, name).on_hover_text("show this world (three at a time)").clicked() && !on {
+                    sim.shown_worlds.remove(0);
+                    sim.shown_worlds.push(i);
+                    sim.shown_worlds.sort_unstable();
+                }
             }
         });
-        vec![sim.world_tab.min(n - 1)]
-    };
+    }
+    let shown = sim.shown_worlds.clone();
     let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click());
     let area = response.rect;
     let gap = 10.0;
@@ -51,7 +62,13 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     for (k, &w) in shown.iter().enumerate() {
         let x0 = area.left() + k as f32 * (col_w + gap);
         let col = Rect::from_min_size(pos2(x0, area.top()), vec2(col_w, area.height()));
-        let view = View { index: w, clock, selection: sim.selection, scale_memory: scale_memory(sim) };
+        let view = View {
+            index: w,
+            clock,
+            selection: sim.selection,
+            scale_memory: scale_memory(sim),
+            glow_window: SimDuration::from_secs_f64((0.4 * sim.playback.speed).max(0.4)),
+        };
         draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
     }
     let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
@@ -64,6 +81,9 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         && let Some(pos) = response.interact_pointer_pos()
     {
         sim.selection = hit(pos).map(|t| t.selection);
+        if let Some(Selection::Instance { world, .. } | Selection::Host { world, .. }) = sim.selection {
+            sim.gantt_world = world;
+        }
     }
 }
 
@@ -74,6 +94,8 @@ struct View {
     selection: Option<Selection>,
     /// Bytes of memory that fill a host box's instance area.
     scale_memory: u64,
+    /// How long a control-plane component stays lit after it acts, in simulated time.
+    glow_window: SimDuration,
 }
 
 /// The memory that fills a host box: the scenario's peak on any host (from a
@@ -115,10 +137,14 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     // Counters.
     let m = metrics::compute(world);
     let get = |k: &str| m.get(k).copied().flatten().unwrap_or(0.0);
+    let third = match world.kube() {
+        Some(k) => ("nodes Ready", format!("{}/{}", k.nodes_ready(), k.nodes.len())),
+        None => ("max / host", format!("{:.0}", get("density.max_per_host"))),
+    };
     let counters = [
         ("running", format!("{:.0}", get("instances.running"))),
         ("pending", format!("{:.0}", get("instances.pending"))),
-        ("max / host", format!("{:.0}", get("density.max_per_host"))),
+        third,
         ("OS + runtime", gib(get("memory.overhead_gib"))),
         ("pulled", format!("{:.0} MB", get("image.pulled_mb"))),
     ];
@@ -130,11 +156,37 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     }
     y += 42.0;
 
-    // The queue of instances waiting for a host.
-    let waiting: Vec<InstanceId> = world.waiting().collect();
+    if let Some(k) = world.kube() {
+        y = control_plane(painter, col, y, k, view);
+    }
+
+    // The queue of instances waiting for a host: the placer's, or the scheduler's.
+    let waiting: Vec<InstanceId> = match world.kube() {
+        Some(k) => k
+            .scheduling
+            .iter()
+            .chain(&k.active_queue)
+            .chain(k.backoff.keys())
+            .chain(k.unschedulable.keys())
+            .copied()
+            .collect(),
+        None => world.waiting().collect(),
+    };
     if !waiting.is_empty() {
-        let reason = world.instance(waiting[0]).wait_reason.clone().unwrap_or_else(|| "placing…".to_string());
-        let label = format!("{} waiting: {}", waiting.len(), reason);
+        let reason = waiting.iter().find_map(|&id| world.instance(id).wait_reason.clone()).unwrap_or_else(|| {
+            if world.kube().is_some() { "in the scheduler's queue".to_string() } else { "placing…".to_string() }
+        });
+        let label = match world.kube() {
+            Some(k) => format!(
+                "{} pending in the scheduler ({} queued, {} backing off, {} unschedulable): {}",
+                waiting.len(),
+                k.active_queue.len() + usize::from(k.scheduling.is_some()),
+                k.backoff.len(),
+                k.unschedulable.len(),
+                reason
+            ),
+            None => format!("{} waiting: {}", waiting.len(), reason),
+        };
         let galley = painter.layout(label, FontId::proportional(12.0), theme::PALETTE[4], col.width() - 20.0);
         let h = galley.size().y;
         painter.galley(pos2(left, y), galley, Color32::WHITE);
@@ -149,7 +201,12 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
                 Vec2::splat(side),
             );
             let inst = world.instance(id);
-            painter.rect_stroke(rect, 1.0, Stroke::new(1.0, theme::app_color(inst.workload.index())), StrokeKind::Inside);
+            painter.rect_stroke(
+                rect,
+                1.0,
+                Stroke::new(1.0, theme::app_color(inst.workload.index())),
+                StrokeKind::Inside,
+            );
             targets.push(Target {
                 rect,
                 selection: Selection::Instance { world: index, instance: id },
@@ -185,6 +242,59 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
 
 fn gib(x: f64) -> String {
     if x >= 100.0 { format!("{x:.0} GiB") } else { format!("{x:.1} GiB") }
+}
+
+/// The control plane as a row of components that light up when they act,
+/// with the Deployments and Services under it. Returns the y below it.
+fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: &View) -> f32 {
+    let left = col.left() + 10.0;
+    let parts = [
+        (Component::ApiServer, "API server"),
+        (Component::Etcd, "etcd"),
+        (Component::Scheduler, "scheduler"),
+        (Component::ControllerManager, "controller manager"),
+    ];
+    let w = (col.width() - 20.0 - 3.0 * 6.0) / parts.len() as f32;
+    for (i, (component, name)) in parts.iter().enumerate() {
+        let rect = Rect::from_min_size(pos2(left + i as f32 * (w + 6.0), y), vec2(w, 22.0));
+        let glow = k.activity.get(component).map_or(0.0, |&t| {
+            1.0 - (view.clock.since(t).as_secs_f64() / view.glow_window.as_secs_f64().max(1e-6)).min(1.0) as f32
+        });
+        let fill = lerp_color(Color32::from_rgb(0x2A, 0x30, 0x3C), theme::PALETTE[0], glow * 0.85);
+        let stroke = Stroke::new(1.0, lerp_color(theme::HOST_STROKE, Color32::WHITE, glow));
+        painter.rect(rect, 4.0, fill, stroke, StrokeKind::Inside);
+        let text_color = if glow > 0.5 { Color32::BLACK } else { Color32::from_gray(210) };
+        let name = if w < 115.0 && *component == Component::ControllerManager { "controllers" } else { *name };
+        painter.text(rect.center(), Align2::CENTER_CENTER, name, FontId::proportional(12.0), text_color);
+    }
+    let mut y = y + 28.0;
+    let mut lines = Vec::new();
+    for d in &k.deployments {
+        let ready = d
+            .replica_sets
+            .iter()
+            .flat_map(|&r| k.replica_sets[r].pods.iter())
+            .filter(|p| k.pods.get(p).is_some_and(|p| p.ready))
+            .count();
+        let rollout = if d.rollout_started.is_some() { " · rolling out" } else { "" };
+        lines.push(format!("Deployment {}: {ready}/{} ready{rollout}", d.spec.name, d.spec.replicas));
+    }
+    for s in &k.services {
+        lines.push(format!("Service {}: {} endpoints", s.spec.name, s.endpoints.len()));
+    }
+    if !lines.is_empty() {
+        let galley = painter.layout(lines.join("   "), FontId::proportional(12.0), theme::TEXT_DIM, col.width() - 20.0);
+        let h = galley.size().y;
+        painter.galley(pos2(left, y), galley, Color32::WHITE);
+        y += h + 4.0;
+    }
+    y
+}
+
+fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
+    Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
 }
 
 /// `n` cells over `area`, in the grid whose cells come closest to square.
@@ -271,14 +381,30 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         world
             .instances()
             .iter()
-            .filter(|i| i.host == Some(host) && i.phase == Phase::Failed && i.entered(Phase::Failed) == Some(since))
+            .filter(|i| {
+                i.host == Some(host)
+                    && (i.phase == Phase::Unknown
+                        || (i.phase == Phase::Failed && i.entered(Phase::Failed).is_some_and(|t| t >= since)))
+            })
             .collect()
     };
     // Block area is proportional to memory, at the same scale on every host of
     // every world, so a VM looks as much heavier than a container as it is.
     let fill_bytes = view.scale_memory.min(spec.memory.0).max(1);
     let mut per_byte = 0.7 * inner.width() * inner.height() / fill_bytes as f32;
-    let sides: Vec<f32> = shown.iter().map(|i| world.demand_of(i).memory.0 as f32).collect();
+    // In a Kubernetes world the node's own processes (and its VM) come first.
+    let node_memory = match world.kube() {
+        Some(_) if state.up => state
+            .overhead_memory
+            .0
+            .saturating_sub(shown.iter().map(|i| world.demand_of(i).overhead_memory.0).sum::<u64>()),
+        _ => 0,
+    };
+    let mut sides: Vec<f32> = Vec::with_capacity(shown.len() + 1);
+    if node_memory > 0 {
+        sides.push(node_memory as f32);
+    }
+    sides.extend(shown.iter().map(|i| world.demand_of(i).memory.0 as f32));
     // Squares rarely tile a box exactly: shrink the scale until the blocks fit.
     for _ in 0..12 {
         if flow(&sides, per_byte, inner).1 == 0 {
@@ -286,8 +412,29 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         }
         per_byte *= 0.85;
     }
-    let (places, hidden) = flow(&sides, per_byte, inner);
+    let (mut places, hidden) = flow(&sides, per_byte, inner);
     let painter = painter.with_clip_rect(inner);
+    if node_memory > 0 && !places.is_empty() {
+        let block = places.remove(0);
+        painter.rect(block, 1.0, theme::GUEST_OS, Stroke::new(1.0, Color32::from_gray(120)), StrokeKind::Inside);
+        if block.width() > 26.0 {
+            painter.text(
+                block.center(),
+                Align2::CENTER_CENTER,
+                "node",
+                FontId::proportional(10.0),
+                Color32::from_gray(210),
+            );
+        }
+        targets.push(Target {
+            rect: block,
+            selection: Selection::Host { world: world_index, host },
+            tip: format!(
+                "{} for kubelet, container runtime, kube-proxy, log agent (and the node's VM)",
+                Bytes(node_memory).binary()
+            ),
+        });
+    }
     for (inst, block) in shown.iter().zip(places) {
         let demand = world.demand_of(inst);
         let overhead = demand.overhead_memory.0 as f32 / demand.memory.0.max(1) as f32;
@@ -303,6 +450,20 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     }
     if hidden > 0 {
         painter.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font, Color32::WHITE);
+    }
+    if let Some(node) = world.kube().map(|k| &k.nodes[host.index()]) {
+        let status = match node.condition {
+            NodeCondition::Provisioning => Some(("booting", theme::PALETTE[4])),
+            NodeCondition::NotReady => Some(("NotReady", theme::FAILED)),
+            NodeCondition::Ready if node.unschedulable => Some(("cordoned", theme::PALETTE[4])),
+            NodeCondition::Ready => None,
+        };
+        if let Some((text, color)) = status {
+            if rect.width() > 120.0 {
+                let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
+                painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
+            }
+        }
     }
     if !state.up {
         let cross = Stroke::new(2.5, theme::FAILED);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use super::ids::{AppId, BlobId, HostId, ImageId, VmImageId};
 use super::kube::{DeploymentSpec, ServiceSpec, Taint};
-use crate::behaviours::scheduler::Profile;
 use super::quantity::{Bytes, BytesPerSecond, MB, MIB, Millicores};
+use crate::behaviours::scheduler::Profile;
 
 /// The parts every world of a scenario shares.
 #[derive(Clone, Debug)]
@@ -123,17 +123,30 @@ pub struct TimedAction {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// More instances of an app; in a Kubernetes world, its Deployment scales up.
-    Launch { app: AppId, count: u32 },
+    Launch {
+        app: AppId,
+        count: u32,
+    },
     /// Fewer; in a Kubernetes world, its Deployment scales down.
-    Stop { app: AppId, count: u32 },
+    Stop {
+        app: AppId,
+        count: u32,
+    },
     FailHost(HostId),
     RecoverHost(HostId),
     /// `kubectl apply` of a Deployment or a Service (Kubernetes worlds).
     Apply(Arc<KubeObject>),
     /// `kubectl scale deployment/NAME --replicas=N`.
-    Scale { deployment: String, replicas: u32 },
+    Scale {
+        deployment: String,
+        replicas: u32,
+    },
     /// `kubectl set image deployment/NAME CONTAINER=IMAGE`: a rollout.
-    SetImage { deployment: String, container: Option<String>, image: ImageId },
+    SetImage {
+        deployment: String,
+        container: Option<String>,
+        image: ImageId,
+    },
     /// `kubectl cordon NODE`.
     Cordon(HostId),
     Uncordon(HostId),
@@ -261,7 +274,11 @@ impl KubePlatform {
     /// No sourced figures: kubelet, container runtime, kube-proxy and a log
     /// agent at a few hundred MiB in all. Scenarios should state their own.
     pub fn default_node_components() -> Vec<NodeComponent> {
-        let c = |name: &str, cpu, memory_mib: u64| NodeComponent { name: name.to_string(), cpu: Millicores(cpu), memory: Bytes(memory_mib * MIB) };
+        let c = |name: &str, cpu, memory_mib: u64| NodeComponent {
+            name: name.to_string(),
+            cpu: Millicores(cpu),
+            memory: Bytes(memory_mib * MIB),
+        };
         vec![c("kubelet", 100, 200), c("container runtime", 50, 100), c("kube-proxy", 50, 50), c("log agent", 50, 100)]
     }
 

@@ -71,7 +71,9 @@ fn action_json(setup: &Setup, a: &Action) -> Value {
             }
             crate::model::spec::KubeObject::Service(s) => json!({"action": "Apply", "kind": "Service", "name": s.name}),
         },
-        Action::Scale { deployment, replicas } => json!({"action": "Scale", "deployment": deployment, "replicas": replicas}),
+        Action::Scale { deployment, replicas } => {
+            json!({"action": "Scale", "deployment": deployment, "replicas": replicas})
+        }
         Action::SetImage { deployment, container, image } => json!({
             "action": "SetImage", "deployment": deployment, "container": container, "image": setup.images[image.index()].name
         }),

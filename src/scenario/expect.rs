@@ -37,7 +37,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ("pods.pending.max", "Kubernetes: the most pods pending (not yet Ready) at any time"),
     ("scheduling.attempts", "Kubernetes: scheduling cycles run"),
     ("scheduling.unschedulable", "Kubernetes: scheduling cycles that found no node"),
-    ("rollout.duration", "Kubernetes: the last completed rollout, from the new template to all replicas available, seconds"),
+    (
+        "rollout.duration",
+        "Kubernetes: the last completed rollout, from the new template to all replicas available, seconds",
+    ),
     ("rollout.min_available", "Kubernetes: the fewest pods available during the last completed rollout"),
     ("recovery.time", "Kubernetes: from the last node failure to every Deployment's replicas Ready again, seconds"),
     ("nodes.ready.min", "Kubernetes: the fewest nodes Ready at any time once all had joined"),
@@ -515,13 +518,32 @@ impl Parser<'_> {
         }
         if !METRICS.iter().any(|(name, _)| *name == metric) {
             let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
-            return Err(ExprError {
-                column: col + world.chars().count() + 1,
-                message: format!("unknown metric \"{metric}\"; the metrics are {}", names.join(", ")),
-            });
+            let closest =
+                names.iter().min_by_key(|n| edit_distance(n, metric)).filter(|n| edit_distance(n, metric) <= 3);
+            let message = match closest {
+                Some(n) => format!("unknown metric \"{metric}\"; did you mean \"{n}\"?"),
+                None => format!("unknown metric \"{metric}\"; the metrics are {}", names.join(", ")),
+            };
+            return Err(ExprError { column: col + world.chars().count() + 1, message });
         }
         Ok(Expr::Metric { world: world.to_string(), metric: metric.to_string() })
     }
+}
+
+/// Levenshtein distance, for "did you mean".
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
 }
 
 fn need_bool(e: Expr, column: usize) -> Result<Expr, ExprError> {

@@ -156,7 +156,7 @@ pub struct WorldFile {
 
 /// How instances of an app are run on the hosts.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename = "Platform", deny_unknown_fields)]
 pub enum PlatformFile {
     /// Full virtual machines on a hypervisor (KVM/QEMU-like).
     Vms {
@@ -208,12 +208,18 @@ pub struct At(pub SimDuration, pub ActionFile);
 
 /// Something that happens to every world at a given time.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename = "Action", deny_unknown_fields)]
 pub enum ActionFile {
     /// Ask for `count` more instances of an app.
-    Launch { app: String, count: u32 },
+    Launch {
+        app: String,
+        count: u32,
+    },
     /// Stop `count` instances of an app, those not yet running first, newest first.
-    Stop { app: String, count: u32 },
+    Stop {
+        app: String,
+        count: u32,
+    },
     /// The host goes down with everything on it.
     FailHost(String),
     /// The host comes back, empty but with its image cache.
@@ -224,7 +230,10 @@ pub enum ActionFile {
     /// `kubectl apply`: a Deployment or a Service (Kubernetes worlds).
     Apply(KubeObjectFile),
     /// `kubectl scale deployment/NAME --replicas=N`.
-    Scale { deployment: String, replicas: u32 },
+    Scale {
+        deployment: String,
+        replicas: u32,
+    },
     /// `kubectl set image deployment/NAME CONTAINER=IMAGE`: starts a rollout.
     SetImage {
         deployment: String,
@@ -309,6 +318,7 @@ pub struct NodeComponentFile {
 
 /// An object for `Apply`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "KubeObject")]
 pub enum KubeObjectFile {
     Deployment(DeploymentFile),
     Service(ServiceFile),
@@ -363,7 +373,9 @@ impl<'de> Deserialize<'de> for IntOrPercentFile {
                 u32::try_from(v).map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| E::custom("too large"))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                u32::try_from(v).map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| E::custom(format!("{v} is not a count")))
+                u32::try_from(v)
+                    .map(|n| IntOrPercentFile(IntOrPercent::Int(n)))
+                    .map_err(|_| E::custom(format!("{v} is not a count")))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 let Some(p) = v.trim().strip_suffix('%') else {

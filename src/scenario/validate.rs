@@ -17,15 +17,15 @@ use crate::model::{AppId, BlobId, HostId, ImageId, VmImageId};
 use super::error::{Problem, ScenarioError};
 use super::expect;
 use super::file::{
-    ActionFile, At, ContainerFile, DeploymentFile, KubeObjectFile, KubernetesFile, NodesFile, PlatformFile, ScenarioFile,
-    StrategyFile,
+    ActionFile, At, ContainerFile, DeploymentFile, KubeObjectFile, KubernetesFile, NodesFile, PlatformFile,
+    ScenarioFile, StrategyFile,
 };
+use super::{LessonStep, Scenario};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::Profile;
+use crate::model::Millicores;
 use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
 use crate::model::spec::{KubeObject, KubePlatform, NodeComponent, NodeSource};
-use crate::model::Millicores;
-use super::{LessonStep, Scenario};
 
 /// Bounds that keep a hostile file from exhausting memory or time.
 pub const MAX_HOSTS: u64 = 100_000;
@@ -411,8 +411,15 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
             c.problem(format!("{path}.timeline"), format!("at most {MAX_TIMELINE} timeline entries are allowed"));
         }
         let mut world_launched = launched;
-        let own =
-            check_timeline(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, &names, &catalog, &mut world_launched);
+        let own = check_timeline(
+            &mut c,
+            &format!("{path}.timeline"),
+            &w.timeline,
+            raw.duration,
+            &names,
+            &catalog,
+            &mut world_launched,
+        );
         if !matches!(platform, Platform::Kubernetes(_)) {
             for (k, a) in own.iter().enumerate() {
                 if a.action.needs_kubernetes() {
@@ -574,7 +581,10 @@ fn check_timeline(
                     image: ImageId(i as u32),
                 }),
                 None => {
-                    c.problem(format!("{path}.image"), format!("no image is named \"{image}\"; {}", suggest(catalog.image_index)));
+                    c.problem(
+                        format!("{path}.image"),
+                        format!("no image is named \"{image}\"; {}", suggest(catalog.image_index)),
+                    );
                     None
                 }
             },
@@ -582,7 +592,10 @@ fn check_timeline(
                 if svc.selector.is_empty() {
                     c.problem(format!("{path}.selector"), "a Service needs a selector");
                 }
-                Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec { name: svc.name.clone(), selector: svc.selector.clone() }))))
+                Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec {
+                    name: svc.name.clone(),
+                    selector: svc.selector.clone(),
+                }))))
             }
             ActionFile::Apply(KubeObjectFile::Deployment(d)) => {
                 *launched += u64::from(d.replicas);
@@ -658,7 +671,9 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
     };
     let node_components = match &k.node_components {
         None => KubePlatform::default_node_components(),
-        Some(list) => list.iter().map(|n| NodeComponent { name: n.name.clone(), cpu: n.cpu, memory: n.memory }).collect(),
+        Some(list) => {
+            list.iter().map(|n| NodeComponent { name: n.name.clone(), cpu: n.cpu, memory: n.memory }).collect()
+        }
     };
     let profile = match &k.scheduler {
         None => Profile::default(),
@@ -686,7 +701,12 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
         profile,
         scheduling_time: dist(c, "scheduling_time", &k.scheduling_time, KubePlatform::default_scheduling_time),
         api_watch_delay: k.api_watch_delay.unwrap_or(KubePlatform::DEFAULT_API_WATCH_DELAY),
-        node_monitor_period: period(c, "node_monitor_period", k.node_monitor_period, KubePlatform::DEFAULT_NODE_MONITOR_PERIOD),
+        node_monitor_period: period(
+            c,
+            "node_monitor_period",
+            k.node_monitor_period,
+            KubePlatform::DEFAULT_NODE_MONITOR_PERIOD,
+        ),
         node_monitor_grace_period: period(
             c,
             "node_monitor_grace_period",
@@ -701,8 +721,18 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
         ),
         default_toleration_seconds: k.default_toleration_seconds.unwrap_or(KubePlatform::DEFAULT_TOLERATION_SECONDS),
         serialize_image_pulls: k.serialize_image_pulls.unwrap_or(true),
-        container_start_time: dist(c, "container_start_time", &k.container_start_time, ContainerPlatform::default_start_time),
-        container_stop_time: dist(c, "container_stop_time", &k.container_stop_time, ContainerPlatform::default_stop_time),
+        container_start_time: dist(
+            c,
+            "container_start_time",
+            &k.container_start_time,
+            ContainerPlatform::default_start_time,
+        ),
+        container_stop_time: dist(
+            c,
+            "container_stop_time",
+            &k.container_stop_time,
+            ContainerPlatform::default_stop_time,
+        ),
         runtime_overhead: k.runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
     }))
 }
@@ -715,7 +745,10 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
     }
     let strategy = match &d.strategy {
-        None => DeploymentStrategy::RollingUpdate { max_surge: IntOrPercent::Percent(25), max_unavailable: IntOrPercent::Percent(25) },
+        None => DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        },
         Some(StrategyFile::Recreate) => DeploymentStrategy::Recreate,
         Some(StrategyFile::RollingUpdate { max_surge, max_unavailable }) => DeploymentStrategy::RollingUpdate {
             max_surge: max_surge.map(|x| x.0).unwrap_or(IntOrPercent::Percent(25)),
@@ -730,7 +763,10 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
     let container = |c: &mut Checker, p: String, f: &ContainerFile| -> Option<ContainerSpec> {
         c.name(&format!("{p}.name"), &f.name, "container");
         let Some(&image) = catalog.image_index.get(&f.image) else {
-            c.problem(format!("{p}.image"), format!("no image is named \"{}\"; {}", f.image, suggest(catalog.image_index)));
+            c.problem(
+                format!("{p}.image"),
+                format!("no image is named \"{}\"; {}", f.image, suggest(catalog.image_index)),
+            );
             return None;
         };
         let requests = f.resources.requests.clone().unwrap_or_default();
@@ -756,12 +792,18 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             memory_request,
             cpu_limit: limits.cpu,
             memory_limit: limits.memory,
-            readiness_delay: SimDuration::from_secs(f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds.min(86_400))),
+            readiness_delay: SimDuration::from_secs(
+                f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds.min(86_400)),
+            ),
             exits_after: f.exits_after,
         })
     };
-    let containers: Vec<ContainerSpec> =
-        t.containers.iter().enumerate().filter_map(|(i, f)| container(c, format!("{tpath}.containers[{i}]"), f)).collect();
+    let containers: Vec<ContainerSpec> = t
+        .containers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| container(c, format!("{tpath}.containers[{i}]"), f))
+        .collect();
     let init_containers: Vec<ContainerSpec> = t
         .init_containers
         .iter()
@@ -781,7 +823,11 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             );
         }
     }
-    let labels = if t.labels.is_empty() { [("app".to_string(), d.name.clone())].into_iter().collect() } else { t.labels.clone() };
+    let labels = if t.labels.is_empty() {
+        [("app".to_string(), d.name.clone())].into_iter().collect()
+    } else {
+        t.labels.clone()
+    };
     if c.problems.len() > before {
         return None;
     }

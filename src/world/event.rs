@@ -20,7 +20,10 @@ pub enum EventKind {
         action: Action,
         live: bool,
     },
-    Launched { instance: InstanceId, workload: WorkloadId },
+    Launched {
+        instance: InstanceId,
+        workload: WorkloadId,
+    },
     /// It waits for placement; emitted when the reason changes.
     Waiting {
         instance: InstanceId,

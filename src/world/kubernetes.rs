@@ -20,14 +20,16 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use super::{Due, EventKind, World, Workload};
+use super::{Due, EventKind, Workload, World};
 use crate::behaviours::controllers::{deployment, node_lifecycle, replica_set};
 use crate::behaviours::kubelet;
-use crate::behaviours::scheduler::{self, Decision, ImageStateSummary, NodeInfo, PodInfo, Resources, Scheduler, Snapshot};
+use crate::behaviours::scheduler::{
+    self, Decision, ImageStateSummary, NodeInfo, PodInfo, Resources, Scheduler, Snapshot,
+};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
-    DeploymentSpec, DeploymentStrategy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate, ServiceSpec, Taint,
-    TaintEffect, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Toleration, TolerationOperator, resolve_fenceposts,
+    DeploymentSpec, DeploymentStrategy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate, ServiceSpec,
+    TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator, resolve_fenceposts,
     selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
@@ -217,7 +219,12 @@ impl Cluster {
 
     /// Pods of a ReplicaSet that count as its replicas: not being deleted.
     fn active_pods(&self, rs: usize) -> Vec<InstanceId> {
-        self.replica_sets[rs].pods.iter().copied().filter(|p| self.pods.get(p).is_some_and(|pod| !pod.deleting)).collect()
+        self.replica_sets[rs]
+            .pods
+            .iter()
+            .copied()
+            .filter(|p| self.pods.get(p).is_some_and(|pod| !pod.deleting))
+            .collect()
     }
 
     /// Pods of a ReplicaSet available for `min_ready`: Ready, not deleting.
@@ -338,7 +345,9 @@ impl World {
             self.update_power(host);
             self.dirty_hosts.insert(host);
             match &platform.nodes {
-                NodeSource::Hosts => self.schedule_kube(platform.node_status_update_frequency, KubeDue::Heartbeat(host)),
+                NodeSource::Hosts => {
+                    self.schedule_kube(platform.node_status_update_frequency, KubeDue::Heartbeat(host))
+                }
                 NodeSource::Vms(vm) => {
                     let boot = vm.boot_time.sample(&mut self.startup_rng);
                     self.schedule_kube(boot, KubeDue::NodeBooted(host));
@@ -517,7 +526,11 @@ impl World {
         node.unschedulable = cordon;
         node.taints.retain(|t| t.key != TAINT_UNSCHEDULABLE);
         if cordon {
-            node.taints.push(Taint { key: TAINT_UNSCHEDULABLE.into(), value: String::new(), effect: TaintEffect::NoSchedule });
+            node.taints.push(Taint {
+                key: TAINT_UNSCHEDULABLE.into(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+            });
         }
         self.api_write();
         if !cordon {
@@ -560,11 +573,13 @@ impl World {
             (dep.spec.clone(), dep.replica_sets.clone())
         };
         let template = Arc::new(spec.template.clone());
-        let new_rs = match rs_list.iter().copied().find(|&r| *self.cluster().replica_sets[r].template == spec.template) {
+        let new_rs = match rs_list.iter().copied().find(|&r| *self.cluster().replica_sets[r].template == spec.template)
+        {
             Some(r) => r,
             None => self.create_replica_set(d, template),
         };
-        let olds: Vec<usize> = self.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
+        let olds: Vec<usize> =
+            self.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
         let replicas = spec.replicas;
         let mut changed: Vec<usize> = Vec::new();
         let old_active: u32 = olds.iter().map(|&r| self.cluster().active_pods(r).len() as u32).sum();
@@ -668,7 +683,8 @@ impl World {
         }
         let new_available = c.available_pods(new_rs, now, spec.min_ready);
         let old_left: usize = olds.iter().map(|&r| c.replica_sets[r].pods.len()).sum();
-        if c.replica_sets[new_rs].replicas == replicas && new_available >= replicas && old_left == 0 && old_active == 0 {
+        if c.replica_sets[new_rs].replicas == replicas && new_available >= replicas && old_left == 0 && old_active == 0
+        {
             let dep = &mut c.deployments[d];
             if let Some(start) = dep.rollout_started.take() {
                 dep.last_rollout = Some(now.since(start));
@@ -686,7 +702,15 @@ impl World {
         let now = self.now;
         let c = self.cluster();
         let name = format!("{}-{}", c.deployments[d].spec.name, template.hash());
-        c.replica_sets.push(ReplicaSet { name, deployment: d, template, demand, replicas: 0, pods: BTreeSet::new(), created: now });
+        c.replica_sets.push(ReplicaSet {
+            name,
+            deployment: d,
+            template,
+            demand,
+            replicas: 0,
+            pods: BTreeSet::new(),
+            created: now,
+        });
         let r = c.replica_sets.len() - 1;
         c.deployments[d].replica_sets.push(r);
         r
@@ -858,7 +882,8 @@ impl World {
             .map(|(&id, p)| (id, p.template.labels.clone()))
             .collect();
         for s in &mut c.services {
-            s.endpoints = ready.iter().filter(|(_, l)| selector_matches(&s.spec.selector, l)).map(|(id, _)| *id).collect();
+            s.endpoints =
+                ready.iter().filter(|(_, l)| selector_matches(&s.spec.selector, l)).map(|(id, _)| *id).collect();
         }
     }
 
@@ -971,8 +996,12 @@ impl World {
     fn flush_unschedulable(&mut self) {
         let now = self.now;
         let c = self.cluster();
-        let stale: Vec<InstanceId> =
-            c.unschedulable.iter().filter(|(_, since)| now.since(**since) >= MAX_IN_UNSCHEDULABLE).map(|(p, _)| *p).collect();
+        let stale: Vec<InstanceId> = c
+            .unschedulable
+            .iter()
+            .filter(|(_, since)| now.since(**since) >= MAX_IN_UNSCHEDULABLE)
+            .map(|(p, _)| *p)
+            .collect();
         for p in &stale {
             c.unschedulable.remove(p);
             c.backoff.remove(p);
@@ -1034,7 +1063,10 @@ impl World {
                     .iter()
                     .map(|&i| {
                         let size: u64 = setup.images[i].layers.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
-                        (setup.images[i].name.clone(), ImageStateSummary { size: size as i64, num_nodes: image_nodes[i] })
+                        (
+                            setup.images[i].name.clone(),
+                            ImageStateSummary { size: size as i64, num_nodes: image_nodes[i] },
+                        )
                     })
                     .collect();
                 NodeInfo {
@@ -1080,7 +1112,9 @@ impl World {
     // ----- kubelets -----
 
     fn kubelet_admit(&mut self, pod: InstanceId) {
-        let Some(host) = self.cluster().pods.get(&pod).and_then(|p| if p.deleting { None } else { p.node }) else { return };
+        let Some(host) = self.cluster().pods.get(&pod).and_then(|p| if p.deleting { None } else { p.node }) else {
+            return;
+        };
         if !self.hosts[host.index()].up {
             return;
         }
@@ -1230,7 +1264,9 @@ impl World {
 
     fn container_exited(&mut self, pod: InstanceId) {
         let phase = self.instances[pod.index()].phase;
-        if !matches!(phase, Phase::Starting | Phase::Running) || self.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
+        if !matches!(phase, Phase::Starting | Phase::Running)
+            || self.cluster().pods.get(&pod).is_none_or(|p| p.deleting)
+        {
             return;
         }
         let restart = self.cluster().pods[&pod].template.restart_policy;
@@ -1248,10 +1284,8 @@ impl World {
             return;
         }
         self.set_phase(pod, Phase::Starting);
-        let reason = format!(
-            "CrashLoopBackOff: back-off {} restarting failed container (restarts: {restarts})",
-            backoff
-        );
+        let reason =
+            format!("CrashLoopBackOff: back-off {} restarting failed container (restarts: {restarts})", backoff);
         self.instances[pod.index()].wait_reason = Some(reason.clone());
         self.emit(EventKind::Waiting { instance: pod, reason });
         self.schedule_phase_end(pod, backoff, Due::Kube(KubeDue::ContainerRestart(pod)));
@@ -1261,7 +1295,9 @@ impl World {
     }
 
     fn container_restart(&mut self, pod: InstanceId) {
-        if self.instances[pod.index()].phase != Phase::Starting || self.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
+        if self.instances[pod.index()].phase != Phase::Starting
+            || self.cluster().pods.get(&pod).is_none_or(|p| p.deleting)
+        {
             return;
         }
         self.instances[pod.index()].wait_reason = None;

@@ -18,7 +18,9 @@ use crate::behaviours::registry::Registry;
 use crate::behaviours::{self};
 use crate::engine::{EventQueue, RandomStream, SimTime};
 use crate::model::spec::{Action, Setup, WorldSpec};
-use crate::model::{AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, Millicores, Phase, WorkloadId};
+use crate::model::{
+    AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, Millicores, Phase, WorkloadId,
+};
 
 pub use event::{Event, EventKind};
 
@@ -30,7 +32,11 @@ enum Due {
     Transfers(u64),
     StartupDone(InstanceId),
     StopDone(InstanceId),
-    Replace { workload: WorkloadId, demand: DemandId, replaces: InstanceId },
+    Replace {
+        workload: WorkloadId,
+        demand: DemandId,
+        replaces: InstanceId,
+    },
     Kube(kubernetes::KubeDue),
 }
 
@@ -152,7 +158,12 @@ impl World {
             startup_rng: RandomStream::derive(setup.seed, &spec.name, "startup"),
             stop_rng: RandomStream::derive(setup.seed, &spec.name, "stop"),
             name_counters: vec![0; setup.apps.len()],
-            workloads: setup.apps.iter().enumerate().map(|(i, a)| Workload { name: a.name.clone(), app: Some(AppId(i as u32)) }).collect(),
+            workloads: setup
+                .apps
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Workload { name: a.name.clone(), app: Some(AppId(i as u32)) })
+                .collect(),
             demands: Arc::new(demands),
             setup,
             spec,

@@ -38,7 +38,14 @@ mod tests {
     use super::*;
 
     fn rank(assigned: bool, running: bool, ready: bool, created: u64) -> PodRank {
-        PodRank { assigned, running, ready, ready_since: ready.then_some(SimTime(created + 5)), restarts: 0, created: SimTime(created) }
+        PodRank {
+            assigned,
+            running,
+            ready,
+            ready_since: ready.then_some(SimTime(created + 5)),
+            restarts: 0,
+            created: SimTime(created),
+        }
     }
 
     #[test]

@@ -63,7 +63,10 @@ impl Clone for Scheduler {
 
 impl std::fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scheduler").field("profile", &self.profile).field("next_start_node_index", &self.next_start_node_index).finish()
+        f.debug_struct("Scheduler")
+            .field("profile", &self.profile)
+            .field("next_start_node_index", &self.next_start_node_index)
+            .finish()
     }
 }
 
@@ -127,7 +130,8 @@ impl Scheduler {
                     .iter()
                     .filter(|v| matches!(v.rejected_by, Some((_, Verdict::UnschedulableAndUnresolvable(_)))))
                     .count();
-                message = format!("{message} {}", super::preemption_clause(n, unresolvable, verdicts.len() - unresolvable));
+                message =
+                    format!("{message} {}", super::preemption_clause(n, unresolvable, verdicts.len() - unresolvable));
             }
             return Decision { node: None, message: Some(message), verdicts };
         }

@@ -100,9 +100,11 @@ impl PodInfo {
         self.requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
         let nz_cpu = regular.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).sum::<i64>();
         let nz_mem = regular.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).sum::<i64>();
-        let nz_init_cpu = init.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).max().unwrap_or(0);
+        let nz_init_cpu =
+            init.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).max().unwrap_or(0);
         let nz_init_mem = init.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).max().unwrap_or(0);
-        self.non_zero_requests = Resources { milli_cpu: nz_cpu.max(nz_init_cpu), memory: nz_mem.max(nz_init_mem), pods: 1 };
+        self.non_zero_requests =
+            Resources { milli_cpu: nz_cpu.max(nz_init_cpu), memory: nz_mem.max(nz_init_mem), pods: 1 };
         self
     }
 }
@@ -285,6 +287,9 @@ mod tests {
         // "10 …" sorts before "2 …".
         let mut many = vec![vec!["Insufficient memory".to_string()]; 10];
         many.extend(vec![vec!["Insufficient cpu".to_string()]; 2]);
-        assert_eq!(unschedulable_message(12, &many), "0/12 nodes are available: 10 Insufficient memory, 2 Insufficient cpu.");
+        assert_eq!(
+            unschedulable_message(12, &many),
+            "0/12 nodes are available: 10 Insufficient memory, 2 Insufficient cpu."
+        );
     }
 }

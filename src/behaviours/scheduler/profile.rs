@@ -222,7 +222,9 @@ pub struct RequestedToCapacityRatioParam {
 }
 
 fn known_plugin(name: &str) -> bool {
-    FILTER_PLUGINS.contains(&name) || SCORE_PLUGINS.iter().any(|(n, _)| *n == name) || UNMODELLED_PLUGINS.contains(&name)
+    FILTER_PLUGINS.contains(&name)
+        || SCORE_PLUGINS.iter().any(|(n, _)| *n == name)
+        || UNMODELLED_PLUGINS.contains(&name)
 }
 
 impl KubeSchedulerConfiguration {
@@ -243,10 +245,16 @@ impl KubeSchedulerConfiguration {
             profile.pod_max_backoff = SimDuration::from_secs(s.min(86_400));
         }
         if profile.pod_max_backoff < profile.pod_initial_backoff {
-            problems.push((format!("{path}.podMaxBackoffSeconds"), "must be at least podInitialBackoffSeconds".to_string()));
+            problems.push((
+                format!("{path}.podMaxBackoffSeconds"),
+                "must be at least podInitialBackoffSeconds".to_string(),
+            ));
         }
         if self.profiles.len() > 1 {
-            problems.push((format!("{path}.profiles"), "one profile per world; make another world for another profile".into()));
+            problems.push((
+                format!("{path}.profiles"),
+                "one profile per world; make another world for another profile".into(),
+            ));
         }
         if let Some(p) = self.profiles.first() {
             let ppath = format!("{path}.profiles[0]");
@@ -254,7 +262,8 @@ impl KubeSchedulerConfiguration {
                 profile.scheduler_name = name.clone();
             }
             if let Some(plugins) = &p.plugins {
-                let sets = [("multiPoint", &plugins.multi_point), ("filter", &plugins.filter), ("score", &plugins.score)];
+                let sets =
+                    [("multiPoint", &plugins.multi_point), ("filter", &plugins.filter), ("score", &plugins.score)];
                 for (point, set) in sets {
                     let Some(set) = set else { continue };
                     apply_set(&mut profile, point, set, &format!("{ppath}.plugins.{point}"), &mut problems);
@@ -265,7 +274,10 @@ impl KubeSchedulerConfiguration {
                 match &cfg.args {
                     PluginArgs::NodeResourcesFitArgs { scoring_strategy } => {
                         if cfg.name != "NodeResourcesFit" {
-                            problems.push((format!("{cpath}.name"), "NodeResourcesFitArgs belong to NodeResourcesFit".into()));
+                            problems.push((
+                                format!("{cpath}.name"),
+                                "NodeResourcesFitArgs belong to NodeResourcesFit".into(),
+                            ));
                         }
                         match scoring(scoring_strategy, &format!("{cpath}.args.scoringStrategy")) {
                             Ok(s) => profile.scoring_strategy = s,
@@ -322,7 +334,10 @@ fn apply_set(profile: &mut Profile, point: &str, set: &PluginSet, path: &str, pr
     for (i, p) in set.enabled.iter().enumerate() {
         let epath = format!("{path}.enabled[{i}]");
         if UNMODELLED_PLUGINS.contains(&p.name.as_str()) {
-            problems.push((format!("{epath}.name"), format!("{} is a kube-scheduler plugin Flotilla does not model", p.name)));
+            problems.push((
+                format!("{epath}.name"),
+                format!("{} is a kube-scheduler plugin Flotilla does not model", p.name),
+            ));
             continue;
         }
         if !known_plugin(&p.name) {
@@ -358,18 +373,23 @@ fn apply_set(profile: &mut Profile, point: &str, set: &PluginSet, path: &str, pr
 }
 
 fn unknown(name: &str) -> String {
-    format!("unknown plugin \"{name}\"; Flotilla models {}", {
-        let mut names: Vec<&str> = FILTER_PLUGINS.to_vec();
-        names.extend(SCORE_PLUGINS.iter().map(|(n, _)| *n).filter(|n| !FILTER_PLUGINS.contains(n)));
-        names.join(", ")
-    })
+    let mut names: Vec<&str> = FILTER_PLUGINS.to_vec();
+    names.extend(SCORE_PLUGINS.iter().map(|(n, _)| *n).filter(|n| !FILTER_PLUGINS.contains(n)));
+    let distance = crate::scenario::expect::edit_distance;
+    match names.iter().min_by_key(|n| distance(n, name)).filter(|n| distance(n, name) <= 3) {
+        Some(n) => format!("unknown plugin \"{name}\"; did you mean \"{n}\"?"),
+        None => format!("unknown plugin \"{name}\"; Flotilla models {}", names.join(", ")),
+    }
 }
 
 fn check_resources(resources: &[ResourceSpec], path: &str) -> Result<Vec<(String, i64)>, Vec<(String, String)>> {
     let mut problems = Vec::new();
     for (i, r) in resources.iter().enumerate() {
         if r.name != "cpu" && r.name != "memory" {
-            problems.push((format!("{path}[{i}].name"), format!("\"{}\": the resources modelled are cpu and memory", r.name)));
+            problems.push((
+                format!("{path}[{i}].name"),
+                format!("\"{}\": the resources modelled are cpu and memory", r.name),
+            ));
         }
         if !(1..=100).contains(&r.weight) {
             problems.push((format!("{path}[{i}].weight"), "a resource weight is between 1 and 100".into()));
@@ -399,10 +419,14 @@ fn scoring(cfg: &ScoringStrategyConfig, path: &str) -> Result<ScoringStrategy, V
         (ScoringStrategyType::RequestedToCapacityRatio, Some(p)) => {
             for (i, pt) in p.shape.iter().enumerate() {
                 if !(0..=100).contains(&pt.utilization) {
-                    problems.push((format!("{path}.requestedToCapacityRatio.shape[{i}].utilization"), "between 0 and 100".into()));
+                    problems.push((
+                        format!("{path}.requestedToCapacityRatio.shape[{i}].utilization"),
+                        "between 0 and 100".into(),
+                    ));
                 }
                 if !(0..=10).contains(&pt.score) {
-                    problems.push((format!("{path}.requestedToCapacityRatio.shape[{i}].score"), "between 0 and 10".into()));
+                    problems
+                        .push((format!("{path}.requestedToCapacityRatio.shape[{i}].score"), "between 0 and 10".into()));
                 }
                 if i > 0 && pt.utilization <= p.shape[i - 1].utilization {
                     problems.push((
@@ -417,10 +441,12 @@ fn scoring(cfg: &ScoringStrategyConfig, path: &str) -> Result<ScoringStrategy, V
             shape = p.shape.clone();
         }
         (ScoringStrategyType::RequestedToCapacityRatio, None) => {
-            problems.push((format!("{path}.requestedToCapacityRatio"), "RequestedToCapacityRatio needs a shape".into()));
+            problems
+                .push((format!("{path}.requestedToCapacityRatio"), "RequestedToCapacityRatio needs a shape".into()));
         }
         (_, Some(_)) => {
-            problems.push((format!("{path}.requestedToCapacityRatio"), "only for type RequestedToCapacityRatio".into()));
+            problems
+                .push((format!("{path}.requestedToCapacityRatio"), "only for type RequestedToCapacityRatio".into()));
         }
         _ => {}
     }
@@ -461,7 +487,10 @@ mod tests {
         let cfg = KubeSchedulerConfiguration {
             profiles: vec![ProfileConfig {
                 plugins: Some(Plugins {
-                    score: Some(PluginSet { enabled: vec![Plugin { name: "ImageLocalty".into(), weight: None }], disabled: vec![] }),
+                    score: Some(PluginSet {
+                        enabled: vec![Plugin { name: "ImageLocalty".into(), weight: None }],
+                        disabled: vec![],
+                    }),
                     ..Plugins::default()
                 }),
                 ..ProfileConfig::default()

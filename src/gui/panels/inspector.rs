@@ -10,7 +10,8 @@ use crate::gui::theme;
 use crate::gui::timeline::clock_text;
 use crate::gui::world_view::phase_progress;
 use crate::model::spec::Action;
-use crate::model::{HostId, InstanceId, Phase};
+use crate::model::{Bytes, HostId, InstanceId, Phase};
+use crate::world::kubernetes::{Cluster, Pod};
 
 pub fn inspector_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     match sim.selection {
@@ -67,6 +68,31 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
             );
             row(ui, "instances", state.instances.len().to_string());
         });
+        if let Some(node) = world.kube().map(|k| &k.nodes[host.index()]) {
+            ui.label(RichText::new("Kubernetes node").strong());
+            egui::Grid::new("node-grid").num_columns(2).striped(true).show(ui, |ui| {
+                row(
+                    ui,
+                    "condition",
+                    format!("{:?}{}", node.condition, if node.unschedulable { ", cordoned" } else { "" }),
+                );
+                row(ui, "last heartbeat", clock_text(node.last_heartbeat));
+                row(
+                    ui,
+                    "allocatable",
+                    format!(
+                        "{} CPU, {} memory, {} pods",
+                        crate::model::Millicores(node.allocatable.milli_cpu.max(0) as u64),
+                        Bytes(node.allocatable.memory.max(0) as u64).binary(),
+                        node.allocatable.pods
+                    ),
+                );
+                row(ui, "pods bound", node.pods.len().to_string());
+                let taints: Vec<String> =
+                    node.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.name())).collect();
+                row(ui, "taints", if taints.is_empty() { "none".to_string() } else { taints.join(", ") });
+            });
+        }
         ui.horizontal(|ui| {
             if state.up {
                 if ui.button("💥 Fail this host").on_hover_text("In every world, now; recorded for replay").clicked()
@@ -75,6 +101,18 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                 }
             } else if ui.button("♻ Recover this host").clicked() {
                 action = Some(Action::RecoverHost(host));
+            }
+            if let Some(node) = world.kube().map(|k| &k.nodes[host.index()]) {
+                if node.unschedulable {
+                    if ui.button("Uncordon").clicked() {
+                        action = Some(Action::Uncordon(host));
+                    }
+                } else if ui.button("Cordon").on_hover_text("kubectl cordon: no new pods").clicked() {
+                    action = Some(Action::Cordon(host));
+                }
+                if ui.button("Drain").on_hover_text("kubectl drain: cordon and evict every pod").clicked() {
+                    action = Some(Action::Drain(host));
+                }
             }
         });
         ui.collapsing(format!("image cache ({} blobs)", state.cache.len()), |ui| {
@@ -104,6 +142,95 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
     }
     if let Some(s) = select {
         sim.selection = Some(s);
+    }
+}
+
+/// A pod's API state and its last scheduling cycle: each node's filter
+/// verdict, or its score per plugin and total.
+fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, pod: &Pod) {
+    ui.label(RichText::new("Kubernetes pod").strong());
+    egui::Grid::new("pod-grid").num_columns(2).striped(true).show(ui, |ui| {
+        row(ui, "ReplicaSet", k.replica_sets[pod.replica_set].name.clone());
+        row(ui, "labels", pod.template.labels.iter().map(|(a, b)| format!("{a}={b}")).collect::<Vec<_>>().join(", "));
+        let status = format!(
+            "{}{}{}",
+            if pod.running { "Running" } else { "Pending" },
+            if pod.ready { ", Ready" } else { ", not Ready" },
+            if pod.deleting { ", Terminating" } else { "" }
+        );
+        row(ui, "status", status);
+        row(ui, "restarts", pod.restarts.to_string());
+        row(ui, "scheduling attempts", pod.attempts.to_string());
+        if let Some(at) = pod.eviction_at {
+            row(ui, "eviction at", clock_text(at));
+        }
+    });
+    let Some(decision) = &pod.decision else { return };
+    ui.label(RichText::new("Last scheduling cycle").strong());
+    if let Some(message) = &decision.message {
+        ui.label(RichText::new(message).color(theme::PALETTE[4]));
+    }
+    let mut plugins: Vec<&'static str> = Vec::new();
+    for s in decision.verdicts.iter().flat_map(|v| v.scores.iter()) {
+        if !plugins.contains(&s.plugin) {
+            plugins.push(s.plugin);
+        }
+    }
+    egui::ScrollArea::horizontal().id_salt("decision").show(ui, |ui| {
+        egui::Grid::new("decision-grid").striped(true).show(ui, |ui| {
+            ui.label(RichText::new("node").strong());
+            ui.label(RichText::new("filter").strong());
+            for p in &plugins {
+                ui.label(RichText::new(short_plugin(p)).strong()).on_hover_text(*p);
+            }
+            ui.label(RichText::new("total").strong());
+            ui.end_row();
+            for v in &decision.verdicts {
+                let name = pod
+                    .decision_hosts
+                    .get(v.node)
+                    .map(|h| world.setup().hosts[h.index()].name.clone())
+                    .unwrap_or_default();
+                if decision.node == Some(v.node) {
+                    ui.label(RichText::new(format!("▶ {name}")).strong().color(theme::PALETTE[2]));
+                } else {
+                    ui.label(name);
+                }
+                match &v.rejected_by {
+                    Some((plugin, verdict)) => {
+                        ui.label(
+                            RichText::new(format!("{plugin}: {}", verdict.reasons().join("; "))).color(theme::FAILED),
+                        );
+                    }
+                    None => {
+                        ui.label("fits");
+                    }
+                }
+                for p in &plugins {
+                    match v.scores.iter().find(|s| s.plugin == *p) {
+                        Some(s) => {
+                            ui.label(format!("{}×{}", s.normalized, s.weight)).on_hover_text(format!("raw {}", s.raw))
+                        }
+                        None => ui.label(""),
+                    };
+                }
+                ui.label(if v.rejected_by.is_none() { v.total.to_string() } else { String::new() });
+                ui.end_row();
+            }
+        });
+    });
+}
+
+/// Plugin names short enough for a table's header.
+fn short_plugin(name: &str) -> &str {
+    match name {
+        "NodeResourcesFit" => "Fit",
+        "NodeResourcesBalancedAllocation" => "Balanced",
+        "TaintToleration" => "Taints",
+        "PodTopologySpread" => "Spread",
+        "ImageLocality" => "Image",
+        "NodeAffinity" => "Affinity",
+        other => other,
     }
 }
 
@@ -152,6 +279,9 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
     if let Some(reason) = &inst.wait_reason {
         ui.label(RichText::new("Why it waits").strong());
         ui.label(RichText::new(reason).color(theme::PALETTE[4]));
+    }
+    if let Some((k, pod)) = world.kube().and_then(|k| k.pods.get(&id).map(|p| (k, p))) {
+        pod_ui(ui, world, k, pod);
     }
     ui.label(RichText::new("History").strong());
     egui::Grid::new("history-grid").num_columns(3).striped(true).show(ui, |ui| {

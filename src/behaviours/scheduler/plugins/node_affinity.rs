@@ -22,7 +22,11 @@ impl FilterPlugin for NodeAffinity {
         let selector_ok = pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v));
         let required = &pod.affinity.required;
         let affinity_ok = required.is_empty() || required.iter().any(|term| term.matches(&node.labels));
-        if selector_ok && affinity_ok { Verdict::Fits } else { Verdict::UnschedulableAndUnresolvable(vec![REASON.into()]) }
+        if selector_ok && affinity_ok {
+            Verdict::Fits
+        } else {
+            Verdict::UnschedulableAndUnresolvable(vec![REASON.into()])
+        }
     }
 }
 
@@ -51,13 +55,20 @@ mod tests {
 
     fn term(zone: &str) -> NodeSelectorTerm {
         NodeSelectorTerm {
-            match_expressions: vec![Requirement { key: "zone".into(), operator: SelectorOperator::In, values: vec![zone.into()] }],
+            match_expressions: vec![Requirement {
+                key: "zone".into(),
+                operator: SelectorOperator::In,
+                values: vec![zone.into()],
+            }],
         }
     }
 
     #[test]
     fn selector_and_required_terms_filter() {
-        let pod = PodInfo { node_selector: [("zone".to_string(), "a".to_string())].into_iter().collect(), ..PodInfo::default() };
+        let pod = PodInfo {
+            node_selector: [("zone".to_string(), "a".to_string())].into_iter().collect(),
+            ..PodInfo::default()
+        };
         assert!(NodeAffinity.filter(&pod, &node("a"), &Snapshot::default()).fits());
         assert_eq!(
             NodeAffinity.filter(&pod, &node("b"), &Snapshot::default()),
@@ -77,7 +88,8 @@ mod tests {
             PreferredSchedulingTerm { weight: 2, preference: term("a") },
             PreferredSchedulingTerm { weight: 5, preference: term("b") },
         ];
-        let mut s: Vec<i64> = ["a", "b", "c"].iter().map(|z| NodeAffinity.score(&pod, &node(z), &Snapshot::default())).collect();
+        let mut s: Vec<i64> =
+            ["a", "b", "c"].iter().map(|z| NodeAffinity.score(&pod, &node(z), &Snapshot::default())).collect();
         assert_eq!(s, vec![2, 5, 0]);
         ScorePlugin::normalize(&NodeAffinity, &mut s);
         assert_eq!(s, vec![40, 100, 0]);

@@ -68,7 +68,10 @@ mod tests {
         // on node2 6000m / 10000: f = 0.5 and 0.5, σ = 0 → 100.
         let b = BalancedAllocation::new(vec![("cpu".into(), 1), ("memory".into(), 1)]);
         let pod = PodInfo::default().with_container_requests(&[(3000, 5000)], &[]);
-        let node = |cpu, mem| NodeInfo { allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 }, ..NodeInfo::default() };
+        let node = |cpu, mem| NodeInfo {
+            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
+            ..NodeInfo::default()
+        };
         assert_eq!(b.score(&pod, &node(4000, 10000), &Snapshot::default()), 87);
         assert_eq!(b.score(&pod, &node(6000, 10000), &Snapshot::default()), 100);
         assert_eq!(b.score(&PodInfo::default(), &node(6000, 10000), &Snapshot::default()), 0);

@@ -56,7 +56,8 @@ pub fn broken_linear(shape: &[UtilizationShapePoint], p: i64) -> i64 {
                 return point.score;
             }
             let prev = shape[i - 1];
-            return prev.score + (point.score - prev.score) * (p - prev.utilization) / (point.utilization - prev.utilization);
+            return prev.score
+                + (point.score - prev.score) * (p - prev.utilization) / (point.utilization - prev.utilization);
         }
     }
     shape.last().map(|p| p.score).unwrap_or(0)
@@ -73,7 +74,8 @@ impl FilterPlugin for Fit {
         if node.requested.pods + 1 > node.allocatable.pods {
             reasons.push("Too many pods".to_string());
         }
-        if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu {
+        if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu
+        {
             reasons.push("Insufficient cpu".to_string());
         }
         if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
@@ -220,7 +222,10 @@ mod tests {
         let f = Fit::new(ScoringStrategy {
             kind: ScoringStrategyType::RequestedToCapacityRatio,
             resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-            shape: vec![UtilizationShapePoint { utilization: 0, score: 10 }, UtilizationShapePoint { utilization: 100, score: 0 }],
+            shape: vec![
+                UtilizationShapePoint { utilization: 0, score: 10 },
+                UtilizationShapePoint { utilization: 100, score: 0 },
+            ],
         });
         assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0), &Snapshot::default()), 38);
         assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
@@ -229,7 +234,8 @@ mod tests {
     #[test]
     fn broken_linear_function_matches_its_test() {
         // helper/shape_score_test.go: points (10, 1), (90, 9).
-        let shape = [UtilizationShapePoint { utilization: 10, score: 1 }, UtilizationShapePoint { utilization: 90, score: 9 }];
+        let shape =
+            [UtilizationShapePoint { utilization: 10, score: 1 }, UtilizationShapePoint { utilization: 90, score: 9 }];
         assert_eq!([15, 20, 89, 110].map(|p| broken_linear(&shape, p)), [1, 2, 8, 9]);
         let shape = [
             UtilizationShapePoint { utilization: 0, score: 2 },
@@ -249,6 +255,9 @@ mod tests {
         );
         assert!(f.filter(&pod(200, 100), &n, &Snapshot::default()).fits());
         let full = NodeInfo { requested: Resources { pods: 110, ..Resources::default() }, ..node(1000, 1000, 0, 0) };
-        assert_eq!(f.filter(&pod(1, 1), &full, &Snapshot::default()), Verdict::Unschedulable(vec!["Too many pods".into()]));
+        assert_eq!(
+            f.filter(&pod(1, 1), &full, &Snapshot::default()),
+            Verdict::Unschedulable(vec!["Too many pods".into()])
+        );
     }
 }

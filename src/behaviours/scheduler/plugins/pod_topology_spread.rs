@@ -117,7 +117,9 @@ impl ScorePlugin for PodTopologySpread {
         let require_all = !pod.topology_spread_constraints.is_empty();
         self.ignored = feasible
             .iter()
-            .map(|&i| require_all && self.constraints.iter().any(|c| !snapshot.nodes[i].labels.contains_key(&c.topology_key)))
+            .map(|&i| {
+                require_all && self.constraints.iter().any(|c| !snapshot.nodes[i].labels.contains_key(&c.topology_key))
+            })
             .collect();
         self.counts = self.constraints.iter().map(|c| count_domains(c, pod, snapshot)).collect();
         // The number of domains among the feasible nodes that are not ignored.
@@ -173,7 +175,9 @@ mod tests {
 
     fn node(name: &str, zone: &str, pods: usize) -> NodeInfo {
         let labels: Labels =
-            [(LABEL_HOSTNAME.to_string(), name.to_string()), (LABEL_ZONE.to_string(), zone.to_string())].into_iter().collect();
+            [(LABEL_HOSTNAME.to_string(), name.to_string()), (LABEL_ZONE.to_string(), zone.to_string())]
+                .into_iter()
+                .collect();
         let app: Labels = [("app".to_string(), "web".to_string())].into_iter().collect();
         NodeInfo { name: name.into(), labels, pods: vec![app; pods], ..NodeInfo::default() }
     }
@@ -204,8 +208,9 @@ mod tests {
         // 2, 1, 0, 3 on node-a..d, maxSkew 1 → 20, 60, 100, 0.
         // Weight ln(4 + 2) = 1.792: raw round(3.58) = 4, round(1.79) = 2, 0, round(5.38) = 5;
         // normalised 100·(5 + 0 − raw)/5.
-        let snapshot =
-            Snapshot { nodes: vec![node("node-a", "z", 2), node("node-b", "z", 1), node("node-c", "z", 0), node("node-d", "z", 3)] };
+        let snapshot = Snapshot {
+            nodes: vec![node("node-a", "z", 2), node("node-b", "z", 1), node("node-c", "z", 0), node("node-d", "z", 3)],
+        };
         let mut pod = web();
         pod.topology_spread_constraints = vec![TopologySpreadConstraint {
             max_skew: 1,
@@ -234,7 +239,8 @@ mod tests {
         }];
         let mut p = PodTopologySpread::default();
         p.pre_filter(&pod, &snapshot);
-        let fits: Vec<bool> = snapshot.nodes.iter().map(|n| FilterPlugin::filter(&p, &pod, n, &snapshot).fits()).collect();
+        let fits: Vec<bool> =
+            snapshot.nodes.iter().map(|n| FilterPlugin::filter(&p, &pod, n, &snapshot).fits()).collect();
         assert_eq!(fits, vec![false, false, true]);
     }
 }

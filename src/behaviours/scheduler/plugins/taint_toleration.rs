@@ -22,7 +22,10 @@ impl FilterPlugin for TaintToleration {
         });
         match untolerated {
             None => Verdict::Fits,
-            Some(t) => Verdict::UnschedulableAndUnresolvable(vec![format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)]),
+            Some(t) => Verdict::UnschedulableAndUnresolvable(vec![format!(
+                "node(s) had untolerated taint {{{}: {}}}",
+                t.key, t.value
+            )]),
         }
     }
 }
@@ -34,8 +37,11 @@ impl ScorePlugin for TaintToleration {
 
     fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
         // getAllTolerationPreferNoSchedule: tolerations with no effect or PreferNoSchedule.
-        let prefer: Vec<&Toleration> =
-            pod.tolerations.iter().filter(|t| t.effect.is_none() || t.effect == Some(TaintEffect::PreferNoSchedule)).collect();
+        let prefer: Vec<&Toleration> = pod
+            .tolerations
+            .iter()
+            .filter(|t| t.effect.is_none() || t.effect == Some(TaintEffect::PreferNoSchedule))
+            .collect();
         node.taints
             .iter()
             .filter(|taint| taint.effect == TaintEffect::PreferNoSchedule && !prefer.iter().any(|t| t.tolerates(taint)))
@@ -63,7 +69,8 @@ mod tests {
             TaintToleration.filter(&PodInfo::default(), &node, &Snapshot::default()),
             Verdict::UnschedulableAndUnresolvable(vec!["node(s) had untolerated taint {dedicated: db}".into()])
         );
-        let soft = NodeInfo { taints: vec![taint("dedicated", "db", TaintEffect::PreferNoSchedule)], ..NodeInfo::default() };
+        let soft =
+            NodeInfo { taints: vec![taint("dedicated", "db", TaintEffect::PreferNoSchedule)], ..NodeInfo::default() };
         assert!(TaintToleration.filter(&PodInfo::default(), &soft, &Snapshot::default()).fits());
     }
 
