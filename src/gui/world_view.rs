@@ -458,11 +458,11 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
             NodeCondition::Ready if node.unschedulable => Some(("cordoned", theme::PALETTE[4])),
             NodeCondition::Ready => None,
         };
-        if let Some((text, color)) = status {
-            if rect.width() > 120.0 {
-                let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
-                painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
-            }
+        if let Some((text, color)) = status
+            && rect.width() > 120.0
+        {
+            let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
+            painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
         }
     }
     if !state.up {

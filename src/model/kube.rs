@@ -78,10 +78,10 @@ pub struct Toleration {
 impl Toleration {
     /// `ToleratesTaint` from k8s.io/api/core/v1/toleration.go.
     pub fn tolerates(&self, taint: &Taint) -> bool {
-        if let Some(effect) = self.effect {
-            if effect != taint.effect {
-                return false;
-            }
+        if let Some(effect) = self.effect
+            && effect != taint.effect
+        {
+            return false;
         }
         if !self.key.is_empty() && self.key != taint.key {
             return false;

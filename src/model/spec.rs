@@ -172,7 +172,7 @@ impl Action {
 /// An object applied to a Kubernetes world.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KubeObject {
-    Deployment(DeploymentSpec),
+    Deployment(Box<DeploymentSpec>),
     Service(ServiceSpec),
 }
 

@@ -198,7 +198,7 @@ pub enum PlatformFile {
         stop_time: Option<Distribution>,
     },
     /// A Kubernetes cluster: a control plane, and a kubelet on every node.
-    Kubernetes(KubernetesFile),
+    Kubernetes(Box<KubernetesFile>),
 }
 
 /// A timeline entry: an action at a time.
@@ -228,7 +228,7 @@ pub enum ActionFile {
     FailNode(String),
     RecoverNode(String),
     /// `kubectl apply`: a Deployment or a Service (Kubernetes worlds).
-    Apply(KubeObjectFile),
+    Apply(Box<KubeObjectFile>),
     /// `kubectl scale deployment/NAME --replicas=N`.
     Scale {
         deployment: String,
@@ -320,7 +320,7 @@ pub struct NodeComponentFile {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename = "KubeObject")]
 pub enum KubeObjectFile {
-    Deployment(DeploymentFile),
+    Deployment(Box<DeploymentFile>),
     Service(ServiceFile),
 }
 

@@ -588,19 +588,22 @@ fn check_timeline(
                     None
                 }
             },
-            ActionFile::Apply(KubeObjectFile::Service(svc)) => {
-                if svc.selector.is_empty() {
-                    c.problem(format!("{path}.selector"), "a Service needs a selector");
+            ActionFile::Apply(object) => match &**object {
+                KubeObjectFile::Service(svc) => {
+                    if svc.selector.is_empty() {
+                        c.problem(format!("{path}.selector"), "a Service needs a selector");
+                    }
+                    Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec {
+                        name: svc.name.clone(),
+                        selector: svc.selector.clone(),
+                    }))))
                 }
-                Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec {
-                    name: svc.name.clone(),
-                    selector: svc.selector.clone(),
-                }))))
-            }
-            ActionFile::Apply(KubeObjectFile::Deployment(d)) => {
-                *launched += u64::from(d.replicas);
-                deployment(c, &path, d, catalog).map(|spec| Action::Apply(Arc::new(KubeObject::Deployment(spec))))
-            }
+                KubeObjectFile::Deployment(d) => {
+                    *launched += u64::from(d.replicas);
+                    deployment(c, &path, d, catalog)
+                        .map(|spec| Action::Apply(Arc::new(KubeObject::Deployment(Box::new(spec)))))
+                }
+            },
         };
         if let Some(action) = action {
             out.push(TimedAction { at: at.0, action });
@@ -774,15 +777,15 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         // A limit without a request requests the limit (core/v1 defaults).
         let cpu_request = requests.cpu.or(limits.cpu).unwrap_or(Millicores(0));
         let memory_request = requests.memory.or(limits.memory).unwrap_or(Bytes(0));
-        if let Some(l) = limits.cpu {
-            if l < cpu_request {
-                c.problem(format!("{p}.resources.limits.cpu"), "the limit is below the request");
-            }
+        if let Some(l) = limits.cpu
+            && l < cpu_request
+        {
+            c.problem(format!("{p}.resources.limits.cpu"), "the limit is below the request");
         }
-        if let Some(l) = limits.memory {
-            if l < memory_request {
-                c.problem(format!("{p}.resources.limits.memory"), "the limit is below the request");
-            }
+        if let Some(l) = limits.memory
+            && l < memory_request
+        {
+            c.problem(format!("{p}.resources.limits.memory"), "the limit is below the request");
         }
         Some(ContainerSpec {
             name: f.name.clone(),

@@ -28,9 +28,9 @@ use crate::behaviours::scheduler::{
 };
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
-    DeploymentSpec, DeploymentStrategy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate, ServiceSpec,
-    TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator, resolve_fenceposts,
-    selector_matches,
+    DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate,
+    ServiceSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator,
+    resolve_fenceposts, selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
 use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, Phase, WorkloadId};
@@ -394,7 +394,7 @@ impl World {
                 }
             }
             Action::Apply(object) => match &**object {
-                KubeObject::Deployment(spec) => self.apply_deployment(spec.clone()),
+                KubeObject::Deployment(spec) => self.apply_deployment((**spec).clone()),
                 KubeObject::Service(spec) => {
                     let c = self.cluster();
                     match c.services.iter_mut().find(|s| s.spec.name == spec.name) {
@@ -855,14 +855,14 @@ impl World {
     /// Gives back the pod's reservation on its host and its cache pins.
     fn release_pod(&mut self, p: InstanceId) {
         let pinned = self.cluster().pods.get(&p).is_some_and(|pod| pod.pinned);
-        if let Some(host) = self.instances[p.index()].host {
-            if self.hosts[host.index()].instances.contains(&p) {
-                let demand = self.demands[self.instances[p.index()].demand.index()].clone();
-                self.unreserve(p, host, &demand);
-                if pinned {
-                    for &b in &demand.blobs {
-                        self.hosts[host.index()].cache.unpin(b);
-                    }
+        if let Some(host) = self.instances[p.index()].host
+            && self.hosts[host.index()].instances.contains(&p)
+        {
+            let demand = self.demands[self.instances[p.index()].demand.index()].clone();
+            self.unreserve(p, host, &demand);
+            if pinned {
+                for &b in &demand.blobs {
+                    self.hosts[host.index()].cache.unpin(b);
                 }
             }
         }
@@ -1118,13 +1118,27 @@ impl World {
         if !self.hosts[host.index()].up {
             return;
         }
-        let images: Vec<ImageId> = self.cluster().pods[&pod].template.images().collect();
-        let missing: BTreeSet<ImageId> = images.into_iter().filter(|&i| !self.image_present(host, i)).collect();
+        let template = self.cluster().pods[&pod].template.clone();
+        let missing: BTreeSet<ImageId> = template.images().filter(|&i| !self.image_present(host, i)).collect();
         if missing.is_empty() {
             self.start_containers(pod);
             return;
         }
         self.set_phase(pod, Phase::FetchingImage);
+        // imagePullPolicy Never: the kubelet will not pull; the pod waits.
+        let never = template
+            .init_containers
+            .iter()
+            .chain(&template.containers)
+            .find(|c| c.image_pull_policy == ImagePullPolicy::Never && missing.contains(&c.image));
+        if let Some(c) = never {
+            let reason = format!(
+                "ErrImageNeverPull: container image \"{}\" is not present with pull policy of Never",
+                self.setup.images[c.image.index()].name
+            );
+            self.set_wait_reason(pod, reason);
+            return;
+        }
         let c = self.cluster();
         c.pods.get_mut(&pod).expect("the pod exists").images_missing = missing.clone();
         let node = &mut c.nodes[host.index()];

@@ -221,6 +221,9 @@ pub struct RequestedToCapacityRatioParam {
     pub shape: Vec<UtilizationShapePoint>,
 }
 
+/// Problems with their field paths.
+type Problems = Vec<(String, String)>;
+
 fn known_plugin(name: &str) -> bool {
     FILTER_PLUGINS.contains(&name)
         || SCORE_PLUGINS.iter().any(|(n, _)| *n == name)
@@ -344,17 +347,16 @@ fn apply_set(profile: &mut Profile, point: &str, set: &PluginSet, path: &str, pr
             problems.push((format!("{epath}.name"), unknown(&p.name)));
             continue;
         }
-        if let Some(w) = p.weight {
-            if !(1..=100).contains(&w) {
-                problems.push((format!("{epath}.weight"), "a score plugin's weight is between 1 and 100".into()));
-            }
+        if let Some(w) = p.weight
+            && !(1..=100).contains(&w)
+        {
+            problems.push((format!("{epath}.weight"), "a score plugin's weight is between 1 and 100".into()));
         }
-        if filters {
-            if let Some(&name) = FILTER_PLUGINS.iter().find(|n| **n == p.name) {
-                if !profile.filters.contains(&name) {
-                    profile.filters.push(name);
-                }
-            }
+        if filters
+            && let Some(&name) = FILTER_PLUGINS.iter().find(|n| **n == p.name)
+            && !profile.filters.contains(&name)
+        {
+            profile.filters.push(name);
         }
         if scores {
             if let Some(&(name, default_weight)) = SCORE_PLUGINS.iter().find(|(n, _)| *n == p.name) {
@@ -382,7 +384,7 @@ fn unknown(name: &str) -> String {
     }
 }
 
-fn check_resources(resources: &[ResourceSpec], path: &str) -> Result<Vec<(String, i64)>, Vec<(String, String)>> {
+fn check_resources(resources: &[ResourceSpec], path: &str) -> Result<Vec<(String, i64)>, Problems> {
     let mut problems = Vec::new();
     for (i, r) in resources.iter().enumerate() {
         if r.name != "cpu" && r.name != "memory" {

@@ -28,7 +28,7 @@ pub fn filter_plugin(name: &str, profile: &Profile) -> Option<Box<dyn FilterPlug
         "NodeUnschedulable" => Box::new(NodeUnschedulable),
         "NodeName" => Box::new(NodeName),
         "TaintToleration" => Box::new(TaintToleration),
-        "NodeAffinity" => Box::new(NodeAffinity::default()),
+        "NodeAffinity" => Box::new(NodeAffinity),
         "NodeResourcesFit" => Box::new(Fit::new(profile.scoring_strategy.clone())),
         "PodTopologySpread" => Box::new(PodTopologySpread::default()),
         _ => return None,
@@ -39,7 +39,7 @@ pub fn filter_plugin(name: &str, profile: &Profile) -> Option<Box<dyn FilterPlug
 pub fn score_plugin(name: &str, profile: &Profile) -> Option<Box<dyn ScorePlugin + Send + Sync>> {
     Some(match name {
         "TaintToleration" => Box::new(TaintToleration),
-        "NodeAffinity" => Box::new(NodeAffinity::default()),
+        "NodeAffinity" => Box::new(NodeAffinity),
         "NodeResourcesFit" => Box::new(Fit::new(profile.scoring_strategy.clone())),
         "NodeResourcesBalancedAllocation" => Box::new(BalancedAllocation::new(profile.balanced_resources.clone())),
         "ImageLocality" => Box::new(ImageLocality),

@@ -1,0 +1,163 @@
+//! A Kubernetes world end to end: the scheduler's message for a pod that
+//! fits nowhere, node-lifecycle timings with the default timeouts, taints and
+//! tolerations, the kubelet's restart back-off, and a drain.
+
+use flotilla::engine::{SimDuration, SimTime};
+use flotilla::model::Phase;
+use flotilla::scenario::Scenario;
+use flotilla::world::World;
+use flotilla::world::kubernetes::NodeCondition;
+
+fn world(text: &str) -> World {
+    let s = Scenario::parse(text, "test.ron").unwrap_or_else(|e| panic!("{e}"));
+    World::new(s.setup.clone(), s.worlds[0].clone())
+}
+
+const HOSTS: &str = r#"
+    hosts: [
+        HostGroup(name: "node", count: 3, cpu: "4", memory: "16Gi", cached_images: ["app:1"]),
+        HostGroup(name: "db", count: 2, cpu: "16", memory: "64Gi", cached_images: ["app:1"],
+                  taints: [Taint(key: "dedicated", value: "db", effect: NoSchedule)]),
+    ],
+    images: [Image(name: "app:1", layers: ["10MB"])],
+"#;
+
+fn scenario(worlds_and_timeline: &str) -> String {
+    format!(
+        r#"Scenario(name: "k8s", seed: 1, duration: "20m", {HOSTS}
+        apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+        {worlds_and_timeline})"#
+    )
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_carries_kube_schedulers_message() {
+    // 8 cores: the three 4-core nodes are too small, the two 16-core ones are tainted.
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("0s", Apply(Deployment(name: "big",
+            template: PodTemplate(containers: [Container(name: "big", image: "app:1",
+                resources: Resources(requests: ResourceList(cpu: "8", memory: "1Gi")))]))))])]"#,
+    ));
+    w.run_until(SimTime(10_000_000));
+    let k = w.kube().unwrap();
+    let pod = k.pods.values().next().expect("one pod");
+    assert_eq!(
+        pod.decision.as_ref().unwrap().message.as_deref(),
+        Some(
+            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu. \
+             preemption: 0/5 nodes are available: 2 Preemption is not helpful for scheduling, \
+             3 No preemption victims found for incoming pod."
+        )
+    );
+    assert_eq!(k.stats.scheduling_unschedulable, 1);
+    let id = *k.pods.keys().next().unwrap();
+    assert_eq!(w.instance(id).phase, Phase::WaitingForPlacement);
+    assert!(w.instance(id).wait_reason.as_deref().unwrap().starts_with("0/5 nodes are available"));
+}
+
+#[test]
+fn a_toleration_lets_a_pod_onto_a_tainted_node() {
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("0s", Apply(Deployment(name: "big",
+            template: PodTemplate(
+                tolerations: [Toleration(key: "dedicated", operator: Equal, value: "db", effect: NoSchedule)],
+                containers: [Container(name: "big", image: "app:1",
+                    resources: Resources(requests: ResourceList(cpu: "8", memory: "1Gi")))]))))])]"#,
+    ));
+    w.run_until(SimTime(10_000_000));
+    let k = w.kube().unwrap();
+    let (id, pod) = k.pods.iter().next().unwrap();
+    let host = pod.node.expect("bound");
+    assert!(w.setup().hosts[host.index()].name.starts_with("db-"));
+    assert_eq!(w.instance(*id).phase, Phase::Running);
+}
+
+#[test]
+fn node_lifecycle_follows_the_default_timeouts() {
+    // Heartbeats every 10 s, the monitor every 5 s, grace 50 s, toleration 300 s.
+    // node-1 fails at 61 s, just after its heartbeat at 60 s: silent for more than
+    // 50 s first at the 115 s monitor pass (115 − 60 = 55 > 50; at 110 it is exactly 50).
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1"))]"#,
+    ));
+    w.run_until(SimTime(114_000_000));
+    let node = |w: &World| w.kube().unwrap().nodes[0].condition;
+    assert_eq!(node(&w), NodeCondition::Ready);
+    let lost: Vec<_> = w.kube().unwrap().nodes[0].pods.iter().copied().collect();
+    assert!(!lost.is_empty(), "the scheduler spread pods onto node-1");
+    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown));
+    w.run_until(SimTime(115_000_000));
+    assert_eq!(node(&w), NodeCondition::NotReady);
+    let k = w.kube().unwrap();
+    assert!(k.nodes[0].taints.iter().any(|t| t.key == "node.kubernetes.io/unreachable"));
+    for p in &lost {
+        assert_eq!(k.pods[p].eviction_at, Some(SimTime(415_000_000)), "evicted 300 s after the taint");
+        assert!(!k.pods[p].ready);
+    }
+    w.run_until(SimTime(414_000_000));
+    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown));
+    w.run_until(SimTime(420_000_000));
+    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Failed));
+    assert_eq!(w.counts().running, 6, "replacements run elsewhere");
+    let recovery = w.kube().unwrap().stats.last_recovery.expect("recovered");
+    // 415 s eviction + about half a second to start, minus the 61 s failure.
+    assert!(recovery > SimDuration::from_secs(354) && recovery < SimDuration::from_secs(356), "{recovery:?}");
+}
+
+#[test]
+fn a_node_back_before_eviction_restarts_its_pods() {
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1")), At("3m", RecoverNode("node-1"))]"#,
+    ));
+    w.run_until(SimTime(170_000_000));
+    let lost: Vec<_> = w.kube().unwrap().nodes[0].pods.iter().copied().collect();
+    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown));
+    w.run_until(SimTime(200_000_000));
+    let k = w.kube().unwrap();
+    assert_eq!(k.nodes[0].condition, NodeCondition::Ready);
+    for p in &lost {
+        assert_eq!(w.instance(*p).phase, Phase::Running, "restarted in place");
+        assert_eq!(k.pods[p].restarts, 1);
+        assert_eq!(k.pods[p].eviction_at, None);
+    }
+}
+
+#[test]
+fn crashing_containers_back_off_10_20_40_seconds() {
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(container_start_time: Constant("0s")),
+            timeline: [At("0s", Apply(Deployment(name: "crash", replicas: 1,
+                template: PodTemplate(containers: [Container(name: "c", image: "app:1", exitsAfter: "1s")]))))])]"#,
+    ));
+    w.run_until(SimTime(200_000_000));
+    let k = w.kube().unwrap();
+    let (id, pod) = k.pods.iter().next().unwrap();
+    let inst = w.instance(*id);
+    // Ready, exit after 1 s, back-off 10 s, start, exit after 1 s, back-off 20 s, …
+    let starts: Vec<f64> = inst
+        .history
+        .iter()
+        .filter(|(p, _)| *p == Phase::Running)
+        .map(|(_, t)| (t.as_secs_f64() * 10.0).round() / 10.0)
+        .collect();
+    let gaps: Vec<f64> = starts.windows(2).map(|w| ((w[1] - w[0]) * 10.0).round() / 10.0).collect();
+    assert!(gaps.starts_with(&[11.0, 21.0, 41.0, 81.0]), "{gaps:?}");
+    assert!(pod.restarts >= 4);
+}
+
+#[test]
+fn drain_moves_every_pod_off_the_node() {
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 6)), At("30s", Drain("node-2"))]"#,
+    ));
+    w.run_until(SimTime(29_000_000));
+    assert!(!w.kube().unwrap().nodes[1].pods.is_empty());
+    w.run_until(SimTime(60_000_000));
+    let k = w.kube().unwrap();
+    assert!(k.nodes[1].pods.is_empty());
+    assert!(k.nodes[1].unschedulable);
+    assert_eq!(w.counts().running, 6);
+}
