@@ -4,6 +4,7 @@
 //! from file to world is exercised.
 
 use flotilla::engine::SimTime;
+use flotilla::model::traffic::TrafficMode;
 use flotilla::model::{Phase, spec::Platform};
 use flotilla::scenario::Scenario;
 use flotilla::world::World;
@@ -18,6 +19,8 @@ struct Case {
     registry: Option<(u32, u32)>,
     replace: bool,
     actions: Vec<(u32, u8, usize, u32)>,
+    /// Request load on the first app: base rate, routing, concurrency per core, fluid.
+    service: Option<(u32, usize, u32, bool)>,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -29,8 +32,9 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::of((1u32..=200, 1u32..=4)),
         any::<bool>(),
         prop::collection::vec((0u32..=90, 0u8..6, 0usize..16, 1u32..=12), 1..=14),
+        prop::option::of((1u32..=200, 0usize..4, 1u32..=4, any::<bool>())),
     )
-        .prop_map(|(groups, apps, platform, placement, registry, replace, actions)| Case {
+        .prop_map(|(groups, apps, platform, placement, registry, replace, actions, service)| Case {
             groups,
             apps,
             platform,
@@ -38,6 +42,7 @@ fn case() -> impl Strategy<Value = Case> {
             registry,
             replace,
             actions,
+            service,
         })
 }
 
@@ -85,8 +90,19 @@ fn scenario_text(c: &Case) -> String {
             _ => format!("At(\"{t}s\", RecoverHost(\"{host}\"))"),
         });
     }
+    let services = match c.service {
+        None => String::new(),
+        Some((rate, routing, concurrency, fluid)) => format!(
+            "{}services: [Service(name: \"s\", app: \"app0\", cost: Exponential(mean: \"50ms\"), timeout: \"5s\",
+                load: Spike(base: {rate}, peak: {}, start: \"30s\", ramp: \"10s\", hold: \"20s\"),
+                concurrency: {concurrency}, routing: {})],",
+            if fluid { "traffic: Fluid(tick: \"1s\"), " } else { "" },
+            rate * 3,
+            ["SharedQueue", "Random", "RoundRobin", "LeastRequests"][routing]
+        ),
+    };
     format!(
-        "Scenario(name: \"random\", seed: 9, duration: \"2m\", {registry}
+        "Scenario(name: \"random\", seed: 9, duration: \"2m\", {registry} {services}
         hosts: [{}], images: [{}], vm_images: [{}], apps: [{}],
         worlds: [World(name: \"W\", platform: {platform}, placement: {placement}, {replace})],
         timeline: [{}])",
@@ -142,6 +158,36 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     let stopping = w.instances().iter().filter(|i| i.phase == Phase::Stopping).count() as u32;
     prop_assert_eq!(c.launched, c.running + c.pending + c.stopped + c.failed + c.unknown + stopping);
     prop_assert_eq!(c.launched as usize, w.instances().len());
+    if let Some(t) = w.traffic() {
+        for s in &t.services {
+            // Every request that arrived was served, dropped, or is still inside.
+            if t.mode == TrafficMode::PerRequest {
+                prop_assert_eq!(
+                    s.stats.arrived,
+                    s.stats.served + s.stats.dropped + s.in_system,
+                    "{} lost requests",
+                    s.spec.name
+                );
+            }
+            for id in &s.endpoints {
+                prop_assert_eq!(
+                    w.instance(*id).phase,
+                    Phase::Running,
+                    "{} serves but is not running",
+                    w.instance(*id).name
+                );
+            }
+        }
+        // No instance uses more CPU than it holds.
+        for (&id, &(_, busy, _)) in &t.cpu_work {
+            let inst = w.instance(id);
+            let cores = match (&w.spec().platform, inst.host) {
+                (Platform::Dedicated(_), Some(h)) => setup.hosts[h.index()].cpu.as_cores(),
+                _ => w.demand_of(inst).cpu.as_cores(),
+            };
+            prop_assert!(busy <= cores + 1e-9, "{} uses {busy} cores of {cores}", inst.name);
+        }
+    }
     Ok(())
 }
 

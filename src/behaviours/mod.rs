@@ -3,10 +3,12 @@
 pub mod bare_metal;
 pub mod container_runtime;
 pub mod controllers;
+pub mod hpa;
 pub mod hypervisor;
 pub mod kubelet;
 pub mod placement;
 pub mod power;
+pub mod queueing;
 pub mod registry;
 pub mod scheduler;
 

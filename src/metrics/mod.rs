@@ -74,7 +74,129 @@ pub fn compute(world: &World) -> Metrics {
     m.insert("disk.used_gib".into(), Some(disk as f64 / GIB as f64));
     m.insert("energy.kwh".into(), Some(kwh(world.energy_joules())));
     kubernetes(world, &mut m);
+    traffic(world, &mut m);
+    cost(world, &mut m);
     m
+}
+
+/// Request metrics; without services they have no value.
+fn traffic(world: &World, m: &mut Metrics) {
+    let Some(t) = world.traffic() else {
+        for name in [
+            "requests.served",
+            "requests.dropped",
+            "latency.p50",
+            "latency.p95",
+            "latency.p99",
+            "latency.mean",
+            "wait.mean",
+            "in_system.mean",
+            "slo.violation_s",
+            "replicas.max",
+            "replicas.mean",
+        ] {
+            m.insert(name.into(), None);
+        }
+        return;
+    };
+    let now = world.now();
+    let served: u64 = t.services.iter().map(|s| s.stats.served).sum();
+    let dropped: u64 = t.services.iter().map(|s| s.stats.dropped).sum();
+    m.insert("requests.served".into(), Some(served as f64));
+    m.insert("requests.dropped".into(), Some(dropped as f64));
+    let fluid = matches!(t.mode, crate::model::traffic::TrafficMode::Fluid { .. });
+    if fluid {
+        // The latency distribution is the served-weighted mixture of each tick's M/M/c response time.
+        let ticks: Vec<(f64, u32, f64, f64)> = t.services.iter().flat_map(|s| s.stats.fluid.iter().copied()).collect();
+        for (name, q) in [("latency.p50", 0.5), ("latency.p95", 0.95), ("latency.p99", 0.99)] {
+            m.insert(name.into(), crate::behaviours::queueing::mixture_response_quantile(&ticks, q));
+        }
+        let weight: f64 = ticks.iter().map(|x| x.0).sum();
+        let mean: f64 = ticks
+            .iter()
+            .map(|&(w, c, l, mu)| w * (crate::behaviours::queueing::mean_wait(c, l, mu).unwrap_or(0.0) + 1.0 / mu))
+            .sum();
+        m.insert("latency.mean".into(), (weight > 0.0).then(|| mean / weight));
+    } else {
+        let mut all: Vec<f64> = t.services.iter().flat_map(|s| s.stats.latencies.iter().copied()).collect();
+        all.sort_by(f64::total_cmp);
+        m.insert("latency.p50".into(), nearest_rank(&all, 0.50));
+        m.insert("latency.p95".into(), nearest_rank(&all, 0.95));
+        m.insert("latency.p99".into(), nearest_rank(&all, 0.99));
+        m.insert("latency.mean".into(), (!all.is_empty()).then(|| all.iter().sum::<f64>() / all.len() as f64));
+    }
+    let waits: f64 = t.services.iter().map(|s| s.stats.waits_total).sum();
+    m.insert("wait.mean".into(), (served > 0).then(|| waits / served as f64));
+    let in_system: f64 = t
+        .services
+        .iter()
+        .map(|s| {
+            s.stats.in_system_integral / now.since(crate::engine::SimTime::ZERO + s.spec.warmup).as_secs_f64().max(1e-9)
+        })
+        .sum();
+    m.insert("in_system.mean".into(), Some(in_system));
+    m.insert("slo.violation_s".into(), Some(t.services.iter().map(slo_violation_seconds).sum()));
+    m.insert("replicas.max".into(), Some(t.replicas_max as f64));
+    m.insert("replicas.mean".into(), Some(t.replicas_mean(now)));
+}
+
+/// Seconds whose p95 latency exceeded the SLO, dropped requests counting as too slow.
+fn slo_violation_seconds(s: &crate::world::traffic::ServiceState) -> f64 {
+    let slo = s.spec.slo_p95.as_secs_f64();
+    if !s.stats.fluid_p95.is_empty() {
+        let tick = match s.stats.fluid_p95.as_slice() {
+            [a, b, ..] => (b.0 - a.0).max(1) as f64,
+            _ => 1.0,
+        };
+        return s.stats.fluid_p95.iter().filter(|(_, p95)| *p95 > slo).count() as f64 * tick;
+    }
+    s.stats
+        .per_second
+        .values()
+        .filter(|(latencies, drops)| {
+            let n = latencies.len() + *drops as usize;
+            if n == 0 {
+                return false;
+            }
+            // Nearest rank over served and dropped, dropped ones sorting last.
+            let rank = libm::ceil(0.95 * n as f64) as usize;
+            if rank > latencies.len() {
+                return true;
+            }
+            let mut sorted = latencies.clone();
+            sorted.sort_by(f32::total_cmp);
+            f64::from(sorted[rank - 1]) > slo
+        })
+        .count() as f64
+}
+
+/// What the hosts and instances cost, and how many hosts were on at most.
+fn cost(world: &World, m: &mut Metrics) {
+    let now = world.now();
+    let setup = world.setup();
+    let host_cost: f64 = world
+        .hosts()
+        .iter()
+        .zip(&setup.hosts)
+        .map(|(h, s)| h.on_time_at(now).as_secs_f64() / 3600.0 * s.price_per_hour)
+        .sum();
+    // An instance is billed from placement until it stops or fails.
+    let price = world.spec().instance_price_per_hour;
+    let instance_hours: f64 = world
+        .instances()
+        .iter()
+        .filter_map(|i| {
+            let start = i.history.iter().find(|(p, _)| *p != Phase::WaitingForPlacement).map(|&(_, t)| t)?;
+            let end = if i.phase.is_terminal() { i.history.last().map(|&(_, t)| t).unwrap_or(now) } else { now };
+            Some(end.since(start).as_secs_f64() / 3600.0)
+        })
+        .sum();
+    m.insert("cost.usd".into(), Some(host_cost + instance_hours * price));
+    let nodes_max = match world.kube() {
+        Some(k) => k.nodes_ready_max,
+        None => world.max_hosts_on(),
+    };
+    m.insert("nodes.max".into(), Some(nodes_max as f64));
 }
 
 /// The Kubernetes metrics; without a cluster they have no value.

@@ -15,15 +15,38 @@ pub struct Sample {
     pub host_memory: Vec<(HostId, Bytes)>,
 }
 
+/// Load, serving instances, nodes, latency, drops and energy at one time,
+/// sampled at a fixed interval when the scenario has traffic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadSample {
+    pub time: SimTime,
+    /// Offered load, requests per second, summed over services.
+    pub rate: f64,
+    pub replicas: usize,
+    /// Hosts on (Kubernetes: nodes Ready).
+    pub nodes: usize,
+    /// The p95 latency of requests completed in the last interval, seconds.
+    pub p95: Option<f64>,
+    /// Requests dropped in the last interval.
+    pub dropped: u64,
+    pub energy_kwh: f64,
+}
+
 /// A world's series, built by observing it after each step.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
     pub samples: Vec<Sample>,
+    pub load: Vec<LoadSample>,
+    dropped_before: u64,
 }
+
+/// Load samples are taken this often.
+pub const LOAD_SAMPLE_INTERVAL: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(1);
 
 impl Series {
     /// Records the world's state if anything moved since the last sample.
     pub fn observe(&mut self, world: &mut World) {
+        self.observe_load(world);
         let dirty = world.drain_dirty_hosts();
         let counts = world.counts();
         let (running, pending) = (counts.running, counts.pending);
@@ -47,6 +70,47 @@ impl Series {
             }
             _ => self.samples.push(Sample { time, running, pending, host_memory }),
         }
+    }
+
+    fn observe_load(&mut self, world: &World) {
+        let Some(t) = world.traffic() else { return };
+        let now = world.now();
+        let interval = match t.mode {
+            crate::model::traffic::TrafficMode::PerRequest => LOAD_SAMPLE_INTERVAL,
+            crate::model::traffic::TrafficMode::Fluid { tick } => tick.max(LOAD_SAMPLE_INTERVAL),
+        };
+        if self.load.last().is_some_and(|l| now.since(l.time) < interval) {
+            return;
+        }
+        let since = self.load.last().map_or(SimTime::ZERO, |l| l.time);
+        let mut window: Vec<f64> = Vec::new();
+        let mut fluid_p95: Option<f64> = None;
+        for s in &t.services {
+            let from = since.as_micros() / 1_000_000;
+            for (_, (lat, _)) in s.stats.per_second.range(from..) {
+                window.extend(lat.iter().map(|&x| f64::from(x)));
+            }
+            if let Some(&(_, p)) = s.stats.fluid_p95.last() {
+                fluid_p95 = Some(fluid_p95.map_or(p, |q: f64| q.max(p)));
+            }
+        }
+        window.sort_by(f64::total_cmp);
+        let p95 = fluid_p95.or_else(|| super::nearest_rank(&window, 0.95));
+        let dropped: u64 = t.services.iter().map(|s| s.stats.dropped).sum();
+        let nodes = match world.kube() {
+            Some(k) => k.nodes_ready(),
+            None => world.hosts().iter().filter(|h| h.up && h.powered).count(),
+        };
+        self.load.push(LoadSample {
+            time: now,
+            rate: t.services.iter().map(|s| s.rate_now).sum(),
+            replicas: t.services.iter().map(|s| s.endpoints.len()).sum(),
+            nodes,
+            p95: p95.filter(|p| p.is_finite()),
+            dropped: dropped - self.dropped_before.min(dropped),
+            energy_kwh: crate::behaviours::power::kwh(world.energy_joules()),
+        });
+        self.dropped_before = dropped;
     }
 
     /// Running and pending counts at time `t` (the last sample at or before it).

@@ -7,6 +7,7 @@ pub mod instance;
 pub mod kube;
 pub mod quantity;
 pub mod spec;
+pub mod traffic;
 
 pub use ids::{AppId, BlobId, DemandId, HostId, ImageId, InstanceId, VmImageId, WorkloadId};
 pub use instance::{Demand, Instance, Phase};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::ids::{AppId, BlobId, HostId, ImageId, VmImageId};
 use super::kube::{DeploymentSpec, ServiceSpec, Taint};
 use super::quantity::{Bytes, BytesPerSecond, MB, MIB, Millicores};
+use super::traffic::{ServiceLoad, TrafficMode};
 use crate::behaviours::scheduler::Profile;
 
 /// The parts every world of a scenario shares.
@@ -27,6 +28,9 @@ pub struct Setup {
     pub apps: Vec<AppSpec>,
     /// Actions every world takes, ordered by time, then by position in the file.
     pub timeline: Vec<TimedAction>,
+    /// Services under request load.
+    pub services: Vec<ServiceLoad>,
+    pub traffic_mode: TrafficMode,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -51,22 +55,35 @@ pub struct HostSpec {
     pub labels: BTreeMap<String, String>,
     /// Taints the host's node carries in a Kubernetes world.
     pub taints: Vec<Taint>,
+    /// What an hour of the host powered on costs.
+    pub price_per_hour: f64,
 }
 
-/// Linear power model between idle and peak (parameters.md C, "Linear model").
+/// Power drawn against CPU utilisation: linear between idle and peak
+/// (parameters.md C, "Linear model"), or a SPECpower-style table of eleven
+/// points at 0 %, 10 %, … 100 %, interpolated.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PowerSpec {
     pub idle_watts: f64,
     pub peak_watts: f64,
+    pub table: Option<[f64; 11]>,
 }
 
 impl PowerSpec {
     /// parameters.md C, "SPECpower_ssj2008: HP ML110 G4": 86 W idle, 117 W at 100 %.
-    pub const HP_ML110_G4: PowerSpec = PowerSpec { idle_watts: 86.0, peak_watts: 117.0 };
+    pub const HP_ML110_G4: PowerSpec = PowerSpec { idle_watts: 86.0, peak_watts: 117.0, table: None };
 
     /// Watts drawn at CPU utilisation `u` in [0, 1].
     pub fn watts(&self, u: f64) -> f64 {
-        self.idle_watts + (self.peak_watts - self.idle_watts) * u.clamp(0.0, 1.0)
+        let u = u.clamp(0.0, 1.0);
+        match &self.table {
+            Some(points) => {
+                let x = u * 10.0;
+                let i = (libm::floor(x) as usize).min(9);
+                points[i] + (points[i + 1] - points[i]) * (x - i as f64)
+            }
+            None => self.idle_watts + (self.peak_watts - self.idle_watts) * u,
+        }
     }
 }
 
@@ -174,6 +191,7 @@ impl Action {
 pub enum KubeObject {
     Deployment(Box<DeploymentSpec>),
     Service(ServiceSpec),
+    HorizontalPodAutoscaler(HpaSpec),
 }
 
 /// What one world runs on.
@@ -189,6 +207,78 @@ pub struct WorldSpec {
     /// The shared timeline and this world's own entries, ordered by time
     /// (shared entries first at equal times).
     pub timeline: Vec<TimedAction>,
+    /// What an hour of one running instance (a VM, say) costs.
+    pub instance_price_per_hour: f64,
+    /// A cloud-style autoscaling group for an app's instances.
+    pub autoscaling: Option<AutoscalingGroup>,
+    /// Hosts this world does not use: powered off throughout.
+    pub unused_hosts: Vec<HostId>,
+    /// The scenario's services and this world's own.
+    pub services: Vec<ServiceLoad>,
+}
+
+/// A cloud autoscaling group with target tracking on average CPU: every
+/// period it sets the group to ⌈n × average CPU / target⌉, adds instances at
+/// once, removes them only after the cooldown, and leaves new instances out
+/// of the average until their warm-up is over.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoscalingGroup {
+    pub app: AppId,
+    pub min: u32,
+    pub max: u32,
+    pub target_cpu_percent: f64,
+    pub period: SimDuration,
+    pub warmup: SimDuration,
+    pub cooldown: SimDuration,
+}
+
+/// A group of identical nodes the cluster autoscaler can add and remove.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeGroup {
+    pub name: String,
+    /// The hosts that can be its nodes; `initial` of them start as nodes.
+    pub hosts: Vec<HostId>,
+    pub min: u32,
+    pub max: u32,
+    /// Nodes at the start, between `min` and `max`.
+    pub initial: u32,
+    /// From the request for a node to its kubelet registering.
+    pub provisioning_time: Distribution,
+}
+
+/// The cluster autoscaler's settings (parameters.md B5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterAutoscalerSpec {
+    pub node_groups: Vec<NodeGroup>,
+    pub scan_interval: SimDuration,
+    pub scale_down_enabled: bool,
+    pub scale_down_unneeded_time: SimDuration,
+    pub scale_down_utilization_threshold: f64,
+    pub scale_down_delay_after_add: SimDuration,
+}
+
+impl ClusterAutoscalerSpec {
+    /// parameters.md B5: scan-interval 10 s.
+    pub const DEFAULT_SCAN_INTERVAL: SimDuration = SimDuration::from_secs(10);
+    /// scale-down-unneeded-time 10 min.
+    pub const DEFAULT_UNNEEDED_TIME: SimDuration = SimDuration::from_secs(600);
+    /// scale-down-utilization-threshold 0.5.
+    pub const DEFAULT_UTILIZATION_THRESHOLD: f64 = 0.5;
+    /// scale-down-delay-after-add 10 min.
+    pub const DEFAULT_DELAY_AFTER_ADD: SimDuration = SimDuration::from_secs(600);
+}
+
+/// A HorizontalPodAutoscaler on CPU utilisation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HpaSpec {
+    pub name: String,
+    /// The Deployment it scales.
+    pub target: String,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub target_cpu_percent: u32,
+    pub scale_up: crate::behaviours::hpa::ScalingRules,
+    pub scale_down: crate::behaviours::hpa::ScalingRules,
 }
 
 /// Which host a new instance goes to.
@@ -255,6 +345,7 @@ pub struct KubePlatform {
     pub container_stop_time: Distribution,
     /// Memory of the runtime's per-pod shim.
     pub runtime_overhead: Bytes,
+    pub cluster_autoscaler: Option<ClusterAutoscalerSpec>,
 }
 
 impl KubePlatform {

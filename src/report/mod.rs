@@ -70,6 +70,9 @@ fn action_json(setup: &Setup, a: &Action) -> Value {
                 json!({"action": "Apply", "kind": "Deployment", "name": d.name, "replicas": d.replicas})
             }
             crate::model::spec::KubeObject::Service(s) => json!({"action": "Apply", "kind": "Service", "name": s.name}),
+            crate::model::spec::KubeObject::HorizontalPodAutoscaler(h) => {
+                json!({"action": "Apply", "kind": "HorizontalPodAutoscaler", "name": h.name, "target": h.target})
+            }
         },
         Action::Scale { deployment, replicas } => {
             json!({"action": "Scale", "deployment": deployment, "replicas": replicas})
@@ -119,6 +122,9 @@ pub fn event_json(setup: &Setup, world: &crate::world::World, e: &Event) -> Valu
         }
         EventKind::HostDown { host: h } => json!({"type": "HostDown", "host": host(*h)}),
         EventKind::HostUp { host: h } => json!({"type": "HostUp", "host": host(*h)}),
+        EventKind::Scaled { by, target, from, to, reason } => {
+            json!({"type": "Scaled", "by": by, "target": target, "from": from, "to": to, "reason": reason})
+        }
     };
     let mut head = Map::new();
     head.insert("t_us".into(), json!(e.time.as_micros()));

@@ -11,6 +11,11 @@ pub fn get(name: &str) -> Option<&'static str> {
     BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
+/// The text of a file bundled beside the scenarios (a load trace) by file name.
+pub fn side_file(name: &str) -> Option<&'static str> {
+    BUNDLED_FILES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

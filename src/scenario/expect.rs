@@ -44,6 +44,19 @@ pub const METRICS: &[(&str, &str)] = &[
     ("rollout.min_available", "Kubernetes: the fewest pods available during the last completed rollout"),
     ("recovery.time", "Kubernetes: from the last node failure to every Deployment's replicas Ready again, seconds"),
     ("nodes.ready.min", "Kubernetes: the fewest nodes Ready at any time once all had joined"),
+    ("requests.served", "requests served (after each service's warm-up)"),
+    ("requests.dropped", "requests dropped: timed out, or arrived with no instance to serve them"),
+    ("latency.p50", "median request latency, arrival to completion, seconds"),
+    ("latency.p95", "95th percentile of request latency, seconds"),
+    ("latency.p99", "99th percentile of request latency, seconds"),
+    ("latency.mean", "mean request latency, seconds"),
+    ("wait.mean", "mean time a served request waited in a queue, seconds"),
+    ("in_system.mean", "mean number of requests in the system (queued or in service)"),
+    ("slo.violation_s", "seconds in which the p95 latency exceeded the service's SLO (drops count as too slow)"),
+    ("replicas.max", "the most instances serving at once"),
+    ("replicas.mean", "instances serving, averaged over time"),
+    ("nodes.max", "the most hosts powered on at once (Kubernetes: nodes Ready)"),
+    ("cost.usd", "host-hours powered on and instance-hours running, at the scenario's prices"),
 ];
 
 /// The longest expectation text accepted, and the deepest nesting.

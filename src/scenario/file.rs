@@ -33,10 +33,89 @@ pub struct ScenarioFile {
     pub worlds: Vec<WorldFile>,
     #[serde(default)]
     pub timeline: Vec<At>,
+    /// Services under request load.
+    #[serde(default)]
+    pub services: Vec<TrafficServiceFile>,
+    /// `PerRequest` (the default: every request an event) or `Fluid(tick: "1s")`.
+    #[serde(default)]
+    pub traffic: Option<TrafficFile>,
     #[serde(default)]
     pub lesson: Vec<Step>,
     #[serde(default)]
     pub expect: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Traffic", deny_unknown_fields)]
+pub enum TrafficFile {
+    PerRequest,
+    Fluid {
+        #[serde(default)]
+        tick: Option<SimDuration>,
+    },
+}
+
+/// Requests per second over time, as written in the file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum LoadFile {
+    Constant(f64),
+    /// `from` until `at`, then `to`.
+    Step {
+        from: f64,
+        to: f64,
+        at: SimDuration,
+    },
+    /// `from` until `start`, linearly to `to` at `end`, then `to`.
+    Ramp {
+        from: f64,
+        to: f64,
+        start: SimDuration,
+        end: SimDuration,
+    },
+    /// `base`, rising over `ramp` from `start` to `peak`, held for `hold`, falling back over `ramp`.
+    Spike {
+        base: f64,
+        peak: f64,
+        start: SimDuration,
+        ramp: SimDuration,
+        hold: SimDuration,
+    },
+    /// A day's swing between `min` and `max`, highest at `peak_at`.
+    Diurnal {
+        min: f64,
+        max: f64,
+        peak_at: SimDuration,
+    },
+    /// A CSV file of `seconds,rps` rows beside the scenario, every rate
+    /// multiplied by `scale` (1 when left out).
+    Trace {
+        file: String,
+        #[serde(default)]
+        scale: Option<f64>,
+    },
+}
+
+/// A service under load: what load, what each request costs, how requests are spread.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Service", deny_unknown_fields)]
+pub struct TrafficServiceFile {
+    pub name: String,
+    /// The app whose instances serve it (in Kubernetes, the Deployment of that name).
+    pub app: String,
+    pub load: LoadFile,
+    /// CPU time per request on one worker.
+    pub cost: Distribution,
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    #[serde(default)]
+    pub routing: Option<crate::model::traffic::Routing>,
+    #[serde(default)]
+    pub timeout: Option<SimDuration>,
+    #[serde(default)]
+    pub slo_p95: Option<SimDuration>,
+    #[serde(default)]
+    pub warmup: Option<SimDuration>,
 }
 
 /// The image registry every host pulls from.
@@ -80,6 +159,9 @@ pub struct HostGroupFile {
     /// Node taints in a Kubernetes world.
     #[serde(default)]
     pub taints: Vec<crate::model::kube::Taint>,
+    /// What an hour of one of these hosts powered on costs.
+    #[serde(default)]
+    pub price_per_hour: Option<f64>,
 }
 
 fn one() -> u32 {
@@ -90,8 +172,13 @@ fn one() -> u32 {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename = "Power", deny_unknown_fields)]
 pub struct PowerFile {
-    pub idle_watts: f64,
-    pub peak_watts: f64,
+    #[serde(default)]
+    pub idle_watts: Option<f64>,
+    #[serde(default)]
+    pub peak_watts: Option<f64>,
+    /// Eleven watts figures at 0 %, 10 %, … 100 % utilisation (SPECpower style).
+    #[serde(default)]
+    pub table: Option<Vec<f64>>,
 }
 
 /// A container image: its own layers on top of an optional base image's.
@@ -152,6 +239,33 @@ pub struct WorldFile {
     /// Actions for this world only, on top of the scenario's timeline.
     #[serde(default)]
     pub timeline: Vec<At>,
+    /// What an hour of one running instance costs (VMs billed by the hour, say).
+    #[serde(default)]
+    pub instance_price_per_hour: Option<f64>,
+    /// A cloud autoscaling group with target tracking on average CPU.
+    #[serde(default)]
+    pub autoscaling: Option<AutoscalingGroupFile>,
+    /// The host groups this world uses; the others stay powered off. All when absent.
+    #[serde(default)]
+    pub host_groups: Option<Vec<String>>,
+    /// Services under load in this world only, on top of the scenario's.
+    #[serde(default)]
+    pub services: Vec<TrafficServiceFile>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "AutoscalingGroup", deny_unknown_fields)]
+pub struct AutoscalingGroupFile {
+    pub app: String,
+    pub min: u32,
+    pub max: u32,
+    pub target_cpu_percent: f64,
+    #[serde(default)]
+    pub period: Option<SimDuration>,
+    #[serde(default)]
+    pub warmup: Option<SimDuration>,
+    #[serde(default)]
+    pub cooldown: Option<SimDuration>,
 }
 
 /// How instances of an app are run on the hosts.
@@ -292,6 +406,41 @@ pub struct KubernetesFile {
     pub container_stop_time: Option<Distribution>,
     #[serde(default)]
     pub runtime_overhead: Option<Bytes>,
+    #[serde(default)]
+    pub cluster_autoscaler: Option<ClusterAutoscalerFile>,
+}
+
+/// The cluster autoscaler, with its flags' names.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "ClusterAutoscaler", deny_unknown_fields)]
+pub struct ClusterAutoscalerFile {
+    pub node_groups: Vec<NodeGroupFile>,
+    #[serde(default)]
+    pub scan_interval: Option<SimDuration>,
+    #[serde(default)]
+    pub scale_down: Option<bool>,
+    #[serde(default)]
+    pub scale_down_unneeded_time: Option<SimDuration>,
+    #[serde(default)]
+    pub scale_down_utilization_threshold: Option<f64>,
+    #[serde(default)]
+    pub scale_down_delay_after_add: Option<SimDuration>,
+}
+
+/// A node group: the hosts of a host group, of which `initial` (`min` when
+/// absent) start as nodes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "NodeGroup", deny_unknown_fields)]
+pub struct NodeGroupFile {
+    /// A host group's name.
+    pub hosts: String,
+    pub min: u32,
+    /// At most the host group's count; all of it when absent.
+    #[serde(default)]
+    pub max: Option<u32>,
+    #[serde(default)]
+    pub initial: Option<u32>,
+    pub provisioning_time: Distribution,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -322,6 +471,69 @@ pub struct NodeComponentFile {
 pub enum KubeObjectFile {
     Deployment(Box<DeploymentFile>),
     Service(ServiceFile),
+    HorizontalPodAutoscaler(Box<HpaFile>),
+}
+
+/// A HorizontalPodAutoscaler (autoscaling/v2, one CPU utilisation metric).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "HorizontalPodAutoscaler", deny_unknown_fields)]
+pub struct HpaFile {
+    pub name: String,
+    /// The Deployment to scale.
+    #[serde(rename = "scaleTargetRef")]
+    pub scale_target_ref: String,
+    #[serde(default, rename = "minReplicas")]
+    pub min_replicas: Option<u32>,
+    #[serde(rename = "maxReplicas")]
+    pub max_replicas: u32,
+    /// averageUtilization of the cpu Resource metric.
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    pub target_cpu_utilization_percentage: u32,
+    #[serde(default)]
+    pub behavior: Option<BehaviorFile>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename = "Behavior", deny_unknown_fields)]
+pub struct BehaviorFile {
+    #[serde(default, rename = "scaleUp")]
+    pub scale_up: Option<ScalingRulesFile>,
+    #[serde(default, rename = "scaleDown")]
+    pub scale_down: Option<ScalingRulesFile>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "ScalingRules", deny_unknown_fields)]
+pub struct ScalingRulesFile {
+    #[serde(default, rename = "stabilizationWindowSeconds")]
+    pub stabilization_window_seconds: Option<u64>,
+    #[serde(default, rename = "selectPolicy")]
+    pub select_policy: Option<SelectPolicyFile>,
+    #[serde(default)]
+    pub policies: Option<Vec<ScalingPolicyFile>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+pub enum SelectPolicyFile {
+    Max,
+    Min,
+    Disabled,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "HPAScalingPolicy", deny_unknown_fields)]
+pub struct ScalingPolicyFile {
+    #[serde(rename = "type")]
+    pub kind: ScalingPolicyType,
+    pub value: u32,
+    #[serde(rename = "periodSeconds")]
+    pub period_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+pub enum ScalingPolicyType {
+    Pods,
+    Percent,
 }
 
 /// A Deployment, with Kubernetes' field names.

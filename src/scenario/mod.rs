@@ -54,22 +54,55 @@ impl Scenario {
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
-        Scenario::parse(&text, &file)
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Scenario::parse_with_files(&text, &file, &|name| read_beside(&dir, name))
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
+    /// Files it names (load traces) are looked up among the bundled ones.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with_files(text, file, &|name| {
+            bundled::side_file(name)
+                .map(str::to_string)
+                .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
+        })
+    }
+
+    /// Parses and validates scenario text, reading the files it names with `read`.
+    pub fn parse_with_files(
+        text: &str,
+        file: &str,
+        read: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<Scenario, ScenarioError> {
         if text.len() > MAX_FILE_BYTES {
             return Err(ScenarioError::TooLarge { file: file.to_string(), bytes: text.len() as u64 });
         }
         let raw = parse_raw(text, file)?;
-        validate::validate(raw, file)
+        validate::validate(raw, file, read)
     }
 
     /// The names of the worlds, in file order.
     pub fn world_names(&self) -> Vec<&str> {
         self.worlds.iter().map(|w| w.name.as_str()).collect()
     }
+}
+
+/// A file named by a scenario, read from the scenario's folder. Only plain
+/// relative names inside that folder are accepted.
+fn read_beside(dir: &Path, name: &str) -> Result<String, String> {
+    let relative = Path::new(name);
+    if name.is_empty()
+        || relative.is_absolute()
+        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err("a file beside the scenario is named by a relative path inside its folder".to_string());
+    }
+    let path = dir.join(relative);
+    let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(format!("{} bytes; at most {MAX_FILE_BYTES} are read", meta.len()));
+    }
+    std::fs::read_to_string(&path).map_err(|e| e.to_string())
 }
 
 /// Reads the RON text into the raw file structure.

@@ -16,16 +16,22 @@ use crate::model::{AppId, BlobId, HostId, ImageId, VmImageId};
 
 use super::error::{Problem, ScenarioError};
 use super::expect;
+use super::file::LoadFile;
 use super::file::{
-    ActionFile, At, ContainerFile, DeploymentFile, KubeObjectFile, KubernetesFile, NodesFile, PlatformFile,
-    ScenarioFile, StrategyFile,
+    ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, KubeObjectFile, KubernetesFile,
+    NodesFile, PlatformFile, PowerFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile,
+    StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::{LessonStep, Scenario};
+use crate::behaviours::hpa::{ScalingPolicy, ScalingRules, SelectPolicy};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::Profile;
 use crate::model::Millicores;
 use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
-use crate::model::spec::{KubeObject, KubePlatform, NodeComponent, NodeSource};
+use crate::model::spec::{
+    AutoscalingGroup, ClusterAutoscalerSpec, HpaSpec, KubeObject, KubePlatform, NodeComponent, NodeGroup, NodeSource,
+};
+use crate::model::traffic::{LoadProfile, ServiceLoad, TrafficMode};
 
 /// Bounds that keep a hostile file from exhausting memory or time.
 pub const MAX_HOSTS: u64 = 100_000;
@@ -42,11 +48,15 @@ pub const MAX_LESSON_STEPS: usize = 1_000;
 /// A server's local disk when the file gives none: a round 1 TiB (no sourced figure).
 const DEFAULT_DISK: Bytes = Bytes(1024 * GIB);
 
-struct Checker {
+/// Reads a file named in the scenario (a load trace), relative to the scenario.
+pub type ReadSideFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+struct Checker<'a> {
     problems: Vec<Problem>,
+    read_side_file: ReadSideFile<'a>,
 }
 
-impl Checker {
+impl Checker<'_> {
     fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem { path: path.into(), message: message.into() });
     }
@@ -101,8 +111,8 @@ fn suggest(names: &BTreeMap<String, usize>) -> String {
     if list.is_empty() { "none are defined".to_string() } else { format!("known: {}", list.join(", ")) }
 }
 
-pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, ScenarioError> {
-    let mut c = Checker { problems: Vec::new() };
+pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFile) -> Result<Scenario, ScenarioError> {
+    let mut c = Checker { problems: Vec::new(), read_side_file };
 
     c.name("name", &raw.name, "scenario");
     if raw.duration.0 == 0 {
@@ -236,17 +246,13 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         let nic = group.nic.unwrap_or(DEFAULT_NIC);
         c.positive(&format!("{path}.nic"), nic.0, "the NIC bandwidth");
         let power = match &group.power {
-            Some(p) => {
-                if !(p.idle_watts.is_finite() && p.idle_watts >= 0.0) {
-                    c.problem(format!("{path}.power.idle_watts"), "idle_watts must be a number of watts, zero or more");
-                }
-                if !(p.peak_watts.is_finite() && p.peak_watts >= p.idle_watts) {
-                    c.problem(format!("{path}.power.peak_watts"), "peak_watts must be at least idle_watts");
-                }
-                PowerSpec { idle_watts: p.idle_watts, peak_watts: p.peak_watts }
-            }
+            Some(p) => power(&mut c, &format!("{path}.power"), p),
             None => PowerSpec::HP_ML110_G4,
         };
+        let price_per_hour = group.price_per_hour.unwrap_or(0.0);
+        if !(price_per_hour.is_finite() && price_per_hour >= 0.0) {
+            c.problem(format!("{path}.price_per_hour"), "a price is zero or more");
+        }
         let image_cache = group.image_cache.unwrap_or(disk);
         if let Some(cache) = group.image_cache {
             c.positive(&format!("{path}.image_cache"), cache.0, "image_cache");
@@ -278,6 +284,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
                     zone: group.zone.clone(),
                     labels: group.labels.clone(),
                     taints: group.taints.clone(),
+                    price_per_hour,
                 });
             }
         }
@@ -357,6 +364,15 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
     }
     lesson.sort_by_key(|s| s.at);
 
+    let traffic_mode = match &raw.traffic {
+        None | Some(TrafficFile::PerRequest) => TrafficMode::PerRequest,
+        Some(TrafficFile::Fluid { tick }) => {
+            let tick = tick.unwrap_or(SimDuration::from_secs(1));
+            c.positive("traffic.tick", tick.0, "the tick");
+            TrafficMode::Fluid { tick }
+        }
+    };
+    let shared_services = services(&mut c, "services", &raw.services, &app_index);
     let setup = Setup {
         seed: raw.seed,
         duration: raw.duration,
@@ -367,6 +383,8 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         vm_images: vm_images.clone(),
         apps,
         timeline,
+        services: shared_services,
+        traffic_mode,
     };
 
     // Worlds.
@@ -393,7 +411,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         if !(ratio.is_finite() && ratio > 0.0 && ratio <= 100.0) {
             c.problem(format!("{path}.cpu_allocation_ratio"), "cpu_allocation_ratio must be above 0 and at most 100");
         }
-        let platform = platform(&mut c, &format!("{path}.platform"), &w.platform);
+        let platform = platform(&mut c, &format!("{path}.platform"), &w.platform, &setup.hosts);
         let preloaded = names_to_blobs(&mut c, &format!("{path}.preloaded_images"), &w.preloaded_images, &catalog);
         let preloaded_bytes: u64 = preloaded.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
         if let Some(h) = setup.hosts.iter().find(|h| preloaded_bytes > h.image_cache.0) {
@@ -448,7 +466,74 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
         }
         let mut merged: Vec<TimedAction> = setup.timeline.iter().cloned().chain(own).collect();
         merged.sort_by_key(|t| t.at);
+        let instance_price_per_hour = w.instance_price_per_hour.unwrap_or(0.0);
+        if !(instance_price_per_hour.is_finite() && instance_price_per_hour >= 0.0) {
+            c.problem(format!("{path}.instance_price_per_hour"), "a price is zero or more");
+        }
+        let autoscaling = w.autoscaling.as_ref().and_then(|a| {
+            let apath = format!("{path}.autoscaling");
+            if matches!(platform, Platform::Kubernetes(_)) {
+                c.problem(
+                    &apath,
+                    "an autoscaling group is for worlds without Kubernetes; use a HorizontalPodAutoscaler there",
+                );
+            }
+            if a.min > a.max || a.max == 0 {
+                c.problem(&apath, format!("min ({}) must be at most max ({}), and max above zero", a.min, a.max));
+            }
+            if !(a.target_cpu_percent > 0.0 && a.target_cpu_percent <= 100.0) {
+                c.problem(format!("{apath}.target_cpu_percent"), "between 0 and 100");
+            }
+            let app = match app_index.get(&a.app) {
+                Some(&k) => AppId(k as u32),
+                None => {
+                    c.problem(
+                        format!("{apath}.app"),
+                        format!("no app is named \"{}\"; {}", a.app, suggest(&app_index)),
+                    );
+                    return None;
+                }
+            };
+            Some(AutoscalingGroup {
+                app,
+                min: a.min,
+                max: a.max,
+                target_cpu_percent: a.target_cpu_percent,
+                // Cloud target tracking evaluates one-minute metrics.
+                period: a.period.unwrap_or(SimDuration::from_secs(60)),
+                warmup: a.warmup.unwrap_or(SimDuration::from_secs(300)),
+                cooldown: a.cooldown.unwrap_or(SimDuration::from_secs(300)),
+            })
+        });
+        let unused_hosts: Vec<HostId> = match &w.host_groups {
+            None => Vec::new(),
+            Some(groups) => {
+                for (k, g) in groups.iter().enumerate() {
+                    if !setup.hosts.iter().any(|h| &h.group == g) {
+                        c.problem(format!("{path}.host_groups[{k}]"), format!("no host group is named \"{g}\""));
+                    }
+                }
+                (0..setup.hosts.len())
+                    .filter(|&h| !groups.contains(&setup.hosts[h].group))
+                    .map(|h| HostId(h as u32))
+                    .collect()
+            }
+        };
+        let mut world_services = setup.services.clone();
+        let own_services = services(&mut c, &format!("{path}.services"), &w.services, &app_index);
+        for s in own_services {
+            if world_services.iter().any(|x| x.name == s.name) {
+                let k = w.services.iter().position(|f| f.name == s.name).unwrap_or(0);
+                c.problem(
+                    format!("{path}.services[{k}].name"),
+                    format!("the scenario already has a service named \"{}\"", s.name),
+                );
+            }
+            world_services.push(s);
+        }
         let spec = WorldSpec {
+            services: world_services,
+            unused_hosts,
             name: w.name.clone(),
             platform,
             placement: w.placement.unwrap_or_default(),
@@ -456,6 +541,8 @@ pub(super) fn validate(raw: ScenarioFile, file: &str) -> Result<Scenario, Scenar
             replace_failed_after: w.replace_failed_after,
             preloaded: preloaded.into_iter().collect(),
             timeline: merged,
+            instance_price_per_hour,
+            autoscaling,
         };
         if ratio.is_finite() && ratio > 0.0 && ratio <= 100.0 {
             check_apps_fit(&mut c, &path, &spec, &setup);
@@ -589,6 +676,9 @@ fn check_timeline(
                 }
             },
             ActionFile::Apply(object) => match &**object {
+                KubeObjectFile::HorizontalPodAutoscaler(h) => {
+                    Some(Action::Apply(Arc::new(KubeObject::HorizontalPodAutoscaler(hpa(c, &path, h)))))
+                }
                 KubeObjectFile::Service(svc) => {
                     if svc.selector.is_empty() {
                         c.problem(format!("{path}.selector"), "a Service needs a selector");
@@ -614,7 +704,7 @@ fn check_timeline(
     out
 }
 
-fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
+fn platform(c: &mut Checker, path: &str, p: &PlatformFile, hosts: &[HostSpec]) -> Platform {
     let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
         let d = d.clone().unwrap_or_else(default);
         c.distribution(&format!("{path}.{field}"), &d);
@@ -643,7 +733,7 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
                 stop_time: dist(c, "stop_time", stop_time, MicroVmPlatform::default_stop_time),
             })
         }
-        PlatformFile::Kubernetes(k) => kubernetes(c, path, k),
+        PlatformFile::Kubernetes(k) => kubernetes(c, path, k, hosts),
         PlatformFile::Dedicated { boot_time, stop_time } => {
             c.distribution(&format!("{path}.boot_time"), boot_time);
             Platform::Dedicated(DedicatedPlatform {
@@ -657,7 +747,7 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile) -> Platform {
 /// The most replicas a Deployment may ask for.
 pub const MAX_REPLICAS: u32 = 1_000_000;
 
-fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
+fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec]) -> Platform {
     let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
         let d = d.clone().unwrap_or_else(default);
         c.distribution(&format!("{path}.{field}"), &d);
@@ -737,7 +827,290 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile) -> Platform {
             ContainerPlatform::default_stop_time,
         ),
         runtime_overhead: k.runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
+        cluster_autoscaler: k
+            .cluster_autoscaler
+            .as_ref()
+            .map(|ca| cluster_autoscaler(c, &format!("{path}.cluster_autoscaler"), ca, hosts)),
     }))
+}
+
+fn cluster_autoscaler(
+    c: &mut Checker,
+    path: &str,
+    ca: &ClusterAutoscalerFile,
+    hosts: &[HostSpec],
+) -> ClusterAutoscalerSpec {
+    let mut node_groups = Vec::new();
+    for (i, g) in ca.node_groups.iter().enumerate() {
+        let gpath = format!("{path}.node_groups[{i}]");
+        let members: Vec<HostId> =
+            hosts.iter().enumerate().filter(|(_, h)| h.group == g.hosts).map(|(k, _)| HostId(k as u32)).collect();
+        if members.is_empty() {
+            c.problem(format!("{gpath}.hosts"), format!("no host group is named \"{}\"", g.hosts));
+            continue;
+        }
+        let max = g.max.unwrap_or(members.len() as u32);
+        if max as usize > members.len() {
+            c.problem(
+                format!("{gpath}.max"),
+                format!("the host group \"{}\" has only {} hosts", g.hosts, members.len()),
+            );
+        }
+        if g.min > max {
+            c.problem(format!("{gpath}.min"), format!("min ({}) is above max ({max})", g.min));
+        }
+        let initial = g.initial.unwrap_or(g.min);
+        if initial < g.min || initial > max {
+            c.problem(
+                format!("{gpath}.initial"),
+                format!("{initial} nodes is not between min ({}) and max ({max})", g.min),
+            );
+        }
+        c.distribution(&format!("{gpath}.provisioning_time"), &g.provisioning_time);
+        node_groups.push(NodeGroup {
+            name: g.hosts.clone(),
+            hosts: members,
+            min: g.min,
+            max,
+            initial,
+            provisioning_time: g.provisioning_time.clone(),
+        });
+    }
+    let threshold = ca.scale_down_utilization_threshold.unwrap_or(ClusterAutoscalerSpec::DEFAULT_UTILIZATION_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) {
+        c.problem(format!("{path}.scale_down_utilization_threshold"), "between 0 and 1");
+    }
+    ClusterAutoscalerSpec {
+        node_groups,
+        scan_interval: ca
+            .scan_interval
+            .unwrap_or(ClusterAutoscalerSpec::DEFAULT_SCAN_INTERVAL)
+            .max(SimDuration::from_millis(100)),
+        scale_down_enabled: ca.scale_down.unwrap_or(true),
+        scale_down_unneeded_time: ca.scale_down_unneeded_time.unwrap_or(ClusterAutoscalerSpec::DEFAULT_UNNEEDED_TIME),
+        scale_down_utilization_threshold: threshold,
+        scale_down_delay_after_add: ca
+            .scale_down_delay_after_add
+            .unwrap_or(ClusterAutoscalerSpec::DEFAULT_DELAY_AFTER_ADD),
+    }
+}
+
+fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
+    if let Some(table) = &p.table {
+        if table.len() != 11 {
+            c.problem(
+                format!("{path}.table"),
+                format!("{} figures; a table has 11, at 0 %, 10 %, … 100 %", table.len()),
+            );
+        }
+        if table.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            c.problem(format!("{path}.table"), "watts are zero or more");
+        }
+        if p.idle_watts.is_some() || p.peak_watts.is_some() {
+            c.problem(path, "give either a table or idle_watts and peak_watts");
+        }
+        let mut points = [0.0; 11];
+        for (k, w) in table.iter().take(11).enumerate() {
+            points[k] = *w;
+        }
+        return PowerSpec { idle_watts: points[0], peak_watts: points[10], table: Some(points) };
+    }
+    let (Some(idle), Some(peak)) = (p.idle_watts, p.peak_watts) else {
+        c.problem(path, "give idle_watts and peak_watts, or a table of 11 figures");
+        return PowerSpec::HP_ML110_G4;
+    };
+    if !(idle.is_finite() && idle >= 0.0) {
+        c.problem(format!("{path}.idle_watts"), "idle_watts must be a number of watts, zero or more");
+    }
+    if !(peak.is_finite() && peak >= idle) {
+        c.problem(format!("{path}.peak_watts"), "peak_watts must be at least idle_watts");
+    }
+    PowerSpec { idle_watts: idle, peak_watts: peak, table: None }
+}
+
+/// Services under load, checked.
+fn services(
+    c: &mut Checker,
+    at: &str,
+    files: &[TrafficServiceFile],
+    apps: &BTreeMap<String, usize>,
+) -> Vec<ServiceLoad> {
+    let _ = index_names(c, files.iter().map(|s| s.name.as_str()), at, "service");
+    let mut out = Vec::new();
+    for (i, s) in files.iter().enumerate() {
+        let path = format!("{at}[{i}]");
+        c.name(&format!("{path}.name"), &s.name, "service");
+        let Some(&app) = apps.get(&s.app) else {
+            c.problem(format!("{path}.app"), format!("no app is named \"{}\"; {}", s.app, suggest(apps)));
+            continue;
+        };
+        let Some(load) = load_profile(c, &format!("{path}.load"), &s.load) else { continue };
+        c.distribution(&format!("{path}.cost"), &s.cost);
+        let concurrency = s.concurrency.unwrap_or(1);
+        c.positive(&format!("{path}.concurrency"), u64::from(concurrency), "concurrency");
+        out.push(ServiceLoad {
+            name: s.name.clone(),
+            app: AppId(app as u32),
+            load,
+            cost: s.cost.clone(),
+            concurrency,
+            routing: s.routing.unwrap_or_default(),
+            timeout: s.timeout.unwrap_or(SimDuration::from_secs(30)),
+            slo_p95: s.slo_p95.unwrap_or(SimDuration::from_millis(500)),
+            warmup: s.warmup.unwrap_or(SimDuration::ZERO),
+        });
+    }
+    out
+}
+
+/// Most rows a load trace may have.
+pub const MAX_TRACE_ROWS: usize = 1_000_000;
+
+/// A load profile from the file, checked, with a trace read from its CSV file.
+fn load_profile(c: &mut Checker, path: &str, load: &LoadFile) -> Option<LoadProfile> {
+    let ok = |r: f64| r.is_finite() && r >= 0.0;
+    let (profile, rates_ok) = match load {
+        LoadFile::Constant(r) => (LoadProfile::Constant(*r), ok(*r)),
+        LoadFile::Step { from, to, at } => (LoadProfile::Step { from: *from, to: *to, at: *at }, ok(*from) && ok(*to)),
+        LoadFile::Ramp { from, to, start, end } => {
+            if end < start {
+                c.problem(format!("{path}.end"), "the ramp ends before it starts");
+            }
+            (LoadProfile::Ramp { from: *from, to: *to, start: *start, end: *end }, ok(*from) && ok(*to))
+        }
+        LoadFile::Spike { base, peak, start, ramp, hold } => (
+            LoadProfile::Spike { base: *base, peak: *peak, start: *start, ramp: *ramp, hold: *hold },
+            ok(*base) && ok(*peak),
+        ),
+        LoadFile::Diurnal { min, max, peak_at } => {
+            if ok(*min) && ok(*max) && min > max {
+                c.problem(format!("{path}.min"), format!("min ({min}) is above max ({max})"));
+            }
+            (LoadProfile::Diurnal { min: *min, max: *max, peak_at: *peak_at }, ok(*min) && ok(*max))
+        }
+        LoadFile::Trace { file, scale } => {
+            let scale = scale.unwrap_or(1.0);
+            if !ok(scale) {
+                c.problem(format!("{path}.scale"), "the scale is a number, zero or more");
+                return None;
+            }
+            let text = match (c.read_side_file)(file) {
+                Ok(text) => text,
+                Err(message) => {
+                    c.problem(format!("{path}.file"), format!("cannot read \"{file}\": {message}"));
+                    return None;
+                }
+            };
+            match trace_points(&text) {
+                Ok(points) => (LoadProfile::Trace(points.into_iter().map(|(t, r)| (t, r * scale)).collect()), true),
+                Err(message) => {
+                    c.problem(format!("{path}.file"), format!("{file}: {message}"));
+                    return None;
+                }
+            }
+        }
+    };
+    if !rates_ok {
+        c.problem(path, "rates are requests per second, zero or more");
+        return None;
+    }
+    if profile.max_rate() > 1e6 {
+        c.problem(path, "at most 1,000,000 requests per second");
+        return None;
+    }
+    Some(profile)
+}
+
+/// The rows of a load trace: `seconds,rps`, seconds rising, with blank
+/// lines, `#` comments and one header line allowed.
+pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    let mut header_allowed = true;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let numbers: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
+        if header_allowed && numbers.iter().all(Option::is_none) {
+            header_allowed = false;
+            continue;
+        }
+        header_allowed = false;
+        let (t, r) = match numbers.as_slice() {
+            [Some(t), Some(r)] => (*t, *r),
+            _ => return Err(format!("line {n}: expected two numbers, seconds,rps; found \"{line}\"")),
+        };
+        if !t.is_finite() || t < 0.0 {
+            return Err(format!("line {n}: the time {t} is not a number of seconds, zero or more"));
+        }
+        if !r.is_finite() || r < 0.0 {
+            return Err(format!("line {n}: the rate {r} is not a number of requests per second, zero or more"));
+        }
+        if let Some(&(last, _)) = points.last()
+            && t <= last
+        {
+            return Err(format!("line {n}: the time {t} s does not come after the row before it ({last} s)"));
+        }
+        if points.len() == MAX_TRACE_ROWS {
+            return Err(format!("more than {MAX_TRACE_ROWS} rows"));
+        }
+        points.push((t, r));
+    }
+    if points.is_empty() {
+        return Err("no rows of seconds,rps".to_string());
+    }
+    Ok(points)
+}
+
+fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
+    let min = h.min_replicas.unwrap_or(1);
+    if min == 0 || min > h.max_replicas {
+        c.problem(format!("{path}.minReplicas"), format!("between 1 and maxReplicas ({})", h.max_replicas));
+    }
+    if h.target_cpu_utilization_percentage == 0 {
+        c.problem(format!("{path}.targetCPUUtilizationPercentage"), "must be above zero");
+    }
+    let rules = |r: &Option<ScalingRulesFile>, default: ScalingRules| match r {
+        None => default,
+        Some(f) => ScalingRules {
+            stabilization_window: f
+                .stabilization_window_seconds
+                .map(|s| SimDuration::from_secs(s.min(3600)))
+                .unwrap_or(default.stabilization_window),
+            select: match f.select_policy {
+                None => default.select,
+                Some(SelectPolicyFile::Max) => SelectPolicy::Max,
+                Some(SelectPolicyFile::Min) => SelectPolicy::Min,
+                Some(SelectPolicyFile::Disabled) => SelectPolicy::Disabled,
+            },
+            policies: match &f.policies {
+                None => default.policies,
+                Some(list) => list
+                    .iter()
+                    .map(|p| {
+                        let period = SimDuration::from_secs(p.period_seconds.clamp(1, 1800));
+                        match p.kind {
+                            ScalingPolicyType::Pods => ScalingPolicy::Pods { value: p.value, period },
+                            ScalingPolicyType::Percent => ScalingPolicy::Percent { value: p.value, period },
+                        }
+                    })
+                    .collect(),
+            },
+        },
+    };
+    let behavior = h.behavior.clone().unwrap_or_default();
+    HpaSpec {
+        name: h.name.clone(),
+        target: h.scale_target_ref.clone(),
+        min_replicas: min.max(1),
+        max_replicas: h.max_replicas.max(1),
+        target_cpu_percent: h.target_cpu_utilization_percentage.max(1),
+        scale_up: rules(&behavior.scale_up, ScalingRules::default_scale_up()),
+        scale_down: rules(&behavior.scale_down, ScalingRules::default_scale_down()),
+    }
 }
 
 /// A Deployment from the file, checked, with image names resolved.

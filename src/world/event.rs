@@ -58,4 +58,13 @@ pub enum EventKind {
     HostUp {
         host: HostId,
     },
+    /// An autoscaler changed a size: a HorizontalPodAutoscaler, the cluster
+    /// autoscaler or an autoscaling group.
+    Scaled {
+        by: String,
+        target: String,
+        from: u32,
+        to: u32,
+        reason: String,
+    },
 }

@@ -20,6 +20,10 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+mod autoscalers;
+
+pub use autoscalers::{ClusterAutoscalerState, HPA_SYNC_PERIOD, HpaState, binpack};
+
 use super::{Due, EventKind, Workload, World};
 use crate::behaviours::controllers::{deployment, node_lifecycle, replica_set};
 use crate::behaviours::kubelet;
@@ -56,6 +60,8 @@ pub(super) enum KubeDue {
     ContainerRestart(InstanceId),
     PodTerminated(InstanceId),
     SyncEndpoints,
+    HpaSync,
+    ClusterAutoscalerScan,
 }
 
 /// A node's Ready condition.
@@ -66,6 +72,8 @@ pub enum NodeCondition {
     Ready,
     /// NotReady with status Unknown: the kubelet went silent.
     NotReady,
+    /// Not part of the cluster: a node group's spare host, powered off.
+    Absent,
 }
 
 /// A node as the API server holds it.
@@ -115,6 +123,8 @@ pub struct Pod {
     pub images_missing: BTreeSet<ImageId>,
     /// Its layers are pinned in the node's cache.
     pub pinned: bool,
+    /// When its containers first started.
+    pub started_at: Option<SimTime>,
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +205,11 @@ pub struct Cluster {
     pub activity: BTreeMap<Component, SimTime>,
     /// Names per ReplicaSet for pods (`web-<hash>-<n>`).
     pod_counter: u64,
+    hpas: Vec<HpaState>,
+    hpa_sync_scheduled: bool,
+    pub autoscaler: Option<ClusterAutoscalerState>,
+    /// The most nodes Ready at once.
+    pub nodes_ready_max: usize,
 }
 
 /// kube-scheduler: a pod left unschedulable longer than this goes back to the
@@ -298,14 +313,19 @@ impl World {
                 memory: spec.memory.0.saturating_sub(reserved_memory.0 + vm_overhead.0) as i64,
                 pods: i64::from(platform.max_pods),
             };
-            // The node's own processes (and its VM) hold memory from the start.
+            // The node's own processes (and its VM) hold memory from the start;
+            // a host the world does not use is no node at all.
             let host = &mut self.hosts[h];
-            host.cpu_used.0 += reserved_cpu.0;
-            host.memory_used.0 += reserved_memory.0 + vm_overhead.0;
-            host.overhead_memory.0 += reserved_memory.0 + vm_overhead.0;
-            let condition = match platform.nodes {
-                NodeSource::Hosts => NodeCondition::Ready,
-                NodeSource::Vms(_) => NodeCondition::Provisioning,
+            let condition = if !host.powered {
+                NodeCondition::Absent
+            } else {
+                host.cpu_used.0 += reserved_cpu.0;
+                host.memory_used.0 += reserved_memory.0 + vm_overhead.0;
+                host.overhead_memory.0 += reserved_memory.0 + vm_overhead.0;
+                match platform.nodes {
+                    NodeSource::Hosts => NodeCondition::Ready,
+                    NodeSource::Vms(_) => NodeCondition::Provisioning,
+                }
             };
             nodes.push(Node {
                 host: HostId(h as u32),
@@ -339,11 +359,18 @@ impl World {
             stats: KubeStats { nodes_ready_min: None, ..KubeStats::default() },
             activity: BTreeMap::new(),
             pod_counter: 0,
+            hpas: Vec::new(),
+            hpa_sync_scheduled: false,
+            autoscaler: None,
+            nodes_ready_max: 0,
         }));
         for h in 0..n {
             let host = HostId(h as u32);
             self.update_power(host);
             self.dirty_hosts.insert(host);
+            if self.kref().nodes[h].condition == NodeCondition::Absent {
+                continue;
+            }
             match &platform.nodes {
                 NodeSource::Hosts => {
                     self.schedule_kube(platform.node_status_update_frequency, KubeDue::Heartbeat(host))
@@ -356,12 +383,14 @@ impl World {
         }
         self.schedule_kube(platform.node_monitor_period, KubeDue::NodeMonitor);
         self.schedule_kube(FLUSH_INTERVAL, KubeDue::FlushUnschedulable);
+        self.init_cluster_autoscaler();
         self.note_nodes_ready();
     }
 
     fn note_nodes_ready(&mut self) {
         let c = self.cluster();
         let ready = c.nodes_ready();
+        c.nodes_ready_max = c.nodes_ready_max.max(ready);
         let all_provisioned = c.nodes.iter().all(|n| n.condition != NodeCondition::Provisioning);
         // Nodes still booting at the start are not "lost": count from when all came up.
         if all_provisioned {
@@ -395,6 +424,7 @@ impl World {
             }
             Action::Apply(object) => match &**object {
                 KubeObject::Deployment(spec) => self.apply_deployment((**spec).clone()),
+                KubeObject::HorizontalPodAutoscaler(spec) => self.apply_hpa(spec.clone()),
                 KubeObject::Service(spec) => {
                     let c = self.cluster();
                     match c.services.iter_mut().find(|s| s.spec.name == spec.name) {
@@ -555,6 +585,7 @@ impl World {
     }
 
     fn endpoints_soon(&mut self) {
+        self.endpoints_dirty = true;
         let delay = self.watch_delay();
         if !self.cluster().endpoints_pending {
             self.cluster().endpoints_pending = true;
@@ -786,6 +817,7 @@ impl World {
                 decision_hosts: Vec::new(),
                 images_missing: BTreeSet::new(),
                 pinned: false,
+                started_at: None,
             },
         );
         c.active_queue.push_back(id);
@@ -1028,13 +1060,13 @@ impl World {
             })
             .collect();
         for (n, list) in c.nodes.iter().zip(&present) {
-            if n.condition != NodeCondition::Provisioning {
+            if !matches!(n.condition, NodeCondition::Provisioning | NodeCondition::Absent) {
                 for &i in list {
                     image_nodes[i] += 1;
                 }
             }
         }
-        let registered = |n: &&Node| n.condition != NodeCondition::Provisioning;
+        let registered = |n: &&Node| !matches!(n.condition, NodeCondition::Provisioning | NodeCondition::Absent);
         let hosts: Vec<HostId> = c.nodes.iter().filter(registered).map(|n| n.host).collect();
         let nodes = c
             .nodes
@@ -1246,7 +1278,10 @@ impl World {
             return;
         }
         let template = self.cluster().pods[&pod].template.clone();
-        self.cluster().pods.get_mut(&pod).expect("the pod exists").running = true;
+        let now = self.now;
+        let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
+        p.running = true;
+        p.started_at.get_or_insert(now);
         let readiness = template.containers.iter().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
         let delay = self.watch_delay();
         self.schedule_phase_end(pod, readiness + delay, Due::Kube(KubeDue::PodReady(pod)));
@@ -1340,7 +1375,11 @@ impl World {
     }
 
     fn heartbeat(&mut self, host: HostId) {
-        if !self.hosts[host.index()].up || self.cluster().nodes[host.index()].condition == NodeCondition::Provisioning {
+        let condition = self.kref().nodes[host.index()].condition;
+        if !self.hosts[host.index()].up
+            || !self.hosts[host.index()].powered
+            || matches!(condition, NodeCondition::Provisioning | NodeCondition::Absent)
+        {
             // A dead kubelet sends nothing; it starts again when the host recovers.
             return;
         }
@@ -1526,6 +1565,8 @@ impl World {
             KubeDue::ContainerRestart(p) => self.container_restart(p),
             KubeDue::PodTerminated(p) => self.pod_terminated(p),
             KubeDue::SyncEndpoints => self.sync_endpoints(),
+            KubeDue::HpaSync => self.hpa_sync(),
+            KubeDue::ClusterAutoscalerScan => self.cluster_autoscaler_scan(),
         }
     }
 }

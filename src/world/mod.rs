@@ -6,8 +6,10 @@
 //! from people at the controls, and offers read-only views. It is `Clone`, so a
 //! front end can keep checkpoints and scrub backwards without recomputing.
 
+mod autoscaling;
 pub mod event;
 pub mod kubernetes;
+pub mod traffic;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use crate::behaviours::placement::{self, Misfit, Need, Room};
 use crate::behaviours::power::EnergyMeter;
 use crate::behaviours::registry::Registry;
 use crate::behaviours::{self};
-use crate::engine::{EventQueue, RandomStream, SimTime};
+use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
 use crate::model::spec::{Action, Setup, WorldSpec};
 use crate::model::{
     AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, Millicores, Phase, WorkloadId,
@@ -38,6 +40,11 @@ enum Due {
         replaces: InstanceId,
     },
     Kube(kubernetes::KubeDue),
+    Traffic(traffic::TrafficDue),
+    /// metrics-server scrapes every instance's CPU use.
+    Scrape,
+    /// The VM autoscaling group evaluates its target.
+    AutoscalingGroup,
 }
 
 /// A host as it is now.
@@ -59,6 +66,19 @@ pub struct HostState {
     pub energy: EnergyMeter,
     /// When it went down, while it is down.
     pub down_since: Option<SimTime>,
+    /// Powered on (a node group's spare hosts start off).
+    pub powered: bool,
+    /// Time spent powered on and up before `on_since`.
+    pub on_time: SimDuration,
+    /// Since when it is on, while it is.
+    pub on_since: Option<SimTime>,
+}
+
+impl HostState {
+    /// Time powered on and up, up to `now`.
+    pub fn on_time_at(&self, now: SimTime) -> SimDuration {
+        self.on_time + self.on_since.map_or(SimDuration::ZERO, |t| now.since(t))
+    }
 }
 
 impl HostState {
@@ -120,6 +140,14 @@ pub struct World {
     emitted: u64,
     /// The control plane and kubelets, in a Kubernetes world.
     kube: Option<Box<kubernetes::Cluster>>,
+    /// Services under load.
+    traffic: Option<Box<traffic::Traffic>>,
+    /// Some instance changed phase or readiness since the endpoints were computed.
+    endpoints_dirty: bool,
+    autoscaling: Option<autoscaling::GroupState>,
+    /// Hosts powered on and up now, and the most at once.
+    hosts_on: usize,
+    hosts_on_max: usize,
 }
 
 impl World {
@@ -146,6 +174,9 @@ impl World {
                     downloading: BTreeMap::new(),
                     energy: EnergyMeter::new(h.power.watts(0.0)),
                     down_since: None,
+                    powered: true,
+                    on_time: SimDuration::ZERO,
+                    on_since: Some(SimTime::ZERO),
                 }
             })
             .collect();
@@ -181,9 +212,27 @@ impl World {
             steps: 0,
             emitted: 0,
             kube: None,
+            traffic: None,
+            endpoints_dirty: true,
+            autoscaling: None,
+            hosts_on: 0,
+            hosts_on_max: 0,
         };
+        world.hosts_on = world.hosts.len();
+        for h in world.spec.unused_hosts.clone() {
+            world.hosts[h.index()].powered = false;
+            world.update_power(h);
+        }
         world.init_kubernetes();
+        world.init_traffic();
+        world.init_autoscaling();
+        world.hosts_on_max = world.hosts_on;
         world
+    }
+
+    /// The most hosts powered on and up at once so far.
+    pub fn max_hosts_on(&self) -> usize {
+        self.hosts_on_max
     }
 
     /// Reserves `demand` on `host` for `id`.
@@ -343,17 +392,27 @@ impl World {
             // after that instant's events; a replay must put it in the same place.
             if let Some((_, due)) = self.queue.pop_due(self.now) {
                 self.handle(due);
+                self.refresh_endpoints_if_changed();
                 continue;
             }
             match self.live_actions.first() {
                 Some(&(at, _)) if at <= self.now => {
                     let (_, action) = self.live_actions.remove(0);
                     self.act(&action, true);
+                    self.refresh_endpoints_if_changed();
                 }
                 _ => break,
             }
         }
         Some(self.now)
+    }
+
+    /// Services' endpoints follow every change of phase or readiness at once.
+    fn refresh_endpoints_if_changed(&mut self) {
+        if self.endpoints_dirty {
+            self.endpoints_dirty = false;
+            self.refresh_endpoints();
+        }
     }
 
     /// Instants processed so far. A clone replayed to the same time has the same count.
@@ -428,6 +487,9 @@ impl World {
                 }
             }
             Due::Kube(k) => self.handle_kube(k),
+            Due::Traffic(t) => self.handle_traffic(t),
+            Due::Scrape => self.scrape(),
+            Due::AutoscalingGroup => self.evaluate_group(),
             Due::Replace { workload, demand, replaces } => {
                 let id = self.launch_one(workload, demand);
                 self.instances[id.index()].replaces = Some(replaces);
@@ -490,6 +552,7 @@ impl World {
         }
         inst.phase = phase;
         inst.phase_ends_at = None;
+        self.endpoints_dirty = true;
         inst.history.push((phase, self.now));
         let c = &mut self.counts;
         if before.is_pending() {
@@ -521,7 +584,7 @@ impl World {
         let spec = &self.setup.hosts[host.index()];
         let allocatable = libm::floor(spec.cpu.0 as f64 * self.spec.cpu_allocation_ratio) as u64;
         Room {
-            up: h.up,
+            up: h.up && h.powered,
             occupied: h.occupied,
             instances: h.instances.len() as u32,
             cpu_allocatable: Millicores(allocatable),
@@ -719,12 +782,36 @@ impl World {
         }
     }
 
+    /// Sets a host's power draw from its utilisation: the CPU its instances
+    /// actually use when the scenario has traffic, or else the CPU they reserve.
     fn update_power(&mut self, host: HostId) {
         let spec = &self.setup.hosts[host.index()];
+        let cores = spec.cpu.0.max(1) as f64 / 1000.0;
+        let busy = self.busy_cores(host);
+        let h = &self.hosts[host.index()];
+        let on = h.up && h.powered;
+        let utilization = match busy {
+            Some(b) => b / cores,
+            None => h.cpu_used.0 as f64 / 1000.0 / cores,
+        };
+        let watts = if on { spec.power.watts(utilization) } else { 0.0 };
+        let now = self.now;
         let h = &mut self.hosts[host.index()];
-        let watts = if h.up { spec.power.watts(h.cpu_used.0 as f64 / spec.cpu.0.max(1) as f64) } else { 0.0 };
         if watts != h.energy.watts() {
-            h.energy.set(self.now, watts);
+            h.energy.set(now, watts);
+        }
+        match (on, h.on_since) {
+            (true, None) => {
+                h.on_since = Some(now);
+                self.hosts_on += 1;
+                self.hosts_on_max = self.hosts_on_max.max(self.hosts_on);
+            }
+            (false, Some(since)) => {
+                h.on_time = h.on_time + now.since(since);
+                h.on_since = None;
+                self.hosts_on -= 1;
+            }
+            _ => {}
         }
     }
 

@@ -1,0 +1,397 @@
+//! The HorizontalPodAutoscaler, as kube-controller-manager runs it
+//! (`pkg/controller/podautoscaler/replica_calculator.go` and `horizontal.go`,
+//! parameters.md B4).
+//!
+//! Every sync (15 s) the replica calculator turns pod CPU samples into a
+//! recommendation: desired = ⌈ratio × ready pods⌉, ratio = utilisation /
+//! target, unchanged within the 0.1 tolerance; pods being deleted, failed or
+//! pending are dropped, pods without a sample count 100 % on a scale-down and
+//! 0 % on a scale-up, unready pods count 0 % on a scale-up. The recommendation
+//! is then stabilised (scale-down: the highest of the last 300 s; scale-up:
+//! the lowest of its window, 0 s by default) and rate-limited by the
+//! `behavior` policies (up: 4 pods or 100 % per 15 s, whichever is more;
+//! down: 100 % per 15 s), and kept within min and max replicas.
+
+use crate::engine::{SimDuration, SimTime};
+
+/// A pod as the replica calculator sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodSample {
+    pub deleting: bool,
+    pub failed: bool,
+    /// Phase Pending (not yet running).
+    pub pending: bool,
+    /// The Ready condition, and when it last changed.
+    pub ready: bool,
+    pub ready_transition: Option<SimTime>,
+    /// When the pod started (its containers), if it has.
+    pub start_time: Option<SimTime>,
+    /// CPU request in millicores.
+    pub request_millicores: u64,
+    /// The latest metrics sample: usage in millicores, when it was taken, and its window.
+    pub sample: Option<(u64, SimTime, SimDuration)>,
+}
+
+/// The controller's flags (parameters.md B4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HpaConfig {
+    pub tolerance: f64,
+    pub cpu_initialization_period: SimDuration,
+    pub initial_readiness_delay: SimDuration,
+}
+
+impl Default for HpaConfig {
+    fn default() -> Self {
+        HpaConfig {
+            tolerance: 0.1,
+            cpu_initialization_period: SimDuration::from_secs(300),
+            initial_readiness_delay: SimDuration::from_secs(30),
+        }
+    }
+}
+
+/// The replica calculator's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recommendation {
+    pub replicas: u32,
+    /// The current utilisation, percent of the requests, over the pods with samples.
+    pub utilization: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Ready,
+    Unready,
+    Missing,
+    Ignored,
+}
+
+/// `groupPods`.
+fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig) -> Group {
+    if p.deleting || p.failed || p.pending {
+        return Group::Ignored;
+    }
+    let Some((_, sampled_at, window)) = p.sample else { return Group::Missing };
+    let unready = match (p.ready_transition, p.start_time) {
+        (Some(transition), Some(start)) => {
+            if start + cfg.cpu_initialization_period > now {
+                // Within the initialisation period: unready, or the sample predates one window after becoming ready.
+                !p.ready || sampled_at < transition + window
+            } else {
+                // After it: only a pod unready that never became ready within the initial delay.
+                !p.ready && start + cfg.initial_readiness_delay > transition
+            }
+        }
+        _ => true,
+    };
+    if unready { Group::Unready } else { Group::Ready }
+}
+
+/// `GetResourceUtilizationRatio`: (usage ratio, utilisation %) over the given (usage, request) pairs.
+fn utilization_ratio(samples: &[(u64, u64)], target_percent: u32) -> Option<(f64, u32)> {
+    let usage: u64 = samples.iter().map(|s| s.0).sum();
+    let requests: u64 = samples.iter().map(|s| s.1).sum();
+    if requests == 0 {
+        return None;
+    }
+    let utilization = (usage * 100 / requests) as u32;
+    Some((f64::from(utilization) / f64::from(target_percent.max(1)), utilization))
+}
+
+/// `GetResourceReplicas`: the recommendation for a CPU utilisation target.
+/// `None` when no pod has a usable sample.
+pub fn resource_replicas(
+    pods: &[PodSample],
+    current_replicas: u32,
+    target_percent: u32,
+    now: SimTime,
+    cfg: &HpaConfig,
+) -> Option<Recommendation> {
+    let groups: Vec<Group> = pods.iter().map(|p| group(p, now, cfg)).collect();
+    let ready: Vec<(u64, u64)> = pods
+        .iter()
+        .zip(&groups)
+        .filter(|(_, g)| **g == Group::Ready)
+        .map(|(p, _)| (p.sample.map_or(0, |s| s.0), p.request_millicores))
+        .collect();
+    if ready.is_empty() {
+        return None;
+    }
+    let (ratio, utilization) = utilization_ratio(&ready, target_percent)?;
+    let unready = groups.iter().filter(|g| **g == Group::Unready).count();
+    let missing = groups.iter().filter(|g| **g == Group::Missing).count();
+    let scale_up_with_unready = unready > 0 && ratio > 1.0;
+    if !scale_up_with_unready && missing == 0 {
+        if (1.0 - ratio).abs() <= cfg.tolerance {
+            return Some(Recommendation { replicas: current_replicas, utilization });
+        }
+        let replicas = libm::ceil(ratio * ready.len() as f64) as u32;
+        return Some(Recommendation { replicas, utilization });
+    }
+    // Fill in the pods without samples, and the unready ones on a scale-up.
+    let mut samples = ready.clone();
+    for (p, g) in pods.iter().zip(&groups) {
+        match g {
+            Group::Missing if ratio < 1.0 => samples.push((p.request_millicores, p.request_millicores)),
+            Group::Missing if ratio > 1.0 => samples.push((0, p.request_millicores)),
+            Group::Unready if scale_up_with_unready => samples.push((0, p.request_millicores)),
+            _ => {}
+        }
+    }
+    let (new_ratio, _) = utilization_ratio(&samples, target_percent)?;
+    if (1.0 - new_ratio).abs() <= cfg.tolerance || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)
+    {
+        return Some(Recommendation { replicas: current_replicas, utilization });
+    }
+    let replicas = libm::ceil(new_ratio * samples.len() as f64) as u32;
+    if (new_ratio < 1.0 && replicas > current_replicas) || (new_ratio > 1.0 && replicas < current_replicas) {
+        return Some(Recommendation { replicas: current_replicas, utilization });
+    }
+    Some(Recommendation { replicas, utilization })
+}
+
+/// A scaling policy: at most `value` pods, or `value` percent, per `period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalingPolicy {
+    Pods { value: u32, period: SimDuration },
+    Percent { value: u32, period: SimDuration },
+}
+
+impl ScalingPolicy {
+    fn period(&self) -> SimDuration {
+        match *self {
+            ScalingPolicy::Pods { period, .. } | ScalingPolicy::Percent { period, .. } => period,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectPolicy {
+    Max,
+    Min,
+    Disabled,
+}
+
+/// `behavior.scaleUp` or `behavior.scaleDown`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalingRules {
+    pub stabilization_window: SimDuration,
+    pub policies: Vec<ScalingPolicy>,
+    pub select: SelectPolicy,
+}
+
+impl ScalingRules {
+    /// `autoscaling/v2` defaults: scale up by 4 pods or 100 % per 15 s, no stabilisation.
+    pub fn default_scale_up() -> Self {
+        ScalingRules {
+            stabilization_window: SimDuration::ZERO,
+            policies: vec![
+                ScalingPolicy::Pods { value: 4, period: SimDuration::from_secs(15) },
+                ScalingPolicy::Percent { value: 100, period: SimDuration::from_secs(15) },
+            ],
+            select: SelectPolicy::Max,
+        }
+    }
+
+    /// Scale down by 100 % per 15 s, after the 300 s stabilisation window.
+    pub fn default_scale_down() -> Self {
+        ScalingRules {
+            stabilization_window: SimDuration::from_secs(300),
+            policies: vec![ScalingPolicy::Percent { value: 100, period: SimDuration::from_secs(15) }],
+            select: SelectPolicy::Max,
+        }
+    }
+}
+
+/// What the controller remembers per HPA between syncs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HpaMemory {
+    /// Unstabilised recommendations with their times.
+    recommendations: Vec<(SimTime, u32)>,
+    /// Replicas added (positive) or removed (negative) by past scalings, with their times.
+    events: Vec<(SimTime, i64)>,
+}
+
+impl HpaMemory {
+    /// Records that the controller scaled from `from` to `to`.
+    pub fn record_scale(&mut self, now: SimTime, from: u32, to: u32) {
+        self.events.push((now, i64::from(to) - i64::from(from)));
+    }
+
+    fn changed_within(&self, now: SimTime, period: SimDuration, up: bool) -> u32 {
+        self.events
+            .iter()
+            .filter(|(t, _)| now.since(*t) < period)
+            .map(|(_, d)| if up { (*d).max(0) } else { (-*d).max(0) })
+            .sum::<i64>() as u32
+    }
+}
+
+/// `normalizeDesiredReplicasWithBehaviors`: stabilise, then rate-limit, then
+/// bound to `replicas` (minReplicas..=maxReplicas).
+pub fn normalize_with_behaviors(
+    memory: &mut HpaMemory,
+    now: SimTime,
+    current: u32,
+    desired: u32,
+    replicas: std::ops::RangeInclusive<u32>,
+    up: &ScalingRules,
+    down: &ScalingRules,
+) -> u32 {
+    let (min_replicas, max_replicas) = (*replicas.start(), *replicas.end());
+    // stabilizeRecommendationWithBehaviors.
+    let (mut lowest, mut highest) = (desired, desired);
+    for &(t, r) in &memory.recommendations {
+        if now.since(t) < up.stabilization_window {
+            lowest = lowest.min(r);
+        }
+        if now.since(t) < down.stabilization_window {
+            highest = highest.max(r);
+        }
+    }
+    let keep = up.stabilization_window.max(down.stabilization_window);
+    memory.recommendations.retain(|(t, _)| now.since(*t) < keep);
+    memory.recommendations.push((now, desired));
+    let stabilized = current.clamp(lowest, highest);
+
+    // convertDesiredReplicasWithBehaviorRate.
+    if stabilized > current {
+        let limit = scale_up_limit(memory, now, current, up).max(current);
+        stabilized.min(max_replicas.min(limit))
+    } else if stabilized < current {
+        let limit = scale_down_limit(memory, now, current, down).min(current);
+        stabilized.max(min_replicas.max(limit))
+    } else {
+        stabilized.clamp(min_replicas, max_replicas)
+    }
+}
+
+/// `calculateScaleUpLimitWithScalingRules`.
+fn scale_up_limit(memory: &HpaMemory, now: SimTime, current: u32, rules: &ScalingRules) -> u32 {
+    let proposals = rules.policies.iter().map(|p| {
+        let start = current.saturating_sub(memory.changed_within(now, p.period(), true));
+        match *p {
+            ScalingPolicy::Pods { value, .. } => start + value,
+            ScalingPolicy::Percent { value, .. } => {
+                libm::ceil(f64::from(start) * (1.0 + f64::from(value) / 100.0)) as u32
+            }
+        }
+    });
+    match rules.select {
+        SelectPolicy::Disabled => current,
+        SelectPolicy::Max => proposals.max().unwrap_or(current),
+        SelectPolicy::Min => proposals.min().unwrap_or(current),
+    }
+}
+
+/// `calculateScaleDownLimitWithBehaviors`.
+fn scale_down_limit(memory: &HpaMemory, now: SimTime, current: u32, rules: &ScalingRules) -> u32 {
+    let proposals = rules.policies.iter().map(|p| {
+        let start = current + memory.changed_within(now, p.period(), false);
+        match *p {
+            ScalingPolicy::Pods { value, .. } => start.saturating_sub(value),
+            ScalingPolicy::Percent { value, .. } => (f64::from(start) * (1.0 - f64::from(value) / 100.0)) as u32,
+        }
+    });
+    // "Max" means the policy allowing the biggest change, which for a scale-down is the fewest replicas.
+    match rules.select {
+        SelectPolicy::Disabled => current,
+        SelectPolicy::Max => proposals.min().unwrap_or(current),
+        SelectPolicy::Min => proposals.max().unwrap_or(current),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> SimTime = |s| SimTime(s * 1_000_000);
+
+    fn pod(usage: u64, request: u64) -> PodSample {
+        PodSample {
+            deleting: false,
+            failed: false,
+            pending: false,
+            ready: true,
+            ready_transition: Some(S(0)),
+            start_time: Some(S(0)),
+            request_millicores: request,
+            sample: Some((usage, S(1000), SimDuration::from_secs(30))),
+        }
+    }
+
+    const NOW: SimTime = SimTime(1_000_000_000);
+
+    #[test]
+    fn scale_up_is_ceil_of_ratio_times_ready_pods() {
+        // replica_calculator_test.go "TestReplicaCalcScaleUp": 3 pods requesting 1000m use 300m, 500m, 700m
+        // against a 30 % target: utilisation 50 %, ratio 5/3, ⌈3 × 5/3⌉ = 5.
+        let pods = [pod(300, 1000), pod(500, 1000), pod(700, 1000)];
+        let r = resource_replicas(&pods, 3, 30, NOW, &HpaConfig::default()).unwrap();
+        assert_eq!(r, Recommendation { replicas: 5, utilization: 50 });
+    }
+
+    #[test]
+    fn within_tolerance_nothing_changes() {
+        // Utilisation 105 % of a 100 % target: |1 − 1.05| ≤ 0.1 → stay at 4.
+        let pods = [pod(1050, 1000); 4];
+        assert_eq!(resource_replicas(&pods, 4, 100, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+    }
+
+    #[test]
+    fn missing_samples_count_full_on_a_scale_down() {
+        // Two pods at 10 % of a 50 % target (ratio 0.2), one without a sample: it counts as 100 %,
+        // so the ratio becomes (100 + 100 + 1000)/3000 / 0.5 = 0.8 and ⌈0.8 × 3⌉ = 3 = current → no change.
+        let mut missing = pod(0, 1000);
+        missing.sample = None;
+        let pods = [pod(100, 1000), pod(100, 1000), missing];
+        assert_eq!(resource_replicas(&pods, 3, 50, NOW, &HpaConfig::default()).unwrap().replicas, 3);
+    }
+
+    #[test]
+    fn unready_pods_count_zero_on_a_scale_up() {
+        // Two ready pods at 100 % of a 50 % target (ratio 2), one unready within its
+        // initialisation period: it counts 0 %: (1000 + 1000 + 0)/3000 / 0.5 = 4/3 → ⌈3 × 4/3⌉ = 4.
+        let mut unready = pod(0, 1000);
+        unready.ready = false;
+        unready.start_time = Some(NOW);
+        let pods = [pod(1000, 1000), pod(1000, 1000), unready];
+        assert_eq!(resource_replicas(&pods, 3, 50, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+    }
+
+    #[test]
+    fn pending_and_deleting_pods_are_ignored() {
+        let mut pending = pod(0, 1000);
+        pending.pending = true;
+        let mut deleting = pod(5000, 1000);
+        deleting.deleting = true;
+        let pods = [pod(800, 1000), pending, deleting];
+        // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
+        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 2);
+    }
+
+    #[test]
+    fn default_behavior_limits_scale_up_to_four_pods_or_double() {
+        let (up, down) = (ScalingRules::default_scale_up(), ScalingRules::default_scale_down());
+        let mut m = HpaMemory::default();
+        // From 1 pod, 100 % allows 2, 4 pods allows 5: Max picks 5.
+        assert_eq!(normalize_with_behaviors(&mut m, S(0), 1, 20, 1..=100, &up, &down), 5);
+        m.record_scale(S(0), 1, 5);
+        // Within the same 15 s, the period started at 1 replica: still at most 5.
+        assert_eq!(normalize_with_behaviors(&mut m, S(10), 5, 20, 1..=100, &up, &down), 5);
+        // After 15 s: 10 (100 %) or 9 (4 pods): 10.
+        assert_eq!(normalize_with_behaviors(&mut m, S(15), 5, 20, 1..=100, &up, &down), 10);
+    }
+
+    #[test]
+    fn scale_down_waits_for_the_stabilization_window() {
+        let (up, down) = (ScalingRules::default_scale_up(), ScalingRules::default_scale_down());
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_with_behaviors(&mut m, S(0), 10, 10, 1..=100, &up, &down), 10);
+        // Load falls: the recommendation is 2, but 10 was recommended within 300 s.
+        assert_eq!(normalize_with_behaviors(&mut m, S(15), 10, 2, 1..=100, &up, &down), 10);
+        assert_eq!(normalize_with_behaviors(&mut m, S(299), 10, 2, 1..=100, &up, &down), 10);
+        // 300 s after the last recommendation of 10, the highest in the window is 2.
+        assert_eq!(normalize_with_behaviors(&mut m, S(300), 10, 2, 1..=100, &up, &down), 2);
+    }
+}

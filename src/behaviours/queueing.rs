@@ -1,0 +1,134 @@
+//! Queueing theory for a Service with `c` servers: the M/M/c (Erlang C)
+//! formulas the fluid traffic model uses for latency, and that per-request
+//! runs are checked against (parameters.md D).
+//!
+//! Offered load a = λ/μ, utilisation ρ = a/c < 1;
+//! P₀ = [Σ_{k<c} aᵏ/k! + aᶜ/c! · 1/(1−ρ)]⁻¹; C(c, a) = aᶜ/c! · 1/(1−ρ) · P₀;
+//! Wq = C/(cμ − λ); W = Wq + 1/μ; P(Wq > t) = C·e^{−(cμ−λ)t}.
+
+/// The probability that an arrival waits (Erlang C), or `None` when ρ ≥ 1.
+pub fn erlang_c(c: u32, lambda: f64, mu: f64) -> Option<f64> {
+    if c == 0 || mu <= 0.0 || lambda < 0.0 {
+        return None;
+    }
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    if rho >= 1.0 {
+        return None;
+    }
+    if lambda == 0.0 {
+        return Some(0.0);
+    }
+    // Summed with terms built one from the last, so that large c stays finite.
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / f64::from(k);
+        }
+        sum += term;
+    }
+    let last = term * a / f64::from(c); // a^c / c!
+    let tail = last / (1.0 - rho);
+    Some(tail / (sum + tail))
+}
+
+/// Mean wait in queue, Wq = C/(cμ − λ), in seconds.
+pub fn mean_wait(c: u32, lambda: f64, mu: f64) -> Option<f64> {
+    let pw = erlang_c(c, lambda, mu)?;
+    Some(pw / (f64::from(c) * mu - lambda))
+}
+
+/// P(T > t) for the response time T = Wq + S of an M/M/c queue, exactly:
+/// Wq is 0 with probability 1 − C and Exp(cμ − λ) otherwise; S is Exp(μ).
+pub fn response_tail(c: u32, lambda: f64, mu: f64, t: f64) -> Option<f64> {
+    let pw = erlang_c(c, lambda, mu)?;
+    let a = f64::from(c) * mu - lambda;
+    let service = libm::exp(-mu * t);
+    let both = if (a - mu).abs() < 1e-12 {
+        // E1 + E2 with equal rates is Erlang-2.
+        (1.0 + mu * t) * libm::exp(-mu * t)
+    } else {
+        (a * libm::exp(-mu * t) - mu * libm::exp(-a * t)) / (a - mu)
+    };
+    Some((1.0 - pw) * service + pw * both)
+}
+
+/// The `q`-quantile of the M/M/c response time, by bisection on the tail.
+pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
+    let target = 1.0 - q;
+    let mut hi = 1.0 / mu;
+    while response_tail(c, lambda, mu, hi)? > target {
+        hi *= 2.0;
+        if hi > 1e9 {
+            return None;
+        }
+    }
+    let mut lo = 0.0;
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if response_tail(c, lambda, mu, mid)? > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// The `q` quantile of response time over a mixture of M/M/c queues, each
+/// given as (weight, c, λ, μ): the time t with a weighted share 1 − q of
+/// responses slower than t, found by bisection.
+pub fn mixture_response_quantile(ticks: &[(f64, u32, f64, f64)], q: f64) -> Option<f64> {
+    let weight: f64 = ticks.iter().map(|x| x.0).sum();
+    if weight <= 0.0 {
+        return None;
+    }
+    let tail = |t: f64| -> f64 {
+        ticks.iter().map(|&(w, c, l, mu)| w * response_tail(c, l, mu, t).unwrap_or(1.0)).sum::<f64>() / weight
+    };
+    let target = 1.0 - q;
+    let mut hi = ticks.iter().map(|x| 1.0 / x.3).fold(0.0, f64::max).max(1e-6);
+    while tail(hi) > target && hi < 1e7 {
+        hi *= 2.0;
+    }
+    let mut lo = 0.0;
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > target { lo = mid } else { hi = mid }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mm1_reduces_to_rho() {
+        // c = 1: C = ρ and Wq = ρ/(μ − λ). λ = 8, μ = 10: ρ = 0.8, Wq = 0.8/2 = 0.4 s.
+        assert!((erlang_c(1, 8.0, 10.0).unwrap() - 0.8).abs() < 1e-12);
+        assert!((mean_wait(1, 8.0, 10.0).unwrap() - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erlang_c_for_four_servers() {
+        // c = 4, λ = 36, μ = 10: a = 3.6, ρ = 0.9.
+        // Σ_{k<4} aᵏ/k! = 1 + 3.6 + 6.48 + 7.776 = 18.856; a⁴/4! = 6.9984; /(1−ρ) = 69.984.
+        // C = 69.984 / (18.856 + 69.984) = 0.787753…; Wq = C/(40 − 36) = 0.196938 s.
+        let c = erlang_c(4, 36.0, 10.0).unwrap();
+        assert!((c - 69.984 / 88.84).abs() < 1e-12, "{c}");
+        assert!((mean_wait(4, 36.0, 10.0).unwrap() - 69.984 / 88.84 / 4.0).abs() < 1e-12);
+        assert_eq!(erlang_c(4, 40.0, 10.0), None);
+    }
+
+    #[test]
+    fn response_quantiles_match_the_mm1_closed_form() {
+        // M/M/1: T is Exp(μ − λ), so its q-quantile is −ln(1 − q)/(μ − λ). λ = 8, μ = 10: p95 = ln 20 / 2.
+        let p95 = response_quantile(1, 8.0, 10.0, 0.95).unwrap();
+        assert!((p95 - libm::log(20.0) / 2.0).abs() < 1e-9, "{p95}");
+        // With no load, T is the service time alone: p50 = ln 2 / μ.
+        let p50 = response_quantile(3, 0.0, 10.0, 0.5).unwrap();
+        assert!((p50 - libm::log(2.0) / 10.0).abs() < 1e-9);
+    }
+}

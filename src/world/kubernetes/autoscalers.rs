@@ -1,0 +1,434 @@
+//! Kubernetes' autoscalers in a world: HorizontalPodAutoscalers (every 15 s,
+//! from metrics-server's samples) and the cluster autoscaler (every scan
+//! interval: nodes for pods that fit nowhere, and away with nodes nobody needs).
+
+use std::collections::BTreeMap;
+
+use super::{Cluster, KubeDue, NodeCondition};
+use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
+use crate::behaviours::scheduler::Resources;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::spec::{ClusterAutoscalerSpec, HpaSpec, NodeGroup, Platform};
+use crate::model::{HostId, Phase};
+use crate::world::{EventKind, World};
+
+/// kube-controller-manager `--horizontal-pod-autoscaler-sync-period`: 15 s (parameters.md B4).
+pub const HPA_SYNC_PERIOD: SimDuration = SimDuration::from_secs(15);
+
+/// One HorizontalPodAutoscaler and what its controller remembers.
+#[derive(Clone, Debug)]
+pub struct HpaState {
+    pub spec: HpaSpec,
+    memory: HpaMemory,
+    /// The last utilisation it saw, percent.
+    pub utilization: Option<u32>,
+}
+
+/// The cluster autoscaler's memory.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterAutoscalerState {
+    pub last_scale_up: Option<SimTime>,
+    /// Since when each node has been unneeded.
+    pub unneeded_since: BTreeMap<HostId, SimTime>,
+    /// Nodes being drained for removal.
+    pub removing: Vec<HostId>,
+}
+
+impl Cluster {
+    pub fn hpas(&self) -> &[HpaState] {
+        &self.hpas
+    }
+}
+
+fn ca_spec(world: &World) -> Option<&ClusterAutoscalerSpec> {
+    match &world.spec.platform {
+        Platform::Kubernetes(k) => k.cluster_autoscaler.as_ref(),
+        _ => None,
+    }
+}
+
+/// The resources a pod of this template requests.
+fn requests(pod: &super::Pod) -> (i64, i64) {
+    let (cpu, mem) = pod.template.requests();
+    (cpu.0 as i64, mem.0 as i64)
+}
+
+impl World {
+    pub(super) fn apply_hpa(&mut self, spec: HpaSpec) {
+        let c = self.cluster();
+        match c.hpas.iter_mut().find(|h| h.spec.name == spec.name) {
+            Some(h) => h.spec = spec,
+            None => c.hpas.push(HpaState { spec, memory: HpaMemory::default(), utilization: None }),
+        }
+        if !c.hpa_sync_scheduled {
+            c.hpa_sync_scheduled = true;
+            self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
+        }
+    }
+
+    /// The HPA controller's sync of every HorizontalPodAutoscaler.
+    pub(super) fn hpa_sync(&mut self) {
+        self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
+        self.touch(super::Component::ControllerManager);
+        let now = self.now;
+        for i in 0..self.kref().hpas.len() {
+            let spec = self.kref().hpas[i].spec.clone();
+            let Some(d) = self.kref().deployment(&spec.target) else { continue };
+            let current = self.kref().deployments[d].spec.replicas;
+            let samples = self.pod_samples(d);
+            let recommendation =
+                hpa::resource_replicas(&samples, current, spec.target_cpu_percent, now, &HpaConfig::default());
+            let (desired, reason) = if current > spec.max_replicas {
+                (spec.max_replicas, "current replicas above maxReplicas".to_string())
+            } else if current < spec.min_replicas {
+                (spec.min_replicas, "current replicas below minReplicas".to_string())
+            } else {
+                let Some(r) = recommendation else { continue };
+                self.cluster().hpas[i].utilization = Some(r.utilization);
+                let memory = &mut self.cluster().hpas[i].memory;
+                let normalized = hpa::normalize_with_behaviors(
+                    memory,
+                    now,
+                    current,
+                    r.replicas,
+                    spec.min_replicas..=spec.max_replicas,
+                    &spec.scale_up,
+                    &spec.scale_down,
+                );
+                (
+                    normalized,
+                    format!(
+                        "cpu utilization {}% of requests against a target of {}% (recommended {})",
+                        r.utilization, spec.target_cpu_percent, r.replicas
+                    ),
+                )
+            };
+            if desired != current {
+                self.cluster().hpas[i].memory.record_scale(now, current, desired);
+                self.cluster().deployments[d].spec.replicas = desired;
+                self.emit(EventKind::Scaled {
+                    by: format!("HPA {}", spec.name),
+                    target: spec.target.clone(),
+                    from: current,
+                    to: desired,
+                    reason,
+                });
+                self.api_write();
+                self.sync_deployment_soon(d);
+            }
+        }
+    }
+
+    /// Every pod of a Deployment as the replica calculator sees it.
+    fn pod_samples(&self, d: usize) -> Vec<PodSample> {
+        let k = self.kref();
+        let samples = self.traffic().map(|t| &t.samples);
+        k.deployments[d]
+            .replica_sets
+            .iter()
+            .flat_map(|&r| k.replica_sets[r].pods.iter())
+            .filter_map(|id| k.pods.get(id).map(|p| (id, p)))
+            .map(|(id, p)| PodSample {
+                deleting: p.deleting,
+                failed: self.instances[id.index()].phase == Phase::Failed,
+                pending: !p.running,
+                ready: p.ready,
+                ready_transition: p.ready_since.or(p.started_at),
+                start_time: p.started_at,
+                request_millicores: p.template.requests().0.0,
+                sample: samples.and_then(|s| s.get(id).copied()),
+            })
+            .collect()
+    }
+
+    // ----- the cluster autoscaler -----
+
+    /// Spare hosts of node groups start powered off and out of the cluster.
+    pub(super) fn init_cluster_autoscaler(&mut self) {
+        let Some(ca) = ca_spec(self).cloned() else { return };
+        for g in &ca.node_groups {
+            for &h in g.hosts.iter().skip(g.initial as usize) {
+                self.power_off_node(h);
+            }
+        }
+        self.cluster().autoscaler = Some(ClusterAutoscalerState::default());
+        self.schedule_kube(ca.scan_interval, KubeDue::ClusterAutoscalerScan);
+    }
+
+    fn power_off_node(&mut self, host: HostId) {
+        let (cpu, memory) = {
+            let Platform::Kubernetes(k) = &self.spec.platform else { return };
+            k.reserved()
+        };
+        let node = &mut self.cluster().nodes[host.index()];
+        node.condition = NodeCondition::Absent;
+        node.unschedulable = false;
+        node.taints.retain(|t| t.key != crate::model::kube::TAINT_UNSCHEDULABLE);
+        let h = &mut self.hosts[host.index()];
+        if h.powered {
+            h.powered = false;
+            h.cpu_used.0 = h.cpu_used.0.saturating_sub(cpu.0);
+            h.memory_used.0 = h.memory_used.0.saturating_sub(memory.0);
+            h.overhead_memory.0 = h.overhead_memory.0.saturating_sub(memory.0);
+        }
+        self.update_power(host);
+        self.dirty_hosts.insert(host);
+    }
+
+    fn provision_node(&mut self, group: &NodeGroup, host: HostId) {
+        let (cpu, memory) = {
+            let Platform::Kubernetes(k) = &self.spec.platform else { return };
+            k.reserved()
+        };
+        let h = &mut self.hosts[host.index()];
+        h.powered = true;
+        h.cpu_used.0 += cpu.0;
+        h.memory_used.0 += memory.0;
+        h.overhead_memory.0 += memory.0;
+        self.update_power(host);
+        self.dirty_hosts.insert(host);
+        self.cluster().nodes[host.index()].condition = NodeCondition::Provisioning;
+        let d = group.provisioning_time.sample(&mut self.startup_rng);
+        self.schedule_kube(d, KubeDue::NodeBooted(host));
+    }
+
+    pub(super) fn cluster_autoscaler_scan(&mut self) {
+        let Some(ca) = ca_spec(self).cloned() else { return };
+        self.schedule_kube(ca.scan_interval, KubeDue::ClusterAutoscalerScan);
+        self.touch(super::Component::ControllerManager);
+        self.finish_removals();
+        if !self.scale_up(&ca) && ca.scale_down_enabled {
+            self.scale_down(&ca);
+        }
+    }
+
+    /// Pods the scheduler could not place: add nodes so they fit, choosing the
+    /// node group by the least-waste expander. Returns whether it scaled up.
+    fn scale_up(&mut self, ca: &ClusterAutoscalerSpec) -> bool {
+        let k = self.kref();
+        let waiting: std::collections::BTreeSet<&crate::model::InstanceId> = k.unschedulable.keys().collect();
+        let mut pending: Vec<(i64, i64)> =
+            waiting.into_iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        if pending.is_empty() {
+            return false;
+        }
+        // Per group: how many new nodes the binpacking estimator needs, and the waste.
+        let mut best: Option<(f64, usize, u32)> = None;
+        for (gi, g) in ca.node_groups.iter().enumerate() {
+            let template = k.nodes[g.hosts[0].index()].allocatable;
+            // Nodes already coming up take pods first.
+            let upcoming: Vec<Resources> = g
+                .hosts
+                .iter()
+                .filter(|h| k.nodes[h.index()].condition == NodeCondition::Provisioning)
+                .map(|_| template)
+                .collect();
+            let in_group =
+                g.hosts.iter().filter(|h| k.nodes[h.index()].condition != NodeCondition::Absent).count() as u32;
+            let room = g.max.saturating_sub(in_group);
+            let (new_nodes, waste) = binpack(&pending, template, upcoming, room);
+            if new_nodes == 0 {
+                continue;
+            }
+            // least-waste: the smallest (unused CPU / CPU) + (unused memory / memory); ties keep the first.
+            if best.is_none_or(|(w, _, _)| waste < w) {
+                best = Some((waste, gi, new_nodes));
+            }
+        }
+        let Some((waste, gi, n)) = best else { return false };
+        let group = ca.node_groups[gi].clone();
+        let absent: Vec<HostId> = group
+            .hosts
+            .iter()
+            .copied()
+            .filter(|h| self.kref().nodes[h.index()].condition == NodeCondition::Absent && self.hosts[h.index()].up)
+            .take(n as usize)
+            .collect();
+        if absent.is_empty() {
+            return false;
+        }
+        let before =
+            group.hosts.iter().filter(|h| self.kref().nodes[h.index()].condition != NodeCondition::Absent).count()
+                as u32;
+        for &h in &absent {
+            self.provision_node(&group, h);
+        }
+        let now = self.now;
+        if let Some(s) = self.cluster().autoscaler.as_mut() {
+            s.last_scale_up = Some(now);
+        }
+        self.emit(EventKind::Scaled {
+            by: "cluster-autoscaler".into(),
+            target: group.name.clone(),
+            from: before,
+            to: before + absent.len() as u32,
+            reason: format!("{} pods unschedulable; least-waste expander, waste {waste:.2}", pending.len()),
+        });
+        true
+    }
+
+    /// Nodes under the utilisation threshold for the unneeded time, whose pods
+    /// fit elsewhere, are drained and removed.
+    fn scale_down(&mut self, ca: &ClusterAutoscalerSpec) {
+        let now = self.now;
+        let since_add = self.kref().autoscaler.as_ref().and_then(|s| s.last_scale_up).map(|t| now.since(t));
+        let mut candidates = Vec::new();
+        for g in &ca.node_groups {
+            let k = self.kref();
+            let ready: Vec<HostId> =
+                g.hosts.iter().copied().filter(|h| k.nodes[h.index()].condition == NodeCondition::Ready).collect();
+            let removing =
+                k.autoscaler.as_ref().map_or(0, |s| s.removing.iter().filter(|h| g.hosts.contains(h)).count());
+            let mut allowed = (ready.len() - removing.min(ready.len())).saturating_sub(g.min as usize);
+            for h in ready {
+                let node = &k.nodes[h.index()];
+                let (cpu, mem): (i64, i64) = node
+                    .pods
+                    .iter()
+                    .filter_map(|p| k.pods.get(p))
+                    .map(requests)
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                let utilization = (cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
+                    .max(mem as f64 / node.allocatable.memory.max(1) as f64);
+                let unneeded = utilization < ca.scale_down_utilization_threshold
+                    && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h));
+                candidates.push((h, unneeded, allowed > 0));
+                if unneeded && allowed > 0 {
+                    allowed -= 1;
+                }
+            }
+        }
+        let mut removed = 0;
+        for (h, unneeded, allowed) in candidates {
+            let state = self.cluster().autoscaler.as_mut().expect("the autoscaler is set up");
+            if !unneeded {
+                state.unneeded_since.remove(&h);
+                continue;
+            }
+            let since = *state.unneeded_since.entry(h).or_insert(now);
+            let waited = now.since(since) >= ca.scale_down_unneeded_time;
+            let after_add = since_add.is_none_or(|d| d >= ca.scale_down_delay_after_add);
+            if waited && after_add && allowed && removed == 0 && self.pods_fit_elsewhere(h) {
+                removed += 1;
+                self.remove_node(h);
+            }
+        }
+    }
+
+    /// Whether every pod on `host` fits on the other Ready nodes (first fit on requests).
+    fn pods_fit_elsewhere(&self, host: HostId) -> bool {
+        let k = self.kref();
+        let mut free: Vec<(i64, i64, i64)> = k
+            .nodes
+            .iter()
+            .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
+            .map(|n| {
+                let (cpu, mem) = n
+                    .pods
+                    .iter()
+                    .filter_map(|p| k.pods.get(p))
+                    .map(requests)
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                (n.allocatable.milli_cpu - cpu, n.allocatable.memory - mem, n.allocatable.pods - n.pods.len() as i64)
+            })
+            .collect();
+        k.nodes[host.index()].pods.iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).all(|p| {
+            let (cpu, mem) = requests(p);
+            match free.iter_mut().find(|f| f.0 >= cpu && f.1 >= mem && f.2 >= 1) {
+                Some(f) => {
+                    f.0 -= cpu;
+                    f.1 -= mem;
+                    f.2 -= 1;
+                    true
+                }
+                None => false,
+            }
+        })
+    }
+
+    fn remove_node(&mut self, host: HostId) {
+        let name = self.setup.hosts[host.index()].name.clone();
+        let group = self.setup.hosts[host.index()].group.clone();
+        self.emit(EventKind::Scaled {
+            by: "cluster-autoscaler".into(),
+            target: group,
+            from: 1,
+            to: 0,
+            reason: format!("{name} was unneeded for the scale-down-unneeded-time"),
+        });
+        if let Some(s) = self.cluster().autoscaler.as_mut() {
+            s.removing.push(host);
+            s.unneeded_since.remove(&host);
+        }
+        // Drain: cordon, then evict every pod; the node goes when it is empty.
+        self.kube_act(&crate::model::spec::Action::Drain(host));
+        self.finish_removals();
+    }
+
+    /// Powers off drained nodes once their pods are gone.
+    fn finish_removals(&mut self) {
+        let removing = self.kref().autoscaler.as_ref().map(|s| s.removing.clone()).unwrap_or_default();
+        for h in removing {
+            if self.kref().nodes[h.index()].pods.is_empty() {
+                if let Some(s) = self.cluster().autoscaler.as_mut() {
+                    s.removing.retain(|x| *x != h);
+                }
+                self.power_off_node(h);
+                self.note_nodes_ready();
+            }
+        }
+    }
+}
+
+/// The binpacking estimator: how many new nodes of `template` the pending pods
+/// need (first fit decreasing, upcoming nodes first), at most `room`, and the
+/// least-waste score of those new nodes.
+pub fn binpack(pending: &[(i64, i64)], template: Resources, upcoming: Vec<Resources>, room: u32) -> (u32, f64) {
+    let mut bins: Vec<(i64, i64, i64, bool)> =
+        upcoming.iter().map(|r| (r.milli_cpu, r.memory, r.pods, false)).collect();
+    let mut new_nodes = 0u32;
+    for &(cpu, mem) in pending {
+        if cpu > template.milli_cpu || mem > template.memory {
+            continue;
+        }
+        if let Some(b) = bins.iter_mut().find(|b| b.0 >= cpu && b.1 >= mem && b.2 >= 1) {
+            b.0 -= cpu;
+            b.1 -= mem;
+            b.2 -= 1;
+            continue;
+        }
+        if new_nodes >= room {
+            continue;
+        }
+        new_nodes += 1;
+        bins.push((template.milli_cpu - cpu, template.memory - mem, template.pods - 1, true));
+    }
+    let added: Vec<&(i64, i64, i64, bool)> = bins.iter().filter(|b| b.3).collect();
+    let n = added.len().max(1) as f64;
+    let unused_cpu: f64 = added.iter().map(|b| b.0 as f64).sum::<f64>() / (template.milli_cpu.max(1) as f64 * n);
+    let unused_mem: f64 = added.iter().map(|b| b.1 as f64).sum::<f64>() / (template.memory.max(1) as f64 * n);
+    (new_nodes, unused_cpu + unused_mem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binpacking_counts_nodes_for_pending_pods() {
+        let template = Resources { milli_cpu: 4000, memory: 16_000, pods: 110 };
+        // Five pods of 1500m: two per node → 3 nodes; unused CPU (1000 + 1000 + 2500)/12000, memory none used … .
+        let pending = vec![(1500, 1000); 5];
+        let (n, waste) = binpack(&pending, template, Vec::new(), 10);
+        assert_eq!(n, 3);
+        let expected = 4500.0 / 12_000.0 + (48_000.0 - 5_000.0) / 48_000.0;
+        assert!((waste - expected).abs() < 1e-12);
+        // One node already coming up takes two of them.
+        assert_eq!(binpack(&pending, template, vec![template], 10).0, 2);
+        // At most `room` new nodes.
+        assert_eq!(binpack(&pending, template, Vec::new(), 1).0, 1);
+        // A pod larger than a node is left out.
+        assert_eq!(binpack(&[(5000, 1)], template, Vec::new(), 10).0, 0);
+    }
+}
