@@ -76,7 +76,13 @@ fn layout_ui(mut contexts: EguiContexts, mut sim: ResMut<Sim>, mut styled: Local
         });
         panels::charts::counts_chart_ui(ui, sim, total * charts * 0.45);
         ui.separator();
-        panels::charts::gantt_ui(ui, sim, total * charts * 0.55);
+        if sim.playback.scenario.worlds.iter().all(|w| w.services.is_empty()) {
+            panels::charts::gantt_ui(ui, sim, total * charts * 0.55);
+        } else {
+            ui.label(egui::RichText::new("Traffic").strong());
+            panels::charts::traffic_chart_ui(ui, sim, total * charts * 0.45);
+            panels::charts::decisions_ui(ui, sim);
+        }
         ui.separator();
         panels::charts::legend_ui(ui, sim);
     });

@@ -47,11 +47,21 @@ pub struct Sim {
     pub peak_host_memory: u64,
     /// Tooltips under the pointer (off for screenshots).
     pub hover_tips: bool,
+    /// What the traffic chart shows.
+    pub traffic_chart: super::panels::charts::TrafficChart,
 }
 
 /// The most memory reserved on any one host, in any world, over a whole run.
+/// Requests are followed as a fluid here: the peak depends on how many
+/// replicas the autoscalers start, not on single requests, and a fluid run
+/// of a day of traffic takes milliseconds.
 fn peak_host_memory(scenario: &Scenario) -> u64 {
-    let result = crate::run::run(scenario, crate::run::RunOptions::default(), &mut |_| {});
+    let mut fluid = scenario.clone();
+    if fluid.setup.traffic_mode == crate::model::traffic::TrafficMode::PerRequest {
+        std::sync::Arc::make_mut(&mut fluid.setup).traffic_mode =
+            crate::model::traffic::TrafficMode::Fluid { tick: crate::engine::SimDuration::from_secs(1) };
+    }
+    let result = crate::run::run(&fluid, crate::run::RunOptions::default(), &mut |_| {});
     result
         .worlds
         .iter()
@@ -65,6 +75,7 @@ impl Sim {
         Sim {
             peak_host_memory: peak_host_memory(&scenario),
             hover_tips: true,
+            traffic_chart: Default::default(),
             playback: Playback::new(scenario),
             source,
             selection: None,

@@ -24,6 +24,8 @@ pub const FAILED: Color32 = Color32::from_rgb(0xD5, 0x5E, 0x00);
 pub const GUEST_OS: Color32 = Color32::from_rgb(0x4A, 0x4F, 0x5C);
 pub const HOST_FILL: Color32 = Color32::from_rgb(0x20, 0x24, 0x2C);
 pub const HOST_DOWN: Color32 = Color32::from_rgb(0x30, 0x30, 0x30);
+/// A host switched off: darker than the background of a host that is on.
+pub const HOST_OFF: Color32 = Color32::from_rgb(0x12, 0x14, 0x18);
 pub const HOST_STROKE: Color32 = Color32::from_rgb(0x6A, 0x72, 0x80);
 pub const TEXT_DIM: Color32 = Color32::from_rgb(0xA0, 0xA8, 0xB4);
 pub const SELECTED: Color32 = Color32::WHITE;

@@ -92,18 +92,18 @@ pub fn timeline_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         if ui.button(if playing { "⏸ Pause" } else { "▶ Play" }).on_hover_text("Space").clicked() {
             sim.toggle_play();
         }
-        if ui.button("⏭ Step").on_hover_text("→: the next event").clicked() {
+        if ui.button("⏭ Step").on_hover_text("Right arrow: the next event").clicked() {
             sim.step();
         }
         if ui.button("⟲ Restart").on_hover_text("R: the scenario as written, live actions dropped").clicked() {
             sim.restart();
         }
         ui.separator();
-        if ui.button("−").on_hover_text("↓: slower").clicked() {
+        if ui.button("−").on_hover_text("Down arrow: slower").clicked() {
             sim.slower();
         }
         ui.label(egui::RichText::new(speed_text(sim.playback.speed)).monospace().strong());
-        if ui.button("+").on_hover_text("↑: faster").clicked() {
+        if ui.button("+").on_hover_text("Up arrow: faster").clicked() {
             sim.faster();
         }
         ui.separator();

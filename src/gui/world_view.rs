@@ -10,7 +10,6 @@ use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, 
 use super::state::{Selection, Sim};
 use super::theme;
 use crate::engine::{SimDuration, SimTime};
-use crate::metrics;
 use crate::model::{Bytes, HostId, Instance, InstanceId, Phase};
 use crate::world::World;
 use crate::world::kubernetes::{Cluster, Component, NodeCondition};
@@ -19,6 +18,8 @@ use crate::world::kubernetes::{Cluster, Component, NodeCondition};
 pub const MAX_COLUMNS: usize = 3;
 /// Hosts drawn per world; more are summarised in a line.
 const MAX_HOSTS_DRAWN: usize = 400;
+/// Services drawn with a lane each; more are listed in a compact grid.
+const MAX_SERVICE_LANES: usize = 2;
 /// Waiting instances drawn in the queue strip.
 const MAX_WAITING_DRAWN: usize = 300;
 
@@ -134,19 +135,32 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     painter.text(pos2(left, y), Align2::LEFT_TOP, title, FontId::proportional(20.0), theme::world_color(index));
     y += 28.0;
 
-    // Counters.
-    let m = metrics::compute(world);
-    let get = |k: &str| m.get(k).copied().flatten().unwrap_or(0.0);
+    // Counters, from the world's state now (the summary metrics sort every
+    // latency of a run, too slow for every frame).
+    let counts = world.counts();
     let third = match world.kube() {
-        Some(k) => ("nodes Ready", format!("{}/{}", k.nodes_ready(), k.nodes.len())),
-        None => ("max / host", format!("{:.0}", get("density.max_per_host"))),
+        Some(k) => {
+            // Hosts the world leaves out are not part of the cluster.
+            let members = k.nodes.len() - world.spec().unused_hosts.len();
+            ("nodes Ready", format!("{}/{}", k.nodes_ready(), members))
+        }
+        None => {
+            let max = world
+                .hosts()
+                .iter()
+                .map(|h| h.instances.iter().filter(|&&i| world.instance(i).phase == Phase::Running).count())
+                .max()
+                .unwrap_or(0);
+            ("max / host", max.to_string())
+        }
     };
+    let overhead: u64 = world.hosts().iter().filter(|h| h.up).map(|h| h.overhead_memory.0).sum();
     let counters = [
-        ("running", format!("{:.0}", get("instances.running"))),
-        ("pending", format!("{:.0}", get("instances.pending"))),
+        ("running", counts.running.to_string()),
+        ("pending", counts.pending.to_string()),
         third,
-        ("OS + runtime", gib(get("memory.overhead_gib"))),
-        ("pulled", format!("{:.0} MB", get("image.pulled_mb"))),
+        ("OS + runtime", gib(overhead as f64 / crate::model::quantity::GIB as f64)),
+        ("pulled", format!("{:.0} MB", world.registry().bytes_served().0 as f64 / crate::model::quantity::MB as f64)),
     ];
     let cw = (col.width() - 20.0) / counters.len() as f32;
     for (i, (label, value)) in counters.iter().enumerate() {
@@ -158,6 +172,15 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
 
     if let Some(k) = world.kube() {
         y = control_plane(painter, col, y, k, view);
+    }
+    if let Some(t) = world.traffic() {
+        if t.services.len() <= MAX_SERVICE_LANES {
+            for svc in &t.services {
+                y = service_lane(painter, col, y, t, svc, view.clock);
+            }
+        } else {
+            y = service_grid(painter, col, y, t);
+        }
     }
 
     // The queue of instances waiting for a host: the placer's, or the scheduler's.
@@ -291,6 +314,94 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: 
     y
 }
 
+/// A service: its numbers on one line, and under it a lane in which requests
+/// flow in from the left. In per-request mode each dot is a request that
+/// arrived, drawn from its arrival until the lane's span of simulated time
+/// has passed (red if no instance was there to serve it); at rates too high
+/// for dots, and in fluid mode, a stream whose density follows the rate.
+fn service_lane(
+    painter: &egui::Painter,
+    col: Rect,
+    y: f32,
+    t: &crate::world::traffic::Traffic,
+    svc: &crate::world::traffic::ServiceState,
+    clock: SimTime,
+) -> f32 {
+    let left = col.left() + 10.0;
+    let width = col.width() - 20.0;
+    let color = theme::app_color(svc.spec.app.index());
+    let waiting: usize = svc.shared_queued() + svc.endpoints.iter().map(|&id| t.queued(id)).sum::<usize>();
+    let arrived = svc.stats.arrived.max(1);
+    let line = format!(
+        "Service {} · {:.0} req/s on {} serving · {} waiting · served {} · dropped {} ({:.1} %)",
+        svc.spec.name,
+        svc.rate_now,
+        svc.endpoints.len(),
+        waiting,
+        svc.stats.served,
+        svc.stats.dropped,
+        100.0 * svc.stats.dropped as f64 / arrived as f64,
+    );
+    let galley = painter.layout(line, FontId::proportional(12.0), color, width);
+    let h = galley.size().y;
+    painter.galley(pos2(left, y), galley, Color32::WHITE);
+    let lane = Rect::from_min_size(pos2(left, y + h + 2.0), vec2(width, 10.0));
+    painter.rect_filled(lane, 3.0, Color32::from_rgb(0x10, 0x12, 0x17));
+    let per_request = t.mode == crate::model::traffic::TrafficMode::PerRequest;
+    let rate = svc.rate_now.max(0.0);
+    // A span that holds the kept arrivals: 4 s of simulated time at low rates, less at high ones.
+    let span = (0.8 * crate::world::traffic::RECENT_ARRIVALS as f64 / rate.max(1e-9)).clamp(0.05, 4.0);
+    if per_request && rate * span < 0.8 * crate::world::traffic::RECENT_ARRIVALS as f64 + 1.0 && rate <= 400.0 {
+        for &(at, dropped) in svc.recent.iter().rev() {
+            if at > clock {
+                continue;
+            }
+            let age = clock.since(at).as_secs_f64();
+            if age > span {
+                break;
+            }
+            let x = lane.left() + 4.0 + (age / span) as f32 * (lane.width() - 8.0);
+            painter.circle_filled(pos2(x, lane.center().y), 2.6, if dropped { theme::FAILED } else { color });
+        }
+    } else if rate > 0.0 {
+        // A stream: dashes that move with the clock, denser as the rate rises.
+        let max = svc.spec.load.max_rate().max(1e-9);
+        let density = (rate / max).clamp(0.05, 1.0) as f32;
+        let gap = 6.0 + 24.0 * (1.0 - density);
+        let offset = ((clock.as_secs_f64() * 40.0) % f64::from(gap)) as f32;
+        let mut x = lane.left() + offset;
+        while x < lane.right() - 2.0 {
+            let dash = Rect::from_center_size(pos2(x, lane.center().y), vec2(4.0, 4.0 + 3.0 * density));
+            painter.rect_filled(dash, 1.0, color.gamma_multiply(0.4 + 0.6 * density));
+            x += gap;
+        }
+    }
+    y + h + 16.0
+}
+
+/// Many services: one short cell each (rate, instances serving, drops), in columns.
+fn service_grid(painter: &egui::Painter, col: Rect, y: f32, t: &crate::world::traffic::Traffic) -> f32 {
+    let left = col.left() + 10.0;
+    let width = col.width() - 20.0;
+    let cell_w = 150.0_f32.min(width);
+    let per_row = ((width / cell_w).floor() as usize).max(1);
+    let cell_h = 16.0;
+    for (i, svc) in t.services.iter().enumerate() {
+        let (r, c) = (i / per_row, i % per_row);
+        let at = pos2(left + c as f32 * (width / per_row as f32), y + r as f32 * cell_h);
+        let text = format!(
+            "{} {:.0}/s on {} · {} dropped",
+            svc.spec.name,
+            svc.rate_now,
+            svc.endpoints.len(),
+            svc.stats.dropped
+        );
+        let color = if svc.stats.dropped > 0 { theme::FAILED } else { theme::app_color(svc.spec.app.index()) };
+        painter.text(at, Align2::LEFT_TOP, text, FontId::proportional(11.5), color);
+    }
+    y + t.services.len().div_ceil(per_row) as f32 * cell_h + 6.0
+}
+
 fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
@@ -332,7 +443,13 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     painter.rect(
         rect,
         4.0,
-        if state.up { theme::HOST_FILL } else { theme::HOST_DOWN },
+        if !state.powered {
+            theme::HOST_OFF
+        } else if state.up {
+            theme::HOST_FILL
+        } else {
+            theme::HOST_DOWN
+        },
         Stroke::new(if selected { 2.5 } else { 1.0 }, if selected { theme::SELECTED } else { theme::HOST_STROKE }),
         StrokeKind::Inside,
     );
@@ -344,7 +461,13 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
             spec.name,
             spec.cpu,
             spec.memory.binary(),
-            if state.up { "" } else { " (down)" }
+            if !state.powered {
+                " (powered off)"
+            } else if state.up {
+                ""
+            } else {
+                " (down)"
+            }
         ),
     });
     let header = rect.height().clamp(10.0, 18.0);
@@ -359,7 +482,7 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         (state.memory_used.0 as f64 / spec.memory.0.max(1) as f64, theme::PALETTE[0]),
     ];
     let bar_w = (rect.width() * 0.35).min(120.0);
-    for (i, (fill, color)) in fills.iter().enumerate() {
+    for (i, (fill, color)) in fills.iter().enumerate().filter(|_| state.powered) {
         let bar = Rect::from_min_size(
             pos2(rect.right() - bar_w - 5.0, rect.top() + 3.0 + i as f32 * (header / 2.0 - 1.0)),
             vec2(bar_w, (header / 2.0 - 3.0).max(2.0)),
@@ -413,12 +536,12 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         per_byte *= 0.85;
     }
     let (mut places, hidden) = flow(&sides, per_byte, inner);
-    let painter = painter.with_clip_rect(inner);
+    let clipped = painter.with_clip_rect(inner);
     if node_memory > 0 && !places.is_empty() {
         let block = places.remove(0);
-        painter.rect(block, 1.0, theme::GUEST_OS, Stroke::new(1.0, Color32::from_gray(120)), StrokeKind::Inside);
+        clipped.rect(block, 1.0, theme::GUEST_OS, Stroke::new(1.0, Color32::from_gray(120)), StrokeKind::Inside);
         if block.width() > 26.0 {
-            painter.text(
+            clipped.text(
                 block.center(),
                 Align2::CENTER_CENTER,
                 "node",
@@ -438,9 +561,9 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     for (inst, block) in shown.iter().zip(places) {
         let demand = world.demand_of(inst);
         let overhead = demand.overhead_memory.0 as f32 / demand.memory.0.max(1) as f32;
-        draw_instance(&painter, block, world, inst, overhead, clock);
+        draw_instance(&clipped, block, world, inst, overhead, clock);
         if selection == Some(Selection::Instance { world: world_index, instance: inst.id }) {
-            painter.rect_stroke(block.expand(1.0), 1.0, Stroke::new(2.0, theme::SELECTED), StrokeKind::Outside);
+            clipped.rect_stroke(block.expand(1.0), 1.0, Stroke::new(2.0, theme::SELECTED), StrokeKind::Outside);
         }
         targets.push(Target {
             rect: block,
@@ -449,21 +572,23 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         });
     }
     if hidden > 0 {
-        painter.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font, Color32::WHITE);
+        clipped.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font, Color32::WHITE);
     }
-    if let Some(node) = world.kube().map(|k| &k.nodes[host.index()]) {
-        let status = match node.condition {
+    let status = match world.kube().map(|k| &k.nodes[host.index()]) {
+        _ if !state.powered => Some(("powered off", theme::TEXT_DIM)),
+        Some(node) => match node.condition {
             NodeCondition::Provisioning => Some(("booting", theme::PALETTE[4])),
             NodeCondition::NotReady => Some(("NotReady", theme::FAILED)),
             NodeCondition::Ready if node.unschedulable => Some(("cordoned", theme::PALETTE[4])),
-            NodeCondition::Ready => None,
-        };
-        if let Some((text, color)) = status
-            && rect.width() > 120.0
-        {
-            let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
-            painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
-        }
+            NodeCondition::Ready | NodeCondition::Absent => None,
+        },
+        None => None,
+    };
+    if let Some((text, color)) = status
+        && rect.width() > 120.0
+    {
+        let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
+        painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
     }
     if !state.up {
         let cross = Stroke::new(2.5, theme::FAILED);
@@ -541,7 +666,39 @@ fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Ins
             painter.rect_filled(done, 0.0, color.gamma_multiply(0.8));
         }
         Phase::Running => {
-            painter.rect_filled(app_part, 0.0, color);
+            match world.traffic() {
+                // Under load: the app colour rises with the CPU the instance used over
+                // metrics-server's last 15 s sample (of the CPU it holds), as the
+                // autoscalers see it; waiting requests are dots along the top.
+                Some(t) => {
+                    let cores = match (&world.spec().platform, inst.host) {
+                        (crate::model::spec::Platform::Dedicated(_), Some(h)) => {
+                            world.setup().hosts[h.index()].cpu.as_cores()
+                        }
+                        _ => world.demand_of(inst).cpu.as_cores(),
+                    };
+                    let used_cores = match t.samples.get(&inst.id) {
+                        Some(&(millicores, _, _)) => millicores as f64 / 1000.0,
+                        None => t.busy(inst.id),
+                    };
+                    let used = (used_cores / cores.max(1e-9)).clamp(0.0, 1.0) as f32;
+                    painter.rect_filled(app_part, 0.0, color.gamma_multiply(0.35));
+                    let mut level = app_part;
+                    level.set_top(app_part.bottom() - app_part.height() * used);
+                    painter.rect_filled(level, 0.0, color);
+                    let queued = t.queued(inst.id);
+                    if queued > 0 && app_part.width() > 8.0 {
+                        let fits = ((app_part.width() - 4.0) / 5.0).max(1.0) as usize;
+                        for k in 0..queued.min(fits) {
+                            let c = pos2(app_part.left() + 4.0 + k as f32 * 5.0, app_part.top() + 4.0);
+                            painter.circle_filled(c, 1.8, Color32::WHITE);
+                        }
+                    }
+                }
+                None => {
+                    painter.rect_filled(app_part, 0.0, color);
+                }
+            }
             painter.rect_filled(band, 0.0, theme::GUEST_OS);
             if band_h > 14.0 && block.width() > 22.0 {
                 painter.text(

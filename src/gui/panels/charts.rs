@@ -11,14 +11,54 @@ use crate::model::Phase;
 /// Rows in the Gantt chart; later instances are summarised.
 const MAX_GANTT_ROWS: usize = 200;
 
+/// Grid steps for a time axis in seconds: round seconds, minutes and hours.
+const TIME_STEPS: [f64; 21] = [
+    0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0,
+    21600.0, 43200.0, 86400.0,
+];
+
+/// A time axis in seconds, with grid lines at round times and labels such as
+/// 45s, 10m, 2h30.
+fn time_axis(plot: Plot<'_>) -> Plot<'_> {
+    plot.x_axis_label("time")
+        .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            // The base step is 8 points wide; labels need about 60, so the middle
+            // step is at least eight base steps.
+            let step_at_least =
+                |x: f64| TIME_STEPS.iter().copied().find(|&s| s >= x).unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
+            let fine = step_at_least(input.base_step_size);
+            let labelled = step_at_least(8.0 * input.base_step_size);
+            [fine, labelled, step_at_least(4.0 * labelled)]
+        }))
+        .x_axis_formatter(|mark, _| time_label(mark.value))
+}
+
+/// A time in seconds as a short label: 0.5s, 45s, 10m, 10m30s, 2h, 2h30.
+pub fn time_label(secs: f64) -> String {
+    if secs < 0.0 {
+        return String::new();
+    }
+    let whole = secs.round() as u64;
+    if (secs - whole as f64).abs() > 1e-6 {
+        return format!("{secs:.1}s");
+    }
+    let (h, m, s) = (whole / 3600, whole / 60 % 60, whole % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, 0, _) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m:02}"),
+    }
+}
+
 /// Running (solid) and pending (thin) per world, up to the clock.
 pub fn counts_chart_ui(ui: &mut egui::Ui, sim: &Sim, height: f32) {
     let clock = sim.playback.clock();
     let end = sim.playback.end().as_secs_f64();
-    Plot::new("counts")
+    time_axis(Plot::new("counts"))
         .height(height)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .x_axis_label("time (s)")
         .include_x(0.0)
         .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
         .include_y(0.0)
@@ -94,9 +134,8 @@ pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
     }
     let end = sim.playback.end().as_secs_f64();
     let rows = instances.len().min(MAX_GANTT_ROWS);
-    Plot::new("gantt")
+    time_axis(Plot::new("gantt"))
         .height(height)
-        .x_axis_label("time (s)")
         .include_x(0.0)
         .include_x(end.min(clock.as_secs_f64().max(1.0) * 1.2).max(1.0))
         .include_y(0.5)
@@ -149,6 +188,18 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
         swatch(ui, theme::PALETTE[1], false, "CPU reserved");
         swatch(ui, theme::PALETTE[0], false, "memory reserved");
     });
+    let traffic = sim.playback.scenario.worlds.iter().any(|w| !w.services.is_empty());
+    if traffic {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new("Under load:").color(theme::TEXT_DIM));
+            ui.label("an instance's colour rises with its CPU use over the last 15 s sample; white dots are requests waiting; dots in a service's lane are requests arriving (red: dropped)");
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new("Hosts:").color(theme::TEXT_DIM));
+            swatch(ui, theme::HOST_OFF, false, "powered off");
+        });
+        return;
+    }
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("Start-up chart:").color(theme::TEXT_DIM));
         for phase in [
@@ -162,4 +213,159 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
             swatch(ui, theme::phase_color(phase), false, theme::phase_label(phase));
         }
     });
+}
+
+/// What the traffic chart shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrafficChart {
+    #[default]
+    Load,
+    Replicas,
+    Latency,
+    Drops,
+    Nodes,
+    Energy,
+}
+
+impl TrafficChart {
+    const ALL: [TrafficChart; 6] = [
+        TrafficChart::Load,
+        TrafficChart::Replicas,
+        TrafficChart::Latency,
+        TrafficChart::Drops,
+        TrafficChart::Nodes,
+        TrafficChart::Energy,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            TrafficChart::Load => "load",
+            TrafficChart::Replicas => "replicas",
+            TrafficChart::Latency => "p95 latency",
+            TrafficChart::Drops => "drops",
+            TrafficChart::Nodes => "hosts / nodes",
+            TrafficChart::Energy => "energy",
+        }
+    }
+}
+
+/// Load, replicas, latency, drops, nodes or energy per world, up to the clock,
+/// with the autoscalers' decisions as marks.
+pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
+    ui.horizontal_wrapped(|ui| {
+        for kind in TrafficChart::ALL {
+            ui.selectable_value(&mut sim.traffic_chart, kind, kind.label());
+        }
+    });
+    let clock = sim.playback.clock();
+    let kind = sim.traffic_chart;
+    let end = sim.playback.end().as_secs_f64();
+    let y_label = match kind {
+        TrafficChart::Load => "requests/s",
+        TrafficChart::Replicas => "instances serving",
+        TrafficChart::Latency => "p95 latency (s)",
+        TrafficChart::Drops => "requests dropped per sample",
+        TrafficChart::Nodes => "hosts on",
+        TrafficChart::Energy => "kWh so far",
+    };
+    time_axis(Plot::new(("traffic", kind as u8)))
+        .height(height)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .y_axis_label(y_label)
+        .include_x(0.0)
+        .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
+        .include_y(0.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .show(ui, |plot| {
+            for (i, track) in sim.playback.tracks.iter().enumerate() {
+                let color = theme::world_color(i);
+                let samples: Vec<_> = track.series.load.iter().take_while(|l| l.time <= clock).collect();
+                let points = |f: &dyn Fn(&crate::metrics::series::LoadSample) -> Option<f64>| -> PlotPoints {
+                    samples.iter().filter_map(|l| f(l).map(|y| [l.time.as_secs_f64(), y])).collect()
+                };
+                let name = track.world.name();
+                match kind {
+                    TrafficChart::Load => plot.line(Line::new(name, points(&|l| Some(l.rate))).color(color).width(2.0)),
+                    TrafficChart::Replicas => {
+                        plot.line(Line::new(name, points(&|l| Some(l.replicas as f64))).color(color).width(2.0))
+                    }
+                    TrafficChart::Latency => plot.line(Line::new(name, points(&|l| l.p95)).color(color).width(2.0)),
+                    TrafficChart::Drops => {
+                        plot.line(Line::new(name, points(&|l| Some(l.dropped as f64))).color(color).width(2.0))
+                    }
+                    TrafficChart::Nodes => {
+                        plot.line(Line::new(name, points(&|l| Some(l.nodes as f64))).color(color).width(2.0))
+                    }
+                    TrafficChart::Energy => {
+                        plot.line(Line::new(name, points(&|l| Some(l.energy_kwh))).color(color).width(2.0))
+                    }
+                }
+                // The autoscalers' decisions.
+                for e in track.events.iter().take_while(|e| e.time <= clock) {
+                    if let crate::world::EventKind::Scaled { .. } = e.kind {
+                        plot.vline(VLine::new("", e.time.as_secs_f64()).color(color.gamma_multiply(0.5)).width(1.0));
+                    }
+                }
+            }
+            let slo = sim
+                .playback
+                .scenario
+                .worlds
+                .iter()
+                .flat_map(|w| w.services.first())
+                .map(|s| s.slo_p95.as_secs_f64())
+                .next();
+            if kind == TrafficChart::Latency
+                && let Some(slo) = slo
+            {
+                plot.hline(egui_plot::HLine::new("SLO", slo).color(theme::FAILED).width(1.0));
+            }
+            plot.vline(VLine::new("", clock.as_secs_f64()).color(Color32::WHITE).width(1.0));
+        });
+}
+
+/// The autoscalers' latest decisions in the world shown in the start-up chart, newest first.
+pub fn decisions_ui(ui: &mut egui::Ui, sim: &Sim) {
+    let w = sim.gantt_world.min(sim.playback.tracks.len() - 1);
+    let track = &sim.playback.tracks[w];
+    let clock = sim.playback.clock();
+    let decisions: Vec<_> = track
+        .events
+        .iter()
+        .filter(|e| e.time <= clock)
+        .filter_map(|e| match &e.kind {
+            crate::world::EventKind::Scaled { by, target, from, to, reason } => {
+                Some((e.time, by, target, from, to, reason))
+            }
+            _ => None,
+        })
+        .collect();
+    if decisions.is_empty() {
+        return;
+    }
+    ui.label(egui::RichText::new(format!("Autoscaling in {}", track.world.name())).strong());
+    for (t, by, target, from, to, reason) in decisions.iter().rev().take(4) {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} {by}: {target} {from} to {to} — {reason}",
+                crate::gui::timeline::clock_text(*t)
+            ))
+            .small(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_label;
+
+    #[test]
+    fn time_labels_are_short_and_round() {
+        let labels: Vec<String> =
+            [0.0, 0.5, 45.0, 600.0, 630.0, 7200.0, 9000.0].iter().map(|&s| time_label(s)).collect();
+        assert_eq!(labels, ["0s", "0.5s", "45s", "10m", "10m30s", "2h", "2h30"]);
+    }
 }
