@@ -217,3 +217,31 @@ fn a_bad_trace_is_reported_with_its_line_and_the_field_path() {
     assert!(a.contains("a relative path inside its folder"), "{a}");
     assert!(b.contains("cannot read \"missing.csv\""), "{b}");
 }
+
+#[test]
+fn requests_sent_to_a_dead_node_are_lost_until_its_pods_leave_the_endpoints() {
+    // Four pods on two nodes take 20 requests a second at random. node-1 dies at 5:00:
+    // kube-proxy still routes half the requests to its two pods until the node
+    // lifecycle controller marks it NotReady (40 s grace, seen on a 5 s monitor period)
+    // and the pods leave the endpoints: about 10/s for 40–45 s are lost, then none.
+    let text = |fail: &str| {
+        format!(
+            r#"Scenario(name: "f", seed: 4, duration: "10m",
+            hosts: [HostGroup(name: "node", count: 2, cpu: "4", memory: "16Gi", cached_images: ["a:1"])],
+            images: [Image(name: "a:1", layers: ["1MB"])],
+            apps: [App(name: "a", image: "a:1", cpu: "1", memory: "256Mi")],
+            services: [Service(name: "s", app: "a", load: Constant(20), cost: Constant("10ms"), routing: Random)],
+            worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("0s", Launch(app: "a", count: 4)){fail}])])"#
+        )
+    };
+    // Without the failure only the requests that come before the first pod is Ready are lost.
+    let healthy = run(&text(""), 0);
+    let before_ready = metric(&healthy, "requests.dropped");
+    assert!(before_ready < 20.0, "{before_ready} dropped");
+    let failed = run(&text(r#", At("5m", FailNode("node-1"))"#), 0);
+    let dropped = metric(&failed, "requests.dropped") - before_ready;
+    assert!((10.0 * 38.0..=10.0 * 50.0).contains(&dropped), "{dropped} dropped");
+    // Both runs draw the same arrivals: what the failure lost is all that is missing.
+    let arrived = |w: &World| metric(w, "requests.served") + metric(w, "requests.dropped");
+    assert_eq!(arrived(&failed), arrived(&healthy));
+}

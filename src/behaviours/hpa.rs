@@ -68,8 +68,13 @@ enum Group {
 
 /// `groupPods`.
 fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig) -> Group {
-    if p.deleting || p.failed || p.pending {
+    if p.deleting || p.failed {
         return Group::Ignored;
+    }
+    // "Pending pods are ignored": kept out of the ratio, but as unready pods,
+    // which count at 0 % on a scale-up.
+    if p.pending {
+        return Group::Unready;
     }
     let Some((_, sampled_at, window)) = p.sample else { return Group::Missing };
     let unready = match (p.ready_transition, p.start_time) {
@@ -132,7 +137,12 @@ pub fn resource_replicas(
     let mut samples = ready.clone();
     for (p, g) in pods.iter().zip(&groups) {
         match g {
-            Group::Missing if ratio < 1.0 => samples.push((p.request_millicores, p.request_millicores)),
+            // On a scale-down, missing pods count as using 100 % of their request,
+            // or the target when it is higher.
+            Group::Missing if ratio < 1.0 => {
+                let fallback = u64::from(target_percent.max(100));
+                samples.push((p.request_millicores * fallback / 100, p.request_millicores));
+            }
             Group::Missing if ratio > 1.0 => samples.push((0, p.request_millicores)),
             Group::Unready if scale_up_with_unready => samples.push((0, p.request_millicores)),
             _ => {}
@@ -203,6 +213,24 @@ impl ScalingRules {
     }
 }
 
+/// An HPA's `behavior`: the rules for scaling up and for scaling down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behavior {
+    pub scale_up: ScalingRules,
+    pub scale_down: ScalingRules,
+}
+
+impl Default for Behavior {
+    fn default() -> Self {
+        Behavior { scale_up: ScalingRules::default_scale_up(), scale_down: ScalingRules::default_scale_down() }
+    }
+}
+
+/// The controller's `--horizontal-pod-autoscaler-downscale-stabilization` default.
+pub const DOWNSCALE_STABILIZATION: SimDuration = SimDuration::from_secs(300);
+/// Scale events are kept this long: the longest policy period allowed.
+const MAX_POLICY_PERIOD: SimDuration = SimDuration::from_secs(1800);
+
 /// What the controller remembers per HPA between syncs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HpaMemory {
@@ -215,15 +243,32 @@ pub struct HpaMemory {
 impl HpaMemory {
     /// Records that the controller scaled from `from` to `to`.
     pub fn record_scale(&mut self, now: SimTime, from: u32, to: u32) {
+        self.events.retain(|(t, _)| now.since(*t) < MAX_POLICY_PERIOD);
         self.events.push((now, i64::from(to) - i64::from(from)));
     }
 
-    fn changed_within(&self, now: SimTime, period: SimDuration, up: bool) -> u32 {
+    /// `recordInitialRecommendation`: the first sync remembers the current
+    /// replicas as a recommendation, so that nothing scales down within the
+    /// stabilisation window of an HPA appearing.
+    pub fn record_initial(&mut self, now: SimTime, current: u32) {
+        if self.recommendations.is_empty() {
+            self.recommendations.push((now, current));
+        }
+    }
+
+    /// Replicas added (`up`) or removed within `period` before `now`.
+    fn changed_within(&self, now: SimTime, period: SimDuration, up: bool) -> i64 {
         self.events
             .iter()
             .filter(|(t, _)| now.since(*t) < period)
             .map(|(_, d)| if up { (*d).max(0) } else { (-*d).max(0) })
-            .sum::<i64>() as u32
+            .sum::<i64>()
+    }
+
+    /// The replicas at the start of a policy's period: the current count less
+    /// what was added in it, plus what was removed.
+    fn period_start(&self, now: SimTime, period: SimDuration, current: u32) -> i64 {
+        i64::from(current) - self.changed_within(now, period, true) + self.changed_within(now, period, false)
     }
 }
 
@@ -269,35 +314,73 @@ pub fn normalize_with_behaviors(
 /// `calculateScaleUpLimitWithScalingRules`.
 fn scale_up_limit(memory: &HpaMemory, now: SimTime, current: u32, rules: &ScalingRules) -> u32 {
     let proposals = rules.policies.iter().map(|p| {
-        let start = current.saturating_sub(memory.changed_within(now, p.period(), true));
+        let start = memory.period_start(now, p.period(), current).max(0);
         match *p {
-            ScalingPolicy::Pods { value, .. } => start + value,
+            ScalingPolicy::Pods { value, .. } => start.saturating_add(i64::from(value)),
             ScalingPolicy::Percent { value, .. } => {
-                libm::ceil(f64::from(start) * (1.0 + f64::from(value) / 100.0)) as u32
+                libm::ceil(start as f64 * (1.0 + f64::from(value) / 100.0)).min(u32::MAX as f64) as i64
             }
         }
     });
-    match rules.select {
-        SelectPolicy::Disabled => current,
-        SelectPolicy::Max => proposals.max().unwrap_or(current),
-        SelectPolicy::Min => proposals.min().unwrap_or(current),
-    }
+    let limit = match rules.select {
+        SelectPolicy::Disabled => i64::from(current),
+        SelectPolicy::Max => proposals.max().unwrap_or(i64::from(current)),
+        SelectPolicy::Min => proposals.min().unwrap_or(i64::from(current)),
+    };
+    limit.clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// `calculateScaleDownLimitWithBehaviors`.
 fn scale_down_limit(memory: &HpaMemory, now: SimTime, current: u32, rules: &ScalingRules) -> u32 {
     let proposals = rules.policies.iter().map(|p| {
-        let start = current + memory.changed_within(now, p.period(), false);
+        let start = memory.period_start(now, p.period(), current);
         match *p {
-            ScalingPolicy::Pods { value, .. } => start.saturating_sub(value),
-            ScalingPolicy::Percent { value, .. } => (f64::from(start) * (1.0 - f64::from(value) / 100.0)) as u32,
+            ScalingPolicy::Pods { value, .. } => start - i64::from(value),
+            ScalingPolicy::Percent { value, .. } => (start as f64 * (1.0 - f64::from(value) / 100.0)) as i64,
         }
     });
     // "Max" means the policy allowing the biggest change, which for a scale-down is the fewest replicas.
-    match rules.select {
-        SelectPolicy::Disabled => current,
-        SelectPolicy::Max => proposals.min().unwrap_or(current),
-        SelectPolicy::Min => proposals.max().unwrap_or(current),
+    let limit = match rules.select {
+        SelectPolicy::Disabled => i64::from(current),
+        SelectPolicy::Max => proposals.min().unwrap_or(i64::from(current)),
+        SelectPolicy::Min => proposals.max().unwrap_or(i64::from(current)),
+    };
+    limit.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// `normalizeDesiredReplicas`, for an HPA without `behavior`: the highest
+/// recommendation of the last 300 s (`stabilizeRecommendation`), then at
+/// most max(2 × current, 4) on a scale-up, within min and max replicas
+/// (`convertDesiredReplicasWithRules`).
+pub fn normalize_desired_replicas(
+    memory: &mut HpaMemory,
+    now: SimTime,
+    current: u32,
+    desired: u32,
+    replicas: std::ops::RangeInclusive<u32>,
+) -> u32 {
+    let mut highest = desired;
+    let mut old_sample = None;
+    for (k, &(t, r)) in memory.recommendations.iter().enumerate() {
+        // Before the cutoff: an old sample, to be replaced; at or after it: in the window.
+        if now.since(t) > DOWNSCALE_STABILIZATION {
+            old_sample = Some(k);
+        } else {
+            highest = highest.max(r);
+        }
+    }
+    match old_sample {
+        Some(k) => memory.recommendations[k] = (now, desired),
+        None => memory.recommendations.push((now, desired)),
+    }
+    let scale_up_limit = current.saturating_mul(2).max(4);
+    let (min_replicas, max_replicas) = (*replicas.start(), *replicas.end());
+    if highest < min_replicas {
+        min_replicas
+    } else if highest > scale_up_limit {
+        scale_up_limit.min(max_replicas)
+    } else {
+        highest.min(max_replicas)
     }
 }
 
@@ -360,14 +443,52 @@ mod tests {
     }
 
     #[test]
-    fn pending_and_deleting_pods_are_ignored() {
+    fn deleting_pods_are_ignored() {
+        let mut deleting = pod(5000, 1000);
+        deleting.deleting = true;
+        let pods = [pod(800, 1000), deleting];
+        // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
+        assert_eq!(resource_replicas(&pods, 2, 40, NOW, &HpaConfig::default()).unwrap().replicas, 2);
+    }
+
+    #[test]
+    fn pending_pods_count_as_unready_on_a_scale_up() {
+        // Pending pods are kept out of the ratio like unready ones and count 0 % on a
+        // scale-up: one pod at 80 % of 40 % (ratio 2) and one pending pod give
+        // (800 + 0)/2000 / 0.4 = 1.0, inside the tolerance → the current 3 stays.
         let mut pending = pod(0, 1000);
         pending.pending = true;
         let mut deleting = pod(5000, 1000);
         deleting.deleting = true;
         let pods = [pod(800, 1000), pending, deleting];
-        // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
-        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 2);
+        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 3);
+        // With two pods at 80 %, the ratio is (1600 + 0)/3000 / 0.4 = 4/3 → ⌈3 × 4/3⌉ = 4.
+        let pods = [pod(800, 1000), pod(800, 1000), pending];
+        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+    }
+
+    #[test]
+    fn without_behavior_scale_up_is_limited_to_double_or_four() {
+        // horizontal.go calculateScaleUpLimit: max(2 × current, 4).
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 1, 10, 1..=100), 4);
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 10, 1..=100), 10);
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 30, 1..=8), 8);
+    }
+
+    #[test]
+    fn without_behavior_scale_down_keeps_the_highest_of_300_seconds() {
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 10, 10, 1..=100), 10);
+        // 300 s later the sample at 0 s is still inside the window (not before the cutoff).
+        assert_eq!(normalize_desired_replicas(&mut m, S(300), 10, 2, 1..=100), 10);
+        // At 301 s the sample at 0 s is old and replaced; the one at 300 s (2) remains: 3 wins.
+        assert_eq!(normalize_desired_replicas(&mut m, S(301), 10, 3, 1..=100), 3);
+        // Below minReplicas the minimum is returned.
+        assert_eq!(normalize_desired_replicas(&mut m, S(302), 3, 1, 2..=100), 3);
+        assert_eq!(normalize_desired_replicas(&mut m, S(900), 3, 1, 2..=100), 2);
     }
 
     #[test]

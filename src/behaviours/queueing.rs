@@ -7,8 +7,11 @@
 //! Wq = C/(cμ − λ); W = Wq + 1/μ; P(Wq > t) = C·e^{−(cμ−λ)t}.
 
 /// The probability that an arrival waits (Erlang C), or `None` when ρ ≥ 1.
+/// Computed through the Erlang B recurrence, B(k) = a·B(k−1) / (k + a·B(k−1)),
+/// then C = B / (1 − ρ(1 − B)): every step stays between 0 and 1, so any
+/// number of servers and any load give a finite answer.
 pub fn erlang_c(c: u32, lambda: f64, mu: f64) -> Option<f64> {
-    if c == 0 || mu <= 0.0 || lambda < 0.0 {
+    if c == 0 || mu <= 0.0 || lambda < 0.0 || !lambda.is_finite() || !mu.is_finite() {
         return None;
     }
     let a = lambda / mu;
@@ -19,18 +22,11 @@ pub fn erlang_c(c: u32, lambda: f64, mu: f64) -> Option<f64> {
     if lambda == 0.0 {
         return Some(0.0);
     }
-    // Summed with terms built one from the last, so that large c stays finite.
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / f64::from(k);
-        }
-        sum += term;
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
     }
-    let last = term * a / f64::from(c); // a^c / c!
-    let tail = last / (1.0 - rho);
-    Some(tail / (sum + tail))
+    Some(b / (1.0 - rho * (1.0 - b)))
 }
 
 /// Mean wait in queue, Wq = C/(cμ − λ), in seconds.
@@ -39,26 +35,47 @@ pub fn mean_wait(c: u32, lambda: f64, mu: f64) -> Option<f64> {
     Some(pw / (f64::from(c) * mu - lambda))
 }
 
-/// P(T > t) for the response time T = Wq + S of an M/M/c queue, exactly:
-/// Wq is 0 with probability 1 − C and Exp(cμ − λ) otherwise; S is Exp(μ).
+/// One M/M/c queue with its Erlang C probability worked out once, for the
+/// many tail evaluations of a quantile search.
+#[derive(Clone, Copy, Debug)]
+struct Queue {
+    pw: f64,
+    c: u32,
+    lambda: f64,
+    mu: f64,
+}
+
+impl Queue {
+    fn new(c: u32, lambda: f64, mu: f64) -> Option<Queue> {
+        Some(Queue { pw: erlang_c(c, lambda, mu)?, c, lambda, mu })
+    }
+
+    /// P(T > t): Wq is 0 with probability 1 − C and Exp(cμ − λ) otherwise; S is Exp(μ).
+    fn tail(&self, t: f64) -> f64 {
+        let Queue { pw, c, lambda, mu } = *self;
+        let a = f64::from(c) * mu - lambda;
+        let service = libm::exp(-mu * t);
+        let both = if (a - mu).abs() < 1e-12 {
+            // E1 + E2 with equal rates is Erlang-2.
+            (1.0 + mu * t) * libm::exp(-mu * t)
+        } else {
+            (a * libm::exp(-mu * t) - mu * libm::exp(-a * t)) / (a - mu)
+        };
+        (1.0 - pw) * service + pw * both
+    }
+}
+
+/// P(T > t) for the response time T = Wq + S of an M/M/c queue, exactly.
 pub fn response_tail(c: u32, lambda: f64, mu: f64, t: f64) -> Option<f64> {
-    let pw = erlang_c(c, lambda, mu)?;
-    let a = f64::from(c) * mu - lambda;
-    let service = libm::exp(-mu * t);
-    let both = if (a - mu).abs() < 1e-12 {
-        // E1 + E2 with equal rates is Erlang-2.
-        (1.0 + mu * t) * libm::exp(-mu * t)
-    } else {
-        (a * libm::exp(-mu * t) - mu * libm::exp(-a * t)) / (a - mu)
-    };
-    Some((1.0 - pw) * service + pw * both)
+    Some(Queue::new(c, lambda, mu)?.tail(t))
 }
 
 /// The `q`-quantile of the M/M/c response time, by bisection on the tail.
 pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
+    let queue = Queue::new(c, lambda, mu)?;
     let target = 1.0 - q;
     let mut hi = 1.0 / mu;
-    while response_tail(c, lambda, mu, hi)? > target {
+    while queue.tail(hi) > target {
         hi *= 2.0;
         if hi > 1e9 {
             return None;
@@ -67,7 +84,7 @@ pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
     let mut lo = 0.0;
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
-        if response_tail(c, lambda, mu, mid)? > target {
+        if queue.tail(mid) > target {
             lo = mid;
         } else {
             hi = mid;
@@ -78,17 +95,19 @@ pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
 
 /// The `q` quantile of response time over a mixture of M/M/c queues, each
 /// given as (weight, c, λ, μ): the time t with a weighted share 1 − q of
-/// responses slower than t, found by bisection.
-pub fn mixture_response_quantile(ticks: &[(f64, u32, f64, f64)], q: f64) -> Option<f64> {
-    let weight: f64 = ticks.iter().map(|x| x.0).sum();
-    if weight <= 0.0 {
+/// responses slower than t, found by bisection. Unstable queues (ρ ≥ 1)
+/// count as slower than any t.
+pub fn mixture_response_quantile(parts: &[(f64, u32, f64, f64)], q: f64) -> Option<f64> {
+    let weight: f64 = parts.iter().map(|x| x.0).sum();
+    if weight <= 0.0 || !weight.is_finite() {
         return None;
     }
+    let queues: Vec<(f64, Option<Queue>)> = parts.iter().map(|&(w, c, l, mu)| (w, Queue::new(c, l, mu))).collect();
     let tail = |t: f64| -> f64 {
-        ticks.iter().map(|&(w, c, l, mu)| w * response_tail(c, l, mu, t).unwrap_or(1.0)).sum::<f64>() / weight
+        queues.iter().map(|&(w, queue)| w * queue.map_or(1.0, |queue| queue.tail(t))).sum::<f64>() / weight
     };
     let target = 1.0 - q;
-    let mut hi = ticks.iter().map(|x| 1.0 / x.3).fold(0.0, f64::max).max(1e-6);
+    let mut hi = parts.iter().map(|x| 1.0 / x.3).fold(0.0, f64::max).max(1e-6);
     while tail(hi) > target && hi < 1e7 {
         hi *= 2.0;
     }
@@ -130,5 +149,14 @@ mod tests {
         // With no load, T is the service time alone: p50 = ln 2 / μ.
         let p50 = response_quantile(3, 0.0, 10.0, 0.5).unwrap();
         assert!((p50 - libm::log(2.0) / 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn erlang_c_stays_finite_for_large_loads() {
+        // a = 900 (beyond where a^k/k! overflows an f64), c = 1000: a number between 0 and 1.
+        let pw = erlang_c(1000, 900.0, 1.0).unwrap();
+        assert!(pw.is_finite() && (0.0..1.0).contains(&pw), "{pw}");
+        let p95 = response_quantile(1000, 900.0, 1.0, 0.95).unwrap();
+        assert!(p95.is_finite() && p95 > 2.0 && p95 < 4.0, "{p95}");
     }
 }

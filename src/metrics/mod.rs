@@ -131,23 +131,27 @@ fn traffic(world: &World, m: &mut Metrics) {
         .services
         .iter()
         .map(|s| {
-            s.stats.in_system_integral / now.since(crate::engine::SimTime::ZERO + s.spec.warmup).as_secs_f64().max(1e-9)
+            // The integral runs to the last change; the requests inside since then count up to now.
+            let start = crate::engine::SimTime::ZERO + s.spec.warmup;
+            let tail =
+                if fluid { 0.0 } else { s.in_system as f64 * now.since(s.last_change().max(start)).as_secs_f64() };
+            (s.stats.in_system_integral + tail) / now.since(start).as_secs_f64().max(1e-9)
         })
         .sum();
     m.insert("in_system.mean".into(), Some(in_system));
-    m.insert("slo.violation_s".into(), Some(t.services.iter().map(slo_violation_seconds).sum()));
+    let tick = match t.mode {
+        crate::model::traffic::TrafficMode::Fluid { tick } => tick.as_secs_f64(),
+        crate::model::traffic::TrafficMode::PerRequest => 1.0,
+    };
+    m.insert("slo.violation_s".into(), Some(t.services.iter().map(|s| slo_violation_seconds(s, tick)).sum()));
     m.insert("replicas.max".into(), Some(t.replicas_max as f64));
     m.insert("replicas.mean".into(), Some(t.replicas_mean(now)));
 }
 
 /// Seconds whose p95 latency exceeded the SLO, dropped requests counting as too slow.
-fn slo_violation_seconds(s: &crate::world::traffic::ServiceState) -> f64 {
+fn slo_violation_seconds(s: &crate::world::traffic::ServiceState, tick: f64) -> f64 {
     let slo = s.spec.slo_p95.as_secs_f64();
     if !s.stats.fluid_p95.is_empty() {
-        let tick = match s.stats.fluid_p95.as_slice() {
-            [a, b, ..] => (b.0 - a.0).max(1) as f64,
-            _ => 1.0,
-        };
         return s.stats.fluid_p95.iter().filter(|(_, p95)| *p95 > slo).count() as f64 * tick;
     }
     s.stats

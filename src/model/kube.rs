@@ -253,6 +253,11 @@ impl PodTemplate {
         (Millicores(cpu.max(init_cpu)), Bytes(mem.max(init_mem)))
     }
 
+    /// The CPU its app containers request, as the HPA counts a pod's request.
+    pub fn container_cpu_requests(&self) -> Millicores {
+        Millicores(self.containers.iter().map(|c| c.cpu_request.0).sum())
+    }
+
     /// Every image the pod runs, init containers first.
     pub fn images(&self) -> impl Iterator<Item = ImageId> + '_ {
         self.init_containers.iter().chain(&self.containers).map(|c| c.image)

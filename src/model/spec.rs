@@ -277,8 +277,10 @@ pub struct HpaSpec {
     pub min_replicas: u32,
     pub max_replicas: u32,
     pub target_cpu_percent: u32,
-    pub scale_up: crate::behaviours::hpa::ScalingRules,
-    pub scale_down: crate::behaviours::hpa::ScalingRules,
+    /// `behavior`, its missing parts filled with the defaults; `None` when the
+    /// HPA gives none, and the controller's older rules apply (at most
+    /// doubling, or 4 pods, per sync; 300 s scale-down stabilisation).
+    pub behavior: Option<crate::behaviours::hpa::Behavior>,
 }
 
 /// Which host a new instance goes to.

@@ -23,7 +23,7 @@ use super::file::{
     StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::{LessonStep, Scenario};
-use crate::behaviours::hpa::{ScalingPolicy, ScalingRules, SelectPolicy};
+use crate::behaviours::hpa::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::Profile;
 use crate::model::Millicores;
@@ -368,8 +368,10 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
         None | Some(TrafficFile::PerRequest) => TrafficMode::PerRequest,
         Some(TrafficFile::Fluid { tick }) => {
             let tick = tick.unwrap_or(SimDuration::from_secs(1));
-            c.positive("traffic.tick", tick.0, "the tick");
-            TrafficMode::Fluid { tick }
+            if tick < SimDuration::from_millis(100) || tick > SimDuration::from_secs(3600) {
+                c.problem("traffic.tick", "between 100ms and 1h");
+            }
+            TrafficMode::Fluid { tick: tick.clamp(SimDuration::from_millis(100), SimDuration::from_secs(3600)) }
         }
     };
     let shared_services = services(&mut c, "services", &raw.services, &app_index);
@@ -478,8 +480,14 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                     "an autoscaling group is for worlds without Kubernetes; use a HorizontalPodAutoscaler there",
                 );
             }
-            if a.min > a.max || a.max == 0 {
-                c.problem(&apath, format!("min ({}) must be at most max ({}), and max above zero", a.min, a.max));
+            if a.min > a.max || a.max == 0 || a.max > MAX_REPLICAS {
+                c.problem(
+                    &apath,
+                    format!("min ({}) must be at most max ({}), and max between 1 and {MAX_REPLICAS}", a.min, a.max),
+                );
+            }
+            if a.period.is_some_and(|p| p < SimDuration::from_secs(1)) {
+                c.problem(format!("{apath}.period"), "at least 1s");
             }
             if !(a.target_cpu_percent > 0.0 && a.target_cpu_percent <= 100.0) {
                 c.problem(format!("{apath}.target_cpu_percent"), "between 0 and 100");
@@ -500,7 +508,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 max: a.max,
                 target_cpu_percent: a.target_cpu_percent,
                 // Cloud target tracking evaluates one-minute metrics.
-                period: a.period.unwrap_or(SimDuration::from_secs(60)),
+                period: a.period.unwrap_or(SimDuration::from_secs(60)).max(SimDuration::from_secs(1)),
                 warmup: a.warmup.unwrap_or(SimDuration::from_secs(300)),
                 cooldown: a.cooldown.unwrap_or(SimDuration::from_secs(300)),
             })
@@ -519,6 +527,18 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                     .collect()
             }
         };
+        if let Platform::Kubernetes(k) = &platform
+            && let Some(ca) = &k.cluster_autoscaler
+        {
+            for (i, g) in ca.node_groups.iter().enumerate() {
+                if g.hosts.iter().any(|h| unused_hosts.contains(h)) {
+                    c.problem(
+                        format!("{path}.platform.cluster_autoscaler.node_groups[{i}].hosts"),
+                        format!("the world leaves the host group \"{}\" out (host_groups)", g.name),
+                    );
+                }
+            }
+        }
         let mut world_services = setup.services.clone();
         let own_services = services(&mut c, &format!("{path}.services"), &w.services, &app_index);
         for s in own_services {
@@ -530,6 +550,31 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 );
             }
             world_services.push(s);
+        }
+        for (k, s) in world_services.iter().enumerate() {
+            if let Some(other) = world_services[..k].iter().find(|o| o.app == s.app) {
+                c.problem(
+                    format!("{path}.services"),
+                    format!(
+                        "services \"{}\" and \"{}\" both serve app \"{}\"; each app serves one service",
+                        other.name,
+                        s.name,
+                        setup.apps[s.app.index()].name
+                    ),
+                );
+            }
+        }
+        if setup.traffic_mode == TrafficMode::PerRequest {
+            let expected: f64 =
+                world_services.iter().map(|s| s.load.max_rate()).sum::<f64>() * setup.duration.as_secs_f64();
+            if expected > MAX_REQUESTS_PER_RUN {
+                c.problem(
+                    format!("{path}.services"),
+                    format!(
+                        "up to {expected:.3e} requests, each an event; per-request runs are limited to {MAX_REQUESTS_PER_RUN:.0e}: use traffic: Fluid(tick: \"1s\")"
+                    ),
+                );
+            }
         }
         let spec = WorldSpec {
             services: world_services,
@@ -780,6 +825,7 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
             }
         },
     };
+    let nodes_are_vms = matches!(nodes, NodeSource::Vms(_));
     let max_pods = k.max_pods.unwrap_or(KubePlatform::DEFAULT_MAX_PODS);
     c.positive(&format!("{path}.max_pods"), u64::from(max_pods), "max_pods");
     let period = |c: &mut Checker, field: &str, v: Option<SimDuration>, default: SimDuration| {
@@ -827,10 +873,13 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
             ContainerPlatform::default_stop_time,
         ),
         runtime_overhead: k.runtime_overhead.unwrap_or(ContainerPlatform::DEFAULT_RUNTIME_OVERHEAD),
-        cluster_autoscaler: k
-            .cluster_autoscaler
-            .as_ref()
-            .map(|ca| cluster_autoscaler(c, &format!("{path}.cluster_autoscaler"), ca, hosts)),
+        cluster_autoscaler: k.cluster_autoscaler.as_ref().map(|ca| {
+            let ca_path = format!("{path}.cluster_autoscaler");
+            if nodes_are_vms {
+                c.problem(&ca_path, "the cluster autoscaler adds and removes hosts as nodes; use nodes: Hosts with it");
+            }
+            cluster_autoscaler(c, &ca_path, ca, hosts)
+        }),
     }))
 }
 
@@ -843,6 +892,10 @@ fn cluster_autoscaler(
     let mut node_groups = Vec::new();
     for (i, g) in ca.node_groups.iter().enumerate() {
         let gpath = format!("{path}.node_groups[{i}]");
+        if ca.node_groups[..i].iter().any(|o| o.hosts == g.hosts) {
+            c.problem(format!("{gpath}.hosts"), format!("another node group already holds \"{}\"", g.hosts));
+            continue;
+        }
         let members: Vec<HostId> =
             hosts.iter().enumerate().filter(|(_, h)| h.group == g.hosts).map(|(k, _)| HostId(k as u32)).collect();
         if members.is_empty() {
@@ -947,13 +1000,18 @@ fn services(
         let Some(load) = load_profile(c, &format!("{path}.load"), &s.load) else { continue };
         c.distribution(&format!("{path}.cost"), &s.cost);
         let concurrency = s.concurrency.unwrap_or(1);
-        c.positive(&format!("{path}.concurrency"), u64::from(concurrency), "concurrency");
+        if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+            c.problem(
+                format!("{path}.concurrency"),
+                format!("between 1 and {MAX_CONCURRENCY} requests at once per core"),
+            );
+        }
         out.push(ServiceLoad {
             name: s.name.clone(),
             app: AppId(app as u32),
             load,
             cost: s.cost.clone(),
-            concurrency,
+            concurrency: concurrency.clamp(1, MAX_CONCURRENCY),
             routing: s.routing.unwrap_or_default(),
             timeout: s.timeout.unwrap_or(SimDuration::from_secs(30)),
             slo_p95: s.slo_p95.unwrap_or(SimDuration::from_millis(500)),
@@ -962,6 +1020,12 @@ fn services(
     }
     out
 }
+
+/// Most requests served at once per core.
+pub const MAX_CONCURRENCY: u32 = 1000;
+/// Most requests a per-request run may expect (the highest rate over the
+/// whole run); beyond it, fluid traffic is the tool.
+pub const MAX_REQUESTS_PER_RUN: f64 = 1e8;
 
 /// Most rows a load trace may have.
 pub const MAX_TRACE_ROWS: usize = 1_000_000;
@@ -1065,52 +1129,91 @@ pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
     Ok(points)
 }
 
+/// The highest CPU utilisation target that can still scale up: instances use
+/// at most the CPU they request, so utilisation never passes 100 %, and the
+/// HPA's 0.1 tolerance needs a ratio above 1.1.
+const MAX_TARGET_CPU_PERCENT: u32 = 90;
+
 fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
     let min = h.min_replicas.unwrap_or(1);
+    if h.max_replicas == 0 || h.max_replicas > MAX_REPLICAS {
+        c.problem(format!("{path}.maxReplicas"), format!("between 1 and {MAX_REPLICAS}"));
+    }
     if min == 0 || min > h.max_replicas {
         c.problem(format!("{path}.minReplicas"), format!("between 1 and maxReplicas ({})", h.max_replicas));
     }
-    if h.target_cpu_utilization_percentage == 0 {
-        c.problem(format!("{path}.targetCPUUtilizationPercentage"), "must be above zero");
+    let target = h.target_cpu_utilization_percentage;
+    if target == 0 || target > MAX_TARGET_CPU_PERCENT {
+        c.problem(
+            format!("{path}.targetCPUUtilizationPercentage"),
+            format!(
+                "between 1 and {MAX_TARGET_CPU_PERCENT}: instances here use at most the CPU they request, so a higher target could never scale up"
+            ),
+        );
     }
-    let rules = |r: &Option<ScalingRulesFile>, default: ScalingRules| match r {
-        None => default,
-        Some(f) => ScalingRules {
-            stabilization_window: f
-                .stabilization_window_seconds
-                .map(|s| SimDuration::from_secs(s.min(3600)))
-                .unwrap_or(default.stabilization_window),
-            select: match f.select_policy {
-                None => default.select,
-                Some(SelectPolicyFile::Max) => SelectPolicy::Max,
-                Some(SelectPolicyFile::Min) => SelectPolicy::Min,
-                Some(SelectPolicyFile::Disabled) => SelectPolicy::Disabled,
-            },
-            policies: match &f.policies {
-                None => default.policies,
-                Some(list) => list
-                    .iter()
-                    .map(|p| {
-                        let period = SimDuration::from_secs(p.period_seconds.clamp(1, 1800));
-                        match p.kind {
-                            ScalingPolicyType::Pods => ScalingPolicy::Pods { value: p.value, period },
-                            ScalingPolicyType::Percent => ScalingPolicy::Percent { value: p.value, period },
-                        }
-                    })
-                    .collect(),
-            },
-        },
-    };
-    let behavior = h.behavior.clone().unwrap_or_default();
+    let behavior = h.behavior.as_ref().map(|b| Behavior {
+        scale_up: scaling_rules(c, &format!("{path}.behavior.scaleUp"), &b.scale_up, ScalingRules::default_scale_up()),
+        scale_down: scaling_rules(
+            c,
+            &format!("{path}.behavior.scaleDown"),
+            &b.scale_down,
+            ScalingRules::default_scale_down(),
+        ),
+    });
     HpaSpec {
         name: h.name.clone(),
         target: h.scale_target_ref.clone(),
         min_replicas: min.max(1),
         max_replicas: h.max_replicas.max(1),
-        target_cpu_percent: h.target_cpu_utilization_percentage.max(1),
-        scale_up: rules(&behavior.scale_up, ScalingRules::default_scale_up()),
-        scale_down: rules(&behavior.scale_down, ScalingRules::default_scale_down()),
+        target_cpu_percent: target.clamp(1, MAX_TARGET_CPU_PERCENT),
+        behavior,
     }
+}
+
+/// `behavior.scaleUp` or `scaleDown`, checked as the API server does, its
+/// missing fields filled from `default`.
+fn scaling_rules(c: &mut Checker, path: &str, file: &Option<ScalingRulesFile>, default: ScalingRules) -> ScalingRules {
+    let Some(f) = file else { return default };
+    let stabilization_window = match f.stabilization_window_seconds {
+        None => default.stabilization_window,
+        Some(s) if s <= 3600 => SimDuration::from_secs(s),
+        Some(_) => {
+            c.problem(format!("{path}.stabilizationWindowSeconds"), "between 0 and 3600");
+            default.stabilization_window
+        }
+    };
+    let policies = match &f.policies {
+        None => default.policies,
+        Some(list) if list.is_empty() => {
+            c.problem(format!("{path}.policies"), "at least one policy");
+            default.policies
+        }
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                if p.value == 0 || p.value > MAX_REPLICAS {
+                    c.problem(format!("{path}.policies[{k}].value"), format!("between 1 and {MAX_REPLICAS}"));
+                }
+                if !(1..=1800).contains(&p.period_seconds) {
+                    c.problem(format!("{path}.policies[{k}].periodSeconds"), "between 1 and 1800");
+                }
+                let period = SimDuration::from_secs(p.period_seconds.clamp(1, 1800));
+                let value = p.value.clamp(1, MAX_REPLICAS);
+                match p.kind {
+                    ScalingPolicyType::Pods => ScalingPolicy::Pods { value, period },
+                    ScalingPolicyType::Percent => ScalingPolicy::Percent { value, period },
+                }
+            })
+            .collect(),
+    };
+    let select = match f.select_policy {
+        None => default.select,
+        Some(SelectPolicyFile::Max) => SelectPolicy::Max,
+        Some(SelectPolicyFile::Min) => SelectPolicy::Min,
+        Some(SelectPolicyFile::Disabled) => SelectPolicy::Disabled,
+    };
+    ScalingRules { stabilization_window, policies, select }
 }
 
 /// A Deployment from the file, checked, with image names resolved.

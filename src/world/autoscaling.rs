@@ -41,12 +41,13 @@ impl World {
             .map(|i| i.id)
             .collect();
         let size = members.len() as u32;
-        let cores = self.demands[group.app.index()].cpu.as_cores().max(1e-9);
+
         // Average CPU over running instances past their warm-up.
         let mut utilizations = Vec::new();
+        let cores: Vec<f64> = members.iter().map(|&id| self.cores_held(id)).collect();
         let state = self.autoscaling.as_mut().expect("an autoscaling group");
         let traffic = self.traffic.as_deref();
-        for &id in &members {
+        for (&id, &cores) in members.iter().zip(&cores) {
             let inst = &self.instances[id.index()];
             let work = traffic.map_or(0.0, |t| t.work(id, now));
             let last = state.last_work.insert(id, (work, now));

@@ -108,6 +108,8 @@ pub struct Pod {
     /// The Ready condition.
     pub ready: bool,
     pub ready_since: Option<SimTime>,
+    /// When the Ready condition last changed either way (its lastTransitionTime).
+    pub ready_changed: Option<SimTime>,
     /// A deletion timestamp is set.
     pub deleting: bool,
     pub restarts: u32,
@@ -210,6 +212,8 @@ pub struct Cluster {
     pub autoscaler: Option<ClusterAutoscalerState>,
     /// The most nodes Ready at once.
     pub nodes_ready_max: usize,
+    /// Pods the endpoints controller last listed as serving: Ready and not terminating.
+    pub serving: BTreeSet<InstanceId>,
 }
 
 /// kube-scheduler: a pod left unschedulable longer than this goes back to the
@@ -363,6 +367,7 @@ impl World {
             hpa_sync_scheduled: false,
             autoscaler: None,
             nodes_ready_max: 0,
+            serving: BTreeSet::new(),
         }));
         for h in 0..n {
             let host = HostId(h as u32);
@@ -585,7 +590,6 @@ impl World {
     }
 
     fn endpoints_soon(&mut self) {
-        self.endpoints_dirty = true;
         let delay = self.watch_delay();
         if !self.cluster().endpoints_pending {
             self.cluster().endpoints_pending = true;
@@ -808,6 +812,7 @@ impl World {
                 running: false,
                 ready: false,
                 ready_since: None,
+                ready_changed: None,
                 deleting: false,
                 restarts: 0,
                 restart_backoff: SimDuration::ZERO,
@@ -917,6 +922,8 @@ impl World {
             s.endpoints =
                 ready.iter().filter(|(_, l)| selector_matches(&s.spec.selector, l)).map(|(id, _)| *id).collect();
         }
+        c.serving = ready.iter().map(|(id, _)| *id).collect();
+        self.endpoints_dirty = true;
     }
 
     // ----- the scheduler -----
@@ -1298,6 +1305,7 @@ impl World {
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.ready = true;
         p.ready_since = Some(now);
+        p.ready_changed = Some(now);
         let r = p.replica_set;
         self.set_phase(pod, Phase::Running);
         self.api_write();
@@ -1319,8 +1327,10 @@ impl World {
             return;
         }
         let restart = self.cluster().pods[&pod].template.restart_policy;
+        let now = self.now;
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.ready = false;
+        p.ready_changed = Some(now);
         p.running = false;
         p.restarts += 1;
         p.restart_backoff = kubelet::next_restart_backoff(p.restart_backoff);
@@ -1411,6 +1421,7 @@ impl World {
                         pod.restarts += 1;
                         pod.running = false;
                         pod.ready = false;
+                        pod.ready_changed = Some(now);
                         pod.pinned = false;
                     }
                     let demand = self.demands[self.instances[p.index()].demand.index()].clone();
@@ -1449,6 +1460,7 @@ impl World {
             for p in pods {
                 let Some(pod) = self.cluster().pods.get_mut(&p) else { continue };
                 pod.ready = false;
+                pod.ready_changed = Some(now);
                 match toleration_seconds(&pod.template.tolerations, &taint, platform.default_toleration_seconds) {
                     Tolerance::Never => pod.eviction_at = Some(now),
                     Tolerance::For(s) => pod.eviction_at = Some(now + SimDuration::from_secs(s)),

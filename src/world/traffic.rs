@@ -46,6 +46,8 @@ struct Request {
 pub struct InstanceLoad {
     pub busy: u32,
     queue: VecDeque<Request>,
+    /// Arrival times of the requests in service.
+    in_service: Vec<SimTime>,
     /// Bumped when the instance stops serving; requests in flight then are lost.
     epoch: u32,
 }
@@ -68,6 +70,8 @@ pub struct ServiceStats {
     pub fluid: Vec<(f64, u32, f64, f64)>,
     /// Fluid mode: per tick second and its p95 latency.
     pub fluid_p95: Vec<(u64, f64)>,
+    /// Fluid mode: requests arrived, served and dropped, unrounded.
+    pub fluid_totals: (f64, f64, f64),
 }
 
 /// One service's live state.
@@ -78,7 +82,11 @@ pub struct ServiceState {
     pub endpoints: Vec<InstanceId>,
     shared: VecDeque<Request>,
     cursor: usize,
-    rng: RandomStream,
+    /// Arrivals and their costs: the same stream in every world, so that the
+    /// worlds of a scenario serve the very same requests.
+    arrivals: RandomStream,
+    /// Routing choices, this world's own.
+    routing: RandomStream,
     pub in_system: u64,
     last_change: SimTime,
     pub stats: ServiceStats,
@@ -91,6 +99,11 @@ pub struct ServiceState {
 pub const RECENT_ARRIVALS: usize = 96;
 
 impl ServiceState {
+    /// When the number of requests inside last changed.
+    pub fn last_change(&self) -> SimTime {
+        self.last_change
+    }
+
     /// Requests waiting in the service's shared queue.
     pub fn shared_queued(&self) -> usize {
         self.shared.len()
@@ -164,7 +177,8 @@ impl World {
                 endpoints: Vec::new(),
                 shared: VecDeque::new(),
                 cursor: 0,
-                rng: RandomStream::derive(self.setup.seed, &self.spec.name, &format!("traffic:{}", s.name)),
+                arrivals: RandomStream::derive(self.setup.seed, "services", &format!("arrivals:{}", s.name)),
+                routing: RandomStream::derive(self.setup.seed, &self.spec.name, &format!("routing:{}", s.name)),
                 in_system: 0,
                 last_change: SimTime::ZERO,
                 stats: ServiceStats::default(),
@@ -201,23 +215,23 @@ impl World {
         self.traffic.as_deref_mut().expect("traffic is set up")
     }
 
-    /// Whether `id` serves its app's services now: running, and in Kubernetes Ready and not terminating.
+    /// Whether `id` is an endpoint of its app's services: in Kubernetes, as the
+    /// endpoints controller last listed the Ready pods (an instance that has
+    /// just died stays listed until the control plane notices); elsewhere,
+    /// while it runs.
     fn serves(&self, id: InstanceId) -> bool {
-        let inst = &self.instances[id.index()];
-        if inst.phase != Phase::Running {
-            return false;
-        }
         match self.kube() {
-            Some(k) => k.pods.get(&id).is_some_and(|p| p.ready && !p.deleting),
-            None => true,
+            Some(k) => k.serving.contains(&id),
+            None => self.instances[id.index()].phase == Phase::Running,
         }
     }
 
-    /// Recomputes every service's endpoints (after phase or readiness changes).
+    /// Recomputes every service's endpoints (after phase or readiness changes),
+    /// and drops what instances that stopped running still held.
     pub(super) fn refresh_endpoints(&mut self) {
         let Some(t) = self.traffic.as_deref() else { return };
         let apps: Vec<_> = t.services.iter().map(|s| s.spec.app).collect();
-        for (i, app) in apps.into_iter().enumerate() {
+        for (i, &app) in apps.iter().enumerate() {
             let endpoints: Vec<InstanceId> = self
                 .instances
                 .iter()
@@ -231,6 +245,22 @@ impl World {
             }
             self.traffic_mut().services[i].endpoints = endpoints;
         }
+        // Instances still holding requests that are no longer running lose them,
+        // endpoints or not.
+        let t = self.traffic.as_deref().expect("traffic");
+        let orphans: Vec<(usize, InstanceId)> = t
+            .load
+            .iter()
+            .filter(|(_, l)| l.busy > 0 || !l.queue.is_empty())
+            .filter(|(id, _)| !matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping))
+            .filter_map(|(&id, _)| {
+                let app = self.instances[id.index()].workload.0;
+                apps.iter().position(|a| a.0 == app).map(|i| (i, id))
+            })
+            .collect();
+        for (i, id) in orphans {
+            self.drop_instance_load(i, id);
+        }
         let now = self.now;
         let t = self.traffic_mut();
         let total: usize = t.services.iter().map(|s| s.endpoints.len()).sum();
@@ -240,26 +270,31 @@ impl World {
         t.replicas_max = t.replicas_max.max(total);
     }
 
+    /// An instance left a service: its queued requests are lost, and if it is
+    /// no longer running (failed, crashed, stopped), so are those in service.
     fn drop_instance_load(&mut self, service: usize, id: InstanceId) {
-        let failed =
-            self.instances[id.index()].phase.is_terminal() || self.instances[id.index()].phase == Phase::Unknown;
+        let failed = !matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping);
         let now = self.now;
+        let host = self.instances[id.index()].host;
         let t = self.traffic_mut();
         let Some(load) = t.load.get_mut(&id) else { return };
-        let queued = load.queue.len() as u64;
-        load.queue.clear();
-        let mut lost = queued;
+        let queued: Vec<Request> = load.queue.drain(..).collect();
+        let in_service = if failed { std::mem::take(&mut load.in_service) } else { Vec::new() };
         if failed {
-            lost += u64::from(load.busy);
             load.busy = 0;
             load.epoch += 1;
             t.set_work(id, now, 0.0);
         }
         let s = &mut t.services[service];
-        Self::account_in_system(s, now, -(lost as i64));
-        if s.spec.warmup <= now.since(SimTime::ZERO) {
-            s.stats.dropped += lost;
-            s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += lost as u32;
+        let lost = queued.iter().map(|r| r.arrival).chain(in_service).collect::<Vec<_>>();
+        Self::account_in_system(s, now, -(lost.len() as i64));
+        let counted = lost.iter().filter(|a| a.since(SimTime::ZERO) >= s.spec.warmup).count();
+        if counted > 0 {
+            s.stats.dropped += counted as u64;
+            s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += counted as u32;
+        }
+        if failed && let Some(h) = host {
+            self.update_power(h);
         }
     }
 
@@ -279,7 +314,7 @@ impl World {
         if max <= 0.0 {
             return;
         }
-        let gap = -libm::log(s.rng.next_open_f64()) / max;
+        let gap = -libm::log(s.arrivals.next_open_f64()) / max;
         self.queue.schedule(now + SimDuration::from_secs_f64(gap), Due::Traffic(TrafficDue::Arrival(i)));
     }
 
@@ -300,10 +335,10 @@ impl World {
         let rate = s.spec.load.rate(now);
         s.rate_now = rate;
         // Thinning: accept with probability rate / max.
-        if s.rng.next_f64() * s.spec.load.max_rate() >= rate {
+        if s.arrivals.next_f64() * s.spec.load.max_rate() >= rate {
             return;
         }
-        let cost = s.spec.cost.sample(&mut s.rng);
+        let cost = s.spec.cost.sample(&mut s.arrivals);
         let request = Request { arrival: now, cost };
         let counted = now.since(SimTime::ZERO) >= s.spec.warmup;
         if counted {
@@ -332,20 +367,30 @@ impl World {
             routing => {
                 let n = s.endpoints.len();
                 let pick = match routing {
-                    Routing::Random => s.endpoints[s.rng.below(n as u64) as usize],
+                    Routing::Random => s.endpoints[s.routing.below(n as u64) as usize],
                     Routing::RoundRobin => {
                         s.cursor = (s.cursor + 1) % n;
                         s.endpoints[s.cursor]
                     }
                     _ => {
                         // Power of two choices: the less busy of two at random.
-                        let a = s.endpoints[s.rng.below(n as u64) as usize];
-                        let b = s.endpoints[s.rng.below(n as u64) as usize];
+                        let a = s.endpoints[s.routing.below(n as u64) as usize];
+                        let b = s.endpoints[s.routing.below(n as u64) as usize];
                         let t = self.traffic.as_deref().expect("traffic");
                         let active = |id: &InstanceId| t.load.get(id).map_or(0, |l| l.busy as usize + l.queue.len());
                         if active(&b) < active(&a) { b } else { a }
                     }
                 };
+                if self.instances[pick.index()].phase != Phase::Running {
+                    // A stale endpoint: the instance is gone and the request is lost.
+                    let s = &mut self.traffic_mut().services[i];
+                    Self::account_in_system(s, now, -1);
+                    if counted {
+                        s.stats.dropped += 1;
+                        s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += 1;
+                    }
+                    return;
+                }
                 self.traffic_mut().load.entry(pick).or_default().queue.push_back(request);
                 self.start_next(i, pick);
             }
@@ -354,6 +399,11 @@ impl World {
 
     /// Shared queue: give `id` requests while it has free workers.
     fn feed_shared(&mut self, i: usize, id: InstanceId) {
+        let serving = self.instances[id.index()].phase == Phase::Running
+            && self.traffic.as_deref().is_some_and(|t| t.services[i].endpoints.contains(&id));
+        if !serving {
+            return;
+        }
         let (concurrency, _) = self.workers(i, id);
         loop {
             let t = self.traffic_mut();
@@ -394,6 +444,7 @@ impl World {
             }
             let load = t.load.get_mut(&id).expect("just inserted");
             load.busy += 1;
+            load.in_service.push(r.arrival);
             let epoch = load.epoch;
             let busy = f64::from(load.busy) * speed;
             t.set_work(id, now, busy);
@@ -416,6 +467,9 @@ impl World {
             return;
         }
         load.busy -= 1;
+        if let Some(k) = load.in_service.iter().position(|&a| a == arrival) {
+            load.in_service.swap_remove(k);
+        }
         let remaining = load.busy;
         let (_, speed) = self.workers(i, id);
         let t = self.traffic.as_deref_mut().expect("traffic");
@@ -434,7 +488,7 @@ impl World {
         }
         if shared {
             self.feed_shared(i, id);
-        } else {
+        } else if self.instances[id.index()].phase == Phase::Running {
             self.start_next(i, id);
         }
     }
@@ -451,73 +505,80 @@ impl World {
             let rate = s.spec.load.rate(now);
             s.rate_now = rate;
             let cost = s.spec.cost.mean().as_secs_f64().max(1e-9);
+            let timeout = s.spec.timeout.as_secs_f64();
             let endpoints = s.endpoints.clone();
-            let shapes: Vec<(u32, f64)> = endpoints.iter().map(|&id| self.workers(i, id)).collect();
+            // Endpoints whose instance is no longer running (a stale entry) get
+            // their share of the load and lose it.
+            let live: Vec<(InstanceId, (u32, f64))> = endpoints
+                .iter()
+                .filter(|&&id| self.instances[id.index()].phase == Phase::Running)
+                .map(|&id| (id, self.workers(i, id)))
+                .collect();
             let s = &mut self.traffic_mut().services[i];
             let counted = now.since(SimTime::ZERO) >= s.spec.warmup;
             let second = now.as_micros() / 1_000_000;
             let arrivals = rate * dt;
-            if counted {
-                s.stats.arrived += arrivals.round() as u64;
-            }
-            if endpoints.is_empty() {
-                if counted {
-                    s.stats.dropped += arrivals.round() as u64;
-                    s.stats.fluid_p95.push((second, f64::INFINITY));
-                }
-                continue;
-            }
-            // The queues this tick, as (instances alike, servers, λ, μ) with λ per queue.
-            // A shared queue is one M/M/c over every worker; other routing splits the
-            // load evenly, one M/M/c per instance, grouped by shape.
-            let n = endpoints.len() as f64;
-            let queues: Vec<(f64, u32, f64, f64)> = match s.spec.routing {
-                Routing::SharedQueue => {
-                    let servers: u32 = shapes.iter().map(|x| x.0).sum();
-                    let cores: f64 = shapes.iter().map(|&(w, v)| f64::from(w) * v).sum();
-                    vec![(1.0, servers, rate, cores / f64::from(servers) / cost)]
-                }
-                _ => {
-                    let mut groups: BTreeMap<(u32, u64), f64> = BTreeMap::new();
-                    for &(w, v) in &shapes {
-                        *groups.entry((w, v.to_bits())).or_insert(0.0) += 1.0;
-                    }
-                    groups.into_iter().map(|((w, v), k)| (k, w, rate / n, f64::from_bits(v) / cost)).collect()
-                }
-            };
-            // Which queue each endpoint is in (queues are in shape order).
-            let mut shape_keys: Vec<(u32, u64)> = shapes.iter().map(|&(w, v)| (w, v.to_bits())).collect();
+            let shared = s.spec.routing == Routing::SharedQueue;
+            // The queues this tick, as (instances alike, servers, λ per queue, μ).
+            // A shared queue is one M/M/c over every live worker; other routing
+            // splits the load evenly, one M/M/c per instance, grouped by shape.
+            let mut lost_rate = 0.0;
+            let mut shape_keys: Vec<(u32, u64)> = live.iter().map(|&(_, (w, v))| (w, v.to_bits())).collect();
             shape_keys.sort_unstable();
             shape_keys.dedup();
-            let shared = s.spec.routing == Routing::SharedQueue;
-            let queue_of =
-                |w: u32, v: f64| if shared { 0 } else { shape_keys.binary_search(&(w, v.to_bits())).unwrap_or(0) };
+            let queues: Vec<(f64, u32, f64, f64)> = if live.is_empty() {
+                lost_rate = rate;
+                Vec::new()
+            } else if shared {
+                let servers: u32 = live.iter().map(|x| x.1.0).sum();
+                let cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
+                vec![(1.0, servers, rate, cores / f64::from(servers) / cost)]
+            } else {
+                let n = endpoints.len() as f64;
+                lost_rate = rate * (n - live.len() as f64) / n;
+                shape_keys
+                    .iter()
+                    .map(|&(w, v)| {
+                        let k = live.iter().filter(|x| x.1.0 == w && x.1.1.to_bits() == v).count() as f64;
+                        (k, w, rate / n, f64::from_bits(v) / cost)
+                    })
+                    .collect()
+            };
             let mut served_total = 0.0;
-            let mut dropped_total = 0.0;
+            let mut dropped_total = lost_rate * dt;
             let mut parts = Vec::with_capacity(queues.len());
             let mut served_rates = Vec::with_capacity(queues.len());
             for &(k, servers, lambda, mu) in &queues {
-                let served_rate = lambda.min(f64::from(servers) * mu * 0.999);
+                // Beyond capacity the excess is dropped; of the rest, those that
+                // would wait past the timeout, P(Wq > timeout) = C·e^{−(cμ−λ)·timeout}.
+                let admitted = lambda.min(f64::from(servers) * mu * 0.999);
+                let waits_too_long = queueing::erlang_c(servers, admitted, mu).unwrap_or(1.0)
+                    * libm::exp(-(f64::from(servers) * mu - admitted) * timeout);
+                let served_rate = admitted * (1.0 - waits_too_long);
                 served_rates.push(served_rate);
                 let served = served_rate * k * dt;
                 served_total += served;
                 dropped_total += (lambda - served_rate) * k * dt;
                 if counted && served > 0.0 {
-                    let w = queueing::mean_wait(servers, served_rate, mu).unwrap_or(0.0);
+                    let w = queueing::mean_wait(servers, admitted, mu).unwrap_or(0.0);
                     s.stats.waits_total += w * served;
                     // Little's law for the tick: L = λW.
                     s.stats.in_system_integral += served_rate * k * (w + 1.0 / mu) * dt;
-                    s.stats.fluid.push((served, servers, served_rate, mu));
-                    parts.push((served, servers, served_rate, mu));
+                    s.stats.fluid.push((served, servers, admitted, mu));
+                    parts.push((served, servers, admitted, mu));
                 }
             }
             if counted {
-                s.stats.served += served_total.round() as u64;
-                s.stats.dropped += dropped_total.round() as u64;
+                let f = &mut s.stats.fluid_totals;
+                f.0 += arrivals;
+                f.1 += served_total;
+                f.2 += dropped_total;
+                (s.stats.arrived, s.stats.served, s.stats.dropped) =
+                    (f.0.round() as u64, f.1.round() as u64, f.2.round() as u64);
                 // The tick's p95 over served and dropped requests, dropped ones counting as slowest.
                 let dropped_share = dropped_total / (served_total + dropped_total).max(1e-12);
                 let p95 = if dropped_share >= 0.05 {
-                    s.spec.timeout.as_secs_f64()
+                    timeout
                 } else {
                     queueing::mixture_response_quantile(&parts, 0.95 / (1.0 - dropped_share)).unwrap_or(0.0)
                 };
@@ -525,26 +586,42 @@ impl World {
             }
             // CPU: each instance does the work of the requests it served; a shared
             // queue keeps every worker equally busy.
-            let total_cores: f64 = shapes.iter().map(|&(w, v)| f64::from(w) * v).sum();
-            for (id, &(w, v)) in endpoints.iter().zip(&shapes) {
-                let cores = match s.spec.routing {
-                    Routing::SharedQueue => served_rates[0] * cost * f64::from(w) * v / total_cores,
-                    _ => served_rates[queue_of(w, v)] * cost,
+            let total_cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
+            for &(id, (w, v)) in &live {
+                let cores = if shared {
+                    served_rates[0] * cost * f64::from(w) * v / total_cores
+                } else {
+                    let q = shape_keys.binary_search(&(w, v.to_bits())).unwrap_or(0);
+                    served_rates[q] * cost
                 };
-                *busy_per_instance.entry(*id).or_insert(0.0) += cores;
+                *busy_per_instance.entry(id).or_insert(0.0) += cores;
             }
         }
         // Integrate CPU work: cores busy during the tick that starts now.
         let t = self.traffic_mut();
         let ids: Vec<InstanceId> = t.cpu_work.keys().copied().chain(busy_per_instance.keys().copied()).collect();
-        for id in ids {
+        for &id in &ids {
             t.set_work(id, now, busy_per_instance.get(&id).copied().unwrap_or(0.0));
         }
-        let hosts: Vec<_> = busy_per_instance.keys().filter_map(|id| self.instances[id.index()].host).collect();
+        // Every host whose instances' CPU use may have changed.
+        let mut hosts: Vec<_> = ids.iter().filter_map(|id| self.instances[id.index()].host).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
         for h in hosts {
             self.update_power(h);
         }
         self.queue.schedule(now + tick, Due::Traffic(TrafficDue::Tick));
+    }
+
+    /// The cores an instance's work runs on: a dedicated server's, or what the
+    /// instance requests; a pod that requests no CPU gets one core.
+    pub(super) fn cores_held(&self, id: InstanceId) -> f64 {
+        let inst = &self.instances[id.index()];
+        let cores = match (&self.spec.platform, inst.host) {
+            (crate::model::spec::Platform::Dedicated(_), Some(h)) => self.setup.hosts[h.index()].cpu.as_cores(),
+            _ => self.demands[inst.demand.index()].cpu.as_cores(),
+        };
+        if cores > 0.0 { cores } else { 1.0 }
     }
 
     /// Workers an instance runs for a service, and the share of a core each
@@ -553,13 +630,7 @@ impl World {
     /// equal to the request.
     fn workers(&self, service: usize, id: InstanceId) -> (u32, f64) {
         let per_core = self.traffic.as_deref().map_or(1, |t| t.services[service].spec.concurrency.max(1));
-        let inst = &self.instances[id.index()];
-        // A dedicated server runs the app on all its cores.
-        let cores = match (&self.spec.platform, inst.host) {
-            (crate::model::spec::Platform::Dedicated(_), Some(h)) => self.setup.hosts[h.index()].cpu.as_cores(),
-            _ => self.demands[inst.demand.index()].cpu.as_cores(),
-        }
-        .max(0.001);
+        let cores = self.cores_held(id);
         let workers = libm::round(f64::from(per_core) * cores).max(1.0) as u32;
         (workers, cores / f64::from(workers))
     }

@@ -75,6 +75,11 @@ impl World {
             let spec = self.kref().hpas[i].spec.clone();
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
             let current = self.kref().deployments[d].spec.replicas;
+            // Scaled to zero by hand: autoscaling is off for it.
+            if current == 0 {
+                continue;
+            }
+            self.cluster().hpas[i].memory.record_initial(now, current);
             let samples = self.pod_samples(d);
             let recommendation =
                 hpa::resource_replicas(&samples, current, spec.target_cpu_percent, now, &HpaConfig::default());
@@ -86,15 +91,19 @@ impl World {
                 let Some(r) = recommendation else { continue };
                 self.cluster().hpas[i].utilization = Some(r.utilization);
                 let memory = &mut self.cluster().hpas[i].memory;
-                let normalized = hpa::normalize_with_behaviors(
-                    memory,
-                    now,
-                    current,
-                    r.replicas,
-                    spec.min_replicas..=spec.max_replicas,
-                    &spec.scale_up,
-                    &spec.scale_down,
-                );
+                let bounds = spec.min_replicas..=spec.max_replicas;
+                let normalized = match &spec.behavior {
+                    Some(b) => hpa::normalize_with_behaviors(
+                        memory,
+                        now,
+                        current,
+                        r.replicas,
+                        bounds,
+                        &b.scale_up,
+                        &b.scale_down,
+                    ),
+                    None => hpa::normalize_desired_replicas(memory, now, current, r.replicas, bounds),
+                };
                 (
                     normalized,
                     format!(
@@ -133,9 +142,9 @@ impl World {
                 failed: self.instances[id.index()].phase == Phase::Failed,
                 pending: !p.running,
                 ready: p.ready,
-                ready_transition: p.ready_since.or(p.started_at),
+                ready_transition: p.ready_changed.or(p.started_at),
                 start_time: p.started_at,
-                request_millicores: p.template.requests().0.0,
+                request_millicores: p.template.container_cpu_requests().0,
                 sample: samples.and_then(|s| s.get(id).copied()),
             })
             .collect()
