@@ -141,6 +141,30 @@ fn report_writes_summary_events_and_a_csv_per_world() {
         let csv = std::fs::read_to_string(out.join(format!("{world}.csv"))).unwrap();
         assert!(csv.starts_with("time_s,running,pending,memory_gib:rack-a-1"), "{csv}");
         assert!(csv.lines().count() >= 3, "{csv}");
+        assert!(!out.join(format!("{world}-traffic.csv")).exists(), "cold-start has no traffic");
+    }
+}
+
+#[test]
+fn report_writes_a_traffic_series_per_world_when_there_is_traffic() {
+    let dir = scratch("report-traffic");
+    let out = dir.join("out");
+    let o = flotilla(&["report", "scenarios/autoscaling-spike.ron", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for world in ["VmGroup", "HpaAndCa", "HpaSpareNodes"] {
+        let csv = std::fs::read_to_string(out.join(format!("{world}-traffic.csv"))).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("time_s,offered_rps,replicas,nodes,p95_s,dropped,energy_kwh"));
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        // 30 minutes sampled at the first event after each second.
+        assert!(rows.len() >= 1790, "{} rows", rows.len());
+        let offered: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
+        // The spike goes from 100 to 600 requests a second.
+        assert_eq!(offered.iter().cloned().fold(f64::MIN, f64::max), 600.0, "{world}");
+        let dropped: u64 = rows.iter().map(|r| r[5].parse::<u64>().unwrap()).sum();
+        assert!(dropped > 0, "{world}: the spike drops requests");
+        let energy: Vec<f64> = rows.iter().map(|r| r[6].parse().unwrap()).collect();
+        assert!(energy.windows(2).all(|w| w[0] <= w[1]), "{world}: energy never falls");
     }
 }
 

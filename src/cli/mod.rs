@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run one scenario and write summary.json, events.jsonl and WORLD.csv files.
+    /// Run one scenario and write summary.json, events.jsonl, WORLD.csv and, with traffic, WORLD-traffic.csv files.
     Report {
         file: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -335,6 +335,9 @@ fn write_report(scenario: &Scenario, result: &RunResult, out: &Path) -> anyhow::
     write("events.jsonl", &report::events_jsonl(scenario, result))?;
     for w in &result.worlds {
         write(&format!("{}.csv", w.world.name()), &report::series_csv(&scenario.setup, w))?;
+        if let Some(csv) = report::traffic_csv(w) {
+            write(&format!("{}-traffic.csv", w.world.name()), &csv)?;
+        }
     }
     Ok(written)
 }

@@ -168,6 +168,31 @@ pub fn series_csv(setup: &Setup, run: &crate::run::WorldRun) -> String {
     out
 }
 
+/// A world's traffic, one row per load sample (every second): offered load,
+/// instances serving, hosts on, p95 latency and drops over the last interval,
+/// energy so far. `None` when the scenario has no traffic.
+pub fn traffic_csv(run: &crate::run::WorldRun) -> Option<String> {
+    if run.series.load.is_empty() {
+        return None;
+    }
+    let mut out = String::from("time_s,offered_rps,replicas,nodes,p95_s,dropped,energy_kwh\n");
+    for l in &run.series.load {
+        let p95 = l.p95.filter(|p| p.is_finite()).map_or(String::new(), |p| p.to_string());
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            l.time.as_secs_f64(),
+            l.rate,
+            l.replicas,
+            l.nodes,
+            p95,
+            l.dropped,
+            l.energy_kwh
+        );
+    }
+    Some(out)
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }

@@ -385,6 +385,9 @@ impl World {
                     // A stale endpoint: the instance is gone and the request is lost.
                     let s = &mut self.traffic_mut().services[i];
                     Self::account_in_system(s, now, -1);
+                    if let Some(last) = s.recent.back_mut() {
+                        last.1 = true;
+                    }
                     if counted {
                         s.stats.dropped += 1;
                         s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += 1;
