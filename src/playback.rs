@@ -70,7 +70,7 @@ impl Track {
     fn truncate_future(&mut self) {
         let t = self.world.now();
         self.checkpoints.retain(|w| w.now() <= t);
-        self.series.samples.retain(|s| s.time <= t);
+        self.series.truncate_after(t);
         self.events.retain(|e| e.time <= t);
         self.frontier = self.world.steps();
     }
@@ -313,6 +313,28 @@ mod tests {
         }
         scripted.seek(SimTime(120_000_000));
         assert_eq!(fingerprint(&scripted), first);
+    }
+
+    #[test]
+    fn a_live_action_after_scrubbing_back_rewrites_the_traffic_series() {
+        let spike = || {
+            let text = include_str!("../scenarios/autoscaling-spike.ron");
+            Scenario::parse(text, "autoscaling-spike.ron").expect("shipped scenario parses")
+        };
+        let (before, after) = (SimTime(660_000_000), SimTime(720_000_000));
+        let mut p = Playback::new(spike());
+        p.seek(after);
+        p.seek(before);
+        p.apply_live(Action::FailHost(HostId(0)));
+        p.seek(after);
+        let mut direct = Playback::new(spike());
+        direct.seek(before);
+        direct.apply_live(Action::FailHost(HostId(0)));
+        direct.seek(after);
+        for (a, b) in p.tracks.iter().zip(&direct.tracks) {
+            assert_eq!(a.series.load, b.series.load, "{}", a.world.name());
+            assert_eq!(a.series.samples, b.series.samples, "{}", a.world.name());
+        }
     }
 
     #[test]

@@ -72,6 +72,14 @@ impl Series {
         }
     }
 
+    /// Forgets what was recorded after `t`, to record a different future.
+    pub fn truncate_after(&mut self, t: SimTime) {
+        self.samples.retain(|s| s.time <= t);
+        self.load.retain(|l| l.time <= t);
+        // Each load sample holds the drops since the one before: their sum is the total at the last.
+        self.dropped_before = self.load.iter().map(|l| l.dropped).sum();
+    }
+
     fn observe_load(&mut self, world: &World) {
         let Some(t) = world.traffic() else { return };
         let now = world.now();
