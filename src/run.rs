@@ -83,15 +83,29 @@ pub fn run(scenario: &Scenario, options: RunOptions, on_progress: &mut dyn FnMut
 
     #[cfg(not(target_arch = "wasm32"))]
     let worlds: Vec<WorldRun> = std::thread::scope(|s| {
+        // Each world says when it is done, so that waiting ends with the last one.
+        let (done, finished) = std::sync::mpsc::channel();
         let handles: Vec<_> = (0..n)
             .map(|i| {
                 let p = &progress[i];
-                s.spawn(move || run_world(scenario, i, options, p))
+                let done = done.clone();
+                s.spawn(move || {
+                    let run = run_world(scenario, i, options, p);
+                    let _ = done.send(());
+                    run
+                })
             })
             .collect();
-        while !handles.iter().all(|h| h.is_finished()) {
+        drop(done);
+        let mut left = n;
+        while left > 0 {
             on_progress(fraction(&progress));
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            match finished.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(()) => left -= 1,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                // A world panicked: joining it below passes the panic on.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
         }
         handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });

@@ -34,8 +34,11 @@ fn sim(app: &App) -> &Sim {
 }
 
 fn counts(app: &App) -> Vec<(f64, f64)> {
-    sim(app)
-        .playback
+    counts_of(sim(app))
+}
+
+fn counts_of(sim: &Sim) -> Vec<(f64, f64)> {
+    sim.playback
         .tracks
         .iter()
         .map(|t| {
@@ -110,16 +113,7 @@ fn scrubbing_back_and_forth_matches_a_fresh_run() {
     app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(20_000_000));
     let mut fresh = default_sim();
     fresh.playback.seek(SimTime(20_000_000));
-    let fresh_counts: Vec<(f64, f64)> = fresh
-        .playback
-        .tracks
-        .iter()
-        .map(|t| {
-            let m = metrics::compute(&t.world);
-            (m["instances.running"].unwrap(), m["instances.pending"].unwrap())
-        })
-        .collect();
-    assert_eq!(counts(&app), fresh_counts);
+    assert_eq!(counts(&app), counts_of(&fresh));
     app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(90_000_000));
     assert_eq!(counts(&app), at_90);
 }

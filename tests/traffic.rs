@@ -30,6 +30,25 @@ fn metric(w: &World, name: &str) -> f64 {
     metrics::compute(w)[name].unwrap_or_else(|| panic!("{name} has no value"))
 }
 
+/// Runs world 0 of `text` for `seconds` and lists the autoscalers' decisions as (time, by, from, to).
+fn run_scalings(text: &str, seconds: u64) -> (World, Vec<(f64, String, u32, u32)>) {
+    let s = Scenario::parse(text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
+    let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
+    let mut scalings = Vec::new();
+    while let Some(t) = w.next_event_time() {
+        if t > SimTime(seconds * 1_000_000) {
+            break;
+        }
+        w.step();
+        for e in w.drain_events() {
+            if let EventKind::Scaled { by, from, to, .. } = e.kind {
+                scalings.push((e.time.as_secs_f64(), by, from, to));
+            }
+        }
+    }
+    (w, scalings)
+}
+
 #[test]
 fn shared_queue_mean_wait_is_erlang_c_within_3_percent() {
     // M/M/2 with λ = 16/s, μ = 10/s (ρ = 0.8), 12 hours: about 690,000 requests.
@@ -100,20 +119,8 @@ fn the_hpa_reacts_within_a_sync_period_and_scales_down_after_the_window() {
             At("0s", Apply(HorizontalPodAutoscaler(name: "a", scaleTargetRef: "a", minReplicas: 2, maxReplicas: 20,
                                                    targetCPUUtilizationPercentage: 50))),
         ])])"#;
-    let s = Scenario::parse(text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
-    let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
-    let mut scalings = Vec::new();
-    while let Some(t) = w.next_event_time() {
-        if t > SimTime(1_200_000_000) {
-            break;
-        }
-        w.step();
-        for e in w.drain_events() {
-            if let EventKind::Scaled { from, to, .. } = e.kind {
-                scalings.push((e.time.as_secs_f64(), from, to));
-            }
-        }
-    }
+    let (_, scalings) = run_scalings(text, 1200);
+    let scalings: Vec<(f64, u32, u32)> = scalings.into_iter().map(|(t, _, from, to)| (t, from, to)).collect();
     let up = &scalings[0];
     // The step at 120 s is seen by the next scrape and sync: within 15 s + 15 s.
     // One worker per one-core pod: usage saturates at 100 % of the request, so
@@ -138,20 +145,7 @@ fn the_cluster_autoscaler_adds_a_node_for_pending_pods_and_removes_it_when_unnee
             node_groups: [NodeGroup(hosts: "pool", min: 1, provisioning_time: Constant("60s"))],
             scale_down_delay_after_add: "0s")),
             timeline: [At("0s", Launch(app: "a", count: 6)), At("2m", Scale(deployment: "a", replicas: 2))])])"#;
-    let s = Scenario::parse(text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
-    let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
-    let mut scalings = Vec::new();
-    while let Some(t) = w.next_event_time() {
-        if t > SimTime(1_800_000_000) {
-            break;
-        }
-        w.step();
-        for e in w.drain_events() {
-            if let EventKind::Scaled { by, from, to, .. } = e.kind {
-                scalings.push((e.time.as_secs_f64(), by, from, to));
-            }
-        }
-    }
+    let (w, scalings) = run_scalings(text, 1800);
     // Scale-up at the first 10 s scan after the pods failed to schedule.
     let up = &scalings[0];
     assert_eq!((up.1.as_str(), up.2, up.3), ("cluster-autoscaler", 1, 2), "{scalings:?}");

@@ -65,11 +65,6 @@ impl Queue {
     }
 }
 
-/// P(T > t) for the response time T = Wq + S of an M/M/c queue, exactly.
-pub fn response_tail(c: u32, lambda: f64, mu: f64, t: f64) -> Option<f64> {
-    Some(Queue::new(c, lambda, mu)?.tail(t))
-}
-
 /// The `q`-quantile of the M/M/c response time, by bisection on the tail.
 pub fn response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
     let queue = Queue::new(c, lambda, mu)?;

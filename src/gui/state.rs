@@ -41,7 +41,7 @@ pub struct Sim {
     /// The path typed into "open a file".
     pub open_path: String,
     /// The worlds shown side by side (at most three), in order.
-    pub shown_worlds: Vec<usize>,
+    shown_worlds: Vec<usize>,
     /// The most memory any host holds at any time in a headless run of the
     /// scenario; instance blocks are scaled so that this fills a host box.
     pub peak_host_memory: u64,
@@ -61,11 +61,10 @@ fn peak_host_memory(scenario: &Scenario) -> u64 {
         std::sync::Arc::make_mut(&mut fluid.setup).traffic_mode =
             crate::model::traffic::TrafficMode::Fluid { tick: crate::engine::SimDuration::from_secs(1) };
     }
-    let result = crate::run::run(&fluid, crate::run::RunOptions::default(), &mut |_| {});
-    result
-        .worlds
-        .iter()
-        .flat_map(|w| w.series.samples.iter().flat_map(|s| s.host_memory.iter().map(|&(_, m)| m.0)))
+    let progress = std::sync::atomic::AtomicU64::new(0);
+    (0..fluid.worlds.len())
+        .map(|i| crate::run::run_world(&fluid, i, crate::run::RunOptions::default(), &progress))
+        .flat_map(|w| w.series.samples.into_iter().flat_map(|s| s.host_memory.into_iter().map(|(_, m)| m.0)))
         .max()
         .unwrap_or(0)
 }
@@ -157,16 +156,28 @@ impl Sim {
                 Selection::Instance { world: w, instance: inst.id }
             }
         };
+        self.show_world(w);
+        self.gantt_world = w;
+        Some(selection)
+    }
+
+    /// The worlds that have columns: up to three, the first ones unless chosen.
+    pub fn shown_worlds(&mut self) -> &[usize] {
+        let n = self.playback.tracks.len();
+        self.shown_worlds.retain(|&w| w < n);
         if self.shown_worlds.is_empty() {
-            self.shown_worlds = (0..self.playback.tracks.len().min(super::world_view::MAX_COLUMNS)).collect();
+            self.shown_worlds = (0..n.min(super::world_view::MAX_COLUMNS)).collect();
         }
-        if !self.shown_worlds.contains(&w) {
+        &self.shown_worlds
+    }
+
+    /// Gives world `w` a column, in place of the leftmost one.
+    pub fn show_world(&mut self, w: usize) {
+        if !self.shown_worlds().contains(&w) {
             self.shown_worlds.remove(0);
             self.shown_worlds.push(w);
             self.shown_worlds.sort_unstable();
         }
-        self.gantt_world = w;
-        Some(selection)
     }
 
     /// A live action in every world, recorded for replay.

@@ -35,41 +35,31 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     caption_ui(ui, sim);
     let n = sim.playback.tracks.len();
     // Up to three columns; with more worlds, tabs choose which three.
-    sim.shown_worlds.retain(|&w| w < n);
-    if sim.shown_worlds.is_empty() {
-        sim.shown_worlds = (0..n.min(MAX_COLUMNS)).collect();
-    }
     if n > MAX_COLUMNS {
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("Worlds shown:").color(theme::TEXT_DIM));
             for i in 0..n {
                 let name = sim.playback.tracks[i].world.name().to_string();
-                let on = sim.shown_worlds.contains(&i);
-                if ui.selectable_label(on, name).on_hover_text("show this world (three at a time)").clicked() && !on {
-                    sim.shown_worlds.remove(0);
-                    sim.shown_worlds.push(i);
-                    sim.shown_worlds.sort_unstable();
+                let on = sim.shown_worlds().contains(&i);
+                if ui.selectable_label(on, name).on_hover_text("show this world (three at a time)").clicked() {
+                    sim.show_world(i);
                 }
             }
         });
     }
-    let shown = sim.shown_worlds.clone();
+    let shown = sim.shown_worlds().to_vec();
     let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click());
     let area = response.rect;
     let gap = 10.0;
     let col_w = (area.width() - gap * (shown.len() as f32 - 1.0)) / shown.len() as f32;
     let clock = sim.playback.clock();
     let mut targets = Vec::new();
+    let scale = scale_memory(sim);
+    let glow_window = SimDuration::from_secs_f64((0.4 * sim.playback.speed).max(0.4));
     for (k, &w) in shown.iter().enumerate() {
         let x0 = area.left() + k as f32 * (col_w + gap);
         let col = Rect::from_min_size(pos2(x0, area.top()), vec2(col_w, area.height()));
-        let view = View {
-            index: w,
-            clock,
-            selection: sim.selection,
-            scale_memory: scale_memory(sim),
-            glow_window: SimDuration::from_secs_f64((0.4 * sim.playback.speed).max(0.4)),
-        };
+        let view = View { index: w, clock, selection: sim.selection, scale_memory: scale, glow_window };
         draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
     }
     let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
@@ -529,13 +519,15 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     }
     sides.extend(shown.iter().map(|i| world.demand_of(i).memory.0 as f32));
     // Squares rarely tile a box exactly: shrink the scale until the blocks fit.
+    let mut laid = flow(&sides, per_byte, inner);
     for _ in 0..12 {
-        if flow(&sides, per_byte, inner).1 == 0 {
+        if laid.1 == 0 {
             break;
         }
         per_byte *= 0.85;
+        laid = flow(&sides, per_byte, inner);
     }
-    let (mut places, hidden) = flow(&sides, per_byte, inner);
+    let (mut places, hidden) = laid;
     let clipped = painter.with_clip_rect(inner);
     if node_memory > 0 && !places.is_empty() {
         let block = places.remove(0);

@@ -7,8 +7,7 @@ use super::ids::AppId;
 use crate::engine::{Distribution, SimDuration, SimTime};
 
 /// Requests per second over time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum LoadProfile {
     Constant(f64),
     /// `from` until `at`, then `to`.

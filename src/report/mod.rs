@@ -177,7 +177,7 @@ pub fn traffic_csv(run: &crate::run::WorldRun) -> Option<String> {
     }
     let mut out = String::from("time_s,offered_rps,replicas,nodes,p95_s,dropped,energy_kwh\n");
     for l in &run.series.load {
-        let p95 = l.p95.filter(|p| p.is_finite()).map_or(String::new(), |p| p.to_string());
+        let p95 = l.p95.map_or(String::new(), |p| p.to_string());
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{}",

@@ -79,9 +79,7 @@ impl HostState {
     pub fn on_time_at(&self, now: SimTime) -> SimDuration {
         self.on_time + self.on_since.map_or(SimDuration::ZERO, |t| now.since(t))
     }
-}
 
-impl HostState {
     fn in_flight(&self, setup: &Setup) -> Bytes {
         Bytes(self.downloading.keys().map(|b| setup.blobs[b.index()].bytes.0).sum())
     }
@@ -296,11 +294,6 @@ impl World {
         &self.instances[id.index()]
     }
 
-    /// What an instance of `app` reserves on this world's platform.
-    pub fn app_demand(&self, app: AppId) -> &Demand {
-        &self.demands[app.index()]
-    }
-
     /// What `inst` reserves.
     pub fn demand_of(&self, inst: &Instance) -> &Demand {
         &self.demands[inst.demand.index()]
@@ -308,10 +301,6 @@ impl World {
 
     pub fn workload(&self, id: WorkloadId) -> &Workload {
         &self.workloads[id.index()]
-    }
-
-    pub fn workloads(&self) -> &[Workload] {
-        &self.workloads
     }
 
     pub fn counts(&self) -> &Counts {

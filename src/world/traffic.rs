@@ -44,12 +44,18 @@ struct Request {
 /// One instance's share of a service.
 #[derive(Clone, Debug, Default)]
 pub struct InstanceLoad {
-    pub busy: u32,
     queue: VecDeque<Request>,
     /// Arrival times of the requests in service.
     in_service: Vec<SimTime>,
     /// Bumped when the instance stops serving; requests in flight then are lost.
     epoch: u32,
+}
+
+impl InstanceLoad {
+    /// Requests in service now.
+    pub fn busy(&self) -> u32 {
+        self.in_service.len() as u32
+    }
 }
 
 /// What one service did, for the metrics.
@@ -74,6 +80,14 @@ pub struct ServiceStats {
     pub fluid_totals: (f64, f64, f64),
 }
 
+impl ServiceStats {
+    /// `n` requests dropped at `now`.
+    fn drop_at(&mut self, now: SimTime, n: u64) {
+        self.dropped += n;
+        self.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += n as u32;
+    }
+}
+
 /// One service's live state.
 #[derive(Clone, Debug)]
 pub struct ServiceState {
@@ -91,6 +105,8 @@ pub struct ServiceState {
     last_change: SimTime,
     pub stats: ServiceStats,
     pub rate_now: f64,
+    /// The load profile's highest rate, the ceiling of the thinning.
+    max_rate: f64,
     /// The latest arrivals (per request), newest last, and whether each found no instance to serve it.
     pub recent: VecDeque<(SimTime, bool)>,
 }
@@ -102,6 +118,11 @@ impl ServiceState {
     /// When the number of requests inside last changed.
     pub fn last_change(&self) -> SimTime {
         self.last_change
+    }
+
+    /// Whether a request that arrived at `arrival` counts, being after the warm-up.
+    fn counts(&self, arrival: SimTime) -> bool {
+        arrival.since(SimTime::ZERO) >= self.spec.warmup
     }
 
     /// Requests waiting in the service's shared queue.
@@ -183,6 +204,7 @@ impl World {
                 last_change: SimTime::ZERO,
                 stats: ServiceStats::default(),
                 rate_now: s.load.rate(SimTime::ZERO),
+                max_rate: s.load.max_rate(),
                 recent: VecDeque::new(),
             })
             .collect();
@@ -240,7 +262,7 @@ impl World {
                 .collect();
             let old = std::mem::take(&mut self.traffic_mut().services[i].endpoints);
             // Instances that stopped serving lose their queue and, if they failed, what they had in flight.
-            for gone in old.iter().filter(|id| !endpoints.contains(id)) {
+            for gone in old.iter().filter(|id| endpoints.binary_search(id).is_err()) {
                 self.drop_instance_load(i, *gone);
             }
             self.traffic_mut().services[i].endpoints = endpoints;
@@ -251,7 +273,7 @@ impl World {
         let orphans: Vec<(usize, InstanceId)> = t
             .load
             .iter()
-            .filter(|(_, l)| l.busy > 0 || !l.queue.is_empty())
+            .filter(|(_, l)| !l.in_service.is_empty() || !l.queue.is_empty())
             .filter(|(id, _)| !matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping))
             .filter_map(|(&id, _)| {
                 let app = self.instances[id.index()].workload.0;
@@ -281,17 +303,15 @@ impl World {
         let queued: Vec<Request> = load.queue.drain(..).collect();
         let in_service = if failed { std::mem::take(&mut load.in_service) } else { Vec::new() };
         if failed {
-            load.busy = 0;
             load.epoch += 1;
             t.set_work(id, now, 0.0);
         }
         let s = &mut t.services[service];
         let lost = queued.iter().map(|r| r.arrival).chain(in_service).collect::<Vec<_>>();
         Self::account_in_system(s, now, -(lost.len() as i64));
-        let counted = lost.iter().filter(|a| a.since(SimTime::ZERO) >= s.spec.warmup).count();
+        let counted = lost.iter().filter(|&&a| s.counts(a)).count();
         if counted > 0 {
-            s.stats.dropped += counted as u64;
-            s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += counted as u32;
+            s.stats.drop_at(now, counted as u64);
         }
         if failed && let Some(h) = host {
             self.update_power(h);
@@ -310,7 +330,7 @@ impl World {
     fn schedule_arrival(&mut self, i: usize) {
         let now = self.now;
         let s = &mut self.traffic_mut().services[i];
-        let max = s.spec.load.max_rate();
+        let max = s.max_rate;
         if max <= 0.0 {
             return;
         }
@@ -335,12 +355,12 @@ impl World {
         let rate = s.spec.load.rate(now);
         s.rate_now = rate;
         // Thinning: accept with probability rate / max.
-        if s.arrivals.next_f64() * s.spec.load.max_rate() >= rate {
+        if s.arrivals.next_f64() * s.max_rate >= rate {
             return;
         }
         let cost = s.spec.cost.sample(&mut s.arrivals);
         let request = Request { arrival: now, cost };
-        let counted = now.since(SimTime::ZERO) >= s.spec.warmup;
+        let counted = s.counts(now);
         if counted {
             s.stats.arrived += 1;
         }
@@ -350,17 +370,21 @@ impl World {
         s.recent.push_back((now, s.endpoints.is_empty()));
         if s.endpoints.is_empty() {
             if counted {
-                s.stats.dropped += 1;
-                s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += 1;
+                s.stats.drop_at(now, 1);
             }
             return;
         }
         Self::account_in_system(s, now, 1);
         match s.spec.routing {
             Routing::SharedQueue => {
-                let free = s.endpoints.clone();
                 s.shared.push_back(request);
-                for id in free {
+                // The first endpoint with a free worker takes it.
+                for k in 0..s.endpoints.len() {
+                    let s = &self.traffic_mut().services[i];
+                    if s.shared.is_empty() {
+                        break;
+                    }
+                    let id = s.endpoints[k];
                     self.feed_shared(i, id);
                 }
             }
@@ -377,7 +401,7 @@ impl World {
                         let a = s.endpoints[s.routing.below(n as u64) as usize];
                         let b = s.endpoints[s.routing.below(n as u64) as usize];
                         let t = self.traffic.as_deref().expect("traffic");
-                        let active = |id: &InstanceId| t.load.get(id).map_or(0, |l| l.busy as usize + l.queue.len());
+                        let active = |id: &InstanceId| t.load.get(id).map_or(0, |l| l.in_service.len() + l.queue.len());
                         if active(&b) < active(&a) { b } else { a }
                     }
                 };
@@ -389,8 +413,7 @@ impl World {
                         last.1 = true;
                     }
                     if counted {
-                        s.stats.dropped += 1;
-                        s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += 1;
+                        s.stats.drop_at(now, 1);
                     }
                     return;
                 }
@@ -403,14 +426,14 @@ impl World {
     /// Shared queue: give `id` requests while it has free workers.
     fn feed_shared(&mut self, i: usize, id: InstanceId) {
         let serving = self.instances[id.index()].phase == Phase::Running
-            && self.traffic.as_deref().is_some_and(|t| t.services[i].endpoints.contains(&id));
+            && self.traffic.as_deref().is_some_and(|t| t.services[i].endpoints.binary_search(&id).is_ok());
         if !serving {
             return;
         }
         let (concurrency, _) = self.workers(i, id);
         loop {
             let t = self.traffic_mut();
-            let busy = t.load.get(&id).map_or(0, |l| l.busy);
+            let busy = t.load.get(&id).map_or(0, InstanceLoad::busy);
             if busy >= concurrency {
                 return;
             }
@@ -425,20 +448,20 @@ impl World {
         let now = self.now;
         let host = self.instances[id.index()].host;
         let (concurrency, speed) = self.workers(i, id);
+        let mut started = false;
         loop {
             let t = self.traffic.as_deref_mut().expect("traffic");
             let load = t.load.entry(id).or_default();
-            if load.busy >= concurrency {
-                return;
+            if load.busy() >= concurrency {
+                break;
             }
-            let Some(r) = load.queue.pop_front() else { return };
+            let Some(r) = load.queue.pop_front() else { break };
             let s = &mut t.services[i];
-            let counted = r.arrival.since(SimTime::ZERO) >= s.spec.warmup;
+            let counted = s.counts(r.arrival);
             if now.since(r.arrival) > s.spec.timeout {
                 Self::account_in_system(s, now, -1);
                 if counted {
-                    s.stats.dropped += 1;
-                    s.stats.per_second.entry(now.as_micros() / 1_000_000).or_default().1 += 1;
+                    s.stats.drop_at(now, 1);
                 }
                 continue;
             }
@@ -446,19 +469,20 @@ impl World {
                 s.stats.waits_total += now.since(r.arrival).as_secs_f64();
             }
             let load = t.load.get_mut(&id).expect("just inserted");
-            load.busy += 1;
             load.in_service.push(r.arrival);
             let epoch = load.epoch;
-            let busy = f64::from(load.busy) * speed;
+            let busy = f64::from(load.busy()) * speed;
             t.set_work(id, now, busy);
             let service_time = SimDuration::from_secs_f64(r.cost.as_secs_f64() / speed);
             self.queue.schedule(
                 now + service_time,
                 Due::Traffic(TrafficDue::Departure { service: i, instance: id, epoch, arrival: r.arrival }),
             );
-            if let Some(h) = host {
-                self.update_power(h);
-            }
+            started = true;
+        }
+        // The host's draw, once for every request started (CPU use only rose).
+        if started && let Some(h) = host {
+            self.update_power(h);
         }
     }
 
@@ -469,17 +493,16 @@ impl World {
         if load.epoch != epoch {
             return;
         }
-        load.busy -= 1;
         if let Some(k) = load.in_service.iter().position(|&a| a == arrival) {
             load.in_service.swap_remove(k);
         }
-        let remaining = load.busy;
+        let remaining = load.busy();
         let (_, speed) = self.workers(i, id);
         let t = self.traffic.as_deref_mut().expect("traffic");
         t.set_work(id, now, f64::from(remaining) * speed);
         let s = &mut t.services[i];
         Self::account_in_system(s, now, -1);
-        if arrival.since(SimTime::ZERO) >= s.spec.warmup {
+        if s.counts(arrival) {
             let latency = now.since(arrival).as_secs_f64();
             s.stats.served += 1;
             s.stats.latencies.push(latency);
@@ -509,7 +532,8 @@ impl World {
             s.rate_now = rate;
             let cost = s.spec.cost.mean().as_secs_f64().max(1e-9);
             let timeout = s.spec.timeout.as_secs_f64();
-            let endpoints = s.endpoints.clone();
+            let endpoints = &self.traffic.as_deref().expect("traffic").services[i].endpoints;
+            let n_endpoints = endpoints.len();
             // Endpoints whose instance is no longer running (a stale entry) get
             // their share of the load and lose it.
             let live: Vec<(InstanceId, (u32, f64))> = endpoints
@@ -518,7 +542,7 @@ impl World {
                 .map(|&id| (id, self.workers(i, id)))
                 .collect();
             let s = &mut self.traffic_mut().services[i];
-            let counted = now.since(SimTime::ZERO) >= s.spec.warmup;
+            let counted = s.counts(now);
             let second = now.as_micros() / 1_000_000;
             let arrivals = rate * dt;
             let shared = s.spec.routing == Routing::SharedQueue;
@@ -537,7 +561,7 @@ impl World {
                 let cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
                 vec![(1.0, servers, rate, cores / f64::from(servers) / cost)]
             } else {
-                let n = endpoints.len() as f64;
+                let n = n_endpoints as f64;
                 lost_rate = rate * (n - live.len() as f64) / n;
                 shape_keys
                     .iter()
@@ -549,26 +573,27 @@ impl World {
             };
             let mut served_total = 0.0;
             let mut dropped_total = lost_rate * dt;
-            let mut parts = Vec::with_capacity(queues.len());
+            // This tick's queues in `s.stats.fluid`, for its p95.
+            let first_part = s.stats.fluid.len();
             let mut served_rates = Vec::with_capacity(queues.len());
             for &(k, servers, lambda, mu) in &queues {
                 // Beyond capacity the excess is dropped; of the rest, those that
                 // would wait past the timeout, P(Wq > timeout) = C·e^{−(cμ−λ)·timeout}.
                 let admitted = lambda.min(f64::from(servers) * mu * 0.999);
-                let waits_too_long = queueing::erlang_c(servers, admitted, mu).unwrap_or(1.0)
-                    * libm::exp(-(f64::from(servers) * mu - admitted) * timeout);
+                let pw = queueing::erlang_c(servers, admitted, mu);
+                let waits_too_long = pw.unwrap_or(1.0) * libm::exp(-(f64::from(servers) * mu - admitted) * timeout);
                 let served_rate = admitted * (1.0 - waits_too_long);
                 served_rates.push(served_rate);
                 let served = served_rate * k * dt;
                 served_total += served;
                 dropped_total += (lambda - served_rate) * k * dt;
                 if counted && served > 0.0 {
-                    let w = queueing::mean_wait(servers, admitted, mu).unwrap_or(0.0);
+                    // Wq = C/(cμ − λ), as queueing::mean_wait.
+                    let w = pw.map_or(0.0, |pw| pw / (f64::from(servers) * mu - admitted));
                     s.stats.waits_total += w * served;
                     // Little's law for the tick: L = λW.
                     s.stats.in_system_integral += served_rate * k * (w + 1.0 / mu) * dt;
                     s.stats.fluid.push((served, servers, admitted, mu));
-                    parts.push((served, servers, admitted, mu));
                 }
             }
             if counted {
@@ -583,7 +608,8 @@ impl World {
                 let p95 = if dropped_share >= 0.05 {
                     timeout
                 } else {
-                    queueing::mixture_response_quantile(&parts, 0.95 / (1.0 - dropped_share)).unwrap_or(0.0)
+                    queueing::mixture_response_quantile(&s.stats.fluid[first_part..], 0.95 / (1.0 - dropped_share))
+                        .unwrap_or(0.0)
                 };
                 s.stats.fluid_p95.push((second, p95));
             }
@@ -602,7 +628,8 @@ impl World {
         }
         // Integrate CPU work: cores busy during the tick that starts now.
         let t = self.traffic_mut();
-        let ids: Vec<InstanceId> = t.cpu_work.keys().copied().chain(busy_per_instance.keys().copied()).collect();
+        let ids: std::collections::BTreeSet<InstanceId> =
+            t.cpu_work.keys().copied().chain(busy_per_instance.keys().copied()).collect();
         for &id in &ids {
             t.set_work(id, now, busy_per_instance.get(&id).copied().unwrap_or(0.0));
         }

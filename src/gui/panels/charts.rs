@@ -4,9 +4,12 @@
 use bevy_egui::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
 
+use crate::engine::SimTime;
 use crate::gui::state::Sim;
 use crate::gui::theme;
+use crate::metrics::series::LoadSample;
 use crate::model::Phase;
+use crate::world::{Event, EventKind};
 
 /// Rows in the Gantt chart; later instances are summarised.
 const MAX_GANTT_ROWS: usize = 200;
@@ -33,6 +36,23 @@ fn time_axis(plot: Plot<'_>) -> Plot<'_> {
         .x_axis_formatter(|mark, _| time_label(mark.value))
 }
 
+/// A chart that follows the clock rather than the mouse: a time axis from
+/// zero, no dragging or zooming.
+fn clock_plot<'a>(id: impl egui::AsId, height: f32) -> Plot<'a> {
+    time_axis(Plot::new(id))
+        .height(height)
+        .include_x(0.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+}
+
+/// The part of a time-ordered list at or before `clock`.
+fn up_to<T>(items: &[T], clock: SimTime, time: impl Fn(&T) -> SimTime) -> &[T] {
+    &items[..items.partition_point(|x| time(x) <= clock)]
+}
+
 /// A time in seconds as a short label: 0.5s, 45s, 10m, 10m30s, 2h, 2h30.
 pub fn time_label(secs: f64) -> String {
     if secs < 0.0 {
@@ -56,16 +76,10 @@ pub fn time_label(secs: f64) -> String {
 pub fn counts_chart_ui(ui: &mut egui::Ui, sim: &Sim, height: f32) {
     let clock = sim.playback.clock();
     let end = sim.playback.end().as_secs_f64();
-    time_axis(Plot::new("counts"))
-        .height(height)
+    clock_plot("counts", height)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .include_x(0.0)
         .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
         .include_y(0.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
         .show(ui, |plot| {
             for (i, track) in sim.playback.tracks.iter().enumerate() {
                 let name = track.world.name();
@@ -73,7 +87,7 @@ pub fn counts_chart_ui(ui: &mut egui::Ui, sim: &Sim, height: f32) {
                 let mut running = Vec::new();
                 let mut pending = Vec::new();
                 let mut last = (0.0, 0.0);
-                for s in track.series.samples.iter().take_while(|s| s.time <= clock) {
+                for s in up_to(&track.series.samples, clock, |s| s.time) {
                     let t = s.time.as_secs_f64();
                     running.push([t, last.0]);
                     pending.push([t, last.1]);
@@ -134,17 +148,11 @@ pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
     }
     let end = sim.playback.end().as_secs_f64();
     let rows = instances.len().min(MAX_GANTT_ROWS);
-    time_axis(Plot::new("gantt"))
-        .height(height)
-        .include_x(0.0)
+    clock_plot("gantt", height)
         .include_x(end.min(clock.as_secs_f64().max(1.0) * 1.2).max(1.0))
         .include_y(0.5)
         .include_y(-(rows.max(1) as f64) + 0.5)
         .show_axes([true, false])
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
         .show(ui, |plot| {
             for (phase, bars) in per_phase {
                 if !bars.is_empty() {
@@ -247,6 +255,39 @@ impl TrafficChart {
             TrafficChart::Energy => "energy",
         }
     }
+
+    fn y_label(self) -> &'static str {
+        match self {
+            TrafficChart::Load => "requests/s",
+            TrafficChart::Replicas => "instances serving",
+            TrafficChart::Latency => "p95 latency (s)",
+            TrafficChart::Drops => "requests dropped per sample",
+            TrafficChart::Nodes => "hosts on",
+            TrafficChart::Energy => "kWh so far",
+        }
+    }
+
+    /// What the chart plots of a sample, if anything.
+    fn value(self) -> fn(&LoadSample) -> Option<f64> {
+        match self {
+            TrafficChart::Load => |l| Some(l.rate),
+            TrafficChart::Replicas => |l| Some(l.replicas as f64),
+            TrafficChart::Latency => |l| l.p95,
+            TrafficChart::Drops => |l| Some(l.dropped as f64),
+            TrafficChart::Nodes => |l| Some(l.nodes as f64),
+            TrafficChart::Energy => |l| Some(l.energy_kwh),
+        }
+    }
+}
+
+/// An autoscaler's decision: when, by whom, what, from, to, and why.
+type Decision<'a> = (SimTime, &'a str, &'a str, u32, u32, &'a str);
+
+fn decision(e: &Event) -> Option<Decision<'_>> {
+    match &e.kind {
+        EventKind::Scaled { by, target, from, to, reason } => Some((e.time, by, target, *from, *to, reason)),
+        _ => None,
+    }
 }
 
 /// Load, replicas, latency, drops, nodes or energy per world, up to the clock,
@@ -260,54 +301,23 @@ pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
     let clock = sim.playback.clock();
     let kind = sim.traffic_chart;
     let end = sim.playback.end().as_secs_f64();
-    let y_label = match kind {
-        TrafficChart::Load => "requests/s",
-        TrafficChart::Replicas => "instances serving",
-        TrafficChart::Latency => "p95 latency (s)",
-        TrafficChart::Drops => "requests dropped per sample",
-        TrafficChart::Nodes => "hosts on",
-        TrafficChart::Energy => "kWh so far",
-    };
-    time_axis(Plot::new(("traffic", kind as u8)))
-        .height(height)
+    clock_plot(("traffic", kind as u8), height)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .y_axis_label(y_label)
-        .include_x(0.0)
+        .y_axis_label(kind.y_label())
         .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
         .include_y(0.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
         .show(ui, |plot| {
+            let value = kind.value();
             for (i, track) in sim.playback.tracks.iter().enumerate() {
                 let color = theme::world_color(i);
-                let samples: Vec<_> = track.series.load.iter().take_while(|l| l.time <= clock).collect();
-                let points = |f: &dyn Fn(&crate::metrics::series::LoadSample) -> Option<f64>| -> PlotPoints {
-                    samples.iter().filter_map(|l| f(l).map(|y| [l.time.as_secs_f64(), y])).collect()
-                };
-                let name = track.world.name();
-                match kind {
-                    TrafficChart::Load => plot.line(Line::new(name, points(&|l| Some(l.rate))).color(color).width(2.0)),
-                    TrafficChart::Replicas => {
-                        plot.line(Line::new(name, points(&|l| Some(l.replicas as f64))).color(color).width(2.0))
-                    }
-                    TrafficChart::Latency => plot.line(Line::new(name, points(&|l| l.p95)).color(color).width(2.0)),
-                    TrafficChart::Drops => {
-                        plot.line(Line::new(name, points(&|l| Some(l.dropped as f64))).color(color).width(2.0))
-                    }
-                    TrafficChart::Nodes => {
-                        plot.line(Line::new(name, points(&|l| Some(l.nodes as f64))).color(color).width(2.0))
-                    }
-                    TrafficChart::Energy => {
-                        plot.line(Line::new(name, points(&|l| Some(l.energy_kwh))).color(color).width(2.0))
-                    }
-                }
+                let points: PlotPoints = up_to(&track.series.load, clock, |l| l.time)
+                    .iter()
+                    .filter_map(|l| value(l).map(|y| [l.time.as_secs_f64(), y]))
+                    .collect();
+                plot.line(Line::new(track.world.name(), points).color(color).width(2.0));
                 // The autoscalers' decisions.
-                for e in track.events.iter().take_while(|e| e.time <= clock) {
-                    if let crate::world::EventKind::Scaled { .. } = e.kind {
-                        plot.vline(VLine::new("", e.time.as_secs_f64()).color(color.gamma_multiply(0.5)).width(1.0));
-                    }
+                for (t, ..) in up_to(&track.events, clock, |e| e.time).iter().filter_map(decision) {
+                    plot.vline(VLine::new("", t.as_secs_f64()).color(color.gamma_multiply(0.5)).width(1.0));
                 }
             }
             let slo = sim
@@ -332,26 +342,17 @@ pub fn decisions_ui(ui: &mut egui::Ui, sim: &Sim) {
     let w = sim.gantt_world.min(sim.playback.tracks.len() - 1);
     let track = &sim.playback.tracks[w];
     let clock = sim.playback.clock();
-    let decisions: Vec<_> = track
-        .events
-        .iter()
-        .filter(|e| e.time <= clock)
-        .filter_map(|e| match &e.kind {
-            crate::world::EventKind::Scaled { by, target, from, to, reason } => {
-                Some((e.time, by, target, from, to, reason))
-            }
-            _ => None,
-        })
-        .collect();
+    let decisions: Vec<Decision> =
+        up_to(&track.events, clock, |e| e.time).iter().rev().filter_map(decision).take(4).collect();
     if decisions.is_empty() {
         return;
     }
     ui.label(egui::RichText::new(format!("Autoscaling in {}", track.world.name())).strong());
-    for (t, by, target, from, to, reason) in decisions.iter().rev().take(4) {
+    for (t, by, target, from, to, reason) in decisions {
         ui.label(
             egui::RichText::new(format!(
                 "{} {by}: {target} {from} to {to} — {reason}",
-                crate::gui::timeline::clock_text(*t)
+                crate::gui::timeline::clock_text(t)
             ))
             .small(),
         );
