@@ -220,12 +220,6 @@ pub struct Behavior {
     pub scale_down: ScalingRules,
 }
 
-impl Default for Behavior {
-    fn default() -> Self {
-        Behavior { scale_up: ScalingRules::default_scale_up(), scale_down: ScalingRules::default_scale_down() }
-    }
-}
-
 /// The controller's `--horizontal-pod-autoscaler-downscale-stabilization` default.
 pub const DOWNSCALE_STABILIZATION: SimDuration = SimDuration::from_secs(300);
 /// Scale events are kept this long: the longest policy period allowed.

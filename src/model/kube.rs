@@ -44,8 +44,6 @@ pub struct Taint {
 
 /// `node.kubernetes.io/unreachable`: the node controller heard nothing from the kubelet.
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
-/// `node.kubernetes.io/not-ready`.
-pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
 /// `node.kubernetes.io/unschedulable`: the node is cordoned.
 pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 

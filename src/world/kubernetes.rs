@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 mod autoscalers;
 
-pub use autoscalers::{ClusterAutoscalerState, HPA_SYNC_PERIOD, HpaState, binpack};
+pub use autoscalers::{ClusterAutoscalerState, HpaState};
 
-use super::{Due, EventKind, Workload, World};
+use super::{Due, EventKind, HostState, Workload, World};
 use crate::behaviours::controllers::{deployment, node_lifecycle, replica_set};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::{
@@ -37,7 +37,7 @@ use crate::model::kube::{
     resolve_fenceposts, selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
-use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, Phase, WorkloadId};
+use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, Millicores, Phase, WorkloadId};
 
 /// Work for the control plane and the kubelets.
 #[derive(Clone, Debug)]
@@ -207,8 +207,8 @@ pub struct Cluster {
     pub activity: BTreeMap<Component, SimTime>,
     /// Names per ReplicaSet for pods (`web-<hash>-<n>`).
     pod_counter: u64,
+    /// Never shrinks: the HPA controller's sync starts with the first one.
     hpas: Vec<HpaState>,
-    hpa_sync_scheduled: bool,
     pub autoscaler: Option<ClusterAutoscalerState>,
     /// The most nodes Ready at once.
     pub nodes_ready_max: usize,
@@ -223,11 +223,6 @@ const MAX_IN_UNSCHEDULABLE: SimDuration = SimDuration::from_secs(300);
 const FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(30);
 
 impl Cluster {
-    /// Pods pending in the scheduler: queued, backing off, or unschedulable.
-    pub fn pending_in_scheduler(&self) -> usize {
-        self.active_queue.len() + self.backoff.len() + self.unschedulable.len() + usize::from(self.scheduling.is_some())
-    }
-
     pub fn nodes_ready(&self) -> usize {
         self.nodes.iter().filter(|n| n.condition == NodeCondition::Ready).count()
     }
@@ -255,6 +250,49 @@ impl Cluster {
             .filter(|p| !p.deleting && p.ready && p.ready_since.is_some_and(|t| now.since(t) >= min_ready))
             .count() as u32
     }
+
+    /// What the pods bound to `node` request, terminating ones included, as
+    /// the scheduler adds them up: the requests (`pods` counts them) and the
+    /// same with zero requests counted at the defaults.
+    pub(super) fn node_requested(&self, node: &Node) -> (Resources, Resources) {
+        let mut requested = Resources::default();
+        let mut non_zero = Resources::default();
+        for pod in node.pods.iter().filter_map(|p| self.pods.get(p)) {
+            let (r, nz) = template_requests(&pod.template);
+            requested.milli_cpu += r.milli_cpu;
+            requested.memory += r.memory;
+            requested.pods += 1;
+            non_zero.milli_cpu += nz.milli_cpu;
+            non_zero.memory += nz.memory;
+            non_zero.pods += 1;
+        }
+        (requested, non_zero)
+    }
+}
+
+/// What a node's own processes hold on its host: the reservations of its
+/// node components and, on node VMs, the guest OS and the hypervisor.
+fn node_overhead(platform: &KubePlatform) -> (Millicores, Bytes) {
+    let (cpu, memory) = platform.reserved();
+    let vm = match &platform.nodes {
+        NodeSource::Hosts => 0,
+        NodeSource::Vms(vm) => vm.guest_os_memory.0 + vm.hypervisor_overhead.0,
+    };
+    (cpu, Bytes(memory.0 + vm))
+}
+
+/// A node comes up on `host`: its overhead is held from then on.
+fn charge_node_overhead(host: &mut HostState, (cpu, memory): (Millicores, Bytes)) {
+    host.cpu_used.0 += cpu.0;
+    host.memory_used.0 += memory.0;
+    host.overhead_memory.0 += memory.0;
+}
+
+/// The node on `host` is gone: its overhead is given back.
+fn uncharge_node_overhead(host: &mut HostState, (cpu, memory): (Millicores, Bytes)) {
+    host.cpu_used.0 = host.cpu_used.0.saturating_sub(cpu.0);
+    host.memory_used.0 = host.memory_used.0.saturating_sub(memory.0);
+    host.overhead_memory.0 = host.overhead_memory.0.saturating_sub(memory.0);
 }
 
 fn kube_platform(world: &World) -> &KubePlatform {
@@ -300,7 +338,8 @@ impl World {
     pub(super) fn init_kubernetes(&mut self) {
         let Platform::Kubernetes(platform) = &self.spec.platform else { return };
         let platform = platform.clone();
-        let (reserved_cpu, reserved_memory) = platform.reserved();
+        let (reserved_cpu, _) = platform.reserved();
+        let overhead = node_overhead(&platform);
         let mut nodes = Vec::new();
         for (h, spec) in self.setup.hosts.iter().enumerate() {
             let mut labels = spec.labels.clone();
@@ -308,13 +347,9 @@ impl World {
             if let Some(zone) = &spec.zone {
                 labels.insert(LABEL_ZONE.to_string(), zone.clone());
             }
-            let vm_overhead = match &platform.nodes {
-                NodeSource::Hosts => Bytes(0),
-                NodeSource::Vms(vm) => Bytes(vm.guest_os_memory.0 + vm.hypervisor_overhead.0),
-            };
             let allocatable = Resources {
                 milli_cpu: spec.cpu.0.saturating_sub(reserved_cpu.0) as i64,
-                memory: spec.memory.0.saturating_sub(reserved_memory.0 + vm_overhead.0) as i64,
+                memory: spec.memory.0.saturating_sub(overhead.1.0) as i64,
                 pods: i64::from(platform.max_pods),
             };
             // The node's own processes (and its VM) hold memory from the start;
@@ -323,9 +358,7 @@ impl World {
             let condition = if !host.powered {
                 NodeCondition::Absent
             } else {
-                host.cpu_used.0 += reserved_cpu.0;
-                host.memory_used.0 += reserved_memory.0 + vm_overhead.0;
-                host.overhead_memory.0 += reserved_memory.0 + vm_overhead.0;
+                charge_node_overhead(host, overhead);
                 match platform.nodes {
                     NodeSource::Hosts => NodeCondition::Ready,
                     NodeSource::Vms(_) => NodeCondition::Provisioning,
@@ -364,7 +397,6 @@ impl World {
             activity: BTreeMap::new(),
             pod_counter: 0,
             hpas: Vec::new(),
-            hpa_sync_scheduled: false,
             autoscaler: None,
             nodes_ready_max: 0,
             serving: BTreeSet::new(),
@@ -607,11 +639,10 @@ impl World {
             let dep = &self.cluster().deployments[d];
             (dep.spec.clone(), dep.replica_sets.clone())
         };
-        let template = Arc::new(spec.template.clone());
         let new_rs = match rs_list.iter().copied().find(|&r| *self.cluster().replica_sets[r].template == spec.template)
         {
             Some(r) => r,
-            None => self.create_replica_set(d, template),
+            None => self.create_replica_set(d, Arc::new(spec.template.clone())),
         };
         let olds: Vec<usize> =
             self.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
@@ -895,8 +926,9 @@ impl World {
         if let Some(host) = self.instances[p.index()].host
             && self.hosts[host.index()].instances.contains(&p)
         {
-            let demand = self.demands[self.instances[p.index()].demand.index()].clone();
-            self.unreserve(p, host, &demand);
+            let demands = Arc::clone(&self.demands);
+            let demand = &demands[self.instances[p.index()].demand.index()];
+            self.unreserve(p, host, demand);
             if pinned {
                 for &b in &demand.blobs {
                     self.hosts[host.index()].cache.unpin(b);
@@ -1056,56 +1088,42 @@ impl World {
     pub fn snapshot(&self) -> (Snapshot, Vec<HostId>) {
         let c = self.kube().expect("a Kubernetes world");
         let setup = &self.setup;
-        // Images present on each node: every layer in its cache.
-        let mut image_nodes: Vec<i64> = vec![0; setup.images.len()];
-        let present: Vec<Vec<usize>> = c
-            .nodes
-            .iter()
-            .map(|n| {
-                let cache = &self.hosts[n.host.index()].cache;
-                (0..setup.images.len()).filter(|&i| setup.images[i].layers.iter().all(|b| cache.contains(*b))).collect()
-            })
-            .collect();
-        for (n, list) in c.nodes.iter().zip(&present) {
-            if !matches!(n.condition, NodeCondition::Provisioning | NodeCondition::Absent) {
-                for &i in list {
-                    image_nodes[i] += 1;
-                }
-            }
-        }
         let registered = |n: &&Node| !matches!(n.condition, NodeCondition::Provisioning | NodeCondition::Absent);
         let hosts: Vec<HostId> = c.nodes.iter().filter(registered).map(|n| n.host).collect();
+        // Images present on each registered node: every layer in its cache.
+        let present: Vec<Vec<usize>> = hosts
+            .iter()
+            .map(|&h| (0..setup.images.len()).filter(|&i| self.image_present(h, ImageId(i as u32))).collect())
+            .collect();
+        let mut image_nodes: Vec<i64> = vec![0; setup.images.len()];
+        for &i in present.iter().flatten() {
+            image_nodes[i] += 1;
+        }
+        let image_sizes: Vec<i64> = setup
+            .images
+            .iter()
+            .map(|image| image.layers.iter().map(|b| setup.blobs[b.index()].bytes.0).sum::<u64>() as i64)
+            .collect();
         let nodes = c
             .nodes
             .iter()
+            .filter(registered)
             .zip(&present)
-            .filter(|(n, _)| registered(n))
             .map(|(n, images)| {
-                let mut requested = Resources::default();
-                let mut non_zero = Resources::default();
-                let mut pods = Vec::new();
-                for p in &n.pods {
-                    let pod = &c.pods[p];
-                    let info = pod_info_of(&pod.template, setup);
-                    requested.milli_cpu += info.requests.milli_cpu;
-                    requested.memory += info.requests.memory;
-                    requested.pods += 1;
-                    non_zero.milli_cpu += info.non_zero_requests.milli_cpu;
-                    non_zero.memory += info.non_zero_requests.memory;
-                    non_zero.pods += 1;
-                    // Spreading counts no terminating pod.
-                    if !pod.deleting {
-                        pods.push(pod.template.labels.clone());
-                    }
-                }
+                let (requested, non_zero_requested) = c.node_requested(n);
+                // Spreading counts no terminating pod.
+                let pods = n
+                    .pods
+                    .iter()
+                    .map(|p| &c.pods[p])
+                    .filter(|pod| !pod.deleting)
+                    .map(|pod| pod.template.labels.clone())
+                    .collect();
                 let images = images
                     .iter()
                     .map(|&i| {
-                        let size: u64 = setup.images[i].layers.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
-                        (
-                            setup.images[i].name.clone(),
-                            ImageStateSummary { size: size as i64, num_nodes: image_nodes[i] },
-                        )
+                        let summary = ImageStateSummary { size: image_sizes[i], num_nodes: image_nodes[i] };
+                        (setup.images[i].name.clone(), summary)
                     })
                     .collect();
                 NodeInfo {
@@ -1115,7 +1133,7 @@ impl World {
                     unschedulable: n.unschedulable,
                     allocatable: n.allocatable,
                     requested,
-                    non_zero_requested: non_zero,
+                    non_zero_requested,
                     pods,
                     images,
                 }
@@ -1141,8 +1159,8 @@ impl World {
         c.nodes[host.index()].pods.insert(pod);
         self.api_write();
         // The scheduler's cache holds the resources from the binding on.
-        let demand = self.demands[self.instances[pod.index()].demand.index()].clone();
-        self.reserve(pod, host, &demand);
+        let demands = Arc::clone(&self.demands);
+        self.reserve(pod, host, &demands[self.instances[pod.index()].demand.index()]);
         self.instances[pod.index()].wait_reason = None;
         self.emit(EventKind::Placed { instance: pod, host });
         self.schedule_kube(delay, KubeDue::KubeletAdmit(pod));
@@ -1258,7 +1276,8 @@ impl World {
     /// Every image is present: pin the layers and start the containers.
     fn start_containers(&mut self, pod: InstanceId) {
         let Some(host) = self.instances[pod.index()].host else { return };
-        let demand = self.demands[self.instances[pod.index()].demand.index()].clone();
+        let demands = Arc::clone(&self.demands);
+        let demand = &demands[self.instances[pod.index()].demand.index()];
         let already = self.cluster().pods[&pod].pinned;
         if !already {
             for &b in &demand.blobs {
@@ -1368,7 +1387,7 @@ impl World {
         if self.instances[pod.index()].phase != Phase::Stopping {
             return;
         }
-        self.release_pod(pod);
+        // forget_pod gives back what the pod held.
         self.set_phase(pod, Phase::Stopped);
         self.forget_pod(pod);
     }
@@ -1424,8 +1443,8 @@ impl World {
                         pod.ready_changed = Some(now);
                         pod.pinned = false;
                     }
-                    let demand = self.demands[self.instances[p.index()].demand.index()].clone();
-                    self.reserve(p, host, &demand);
+                    let demands = Arc::clone(&self.demands);
+                    self.reserve(p, host, &demands[self.instances[p.index()].demand.index()]);
                     self.set_phase(p, Phase::WaitingForPlacement);
                     self.waiting.remove(&p);
                     self.schedule_kube(SimDuration::ZERO, KubeDue::KubeletAdmit(p));
@@ -1491,10 +1510,8 @@ impl World {
         }
         let now = self.now;
         for &p in lost {
-            if self.cluster().pods.contains_key(&p) {
-                if let Some(pod) = self.cluster().pods.get_mut(&p) {
-                    pod.pinned = false;
-                }
+            if let Some(pod) = self.cluster().pods.get_mut(&p) {
+                pod.pinned = false;
                 self.set_phase(p, Phase::Unknown);
             }
         }
@@ -1511,15 +1528,7 @@ impl World {
             return;
         }
         let platform = kube_platform(self).clone();
-        let (cpu, memory) = platform.reserved();
-        let vm_overhead = match &platform.nodes {
-            NodeSource::Hosts => Bytes(0),
-            NodeSource::Vms(vm) => Bytes(vm.guest_os_memory.0 + vm.hypervisor_overhead.0),
-        };
-        let h = &mut self.hosts[host.index()];
-        h.cpu_used.0 += cpu.0;
-        h.memory_used.0 += memory.0 + vm_overhead.0;
-        h.overhead_memory.0 += memory.0 + vm_overhead.0;
+        charge_node_overhead(&mut self.hosts[host.index()], node_overhead(&platform));
         self.update_power(host);
         match &platform.nodes {
             NodeSource::Hosts => self.schedule_kube(SimDuration::ZERO, KubeDue::Heartbeat(host)),
@@ -1611,11 +1620,17 @@ fn toleration_seconds(tolerations: &[Toleration], taint: &Taint, default_seconds
     }
 }
 
+/// A pod's effective request as the scheduler counts it (containers summed,
+/// init containers maxed; `pods` is 1), and the same with zero requests
+/// counted at the defaults.
+pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
+    let req = |c: &crate::model::kube::ContainerSpec| (c.cpu_request.0 as i64, c.memory_request.0 as i64);
+    scheduler::effective_requests(template.containers.iter().map(req), template.init_containers.iter().map(req))
+}
+
 /// The scheduler's view of a pod of `template`.
 pub fn pod_info_of(template: &PodTemplate, setup: &crate::model::spec::Setup) -> PodInfo {
-    let req = |c: &crate::model::kube::ContainerSpec| (c.cpu_request.0 as i64, c.memory_request.0 as i64);
-    let regular: Vec<(i64, i64)> = template.containers.iter().map(req).collect();
-    let init: Vec<(i64, i64)> = template.init_containers.iter().map(req).collect();
+    let (requests, non_zero_requests) = template_requests(template);
     let containers = template
         .init_containers
         .iter()
@@ -1630,15 +1645,15 @@ pub fn pod_info_of(template: &PodTemplate, setup: &crate::model::spec::Setup) ->
     PodInfo {
         name: String::new(),
         labels: template.labels.clone(),
+        requests,
+        non_zero_requests,
         containers,
         node_selector: template.node_selector.clone(),
         node_name: template.node_name.clone(),
         affinity: template.affinity.clone(),
         tolerations: template.tolerations.clone(),
         topology_spread_constraints: template.topology_spread_constraints.clone(),
-        ..PodInfo::default()
     }
-    .with_container_requests(&regular, &init)
 }
 
 /// Five characters as Kubernetes appends to generated pod names.

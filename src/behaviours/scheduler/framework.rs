@@ -81,10 +81,6 @@ impl Scheduler {
         Scheduler { profile, filters, scores, next_start_node_index: 0 }
     }
 
-    pub fn profile(&self) -> &Profile {
-        &self.profile
-    }
-
     /// Runs one cycle for `pod` over `snapshot`.
     pub fn schedule(&mut self, pod: &PodInfo, snapshot: &Snapshot, rng: &mut RandomStream) -> Decision {
         let n = snapshot.nodes.len();
@@ -98,6 +94,8 @@ impl Scheduler {
         let start = self.next_start_node_index % n;
         let mut verdicts = Vec::new();
         let mut feasible: Vec<usize> = Vec::new();
+        // Where each feasible node's verdict is in `verdicts`.
+        let mut feasible_at: Vec<usize> = Vec::new();
         let mut processed = 0;
         for i in 0..n {
             let idx = (start + i) % n;
@@ -113,6 +111,7 @@ impl Scheduler {
             }
             if rejected_by.is_none() {
                 feasible.push(idx);
+                feasible_at.push(verdicts.len());
             }
             verdicts.push(NodeVerdict { node: idx, rejected_by, scores: Vec::new(), total: 0 });
             if feasible.len() >= to_find {
@@ -137,20 +136,28 @@ impl Scheduler {
         }
         // schedule_one.go: with one feasible node there is nothing to score.
         if feasible.len() > 1 {
-            self.score(pod, snapshot, &feasible, &mut verdicts);
+            self.score(pod, snapshot, &feasible, &feasible_at, &mut verdicts);
         }
-        let chosen = select_host(&feasible, &verdicts, rng);
+        let chosen = select_host(&feasible, &feasible_at, &verdicts, rng);
         Decision { node: Some(chosen), verdicts, message: None }
     }
 
-    fn score(&mut self, pod: &PodInfo, snapshot: &Snapshot, feasible: &[usize], verdicts: &mut [NodeVerdict]) {
+    /// Scores the feasible nodes; `feasible_at[k]` is where `feasible[k]`'s verdict is.
+    fn score(
+        &mut self,
+        pod: &PodInfo,
+        snapshot: &Snapshot,
+        feasible: &[usize],
+        feasible_at: &[usize],
+        verdicts: &mut [NodeVerdict],
+    ) {
         for (plugin, weight) in &mut self.scores {
             plugin.pre_score(pod, snapshot, feasible);
             let raw: Vec<i64> = feasible.iter().map(|&i| plugin.score(pod, &snapshot.nodes[i], snapshot)).collect();
             let mut normalized = raw.clone();
             plugin.normalize(&mut normalized);
-            for (k, &i) in feasible.iter().enumerate() {
-                let v = verdicts.iter_mut().find(|v| v.node == i).expect("a feasible node has a verdict");
+            for (k, &at) in feasible_at.iter().enumerate() {
+                let v = &mut verdicts[at];
                 let s = normalized[k].clamp(0, MAX_NODE_SCORE);
                 v.scores.push(PluginScore { plugin: plugin.name(), raw: raw[k], normalized: s, weight: *weight });
                 v.total += s * *weight;
@@ -161,13 +168,13 @@ impl Scheduler {
 
 /// `selectHost`: the highest total; among equal totals each is equally
 /// likely, by reservoir sampling in the order the nodes were found.
-fn select_host(feasible: &[usize], verdicts: &[NodeVerdict], rng: &mut RandomStream) -> usize {
-    let total = |i: usize| verdicts.iter().find(|v| v.node == i).map(|v| v.total).unwrap_or(0);
+/// `feasible_at[k]` is where `feasible[k]`'s verdict is.
+fn select_host(feasible: &[usize], feasible_at: &[usize], verdicts: &[NodeVerdict], rng: &mut RandomStream) -> usize {
     let mut best = feasible[0];
-    let mut best_score = total(best);
+    let mut best_score = verdicts[feasible_at[0]].total;
     let mut count = 1u64;
-    for &i in &feasible[1..] {
-        let s = total(i);
+    for (&i, &at) in feasible.iter().zip(feasible_at).skip(1) {
+        let s = verdicts[at].total;
         if s > best_score {
             best = i;
             best_score = s;

@@ -93,20 +93,27 @@ impl PodInfo {
     /// Fills `requests` and `non_zero_requests` from per-container requests
     /// (cpu millicores, memory bytes), regular and init.
     pub fn with_container_requests(mut self, regular: &[(i64, i64)], init: &[(i64, i64)]) -> Self {
-        let sum = |f: fn(&(i64, i64)) -> i64, v: &[(i64, i64)]| v.iter().map(f).sum::<i64>();
-        let max = |f: fn(&(i64, i64)) -> i64, v: &[(i64, i64)]| v.iter().map(f).max().unwrap_or(0);
-        let cpu = sum(|r| r.0, regular).max(max(|r| r.0, init));
-        let mem = sum(|r| r.1, regular).max(max(|r| r.1, init));
-        self.requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
-        let nz_cpu = regular.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).sum::<i64>();
-        let nz_mem = regular.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).sum::<i64>();
-        let nz_init_cpu =
-            init.iter().map(|r| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 }).max().unwrap_or(0);
-        let nz_init_mem = init.iter().map(|r| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 }).max().unwrap_or(0);
-        self.non_zero_requests =
-            Resources { milli_cpu: nz_cpu.max(nz_init_cpu), memory: nz_mem.max(nz_init_mem), pods: 1 };
+        (self.requests, self.non_zero_requests) = effective_requests(regular.iter().copied(), init.iter().copied());
         self
     }
+}
+
+/// A pod's effective request from per-container requests (cpu millicores,
+/// memory bytes), regular and init: containers summed, init containers maxed,
+/// per resource; `pods` is 1. Then the same with zero requests counted at the
+/// defaults.
+pub fn effective_requests(
+    regular: impl Iterator<Item = (i64, i64)> + Clone,
+    init: impl Iterator<Item = (i64, i64)> + Clone,
+) -> (Resources, Resources) {
+    let nz_cpu = |r: (i64, i64)| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 };
+    let nz_mem = |r: (i64, i64)| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 };
+    let cpu = regular.clone().map(|r| r.0).sum::<i64>().max(init.clone().map(|r| r.0).max().unwrap_or(0));
+    let mem = regular.clone().map(|r| r.1).sum::<i64>().max(init.clone().map(|r| r.1).max().unwrap_or(0));
+    let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
+    let cpu = regular.clone().map(nz_cpu).sum::<i64>().max(init.clone().map(nz_cpu).max().unwrap_or(0));
+    let mem = regular.map(nz_mem).sum::<i64>().max(init.map(nz_mem).max().unwrap_or(0));
+    (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1 })
 }
 
 /// Every node, for plugins that look across the cluster (ImageLocality counts

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cluster, KubeDue, NodeCondition};
+use super::{KubeDue, NodeCondition, charge_node_overhead, node_overhead, template_requests, uncharge_node_overhead};
 use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
 use crate::behaviours::scheduler::Resources;
 use crate::engine::{SimDuration, SimTime};
@@ -34,12 +34,6 @@ pub struct ClusterAutoscalerState {
     pub removing: Vec<HostId>,
 }
 
-impl Cluster {
-    pub fn hpas(&self) -> &[HpaState] {
-        &self.hpas
-    }
-}
-
 fn ca_spec(world: &World) -> Option<&ClusterAutoscalerSpec> {
     match &world.spec.platform {
         Platform::Kubernetes(k) => k.cluster_autoscaler.as_ref(),
@@ -47,21 +41,36 @@ fn ca_spec(world: &World) -> Option<&ClusterAutoscalerSpec> {
     }
 }
 
-/// The resources a pod of this template requests.
+/// What a pod requests, (CPU millicores, memory bytes), as the scheduler counts it.
 fn requests(pod: &super::Pod) -> (i64, i64) {
-    let (cpu, mem) = pod.template.requests();
-    (cpu.0 as i64, mem.0 as i64)
+    let (r, _) = template_requests(&pod.template);
+    (r.milli_cpu, r.memory)
+}
+
+/// First fit: the first bin with room for (cpu, mem) and a pod takes them.
+/// Returns whether one had room.
+fn first_fit<'a>(bins: impl IntoIterator<Item = &'a mut (i64, i64, i64)>, (cpu, mem): (i64, i64)) -> bool {
+    match bins.into_iter().find(|b| b.0 >= cpu && b.1 >= mem && b.2 >= 1) {
+        Some(b) => {
+            b.0 -= cpu;
+            b.1 -= mem;
+            b.2 -= 1;
+            true
+        }
+        None => false,
+    }
 }
 
 impl World {
     pub(super) fn apply_hpa(&mut self, spec: HpaSpec) {
         let c = self.cluster();
+        // HPAs are never removed: the sync starts with the first.
+        let first = c.hpas.is_empty();
         match c.hpas.iter_mut().find(|h| h.spec.name == spec.name) {
             Some(h) => h.spec = spec,
             None => c.hpas.push(HpaState { spec, memory: HpaMemory::default(), utilization: None }),
         }
-        if !c.hpa_sync_scheduled {
-            c.hpa_sync_scheduled = true;
+        if first {
             self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
         }
     }
@@ -165,9 +174,9 @@ impl World {
     }
 
     fn power_off_node(&mut self, host: HostId) {
-        let (cpu, memory) = {
+        let overhead = {
             let Platform::Kubernetes(k) = &self.spec.platform else { return };
-            k.reserved()
+            node_overhead(k)
         };
         let node = &mut self.cluster().nodes[host.index()];
         node.condition = NodeCondition::Absent;
@@ -176,24 +185,20 @@ impl World {
         let h = &mut self.hosts[host.index()];
         if h.powered {
             h.powered = false;
-            h.cpu_used.0 = h.cpu_used.0.saturating_sub(cpu.0);
-            h.memory_used.0 = h.memory_used.0.saturating_sub(memory.0);
-            h.overhead_memory.0 = h.overhead_memory.0.saturating_sub(memory.0);
+            uncharge_node_overhead(h, overhead);
         }
         self.update_power(host);
         self.dirty_hosts.insert(host);
     }
 
     fn provision_node(&mut self, group: &NodeGroup, host: HostId) {
-        let (cpu, memory) = {
+        let overhead = {
             let Platform::Kubernetes(k) = &self.spec.platform else { return };
-            k.reserved()
+            node_overhead(k)
         };
         let h = &mut self.hosts[host.index()];
         h.powered = true;
-        h.cpu_used.0 += cpu.0;
-        h.memory_used.0 += memory.0;
-        h.overhead_memory.0 += memory.0;
+        charge_node_overhead(h, overhead);
         self.update_power(host);
         self.dirty_hosts.insert(host);
         self.cluster().nodes[host.index()].condition = NodeCondition::Provisioning;
@@ -215,9 +220,8 @@ impl World {
     /// node group by the least-waste expander. Returns whether it scaled up.
     fn scale_up(&mut self, ca: &ClusterAutoscalerSpec) -> bool {
         let k = self.kref();
-        let waiting: std::collections::BTreeSet<&crate::model::InstanceId> = k.unschedulable.keys().collect();
         let mut pending: Vec<(i64, i64)> =
-            waiting.into_iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
+            k.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
         pending.sort_unstable_by(|a, b| b.cmp(a));
         if pending.is_empty() {
             return false;
@@ -292,14 +296,9 @@ impl World {
             let mut allowed = (ready.len() - removing.min(ready.len())).saturating_sub(g.min as usize);
             for h in ready {
                 let node = &k.nodes[h.index()];
-                let (cpu, mem): (i64, i64) = node
-                    .pods
-                    .iter()
-                    .filter_map(|p| k.pods.get(p))
-                    .map(requests)
-                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-                let utilization = (cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
-                    .max(mem as f64 / node.allocatable.memory.max(1) as f64);
+                let (requested, _) = k.node_requested(node);
+                let utilization = (requested.milli_cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
+                    .max(requested.memory as f64 / node.allocatable.memory.max(1) as f64);
                 let unneeded = utilization < ca.scale_down_utilization_threshold
                     && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h));
                 candidates.push((h, unneeded, allowed > 0));
@@ -333,27 +332,17 @@ impl World {
             .iter()
             .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
             .map(|n| {
-                let (cpu, mem) = n
-                    .pods
-                    .iter()
-                    .filter_map(|p| k.pods.get(p))
-                    .map(requests)
-                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-                (n.allocatable.milli_cpu - cpu, n.allocatable.memory - mem, n.allocatable.pods - n.pods.len() as i64)
+                let (requested, _) = k.node_requested(n);
+                let a = n.allocatable;
+                (a.milli_cpu - requested.milli_cpu, a.memory - requested.memory, a.pods - n.pods.len() as i64)
             })
             .collect();
-        k.nodes[host.index()].pods.iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).all(|p| {
-            let (cpu, mem) = requests(p);
-            match free.iter_mut().find(|f| f.0 >= cpu && f.1 >= mem && f.2 >= 1) {
-                Some(f) => {
-                    f.0 -= cpu;
-                    f.1 -= mem;
-                    f.2 -= 1;
-                    true
-                }
-                None => false,
-            }
-        })
+        k.nodes[host.index()]
+            .pods
+            .iter()
+            .filter_map(|p| k.pods.get(p))
+            .filter(|p| !p.deleting)
+            .all(|p| first_fit(&mut free, requests(p)))
     }
 
     fn remove_node(&mut self, host: HostId) {
@@ -394,26 +383,24 @@ impl World {
 /// need (first fit decreasing, upcoming nodes first), at most `room`, and the
 /// least-waste score of those new nodes.
 pub fn binpack(pending: &[(i64, i64)], template: Resources, upcoming: Vec<Resources>, room: u32) -> (u32, f64) {
-    let mut bins: Vec<(i64, i64, i64, bool)> =
-        upcoming.iter().map(|r| (r.milli_cpu, r.memory, r.pods, false)).collect();
+    // Room left per node (CPU, memory, pods), and whether the node is new.
+    let mut bins: Vec<((i64, i64, i64), bool)> =
+        upcoming.iter().map(|r| ((r.milli_cpu, r.memory, r.pods), false)).collect();
     let mut new_nodes = 0u32;
     for &(cpu, mem) in pending {
         if cpu > template.milli_cpu || mem > template.memory {
             continue;
         }
-        if let Some(b) = bins.iter_mut().find(|b| b.0 >= cpu && b.1 >= mem && b.2 >= 1) {
-            b.0 -= cpu;
-            b.1 -= mem;
-            b.2 -= 1;
+        if first_fit(bins.iter_mut().map(|b| &mut b.0), (cpu, mem)) {
             continue;
         }
         if new_nodes >= room {
             continue;
         }
         new_nodes += 1;
-        bins.push((template.milli_cpu - cpu, template.memory - mem, template.pods - 1, true));
+        bins.push(((template.milli_cpu - cpu, template.memory - mem, template.pods - 1), true));
     }
-    let added: Vec<&(i64, i64, i64, bool)> = bins.iter().filter(|b| b.3).collect();
+    let added: Vec<&(i64, i64, i64)> = bins.iter().filter(|b| b.1).map(|b| &b.0).collect();
     let n = added.len().max(1) as f64;
     let unused_cpu: f64 = added.iter().map(|b| b.0 as f64).sum::<f64>() / (template.milli_cpu.max(1) as f64 * n);
     let unused_mem: f64 = added.iter().map(|b| b.1 as f64).sum::<f64>() / (template.memory.max(1) as f64 * n);

@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 
 use crate::behaviours::scheduler::{FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot, Verdict};
-use crate::model::kube::{LABEL_HOSTNAME, LABEL_ZONE, Labels, TopologySpreadConstraint, UnsatisfiableConstraintAction};
+use crate::model::kube::{
+    LABEL_HOSTNAME, LABEL_ZONE, TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
+};
 
 #[derive(Default)]
 pub struct PodTopologySpread {
@@ -48,10 +50,6 @@ pub fn constraints_for(pod: &PodInfo) -> Vec<TopologySpreadConstraint> {
     vec![c(LABEL_HOSTNAME, 3), c(LABEL_ZONE, 5)]
 }
 
-fn matches(selector: &Labels, labels: &Labels) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-}
-
 /// Matching pods per domain over every node that has the key (and passes the
 /// pod's node selector, as the node inclusion policy has it).
 fn count_domains(c: &TopologySpreadConstraint, pod: &PodInfo, snapshot: &Snapshot) -> BTreeMap<String, i64> {
@@ -65,7 +63,7 @@ fn count_domains(c: &TopologySpreadConstraint, pod: &PodInfo, snapshot: &Snapsho
         if !affinity.is_empty() && !affinity.iter().any(|t| t.matches(&node.labels)) {
             continue;
         }
-        let n = node.pods.iter().filter(|labels| matches(&c.label_selector, labels)).count() as i64;
+        let n = node.pods.iter().filter(|labels| selector_matches(&c.label_selector, labels)).count() as i64;
         *counts.entry(domain.clone()).or_insert(0) += n;
     }
     counts
@@ -93,7 +91,7 @@ impl FilterPlugin for PodTopologySpread {
             let Some(domain) = node.labels.get(&c.topology_key) else {
                 return Verdict::UnschedulableAndUnresolvable(vec![REASON_MISSING_LABEL.into()]);
             };
-            let self_match = i64::from(matches(&c.label_selector, &pod.labels));
+            let self_match = i64::from(selector_matches(&c.label_selector, &pod.labels));
             let count = counts.get(domain).copied().unwrap_or(0);
             if count + self_match - min > c.max_skew {
                 return Verdict::Unschedulable(vec![REASON_SKEW.into()]);
@@ -172,6 +170,7 @@ impl ScorePlugin for PodTopologySpread {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::kube::Labels;
 
     fn node(name: &str, zone: &str, pods: usize) -> NodeInfo {
         let labels: Labels =
