@@ -113,8 +113,12 @@ impl Spread {
             return id;
         }
         let id = self.labelsets.len() as u32;
-        let matching =
-            self.selectors.iter().enumerate().filter(|(_, s)| selector_matches(&s.labels, labels)).map(|(i, _)| i as u32);
+        let matching = self
+            .selectors
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| selector_matches(&s.labels, labels))
+            .map(|(i, _)| i as u32);
         self.matching.push(matching.collect());
         self.labelsets.push(labels.clone());
         self.by_labels.insert(labels.clone(), id);

@@ -155,8 +155,7 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn new(profile: Profile) -> Self {
         let filters = profile.filters.iter().filter_map(|&n| FilterKind::from_name(n).map(|k| (n, k))).collect();
-        let scores =
-            profile.scores.iter().filter_map(|&(n, w)| ScoreKind::from_name(n).map(|k| (n, k, w))).collect();
+        let scores = profile.scores.iter().filter_map(|&(n, w)| ScoreKind::from_name(n).map(|k| (n, k, w))).collect();
         let fit = Fit::new(&profile.scoring_strategy);
         let balanced = BalancedAllocation::new(&profile.balanced_resources);
         Scheduler { profile, filters, scores, fit, balanced, work: Work::default(), last_failure: None }
@@ -302,9 +301,7 @@ impl Scheduler {
                 ScoreKind::TaintToleration => w.raw.extend(nodes.map(|n| taint_toleration::score(pod, n))),
                 ScoreKind::NodeAffinity => w.raw.extend(nodes.map(|n| node_affinity::score(pod, n))),
                 ScoreKind::NodeResourcesFit => w.raw.extend(nodes.map(|n| self.fit.score(pod, n))),
-                ScoreKind::NodeResourcesBalancedAllocation => {
-                    w.raw.extend(nodes.map(|n| self.balanced.score(pod, n)))
-                }
+                ScoreKind::NodeResourcesBalancedAllocation => w.raw.extend(nodes.map(|n| self.balanced.score(pod, n))),
                 ScoreKind::ImageLocality => {
                     image_locality::contributions(pod, cache, &mut w.images);
                     let images = &w.images;

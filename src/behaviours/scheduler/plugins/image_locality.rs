@@ -54,7 +54,8 @@ mod tests {
                 cache.set_image_present(h, i, true);
             }
         }
-        let pod = |images: &[u32]| PodInfo { images: images.iter().map(|&i| ImageId(i)).collect(), ..PodInfo::default() };
+        let pod =
+            |images: &[u32]| PodInfo { images: images.iter().map(|&i| ImageId(i)).collect(), ..PodInfo::default() };
         let node_scores = |pod: &PodInfo| {
             let mut c = Vec::new();
             contributions(pod, &cache, &mut c);

@@ -29,10 +29,14 @@ pub const INSUFFICIENT_MEMORY: u8 = 4;
 
 /// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words and order.
 pub fn reasons(bits: u8) -> impl Iterator<Item = &'static str> {
-    [(TOO_MANY_PODS, "Too many pods"), (INSUFFICIENT_CPU, "Insufficient cpu"), (INSUFFICIENT_MEMORY, "Insufficient memory")]
-        .into_iter()
-        .filter(move |(bit, _)| bits & bit != 0)
-        .map(|(_, r)| r)
+    [
+        (TOO_MANY_PODS, "Too many pods"),
+        (INSUFFICIENT_CPU, "Insufficient cpu"),
+        (INSUFFICIENT_MEMORY, "Insufficient memory"),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| bits & bit != 0)
+    .map(|(_, r)| r)
 }
 
 /// `fitsRequest`: what the pod asks for against what the node has left.

@@ -153,9 +153,11 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
     }
     // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
     state.ignored.clear();
-    state.ignored.extend(feasible.iter().map(|&h| {
-        pod.own_spread && state.score.iter().any(|c| cache.spread_domain(c.pair, h as usize).is_none())
-    }));
+    state.ignored.extend(
+        feasible
+            .iter()
+            .map(|&h| pod.own_spread && state.score.iter().any(|c| cache.spread_domain(c.pair, h as usize).is_none())),
+    );
     // The number of domains among the scored nodes that are not ignored.
     for i in 0..state.score.len() {
         let pair = state.score[i].pair;
