@@ -43,6 +43,8 @@ impl RunResult {
 pub struct RunOptions {
     /// Keep every event (for `events.jsonl`); counting them is always done.
     pub keep_events: bool,
+    /// Record the time series (for the CSV reports); the metrics need none.
+    pub record_series: bool,
 }
 
 /// Runs one world to the scenario's end. `progress` receives the simulated
@@ -51,7 +53,9 @@ pub fn run_world(scenario: &Scenario, index: usize, options: RunOptions, progres
     let mut world = World::new(scenario.setup.clone(), scenario.worlds[index].clone());
     let end = SimTime::ZERO + scenario.setup.duration;
     let mut series = Series::default();
-    series.observe(&mut world);
+    if options.record_series {
+        series.observe(&mut world);
+    }
     let mut events = Vec::new();
     let mut event_count = 0u64;
     while let Some(t) = world.next_event_time() {
@@ -59,7 +63,11 @@ pub fn run_world(scenario: &Scenario, index: usize, options: RunOptions, progres
             break;
         }
         world.step();
-        series.observe(&mut world);
+        if options.record_series {
+            series.observe(&mut world);
+        } else if world.has_dirty_hosts() {
+            world.drain_dirty_hosts();
+        }
         let batch = world.drain_events();
         event_count += batch.len() as u64;
         if options.keep_events {

@@ -179,8 +179,8 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
             }
         }
         // No instance uses more CPU than it holds.
-        for (&id, &(_, busy, _)) in &t.cpu_work {
-            let inst = w.instance(id);
+        for inst in w.instances() {
+            let busy = t.busy(inst.id);
             let cores = match (&w.spec().platform, inst.host) {
                 (Platform::Dedicated(_), Some(h)) => setup.hosts[h.index()].cpu.as_cores(),
                 _ => w.demand_of(inst).cpu.as_cores(),

@@ -26,7 +26,7 @@ fn draws_random_numbers(s: &Scenario) -> bool {
 }
 
 fn events(s: &Scenario) -> String {
-    let result = run::run(s, RunOptions { keep_events: true }, &mut |_| {});
+    let result = run::run(s, RunOptions { keep_events: true, ..RunOptions::default() }, &mut |_| {});
     report::events_jsonl(s, &result)
 }
 
@@ -56,7 +56,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("autoscaling-spike", "f2c945e05c9f9c071e57437ae8aa7923b02a242c939e6b1f5b189712365f5fee"),
     ("cold-start", "bc5c217406de334b70587355acac44702539a1175e14ad59bc01140ec4f60da9"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "4b3621c231bb3be449195edf04d912995635e2c40dee52619e86c6d3f2b7931f"),
+    ("diurnal-day", "6f3b4cb3f61b9d504cb3760d4aaf17c8fac40a88fa9482af0fba681c2d98f118"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
     ("image-locality", "f00ae05ceb17525e60f4eeacfe52a7a215774815dd3ad2bd01c069367a9162e9"),
     ("node-failure", "d6b6445f8e0b0ac3547dadfddfe274a8f47b3bf66db264aed68f91d0d5154351"),

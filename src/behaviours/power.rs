@@ -18,6 +18,7 @@ impl EnergyMeter {
     }
 
     /// The draw changes to `watts` at `now`.
+    #[inline]
     pub fn set(&mut self, now: SimTime, watts: f64) {
         self.joules += self.watts * now.since(self.since).as_secs_f64();
         self.since = now;

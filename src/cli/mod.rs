@@ -305,7 +305,7 @@ fn report_cmd(file: &Path, out: &Path) -> u8 {
             return INPUT_ERROR;
         }
     };
-    let (result, seconds) = run_with_progress(&scenario, RunOptions { keep_events: true });
+    let (result, seconds) = run_with_progress(&scenario, RunOptions { keep_events: true, record_series: true });
     match write_report(&scenario, &result, out) {
         Ok(files) => {
             print!("{}", table(&scenario, &result, seconds));

@@ -3,8 +3,10 @@
 //! distributions. It knows nothing of hosts, virtual machines or Kubernetes.
 
 pub mod distribution;
+pub mod numbers;
 pub mod queue;
 pub mod random;
+pub mod stats;
 pub mod time;
 
 pub use distribution::Distribution;

@@ -59,7 +59,7 @@ impl SimDuration {
         if s.is_nan() || s <= 0.0 {
             return SimDuration::ZERO;
         }
-        let us = libm::round(s * MICROS_PER_SECOND as f64);
+        let us = super::numbers::round(s * MICROS_PER_SECOND as f64);
         if us >= u64::MAX as f64 { SimDuration(u64::MAX) } else { SimDuration(us as u64) }
     }
 

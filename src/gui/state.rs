@@ -63,7 +63,14 @@ fn peak_host_memory(scenario: &Scenario) -> u64 {
     }
     let progress = std::sync::atomic::AtomicU64::new(0);
     (0..fluid.worlds.len())
-        .map(|i| crate::run::run_world(&fluid, i, crate::run::RunOptions::default(), &progress))
+        .map(|i| {
+            crate::run::run_world(
+                &fluid,
+                i,
+                crate::run::RunOptions { record_series: true, ..Default::default() },
+                &progress,
+            )
+        })
         .flat_map(|w| w.series.samples.into_iter().flat_map(|s| s.host_memory.into_iter().map(|(_, m)| m.0)))
         .max()
         .unwrap_or(0)

@@ -669,8 +669,8 @@ fn draw_instance(painter: &egui::Painter, block: Rect, world: &World, inst: &Ins
                         }
                         _ => world.demand_of(inst).cpu.as_cores(),
                     };
-                    let used_cores = match t.samples.get(&inst.id) {
-                        Some(&(millicores, _, _)) => millicores as f64 / 1000.0,
+                    let used_cores = match t.sample(inst.id) {
+                        Some((millicores, _, _)) => millicores as f64 / 1000.0,
                         None => t.busy(inst.id),
                     };
                     let used = (used_cores / cores.max(1e-9)).clamp(0.0, 1.0) as f32;

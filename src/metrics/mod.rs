@@ -17,15 +17,7 @@ pub use series::Series;
 /// (no instance started, say).
 pub type Metrics = BTreeMap<String, Option<f64>>;
 
-/// The `q`-quantile (0 < q ≤ 1) by the nearest-rank method: the smallest value
-/// with at least q·n values at or below it. `values` must be sorted.
-pub fn nearest_rank(values: &[f64], q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let rank = libm::ceil(q * values.len() as f64).max(1.0) as usize;
-    Some(values[rank.min(values.len()) - 1])
-}
+pub use crate::engine::stats::nearest_rank;
 
 /// Computes every metric of the world as it stands now.
 pub fn compute(world: &World) -> Metrics {
@@ -106,24 +98,24 @@ fn traffic(world: &World, m: &mut Metrics) {
     m.insert("requests.dropped".into(), Some(dropped as f64));
     let fluid = matches!(t.mode, crate::model::traffic::TrafficMode::Fluid { .. });
     if fluid {
-        // The latency distribution is the served-weighted mixture of each tick's M/M/c response time.
-        let ticks: Vec<(f64, u32, f64, f64)> = t.services.iter().flat_map(|s| s.stats.fluid.iter().copied()).collect();
-        for (name, q) in [("latency.p50", 0.5), ("latency.p95", 0.95), ("latency.p99", 0.99)] {
-            m.insert(name.into(), crate::behaviours::queueing::mixture_response_quantile(&ticks, q));
+        // The latency distribution is the served-weighted mixture of each tick's queueing times.
+        let mut all = crate::world::traffic::FluidLatency::default();
+        for s in &t.services {
+            all.merge(&s.stats.fluid);
         }
-        let weight: f64 = ticks.iter().map(|x| x.0).sum();
-        let mean: f64 = ticks
-            .iter()
-            .map(|&(w, c, l, mu)| w * (crate::behaviours::queueing::mean_wait(c, l, mu).unwrap_or(0.0) + 1.0 / mu))
-            .sum();
-        m.insert("latency.mean".into(), (weight > 0.0).then(|| mean / weight));
+        for (name, q) in [("latency.p50", 0.5), ("latency.p95", 0.95), ("latency.p99", 0.99)] {
+            m.insert(name.into(), all.quantile(q));
+        }
+        m.insert("latency.mean".into(), crate::world::traffic::mean_latency(&all));
     } else {
-        let mut all: Vec<f64> = t.services.iter().flat_map(|s| s.stats.latencies.iter().copied()).collect();
-        all.sort_by(f64::total_cmp);
-        m.insert("latency.p50".into(), nearest_rank(&all, 0.50));
-        m.insert("latency.p95".into(), nearest_rank(&all, 0.95));
-        m.insert("latency.p99".into(), nearest_rank(&all, 0.99));
-        m.insert("latency.mean".into(), (!all.is_empty()).then(|| all.iter().sum::<f64>() / all.len() as f64));
+        let mut all = crate::engine::stats::Durations::default();
+        for s in &t.services {
+            all.merge(&s.stats.latencies);
+        }
+        m.insert("latency.p50".into(), all.quantile_secs(0.50));
+        m.insert("latency.p95".into(), all.quantile_secs(0.95));
+        m.insert("latency.p99".into(), all.quantile_secs(0.99));
+        m.insert("latency.mean".into(), all.mean_secs());
     }
     let waits: f64 = t.services.iter().map(|s| s.stats.waits_total).sum();
     m.insert("wait.mean".into(), (served > 0).then(|| waits / served as f64));
@@ -139,39 +131,17 @@ fn traffic(world: &World, m: &mut Metrics) {
         })
         .sum();
     m.insert("in_system.mean".into(), Some(in_system));
-    let tick = match t.mode {
-        crate::model::traffic::TrafficMode::Fluid { tick } => tick.as_secs_f64(),
-        crate::model::traffic::TrafficMode::PerRequest => 1.0,
+    let violations: f64 = match t.mode {
+        crate::model::traffic::TrafficMode::Fluid { tick } => {
+            t.services.iter().map(|s| s.stats.slo_violations as f64 * tick.as_secs_f64()).sum()
+        }
+        crate::model::traffic::TrafficMode::PerRequest => {
+            t.services.iter().map(|s| s.stats.slo_violation_seconds(s.spec.slo_p95) as f64).sum()
+        }
     };
-    m.insert("slo.violation_s".into(), Some(t.services.iter().map(|s| slo_violation_seconds(s, tick)).sum()));
+    m.insert("slo.violation_s".into(), Some(violations));
     m.insert("replicas.max".into(), Some(t.replicas_max as f64));
     m.insert("replicas.mean".into(), Some(t.replicas_mean(now)));
-}
-
-/// Seconds whose p95 latency exceeded the SLO, dropped requests counting as too slow.
-fn slo_violation_seconds(s: &crate::world::traffic::ServiceState, tick: f64) -> f64 {
-    let slo = s.spec.slo_p95.as_secs_f64();
-    if !s.stats.fluid_p95.is_empty() {
-        return s.stats.fluid_p95.iter().filter(|(_, p95)| *p95 > slo).count() as f64 * tick;
-    }
-    s.stats
-        .per_second
-        .values()
-        .filter(|(latencies, drops)| {
-            let n = latencies.len() + *drops as usize;
-            if n == 0 {
-                return false;
-            }
-            // Nearest rank over served and dropped, dropped ones sorting last.
-            let rank = libm::ceil(0.95 * n as f64) as usize;
-            if rank > latencies.len() {
-                return true;
-            }
-            let mut sorted = latencies.clone();
-            sorted.sort_by(f32::total_cmp);
-            f64::from(sorted[rank - 1]) > slo
-        })
-        .count() as f64
 }
 
 /// What the hosts and instances cost, and how many hosts were on at most.
@@ -221,19 +191,4 @@ fn kubernetes(world: &World, m: &mut Metrics) {
     );
     m.insert("recovery.time".into(), k.and_then(|k| k.stats.last_recovery).map(|d| d.as_secs_f64()));
     m.insert("nodes.ready.min".into(), k.and_then(|k| k.stats.nodes_ready_min).map(|n| n as f64));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_matches_its_definition() {
-        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
-        // p50 of 10 values: rank ceil(5) = 5 → 5; p95: rank ceil(9.5) = 10 → 10.
-        assert_eq!(nearest_rank(&v, 0.5), Some(5.0));
-        assert_eq!(nearest_rank(&v, 0.95), Some(10.0));
-        assert_eq!(nearest_rank(&[3.0], 0.5), Some(3.0));
-        assert_eq!(nearest_rank(&[], 0.5), None);
-    }
 }

@@ -25,7 +25,8 @@ pub struct LoadSample {
     pub replicas: usize,
     /// Hosts on (Kubernetes: nodes Ready).
     pub nodes: usize,
-    /// The p95 latency of requests completed in the last interval, seconds.
+    /// The p95 latency of what was served in the last whole second (fluid: the
+    /// last tick), the slowest service's, seconds.
     pub p95: Option<f64>,
     /// Requests dropped in the last interval.
     pub dropped: u64,
@@ -91,19 +92,18 @@ impl Series {
             return;
         }
         let since = self.load.last().map_or(SimTime::ZERO, |l| l.time);
-        let mut window: Vec<f64> = Vec::new();
-        let mut fluid_p95: Option<f64> = None;
-        for s in &t.services {
-            let from = since.as_micros() / 1_000_000;
-            for (_, (lat, _)) in s.stats.per_second.range(from..) {
-                window.extend(lat.iter().map(|&x| f64::from(x)));
-            }
-            if let Some(&(_, p)) = s.stats.fluid_p95.last() {
-                fluid_p95 = Some(fluid_p95.map_or(p, |q: f64| q.max(p)));
-            }
-        }
-        window.sort_by(f64::total_cmp);
-        let p95 = fluid_p95.or_else(|| super::nearest_rank(&window, 0.95));
+        // The slowest service's p95 over what it served in the last whole second
+        // (fluid: the last tick).
+        let p95 = t
+            .services
+            .iter()
+            .filter_map(|s| match t.mode {
+                crate::model::traffic::TrafficMode::Fluid { .. } => s.stats.tick_p95(),
+                crate::model::traffic::TrafficMode::PerRequest => {
+                    s.stats.last_p95.filter(|(at, _)| *at > since).map(|(_, p)| p)
+                }
+            })
+            .reduce(f64::max);
         let dropped: u64 = t.services.iter().map(|s| s.stats.dropped).sum();
         let nodes = match world.kube() {
             Some(k) => k.nodes_ready(),

@@ -119,3 +119,79 @@ impl Instance {
         self.entered(Phase::Running).map(|t| t.since(self.launched_at))
     }
 }
+
+/// A set of instances kept as a sorted vector: small sets (a host's
+/// instances, a node's pods) iterate in id order without chasing pointers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceSet(Vec<InstanceId>);
+
+impl InstanceSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `id`; whether it was not there yet.
+    pub fn insert(&mut self, id: InstanceId) -> bool {
+        // Ids grow over time, so most insertions are at the end.
+        if self.0.last().is_none_or(|&last| last < id) {
+            self.0.push(id);
+            return true;
+        }
+        match self.0.binary_search(&id) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, id);
+                true
+            }
+        }
+    }
+
+    /// Removes `id`; whether it was there.
+    pub fn remove(&mut self, id: &InstanceId) -> bool {
+        match self.0.binary_search(id) {
+            Ok(at) => {
+                self.0.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn contains(&self, id: &InstanceId) -> bool {
+        self.0.binary_search(id).is_ok()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, InstanceId> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The smallest id.
+    pub fn first(&self) -> Option<&InstanceId> {
+        self.0.first()
+    }
+
+    pub fn as_slice(&self) -> &[InstanceId] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a InstanceSet {
+    type Item = &'a InstanceId;
+    type IntoIter = std::slice::Iter<'a, InstanceId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}

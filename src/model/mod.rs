@@ -10,5 +10,5 @@ pub mod spec;
 pub mod traffic;
 
 pub use ids::{AppId, BlobId, DemandId, HostId, ImageId, InstanceId, VmImageId, WorkloadId};
-pub use instance::{Demand, Instance, Phase};
+pub use instance::{Demand, Instance, InstanceSet, Phase};
 pub use quantity::{Bytes, BytesPerSecond, Millicores};

@@ -44,7 +44,7 @@ use crate::model::kube::{
     resolve_fenceposts, selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
-use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, Millicores, Phase, WorkloadId};
+use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, InstanceSet, Millicores, Phase, WorkloadId};
 
 /// Work for the control plane and the kubelets.
 #[derive(Clone, Debug)]
@@ -101,7 +101,7 @@ pub struct Node {
     pub last_heartbeat: SimTime,
     pub allocatable: Resources,
     /// Pods bound to the node and not yet gone.
-    pub pods: BTreeSet<InstanceId>,
+    pub pods: InstanceSet,
     /// Images waiting for the kubelet's (serialized) puller, and the one being pulled.
     pub pull_queue: VecDeque<ImageId>,
     pub pulling: BTreeSet<ImageId>,
@@ -435,7 +435,7 @@ impl World {
                 kubelet_since,
                 last_heartbeat: SimTime::ZERO,
                 allocatable,
-                pods: BTreeSet::new(),
+                pods: InstanceSet::new(),
                 pull_queue: VecDeque::new(),
                 pulling: BTreeSet::new(),
             });

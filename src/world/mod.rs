@@ -21,7 +21,7 @@ use crate::behaviours::{self};
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
 use crate::model::spec::{Action, Setup, WorldSpec};
 use crate::model::{
-    AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, Millicores, Phase, WorkloadId,
+    AppId, BlobId, Bytes, Demand, DemandId, HostId, Instance, InstanceId, InstanceSet, Millicores, Phase, WorkloadId,
 };
 
 pub use event::{Event, EventKind};
@@ -57,7 +57,7 @@ pub struct HostState {
     /// Disk reserved by instances themselves.
     pub disk_reserved: Bytes,
     /// Instances placed here and not yet stopped or failed.
-    pub instances: BTreeSet<InstanceId>,
+    pub instances: InstanceSet,
     /// Held whole by a dedicated instance.
     pub occupied: bool,
     pub cache: crate::model::cache::BlobCache,
@@ -166,7 +166,7 @@ impl World {
                     memory_used: Bytes(0),
                     overhead_memory: Bytes(0),
                     disk_reserved: Bytes(0),
-                    instances: BTreeSet::new(),
+                    instances: InstanceSet::new(),
                     occupied: false,
                     cache,
                     downloading: BTreeMap::new(),
@@ -362,6 +362,11 @@ impl World {
         std::mem::take(&mut self.events)
     }
 
+    /// Whether some host's reservations changed since the last [`Self::drain_dirty_hosts`].
+    pub fn has_dirty_hosts(&self) -> bool {
+        !self.dirty_hosts.is_empty()
+    }
+
     /// Hosts whose reservations changed since the last call.
     pub fn drain_dirty_hosts(&mut self) -> BTreeSet<HostId> {
         std::mem::take(&mut self.dirty_hosts)
@@ -397,6 +402,7 @@ impl World {
     }
 
     /// Services' endpoints follow every change of phase or readiness at once.
+    #[inline]
     fn refresh_endpoints_if_changed(&mut self) {
         if !self.endpoints_changed.is_empty() {
             let mut changed = std::mem::take(&mut self.endpoints_changed);
@@ -781,6 +787,7 @@ impl World {
 
     /// Sets a host's power draw from its utilisation: the CPU its instances
     /// actually use when the scenario has traffic, or else the CPU they reserve.
+    #[inline]
     fn update_power(&mut self, host: HostId) {
         let spec = &self.setup.hosts[host.index()];
         let cores = spec.cpu.0.max(1) as f64 / 1000.0;

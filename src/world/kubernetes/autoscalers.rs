@@ -140,7 +140,7 @@ impl World {
     /// Every pod of a Deployment as the replica calculator sees it.
     fn pod_samples(&self, d: usize) -> Vec<PodSample> {
         let k = self.kref();
-        let samples = self.traffic().map(|t| &t.samples);
+        let traffic = self.traffic();
         k.deployments[d]
             .replica_sets
             .iter()
@@ -154,7 +154,7 @@ impl World {
                 ready_transition: p.ready_changed.or(p.started_at),
                 start_time: p.started_at,
                 request_millicores: p.template.container_cpu_requests().0,
-                sample: samples.and_then(|s| s.get(id).copied()),
+                sample: traffic.and_then(|t| t.sample(*id)),
             })
             .collect()
     }

@@ -269,14 +269,9 @@ pub fn score(state: &mut CycleState, cache: &SchedulerCache, feasible: &[u32], o
     out.extend(sums.iter().zip(&state.ignored).map(|(&s, ignored)| if *ignored { 0 } else { round(s) }));
 }
 
-/// Go's `math.Round` (half away from zero) of a score, which is never
-/// negative here, without a call into the maths library.
+/// Go's `math.Round` (half away from zero) of a score.
 pub fn round(s: f64) -> i64 {
-    if !(0.0..4.5e15).contains(&s) {
-        return libm::round(s) as i64;
-    }
-    let whole = s as i64;
-    if s - whole as f64 >= 0.5 { whole + 1 } else { whole }
+    crate::engine::numbers::round(s) as i64
 }
 
 pub fn normalize(state: &CycleState, scores: &mut [i64]) {

@@ -1,0 +1,548 @@
+//! Request traffic through each service, at one of two fidelities.
+//!
+//! Per request ([`per_request`]): arrivals are a Poisson process whose rate
+//! follows the load profile (drawn by thinning), each request takes a CPU
+//! time drawn from the service's cost distribution on one of an instance's
+//! workers, and waits in a FIFO queue (one shared queue, or one per
+//! instance) for a worker. A request that has waited longer than the timeout
+//! is dropped; so is one that arrives when no instance serves. Latencies are
+//! exact; their percentiles come from a histogram within 0.1 %.
+//!
+//! Fluid ([`fluid`]): every tick the rate is split over the serving
+//! instances and queueing formulas give what is served, dropped and how long
+//! it takes.
+//!
+//! Either way every instance's CPU use is integrated, which is what
+//! metrics-server scrapes for the autoscalers and what hosts draw power for.
+//! Every record is bounded: statistics are running sums and histograms, and
+//! the per-second accounting keeps one second at a time.
+
+mod fluid;
+mod per_request;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::{Due, World};
+use crate::engine::stats::{Durations, nearest_rank};
+use crate::engine::{RandomStream, SimDuration, SimTime};
+use crate::model::traffic::{ServiceLoad, TrafficMode};
+use crate::model::{InstanceId, InstanceSet, Phase};
+
+pub use fluid::{FluidLatency, mean_latency};
+
+/// metrics-server's `--metric-resolution` default: a sample every 15 s.
+pub const SCRAPE_INTERVAL: SimDuration = SimDuration::from_secs(15);
+
+#[derive(Clone, Debug)]
+pub(super) enum TrafficDue {
+    /// The next candidate arrival for a service (accepted or thinned away).
+    Arrival(u32),
+    /// A request finishes on an instance; stale when the instance's epoch moved on.
+    Departure { service: u32, instance: InstanceId, epoch: u32, arrival: SimTime },
+    /// Fluid mode: the next tick.
+    Tick,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    arrival: SimTime,
+    cost: SimDuration,
+}
+
+/// One instance's share of the services it serves (per request).
+#[derive(Clone, Debug, Default)]
+pub struct InstanceLoad {
+    queue: VecDeque<Request>,
+    /// Arrival times of the requests in service.
+    in_service: Vec<SimTime>,
+    /// Bumped when the instance stops serving; requests in flight then are lost.
+    epoch: u32,
+    /// Its workers for the first service it joined, and the share of a core each runs at.
+    shape: Option<(u32, u32, f64)>,
+}
+
+impl InstanceLoad {
+    /// Requests in service now.
+    pub fn busy(&self) -> u32 {
+        self.in_service.len() as u32
+    }
+
+    fn holds_requests(&self) -> bool {
+        !self.in_service.is_empty() || !self.queue.is_empty()
+    }
+}
+
+/// CPU-seconds of work an instance has done up to `since`, and the cores it has been busy on since.
+#[derive(Clone, Copy, Debug)]
+struct Work {
+    done: f64,
+    busy: f64,
+    since: SimTime,
+}
+
+/// One calendar second of a service's completions and drops, for its SLO and
+/// for the traffic series.
+#[derive(Clone, Debug, Default)]
+struct Second {
+    second: u64,
+    /// Latencies completed in it, microseconds.
+    latencies: Vec<u64>,
+    drops: u32,
+}
+
+impl Second {
+    /// Whether its p95 over served and dropped requests, dropped ones counting
+    /// as slowest (nearest rank), exceeded `slo`; and the p95 of what was
+    /// served, seconds. Sorts the latencies.
+    fn close(&mut self, slo: SimDuration) -> (bool, Option<f64>) {
+        self.latencies.sort_unstable();
+        let n = self.latencies.len() + self.drops as usize;
+        let missed = n > 0 && {
+            let rank = libm::ceil(0.95 * n as f64) as usize;
+            rank > self.latencies.len() || self.latencies[rank - 1] > slo.as_micros()
+        };
+        (missed, nearest_rank(&self.latencies, 0.95).map(|us| us as f64 / 1e6))
+    }
+}
+
+/// What one service did, for the metrics.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceStats {
+    /// Requests that arrived after the warm-up (fluid mode rounds the running sums).
+    pub arrived: u64,
+    pub served: u64,
+    pub dropped: u64,
+    /// Per request: every counted latency.
+    pub latencies: Durations,
+    pub waits_total: f64,
+    /// Time integral of requests in the system (seconds · requests), after the warm-up.
+    pub in_system_integral: f64,
+    /// Seconds (fluid: ticks) whose p95 exceeded the SLO, drops counting as too slow.
+    pub slo_violations: u64,
+    /// The p95 of what was served in the last second that closed (per
+    /// request): when it closed, and the p95.
+    pub last_p95: Option<(SimTime, f64)>,
+    /// Fluid mode: the last tick's served requests, (weight, part), for its p95.
+    pub tick_parts: Vec<(f64, fluid::Part)>,
+    /// Fluid mode: the latency distribution of what was served, and the
+    /// unrounded requests arrived, served and dropped.
+    pub fluid: FluidLatency,
+    pub fluid_totals: (f64, f64, f64),
+    /// The second being counted (per request).
+    second: Second,
+}
+
+impl ServiceStats {
+    /// `n` requests dropped at `now`.
+    fn drop_at(&mut self, now: SimTime, n: u64, slo: SimDuration) {
+        self.dropped += n;
+        self.roll(now, slo);
+        self.second.drops += n as u32;
+    }
+
+    /// A request served at `now` after `latency`.
+    #[inline]
+    fn served_at(&mut self, now: SimTime, latency: SimDuration, slo: SimDuration) {
+        self.served += 1;
+        self.latencies.record(latency);
+        self.roll(now, slo);
+        self.second.latencies.push(latency.as_micros());
+    }
+
+    /// Closes the counted second if `now` is in a later one.
+    #[inline]
+    fn roll(&mut self, now: SimTime, slo: SimDuration) {
+        let second = now.as_micros() / 1_000_000;
+        if second != self.second.second {
+            self.close_second(slo);
+            self.second.second = second;
+        }
+    }
+
+    fn close_second(&mut self, slo: SimDuration) {
+        let (missed, p95) = self.second.close(slo);
+        self.slo_violations += u64::from(missed);
+        if let Some(p95) = p95 {
+            self.last_p95 = Some((SimTime((self.second.second + 1) * 1_000_000), p95));
+        }
+        self.second.latencies.clear();
+        self.second.drops = 0;
+    }
+
+    /// Seconds (per request) whose p95 exceeded `slo`, the second still open included.
+    pub fn slo_violation_seconds(&self, slo: SimDuration) -> u64 {
+        self.slo_violations + u64::from(self.second.clone().close(slo).0)
+    }
+
+    /// The p95 of what the last tick served (fluid mode), seconds.
+    pub fn tick_p95(&self) -> Option<f64> {
+        fluid::mixture_quantile(self.tick_parts.iter().copied(), 0.95)
+    }
+}
+
+/// One service's live state.
+#[derive(Clone, Debug)]
+pub struct ServiceState {
+    pub spec: ServiceLoad,
+    /// Instances serving it now, in id order.
+    pub endpoints: Vec<InstanceId>,
+    /// Endpoints that run and have a free worker (shared queue).
+    idle: InstanceSet,
+    shared: VecDeque<Request>,
+    cursor: usize,
+    /// Arrivals and their costs: the same stream in every world, so that the
+    /// worlds of a scenario serve the very same requests.
+    arrivals: RandomStream,
+    /// Routing choices, this world's own.
+    routing: RandomStream,
+    pub in_system: u64,
+    last_change: SimTime,
+    pub stats: ServiceStats,
+    pub rate_now: f64,
+    /// The load profile's highest rate, the ceiling of the thinning.
+    max_rate: f64,
+    /// The latest arrivals (per request), newest last, and whether each found no instance to serve it.
+    pub recent: VecDeque<(SimTime, bool)>,
+    /// Fluid mode: requests waiting beyond what the servers take at once, carried from tick to tick.
+    pub backlog: f64,
+}
+
+/// Arrivals kept in [`ServiceState::recent`] for drawing.
+pub const RECENT_ARRIVALS: usize = 96;
+
+impl ServiceState {
+    /// When the number of requests inside last changed.
+    pub fn last_change(&self) -> SimTime {
+        self.last_change
+    }
+
+    /// Whether a request that arrived at `arrival` counts, being after the warm-up.
+    fn counts(&self, arrival: SimTime) -> bool {
+        arrival.since(SimTime::ZERO) >= self.spec.warmup
+    }
+
+    /// Requests waiting in the service's shared queue.
+    pub fn shared_queued(&self) -> usize {
+        self.shared.len()
+    }
+}
+
+/// metrics-server's latest sample of an instance: millicores, when, over what window.
+pub type CpuSample = (u64, SimTime, SimDuration);
+
+/// All traffic in a world.
+#[derive(Clone, Debug)]
+pub struct Traffic {
+    pub mode: TrafficMode,
+    pub services: Vec<ServiceState>,
+    /// By instance id: per-request queues, CPU work, metrics-server's samples
+    /// and the work at the previous scrape.
+    load: Vec<InstanceLoad>,
+    work: Vec<Option<Work>>,
+    samples: Vec<Option<CpuSample>>,
+    scraped: Vec<Option<(f64, SimTime)>>,
+    /// Instances whose CPU use is not zero.
+    busy_instances: BTreeSet<InstanceId>,
+    /// Serving instances over time: the integral (instance-seconds), the most, and the last count and change.
+    pub replicas_integral: f64,
+    pub replicas_max: usize,
+    replicas_now: usize,
+    replicas_since: SimTime,
+}
+
+fn slot<T: Default>(v: &mut Vec<T>, id: InstanceId) -> &mut T {
+    if v.len() <= id.index() {
+        v.resize_with(id.index() + 1, T::default);
+    }
+    &mut v[id.index()]
+}
+
+impl Traffic {
+    /// CPU-seconds an instance has done up to `now`.
+    pub fn work(&self, id: InstanceId, now: SimTime) -> f64 {
+        self.work.get(id.index()).copied().flatten().map_or(0.0, |w| w.done + w.busy * now.since(w.since).as_secs_f64())
+    }
+
+    /// The time-weighted mean of serving instances from the start to `now`.
+    pub fn replicas_mean(&self, now: SimTime) -> f64 {
+        let total = self.replicas_integral + self.replicas_now as f64 * now.since(self.replicas_since).as_secs_f64();
+        total / now.since(SimTime::ZERO).as_secs_f64().max(1e-9)
+    }
+
+    #[inline]
+    fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
+        let w = slot(&mut self.work, id).get_or_insert(Work { done: 0.0, busy: 0.0, since: now });
+        w.done += w.busy * now.since(w.since).as_secs_f64();
+        let was_busy = w.busy > 0.0;
+        w.busy = busy.max(0.0);
+        w.since = now;
+        // A fluid tick visits the instances that are busy; per request, each
+        // departure updates its own instance.
+        if matches!(self.mode, TrafficMode::Fluid { .. }) && (w.busy > 0.0) != was_busy {
+            if w.busy > 0.0 {
+                self.busy_instances.insert(id);
+            } else {
+                self.busy_instances.remove(&id);
+            }
+        }
+    }
+
+    /// CPU cores an instance is using now.
+    #[inline]
+    pub fn busy(&self, id: InstanceId) -> f64 {
+        self.work.get(id.index()).copied().flatten().map_or(0.0, |w| w.busy)
+    }
+
+    /// Requests waiting in an instance's own queue.
+    pub fn queued(&self, id: InstanceId) -> usize {
+        self.load.get(id.index()).map_or(0, |l| l.queue.len())
+    }
+
+    /// metrics-server's latest sample of an instance.
+    pub fn sample(&self, id: InstanceId) -> Option<CpuSample> {
+        self.samples.get(id.index()).copied().flatten()
+    }
+
+    fn load_mut(&mut self, id: InstanceId) -> &mut InstanceLoad {
+        slot(&mut self.load, id)
+    }
+}
+
+impl World {
+    pub fn traffic(&self) -> Option<&Traffic> {
+        self.traffic.as_deref()
+    }
+
+    pub(super) fn init_traffic(&mut self) {
+        if self.spec.services.is_empty() {
+            return;
+        }
+        let services = self
+            .spec
+            .services
+            .iter()
+            .map(|s| ServiceState {
+                spec: s.clone(),
+                endpoints: Vec::new(),
+                idle: InstanceSet::new(),
+                shared: VecDeque::new(),
+                cursor: 0,
+                arrivals: RandomStream::derive(self.setup.seed, "services", &format!("arrivals:{}", s.name)),
+                routing: RandomStream::derive(self.setup.seed, &self.spec.name, &format!("routing:{}", s.name)),
+                in_system: 0,
+                last_change: SimTime::ZERO,
+                stats: ServiceStats::default(),
+                rate_now: s.load.rate(SimTime::ZERO),
+                max_rate: s.load.max_rate(),
+                recent: VecDeque::new(),
+                backlog: 0.0,
+            })
+            .collect();
+        self.traffic = Some(Box::new(Traffic {
+            mode: self.setup.traffic_mode,
+            services,
+            load: Vec::new(),
+            work: Vec::new(),
+            samples: Vec::new(),
+            scraped: Vec::new(),
+            busy_instances: BTreeSet::new(),
+            replicas_integral: 0.0,
+            replicas_max: 0,
+            replicas_now: 0,
+            replicas_since: SimTime::ZERO,
+        }));
+        self.queue.schedule(SimTime::ZERO + SCRAPE_INTERVAL, Due::Scrape);
+        match self.setup.traffic_mode {
+            TrafficMode::PerRequest => {
+                for i in 0..self.spec.services.len() {
+                    self.schedule_arrival(i);
+                }
+            }
+            TrafficMode::Fluid { tick } => {
+                self.queue.schedule(SimTime::ZERO + tick, Due::Traffic(TrafficDue::Tick));
+            }
+        }
+    }
+
+    fn traffic_mut(&mut self) -> &mut Traffic {
+        self.traffic.as_deref_mut().expect("traffic is set up")
+    }
+
+    /// Whether `id` is an endpoint of its app's services: in Kubernetes, as the
+    /// endpoints controller last listed the Ready pods (an instance that has
+    /// just died stays listed until the control plane notices); elsewhere,
+    /// while it runs.
+    fn serves(&self, id: InstanceId) -> bool {
+        match self.kube() {
+            Some(k) => k.serving.contains(&id),
+            None => self.instances[id.index()].phase == Phase::Running,
+        }
+    }
+
+    /// Brings services' endpoints up to date for instances whose phase or
+    /// readiness changed (`changed`, in id order), and drops what instances
+    /// that stopped running still held.
+    pub(super) fn refresh_endpoints(&mut self, changed: &[InstanceId]) {
+        let Some(t) = self.traffic.as_deref() else { return };
+        let apps: Vec<_> = t.services.iter().map(|s| s.spec.app).collect();
+        for (i, &app) in apps.iter().enumerate() {
+            for &id in changed {
+                if self.instances[id.index()].workload.0 != app.0 {
+                    continue;
+                }
+                let serves = self.serves(id);
+                let endpoints = &mut self.traffic_mut().services[i].endpoints;
+                match (endpoints.binary_search(&id), serves) {
+                    (Err(at), true) => {
+                        endpoints.insert(at, id);
+                        if self.setup.traffic_mode == TrafficMode::PerRequest {
+                            let (workers, speed) = self.work_out_workers(i, id);
+                            let load = self.traffic_mut().load_mut(id);
+                            if load.shape.is_none() {
+                                load.shape = Some((i as u32, workers, speed));
+                            }
+                        }
+                    }
+                    // It stopped serving: its queue and, if it failed, what it had in flight are lost.
+                    (Ok(at), false) => {
+                        let before = endpoints.len();
+                        endpoints.remove(at);
+                        self.drop_instance_load(i, id);
+                        self.fluid_endpoint_left(i, before);
+                    }
+                    _ => {}
+                }
+                self.update_idle(i, id);
+            }
+        }
+        // Instances still holding requests that are no longer running lose them,
+        // endpoints or not.
+        for &id in changed {
+            let t = self.traffic.as_deref().expect("traffic");
+            let holds = t.load.get(id.index()).is_some_and(InstanceLoad::holds_requests);
+            if !holds || matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping) {
+                continue;
+            }
+            let app = self.instances[id.index()].workload.0;
+            if let Some(i) = apps.iter().position(|a| a.0 == app) {
+                self.drop_instance_load(i, id);
+            }
+        }
+        let now = self.now;
+        let t = self.traffic_mut();
+        let total: usize = t.services.iter().map(|s| s.endpoints.len()).sum();
+        t.replicas_integral += t.replicas_now as f64 * now.since(t.replicas_since).as_secs_f64();
+        t.replicas_now = total;
+        t.replicas_since = now;
+        t.replicas_max = t.replicas_max.max(total);
+    }
+
+    /// An instance left a service: its queued requests are lost, and if it is
+    /// no longer running (failed, crashed, stopped), so are those in service.
+    fn drop_instance_load(&mut self, service: usize, id: InstanceId) {
+        let failed = !matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping);
+        let now = self.now;
+        let host = self.instances[id.index()].host;
+        let t = self.traffic_mut();
+        let Some(load) = t.load.get_mut(id.index()) else { return };
+        let queued: Vec<Request> = load.queue.drain(..).collect();
+        let in_service = if failed { std::mem::take(&mut load.in_service) } else { Vec::new() };
+        if failed {
+            load.epoch += 1;
+            t.set_work(id, now, 0.0);
+        }
+        let s = &mut t.services[service];
+        let lost = queued.iter().map(|r| r.arrival).chain(in_service).collect::<Vec<_>>();
+        Self::account_in_system(s, now, -(lost.len() as i64));
+        let counted = lost.iter().filter(|&&a| s.counts(a)).count();
+        if counted > 0 {
+            let slo = s.spec.slo_p95;
+            s.stats.drop_at(now, counted as u64, slo);
+        }
+        if failed && let Some(h) = host {
+            self.update_power(h);
+        }
+    }
+
+    #[inline]
+    fn account_in_system(s: &mut ServiceState, now: SimTime, delta: i64) {
+        if now.since(SimTime::ZERO) > s.spec.warmup {
+            let from = s.last_change.max(SimTime::ZERO + s.spec.warmup);
+            s.stats.in_system_integral += s.in_system as f64 * now.since(from).as_secs_f64();
+        }
+        s.last_change = now;
+        s.in_system = (s.in_system as i64 + delta).max(0) as u64;
+    }
+
+    pub(super) fn handle_traffic(&mut self, due: TrafficDue) {
+        match due {
+            TrafficDue::Arrival(i) => self.arrival(i as usize),
+            TrafficDue::Departure { service, instance, epoch, arrival } => {
+                self.departure(service as usize, instance, epoch, arrival)
+            }
+            TrafficDue::Tick => self.fluid_tick(),
+        }
+    }
+
+    /// The cores an instance's work runs on: a dedicated server's, or what the
+    /// instance requests; a pod that requests no CPU gets one core.
+    pub(super) fn cores_held(&self, id: InstanceId) -> f64 {
+        let inst = &self.instances[id.index()];
+        let cores = match (&self.spec.platform, inst.host) {
+            (crate::model::spec::Platform::Dedicated(_), Some(h)) => self.setup.hosts[h.index()].cpu.as_cores(),
+            _ => self.demands[inst.demand.index()].cpu.as_cores(),
+        };
+        if cores > 0.0 { cores } else { 1.0 }
+    }
+
+    /// Workers an instance runs for a service, and the share of a core each
+    /// runs at: its concurrency per core times the cores the instance holds
+    /// (at least one worker), all sharing those cores, as under a CPU limit
+    /// equal to the request.
+    #[inline]
+    fn workers(&self, service: usize, id: InstanceId) -> (u32, f64) {
+        if let Some(t) = self.traffic.as_deref()
+            && let Some(Some((s, workers, speed))) = t.load.get(id.index()).map(|l| l.shape)
+            && s as usize == service
+        {
+            return (workers, speed);
+        }
+        self.work_out_workers(service, id)
+    }
+
+    fn work_out_workers(&self, service: usize, id: InstanceId) -> (u32, f64) {
+        let per_core = self.traffic.as_deref().map_or(1, |t| t.services[service].spec.concurrency.max(1));
+        let cores = self.cores_held(id);
+        let workers = crate::engine::numbers::round(f64::from(per_core) * cores).max(1.0) as u32;
+        (workers, cores / f64::from(workers))
+    }
+
+    /// CPU cores busy on a host now, from the traffic it serves.
+    pub(super) fn busy_cores(&self, host: crate::model::HostId) -> Option<f64> {
+        let t = self.traffic.as_deref()?;
+        Some(self.hosts[host.index()].instances.iter().map(|id| t.busy(*id)).sum())
+    }
+
+    /// metrics-server: every instance's CPU use over the last interval, in millicores.
+    pub(super) fn scrape(&mut self) {
+        let now = self.now;
+        let running: Vec<InstanceId> = self
+            .hosts
+            .iter()
+            .flat_map(|h| h.instances.iter().copied())
+            .filter(|id| matches!(self.instances[id.index()].phase, Phase::Running | Phase::Starting))
+            .collect();
+        let t = self.traffic_mut();
+        for id in running {
+            let work = t.work(id, now);
+            let (before, at) = t.scraped.get(id.index()).copied().flatten().unwrap_or((work, now));
+            let window = now.since(at);
+            if window > SimDuration::ZERO {
+                let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
+                *slot(&mut t.samples, id) = Some((millicores, now, window));
+            }
+            *slot(&mut t.scraped, id) = Some((work, now));
+        }
+        self.queue.schedule(now + SCRAPE_INTERVAL, Due::Scrape);
+    }
+}
