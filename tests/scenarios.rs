@@ -63,7 +63,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
     ("rolling-update", "bdddd96191191e31ea9c0a0a338def8703929f84451fa1614f383b7cbc2d2f59"),
     ("scheduling-strategies", "85aabc938bb3bbd21a5820ad7d9432c31f85c36d2a6e24e2a1681c9d5b8dcc6e"),
-    ("volte-core", "2bd0fb93c0e9ffb9d59e287d4836d9d3bae9162e3c0a7245cfc09e54b6e55227"),
+    ("volte-core", "0852bcebac1cb14924ff7877278ba9d077bc7f7da06fbab80ca9e53611de440b"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

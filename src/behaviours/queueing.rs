@@ -29,6 +29,60 @@ pub fn erlang_c(c: u32, lambda: f64, mu: f64) -> Option<f64> {
     Some(b / (1.0 - rho * (1.0 - b)))
 }
 
+/// M/M/c whose requests give up after waiting `patience`, as an M/M/c/K
+/// queue with room for K = cμ·patience waiting (those the workers take
+/// within the patience): a request that finds the room full gives up. With
+/// B the Erlang B probability of a(c), the states with j waiting have
+/// p_{c+j} = B·ρ^j relative to the states without (which sum to 1); an
+/// arrival waits when it finds c + j busy, j < K, and is turned away at K.
+/// Below capacity and with room to spare it is the M/M/c queue; at ρ = 1
+/// the waiting room fills evenly; over capacity it stays full.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WaitingRoom {
+    /// The share of arrivals turned away.
+    pub turned_away: f64,
+    /// The share of the others that wait.
+    pub waits: f64,
+    /// The mean number waiting.
+    pub waiting: f64,
+}
+
+impl WaitingRoom {
+    pub fn new(c: u32, lambda: f64, mu: f64, patience: f64) -> Self {
+        if c == 0 || mu <= 0.0 || lambda.is_nan() || lambda <= 0.0 {
+            return WaitingRoom { turned_away: f64::from(c == 0 && lambda > 0.0), waits: 0.0, waiting: 0.0 };
+        }
+        let a = lambda / mu;
+        let rho = a / f64::from(c);
+        let mut b = 1.0;
+        for k in 1..=c {
+            b = a * b / (f64::from(k) + a * b);
+        }
+        let k = libm::round(f64::from(c) * mu * patience).max(1.0);
+        // Σ_{j<K} ρ^j (arrivals that wait), ρ^K (turned away), Σ_{1≤j≤K} j·ρ^j (waiting).
+        let (wait, full, queued) = if (rho - 1.0).abs() < 1e-9 {
+            (k, 1.0, k * (k + 1.0) / 2.0)
+        } else if rho > 1.0 && k * libm::log(rho) > 600.0 {
+            // The room is full nearly always: divided by ρ^K, the sums tend to these.
+            let total = b * rho / (rho - 1.0);
+            return WaitingRoom { turned_away: b / total, waits: 1.0, waiting: (k - 1.0 / (rho - 1.0)).max(0.0) };
+        } else {
+            let rk = libm::pow(rho, k);
+            let wait = (1.0 - rk) / (1.0 - rho);
+            let queued = rho * (1.0 - (k + 1.0) * rk + k * rk * rho) / ((1.0 - rho) * (1.0 - rho));
+            (wait, rk, queued)
+        };
+        // The states with none waiting sum to 1; Σ_{1≤j≤K} ρ^j = ρ·Σ_{j<K} ρ^j.
+        let total = 1.0 + b * rho * wait;
+        let turned_away = b * full / total;
+        WaitingRoom {
+            turned_away,
+            waits: (b * wait / total / (1.0 - turned_away)).min(1.0),
+            waiting: b * queued / total,
+        }
+    }
+}
+
 /// Mean wait in queue, Wq = C/(cμ − λ), in seconds.
 pub fn mean_wait(c: u32, lambda: f64, mu: f64) -> Option<f64> {
     let pw = erlang_c(c, lambda, mu)?;
@@ -144,6 +198,30 @@ mod tests {
         // With no load, T is the service time alone: p50 = ln 2 / μ.
         let p50 = response_quantile(3, 0.0, 10.0, 0.5).unwrap();
         assert!((p50 - libm::log(2.0) / 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_large_waiting_room_is_the_m_m_c_queue() {
+        // c = 4, λ = 36, μ = 10 with a patience of an hour: nobody is turned
+        // away, the share that waits is Erlang C's 0.787753 and Lq = C·ρ/(1 − ρ) = 7.08978.
+        let room = WaitingRoom::new(4, 36.0, 10.0, 3600.0);
+        assert!(room.turned_away < 1e-12);
+        assert!((room.waits - 69.984 / 88.84).abs() < 1e-9, "{}", room.waits);
+        assert!((room.waiting - 69.984 / 88.84 * 0.9 / 0.1).abs() < 1e-6, "{}", room.waiting);
+    }
+
+    #[test]
+    fn a_full_waiting_room_turns_the_excess_away() {
+        // One worker at ρ = 1 with room for K = 50 waiting: the 52 states
+        // (idle, one in service, then 1 to 50 waiting) are equally likely, so
+        // 1/52 is turned away and (1 + 2 + … + 50)/52 = 24.519 wait on average.
+        let room = WaitingRoom::new(1, 10.0, 10.0, 5.0);
+        assert!((room.turned_away - 1.0 / 52.0).abs() < 1e-9, "{}", room.turned_away);
+        assert!((room.waiting - 1275.0 / 52.0).abs() < 1e-9, "{}", room.waiting);
+        // Twice over capacity with a long patience: half is turned away, the room stays full.
+        let over = WaitingRoom::new(2, 40.0, 10.0, 1_000.0);
+        assert!((over.turned_away - 0.5).abs() < 1e-6, "{}", over.turned_away);
+        assert!(over.waits > 0.999 && over.waiting > 19_000.0);
     }
 
     #[test]

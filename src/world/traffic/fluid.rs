@@ -39,10 +39,48 @@ const BIN_WIDTH: f64 = 1e-3;
 pub enum Part {
     /// Served at once: the service time, Exp(μ).
     Service { mu: f64 },
-    /// Waited Exp(θ) in an M/M/c queue, then Exp(μ).
-    Queued { theta: f64, mu: f64 },
+    /// Waited in an M/M/c queue with density ∝ e^{−θw}, no longer than
+    /// `limit` (those that would have waited longer gave up), then Exp(μ).
+    /// θ = cμ − λ; over capacity it is negative.
+    Queued { theta: f64, mu: f64, limit: f64 },
     /// Waited `wait` behind a backlog, then Exp(μ).
     Behind { wait: f64, mu: f64 },
+    /// Sent to the less busy of two instances of one worker each, at load ρ
+    /// per instance: found K requests there with P(K ≥ k) = ρ^(2^(k+1) − 2)
+    /// (the supermarket model), and took Erlang(K + 1, μ).
+    TwoChoices { rho: f64, mu: f64 },
+}
+
+/// r, the density's factor of a wait with density r·e^{−θw} on [0, L]: θ
+/// may be of any sign (a queue over capacity waits longer more often), or
+/// zero (uniform).
+fn cut_density(theta: f64, limit: f64) -> f64 {
+    if !limit.is_finite() {
+        theta
+    } else if (theta * limit).abs() < 1e-9 {
+        1.0 / limit
+    } else {
+        theta / -libm::expm1(-theta * limit)
+    }
+}
+
+/// P(K ≥ k) for [`Part::TwoChoices`], for k = 0, 1, … while it matters.
+fn two_choices_tail(rho: f64) -> impl Iterator<Item = (u32, f64)> {
+    let log = libm::log(rho.clamp(1e-300, 1.0));
+    (0u32..60)
+        .map(move |k| (k, libm::exp(log * (libm::pow(2.0, f64::from(k) + 1.0) - 2.0))))
+        .take_while(|&(k, p)| k == 0 || p > 1e-16)
+}
+
+/// P(Erlang(m, μ) > t) = e^{−μt} Σ_{j<m} (μt)^j / j!.
+fn erlang_survival(m: u32, mu: f64, t: f64) -> f64 {
+    let x = mu * t;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for j in 1..m {
+        term *= x / f64::from(j);
+        sum += term;
+    }
+    (libm::exp(-x) * sum).min(1.0)
 }
 
 impl Part {
@@ -50,12 +88,13 @@ impl Part {
     fn survival(self, t: f64) -> f64 {
         match self {
             Part::Service { mu } => libm::exp(-mu * t),
-            Part::Queued { theta, mu } => {
-                // Exp(θ) + Exp(μ): e^{−μt}·(1 + μ·(e^{(μ−θ)t} − 1)/(μ − θ)), which
-                // tends to Erlang-2's e^{−μt}(1 + μt) as θ → μ.
+            Part::Queued { theta, mu, limit } => {
+                // W with density r·e^{−θw} on [0, L], plus Exp(μ): for a = min(t, L),
+                // r·e^{−μt}·(e^{(μ−θ)a} − 1)/(μ − θ) + P(W > t).
                 let d = mu - theta;
-                let growth = if (d * t).abs() < 1e-9 { t } else { libm::expm1(d * t) / d };
-                (libm::exp(-mu * t) * (1.0 + mu * growth)).clamp(0.0, 1.0)
+                let a = t.min(limit);
+                let growth = if (d * a).abs() < 1e-9 { a } else { libm::expm1(d * a) / d };
+                (cut_density(theta, limit) * libm::exp(-mu * t) * growth + self.wait_survival(t)).clamp(0.0, 1.0)
             }
             Part::Behind { wait, mu } => {
                 if t < wait {
@@ -64,6 +103,45 @@ impl Part {
                     libm::exp(-mu * (t - wait))
                 }
             }
+            Part::TwoChoices { rho, mu } => {
+                let tail: Vec<(u32, f64)> = two_choices_tail(rho).collect();
+                tail.iter()
+                    .enumerate()
+                    .map(|(i, &(k, at_least))| {
+                        let exactly = at_least - tail.get(i + 1).map_or(0.0, |x| x.1);
+                        exactly * erlang_survival(k + 1, mu, t)
+                    })
+                    .sum::<f64>()
+                    .clamp(0.0, 1.0)
+            }
+        }
+    }
+
+    /// P(the wait alone > t), for the share that gives up.
+    fn wait_survival(self, t: f64) -> f64 {
+        match self {
+            Part::Service { .. } => 0.0,
+            Part::Queued { theta, limit, .. } => {
+                if t >= limit {
+                    0.0
+                } else if (theta * limit).abs() < 1e-9 {
+                    (limit - t) / limit
+                } else {
+                    // ∫_t^L r·e^{−θw} dw.
+                    cut_density(theta, limit) * (libm::exp(-theta * t) - libm::exp(-theta * limit)) / theta
+                }
+            }
+            Part::Behind { wait, .. } => f64::from(t < wait),
+            Part::TwoChoices { rho, mu } => {
+                let tail: Vec<(u32, f64)> = two_choices_tail(rho).collect();
+                tail.iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, &(k, at_least))| {
+                        (at_least - tail.get(i + 1).map_or(0.0, |x| x.1)) * erlang_survival(k, mu, t)
+                    })
+                    .sum()
+            }
         }
     }
 
@@ -71,8 +149,31 @@ impl Part {
     fn mean(self) -> f64 {
         match self {
             Part::Service { mu } => 1.0 / mu,
-            Part::Queued { theta, mu } => 1.0 / theta + 1.0 / mu,
+            Part::Queued { theta, mu, limit } => {
+                let wait = if !limit.is_finite() {
+                    1.0 / theta
+                } else if (theta * limit).abs() < 1e-9 {
+                    limit / 2.0
+                } else {
+                    // ∫_0^L w·r·e^{−θw} dw = r·(1 − e^{−θL}(1 + θL))/θ².
+                    cut_density(theta, limit) * (1.0 - libm::exp(-theta * limit) * (1.0 + theta * limit))
+                        / (theta * theta)
+                };
+                wait + 1.0 / mu
+            }
             Part::Behind { wait, mu } => wait + 1.0 / mu,
+            Part::TwoChoices { rho, mu } => {
+                (1.0 + two_choices_tail(rho).skip(1).map(|(_, at_least)| at_least).sum::<f64>()) / mu
+            }
+        }
+    }
+
+    /// Mean wait before service.
+    fn mean_wait(self) -> f64 {
+        match self {
+            Part::Service { mu } | Part::Queued { mu, .. } | Part::Behind { mu, .. } | Part::TwoChoices { mu, .. } => {
+                self.mean() - 1.0 / mu
+            }
         }
     }
 }
@@ -103,8 +204,8 @@ pub(super) fn mixture_quantile(parts: impl Iterator<Item = (f64, Part)> + Clone,
 /// rates and waits the run goes through, not its length.
 #[derive(Clone, Debug, Default)]
 pub struct FluidLatency {
-    /// (kind, μ's bits, bin) → (weight, weight × the binned parameter).
-    bins: BTreeMap<(u8, u64, i64), (f64, f64)>,
+    /// (kind, μ's bits, the patience's bits, bin) → (weight, weight × the binned parameter).
+    bins: BTreeMap<(u8, u64, u64, i64), (f64, f64)>,
 }
 
 fn bin(x: f64) -> i64 {
@@ -117,9 +218,10 @@ impl FluidLatency {
             return;
         }
         let (key, param) = match part {
-            Part::Service { mu } => ((0, mu.to_bits(), 0), 0.0),
-            Part::Queued { theta, mu } => ((1, mu.to_bits(), bin(theta)), theta),
-            Part::Behind { wait, mu } => ((2, mu.to_bits(), bin(wait)), wait),
+            Part::Service { mu } => ((0, mu.to_bits(), 0, 0), 0.0),
+            Part::Queued { theta, mu, limit } => ((1, mu.to_bits(), limit.to_bits(), bin(theta)), theta),
+            Part::Behind { wait, mu } => ((2, mu.to_bits(), 0, bin(wait)), wait),
+            Part::TwoChoices { rho, mu } => ((3, mu.to_bits(), 0, bin(rho)), rho),
         };
         let e = self.bins.entry(key).or_insert((0.0, 0.0));
         e.0 += weight;
@@ -135,12 +237,13 @@ impl FluidLatency {
     }
 
     fn parts(&self) -> impl Iterator<Item = (f64, Part)> + Clone + '_ {
-        self.bins.iter().map(|(&(kind, mu, _), &(w, p))| {
-            let (mu, param) = (f64::from_bits(mu), p / w);
+        self.bins.iter().map(|(&(kind, mu, limit, _), &(w, p))| {
+            let (mu, limit, param) = (f64::from_bits(mu), f64::from_bits(limit), p / w);
             let part = match kind {
                 0 => Part::Service { mu },
-                1 => Part::Queued { theta: param, mu },
-                _ => Part::Behind { wait: param, mu },
+                1 => Part::Queued { theta: param, mu, limit },
+                2 => Part::Behind { wait: param, mu },
+                _ => Part::TwoChoices { rho: param, mu },
             };
             (w, part)
         })
@@ -161,13 +264,73 @@ impl FluidLatency {
     }
 }
 
-/// One queue of a tick: how many queues alike, its workers, λ per queue and μ per worker.
+/// How requests reach a queue's workers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Discipline {
+    /// Every worker behind one queue (a shared queue; an instance picked at
+    /// random has its own, with its workers): M/M/c.
+    Pooled,
+    /// Each of `n` instances in turn: each instance sees Erlang-n gaps between arrivals (G/M/1).
+    InTurn { n: u32 },
+    /// The less busy of two instances at random.
+    TwoChoices,
+}
+
+/// One queue of a tick: how many queues alike, its workers, λ per queue, μ
+/// per worker, and how requests reach it.
 #[derive(Clone, Copy, Debug)]
 struct Queue {
     alike: f64,
     servers: u32,
     lambda: f64,
     mu: f64,
+    discipline: Discipline,
+    /// How long a request waits before it gives up (the service's timeout).
+    patience: f64,
+}
+
+impl Queue {
+    /// The steady queue at its load: the share of arrivals it serves, the
+    /// parts of what it serves, (share, part), and how many wait on average.
+    fn steady(&self) -> (f64, [(f64, Part); 2], f64) {
+        let (c, mu, lambda) = (f64::from(self.servers), self.mu, self.lambda);
+        let limit = self.patience;
+        let rho = lambda / (c * mu);
+        let exponential = |p_wait: f64, theta: f64| {
+            [(1.0 - p_wait, Part::Service { mu }), (p_wait, Part::Queued { theta, mu, limit })]
+        };
+        match self.discipline {
+            Discipline::TwoChoices if self.servers == 1 && rho < 0.98 => {
+                let part = Part::TwoChoices { rho, mu };
+                let gives_up = part.wait_survival(limit);
+                let served = 1.0 - gives_up;
+                (served, [(1.0, part), (0.0, Part::Service { mu })], lambda * served * part.mean_wait())
+            }
+            Discipline::InTurn { n } if n > 1 && rho < 0.98 => {
+                // G/M/1 with the instance's workers as one server of rate cμ: a
+                // request waits with probability σ, then Exp(cμ(1 − σ)), where
+                // σ = A*(cμ(1 − σ)) and A*(s) = (Λ/(Λ + s))ⁿ for Λ = nλ.
+                let total = lambda * f64::from(n);
+                let lst = |sigma: f64| libm::pow(total / (total + c * mu * (1.0 - sigma)), f64::from(n));
+                let (mut lo, mut hi) = (0.0, 1.0 - 1e-12);
+                for _ in 0..60 {
+                    let mid = 0.5 * (lo + hi);
+                    if lst(mid) > mid { lo = mid } else { hi = mid }
+                }
+                let sigma = 0.5 * (lo + hi);
+                let theta = c * mu * (1.0 - sigma);
+                let gives_up = sigma * libm::exp(-theta * limit);
+                let parts = exponential((sigma - gives_up) / (1.0 - gives_up), theta);
+                let wait = parts[1].0 * parts[1].1.mean_wait();
+                (1.0 - gives_up, parts, lambda * (1.0 - gives_up) * wait + lambda * gives_up * limit)
+            }
+            _ => {
+                let room = queueing::WaitingRoom::new(self.servers, lambda, mu, limit);
+                let parts = exponential(room.waits, c * mu - lambda);
+                (1.0 - room.turned_away, parts, room.waiting)
+            }
+        }
+    }
 }
 
 /// What one queue did in a tick: requests served and dropped, the backlog
@@ -182,66 +345,66 @@ struct Outcome {
     waited: f64,
 }
 
-/// The steady M/M/c queue whose requests give up after `patience`: the rate
-/// it serves, and the probability that a served request waited.
-fn steady(servers: u32, lambda: f64, mu: f64, patience: f64) -> (f64, f64) {
-    let c = f64::from(servers);
-    let gives_up = |served: f64| match queueing::erlang_c(servers, served, mu) {
-        Some(pw) => pw * libm::exp(-(c * mu - served) * patience),
-        None => 1.0,
-    };
-    let first = gives_up(lambda.min(c * mu * (1.0 - 1e-12)));
-    if first < 1e-9 {
-        let served = lambda * (1.0 - first);
-        return (served, queueing::erlang_c(servers, served, mu).unwrap_or(1.0));
-    }
-    // λ' = λ·(1 − P(give up | λ')): the left side grows and the right falls with λ'.
-    let (mut lo, mut hi) = (0.0, lambda.min(c * mu * (1.0 - 1e-12)));
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if lambda * (1.0 - gives_up(mid)) > mid { lo = mid } else { hi = mid }
-    }
-    let served = 0.5 * (lo + hi);
-    (served, queueing::erlang_c(servers, served, mu).unwrap_or(1.0))
-}
-
-/// One tick of one queue of `servers` workers of rate `mu`, offered `lambda`,
-/// starting with `backlog` waiting.
-fn tick_queue(q: Queue, backlog: f64, dt: f64, patience: f64) -> Outcome {
+/// One tick of a queue starting with `backlog` requests waiting. The queue
+/// settles on the steady number waiting for its load: when more wait (load
+/// fell, or the workers were lost), every worker is busy and the backlog
+/// drains at cμ − λ; when fewer wait and the load is above capacity, every
+/// worker is busy and the backlog grows at λ − cμ; a request served from the
+/// backlog has waited for the backlog ahead of it. Once settled, the steady
+/// queue serves the rest of the tick. No more can wait than the workers take
+/// within the patience (cμ·patience); the rest give up.
+fn tick_queue(q: Queue, backlog: f64, dt: f64) -> Outcome {
     let cap = f64::from(q.servers) * q.mu;
-    let most = cap * patience;
+    let most = cap * q.patience;
     let mut out =
         Outcome { served: 0.0, dropped: 0.0, backlog: 0.0, parts: [(0.0, None); 3], time_in_system: 0.0, waited: 0.0 };
+    let (share, parts, settled) =
+        if q.lambda > 0.0 { q.steady() } else { (0.0, [(0.0, Part::Service { mu: q.mu }); 2], 0.0) };
+    let rate = q.lambda * share;
+    let settled = settled.min(most);
+    let mut backlog = backlog;
+    if backlog > most {
+        out.dropped += backlog - most;
+        backlog = most;
+    }
     let mut rest = dt;
-    if backlog > 0.0 || q.lambda >= cap {
-        // Every worker busy while the backlog lasts: it drains at cμ − λ, or grows at λ − cμ.
-        let drains_in = if q.lambda < cap { backlog / (cap - q.lambda) } else { f64::INFINITY };
-        let busy = drains_in.min(dt);
-        let mut end = backlog + (q.lambda - cap) * busy;
-        if end > most {
-            out.dropped += end - most;
-            end = most;
+    let moving = if backlog > settled {
+        (q.lambda < cap).then(|| (backlog - settled) / (cap - q.lambda))
+    } else if q.lambda > cap {
+        Some((settled - backlog) / (q.lambda - cap))
+    } else {
+        None
+    };
+    match moving {
+        Some(time) => {
+            let busy = time.min(dt);
+            let end = (backlog + (q.lambda - cap) * busy).clamp(0.0, most);
+            let served = cap * busy;
+            let wait = (backlog + end) / 2.0 / cap;
+            out.served += served;
+            out.parts[0] = (served, Some(Part::Behind { wait, mu: q.mu }));
+            out.time_in_system += served * (wait + 1.0 / q.mu);
+            out.waited += served * wait;
+            out.backlog = end;
+            rest = dt - busy;
         }
-        let served = cap * busy;
-        let wait = (backlog + end.max(0.0)) / 2.0 / cap;
-        out.served += served;
-        out.parts[0] = (served, Some(Part::Behind { wait, mu: q.mu }));
-        out.time_in_system += served * (wait + 1.0 / q.mu);
-        out.waited += served * wait;
-        out.backlog = end.max(0.0);
-        rest = dt - busy;
+        None => {
+            // Above the steady queue but over capacity: the excess gives up.
+            if backlog > settled {
+                out.dropped += backlog - settled;
+            }
+        }
     }
     if rest > 0.0 && q.lambda > 0.0 {
-        let (rate, pw) = steady(q.servers, q.lambda, q.mu, patience);
         let served = rate * rest;
         out.served += served;
         out.dropped += (q.lambda - rate) * rest;
-        let theta = cap - rate;
-        out.parts[1] = (served * (1.0 - pw), Some(Part::Service { mu: q.mu }));
-        out.parts[2] = (served * pw, Some(Part::Queued { theta, mu: q.mu }));
-        let wait = pw / theta;
-        out.time_in_system += served * (wait + 1.0 / q.mu);
-        out.waited += served * wait;
+        for (k, (share, part)) in parts.into_iter().enumerate() {
+            out.parts[1 + k] = (served * share, Some(part));
+            out.time_in_system += served * share * part.mean();
+            out.waited += served * share * part.mean_wait();
+        }
+        out.backlog = settled;
     }
     out
 }
@@ -303,15 +466,28 @@ impl World {
             } else if shared {
                 let servers: u32 = live.iter().map(|x| x.1.0).sum();
                 let cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
-                vec![Queue { alike: 1.0, servers, lambda: rate, mu: cores / f64::from(servers) / cost }]
+                let mu = cores / f64::from(servers) / cost;
+                vec![Queue { alike: 1.0, servers, lambda: rate, mu, discipline: Discipline::Pooled, patience }]
             } else {
                 let n = n_endpoints as f64;
+                let discipline = match s.spec.routing {
+                    Routing::RoundRobin => Discipline::InTurn { n: n_endpoints as u32 },
+                    Routing::LeastRequests => Discipline::TwoChoices,
+                    _ => Discipline::Pooled,
+                };
                 lost = arrivals * (n - live.len() as f64) / n;
                 shapes
                     .iter()
                     .map(|&(w, v)| {
                         let k = live.iter().filter(|x| x.1.0 == w && x.1.1.to_bits() == v).count() as f64;
-                        Queue { alike: k, servers: w, lambda: rate / n, mu: f64::from_bits(v) / cost }
+                        Queue {
+                            alike: k,
+                            servers: w,
+                            lambda: rate / n,
+                            mu: f64::from_bits(v) / cost,
+                            discipline,
+                            patience,
+                        }
                     })
                     .collect()
             };
@@ -328,7 +504,7 @@ impl World {
             let mut served_rates = Vec::with_capacity(queues.len());
             for q in &queues {
                 let share = if capacity > 0.0 { backlog * f64::from(q.servers) * q.mu / capacity } else { 0.0 };
-                let out = tick_queue(*q, share, dt, patience);
+                let out = tick_queue(*q, share, dt);
                 served_rates.push(out.served / dt);
                 served_total += out.served * q.alike;
                 dropped_total += out.dropped * q.alike;
@@ -407,45 +583,60 @@ pub fn mean_latency(latency: &FluidLatency) -> Option<f64> {
 mod tests {
     use super::*;
 
+    fn queue(servers: u32, lambda: f64, patience: f64) -> Queue {
+        Queue { alike: 1.0, servers, lambda, mu: 10.0, discipline: Discipline::Pooled, patience }
+    }
+
+    /// What arrives and what waited is served, dropped or waits on.
+    fn conserved(q: Queue, backlog: f64, dt: f64, out: &Outcome) {
+        let left = q.lambda * dt + backlog - out.served - out.dropped - out.backlog;
+        assert!(left.abs() < 1e-6, "{left} requests unaccounted for");
+    }
+
     #[test]
     fn an_m_m_c_tick_below_capacity_matches_erlang_c() {
         // c = 4, λ = 32, μ = 10, a long patience: nothing is dropped, and the
         // wait is Erlang C's, 0.074554 s (see scenarios/queueing-theory.ron).
-        let q = Queue { alike: 1.0, servers: 4, lambda: 32.0, mu: 10.0 };
-        let out = tick_queue(q, 0.0, 10.0, 1e6);
+        let q = queue(4, 32.0, 1e6);
+        let out = tick_queue(q, 0.0, 10.0);
         assert!((out.served - 320.0).abs() < 1e-6);
         assert!(out.dropped.abs() < 1e-6);
         assert!((out.waited / out.served - 0.074554).abs() < 1e-5);
     }
 
     #[test]
-    fn an_overloaded_queue_serves_its_capacity_and_builds_a_backlog() {
+    fn an_overloaded_queue_serves_its_capacity_and_its_backlog_drains_later() {
         // One worker serving 10/s offered 20/s with a 5 s patience: it serves
-        // 10/s, and the backlog grows by 10/s up to what it takes in 5 s (50).
-        let q = Queue { alike: 1.0, servers: 1, lambda: 20.0, mu: 10.0 };
-        let first = tick_queue(q, 0.0, 2.0, 5.0);
+        // 10/s from the first moment, and what it cannot take waits, up to the
+        // 50 requests it serves within 5 s; beyond that they give up.
+        let q = queue(1, 20.0, 5.0);
+        let first = tick_queue(q, 0.0, 2.0);
         assert!((first.served - 20.0).abs() < 1e-9 && first.dropped == 0.0);
         assert!((first.backlog - 20.0).abs() < 1e-9);
-        let later = tick_queue(q, first.backlog, 10.0, 5.0);
-        assert!((later.served - 100.0).abs() < 1e-9);
-        assert!((later.backlog - 50.0).abs() < 1e-9);
-        // 20 + 100 arrivals beyond the 100 served, 30 waiting beyond the 50 that fit.
-        assert!((later.dropped - 70.0).abs() < 1e-9);
-        // Once the load falls, the backlog drains at cμ − λ, every worker busy meanwhile.
+        conserved(q, 0.0, 2.0, &first);
+        let later = tick_queue(q, first.backlog, 10.0);
+        assert!(later.served > 95.0 && later.served <= 100.0 + 1e-9, "{}", later.served);
+        assert!(later.backlog > 20.0 && later.backlog <= 50.0, "{}", later.backlog);
+        assert!(later.dropped > 50.0, "{}", later.dropped);
+        conserved(q, first.backlog, 10.0, &later);
+        // Once the load falls to 5/s, the backlog drains at 5/s, the worker busy meanwhile.
         let calm = Queue { lambda: 5.0, ..q };
-        let drain = tick_queue(calm, 50.0, 20.0, 5.0);
-        assert!(drain.backlog == 0.0);
-        assert!((drain.served - 150.0).abs() < 1e-6, "{}", drain.served);
+        let drain = tick_queue(calm, later.backlog, 20.0);
+        assert!(drain.backlog < 1.0, "{}", drain.backlog);
+        assert!(drain.served > later.backlog + 90.0, "{}", drain.served);
+        conserved(calm, later.backlog, 20.0, &drain);
     }
 
     #[test]
     fn near_capacity_the_impatient_share_gives_up_and_frees_the_workers() {
-        // λ = 9.9 on one worker of 10/s with a 1 s patience: many would wait
-        // longer and give up, so the rest wait less; the fixed point serves
-        // less than λ but the worker stays busy most of the time.
-        let (served, pw) = steady(1, 9.9, 10.0, 1.0);
-        assert!(served < 9.9 && served > 8.0, "{served}");
-        assert!(pw > 0.8 && pw < 1.0);
+        // λ = 9.9 on one worker of 10/s with a 1 s patience (room for 10
+        // waiting): some give up, the worker stays busy most of the time, and
+        // no served request waited longer than its patience.
+        let (served, parts, waiting) = queue(1, 9.9, 1.0).steady();
+        assert!(served < 1.0 && served > 0.85, "{served}");
+        assert!(parts[1].0 > 0.8 && parts[1].0 < 1.0);
+        assert_eq!(parts[1].1.wait_survival(1.0), 0.0);
+        assert!(waiting > 2.0 && waiting < 10.0, "{waiting}");
     }
 
     #[test]
@@ -457,7 +648,8 @@ mod tests {
             let lambda = 5.0 + 4.0 * (k as f64 / 2_000.0);
             let theta = 10.0 - lambda;
             let pw = lambda / 10.0;
-            for (w, part) in [(1.0 - pw, Part::Service { mu: 10.0 }), (pw, Part::Queued { theta, mu: 10.0 })] {
+            let queued = Part::Queued { theta, mu: 10.0, limit: f64::INFINITY };
+            for (w, part) in [(1.0 - pw, Part::Service { mu: 10.0 }), (pw, queued)] {
                 sketch.add(w, part);
                 exact.push((w, part));
             }
@@ -474,8 +666,32 @@ mod tests {
     fn an_m_m_1_mixture_of_one_has_the_closed_form_quantile() {
         // M/M/1 with λ = 8, μ = 10: T is Exp(2), p95 = ln 20 / 2.
         let pw = 0.8;
-        let parts = [(1.0 - pw, Part::Service { mu: 10.0 }), (pw, Part::Queued { theta: 2.0, mu: 10.0 })];
+        let queued = Part::Queued { theta: 2.0, mu: 10.0, limit: f64::INFINITY };
+        let parts = [(1.0 - pw, Part::Service { mu: 10.0 }), (pw, queued)];
         let p95 = mixture_quantile(parts.iter().copied(), 0.95).unwrap();
         assert!((p95 - libm::log(20.0) / 2.0).abs() < 1e-9, "{p95}");
+    }
+
+    #[test]
+    fn two_choices_match_the_supermarket_model() {
+        // Mitzenmacher's supermarket model with d = 2 at λ = 0.9 per server of
+        // rate 1: E[T] = Σ_{i≥1} λ^(2^i − 2) = 1 + 0.81 + 0.531 + 0.2288 + 0.0424 + … = 2.6139.
+        let part = Part::TwoChoices { rho: 0.9, mu: 1.0 };
+        assert!((part.mean() - 2.6139).abs() < 1e-3, "{}", part.mean());
+        // Its survival starts at 1 and falls, and P(T > 0) = 1.
+        assert!((part.survival(0.0) - 1.0).abs() < 1e-12);
+        assert!(part.survival(1.0) > part.survival(5.0));
+        // Against M/M/1 at the same load, whose mean is 10.
+        assert!(part.mean() < 3.0);
+    }
+
+    #[test]
+    fn a_cut_wait_ends_at_its_limit() {
+        // Exp(1) cut at 2: P(W > 1) = (e^−1 − e^−2)/(1 − e^−2) = 0.2689.
+        let part = Part::Queued { theta: 1.0, mu: 10.0, limit: 2.0 };
+        assert!((part.wait_survival(1.0) - 0.268_941).abs() < 1e-5);
+        assert_eq!(part.wait_survival(2.0), 0.0);
+        // Its mean wait: 1 − 2e^−2/(1 − e^−2) = 1 − 0.270671/0.864665 = 0.686965.
+        assert!((part.mean_wait() - 0.686_965).abs() < 1e-5, "{}", part.mean_wait());
     }
 }
