@@ -178,6 +178,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
         Some(k) => k
             .scheduling
             .iter()
+            .map(|(id, _, _)| id)
             .chain(&k.active_queue)
             .chain(k.backoff.keys())
             .chain(k.unschedulable.keys())
