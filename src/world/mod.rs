@@ -439,6 +439,12 @@ impl World {
         self.events.push(Event { time: self.now, kind });
     }
 
+    /// Events scheduled on the world's queue since the start, handled or
+    /// still due: the measure of a run's work that its budget bounds.
+    pub fn events_scheduled(&self) -> u64 {
+        self.queue.scheduled()
+    }
+
     /// Events emitted since the start, drained or not.
     pub fn events_emitted(&self) -> u64 {
         self.emitted
