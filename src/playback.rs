@@ -34,6 +34,7 @@ impl Track {
     fn new(world: World) -> Self {
         let mut series = Series::default();
         let mut world = world;
+        world.keep_decisions(DECISION_VERDICTS_KEPT);
         series.observe(&mut world);
         Track { checkpoints: vec![world.clone()], world, series, events: Vec::new(), frontier: 0 }
     }
@@ -89,6 +90,11 @@ pub struct Playback {
     live: Vec<(SimTime, Action)>,
     checkpoint_every: SimDuration,
 }
+
+/// How many node verdicts of the latest scheduling cycles a Kubernetes world
+/// keeps for the inspector: every cycle of a classroom cluster, the latest
+/// few hundred of a large one.
+pub const DECISION_VERDICTS_KEPT: usize = 100_000;
 
 /// The slowest and fastest speeds, in simulated seconds per real second.
 pub const MIN_SPEED: f64 = 0.1;

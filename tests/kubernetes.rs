@@ -38,11 +38,12 @@ fn a_pod_that_fits_nowhere_carries_kube_schedulers_message() {
             template: PodTemplate(containers: [Container(name: "big", image: "app:1",
                 resources: Resources(requests: ResourceList(cpu: "8", memory: "1Gi")))]))))])]"#,
     ));
+    w.keep_decisions(1_000);
     w.run_until(SimTime(10_000_000));
     let k = w.kube().unwrap();
-    let pod = k.pods.values().next().expect("one pod");
+    let (id, _) = k.pods.iter().next().expect("one pod");
     assert_eq!(
-        pod.decision.as_ref().unwrap().message.as_deref(),
+        k.decision(id).unwrap().message.as_deref(),
         Some(
             "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu. \
              preemption: 0/5 nodes are available: 2 Preemption is not helpful for scheduling, \
@@ -50,7 +51,6 @@ fn a_pod_that_fits_nowhere_carries_kube_schedulers_message() {
         )
     );
     assert_eq!(k.stats.scheduling_unschedulable, 1);
-    let id = *k.pods.keys().next().unwrap();
     assert_eq!(w.instance(id).phase, Phase::WaitingForPlacement);
     assert!(w.instance(id).wait_reason.as_deref().unwrap().starts_with("0/5 nodes are available"));
 }
@@ -69,7 +69,7 @@ fn a_toleration_lets_a_pod_onto_a_tainted_node() {
     let (id, pod) = k.pods.iter().next().unwrap();
     let host = pod.node.expect("bound");
     assert!(w.setup().hosts[host.index()].name.starts_with("db-"));
-    assert_eq!(w.instance(*id).phase, Phase::Running);
+    assert_eq!(w.instance(id).phase, Phase::Running);
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn crashing_containers_back_off_10_20_40_seconds() {
     w.run_until(SimTime(200_000_000));
     let k = w.kube().unwrap();
     let (id, pod) = k.pods.iter().next().unwrap();
-    let inst = w.instance(*id);
+    let inst = w.instance(id);
     // Ready, exit after 1 s, back-off 10 s, start, exit after 1 s, back-off 20 s, …
     let starts: Vec<f64> = inst
         .history

@@ -147,6 +147,16 @@ pub fn events_jsonl(scenario: &Scenario, result: &RunResult) -> String {
     out
 }
 
+/// The SHA-256 of an event log (`events.jsonl`), in hex: two runs of the same
+/// scenario and seed give the same digest on every platform.
+pub fn digest(events_jsonl: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(events_jsonl.as_bytes()).iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 /// A world's series as CSV: time, running, pending, then memory reserved per host in GiB.
 pub fn series_csv(setup: &Setup, run: &crate::run::WorldRun) -> String {
     let mut out = String::from("time_s,running,pending");

@@ -1071,6 +1071,19 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
         c.positive(&format!("{path}.{field}"), v.0, field);
         v
     };
+    // kube-controller-manager: the grace period must be longer than the kubelet's
+    // reporting interval, or a node that reports on time would go NotReady between reports.
+    let grace = k.node_monitor_grace_period.unwrap_or(KubePlatform::DEFAULT_NODE_MONITOR_GRACE_PERIOD);
+    let frequency = k.node_status_update_frequency.unwrap_or(KubePlatform::DEFAULT_NODE_STATUS_UPDATE_FREQUENCY);
+    if grace <= frequency {
+        c.problem(
+            format!("{path}.node_monitor_grace_period"),
+            format!(
+                "must be longer than node_status_update_frequency ({frequency}): a node that reports on time \
+                 would go NotReady between its reports"
+            ),
+        );
+    }
     Platform::Kubernetes(Box::new(KubePlatform {
         nodes,
         node_components,

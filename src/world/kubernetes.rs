@@ -16,20 +16,27 @@
 //! Nodes report every `nodeStatusUpdateFrequency`; the node lifecycle
 //! controller marks a silent node NotReady after the grace period and its
 //! pods are evicted once their toleration of the unreachable taint runs out.
+//! A kubelet's regular heartbeats change nothing but the time of the last
+//! one, so they are not events: the time follows from when the kubelet
+//! started, and only a kubelet that stops is looked at by the controller.
+//!
+//! The scheduler keeps its own cache of the nodes, as kube-scheduler does:
+//! each binding, deletion, cordon, taint and image pull updates it, and a
+//! scheduling cycle reads it instead of walking the pods.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 mod autoscalers;
+mod pods;
 
 pub use autoscalers::{ClusterAutoscalerState, HpaState};
+pub use pods::Pods;
 
 use super::{Due, EventKind, HostState, Workload, World};
 use crate::behaviours::controllers::{deployment, node_lifecycle, replica_set};
 use crate::behaviours::kubelet;
-use crate::behaviours::scheduler::{
-    self, Decision, ImageStateSummary, NodeInfo, PodInfo, Resources, Scheduler, Snapshot,
-};
+use crate::behaviours::scheduler::{self, Decision, NodeInfo, PodInfo, Resources, Scheduler, SchedulerCache};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
     DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate,
@@ -44,7 +51,8 @@ use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, Millicor
 pub(super) enum KubeDue {
     /// A node VM finished booting and its kubelet registers.
     NodeBooted(HostId),
-    Heartbeat(HostId),
+    /// The kubelet starts again on a host that came back, and reports in.
+    KubeletStarted(HostId),
     NodeMonitor,
     Evict(InstanceId),
     SyncDeployment(usize),
@@ -87,6 +95,9 @@ pub struct Node {
     /// Cordoned.
     pub unschedulable: bool,
     pub condition: NodeCondition,
+    /// When the kubelet's running heartbeats started; `None` while it is not running.
+    pub kubelet_since: Option<SimTime>,
+    /// The last heartbeat of a kubelet that stopped (see [`Cluster::last_heartbeat`]).
     pub last_heartbeat: SimTime,
     pub allocatable: Resources,
     /// Pods bound to the node and not yet gone.
@@ -117,10 +128,6 @@ pub struct Pod {
     pub attempts: u32,
     /// When the taint-eviction controller will delete it.
     pub eviction_at: Option<SimTime>,
-    /// The last scheduling cycle for it: every node's verdict and scores.
-    pub decision: Option<Decision>,
-    /// The hosts of the nodes the decision's indices refer to.
-    pub decision_hosts: Vec<HostId>,
     /// Images still missing before the kubelet can start it.
     pub images_missing: BTreeSet<ImageId>,
     /// Its layers are pinned in the node's cache.
@@ -134,6 +141,8 @@ pub struct ReplicaSet {
     pub name: String,
     pub deployment: usize,
     pub template: Arc<PodTemplate>,
+    /// Its pods as the scheduler sees them.
+    pub pod_info: Arc<PodInfo>,
     pub demand: DemandId,
     pub replicas: u32,
     /// Its pods that still exist.
@@ -154,13 +163,17 @@ pub struct Deployment {
     pub rollout_min_available: Option<u32>,
     /// The same for the last rollout that completed.
     pub last_rollout_min_available: Option<u32>,
+    /// Its pods that are Ready and not terminating.
+    pub ready_pods: u32,
 }
 
 #[derive(Clone, Debug)]
 pub struct Service {
     pub spec: ServiceSpec,
-    /// Ready pods behind it, as kube-proxy last programmed them.
+    /// Ready pods behind it, as kube-proxy last programmed them, in id order.
     pub endpoints: Vec<InstanceId>,
+    /// Its selector is new: the next sync lists its pods afresh.
+    relist: bool,
 }
 
 /// The control-plane components, for the front end to light up.
@@ -183,24 +196,55 @@ pub struct KubeStats {
     pub last_recovery: Option<SimDuration>,
 }
 
+/// Another implementation of kube-scheduler's cycle, to run in place of the
+/// world's own: given the world, the pod, the start index (to move on) and
+/// the scheduler's random stream, it returns the chosen node or the message
+/// of a pod that fits nowhere. The tests hold the world's scheduler to a
+/// plain implementation of the same algorithm this way.
+pub type ScheduleFn = fn(&World, InstanceId, &mut usize, &mut RandomStream) -> (Option<HostId>, Option<String>);
+
 /// Everything a Kubernetes world adds to a world.
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
-    pub pods: BTreeMap<InstanceId, Pod>,
+    pub pods: Pods,
     pub deployments: Vec<Deployment>,
     pub replica_sets: Vec<ReplicaSet>,
     pub services: Vec<Service>,
     scheduler: Scheduler,
+    /// What the scheduler knows of every node.
+    pub cache: SchedulerCache,
+    /// Where the next cycle starts looking (`nextStartNodeIndex`).
+    next_start_node_index: usize,
     scheduler_rng: RandomStream,
-    /// The scheduler's active queue, oldest first.
+    replaced_scheduler: Option<ScheduleFn>,
+    /// The scheduler's active queue, oldest first; pods deleted or bound
+    /// meanwhile are passed over when they come up.
     pub active_queue: VecDeque<InstanceId>,
     /// Pods waiting out their back-off, with when it ends.
     pub backoff: BTreeMap<InstanceId, SimTime>,
     /// Pods that did not fit, with when they last failed.
     pub unschedulable: BTreeMap<InstanceId, SimTime>,
-    /// The pod in the current scheduling cycle.
-    pub scheduling: Option<InstanceId>,
+    /// The pod in the current scheduling cycle, the node chosen for it, or why none fits.
+    pub scheduling: Option<(InstanceId, Option<HostId>, Option<String>)>,
+    /// The latest cycles' verdicts and scores, newest last, while kept.
+    decisions: VecDeque<(InstanceId, Arc<Decision>)>,
+    /// Verdicts in `decisions`, and how many may be kept.
+    decision_verdicts: usize,
+    keep_decisions: usize,
+    /// Per blob, the images that have it as a layer.
+    blob_images: Vec<Vec<ImageId>>,
+    /// `nodeStatusUpdateFrequency`: a running kubelet reports this often.
+    heartbeat_every: SimDuration,
+    /// Ready nodes whose kubelet has stopped: the node lifecycle controller watches these.
+    silent: BTreeSet<HostId>,
+    ready_nodes: usize,
+    provisioning_nodes: usize,
+    /// Pods Ready, and pods whose containers run.
+    ready_pods: usize,
+    running_pods: usize,
+    /// Pods whose Ready or terminating state changed since the endpoints controller last looked.
+    serving_changed: BTreeSet<InstanceId>,
     sync_pending: BTreeSet<(u8, usize)>,
     endpoints_pending: bool,
     pub stats: KubeStats,
@@ -224,7 +268,29 @@ const FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(30);
 
 impl Cluster {
     pub fn nodes_ready(&self) -> usize {
-        self.nodes.iter().filter(|n| n.condition == NodeCondition::Ready).count()
+        self.ready_nodes
+    }
+
+    /// When the kubelet on `host` last reported, as of `now`.
+    pub fn last_heartbeat(&self, host: HostId, now: SimTime) -> SimTime {
+        let node = &self.nodes[host.index()];
+        match node.kubelet_since {
+            Some(since) => {
+                let every = self.heartbeat_every.as_micros().max(1);
+                since + SimDuration((now.since(since).as_micros() / every) * every)
+            }
+            None => node.last_heartbeat,
+        }
+    }
+
+    /// The latest cycle's verdicts and scores for `pod`, while they are kept.
+    pub fn decision(&self, pod: InstanceId) -> Option<&Decision> {
+        self.decisions.iter().rev().find(|(p, _)| *p == pod).map(|(_, d)| &**d)
+    }
+
+    /// The scheduler's profile.
+    pub fn profile(&self) -> &scheduler::Profile {
+        self.scheduler.profile()
     }
 
     pub fn deployment(&self, name: &str) -> Option<usize> {
@@ -252,21 +318,14 @@ impl Cluster {
     }
 
     /// What the pods bound to `node` request, terminating ones included, as
-    /// the scheduler adds them up: the requests (`pods` counts them) and the
-    /// same with zero requests counted at the defaults.
-    pub(super) fn node_requested(&self, node: &Node) -> (Resources, Resources) {
-        let mut requested = Resources::default();
-        let mut non_zero = Resources::default();
-        for pod in node.pods.iter().filter_map(|p| self.pods.get(p)) {
-            let (r, nz) = template_requests(&pod.template);
-            requested.milli_cpu += r.milli_cpu;
-            requested.memory += r.memory;
-            requested.pods += 1;
-            non_zero.milli_cpu += nz.milli_cpu;
-            non_zero.memory += nz.memory;
-            non_zero.pods += 1;
-        }
-        (requested, non_zero)
+    /// the scheduler adds them up (`pods` counts them).
+    pub(super) fn node_requested(&self, node: &Node) -> Resources {
+        self.cache.node(node.host.index()).requested
+    }
+
+    /// The scheduler's view of a pod.
+    fn pod_info(&self, pod: &Pod) -> &Arc<PodInfo> {
+        &self.replica_sets[pod.replica_set].pod_info
     }
 }
 
@@ -364,6 +423,8 @@ impl World {
                     NodeSource::Vms(_) => NodeCondition::Provisioning,
                 }
             };
+            // A node on a host at the start has a kubelet heartbeating from time zero.
+            let kubelet_since = (condition == NodeCondition::Ready).then_some(SimTime::ZERO);
             nodes.push(Node {
                 host: HostId(h as u32),
                 name: spec.name.clone(),
@@ -371,6 +432,7 @@ impl World {
                 taints: spec.taints.clone(),
                 unschedulable: false,
                 condition,
+                kubelet_since,
                 last_heartbeat: SimTime::ZERO,
                 allocatable,
                 pods: BTreeSet::new(),
@@ -379,18 +441,56 @@ impl World {
             });
         }
         let n = nodes.len();
+        let setup = &self.setup;
+        let image_sizes =
+            setup.images.iter().map(|i| i.layers.iter().map(|b| setup.blobs[b.index()].bytes.0).sum::<u64>() as i64);
+        let mut cache = SchedulerCache::new(image_sizes.collect());
+        let mut blob_images = vec![Vec::new(); setup.blobs.len()];
+        for (i, image) in setup.images.iter().enumerate() {
+            for b in &image.layers {
+                if !blob_images[b.index()].contains(&ImageId(i as u32)) {
+                    blob_images[b.index()].push(ImageId(i as u32));
+                }
+            }
+        }
+        for node in &nodes {
+            cache.add_node(NodeInfo {
+                name: node.name.clone(),
+                labels: node.labels.clone(),
+                taints: node.taints.clone(),
+                unschedulable: node.unschedulable,
+                allocatable: node.allocatable,
+                ..NodeInfo::default()
+            });
+        }
+        let ready_nodes = nodes.iter().filter(|n| n.condition == NodeCondition::Ready).count();
+        let provisioning_nodes = nodes.iter().filter(|n| n.condition == NodeCondition::Provisioning).count();
         self.kube = Some(Box::new(Cluster {
             nodes,
-            pods: BTreeMap::new(),
+            pods: Pods::default(),
             deployments: Vec::new(),
             replica_sets: Vec::new(),
             services: Vec::new(),
             scheduler: Scheduler::new(platform.profile.clone()),
+            cache,
+            next_start_node_index: 0,
             scheduler_rng: RandomStream::derive(self.setup.seed, &self.spec.name, "kube-scheduler"),
+            replaced_scheduler: None,
             active_queue: VecDeque::new(),
             backoff: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
             scheduling: None,
+            decisions: VecDeque::new(),
+            decision_verdicts: 0,
+            keep_decisions: 0,
+            blob_images,
+            heartbeat_every: platform.node_status_update_frequency,
+            silent: BTreeSet::new(),
+            ready_nodes,
+            provisioning_nodes,
+            ready_pods: 0,
+            running_pods: 0,
+            serving_changed: BTreeSet::new(),
             sync_pending: BTreeSet::new(),
             endpoints_pending: false,
             stats: KubeStats { nodes_ready_min: None, ..KubeStats::default() },
@@ -405,17 +505,14 @@ impl World {
             let host = HostId(h as u32);
             self.update_power(host);
             self.dirty_hosts.insert(host);
-            if self.kref().nodes[h].condition == NodeCondition::Absent {
-                continue;
+            let condition = self.kref().nodes[h].condition;
+            self.cluster().cache.set_registered(h, registered(condition));
+            for blob in self.hosts[h].cache.blobs().map(|(b, _)| b).collect::<Vec<_>>() {
+                self.kube_cache_changed(host, blob);
             }
-            match &platform.nodes {
-                NodeSource::Hosts => {
-                    self.schedule_kube(platform.node_status_update_frequency, KubeDue::Heartbeat(host))
-                }
-                NodeSource::Vms(vm) => {
-                    let boot = vm.boot_time.sample(&mut self.startup_rng);
-                    self.schedule_kube(boot, KubeDue::NodeBooted(host));
-                }
+            if let (NodeCondition::Provisioning, NodeSource::Vms(vm)) = (condition, &platform.nodes) {
+                let boot = vm.boot_time.sample(&mut self.startup_rng);
+                self.schedule_kube(boot, KubeDue::NodeBooted(host));
             }
         }
         self.schedule_kube(platform.node_monitor_period, KubeDue::NodeMonitor);
@@ -428,10 +525,63 @@ impl World {
         let c = self.cluster();
         let ready = c.nodes_ready();
         c.nodes_ready_max = c.nodes_ready_max.max(ready);
-        let all_provisioned = c.nodes.iter().all(|n| n.condition != NodeCondition::Provisioning);
         // Nodes still booting at the start are not "lost": count from when all came up.
-        if all_provisioned {
+        if c.provisioning_nodes == 0 {
             c.stats.nodes_ready_min = Some(c.stats.nodes_ready_min.map_or(ready, |m| m.min(ready)));
+        }
+    }
+
+    /// A node's Ready condition changes; the scheduler's snapshot follows.
+    fn set_node_condition(&mut self, host: HostId, condition: NodeCondition) {
+        let c = self.cluster();
+        let node = &mut c.nodes[host.index()];
+        let before = std::mem::replace(&mut node.condition, condition);
+        if before == condition {
+            return;
+        }
+        for (cond, delta) in [(before, -1i64), (condition, 1)] {
+            match cond {
+                NodeCondition::Ready => c.ready_nodes = (c.ready_nodes as i64 + delta) as usize,
+                NodeCondition::Provisioning => c.provisioning_nodes = (c.provisioning_nodes as i64 + delta) as usize,
+                _ => {}
+            }
+        }
+        if condition != NodeCondition::Ready {
+            c.silent.remove(&host);
+        }
+        c.cache.set_registered(host.index(), registered(condition));
+    }
+
+    /// The node's taints or cordon changed; the scheduler's cache follows.
+    fn node_taints_changed(&mut self, host: HostId) {
+        let c = self.cluster();
+        let node = &c.nodes[host.index()];
+        c.cache.set_taints(host.index(), &node.taints, node.unschedulable);
+    }
+
+    /// A blob arrived in or left `host`'s layer cache: the images present there may have changed.
+    pub(super) fn kube_cache_changed(&mut self, host: HostId, blob: crate::model::BlobId) {
+        let Some(c) = self.kube.as_deref() else { return };
+        let images = c.blob_images[blob.index()].clone();
+        for image in images {
+            let present = self.image_present(host, image);
+            self.cluster().cache.set_image_present(host.index(), image.index(), present);
+        }
+    }
+
+    /// Keeps the verdicts and scores of the latest scheduling cycles, up to
+    /// about `verdicts` node verdicts in all (0, the default, keeps none), for
+    /// a front end to show why each pod went where it went.
+    pub fn keep_decisions(&mut self, verdicts: usize) {
+        if let Some(c) = self.kube.as_deref_mut() {
+            c.keep_decisions = verdicts;
+        }
+    }
+
+    /// Runs `schedule` in place of the scheduler's own cycle from now on.
+    pub fn replace_scheduler(&mut self, schedule: ScheduleFn) {
+        if let Some(c) = self.kube.as_deref_mut() {
+            c.replaced_scheduler = Some(schedule);
         }
     }
 
@@ -464,10 +614,16 @@ impl World {
                 KubeObject::HorizontalPodAutoscaler(spec) => self.apply_hpa(spec.clone()),
                 KubeObject::Service(spec) => {
                     let c = self.cluster();
-                    match c.services.iter_mut().find(|s| s.spec.name == spec.name) {
-                        Some(s) => s.spec = spec.clone(),
-                        None => c.services.push(Service { spec: spec.clone(), endpoints: Vec::new() }),
-                    }
+                    let s = match c.services.iter().position(|s| s.spec.name == spec.name) {
+                        Some(s) => s,
+                        None => {
+                            c.services.push(Service { spec: spec.clone(), endpoints: Vec::new(), relist: true });
+                            c.services.len() - 1
+                        }
+                    };
+                    c.services[s].spec = spec.clone();
+                    // The endpoints controller lists the Service's pods afresh at its next sync.
+                    c.services[s].relist = true;
                     self.api_write();
                     self.endpoints_soon();
                 }
@@ -566,6 +722,7 @@ impl World {
             last_rollout: None,
             rollout_min_available: None,
             last_rollout_min_available: None,
+            ready_pods: 0,
         });
         c.deployments.len() - 1
     }
@@ -599,6 +756,7 @@ impl World {
                 effect: TaintEffect::NoSchedule,
             });
         }
+        self.node_taints_changed(host);
         self.api_write();
         if !cordon {
             self.cluster_event();
@@ -766,12 +924,15 @@ impl World {
         Arc::make_mut(&mut self.demands).push(demand);
         let demand = DemandId(self.demands.len() as u32 - 1);
         let now = self.now;
+        let mut info = pod_info(&template);
         let c = self.cluster();
+        c.cache.prepare(&mut info);
         let name = format!("{}-{}", c.deployments[d].spec.name, template.hash());
         c.replica_sets.push(ReplicaSet {
             name,
             deployment: d,
             template,
+            pod_info: Arc::new(info),
             demand,
             replicas: 0,
             pods: BTreeSet::new(),
@@ -849,8 +1010,6 @@ impl World {
                 restart_backoff: SimDuration::ZERO,
                 attempts: 0,
                 eviction_at: None,
-                decision: None,
-                decision_hosts: Vec::new(),
                 images_missing: BTreeSet::new(),
                 pinned: false,
                 started_at: None,
@@ -872,9 +1031,18 @@ impl World {
         }
         pod.deleting = true;
         pod.eviction_at = None;
-        let node = pod.node;
+        let (node, ready, r) = (pod.node, pod.ready, pod.replica_set);
         let c = self.cluster();
-        c.active_queue.retain(|x| *x != p);
+        c.serving_changed.insert(p);
+        if ready {
+            let d = c.replica_sets[r].deployment;
+            c.deployments[d].ready_pods -= 1;
+        }
+        if let Some(h) = node {
+            // Terminating: spreading counts it no more, though it still holds its requests.
+            let info = Arc::clone(&c.replica_sets[r].pod_info);
+            c.cache.pod_terminating(h.index(), &info);
+        }
         c.backoff.remove(&p);
         c.unschedulable.remove(&p);
         let phase = self.instances[p.index()].phase;
@@ -909,8 +1077,18 @@ impl World {
         let c = self.cluster();
         if let Some(pod) = c.pods.remove(&p) {
             c.replica_sets[pod.replica_set].pods.remove(&p);
+            c.serving_changed.insert(p);
+            if pod.ready {
+                c.ready_pods -= 1;
+                if !pod.deleting {
+                    let d = c.replica_sets[pod.replica_set].deployment;
+                    c.deployments[d].ready_pods -= 1;
+                }
+            }
             if let Some(h) = pod.node {
                 c.nodes[h.index()].pods.remove(&p);
+                let info = Arc::clone(&c.replica_sets[pod.replica_set].pod_info);
+                c.cache.remove_pod(h.index(), &info, !pod.deleting);
             }
             let (r, d) = (pod.replica_set, c.replica_sets[pod.replica_set].deployment);
             self.sync_replica_set_soon(r);
@@ -940,22 +1118,52 @@ impl World {
         }
     }
 
+    /// The endpoints controller: every Service lists its Ready pods that are
+    /// not terminating. Only pods whose state changed since the last sync
+    /// are looked at again.
     fn sync_endpoints(&mut self) {
         self.cluster().endpoints_pending = false;
         self.touch(Component::ControllerManager);
         let c = self.cluster();
-        let ready: Vec<(InstanceId, Labels)> = c
-            .pods
-            .iter()
-            .filter(|(_, p)| p.ready && !p.deleting)
-            .map(|(&id, p)| (id, p.template.labels.clone()))
-            .collect();
-        for s in &mut c.services {
-            s.endpoints =
-                ready.iter().filter(|(_, l)| selector_matches(&s.spec.selector, l)).map(|(id, _)| *id).collect();
+        let changed = std::mem::take(&mut c.serving_changed);
+        let mut now_changed = Vec::new();
+        for id in changed {
+            let serving = c.pods.get(&id).filter(|p| p.ready && !p.deleting).map(|p| Arc::clone(&p.template));
+            let was = c.serving.contains(&id);
+            if let Some(template) = &serving {
+                for s in &mut c.services {
+                    if selector_matches(&s.spec.selector, &template.labels)
+                        && let Err(at) = s.endpoints.binary_search(&id)
+                    {
+                        s.endpoints.insert(at, id);
+                    }
+                }
+            } else {
+                for s in &mut c.services {
+                    if let Ok(at) = s.endpoints.binary_search(&id) {
+                        s.endpoints.remove(at);
+                    }
+                }
+            }
+            if serving.is_some() != was {
+                if was {
+                    c.serving.remove(&id);
+                } else {
+                    c.serving.insert(id);
+                }
+                now_changed.push(id);
+            }
         }
-        c.serving = ready.iter().map(|(id, _)| *id).collect();
-        self.endpoints_dirty = true;
+        for s in c.services.iter_mut().filter(|s| s.relist) {
+            s.relist = false;
+            s.endpoints = c
+                .serving
+                .iter()
+                .copied()
+                .filter(|id| c.pods.get(id).is_some_and(|p| selector_matches(&s.spec.selector, &p.template.labels)))
+                .collect();
+        }
+        self.endpoints_changed.extend(now_changed);
     }
 
     // ----- the scheduler -----
@@ -1007,34 +1215,52 @@ impl World {
             }
         };
         self.touch(Component::Scheduler);
-        let (snapshot, hosts) = self.snapshot();
-        let info = self.pod_info(pod);
+        let (node, message) = match self.kref().replaced_scheduler {
+            Some(schedule) => {
+                let c = self.kref();
+                let (mut start, mut rng) = (c.next_start_node_index, c.scheduler_rng.clone());
+                let outcome = schedule(self, pod, &mut start, &mut rng);
+                let c = self.cluster();
+                (c.next_start_node_index, c.scheduler_rng) = (start, rng);
+                outcome
+            }
+            None => {
+                let c = self.cluster();
+                let info = Arc::clone(c.pod_info(&c.pods[&pod]));
+                let keep = c.keep_decisions > 0;
+                let outcome =
+                    c.scheduler.schedule(&info, &c.cache, &mut c.next_start_node_index, &mut c.scheduler_rng, keep);
+                if let Some(d) = outcome.decision {
+                    c.decision_verdicts += d.verdicts.len();
+                    c.decisions.push_back((pod, Arc::new(d)));
+                    while c.decision_verdicts > c.keep_decisions && c.decisions.len() > 1 {
+                        let (_, old) = c.decisions.pop_front().expect("more than one decision");
+                        c.decision_verdicts -= old.verdicts.len();
+                    }
+                }
+                (outcome.node, outcome.message)
+            }
+        };
         let c = self.cluster();
-        let decision = c.scheduler.schedule(&info, &snapshot, &mut c.scheduler_rng);
         c.stats.scheduling_attempts += 1;
-        c.scheduling = Some(pod);
-        let p = c.pods.get_mut(&pod).expect("the pod exists");
-        p.attempts += 1;
-        p.decision = Some(decision);
-        p.decision_hosts = hosts;
+        c.scheduling = Some((pod, node, message));
+        c.pods.get_mut(&pod).expect("the pod exists").attempts += 1;
         let d = kube_platform(self).scheduling_time.clone().sample(&mut self.startup_rng);
         self.schedule_kube(d, KubeDue::BindDone(pod));
     }
 
     /// The end of a cycle: bind the pod, or leave it unschedulable with the reason.
     fn bind_done(&mut self, pod: InstanceId) {
-        self.cluster().scheduling = None;
         let now = self.now;
-        let decision = self.cluster().pods.get(&pod).and_then(|p| p.decision.clone());
+        let outcome = self.cluster().scheduling.take();
         let usable = self.cluster().pods.get(&pod).is_some_and(|p| !p.deleting && p.node.is_none());
-        if let (Some(decision), true) = (decision, usable) {
-            match decision.node {
-                Some(n) => {
-                    let host = self.kref().pods[&pod].decision_hosts[n];
-                    self.bind(pod, host);
-                }
+        if let (Some((p, node, message)), true) = (outcome, usable)
+            && p == pod
+        {
+            match node {
+                Some(host) => self.bind(pod, host),
                 None => {
-                    let message = decision.message.clone().unwrap_or_default();
+                    let message = message.unwrap_or_default();
                     let attempts = self.cluster().pods[&pod].attempts;
                     let backoff = self.backoff_for(attempts);
                     let c = self.cluster();
@@ -1084,71 +1310,6 @@ impl World {
         self.schedule_kube(FLUSH_INTERVAL, KubeDue::FlushUnschedulable);
     }
 
-    /// The scheduler's view of every registered node, and each one's host.
-    pub fn snapshot(&self) -> (Snapshot, Vec<HostId>) {
-        let c = self.kube().expect("a Kubernetes world");
-        let setup = &self.setup;
-        let registered = |n: &&Node| !matches!(n.condition, NodeCondition::Provisioning | NodeCondition::Absent);
-        let hosts: Vec<HostId> = c.nodes.iter().filter(registered).map(|n| n.host).collect();
-        // Images present on each registered node: every layer in its cache.
-        let present: Vec<Vec<usize>> = hosts
-            .iter()
-            .map(|&h| (0..setup.images.len()).filter(|&i| self.image_present(h, ImageId(i as u32))).collect())
-            .collect();
-        let mut image_nodes: Vec<i64> = vec![0; setup.images.len()];
-        for &i in present.iter().flatten() {
-            image_nodes[i] += 1;
-        }
-        let image_sizes: Vec<i64> = setup
-            .images
-            .iter()
-            .map(|image| image.layers.iter().map(|b| setup.blobs[b.index()].bytes.0).sum::<u64>() as i64)
-            .collect();
-        let nodes = c
-            .nodes
-            .iter()
-            .filter(registered)
-            .zip(&present)
-            .map(|(n, images)| {
-                let (requested, non_zero_requested) = c.node_requested(n);
-                // Spreading counts no terminating pod.
-                let pods = n
-                    .pods
-                    .iter()
-                    .map(|p| &c.pods[p])
-                    .filter(|pod| !pod.deleting)
-                    .map(|pod| pod.template.labels.clone())
-                    .collect();
-                let images = images
-                    .iter()
-                    .map(|&i| {
-                        let summary = ImageStateSummary { size: image_sizes[i], num_nodes: image_nodes[i] };
-                        (setup.images[i].name.clone(), summary)
-                    })
-                    .collect();
-                NodeInfo {
-                    name: n.name.clone(),
-                    labels: n.labels.clone(),
-                    taints: n.taints.clone(),
-                    unschedulable: n.unschedulable,
-                    allocatable: n.allocatable,
-                    requested,
-                    non_zero_requested,
-                    pods,
-                    images,
-                }
-            })
-            .collect();
-        (Snapshot { nodes }, hosts)
-    }
-
-    fn pod_info(&self, pod: InstanceId) -> PodInfo {
-        let c = self.kube().expect("a Kubernetes world");
-        let mut info = pod_info_of(&c.pods[&pod].template, &self.setup);
-        info.name = self.instances[pod.index()].name.clone();
-        info
-    }
-
     fn bind(&mut self, pod: InstanceId, host: HostId) {
         let delay = self.watch_delay();
         let c = self.cluster();
@@ -1156,7 +1317,9 @@ impl World {
         c.backoff.remove(&pod);
         let p = c.pods.get_mut(&pod).expect("the pod exists");
         p.node = Some(host);
+        let info = Arc::clone(&c.replica_sets[p.replica_set].pod_info);
         c.nodes[host.index()].pods.insert(pod);
+        c.cache.add_pod(host.index(), &info, true);
         self.api_write();
         // The scheduler's cache holds the resources from the binding on.
         let demands = Arc::clone(&self.demands);
@@ -1322,10 +1485,10 @@ impl World {
         }
         let now = self.now;
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
-        p.ready = true;
         p.ready_since = Some(now);
         p.ready_changed = Some(now);
         let r = p.replica_set;
+        self.set_pod_ready(pod, true);
         self.set_phase(pod, Phase::Running);
         self.api_write();
         self.endpoints_soon();
@@ -1347,8 +1510,8 @@ impl World {
         }
         let restart = self.cluster().pods[&pod].template.restart_policy;
         let now = self.now;
+        self.set_pod_ready(pod, false);
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
-        p.ready = false;
         p.ready_changed = Some(now);
         p.running = false;
         p.restarts += 1;
@@ -1370,6 +1533,39 @@ impl World {
         let r = self.kref().pods[&pod].replica_set;
         let d = self.kref().replica_sets[r].deployment;
         self.sync_deployment_soon(d);
+    }
+
+    /// The pod's Ready condition; what counts Ready pods follows, and the
+    /// endpoints controller will look at it again.
+    fn set_pod_ready(&mut self, pod: InstanceId, ready: bool) {
+        let c = self.cluster();
+        let Some(p) = c.pods.get_mut(&pod) else { return };
+        if p.ready == ready {
+            return;
+        }
+        p.ready = ready;
+        let (deleting, r) = (p.deleting, p.replica_set);
+        let d = c.replica_sets[r].deployment;
+        let delta = if ready { 1 } else { -1 };
+        c.ready_pods = (c.ready_pods as i64 + delta) as usize;
+        if !deleting {
+            c.deployments[d].ready_pods = (i64::from(c.deployments[d].ready_pods) + delta) as u32;
+        }
+        c.serving_changed.insert(pod);
+    }
+
+    /// An instance of this world changed phase: the count of pods running follows.
+    pub(super) fn kube_phase_changed(&mut self, id: InstanceId, before: Phase, after: Phase) {
+        let Some(c) = self.kube.as_deref_mut() else { return };
+        if !c.pods.contains_key(&id) {
+            return;
+        }
+        if before == Phase::Running {
+            c.running_pods -= 1;
+        }
+        if after == Phase::Running {
+            c.running_pods += 1;
+        }
     }
 
     fn container_restart(&mut self, pod: InstanceId) {
@@ -1399,33 +1595,52 @@ impl World {
             return;
         }
         self.node_heard(host);
-        let freq = kube_platform(self).node_status_update_frequency;
-        self.schedule_kube(freq, KubeDue::Heartbeat(host));
     }
 
-    fn heartbeat(&mut self, host: HostId) {
+    /// The kubelet of a host that came back starts and reports at once.
+    fn kubelet_started(&mut self, host: HostId) {
         let condition = self.kref().nodes[host.index()].condition;
         if !self.hosts[host.index()].up
             || !self.hosts[host.index()].powered
             || matches!(condition, NodeCondition::Provisioning | NodeCondition::Absent)
         {
-            // A dead kubelet sends nothing; it starts again when the host recovers.
             return;
         }
         self.node_heard(host);
-        let freq = kube_platform(self).node_status_update_frequency;
-        self.schedule_kube(freq, KubeDue::Heartbeat(host));
     }
 
-    /// The kubelet reported in: a NotReady or new node becomes Ready.
+    /// The kubelet stops with its host (or its node leaves the cluster): its
+    /// last heartbeat is the last one it sent before now. One due at this
+    /// very instant went out first only when a person at the controls stopped
+    /// the host; a timeline entry acts before anything else at its instant.
+    fn kubelet_stopped(&mut self, host: HostId, live: bool) {
+        let now = self.now;
+        let c = self.cluster();
+        let every = c.heartbeat_every.as_micros().max(1);
+        let node = &mut c.nodes[host.index()];
+        let Some(since) = node.kubelet_since.take() else { return };
+        let beats = now.since(since).as_micros() / every;
+        let beats = if beats > 0 && !live && since + SimDuration(beats * every) == now { beats - 1 } else { beats };
+        node.last_heartbeat = since + SimDuration(beats * every);
+        if node.condition == NodeCondition::Ready {
+            c.silent.insert(host);
+        }
+    }
+
+    /// The kubelet reported in: a NotReady or new node becomes Ready, and its
+    /// heartbeats run from now.
     fn node_heard(&mut self, host: HostId) {
         let now = self.now;
-        let node = &mut self.cluster().nodes[host.index()];
+        let c = self.cluster();
+        c.silent.remove(&host);
+        let node = &mut c.nodes[host.index()];
         node.last_heartbeat = now;
+        node.kubelet_since = Some(now);
         if node.condition != NodeCondition::Ready {
-            node.condition = NodeCondition::Ready;
             node.taints.retain(|t| t.key != TAINT_UNREACHABLE);
             let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
+            self.set_node_condition(host, NodeCondition::Ready);
+            self.node_taints_changed(host);
             for p in &pods {
                 if let Some(pod) = self.cluster().pods.get_mut(p) {
                     pod.eviction_at = None;
@@ -1436,10 +1651,10 @@ impl World {
             // The kubelet starts again the pods still bound to it.
             for p in pods {
                 if self.instances[p.index()].phase == Phase::Unknown {
+                    self.set_pod_ready(p, false);
                     if let Some(pod) = self.cluster().pods.get_mut(&p) {
                         pod.restarts += 1;
                         pod.running = false;
-                        pod.ready = false;
                         pod.ready_changed = Some(now);
                         pod.pinned = false;
                     }
@@ -1454,31 +1669,37 @@ impl World {
         }
     }
 
-    /// The node lifecycle controller's periodic check.
+    /// The node lifecycle controller's periodic check. A node whose kubelet
+    /// runs has reported within one `nodeStatusUpdateFrequency`, which is
+    /// shorter than the grace period; only silent nodes can go NotReady.
     fn node_monitor(&mut self) {
         self.touch(Component::ControllerManager);
         let platform = kube_platform(self).clone();
         let now = self.now;
-        for h in 0..self.cluster().nodes.len() {
-            let node = &self.cluster().nodes[h];
+        let silent: Vec<HostId> = self.kref().silent.iter().copied().collect();
+        for host in silent {
+            let h = host.index();
+            let last = self.kref().last_heartbeat(host, now);
+            let node = &self.kref().nodes[h];
             if node.condition != NodeCondition::Ready
-                || node_lifecycle::is_healthy(now, node.last_heartbeat, platform.node_monitor_grace_period)
+                || node_lifecycle::is_healthy(now, last, platform.node_monitor_grace_period)
             {
                 continue;
             }
             // NotReady (Unknown), tainted unreachable; its pods are not ready any more.
+            self.set_node_condition(host, NodeCondition::NotReady);
             let node = &mut self.cluster().nodes[h];
-            node.condition = NodeCondition::NotReady;
             for effect in [TaintEffect::NoSchedule, TaintEffect::NoExecute] {
                 node.taints.push(Taint { key: TAINT_UNREACHABLE.into(), value: String::new(), effect });
             }
             let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
+            self.node_taints_changed(host);
             self.api_write();
             self.note_nodes_ready();
             let taint = Taint { key: TAINT_UNREACHABLE.into(), value: String::new(), effect: TaintEffect::NoExecute };
             for p in pods {
+                self.set_pod_ready(p, false);
                 let Some(pod) = self.cluster().pods.get_mut(&p) else { continue };
-                pod.ready = false;
                 pod.ready_changed = Some(now);
                 match toleration_seconds(&pod.template.tolerations, &taint, platform.default_toleration_seconds) {
                     Tolerance::Never => pod.eviction_at = Some(now),
@@ -1504,11 +1725,12 @@ impl World {
 
     /// The host went down: the pods on it are gone in fact, though the
     /// control plane will not know for a while.
-    pub(super) fn kube_host_failed(&mut self, host: HostId, lost: &[InstanceId]) {
+    pub(super) fn kube_host_failed(&mut self, host: HostId, lost: &[InstanceId], live: bool) {
         if self.kube.is_none() {
             return;
         }
         let now = self.now;
+        self.kubelet_stopped(host, live);
         for &p in lost {
             if let Some(pod) = self.cluster().pods.get_mut(&p) {
                 pod.pinned = false;
@@ -1531,10 +1753,10 @@ impl World {
         charge_node_overhead(&mut self.hosts[host.index()], node_overhead(&platform));
         self.update_power(host);
         match &platform.nodes {
-            NodeSource::Hosts => self.schedule_kube(SimDuration::ZERO, KubeDue::Heartbeat(host)),
+            NodeSource::Hosts => self.schedule_kube(SimDuration::ZERO, KubeDue::KubeletStarted(host)),
             NodeSource::Vms(vm) => {
                 let boot = vm.boot_time.sample(&mut self.startup_rng);
-                self.cluster().nodes[host.index()].condition = NodeCondition::Provisioning;
+                self.set_node_condition(host, NodeCondition::Provisioning);
                 self.schedule_kube(boot, KubeDue::NodeBooted(host));
             }
         }
@@ -1546,17 +1768,9 @@ impl World {
         let now = self.now;
         let Some(since) = self.kref().stats.recovering_since else { return };
         let c = self.kref();
-        let healthy = c.deployments.iter().all(|d| {
-            let ready = d
-                .replica_sets
-                .iter()
-                .flat_map(|&r| c.replica_sets[r].pods.iter())
-                .filter(|p| c.pods.get(p).is_some_and(|pod| pod.ready && !pod.deleting))
-                .count() as u32;
-            ready >= d.spec.replicas
-        });
-        let all_live = c.pods.values().filter(|p| p.ready).count() as u32
-            == c.pods.keys().filter(|p| self.instances[p.index()].phase == Phase::Running).count() as u32;
+        let healthy = c.deployments.iter().all(|d| d.ready_pods >= d.spec.replicas);
+        // Every pod reported Ready runs: none is Ready on a node that is gone.
+        let all_live = c.ready_pods == c.running_pods;
         if healthy && all_live {
             let c = self.cluster();
             c.stats.last_recovery = Some(now.since(since));
@@ -1567,7 +1781,7 @@ impl World {
     pub(super) fn handle_kube(&mut self, due: KubeDue) {
         match due {
             KubeDue::NodeBooted(h) => self.node_booted(h),
-            KubeDue::Heartbeat(h) => self.heartbeat(h),
+            KubeDue::KubeletStarted(h) => self.kubelet_started(h),
             KubeDue::NodeMonitor => self.node_monitor(),
             KubeDue::Evict(p) => self.evict(p),
             KubeDue::SyncDeployment(d) => self.sync_deployment(d),
@@ -1628,32 +1842,24 @@ pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
     scheduler::effective_requests(template.containers.iter().map(req), template.init_containers.iter().map(req))
 }
 
-/// The scheduler's view of a pod of `template`.
-pub fn pod_info_of(template: &PodTemplate, setup: &crate::model::spec::Setup) -> PodInfo {
-    let (requests, non_zero_requests) = template_requests(template);
-    let containers = template
-        .init_containers
-        .iter()
-        .map(|c| scheduler::ContainerImage { image: setup.images[c.image.index()].name.clone(), init: true })
-        .chain(
-            template
-                .containers
-                .iter()
-                .map(|c| scheduler::ContainerImage { image: setup.images[c.image.index()].name.clone(), init: false }),
-        )
-        .collect();
+/// The scheduler's view of a pod of `template`, before the cache prepares it.
+pub fn pod_info(template: &PodTemplate) -> PodInfo {
     PodInfo {
-        name: String::new(),
         labels: template.labels.clone(),
-        requests,
-        non_zero_requests,
-        containers,
+        images: template.images().collect(),
         node_selector: template.node_selector.clone(),
         node_name: template.node_name.clone(),
         affinity: template.affinity.clone(),
         tolerations: template.tolerations.clone(),
-        topology_spread_constraints: template.topology_spread_constraints.clone(),
+        ..PodInfo::default()
     }
+    .with_requests(template_requests(template))
+    .with_spread_constraints(template.topology_spread_constraints.clone())
+}
+
+/// Whether a node in this condition is in the scheduler's snapshot.
+fn registered(condition: NodeCondition) -> bool {
+    !matches!(condition, NodeCondition::Provisioning | NodeCondition::Absent)
 }
 
 /// Five characters as Kubernetes appends to generated pod names.

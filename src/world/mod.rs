@@ -140,8 +140,8 @@ pub struct World {
     kube: Option<Box<kubernetes::Cluster>>,
     /// Services under load.
     traffic: Option<Box<traffic::Traffic>>,
-    /// Some instance changed phase or readiness since the endpoints were computed.
-    endpoints_dirty: bool,
+    /// Instances whose phase or readiness changed since services' endpoints followed.
+    endpoints_changed: Vec<InstanceId>,
     autoscaling: Option<autoscaling::GroupState>,
     /// Hosts powered on and up now, and the most at once.
     hosts_on: usize,
@@ -211,7 +211,7 @@ impl World {
             emitted: 0,
             kube: None,
             traffic: None,
-            endpoints_dirty: true,
+            endpoints_changed: Vec::new(),
             autoscaling: None,
             hosts_on: 0,
             hosts_on_max: 0,
@@ -398,9 +398,13 @@ impl World {
 
     /// Services' endpoints follow every change of phase or readiness at once.
     fn refresh_endpoints_if_changed(&mut self) {
-        if self.endpoints_dirty {
-            self.endpoints_dirty = false;
-            self.refresh_endpoints();
+        if !self.endpoints_changed.is_empty() {
+            let mut changed = std::mem::take(&mut self.endpoints_changed);
+            changed.sort_unstable();
+            changed.dedup();
+            self.refresh_endpoints(&changed);
+            changed.clear();
+            self.endpoints_changed = changed;
         }
     }
 
@@ -506,7 +510,7 @@ impl World {
                 self.place_waiting();
             }
             Action::Stop { app, count } => self.stop(app, count),
-            Action::FailHost(host) => self.fail_host(host),
+            Action::FailHost(host) => self.fail_host(host, live),
             Action::RecoverHost(host) => self.recover_host(host),
             // Validation keeps Kubernetes actions out of other worlds.
             _ => {}
@@ -547,8 +551,9 @@ impl World {
         }
         inst.phase = phase;
         inst.phase_ends_at = None;
-        self.endpoints_dirty = true;
         inst.history.push((phase, self.now));
+        self.endpoints_changed.push(id);
+        self.kube_phase_changed(id, before, phase);
         let c = &mut self.counts;
         if before.is_pending() {
             c.pending -= 1;
@@ -704,6 +709,7 @@ impl World {
         let evicted = h.cache.evict_to(limit, None);
         for (blob, bytes) in evicted {
             self.emit(EventKind::Evicted { host, blob, bytes });
+            self.kube_cache_changed(host, blob);
         }
     }
 
@@ -737,8 +743,10 @@ impl World {
             };
             let evicted = self.hosts[host.index()].cache.insert(blob, bytes, limit);
             self.emit(EventKind::PullFinished { host, blob, bytes });
+            self.kube_cache_changed(host, blob);
             for (b, n) in evicted {
                 self.emit(EventKind::Evicted { host, blob: b, bytes: n });
+                self.kube_cache_changed(host, b);
             }
             for id in waiters {
                 if self.instances[id.index()].phase != Phase::FetchingImage {
@@ -844,13 +852,14 @@ impl World {
         self.place_waiting();
     }
 
-    fn fail_host(&mut self, host: HostId) {
+    /// The host goes down with everything on it; `live` when a person at the controls did it.
+    fn fail_host(&mut self, host: HostId, live: bool) {
         if !self.hosts[host.index()].up {
             return;
         }
         let lost: Vec<InstanceId> = self.hosts[host.index()].instances.iter().copied().collect();
         if self.kube.is_some() {
-            self.kube_host_failed(host, &lost);
+            self.kube_host_failed(host, &lost, live);
         } else {
             for &id in &lost {
                 self.set_phase(id, Phase::Failed);

@@ -248,40 +248,42 @@ impl World {
         }
     }
 
-    /// Recomputes every service's endpoints (after phase or readiness changes),
-    /// and drops what instances that stopped running still held.
-    pub(super) fn refresh_endpoints(&mut self) {
+    /// Brings services' endpoints up to date for instances whose phase or
+    /// readiness changed (`changed`, in id order), and drops what instances
+    /// that stopped running still held.
+    pub(super) fn refresh_endpoints(&mut self, changed: &[InstanceId]) {
         let Some(t) = self.traffic.as_deref() else { return };
         let apps: Vec<_> = t.services.iter().map(|s| s.spec.app).collect();
         for (i, &app) in apps.iter().enumerate() {
-            let endpoints: Vec<InstanceId> = self
-                .instances
-                .iter()
-                .filter(|inst| inst.workload.0 == app.0 && self.serves(inst.id))
-                .map(|inst| inst.id)
-                .collect();
-            let old = std::mem::take(&mut self.traffic_mut().services[i].endpoints);
-            // Instances that stopped serving lose their queue and, if they failed, what they had in flight.
-            for gone in old.iter().filter(|id| endpoints.binary_search(id).is_err()) {
-                self.drop_instance_load(i, *gone);
+            for &id in changed {
+                if self.instances[id.index()].workload.0 != app.0 {
+                    continue;
+                }
+                let serves = self.serves(id);
+                let endpoints = &mut self.traffic_mut().services[i].endpoints;
+                match (endpoints.binary_search(&id), serves) {
+                    (Err(at), true) => endpoints.insert(at, id),
+                    // It stopped serving: its queue and, if it failed, what it had in flight are lost.
+                    (Ok(at), false) => {
+                        endpoints.remove(at);
+                        self.drop_instance_load(i, id);
+                    }
+                    _ => {}
+                }
             }
-            self.traffic_mut().services[i].endpoints = endpoints;
         }
         // Instances still holding requests that are no longer running lose them,
         // endpoints or not.
-        let t = self.traffic.as_deref().expect("traffic");
-        let orphans: Vec<(usize, InstanceId)> = t
-            .load
-            .iter()
-            .filter(|(_, l)| !l.in_service.is_empty() || !l.queue.is_empty())
-            .filter(|(id, _)| !matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping))
-            .filter_map(|(&id, _)| {
-                let app = self.instances[id.index()].workload.0;
-                apps.iter().position(|a| a.0 == app).map(|i| (i, id))
-            })
-            .collect();
-        for (i, id) in orphans {
-            self.drop_instance_load(i, id);
+        for &id in changed {
+            let t = self.traffic.as_deref().expect("traffic");
+            let holds = t.load.get(&id).is_some_and(|l| !l.in_service.is_empty() || !l.queue.is_empty());
+            if !holds || matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping) {
+                continue;
+            }
+            let app = self.instances[id.index()].workload.0;
+            if let Some(i) = apps.iter().position(|a| a.0 == app) {
+                self.drop_instance_load(i, id);
+            }
         }
         let now = self.now;
         let t = self.traffic_mut();

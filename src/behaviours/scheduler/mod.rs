@@ -2,23 +2,31 @@
 //! rule nodes out, the score plugins rank the rest, and the pod is bound to
 //! the best node (ties broken at random, from a seeded stream). Each plugin
 //! lives in its own file under [`plugins`] with the name Kubernetes gives it,
-//! and each can be called on its own: a pod and a node's state in, a verdict
-//! or a score out.
+//! with its formulas as small functions that can be called on their own.
+//!
+//! As in kube-scheduler, the scheduler never walks the cluster's pods: its
+//! [`cache::SchedulerCache`] keeps, per node, the sum of the requests of the
+//! pods bound there, the images present and the pods that topology spreading
+//! counts, updated as pods bind and leave and as nodes change; a cycle reads
+//! them, so its cost follows the nodes it looks at, not the pods that exist.
 //!
 //! Sources: `pkg/scheduler/schedule_one.go` (the cycle,
 //! `numFeasibleNodesToFind`, `selectHost`), `pkg/scheduler/framework/types.go`
 //! (`FitError`), `pkg/scheduler/apis/config/v1/default_plugins.go` (the
-//! default profile and weights).
+//! default profile and weights), `pkg/scheduler/backend/cache` (the cache).
 
+pub mod cache;
 pub mod framework;
 pub mod plugins;
 pub mod profile;
 
 use std::collections::BTreeMap;
 
-use crate::model::kube::{Labels, NodeAffinity, Taint, Toleration, TopologySpreadConstraint};
+use crate::model::ImageId;
+use crate::model::kube::{Labels, NodeAffinity, Toleration, TopologySpreadConstraint};
 
-pub use framework::{Decision, NodeVerdict, PluginScore, Scheduler};
+pub use cache::{NodeInfo, SchedulerCache};
+pub use framework::{CycleOutcome, Decision, NodeVerdict, PluginScore, Scheduler};
 pub use profile::{Profile, ScoringStrategy};
 
 /// The highest score a plugin gives (`framework.MaxNodeScore`).
@@ -38,63 +46,66 @@ pub struct Resources {
 pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
 pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
 
-/// A node as the scheduler sees it in its snapshot.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NodeInfo {
-    pub name: String,
-    /// Including `kubernetes.io/hostname` and, when known, `topology.kubernetes.io/zone`.
-    pub labels: Labels,
-    pub taints: Vec<Taint>,
-    /// `spec.unschedulable`: cordoned.
-    pub unschedulable: bool,
-    pub allocatable: Resources,
-    /// The sum of the requests of the pods on the node (`pods` counts them).
-    pub requested: Resources,
-    /// The same with zero requests counted at the defaults above.
-    pub non_zero_requested: Resources,
-    /// Labels of the pods on the node, for topology spreading.
-    pub pods: Vec<Labels>,
-    /// Images present on the node, by name: their size and how many nodes have them.
-    pub images: BTreeMap<String, ImageStateSummary>,
-}
-
-/// `framework.ImageStateSummary`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImageStateSummary {
-    pub size: i64,
-    pub num_nodes: i64,
-}
-
-/// An image a pod runs, and whether it is an init container's.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContainerImage {
-    pub image: String,
-    pub init: bool,
-}
-
-/// A pod as the scheduler sees it.
+/// A pod as the scheduler sees it, worked out once per pod template
+/// (`framework.PodInfo`): what it requests, where it may go, and what it
+/// spreads against.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodInfo {
-    pub name: String,
     pub labels: Labels,
     /// The effective request (containers summed, init containers maxed); `pods` is 1.
     pub requests: Resources,
     /// The same with zero requests counted at the defaults.
     pub non_zero_requests: Resources,
-    pub containers: Vec<ContainerImage>,
+    /// The image of every container, init containers first, as ImageLocality counts them.
+    pub images: Vec<ImageId>,
     pub node_selector: Labels,
     pub node_name: Option<String>,
     pub affinity: NodeAffinity,
     pub tolerations: Vec<Toleration>,
-    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    /// Its own topology spread constraints, or when it has none the system
+    /// defaults (see [`plugins::pod_topology_spread::constraints_for`]).
+    pub spread: Vec<TopologySpreadConstraint>,
+    /// The constraints are the pod's own (so nodes lacking a key are ignored when scoring).
+    pub own_spread: bool,
+    /// Set by [`SchedulerCache::prepare`]: the pod's id in the cache, the
+    /// group of pods with its labels, and the counts kept for each of its
+    /// spread constraints.
+    pub id: u64,
+    pub labelset: u32,
+    pub spread_counts: Vec<u32>,
 }
 
 impl PodInfo {
+    /// Sets the pod's own topology spread constraints; with none, the
+    /// system defaults apply (see [`plugins::pod_topology_spread::constraints_for`]).
+    pub fn with_spread_constraints(mut self, constraints: Vec<TopologySpreadConstraint>) -> Self {
+        self.own_spread = !constraints.is_empty();
+        self.spread = plugins::pod_topology_spread::constraints_for(&self.labels, constraints);
+        self
+    }
+
+    /// Sets the effective request and the same with zero requests counted at the defaults.
+    pub fn with_requests(mut self, (requests, non_zero_requests): (Resources, Resources)) -> Self {
+        (self.requests, self.non_zero_requests) = (requests, non_zero_requests);
+        self
+    }
+
     /// Fills `requests` and `non_zero_requests` from per-container requests
     /// (cpu millicores, memory bytes), regular and init.
     pub fn with_container_requests(mut self, regular: &[(i64, i64)], init: &[(i64, i64)]) -> Self {
         (self.requests, self.non_zero_requests) = effective_requests(regular.iter().copied(), init.iter().copied());
         self
+    }
+
+    /// Whether the pod is limited to nodes by a node selector or required node affinity.
+    pub fn has_node_constraints(&self) -> bool {
+        !self.node_selector.is_empty() || !self.affinity.required.is_empty()
+    }
+
+    /// Whether `labels` pass the pod's node selector and required node affinity.
+    pub fn node_matches(&self, labels: &Labels) -> bool {
+        self.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && (self.affinity.required.is_empty() || self.affinity.required.iter().any(|t| t.matches(labels)))
     }
 }
 
@@ -116,14 +127,47 @@ pub fn effective_requests(
     (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1 })
 }
 
-/// Every node, for plugins that look across the cluster (ImageLocality counts
-/// nodes, PodTopologySpread counts pods per domain).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Snapshot {
-    pub nodes: Vec<NodeInfo>,
+/// Why a filter plugin ruled a node out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// NodeUnschedulable: the node is cordoned.
+    Unschedulable,
+    /// NodeName: not the node the pod names.
+    NodeName,
+    /// TaintToleration: the node's taint at this index is not tolerated.
+    Taint(u16),
+    /// NodeAffinity: the node selector or required affinity does not match.
+    NodeAffinity,
+    /// NodeResourcesFit: [`plugins::node_resources_fit::TOO_MANY_PODS`] and the other bits.
+    Fit(u8),
+    /// PodTopologySpread: the node lacks a topology key.
+    SpreadMissingLabel,
+    /// PodTopologySpread: placing the pod there would exceed a maxSkew.
+    SpreadSkew,
 }
 
-/// A filter plugin's verdict on one node.
+impl Rejection {
+    /// Whether preemption could not help (`UnschedulableAndUnresolvable`).
+    pub fn unresolvable(self) -> bool {
+        !matches!(self, Rejection::Fit(_) | Rejection::SpreadSkew)
+    }
+
+    /// The reasons kube-scheduler prints for it, on `node`.
+    pub fn reasons(self, node: &cache::NodeInfo) -> Vec<String> {
+        use plugins::*;
+        match self {
+            Rejection::Unschedulable => vec![node_unschedulable::REASON.into()],
+            Rejection::NodeName => vec![node_name::REASON.into()],
+            Rejection::Taint(i) => vec![taint_toleration::reason(&node.taints[usize::from(i)])],
+            Rejection::NodeAffinity => vec![node_affinity::REASON.into()],
+            Rejection::Fit(bits) => node_resources_fit::reasons(bits).map(String::from).collect(),
+            Rejection::SpreadMissingLabel => vec![pod_topology_spread::REASON_MISSING_LABEL.into()],
+            Rejection::SpreadSkew => vec![pod_topology_spread::REASON_SKEW.into()],
+        }
+    }
+}
+
+/// A filter plugin's verdict on one node, as the inspector shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Fits,
@@ -145,22 +189,16 @@ impl Verdict {
             Verdict::Unschedulable(r) | Verdict::UnschedulableAndUnresolvable(r) => r,
         }
     }
-}
 
-/// A filter plugin: `pre_filter` once per pod, then `filter` per node.
-pub trait FilterPlugin {
-    fn name(&self) -> &'static str;
-    fn pre_filter(&mut self, _pod: &PodInfo, _snapshot: &Snapshot) {}
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> Verdict;
-}
-
-/// A score plugin: `pre_score` once per pod with the feasible nodes, then
-/// `score` per feasible node, then `normalize` over all of them.
-pub trait ScorePlugin {
-    fn name(&self) -> &'static str;
-    fn pre_score(&mut self, _pod: &PodInfo, _snapshot: &Snapshot, _feasible: &[usize]) {}
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64;
-    fn normalize(&self, _scores: &mut [i64]) {}
+    /// The verdict a rejection gives on `node`.
+    pub fn of(rejection: Rejection, node: &cache::NodeInfo) -> Verdict {
+        let reasons = rejection.reasons(node);
+        if rejection.unresolvable() {
+            Verdict::UnschedulableAndUnresolvable(reasons)
+        } else {
+            Verdict::Unschedulable(reasons)
+        }
+    }
 }
 
 /// `helper.DefaultNormalizeScore`: scales scores so the highest becomes
@@ -218,7 +256,12 @@ pub fn unschedulable_message(num_all_nodes: usize, reasons_per_node: &[Vec<Strin
             *counts.entry(r.as_str()).or_insert(0) += 1;
         }
     }
-    let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    counted_reasons_message(num_all_nodes, counts.into_iter())
+}
+
+/// The same message from each reason and the number of nodes that gave it.
+pub fn counted_reasons_message<'a>(num_all_nodes: usize, counts: impl Iterator<Item = (&'a str, usize)>) -> String {
+    let mut parts: Vec<String> = counts.map(|(r, n)| format!("{n} {r}")).collect();
     parts.sort();
     if parts.is_empty() {
         format!("0/{num_all_nodes} nodes are available.")

@@ -76,7 +76,8 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                     "condition",
                     format!("{:?}{}", node.condition, if node.unschedulable { ", cordoned" } else { "" }),
                 );
-                row(ui, "last heartbeat", clock_text(node.last_heartbeat));
+                let k = world.kube().expect("a Kubernetes world");
+                row(ui, "last heartbeat", clock_text(k.last_heartbeat(host, world.now())));
                 row(
                     ui,
                     "allocatable",
@@ -147,7 +148,7 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
 
 /// A pod's API state and its last scheduling cycle: each node's filter
 /// verdict, or its score per plugin and total.
-fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, pod: &Pod) {
+fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, id: InstanceId, pod: &Pod) {
     ui.label(RichText::new("Kubernetes pod").strong());
     egui::Grid::new("pod-grid").num_columns(2).striped(true).show(ui, |ui| {
         row(ui, "ReplicaSet", k.replica_sets[pod.replica_set].name.clone());
@@ -165,7 +166,7 @@ fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, pod: &Pod
             row(ui, "eviction at", clock_text(at));
         }
     });
-    let Some(decision) = &pod.decision else { return };
+    let Some(decision) = k.decision(id) else { return };
     ui.label(RichText::new("Last scheduling cycle").strong());
     if let Some(message) = &decision.message {
         ui.label(RichText::new(message).color(theme::PALETTE[4]));
@@ -186,11 +187,7 @@ fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, pod: &Pod
             ui.label(RichText::new("total").strong());
             ui.end_row();
             for v in &decision.verdicts {
-                let name = pod
-                    .decision_hosts
-                    .get(v.node)
-                    .map(|h| world.setup().hosts[h.index()].name.clone())
-                    .unwrap_or_default();
+                let name = world.setup().hosts[v.node.index()].name.clone();
                 if decision.node == Some(v.node) {
                     ui.label(RichText::new(format!("▶ {name}")).strong().color(theme::PALETTE[2]));
                 } else {
@@ -281,7 +278,7 @@ fn instance_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, id: Instanc
         ui.label(RichText::new(reason).color(theme::PALETTE[4]));
     }
     if let Some((k, pod)) = world.kube().and_then(|k| k.pods.get(&id).map(|p| (k, p))) {
-        pod_ui(ui, world, k, pod);
+        pod_ui(ui, world, k, id, pod);
     }
     ui.label(RichText::new("History").strong());
     egui::Grid::new("history-grid").num_columns(3).striped(true).show(ui, |ui| {

@@ -178,10 +178,12 @@ impl World {
             let Platform::Kubernetes(k) = &self.spec.platform else { return };
             node_overhead(k)
         };
+        self.set_node_condition(host, NodeCondition::Absent);
+        self.kubelet_stopped(host, false);
         let node = &mut self.cluster().nodes[host.index()];
-        node.condition = NodeCondition::Absent;
         node.unschedulable = false;
         node.taints.retain(|t| t.key != crate::model::kube::TAINT_UNSCHEDULABLE);
+        self.node_taints_changed(host);
         let h = &mut self.hosts[host.index()];
         if h.powered {
             h.powered = false;
@@ -201,7 +203,7 @@ impl World {
         charge_node_overhead(h, overhead);
         self.update_power(host);
         self.dirty_hosts.insert(host);
-        self.cluster().nodes[host.index()].condition = NodeCondition::Provisioning;
+        self.set_node_condition(host, NodeCondition::Provisioning);
         let d = group.provisioning_time.sample(&mut self.startup_rng);
         self.schedule_kube(d, KubeDue::NodeBooted(host));
     }
@@ -296,7 +298,7 @@ impl World {
             let mut allowed = (ready.len() - removing.min(ready.len())).saturating_sub(g.min as usize);
             for h in ready {
                 let node = &k.nodes[h.index()];
-                let (requested, _) = k.node_requested(node);
+                let requested = k.node_requested(node);
                 let utilization = (requested.milli_cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
                     .max(requested.memory as f64 / node.allocatable.memory.max(1) as f64);
                 let unneeded = utilization < ca.scale_down_utilization_threshold
@@ -332,7 +334,7 @@ impl World {
             .iter()
             .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
             .map(|n| {
-                let (requested, _) = k.node_requested(n);
+                let requested = k.node_requested(n);
                 let a = n.allocatable;
                 (a.milli_cpu - requested.milli_cpu, a.memory - requested.memory, a.pods - n.pods.len() as i64)
             })

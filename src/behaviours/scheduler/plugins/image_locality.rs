@@ -4,9 +4,7 @@
 //! every node is no reason to prefer one. Clamp the sum to [23 MiB,
 //! 1000 MiB × containers] and scale to 0–100.
 
-use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot};
-
-pub struct ImageLocality;
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, PodInfo, SchedulerCache};
 
 const MB: i64 = 1024 * 1024;
 /// "The score range covers the 90%ile of images on dockerhub."
@@ -20,59 +18,54 @@ pub fn calculate_priority(sum_scores: i64, num_containers: i64) -> i64 {
     MAX_NODE_SCORE * (s - MIN_THRESHOLD) / (max_threshold - MIN_THRESHOLD)
 }
 
-impl ScorePlugin for ImageLocality {
-    fn name(&self) -> &'static str {
-        "ImageLocality"
-    }
+/// `scaledImageScore` for each container's image, which does not depend on
+/// the node: (image, what it adds on a node that has it).
+pub fn contributions(pod: &PodInfo, cache: &SchedulerCache, out: &mut Vec<(usize, i64)>) {
+    let total_nodes = cache.registered().len().max(1) as f64;
+    out.clear();
+    out.extend(pod.images.iter().map(|image| {
+        let (size, num_nodes) = cache.image_state(image.index());
+        (image.index(), (size as f64 * (num_nodes as f64 / total_nodes)) as i64)
+    }));
+}
 
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        let total_nodes = snapshot.nodes.len().max(1) as f64;
-        let sum: i64 = pod
-            .containers
-            .iter()
-            .filter_map(|c| node.images.get(&c.image))
-            .map(|state| (state.size as f64 * (state.num_nodes as f64 / total_nodes)) as i64)
-            .sum();
-        calculate_priority(sum, pod.containers.len() as i64)
-    }
+/// The score of node `h` from the pod's [`contributions`].
+pub fn score(contributions: &[(usize, i64)], cache: &SchedulerCache, h: usize) -> i64 {
+    let sum: i64 = contributions.iter().filter(|(image, _)| cache.image_present(h, *image)).map(|(_, v)| v).sum();
+    calculate_priority(sum, contributions.len() as i64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::behaviours::scheduler::{ContainerImage, ImageStateSummary};
-
-    fn image_node(images: &[i64]) -> NodeInfo {
-        NodeInfo {
-            images: images
-                .iter()
-                .map(|&mib| (format!("gcr.io/{mib}"), ImageStateSummary { size: mib * MB, num_nodes: 1 }))
-                .collect(),
-            ..NodeInfo::default()
-        }
-    }
-
-    fn pod_of(images: &[i64]) -> PodInfo {
-        PodInfo {
-            containers: images.iter().map(|m| ContainerImage { image: format!("gcr.io/{m}"), init: false }).collect(),
-            ..PodInfo::default()
-        }
-    }
+    use crate::behaviours::scheduler::NodeInfo;
+    use crate::model::ImageId;
 
     #[test]
     fn scores_follow_image_size_and_spread() {
         // image_locality_test.go: node1 has images of 40, 300 and 2000 MiB, node2 of 250 and 10 MiB,
         // each image on one of the two nodes.
-        let snapshot = Snapshot { nodes: vec![image_node(&[40, 300, 2000]), image_node(&[250, 10])] };
+        let sizes = [40, 300, 2000, 250, 10];
+        let mut cache = SchedulerCache::new(sizes.iter().map(|m| m * MB).collect());
+        for (h, images) in [vec![0, 1, 2], vec![3, 4]].into_iter().enumerate() {
+            cache.add_node(NodeInfo { name: format!("node{}", h + 1), ..NodeInfo::default() });
+            cache.set_registered(h, true);
+            for i in images {
+                cache.set_image_present(h, i, true);
+            }
+        }
+        let pod =
+            |images: &[u32]| PodInfo { images: images.iter().map(|&i| ImageId(i)).collect(), ..PodInfo::default() };
+        let node_scores = |pod: &PodInfo| {
+            let mut c = Vec::new();
+            contributions(pod, &cache, &mut c);
+            [score(&c, &cache, 0), score(&c, &cache, 1)]
+        };
         // "two images spread on two nodes, prefer the larger image one": pod [40, 250].
         // node1: 40·½ = 20 MiB, below 23 → 0. node2: 250·½ = 125 → 100·(125 − 23)/(2000 − 23) = 5.
-        let pod = pod_of(&[40, 250]);
-        assert_eq!(ImageLocality.score(&pod, &snapshot.nodes[0], &snapshot), 0);
-        assert_eq!(ImageLocality.score(&pod, &snapshot.nodes[1], &snapshot), 5);
+        assert_eq!(node_scores(&pod(&[0, 3])), [0, 5]);
         // "two images on one node, prefer this node": pod [40, 300]: node1 20 + 150 = 170 → 7; node2 0.
-        let pod = pod_of(&[40, 300]);
-        assert_eq!(ImageLocality.score(&pod, &snapshot.nodes[0], &snapshot), 7);
-        assert_eq!(ImageLocality.score(&pod, &snapshot.nodes[1], &snapshot), 0);
+        assert_eq!(node_scores(&pod(&[0, 1])), [7, 0]);
     }
 
     #[test]

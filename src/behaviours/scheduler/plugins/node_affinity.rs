@@ -3,45 +3,20 @@
 //! terms. Score: the sum of the weights of the preferred terms the node
 //! matches, normalised so the best node scores 100.
 
-use crate::behaviours::scheduler::{
-    FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot, Verdict, default_normalize_score,
-};
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection, default_normalize_score};
 
-#[derive(Default)]
-pub struct NodeAffinity;
-
-/// `ErrReasonPod`.
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
 
-impl FilterPlugin for NodeAffinity {
-    fn name(&self) -> &'static str {
-        "NodeAffinity"
-    }
-
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Verdict {
-        let selector_ok = pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v));
-        let required = &pod.affinity.required;
-        let affinity_ok = required.is_empty() || required.iter().any(|term| term.matches(&node.labels));
-        if selector_ok && affinity_ok {
-            Verdict::Fits
-        } else {
-            Verdict::UnschedulableAndUnresolvable(vec![REASON.into()])
-        }
-    }
+pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
+    (!pod.node_matches(&node.labels)).then_some(Rejection::NodeAffinity)
 }
 
-impl ScorePlugin for NodeAffinity {
-    fn name(&self) -> &'static str {
-        "NodeAffinity"
-    }
+pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
+    pod.affinity.preferred.iter().filter(|p| p.preference.matches(&node.labels)).map(|p| p.weight).sum()
+}
 
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
-        pod.affinity.preferred.iter().filter(|p| p.preference.matches(&node.labels)).map(|p| p.weight).sum()
-    }
-
-    fn normalize(&self, scores: &mut [i64]) {
-        default_normalize_score(MAX_NODE_SCORE, false, scores);
-    }
+pub fn normalize(scores: &mut [i64]) {
+    default_normalize_score(MAX_NODE_SCORE, false, scores);
 }
 
 #[cfg(test)]
@@ -69,15 +44,12 @@ mod tests {
             node_selector: [("zone".to_string(), "a".to_string())].into_iter().collect(),
             ..PodInfo::default()
         };
-        assert!(NodeAffinity.filter(&pod, &node("a"), &Snapshot::default()).fits());
-        assert_eq!(
-            NodeAffinity.filter(&pod, &node("b"), &Snapshot::default()),
-            Verdict::UnschedulableAndUnresolvable(vec![REASON.into()])
-        );
+        assert_eq!(filter(&pod, &node("a")), None);
+        assert_eq!(filter(&pod, &node("b")), Some(Rejection::NodeAffinity));
         let mut pod = PodInfo::default();
         pod.affinity.required = vec![term("b"), term("c")];
-        assert!(NodeAffinity.filter(&pod, &node("c"), &Snapshot::default()).fits());
-        assert!(!NodeAffinity.filter(&pod, &node("a"), &Snapshot::default()).fits());
+        assert_eq!(filter(&pod, &node("c")), None);
+        assert_eq!(filter(&pod, &node("a")), Some(Rejection::NodeAffinity));
     }
 
     #[test]
@@ -88,10 +60,9 @@ mod tests {
             PreferredSchedulingTerm { weight: 2, preference: term("a") },
             PreferredSchedulingTerm { weight: 5, preference: term("b") },
         ];
-        let mut s: Vec<i64> =
-            ["a", "b", "c"].iter().map(|z| NodeAffinity.score(&pod, &node(z), &Snapshot::default())).collect();
+        let mut s: Vec<i64> = ["a", "b", "c"].iter().map(|z| score(&pod, &node(z))).collect();
         assert_eq!(s, vec![2, 5, 0]);
-        ScorePlugin::normalize(&NodeAffinity, &mut s);
+        normalize(&mut s);
         assert_eq!(s, vec![40, 100, 0]);
     }
 }

@@ -6,15 +6,46 @@
 //! requests nothing (best effort) gets 0 from it. This is the formula of
 //! Kubernetes up to v1.35; later releases score the change in balance instead.
 
-use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot};
+use super::node_resources_fit::ResourceName;
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo};
 
+#[derive(Clone, Debug)]
 pub struct BalancedAllocation {
-    resources: Vec<(String, i64)>,
+    resources: Vec<ResourceName>,
 }
 
 impl BalancedAllocation {
-    pub fn new(resources: Vec<(String, i64)>) -> Self {
-        BalancedAllocation { resources }
+    pub fn new(resources: &[(String, i64)]) -> Self {
+        BalancedAllocation { resources: resources.iter().map(|(n, _)| ResourceName::from_name(n)).collect() }
+    }
+
+    /// PreScore's Skip: a pod that requests nothing is not scored (0 everywhere).
+    pub fn skips(pod: &PodInfo) -> bool {
+        pod.requests.milli_cpu == 0 && pod.requests.memory == 0
+    }
+
+    pub fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        if Self::skips(pod) {
+            return 0;
+        }
+        let fraction = |name: &ResourceName| {
+            let (requested, allocatable) = match name {
+                ResourceName::Cpu => (node.requested.milli_cpu + pod.requests.milli_cpu, node.allocatable.milli_cpu),
+                ResourceName::Memory => (node.requested.memory + pod.requests.memory, node.allocatable.memory),
+            };
+            (allocatable != 0).then(|| (requested as f64 / allocatable as f64).min(1.0))
+        };
+        // Without allocating for the usual two or three resources.
+        let mut fractions = [0.0; 4];
+        if self.resources.len() > fractions.len() {
+            return balanced_score(&self.resources.iter().filter_map(fraction).collect::<Vec<_>>());
+        }
+        let mut n = 0;
+        for f in self.resources.iter().filter_map(fraction) {
+            fractions[n] = f;
+            n += 1;
+        }
+        balanced_score(&fractions[..n])
     }
 }
 
@@ -32,30 +63,6 @@ pub fn balanced_score(fractions: &[f64]) -> i64 {
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }
 
-impl ScorePlugin for BalancedAllocation {
-    fn name(&self) -> &'static str {
-        "NodeResourcesBalancedAllocation"
-    }
-
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
-        if pod.requests.milli_cpu == 0 && pod.requests.memory == 0 {
-            return 0;
-        }
-        let mut fractions = Vec::new();
-        for (name, _) in &self.resources {
-            let (requested, allocatable) = match name.as_str() {
-                "cpu" => (node.requested.milli_cpu + pod.requests.milli_cpu, node.allocatable.milli_cpu),
-                _ => (node.requested.memory + pod.requests.memory, node.allocatable.memory),
-            };
-            if allocatable == 0 {
-                continue;
-            }
-            fractions.push((requested as f64 / allocatable as f64).min(1.0));
-        }
-        balanced_score(&fractions)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,15 +73,15 @@ mod tests {
         // balanced_allocation_test.go "nothing scheduled, resources requested, differently sized nodes":
         // pod 3000m / 5000 on node1 4000m / 10000: f = 0.75 and 0.5, σ = 0.125 → 87;
         // on node2 6000m / 10000: f = 0.5 and 0.5, σ = 0 → 100.
-        let b = BalancedAllocation::new(vec![("cpu".into(), 1), ("memory".into(), 1)]);
+        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)]);
         let pod = PodInfo::default().with_container_requests(&[(3000, 5000)], &[]);
         let node = |cpu, mem| NodeInfo {
             allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
             ..NodeInfo::default()
         };
-        assert_eq!(b.score(&pod, &node(4000, 10000), &Snapshot::default()), 87);
-        assert_eq!(b.score(&pod, &node(6000, 10000), &Snapshot::default()), 100);
-        assert_eq!(b.score(&PodInfo::default(), &node(6000, 10000), &Snapshot::default()), 0);
+        assert_eq!(b.score(&pod, &node(4000, 10000)), 87);
+        assert_eq!(b.score(&pod, &node(6000, 10000)), 100);
+        assert_eq!(b.score(&PodInfo::default(), &node(6000, 10000)), 0);
         // "resources requested, pods scheduled with resources": nodes 10000/20000; node1 holds 3000/0:
         // f = 0.6 and 0.25, σ = 0.175 → 82; node2 holds 3000/5000: 0.6 and 0.5 → 95.
         let busy = |cpu, mem| NodeInfo {
@@ -82,8 +89,8 @@ mod tests {
             requested: Resources { milli_cpu: cpu, memory: mem, pods: 1 },
             ..NodeInfo::default()
         };
-        assert_eq!(b.score(&pod, &busy(3000, 0), &Snapshot::default()), 82);
-        assert_eq!(b.score(&pod, &busy(3000, 5000), &Snapshot::default()), 95);
+        assert_eq!(b.score(&pod, &busy(3000, 0)), 82);
+        assert_eq!(b.score(&pod, &busy(3000, 5000)), 95);
     }
 
     #[test]

@@ -7,11 +7,60 @@
 //! then a weighted mean, in integer maths.
 
 use crate::behaviours::scheduler::profile::{ScoringStrategy, ScoringStrategyType, UtilizationShapePoint};
-use crate::behaviours::scheduler::{FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot, Verdict};
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection};
 
-/// The plugin, with its scoring strategy.
+/// A resource the scoring strategies weigh. Every name but `cpu` is memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceName {
+    Cpu,
+    Memory,
+}
+
+impl ResourceName {
+    pub fn from_name(name: &str) -> Self {
+        if name == "cpu" { ResourceName::Cpu } else { ResourceName::Memory }
+    }
+}
+
+/// Filter reasons, as bits of [`Rejection::Fit`].
+pub const TOO_MANY_PODS: u8 = 1;
+pub const INSUFFICIENT_CPU: u8 = 2;
+pub const INSUFFICIENT_MEMORY: u8 = 4;
+
+/// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words and order.
+pub fn reasons(bits: u8) -> impl Iterator<Item = &'static str> {
+    [
+        (TOO_MANY_PODS, "Too many pods"),
+        (INSUFFICIENT_CPU, "Insufficient cpu"),
+        (INSUFFICIENT_MEMORY, "Insufficient memory"),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| bits & bit != 0)
+    .map(|(_, r)| r)
+}
+
+/// `fitsRequest`: what the pod asks for against what the node has left.
+pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
+    let mut bits = 0;
+    if node.requested.pods + 1 > node.allocatable.pods {
+        bits |= TOO_MANY_PODS;
+    }
+    if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu {
+        bits |= INSUFFICIENT_CPU;
+    }
+    if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
+        bits |= INSUFFICIENT_MEMORY;
+    }
+    (bits != 0).then_some(Rejection::Fit(bits))
+}
+
+/// The score side, with its scoring strategy.
+#[derive(Clone, Debug)]
 pub struct Fit {
-    strategy: ScoringStrategy,
+    kind: ScoringStrategyType,
+    resources: Vec<(ResourceName, i64)>,
+    /// RequestedToCapacityRatio's shape, scores scaled to 0–100.
+    shape: Vec<UtilizationShapePoint>,
 }
 
 /// `maxUtilization` and `MaxCustomPriorityScore` of requested_to_capacity_ratio.go.
@@ -19,15 +68,67 @@ const MAX_UTILIZATION: i64 = 100;
 const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 
 impl Fit {
-    pub fn new(strategy: ScoringStrategy) -> Self {
-        Fit { strategy }
+    pub fn new(strategy: &ScoringStrategy) -> Self {
+        Fit {
+            kind: strategy.kind,
+            resources: strategy.resources.iter().map(|(n, w)| (ResourceName::from_name(n), *w)).collect(),
+            shape: strategy
+                .shape
+                .iter()
+                .map(|p| UtilizationShapePoint {
+                    utilization: p.utilization,
+                    score: p.score * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE),
+                })
+                .collect(),
+        }
     }
 
-    /// (requested including the pod, allocatable) for a resource by name.
-    fn resource(name: &str, pod: &PodInfo, node: &NodeInfo) -> (i64, i64) {
+    /// (requested including the pod, allocatable) for a resource.
+    fn resource(name: ResourceName, pod: &PodInfo, node: &NodeInfo) -> (i64, i64) {
         match name {
-            "cpu" => (node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu, node.allocatable.milli_cpu),
-            _ => (node.non_zero_requested.memory + pod.non_zero_requests.memory, node.allocatable.memory),
+            ResourceName::Cpu => {
+                (node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu, node.allocatable.milli_cpu)
+            }
+            ResourceName::Memory => {
+                (node.non_zero_requested.memory + pod.non_zero_requests.memory, node.allocatable.memory)
+            }
+        }
+    }
+
+    pub fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        let (mut node_score, mut weight_sum) = (0i64, 0i64);
+        match self.kind {
+            ScoringStrategyType::LeastAllocated | ScoringStrategyType::MostAllocated => {
+                for &(name, weight) in &self.resources {
+                    let (requested, allocatable) = Fit::resource(name, pod, node);
+                    if allocatable == 0 {
+                        continue;
+                    }
+                    let s = if self.kind == ScoringStrategyType::LeastAllocated {
+                        least_requested_score(requested, allocatable)
+                    } else {
+                        most_requested_score(requested, allocatable)
+                    };
+                    node_score += s * weight;
+                    weight_sum += weight;
+                }
+                if weight_sum == 0 { 0 } else { node_score / weight_sum }
+            }
+            ScoringStrategyType::RequestedToCapacityRatio => {
+                for &(name, weight) in &self.resources {
+                    let (requested, capacity) = Fit::resource(name, pod, node);
+                    let s = if capacity == 0 || requested > capacity {
+                        broken_linear(&self.shape, MAX_UTILIZATION)
+                    } else {
+                        broken_linear(&self.shape, requested * MAX_UTILIZATION / capacity)
+                    };
+                    if s > 0 {
+                        node_score += s * weight;
+                        weight_sum += weight;
+                    }
+                }
+                if weight_sum == 0 { 0 } else { libm::round(node_score as f64 / weight_sum as f64) as i64 }
+            }
         }
     }
 }
@@ -63,80 +164,6 @@ pub fn broken_linear(shape: &[UtilizationShapePoint], p: i64) -> i64 {
     shape.last().map(|p| p.score).unwrap_or(0)
 }
 
-impl FilterPlugin for Fit {
-    fn name(&self) -> &'static str {
-        "NodeResourcesFit"
-    }
-
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Verdict {
-        // fitsRequest: pods first, then each requested resource.
-        let mut reasons = Vec::new();
-        if node.requested.pods + 1 > node.allocatable.pods {
-            reasons.push("Too many pods".to_string());
-        }
-        if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu
-        {
-            reasons.push("Insufficient cpu".to_string());
-        }
-        if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
-            reasons.push("Insufficient memory".to_string());
-        }
-        if reasons.is_empty() { Verdict::Fits } else { Verdict::Unschedulable(reasons) }
-    }
-}
-
-impl ScorePlugin for Fit {
-    fn name(&self) -> &'static str {
-        "NodeResourcesFit"
-    }
-
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
-        let (mut node_score, mut weight_sum) = (0i64, 0i64);
-        match self.strategy.kind {
-            ScoringStrategyType::LeastAllocated | ScoringStrategyType::MostAllocated => {
-                for (name, weight) in &self.strategy.resources {
-                    let (requested, allocatable) = Fit::resource(name, pod, node);
-                    if allocatable == 0 {
-                        continue;
-                    }
-                    let s = if self.strategy.kind == ScoringStrategyType::LeastAllocated {
-                        least_requested_score(requested, allocatable)
-                    } else {
-                        most_requested_score(requested, allocatable)
-                    };
-                    node_score += s * weight;
-                    weight_sum += weight;
-                }
-                if weight_sum == 0 { 0 } else { node_score / weight_sum }
-            }
-            ScoringStrategyType::RequestedToCapacityRatio => {
-                let shape: Vec<UtilizationShapePoint> = self
-                    .strategy
-                    .shape
-                    .iter()
-                    .map(|p| UtilizationShapePoint {
-                        utilization: p.utilization,
-                        score: p.score * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE),
-                    })
-                    .collect();
-                for (name, weight) in &self.strategy.resources {
-                    let (requested, capacity) = Fit::resource(name, pod, node);
-                    let s = if capacity == 0 || requested > capacity {
-                        broken_linear(&shape, MAX_UTILIZATION)
-                    } else {
-                        broken_linear(&shape, requested * MAX_UTILIZATION / capacity)
-                    };
-                    if s > 0 {
-                        node_score += s * weight;
-                        weight_sum += weight;
-                    }
-                }
-                if weight_sum == 0 { 0 } else { libm::round(node_score as f64 / weight_sum as f64) as i64 }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,10 +195,10 @@ mod tests {
         // pod 3000m / 5000, node1 4000m / 10000, node2 6000m / 10000.
         // node1: cpu (4000−3000)·100/4000 = 25, memory (10000−5000)·100/10000 = 50 → (25+50)/2 = 37.
         // node2: cpu (6000−3000)·100/6000 = 50, memory 50 → 50.
-        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
         let p = pod(3000, 5000);
-        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 37);
-        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0)), 37);
+        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0)), 50);
     }
 
     #[test]
@@ -179,47 +206,47 @@ mod tests {
         // least_allocated_test.go "resources requested, pods scheduled with resources": pod 3000/5000,
         // nodes 10000/20000; node1 has 3000/0: cpu (10000−6000)·100/10000 = 40, memory 75 → 57;
         // node2 has 3000/5000: 40 and 50 → 45.
-        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
         let p = pod(3000, 5000);
-        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 0), &Snapshot::default()), 57);
-        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 5000), &Snapshot::default()), 45);
+        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 0)), 57);
+        assert_eq!(f.score(&p, &node(10000, 20000, 3000, 5000)), 45);
         // "… different weight on CPU and memory": memory weight 2: node1 (25 + 2·50)/3 = 41.
-        let weighted = Fit::new(ScoringStrategy {
+        let weighted = Fit::new(&ScoringStrategy {
             kind: ScoringStrategyType::LeastAllocated,
             resources: vec![("cpu".into(), 1), ("memory".into(), 2)],
             shape: Vec::new(),
         });
-        assert_eq!(weighted.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 41);
+        assert_eq!(weighted.score(&p, &node(4000, 10000, 0, 0)), 41);
     }
 
     #[test]
     fn most_allocated_matches_the_kubernetes_test_cases() {
         // most_allocated_test.go "nothing scheduled, resources requested, differently sized nodes":
         // pod 3000/5000; node1 4000/10000: cpu 3000·100/4000 = 75, memory 50 → 62; node2 6000/10000: 50, 50 → 50.
-        let f = Fit::new(strategy(ScoringStrategyType::MostAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::MostAllocated));
         let p = pod(3000, 5000);
-        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0), &Snapshot::default()), 62);
-        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+        assert_eq!(f.score(&p, &node(4000, 10000, 0, 0)), 62);
+        assert_eq!(f.score(&p, &node(6000, 10000, 0, 0)), 50);
         // "resources requested equal node capacity": pod 5000/9000; node1 5000/10000 → 100 and 90 → 95;
         // node2 10000/9000 → 50 and 100 → 75.
         let p = pod(5000, 9000);
-        assert_eq!(f.score(&p, &node(5000, 10000, 0, 0), &Snapshot::default()), 95);
-        assert_eq!(f.score(&p, &node(10000, 9000, 0, 0), &Snapshot::default()), 75);
+        assert_eq!(f.score(&p, &node(5000, 10000, 0, 0)), 95);
+        assert_eq!(f.score(&p, &node(10000, 9000, 0, 0)), 75);
     }
 
     #[test]
     fn zero_requests_count_at_the_defaults_when_scoring() {
         // A pod asking for nothing counts as 100m and 200 MiB: on 1000m / 1000 MiB,
         // cpu (1000−100)·100/1000 = 90, memory (1000−200)·100/1000 = 80 → 85.
-        let f = Fit::new(strategy(ScoringStrategyType::LeastAllocated));
-        assert_eq!(f.score(&pod(0, 0), &node(1000, 1000 * MI, 0, 0), &Snapshot::default()), 85);
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
+        assert_eq!(f.score(&pod(0, 0), &node(1000, 1000 * MI, 0, 0)), 85);
     }
 
     #[test]
     fn requested_to_capacity_ratio_follows_its_shape() {
         // requested_to_capacity_ratio_test.go, shape (0 → 10, 100 → 0) scaled ×10: pod 3000/5000 on
         // node1 4000/10000: 75 % → 25, 50 % → 50, mean 37.5 rounds to 38; node2 6000/10000 → 50.
-        let f = Fit::new(ScoringStrategy {
+        let f = Fit::new(&ScoringStrategy {
             kind: ScoringStrategyType::RequestedToCapacityRatio,
             resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
             shape: vec![
@@ -227,8 +254,8 @@ mod tests {
                 UtilizationShapePoint { utilization: 100, score: 0 },
             ],
         });
-        assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0), &Snapshot::default()), 38);
-        assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0), &Snapshot::default()), 50);
+        assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0)), 38);
+        assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0)), 50);
     }
 
     #[test]
@@ -247,17 +274,14 @@ mod tests {
 
     #[test]
     fn filter_names_every_insufficient_resource() {
-        let f = Fit::new(ScoringStrategy::default());
         let n = node(1000, 1000, 800, 900);
-        assert_eq!(
-            f.filter(&pod(500, 200), &n, &Snapshot::default()),
-            Verdict::Unschedulable(vec!["Insufficient cpu".into(), "Insufficient memory".into()])
-        );
-        assert!(f.filter(&pod(200, 100), &n, &Snapshot::default()).fits());
+        let reasons = |r: Option<Rejection>| match r {
+            Some(Rejection::Fit(bits)) => reasons(bits).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(reasons(filter(&pod(500, 200), &n)), ["Insufficient cpu", "Insufficient memory"]);
+        assert_eq!(filter(&pod(200, 100), &n), None);
         let full = NodeInfo { requested: Resources { pods: 110, ..Resources::default() }, ..node(1000, 1000, 0, 0) };
-        assert_eq!(
-            f.filter(&pod(1, 1), &full, &Snapshot::default()),
-            Verdict::Unschedulable(vec!["Too many pods".into()])
-        );
+        assert_eq!(reasons(filter(&pod(1, 1), &full)), ["Too many pods"]);
     }
 }

@@ -1,31 +1,21 @@
-//! NodeUnschedulable (`plugins/nodeunschedulable`): a cordoned node
-//! (`spec.unschedulable`) takes no pod that does not tolerate the
-//! `node.kubernetes.io/unschedulable:NoSchedule` taint.
+//! NodeUnschedulable (`plugins/nodeunschedulable`): a cordoned node takes no
+//! new pods, unless the pod tolerates the `node.kubernetes.io/unschedulable`
+//! NoSchedule taint.
 
-use crate::behaviours::scheduler::{FilterPlugin, NodeInfo, PodInfo, Snapshot, Verdict};
+use crate::behaviours::scheduler::{NodeInfo, PodInfo, Rejection};
 use crate::model::kube::{TAINT_UNSCHEDULABLE, Taint, TaintEffect};
 
-pub struct NodeUnschedulable;
-
-/// `ErrReasonUnschedulable`.
 pub const REASON: &str = "node(s) were unschedulable";
 
-impl FilterPlugin for NodeUnschedulable {
-    fn name(&self) -> &'static str {
-        "NodeUnschedulable"
-    }
+/// Whether the pod tolerates the taint that comes with a cordon.
+pub fn tolerates_cordon(pod: &PodInfo) -> bool {
+    let taint = Taint { key: TAINT_UNSCHEDULABLE.into(), value: String::new(), effect: TaintEffect::NoSchedule };
+    pod.tolerations.iter().any(|t| t.tolerates(&taint))
+}
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Verdict {
-        if !node.unschedulable {
-            return Verdict::Fits;
-        }
-        let taint = Taint { key: TAINT_UNSCHEDULABLE.into(), value: String::new(), effect: TaintEffect::NoSchedule };
-        if pod.tolerations.iter().any(|t| t.tolerates(&taint)) {
-            Verdict::Fits
-        } else {
-            Verdict::UnschedulableAndUnresolvable(vec![REASON.into()])
-        }
-    }
+/// `tolerates` as [`tolerates_cordon`] gives it for the pod.
+pub fn filter(tolerates: bool, node: &NodeInfo) -> Option<Rejection> {
+    (node.unschedulable && !tolerates).then_some(Rejection::Unschedulable)
 }
 
 #[cfg(test)]
@@ -34,13 +24,11 @@ mod tests {
     use crate::model::kube::{Toleration, TolerationOperator};
 
     #[test]
-    fn a_cordoned_node_refuses_pods_that_do_not_tolerate_it() {
-        let node = NodeInfo { unschedulable: true, ..NodeInfo::default() };
-        let pod = PodInfo::default();
-        assert_eq!(
-            NodeUnschedulable.filter(&pod, &node, &Snapshot::default()),
-            Verdict::UnschedulableAndUnresolvable(vec![REASON.into()])
-        );
+    fn a_cordoned_node_takes_only_pods_that_tolerate_the_cordon() {
+        let cordoned = NodeInfo { unschedulable: true, ..NodeInfo::default() };
+        let plain = PodInfo::default();
+        assert_eq!(filter(tolerates_cordon(&plain), &cordoned), Some(Rejection::Unschedulable));
+        assert_eq!(filter(tolerates_cordon(&plain), &NodeInfo::default()), None);
         let tolerant = PodInfo {
             tolerations: vec![Toleration {
                 key: TAINT_UNSCHEDULABLE.into(),
@@ -51,7 +39,6 @@ mod tests {
             }],
             ..PodInfo::default()
         };
-        assert!(NodeUnschedulable.filter(&tolerant, &node, &Snapshot::default()).fits());
-        assert!(NodeUnschedulable.filter(&pod, &NodeInfo::default(), &Snapshot::default()).fits());
+        assert_eq!(filter(tolerates_cordon(&tolerant), &cordoned), None);
     }
 }

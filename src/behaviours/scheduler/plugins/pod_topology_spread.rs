@@ -11,158 +11,200 @@
 //! Σ [matching pods in the node's domain × ln(domains + 2) + (maxSkew − 1)],
 //! rounded; nodes lacking a key are ignored. Normalised as
 //! `100 × (max + min − raw) / max`, so fewer matching pods score higher.
+//!
+//! Pods are counted over the registered nodes that have the key and pass the
+//! pod's node selector and required affinity (the default node inclusion
+//! policy); terminating pods are not counted. The scheduler's cache keeps the
+//! counts per domain, so a pod without a node selector or affinity reads
+//! them as they are; one with them counts its own over the nodes it may use.
 
-use std::collections::BTreeMap;
-
-use crate::behaviours::scheduler::{FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodInfo, ScorePlugin, Snapshot, Verdict};
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache};
 use crate::model::kube::{
-    LABEL_HOSTNAME, LABEL_ZONE, TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
+    LABEL_HOSTNAME, LABEL_ZONE, Labels, TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
 };
-
-#[derive(Default)]
-pub struct PodTopologySpread {
-    /// Per constraint (of those scored), matching pods per domain value.
-    counts: Vec<BTreeMap<String, i64>>,
-    /// Per constraint, ln(number of domains + 2).
-    weights: Vec<f64>,
-    constraints: Vec<TopologySpreadConstraint>,
-    /// Feasible nodes, in scoring order, that lack a topology key (only
-    /// when the pod has constraints of its own: system defaults ignore none).
-    ignored: Vec<bool>,
-    /// For the filter: per DoNotSchedule constraint, counts per domain and the minimum.
-    filter_counts: Vec<(TopologySpreadConstraint, BTreeMap<String, i64>, i64)>,
-}
 
 pub const REASON_SKEW: &str = "node(s) didn't match pod topology spread constraints";
 pub const REASON_MISSING_LABEL: &str = "node(s) didn't match pod topology spread constraints (missing required label)";
 
-/// The constraints in force for `pod`: its own, or the system defaults.
-pub fn constraints_for(pod: &PodInfo) -> Vec<TopologySpreadConstraint> {
-    if !pod.topology_spread_constraints.is_empty() {
-        return pod.topology_spread_constraints.clone();
+/// The constraints in force for a pod with `labels`: its own, or when it has
+/// none the system defaults.
+pub fn constraints_for(labels: &Labels, own: Vec<TopologySpreadConstraint>) -> Vec<TopologySpreadConstraint> {
+    if !own.is_empty() {
+        return own;
     }
     let c = |key: &str, skew| TopologySpreadConstraint {
         max_skew: skew,
         topology_key: key.to_string(),
         when_unsatisfiable: UnsatisfiableConstraintAction::ScheduleAnyway,
-        label_selector: pod.labels.clone(),
+        label_selector: labels.clone(),
     };
     vec![c(LABEL_HOSTNAME, 3), c(LABEL_ZONE, 5)]
 }
 
-/// Matching pods per domain over every node that has the key (and passes the
-/// pod's node selector, as the node inclusion policy has it).
-fn count_domains(c: &TopologySpreadConstraint, pod: &PodInfo, snapshot: &Snapshot) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for node in &snapshot.nodes {
-        let Some(domain) = node.labels.get(&c.topology_key) else { continue };
-        if !pod.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
-            continue;
-        }
-        let affinity = &pod.affinity.required;
-        if !affinity.is_empty() && !affinity.iter().any(|t| t.matches(&node.labels)) {
-            continue;
-        }
-        let n = node.pods.iter().filter(|labels| selector_matches(&c.label_selector, labels)).count() as i64;
-        *counts.entry(domain.clone()).or_insert(0) += n;
-    }
-    counts
+/// One constraint in a cycle, with its counts per domain.
+#[derive(Clone, Debug, Default)]
+struct Counted {
+    pair: u32,
+    max_skew: i64,
+    /// Counted for this pod over the nodes it may use, when it has a node
+    /// selector or affinity; otherwise the cache's counts are read.
+    own_counts: Option<Vec<i64>>,
+    /// Filter: the pod matches its own selector (1) or not (0); and the global minimum.
+    self_match: i64,
+    min: i64,
+    /// Score: ln(domains among the scored nodes + 2).
+    weight: f64,
 }
 
-impl FilterPlugin for PodTopologySpread {
-    fn name(&self) -> &'static str {
-        "PodTopologySpread"
-    }
-
-    fn pre_filter(&mut self, pod: &PodInfo, snapshot: &Snapshot) {
-        self.filter_counts = constraints_for(pod)
-            .into_iter()
-            .filter(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::DoNotSchedule)
-            .map(|c| {
-                let counts = count_domains(&c, pod, snapshot);
-                let min = counts.values().copied().min().unwrap_or(0);
-                (c, counts, min)
-            })
-            .collect();
-    }
-
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Verdict {
-        for (c, counts, min) in &self.filter_counts {
-            let Some(domain) = node.labels.get(&c.topology_key) else {
-                return Verdict::UnschedulableAndUnresolvable(vec![REASON_MISSING_LABEL.into()]);
-            };
-            let self_match = i64::from(selector_matches(&c.label_selector, &pod.labels));
-            let count = counts.get(domain).copied().unwrap_or(0);
-            if count + self_match - min > c.max_skew {
-                return Verdict::Unschedulable(vec![REASON_SKEW.into()]);
-            }
+impl Counted {
+    fn count(&self, cache: &SchedulerCache, domain: usize) -> i64 {
+        match &self.own_counts {
+            Some(c) => c[domain],
+            None => cache.spread_counts(self.pair).0[domain],
         }
-        Verdict::Fits
     }
 }
 
-impl ScorePlugin for PodTopologySpread {
-    fn name(&self) -> &'static str {
-        "PodTopologySpread"
-    }
+/// What PreFilter and PreScore work out for a cycle (`preFilterState`, `preScoreState`).
+#[derive(Clone, Debug, Default)]
+pub struct CycleState {
+    filter: Vec<Counted>,
+    score: Vec<Counted>,
+    /// Per scored node, whether it lacks a key of the pod's own constraints.
+    ignored: Vec<bool>,
+    /// Per domain, the last cycle that saw it (for counting distinct domains).
+    seen: Vec<u64>,
+    cycle: u64,
+}
 
-    fn pre_score(&mut self, pod: &PodInfo, snapshot: &Snapshot, feasible: &[usize]) {
-        self.constraints = constraints_for(pod)
-            .into_iter()
-            .filter(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway)
-            .collect();
-        // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
-        let require_all = !pod.topology_spread_constraints.is_empty();
-        self.ignored = feasible
-            .iter()
-            .map(|&i| {
-                require_all && self.constraints.iter().any(|c| !snapshot.nodes[i].labels.contains_key(&c.topology_key))
-            })
-            .collect();
-        self.counts = self.constraints.iter().map(|c| count_domains(c, pod, snapshot)).collect();
-        // The number of domains among the feasible nodes that are not ignored.
-        self.weights = self
-            .constraints
-            .iter()
-            .map(|c| {
-                let mut domains: Vec<&String> = feasible
-                    .iter()
-                    .zip(&self.ignored)
-                    .filter(|(_, ignored)| !**ignored)
-                    .filter_map(|(&i, _)| snapshot.nodes[i].labels.get(&c.topology_key))
-                    .collect();
-                domains.sort();
-                domains.dedup();
-                libm::log(domains.len() as f64 + 2.0)
-            })
-            .collect();
-    }
-
-    fn score(&self, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
-        let require_all = !pod.topology_spread_constraints.is_empty();
-        if require_all && self.constraints.iter().any(|c| !node.labels.contains_key(&c.topology_key)) {
-            return 0;
+/// Counts per domain of `pair` over the registered nodes `pod` may use, and
+/// which domains have such a node.
+fn own_counts(pod: &PodInfo, cache: &SchedulerCache, pair: u32) -> (Vec<i64>, Vec<bool>) {
+    let domains = cache.spread_domains(pair);
+    let (mut counts, mut eligible) = (vec![0; domains], vec![false; domains]);
+    for &h in cache.registered() {
+        let h = h as usize;
+        let Some(d) = cache.spread_domain(pair, h) else { continue };
+        if !pod.node_matches(&cache.node(h).labels) {
+            continue;
         }
-        let mut score = 0.0;
-        for (k, c) in self.constraints.iter().enumerate() {
-            let Some(domain) = node.labels.get(&c.topology_key) else { continue };
-            let count = self.counts[k].get(domain).copied().unwrap_or(0);
-            score += count as f64 * self.weights[k] + (c.max_skew - 1) as f64;
-        }
-        libm::round(score) as i64
+        eligible[d] = true;
+        counts[d] += cache.spread_on_node(pair, h);
     }
+    (counts, eligible)
+}
 
-    fn normalize(&self, scores: &mut [i64]) {
-        let live = scores.iter().zip(&self.ignored).filter(|(_, ig)| !**ig).map(|(s, _)| *s);
-        let (min, max) = live.fold((i64::MAX, 0i64), |(lo, hi), s| (lo.min(s), hi.max(s)));
-        for (s, ignored) in scores.iter_mut().zip(&self.ignored) {
-            if *ignored {
-                *s = 0;
-            } else if max == 0 {
-                *s = MAX_NODE_SCORE;
-            } else {
-                *s = MAX_NODE_SCORE * (max + min - *s) / max;
+fn counted(pod: &PodInfo, cache: &SchedulerCache, k: usize) -> (Counted, Option<Vec<bool>>) {
+    let c = &pod.spread[k];
+    let pair = pod.spread_counts[k];
+    let (own, eligible) = if pod.has_node_constraints() {
+        let (counts, eligible) = own_counts(pod, cache, pair);
+        (Some(counts), Some(eligible))
+    } else {
+        (None, None)
+    };
+    let self_match = i64::from(selector_matches(&c.label_selector, &pod.labels));
+    (Counted { pair, max_skew: c.max_skew, own_counts: own, self_match, min: 0, weight: 0.0 }, eligible)
+}
+
+/// Whether the pod has DoNotSchedule constraints for the filter to check.
+pub fn filters(pod: &PodInfo) -> bool {
+    pod.spread.iter().any(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::DoNotSchedule)
+}
+
+/// PreFilter: counts and the global minimum for each DoNotSchedule constraint.
+pub fn pre_filter(pod: &PodInfo, cache: &SchedulerCache, state: &mut CycleState) {
+    state.filter.clear();
+    for (k, c) in pod.spread.iter().enumerate() {
+        if c.when_unsatisfiable != UnsatisfiableConstraintAction::DoNotSchedule {
+            continue;
+        }
+        let (mut counted, eligible) = counted(pod, cache, k);
+        let (counts, registered) = cache.spread_counts(counted.pair);
+        counted.min = match &eligible {
+            Some(e) => (0..e.len()).filter(|&d| e[d]).map(|d| counted.count(cache, d)).min(),
+            None => (0..counts.len()).filter(|&d| registered[d] > 0).map(|d| counts[d]).min(),
+        }
+        .unwrap_or(0);
+        state.filter.push(counted);
+    }
+}
+
+pub fn filter(state: &CycleState, cache: &SchedulerCache, h: usize) -> Option<Rejection> {
+    for c in &state.filter {
+        let Some(domain) = cache.spread_domain(c.pair, h) else {
+            return Some(Rejection::SpreadMissingLabel);
+        };
+        if c.count(cache, domain) + c.self_match - c.min > c.max_skew {
+            return Some(Rejection::SpreadSkew);
+        }
+    }
+    None
+}
+
+/// PreScore over the nodes to score, in order: which are ignored, and each
+/// ScheduleAnyway constraint's weight.
+pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state: &mut CycleState) {
+    state.score.clear();
+    for (k, c) in pod.spread.iter().enumerate() {
+        if c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway {
+            state.score.push(counted(pod, cache, k).0);
+        }
+    }
+    // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
+    state.ignored.clear();
+    state.ignored.extend(
+        feasible
+            .iter()
+            .map(|&h| pod.own_spread && state.score.iter().any(|c| cache.spread_domain(c.pair, h as usize).is_none())),
+    );
+    // The number of domains among the scored nodes that are not ignored.
+    for i in 0..state.score.len() {
+        let pair = state.score[i].pair;
+        let domains = cache.spread_domains(pair);
+        if state.seen.len() < domains {
+            state.seen.resize(domains, 0);
+        }
+        state.cycle += 1;
+        let mut distinct = 0;
+        for (&h, &ignored) in feasible.iter().zip(&state.ignored) {
+            if ignored {
+                continue;
             }
+            if let Some(d) = cache.spread_domain(pair, h as usize)
+                && state.seen[d] != state.cycle
+            {
+                state.seen[d] = state.cycle;
+                distinct += 1;
+            }
+        }
+        state.score[i].weight = libm::log(f64::from(distinct) + 2.0);
+    }
+}
+
+/// The raw score of node `h`, the `k`-th scored node.
+pub fn score(state: &CycleState, cache: &SchedulerCache, k: usize, h: usize) -> i64 {
+    if state.ignored[k] {
+        return 0;
+    }
+    let mut score = 0.0;
+    for c in &state.score {
+        let Some(domain) = cache.spread_domain(c.pair, h) else { continue };
+        score += c.count(cache, domain) as f64 * c.weight + (c.max_skew - 1) as f64;
+    }
+    libm::round(score) as i64
+}
+
+pub fn normalize(state: &CycleState, scores: &mut [i64]) {
+    let live = scores.iter().zip(&state.ignored).filter(|(_, ig)| !**ig).map(|(s, _)| *s);
+    let (min, max) = live.fold((i64::MAX, 0i64), |(lo, hi), s| (lo.min(s), hi.max(s)));
+    for (s, ignored) in scores.iter_mut().zip(&state.ignored) {
+        if *ignored {
+            *s = 0;
+        } else if max == 0 {
+            *s = MAX_NODE_SCORE;
+        } else {
+            *s = MAX_NODE_SCORE * (max + min - *s) / max;
         }
     }
 }
@@ -170,19 +212,44 @@ impl ScorePlugin for PodTopologySpread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kube::Labels;
+    use crate::behaviours::scheduler::NodeInfo;
 
-    fn node(name: &str, zone: &str, pods: usize) -> NodeInfo {
-        let labels: Labels =
-            [(LABEL_HOSTNAME.to_string(), name.to_string()), (LABEL_ZONE.to_string(), zone.to_string())]
-                .into_iter()
-                .collect();
-        let app: Labels = [("app".to_string(), "web".to_string())].into_iter().collect();
-        NodeInfo { name: name.into(), labels, pods: vec![app; pods], ..NodeInfo::default() }
+    fn app() -> Labels {
+        [("app".to_string(), "web".to_string())].into_iter().collect()
     }
 
-    fn web() -> PodInfo {
-        PodInfo { labels: [("app".to_string(), "web".to_string())].into_iter().collect(), ..PodInfo::default() }
+    /// A cache with nodes (name, zone, web pods on it), all registered.
+    fn cluster(nodes: &[(&str, &str, usize)]) -> SchedulerCache {
+        let mut cache = SchedulerCache::new(Vec::new());
+        let mut web = PodInfo { labels: app(), ..PodInfo::default() };
+        cache.prepare(&mut web);
+        for (h, (name, zone, pods)) in nodes.iter().enumerate() {
+            let labels: Labels =
+                [(LABEL_HOSTNAME.to_string(), name.to_string()), (LABEL_ZONE.to_string(), zone.to_string())]
+                    .into_iter()
+                    .collect();
+            cache.add_node(NodeInfo { name: name.to_string(), labels, ..NodeInfo::default() });
+            cache.set_registered(h, true);
+            for _ in 0..*pods {
+                cache.add_pod(h, &web, true);
+            }
+        }
+        cache
+    }
+
+    fn web(cache: &mut SchedulerCache, own: Vec<TopologySpreadConstraint>) -> PodInfo {
+        let mut pod = PodInfo { labels: app(), ..PodInfo::default() }.with_spread_constraints(own);
+        cache.prepare(&mut pod);
+        pod
+    }
+
+    fn scores(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32]) -> (Vec<i64>, Vec<i64>) {
+        let mut state = CycleState::default();
+        pre_score(pod, cache, feasible, &mut state);
+        let raw: Vec<i64> = feasible.iter().enumerate().map(|(k, &h)| score(&state, cache, k, h as usize)).collect();
+        let mut normalized = raw.clone();
+        normalize(&state, &mut normalized);
+        (raw, normalized)
     }
 
     #[test]
@@ -191,14 +258,9 @@ mod tests {
         // Hostname weight ln(3 + 2) ≈ 1.609, zone weight ln(2 + 2) ≈ 1.386.
         // n1: 2·1.609 + 2 + 2·1.386 + 4 = 11.99 → 12; n2: 0 + 2 + 2.77 + 4 = 8.77 → 9; n3: 0 + 2 + 0 + 4 = 6.
         // Normalised: 100·(12 + 6 − s)/12 → n1 50, n2 75, n3 100.
-        let snapshot = Snapshot { nodes: vec![node("n1", "a", 2), node("n2", "a", 0), node("n3", "b", 0)] };
-        let mut p = PodTopologySpread::default();
-        let pod = web();
-        p.pre_score(&pod, &snapshot, &[0, 1, 2]);
-        let mut s: Vec<i64> = snapshot.nodes.iter().map(|n| p.score(&pod, n, &snapshot)).collect();
-        assert_eq!(s, vec![12, 9, 6]);
-        ScorePlugin::normalize(&p, &mut s);
-        assert_eq!(s, vec![50, 75, 100]);
+        let mut cache = cluster(&[("n1", "a", 2), ("n2", "a", 0), ("n3", "b", 0)]);
+        let pod = web(&mut cache, Vec::new());
+        assert_eq!(scores(&pod, &cache, &[0, 1, 2]), (vec![12, 9, 6], vec![50, 75, 100]));
     }
 
     #[test]
@@ -207,39 +269,47 @@ mod tests {
         // 2, 1, 0, 3 on node-a..d, maxSkew 1 → 20, 60, 100, 0.
         // Weight ln(4 + 2) = 1.792: raw round(3.58) = 4, round(1.79) = 2, 0, round(5.38) = 5;
         // normalised 100·(5 + 0 − raw)/5.
-        let snapshot = Snapshot {
-            nodes: vec![node("node-a", "z", 2), node("node-b", "z", 1), node("node-c", "z", 0), node("node-d", "z", 3)],
-        };
-        let mut pod = web();
-        pod.topology_spread_constraints = vec![TopologySpreadConstraint {
+        let mut cache = cluster(&[("node-a", "z", 2), ("node-b", "z", 1), ("node-c", "z", 0), ("node-d", "z", 3)]);
+        let constraint = TopologySpreadConstraint {
             max_skew: 1,
             topology_key: LABEL_HOSTNAME.into(),
             when_unsatisfiable: UnsatisfiableConstraintAction::ScheduleAnyway,
-            label_selector: pod.labels.clone(),
-        }];
-        let mut p = PodTopologySpread::default();
-        p.pre_score(&pod, &snapshot, &[0, 1, 2, 3]);
-        let mut s: Vec<i64> = snapshot.nodes.iter().map(|n| p.score(&pod, n, &snapshot)).collect();
-        ScorePlugin::normalize(&p, &mut s);
-        assert_eq!(s, vec![20, 60, 100, 0]);
+            label_selector: app(),
+        };
+        let pod = web(&mut cache, vec![constraint]);
+        assert_eq!(scores(&pod, &cache, &[0, 1, 2, 3]).1, vec![20, 60, 100, 0]);
     }
 
     #[test]
     fn do_not_schedule_keeps_the_skew() {
         // maxSkew 1 on hostname: n1 has 2, n2 has 1, n3 has 0 (global min 0).
         // n1: 2 + 1 − 0 = 3 > 1 → no; n2: 1 + 1 − 0 = 2 > 1 → no; n3: 0 + 1 − 0 = 1 → fits.
-        let snapshot = Snapshot { nodes: vec![node("n1", "a", 2), node("n2", "a", 1), node("n3", "b", 0)] };
-        let mut pod = web();
-        pod.topology_spread_constraints = vec![TopologySpreadConstraint {
+        let mut cache = cluster(&[("n1", "a", 2), ("n2", "a", 1), ("n3", "b", 0)]);
+        let constraint = TopologySpreadConstraint {
             max_skew: 1,
             topology_key: LABEL_HOSTNAME.into(),
             when_unsatisfiable: UnsatisfiableConstraintAction::DoNotSchedule,
-            label_selector: pod.labels.clone(),
-        }];
-        let mut p = PodTopologySpread::default();
-        p.pre_filter(&pod, &snapshot);
-        let fits: Vec<bool> =
-            snapshot.nodes.iter().map(|n| FilterPlugin::filter(&p, &pod, n, &snapshot).fits()).collect();
-        assert_eq!(fits, vec![false, false, true]);
+            label_selector: app(),
+        };
+        let pod = web(&mut cache, vec![constraint]);
+        let mut state = CycleState::default();
+        pre_filter(&pod, &cache, &mut state);
+        let verdicts: Vec<Option<Rejection>> = (0..3).map(|h| filter(&state, &cache, h)).collect();
+        assert_eq!(verdicts, vec![Some(Rejection::SpreadSkew), Some(Rejection::SpreadSkew), None]);
+    }
+
+    #[test]
+    fn terminating_pods_and_unregistered_nodes_are_not_counted() {
+        let mut cache = cluster(&[("n1", "a", 2), ("n2", "a", 0)]);
+        let pod = web(&mut cache, Vec::new());
+        let pair = pod.spread_counts[1];
+        let zone_a = cache.spread_domain(pair, 0).unwrap();
+        assert_eq!(cache.spread_counts(pair).0[zone_a], 2);
+        cache.pod_terminating(0, &pod);
+        assert_eq!(cache.spread_counts(pair).0[zone_a], 1);
+        cache.set_registered(0, false);
+        assert_eq!(cache.spread_counts(pair).0[zone_a], 0);
+        cache.set_registered(0, true);
+        assert_eq!(cache.spread_counts(pair).0[zone_a], 1);
     }
 }
