@@ -79,20 +79,22 @@ impl Scenario {
     /// window, say): UTF-8, a byte-order mark allowed. Files it names are
     /// looked up among the bundled ones.
     pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_bytes_with(bytes, file, LoadOptions::default())
+    }
+
+    /// [`Scenario::parse_bytes`] with options.
+    pub fn parse_bytes_with(bytes: &[u8], file: &str, options: LoadOptions) -> Result<Scenario, ScenarioError> {
         if bytes.len() > MAX_FILE_BYTES {
             return Err(ScenarioError::TooLarge { file: file.to_string() });
         }
-        Scenario::parse(source::decode_scenario(bytes, file)?, file)
+        let text = source::decode_scenario(bytes, file)?;
+        Scenario::parse_with(text, file, &bundled_side_file, options)
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
     /// Files it names (load traces) are looked up among the bundled ones.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        Scenario::parse_with_files(text, file, &|name| {
-            bundled::side_file(name)
-                .map(str::to_string)
-                .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
-        })
+        Scenario::parse_with_files(text, file, &bundled_side_file)
     }
 
     /// Parses and validates scenario text, reading the files it names with `read`.
@@ -123,6 +125,13 @@ impl Scenario {
     pub fn world_names(&self) -> Vec<&str> {
         self.worlds.iter().map(|w| w.name.as_str()).collect()
     }
+}
+
+/// A file a scenario parsed from text names: one of the bundled ones.
+fn bundled_side_file(name: &str) -> Result<String, String> {
+    bundled::side_file(name)
+        .map(str::to_string)
+        .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
 }
 
 /// Reads the RON text into the raw file structure.
