@@ -45,3 +45,23 @@ proptest! {
         }
     }
 }
+
+/// Scenarios the property test once failed on, kept as files.
+#[test]
+fn scenarios_it_once_failed_on_keep_every_invariant() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/property-regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let scenario = Scenario::parse(&text, &file.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let end = SimTime::ZERO + scenario.setup.duration;
+        for spec in &scenario.worlds {
+            let mut world = World::new(scenario.setup.clone(), spec.clone());
+            if let Err(e) = support::run_checked(&mut world, end) {
+                panic!("{}: world {}: {e}", file.display(), spec.name);
+            }
+        }
+    }
+}
