@@ -104,24 +104,35 @@ impl BudgetFile {
 }
 
 // Weights, in events: what visiting one object costs next to handling one
-// event (about 0.4 µs for a request's arrival or departure in a release
-// build). Measured on the shipped scenarios and on scaled-up variants of
-// them (many hosts, many instances, long runs, fluid ticks).
+// event (about 0.35 µs for a request's arrival or departure in a release
+// build). Measured with `tests/budget.rs`'s calibration, which runs scaled-up
+// shapes of scenario (many hosts, many instances, long runs, fluid ticks,
+// large clusters) and compares each estimate with the time and memory taken.
 
 /// A placement looking at one host for one instance.
-const HOST_CHECK: f64 = 0.05;
+const HOST_CHECK: f64 = 0.2;
 /// A registry re-allocation touching one flow.
-const FLOW_UPDATE: f64 = 0.02;
-/// A periodic pass (node monitor, scrape, load sample) visiting one object.
+const FLOW_UPDATE: f64 = 0.05;
+/// A periodic pass (scrape, scan) visiting one object.
 const VISIT: f64 = 0.02;
-/// A scheduling cycle's snapshot of one node.
-const NODE_SNAPSHOT: f64 = 0.1;
+/// A traffic sample counting one host that is on.
+const HOST_SAMPLE: f64 = 0.01;
 /// A scheduling cycle filtering and scoring one node.
-const NODE_SCORE: f64 = 0.2;
-/// An endpoints sync looking at one pod.
-const ENDPOINT_POD: f64 = 0.2;
+const NODE_SCORE: f64 = 1.0;
+/// A scheduling cycle for a pod that failed against an unchanged cache.
+const RETRY: f64 = 2.0;
 /// A fluid tick computing one instance's share.
-const FLUID_INSTANCE: f64 = 2.0;
+const FLUID_INSTANCE: f64 = 0.8;
+/// Least-requests routing, beside the request's own events.
+const LEAST_REQUESTS: f64 = 4.0;
+/// A change of phase making a service look again at one instance.
+const ENDPOINT_VISIT: f64 = 0.05;
+/// A node's state at the start: its labels, its scheduler cache entry.
+const NODE_INIT: f64 = 5.0;
+/// The program itself, before any scenario.
+const PROGRAM_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+/// A replacement looking again at one instance still waiting.
+const REPLACEMENT_VISIT: f64 = 0.06;
 
 // Bytes per object, measured the same way (peak resident memory over counts).
 
@@ -131,21 +142,19 @@ const HOST_SPEC_BYTES: f64 = 250.0;
 const HOST_STATE_BYTES: f64 = 400.0;
 /// A blob in a host's cache.
 const CACHE_ENTRY_BYTES: f64 = 64.0;
-/// A node in a Kubernetes world, before its labels.
-const NODE_BYTES: f64 = 400.0;
+/// A node in a Kubernetes world, before its labels, with its scheduler cache entry.
+const NODE_BYTES: f64 = 1200.0;
 /// A label or taint, beyond its text.
 const LABEL_BYTES: f64 = 80.0;
 /// An instance with its history.
 const INSTANCE_BYTES: f64 = 450.0;
 /// A pod as the API server holds it, beyond its instance.
-const POD_BYTES: f64 = 500.0;
-/// One node's verdict in a pod's last scheduling cycle.
-const VERDICT_BYTES: f64 = 120.0;
+const POD_BYTES: f64 = 600.0;
 /// A served request's latency, kept for percentiles.
-const LATENCY_BYTES: f64 = 16.0;
+const LATENCY_BYTES: f64 = 28.0;
 /// A request waiting in a queue.
 const REQUEST_BYTES: f64 = 48.0;
-/// A sample of a world's time series.
+/// A sample of a world's time series, or an event in its log.
 const SAMPLE_BYTES: f64 = 96.0;
 
 /// Events in an instance's life: launch, placement, pulls, start, stop.
@@ -156,8 +165,12 @@ const POD_EVENTS: f64 = 16.0;
 /// kube-scheduler moves a pod that stayed unschedulable this long back to the
 /// active queue (podMaxInUnschedulablePodsDuration, 5 min).
 const UNSCHEDULABLE_RETRY_S: f64 = 300.0;
+/// How often it looks for such pods (flushUnschedulablePodsLeftover, 30 s).
+const FLUSH_S: f64 = 30.0;
 /// metrics-server's scrape and the HPA's sync (15 s).
 const SCRAPE_S: f64 = 15.0;
+/// The scale-down stabilisation window of an HPA (300 s).
+const STABILIZATION_S: f64 = 300.0;
 
 /// One part of the cost, in the words of the scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -355,6 +368,7 @@ pub(crate) fn hosts_before_worlds(groups: &[HostGroupShape], worlds: usize) -> E
 /// The parts of a checked scenario and what each costs.
 pub fn estimate(setup: &Setup, worlds: &[std::sync::Arc<WorldSpec>]) -> Estimate {
     let mut e = Estimate::default();
+    e.add(None, "the program itself".to_string(), 0.0, PROGRAM_BYTES);
     let shapes: Vec<HostGroupShape> = setup
         .hosts
         .iter()
@@ -423,6 +437,22 @@ fn periods(d: f64, period: SimDuration) -> f64 {
     d / period.as_secs_f64().max(1e-6)
 }
 
+/// How often a load rises and falls again over `d` seconds: each swing can
+/// make an autoscaler add instances and, later, remove them.
+fn swings(load: &LoadProfile, d: f64) -> f64 {
+    match load {
+        LoadProfile::Constant(_) => 1.0,
+        LoadProfile::Step { .. } | LoadProfile::Ramp { .. } | LoadProfile::Spike { .. } => 1.0,
+        LoadProfile::Diurnal { .. } => libm::ceil(d / 86_400.0).max(1.0),
+        // Every local peak of the trace within the run.
+        LoadProfile::Trace(points) => {
+            let peaks =
+                points.windows(3).filter(|w| matches!(w, [a, b, c] if b.0 <= d && b.1 > a.1 && b.1 >= c.1)).count();
+            (peaks as f64).max(1.0)
+        }
+    }
+}
+
 fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
     let name = Some(w.name.as_str());
     let d = setup.duration.as_secs_f64();
@@ -438,99 +468,16 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
     );
     e.add(name, of(w.timeline.len() as f64, "timeline entry"), w.timeline.len() as f64, 64.0 * w.timeline.len() as f64);
 
-    let kube = match &w.platform {
-        Platform::Kubernetes(k) => Some(k),
-        _ => None,
+    // The most instances of each app at once (in Kubernetes, of the
+    // Deployment named after it), and how many are made in all.
+    let mut alive: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    let instances = match &w.platform {
+        Platform::Kubernetes(k) => pods(e, name, setup, w, k, d, hosts, &mut alive),
+        _ => plain(e, name, setup, w, d, hosts, &mut alive),
     };
-
-    // Instances the timeline asks for, per app, and Stop actions.
-    let mut launched = vec![0.0; setup.apps.len()];
-    let mut stops = 0.0;
-    let mut failures = 0.0;
-    for t in &w.timeline {
-        match &t.action {
-            Action::Launch { app, count } => {
-                if let Some(n) = launched.get_mut(app.index()) {
-                    *n += f64::from(*count);
-                }
-            }
-            Action::Stop { .. } => stops += 1.0,
-            Action::FailHost(_) | Action::Drain(_) => failures += 1.0,
-            _ => {}
-        }
-    }
-    if let Some(g) = &w.autoscaling
-        && let Some(n) = launched.get_mut(g.app.index())
-    {
-        // Each scale-out after a cooldown may launch up to the group's size.
-        *n += f64::from(g.max) * (1.0 + periods(d, g.cooldown.max(g.period)));
-    }
-    let per_host_most = |app_cpu: u64, app_memory: u64| {
-        setup
-            .hosts
-            .iter()
-            .map(|h| {
-                let cpu = h.cpu.0 as f64 * w.cpu_allocation_ratio / app_cpu.max(1) as f64;
-                let mem = h.memory.0 as f64 / app_memory.max(1) as f64;
-                cpu.min(mem)
-            })
-            .fold(0.0, f64::max)
+    let of_app = |app: crate::model::AppId| {
+        setup.apps.get(app.index()).and_then(|a| alive.get(&a.name)).copied().unwrap_or(0.0).max(1.0)
     };
-
-    let mut instances: f64;
-    if let Some(k) = kube {
-        instances = pods(e, name, setup, w, k, d, hosts, failures);
-    } else {
-        let total: f64 = launched.iter().sum();
-        let mut replacements = 0.0;
-        if w.replace_failed_after.is_some() && failures > 0.0 {
-            let most = setup
-                .apps
-                .iter()
-                .zip(&launched)
-                .map(|(a, n)| per_host_most(a.cpu.0, a.memory.0).min(*n))
-                .fold(0.0, f64::max);
-            replacements = failures * most;
-            e.add(
-                name,
-                format!("replacements: {} × up to {} each", of(failures, "host failure"), of(most, "instance")),
-                // Each replacement places every instance still waiting.
-                replacements * INSTANCE_EVENTS + replacements * (total + replacements) * VISIT,
-                replacements * INSTANCE_BYTES,
-            );
-        }
-        instances = total + replacements;
-        e.add(
-            name,
-            format!("{} launched", of(total, "instance")),
-            total * INSTANCE_EVENTS + stops * instances * VISIT,
-            total * INSTANCE_BYTES,
-        );
-        e.add(
-            name,
-            format!("placement: {} × {}", of(instances, "instance"), of(hosts, "host")),
-            instances * hosts * HOST_CHECK,
-            0.0,
-        );
-        // Each host pulls an app's blobs once; every pull re-shares the bandwidth among the flows.
-        let mut pulls = 0.0;
-        for (app, n) in setup.apps.iter().zip(&launched) {
-            let blobs = setup.images.get(app.image.index()).map_or(0, |i| i.layers.len()) + 1;
-            pulls += n.min(hosts) * blobs as f64;
-        }
-        let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
-        e.add(
-            name,
-            format!("image pulls: {pulls:.0}, up to {concurrent:.0} at once"),
-            3.0 * pulls + pulls * concurrent * FLOW_UPDATE,
-            pulls * CACHE_ENTRY_BYTES,
-        );
-        // The series keeps a sample for every instant something changed.
-        e.add(name, "time series".to_string(), 0.0, 3.0 * instances * SAMPLE_BYTES);
-    }
-    if instances < 1.0 {
-        instances = 1.0;
-    }
 
     // Traffic.
     if w.services.is_empty() {
@@ -543,7 +490,7 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
     e.add(
         name,
         format!("traffic samples: {samples:.0} × {}", of(hosts, "host")),
-        samples * (1.0 + hosts * VISIT),
+        samples * (1.0 + hosts * HOST_SAMPLE),
         samples * SAMPLE_BYTES * w.services.len() as f64,
     );
     e.add(
@@ -552,13 +499,25 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
         d / SCRAPE_S * (1.0 + instances * VISIT),
         0.0,
     );
+    // Every change of phase makes the services look again at their instances.
+    let changes = 5.0 * instances;
+    e.add(
+        name,
+        format!("endpoints: {} changes × {}", sci(changes), of(instances, "instance")),
+        changes * instances * ENDPOINT_VISIT,
+        0.0,
+    );
     match setup.traffic_mode {
         TrafficMode::PerRequest => {
             for s in &w.services {
                 let max = s.load.max_rate();
                 let candidates = max * d;
                 let served = requests(&s.load, d).min(candidates);
-                let routing = if s.routing == Routing::SharedQueue { instances * VISIT } else { 0.0 };
+                let per_request = match s.routing {
+                    Routing::SharedQueue => 1.0 + of_app(s.app) * VISIT,
+                    Routing::LeastRequests => 1.0 + LEAST_REQUESTS,
+                    Routing::Random | Routing::RoundRobin => 1.0,
+                };
                 e.add(
                     name,
                     format!(
@@ -567,7 +526,7 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
                         sci(served),
                         max
                     ),
-                    candidates + served * (1.0 + routing),
+                    candidates + served * per_request,
                     served * LATENCY_BYTES + max * s.timeout.as_secs_f64().min(d) * REQUEST_BYTES,
                 );
                 if let Some(p) = e.parts.last_mut() {
@@ -577,23 +536,112 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
         }
         TrafficMode::Fluid { tick } => {
             let ticks = periods(d, tick);
-            let services = w.services.len() as f64;
+            let serving: f64 = w.services.iter().map(|s| of_app(s.app)).sum();
             e.add(
                 name,
                 format!(
-                    "fluid ticks: {ticks:.0} (every {tick} for {run}) × {} × {}",
-                    of(services, "service"),
-                    of(instances, "instance")
+                    "fluid ticks: {ticks:.0} (every {tick} for {run}) × {} × up to {} serving",
+                    of(w.services.len() as f64, "service"),
+                    of(serving, "instance")
                 ),
-                ticks * services * (1.0 + instances * FLUID_INSTANCE),
-                ticks * services * 16.0,
+                ticks * (w.services.len() as f64 + serving * FLUID_INSTANCE),
+                ticks * w.services.len() as f64 * 16.0,
             );
         }
     }
 }
 
+/// Instances outside Kubernetes: launched, replaced, placed, pulled; returns
+/// how many are made in all.
+fn plain(
+    e: &mut Estimate,
+    name: Option<&str>,
+    setup: &Setup,
+    w: &WorldSpec,
+    d: f64,
+    hosts: f64,
+    alive: &mut std::collections::BTreeMap<String, f64>,
+) -> f64 {
+    let mut launched = vec![0.0; setup.apps.len()];
+    let mut stops = 0.0;
+    let mut failures = 0.0;
+    for t in &w.timeline {
+        match &t.action {
+            Action::Launch { app, count } => {
+                if let Some(n) = launched.get_mut(app.index()) {
+                    *n += f64::from(*count);
+                }
+            }
+            Action::Stop { .. } => stops += 1.0,
+            Action::FailHost(_) => failures += 1.0,
+            _ => {}
+        }
+    }
+    if let Some(g) = &w.autoscaling
+        && let Some(n) = launched.get_mut(g.app.index())
+    {
+        // Each scale-out after a cooldown may launch up to the group's size.
+        *n += f64::from(g.max) * (1.0 + periods(d, g.cooldown.max(g.period)));
+    }
+    for (app, n) in setup.apps.iter().zip(&launched) {
+        alive.insert(app.name.clone(), *n);
+    }
+    let total: f64 = launched.iter().sum();
+    let mut replacements = 0.0;
+    if w.replace_failed_after.is_some() && failures > 0.0 {
+        // A host holds at most what its CPU and memory fit of the smallest app.
+        let per_host = setup
+            .hosts
+            .iter()
+            .flat_map(|h| {
+                setup.apps.iter().map(move |a| {
+                    let cpu = h.cpu.0 as f64 * w.cpu_allocation_ratio / a.cpu.0.max(1) as f64;
+                    let mem = h.memory.0 as f64 / a.memory.0.max(1) as f64;
+                    cpu.min(mem)
+                })
+            })
+            .fold(0.0, f64::max);
+        let most = per_host.min(total);
+        replacements = failures * most;
+        e.add(
+            name,
+            format!("replacements: {} × up to {} each", of(failures, "host failure"), of(most, "instance")),
+            // Each replacement looks again at every instance still waiting.
+            replacements * (INSTANCE_EVENTS + most * REPLACEMENT_VISIT),
+            replacements * (INSTANCE_BYTES + 3.0 * SAMPLE_BYTES),
+        );
+    }
+    let instances = total + replacements;
+    e.add(
+        name,
+        format!("{} launched", of(total, "instance")),
+        total * INSTANCE_EVENTS + stops * instances * VISIT,
+        total * (INSTANCE_BYTES + 3.0 * SAMPLE_BYTES),
+    );
+    e.add(
+        name,
+        format!("placement: {} × {}", of(instances, "instance"), of(hosts, "host")),
+        instances * hosts * HOST_CHECK,
+        0.0,
+    );
+    // Each host pulls an app's blobs it lacks once; every pull re-shares the bandwidth among the flows.
+    let mut pulls = 0.0;
+    for (app, n) in setup.apps.iter().zip(&launched) {
+        let blobs = setup.images.get(app.image.index()).map_or(0, |i| i.layers.len()) + 1;
+        pulls += n.min(hosts) * blobs as f64;
+    }
+    let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
+    e.add(
+        name,
+        format!("image pulls: {pulls:.0}, up to {concurrent:.0} at once"),
+        3.0 * pulls + pulls * concurrent * FLOW_UPDATE,
+        pulls * CACHE_ENTRY_BYTES,
+    );
+    instances.max(1.0)
+}
+
 /// The pods a Kubernetes world makes over the run, and what they and the
-/// control plane cost; returns the most pods alive.
+/// control plane cost; returns the most pods alive at once.
 #[allow(clippy::too_many_arguments)]
 fn pods(
     e: &mut Estimate,
@@ -603,46 +651,55 @@ fn pods(
     k: &crate::model::spec::KubePlatform,
     d: f64,
     nodes: f64,
-    failures: f64,
+    alive: &mut std::collections::BTreeMap<String, f64>,
 ) -> f64 {
     let run = setup.duration;
-    e.add(name, of(nodes, "node"), 0.0, nodes * NODE_BYTES);
+    let labels: f64 = setup.hosts.iter().map(|h| (h.labels.len() + h.taints.len() + 2) as f64).sum();
+    e.add(name, of(nodes, "node"), nodes * NODE_INIT, nodes * NODE_BYTES + labels * LABEL_BYTES);
     e.add(
         name,
-        format!("kubelet status updates: {} every {} for {run}", of(nodes, "node"), k.node_status_update_frequency),
-        2.0 * nodes * periods(d, k.node_status_update_frequency),
+        format!("node monitor: every {} for {run}", k.node_monitor_period),
+        2.0 * (periods(d, k.node_monitor_period) + d / FLUSH_S),
         0.0,
     );
-    e.add(
-        name,
-        format!("node monitor: every {} for {run} × {}", k.node_monitor_period, of(nodes, "node")),
-        periods(d, k.node_monitor_period) * (1.0 + nodes * VISIT),
-        0.0,
-    );
-    // Deployments by name: the most replicas each asks for, and rollouts.
-    let mut most: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
+    // The load each app's service puts on it, for how often an HPA swings.
+    let load_swings = |deployment: &str| {
+        w.services
+            .iter()
+            .filter(|s| setup.apps.get(s.app.index()).is_some_and(|a| a.name == deployment))
+            .map(|s| swings(&s.load, d))
+            .fold(1.0, f64::max)
+    };
+    // Deployments by name: (most replicas at once, replicas now, pods made by rollouts and scaling).
+    let mut made_by: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
     let mut restarts = 0.0;
+    let mut failures = 0.0;
     for t in &w.timeline {
         match &t.action {
             Action::Launch { app, count } => {
                 if let Some(a) = setup.apps.get(app.index()) {
-                    let entry = most.entry(a.name.clone()).or_insert((0.0, 0.0, 0.0));
+                    let entry = made_by.entry(a.name.clone()).or_insert((0.0, 0.0, 0.0));
                     entry.1 += f64::from(*count);
                     entry.0 = entry.0.max(entry.1);
                 }
             }
             Action::Scale { deployment, replicas } => {
-                let entry = most.entry(deployment.clone()).or_insert((0.0, 0.0, 0.0));
+                let entry = made_by.entry(deployment.clone()).or_insert((0.0, 0.0, 0.0));
+                entry.2 += (f64::from(*replicas) - entry.1).max(0.0);
                 entry.1 = f64::from(*replicas);
                 entry.0 = entry.0.max(entry.1);
             }
-            Action::SetImage { deployment, .. } => most.entry(deployment.clone()).or_insert((0.0, 0.0, 0.0)).2 += 1.0,
+            // A rolling update makes a new pod for every replica.
+            Action::SetImage { deployment, .. } => {
+                let entry = made_by.entry(deployment.clone()).or_insert((0.0, 0.0, 0.0));
+                entry.2 += entry.1.max(1.0);
+            }
+            Action::FailHost(_) | Action::Drain(_) => failures += 1.0,
             Action::Apply(object) => match &**object {
                 KubeObject::Deployment(spec) => {
-                    let entry = most.entry(spec.name.clone()).or_insert((0.0, 0.0, 0.0));
-                    if entry.1 > 0.0 || entry.2 > 0.0 {
-                        entry.2 += 1.0;
-                    }
+                    let entry = made_by.entry(spec.name.clone()).or_insert((0.0, 0.0, 0.0));
+                    // Applying again rolls the Deployment out anew.
+                    entry.2 += entry.1;
                     entry.1 = f64::from(spec.replicas);
                     entry.0 = entry.0.max(entry.1);
                     for c in spec.template.containers.iter().chain(&spec.template.init_containers) {
@@ -654,13 +711,18 @@ fn pods(
                     }
                 }
                 KubeObject::HorizontalPodAutoscaler(h) => {
-                    let entry = most.entry(h.target.clone()).or_insert((0.0, 0.0, 0.0));
+                    let entry = made_by.entry(h.target.clone()).or_insert((0.0, 0.0, 0.0));
                     entry.0 = entry.0.max(f64::from(h.max_replicas));
-                    // Scaling down and up again makes new pods, at most once per stabilisation window.
-                    entry.2 += periods(d, SimDuration::from_secs(300));
+                    // Each swing of the load adds pods and, a stabilisation window later, removes them.
+                    let swings = load_swings(&h.target).min(periods(d, SimDuration::from_secs(STABILIZATION_S as u64)));
+                    entry.2 += f64::from(h.max_replicas) * swings;
                     e.add(
                         name,
-                        format!("HPA {}: every 15s for {run} × {} pods", super::error::quoted(&h.name), h.max_replicas),
+                        format!(
+                            "HPA {}: every 15s for {run} × {}",
+                            super::error::quoted(&h.name),
+                            of(f64::from(h.max_replicas), "pod")
+                        ),
                         d / SCRAPE_S * (1.0 + f64::from(h.max_replicas) * VISIT),
                         0.0,
                     );
@@ -670,39 +732,34 @@ fn pods(
             _ => {}
         }
     }
-    let alive: f64 = most.values().map(|m| m.0).sum();
-    // A rolling update makes a new pod for every replica, and surges above them.
-    let rolled: f64 = most.values().map(|m| m.0 * m.2 * 1.25).sum();
-    let per_node = f64::from(k.max_pods).min(alive);
-    let evicted = failures * per_node;
-    let made = alive + rolled + evicted;
+    for (deployment, m) in &made_by {
+        alive.insert(deployment.clone(), m.0);
+    }
+    let most: f64 = made_by.values().map(|m| m.0).sum();
+    let per_node = f64::from(k.max_pods).min(most);
+    let made = made_by.values().map(|m| m.0 + m.2).sum::<f64>() + failures * per_node;
     let scored = crate::behaviours::scheduler::num_feasible_nodes_to_find(
         k.profile.percentage_of_nodes_to_score,
         nodes as usize,
     ) as f64;
     // Pods beyond what the nodes hold wait, and are tried again every 5 minutes.
-    let room = nodes * f64::from(k.max_pods);
-    let waiting = (alive - room).max(0.0);
-    let cycles = made + waiting * d / UNSCHEDULABLE_RETRY_S;
-    let images = setup.images.len().max(1) as f64;
+    let waiting = (most - nodes * f64::from(k.max_pods)).max(0.0);
+    let retries = waiting * d / UNSCHEDULABLE_RETRY_S;
     e.add(
         name,
-        format!("{} ({alive:.0} at most at once)", of(made, "pod")),
-        made * POD_EVENTS + restarts * 4.0,
-        made * (INSTANCE_BYTES + POD_BYTES + scored * VERDICT_BYTES) + 3.0 * made * SAMPLE_BYTES,
+        format!("{} ({} at most at once)", of(made, "pod"), sci(most)),
+        made * POD_EVENTS + restarts * 4.0 + retries * RETRY,
+        made * (INSTANCE_BYTES + POD_BYTES + 3.0 * SAMPLE_BYTES),
     );
     e.add(
         name,
-        format!("scheduling: {} cycles × {nodes:.0} nodes", sci(cycles)),
-        cycles * (nodes * images.min(16.0) * NODE_SNAPSHOT + scored * NODE_SCORE),
+        format!("scheduling: {} × {}", of(made, "pod"), of(scored, "node scored")),
+        made * scored * NODE_SCORE,
         0.0,
     );
-    // Endpoints follow readiness: a sync, at most once per watch delay, revisits every pod.
-    let syncs = (2.0 * made).min(d / k.api_watch_delay.as_secs_f64().max(1e-3)) + 1.0;
-    e.add(name, format!("endpoints: {} syncs × {alive:.0} pods", sci(syncs)), syncs * alive * ENDPOINT_POD, 0.0);
     // Image pulls on the nodes, one flow per layer.
-    let layers: f64 = setup.images.iter().map(|i| i.layers.len() as f64).sum::<f64>().min(images * 8.0);
-    let pulls = made.min(nodes) * layers.min(32.0);
+    let layers: f64 = setup.images.iter().map(|i| i.layers.len() as f64).sum::<f64>().min(32.0);
+    let pulls = made.min(nodes) * layers;
     let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
     e.add(
         name,
@@ -714,11 +771,11 @@ fn pods(
         e.add(
             name,
             format!("cluster autoscaler: every {} for {run} × {}", ca.scan_interval, of(nodes, "node")),
-            periods(d, ca.scan_interval) * (1.0 + (nodes + alive) * VISIT),
+            periods(d, ca.scan_interval) * (1.0 + (nodes + most) * VISIT),
             0.0,
         );
     }
-    alive
+    most.max(1.0)
 }
 
 #[cfg(test)]
