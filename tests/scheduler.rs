@@ -14,14 +14,24 @@ use flotilla::report;
 use flotilla::scenario::{self, Scenario};
 use flotilla::world::World;
 
-/// Every event of every Kubernetes world of the scenario, as JSON lines,
-/// with the world's own scheduler or the plain one.
-fn event_log(s: &Scenario, plain: bool) -> String {
+#[derive(Clone, Copy, PartialEq)]
+enum Scheduler {
+    /// The world's own, keeping no verdicts (as headless runs do).
+    Cache,
+    /// The world's own, keeping every cycle's verdicts and scores (as the app does).
+    CacheKeepingVerdicts,
+    Plain,
+}
+
+/// Every event of every Kubernetes world of the scenario, as JSON lines.
+fn event_log(s: &Scenario, scheduler: Scheduler) -> String {
     let mut out = String::new();
     for spec in s.worlds.iter().filter(|w| matches!(w.platform, Platform::Kubernetes(_))) {
         let mut world = World::new(s.setup.clone(), spec.clone());
-        if plain {
-            world.replace_scheduler(reference_scheduler::schedule);
+        match scheduler {
+            Scheduler::Cache => {}
+            Scheduler::CacheKeepingVerdicts => world.keep_decisions(usize::MAX),
+            Scheduler::Plain => world.replace_scheduler(reference_scheduler::schedule),
         }
         let end = SimTime::ZERO + s.setup.duration;
         while world.next_event_time().is_some_and(|t| t <= end) {
@@ -36,8 +46,8 @@ fn event_log(s: &Scenario, plain: bool) -> String {
 }
 
 fn assert_same_placements(s: &Scenario) {
-    let fast = event_log(s, false);
-    let plain = event_log(s, true);
+    let fast = event_log(s, Scheduler::Cache);
+    let plain = event_log(s, Scheduler::Plain);
     assert!(fast.lines().filter(|l| l.contains("\"Placed\"")).count() > 0, "{}: nothing was placed", s.name);
     if fast != plain {
         let first = fast.lines().zip(plain.lines()).position(|(a, b)| a != b).unwrap_or(0);
@@ -158,4 +168,10 @@ const VARIED: &str = r#"Scenario(
 fn a_varied_cluster_places_every_pod_as_the_plain_scheduler_does() {
     let s = Scenario::parse(VARIED, "varied.ron").unwrap_or_else(|e| panic!("{e}"));
     assert_same_placements(&s);
+}
+
+#[test]
+fn keeping_every_verdict_for_the_inspector_changes_no_placement() {
+    let s = Scenario::parse(VARIED, "varied.ron").unwrap_or_else(|e| panic!("{e}"));
+    assert!(event_log(&s, Scheduler::Cache) == event_log(&s, Scheduler::CacheKeepingVerdicts));
 }

@@ -59,18 +59,35 @@ struct TopologyKey {
     by_value: BTreeMap<String, u32>,
     /// Per domain, registered nodes in it.
     registered_nodes: Vec<u32>,
+    /// Nodes, registered or not, that lack the key; domains holding more than one node.
+    nodes_without: u32,
+    shared_domains: u32,
+    /// Per domain, nodes in it, registered or not.
+    nodes: Vec<u32>,
 }
 
 impl TopologyKey {
+    /// The domain of a new node with these labels, counted in.
     fn domain_for(&mut self, labels: &Labels) -> u32 {
-        let Some(value) = labels.get(&self.name) else { return NONE };
-        if let Some(&d) = self.by_value.get(value) {
-            return d;
+        let Some(value) = labels.get(&self.name) else {
+            self.nodes_without += 1;
+            return NONE;
+        };
+        let d = match self.by_value.get(value) {
+            Some(&d) => d,
+            None => {
+                let d = self.values.len() as u32;
+                self.values.push(value.clone());
+                self.by_value.insert(value.clone(), d);
+                self.registered_nodes.push(0);
+                self.nodes.push(0);
+                d
+            }
+        };
+        self.nodes[d as usize] += 1;
+        if self.nodes[d as usize] == 2 {
+            self.shared_domains += 1;
         }
-        let d = self.values.len() as u32;
-        self.values.push(value.clone());
-        self.by_value.insert(value.clone(), d);
-        self.registered_nodes.push(0);
         d
     }
 }
@@ -144,6 +161,9 @@ impl Spread {
             values: Vec::new(),
             by_value: BTreeMap::new(),
             registered_nodes: Vec::new(),
+            nodes_without: 0,
+            shared_domains: 0,
+            nodes: Vec::new(),
         };
         for n in nodes {
             let d = key.domain_for(&n.labels);
@@ -268,8 +288,16 @@ pub struct SchedulerCache {
     images: Images,
     spread: Spread,
     generation: u64,
+    /// Per node, the generation of its last change: what a node-local
+    /// plugin computed for a pod holds while it stays.
+    node_generation: Vec<u64>,
+    /// The generation of the last change to how many registered nodes have
+    /// each image (ImageLocality weighs an image by it).
+    image_generation: u64,
     /// Pods prepared so far: each prepared pod gets its own id.
     prepared: u64,
+    /// The ids of pods alike but for their labels and spread constraints, by what they ask for.
+    alike: BTreeMap<String, u64>,
 }
 
 impl SchedulerCache {
@@ -282,6 +310,7 @@ impl SchedulerCache {
     /// Adds a node, not yet registered; nodes are numbered in the order added.
     pub fn add_node(&mut self, mut node: NodeInfo) {
         node.registered = false;
+        self.node_generation.push(0);
         let h = self.nodes.len();
         for key in &mut self.spread.keys {
             let d = key.domain_for(&node.labels);
@@ -291,7 +320,7 @@ impl SchedulerCache {
         self.spread.on_node.push(Vec::new());
         self.images.present.extend(std::iter::repeat_n(false, self.images.size.len()));
         debug_assert_eq!(self.spread.on_node.len(), h + 1);
-        self.generation += 1;
+        self.touched(h);
     }
 
     pub fn node(&self, h: usize) -> &NodeInfo {
@@ -310,6 +339,26 @@ impl SchedulerCache {
     /// Changes whenever anything the scheduler reads changes.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Changes whenever node `h` changes.
+    pub fn node_generation(&self, h: usize) -> u64 {
+        self.node_generation[h]
+    }
+
+    /// Every node's generation, by node.
+    pub(super) fn node_generations(&self) -> &[u64] {
+        &self.node_generation
+    }
+
+    /// Changes whenever the number of registered nodes with some image changes.
+    pub fn image_generation(&self) -> u64 {
+        self.image_generation
+    }
+
+    fn touched(&mut self, h: usize) {
+        self.generation += 1;
+        self.node_generation[h] = self.generation;
     }
 
     fn flag_counts(&mut self, h: usize, sign: i64) {
@@ -349,7 +398,8 @@ impl SchedulerCache {
             }
         }
         self.spread.node_in_domains(h, sign);
-        self.generation += 1;
+        self.touched(h);
+        self.image_generation = self.generation;
     }
 
     /// The node's taints and cordon changed.
@@ -368,7 +418,7 @@ impl SchedulerCache {
         if registered {
             self.flag_counts(h, 1);
         }
-        self.generation += 1;
+        self.touched(h);
     }
 
     /// Whether node `h` has every layer of `image` now.
@@ -382,10 +432,11 @@ impl SchedulerCache {
             return;
         }
         self.images.present[i] = present;
+        self.touched(h);
         if self.nodes[h].registered {
             self.images.num_nodes[image] += if present { 1 } else { -1 };
+            self.image_generation = self.generation;
         }
-        self.generation += 1;
     }
 
     /// `ImageStateSummary`: an image's size and how many registered nodes have it.
@@ -398,6 +449,20 @@ impl SchedulerCache {
     pub fn prepare(&mut self, pod: &mut PodInfo) {
         self.prepared += 1;
         pod.id = self.prepared;
+        let ask = format!(
+            "{:?}",
+            (
+                pod.requests,
+                pod.non_zero_requests,
+                &pod.images,
+                &pod.node_selector,
+                &pod.node_name,
+                &pod.affinity,
+                &pod.tolerations
+            )
+        );
+        let next = self.alike.len() as u64 + 1;
+        pod.alike = *self.alike.entry(ask).or_insert(next);
         pod.labelset = self.spread.labelset(&pod.labels);
         pod.spread_counts = pod
             .spread
@@ -419,14 +484,14 @@ impl SchedulerCache {
             let registered = n.registered;
             self.spread.count(h, pod.labelset, 1, registered);
         }
-        self.generation += 1;
+        self.touched(h);
     }
 
     /// A pod on node `h` started terminating: spreading counts it no more.
     pub fn pod_terminating(&mut self, h: usize, pod: &PodInfo) {
         let registered = self.nodes[h].registered;
         self.spread.count(h, pod.labelset, -1, registered);
-        self.generation += 1;
+        self.touched(h);
     }
 
     /// A pod left node `h`; `counted` as in [`Self::add_pod`] at this moment.
@@ -438,7 +503,7 @@ impl SchedulerCache {
             let registered = n.registered;
             self.spread.count(h, pod.labelset, -1, registered);
         }
-        self.generation += 1;
+        self.touched(h);
     }
 
     pub(super) fn counts_unschedulable(&self) -> bool {
@@ -469,6 +534,24 @@ impl SchedulerCache {
     /// Matching pods counted on node `h` for the pair's selector.
     pub(super) fn spread_on_node(&self, pair: u32, h: usize) -> i64 {
         self.spread.on_node_matching(h, self.spread.pairs[pair as usize].selector)
+    }
+
+    /// Per node, its domain's index under the pair's topology key (`u32::MAX`: lacks the key).
+    pub(super) fn spread_domains_of(&self, pair: u32) -> &[u32] {
+        let key = self.spread.pairs[pair as usize].key as usize;
+        &self.spread.keys[key].domain_of
+    }
+
+    /// Whether every node has the pair's topology key, each its own value (as `kubernetes.io/hostname`).
+    pub(super) fn spread_key_is_per_node(&self, pair: u32) -> bool {
+        let key = &self.spread.keys[self.spread.pairs[pair as usize].key as usize];
+        key.nodes_without == 0 && key.shared_domains == 0
+    }
+
+    /// Whether no node at all has the pair's topology key (as `topology.kubernetes.io/zone` in a cluster without zones).
+    pub(super) fn spread_key_is_absent(&self, pair: u32) -> bool {
+        let key = &self.spread.keys[self.spread.pairs[pair as usize].key as usize];
+        key.nodes_without as usize == self.nodes.len()
     }
 
     /// Domains the pair's key has.

@@ -23,6 +23,7 @@ use super::plugins::{
 use super::profile::Profile;
 use super::{MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache, Verdict};
 use crate::engine::RandomStream;
+use crate::engine::random::Bound;
 use crate::model::HostId;
 
 /// One plugin's score for one node.
@@ -124,9 +125,58 @@ struct Failure {
     message: String,
 }
 
+/// Score plugins a profile can have: each of the six at most once.
+const MAX_SCORE_PLUGINS: usize = 6;
+
+/// What the node-local plugins (every filter but PodTopologySpread's, every
+/// score but its) found for pods alike ([`PodInfo::alike`]) on each node. It
+/// holds while the node is unchanged, so the pods of a ReplicaSet, scheduled
+/// one after another, work it out once per node rather than once per cycle.
+/// Each part is an array by node, so that a cycle reads only what it needs.
+#[derive(Clone, Debug, Default)]
+struct Memo {
+    /// For which pods, and at which generation of the node.
+    alike: Vec<u64>,
+    node_generation: Vec<u64>,
+    /// The first node-local filter that ruled the node out (its position in the profile), and why.
+    rejected: Vec<Option<(u8, Rejection)>>,
+    /// The image generation the scores were worked out at.
+    scored_at: Vec<Option<u64>>,
+    /// The weighted sum of the plugins that normalise nothing (NodeResourcesFit,
+    /// NodeResourcesBalancedAllocation, ImageLocality): their part of the total.
+    settled: Vec<i64>,
+    /// Raw scores by score plugin position.
+    raw: Vec<[i64; MAX_SCORE_PLUGINS]>,
+}
+
+impl Memo {
+    fn grow(&mut self, nodes: usize) {
+        if self.alike.len() < nodes {
+            self.alike.resize(nodes, 0);
+            self.node_generation.resize(nodes, 0);
+            self.rejected.resize(nodes, None);
+            self.scored_at.resize(nodes, None);
+            self.settled.resize(nodes, 0);
+            self.raw.resize(nodes, [0; MAX_SCORE_PLUGINS]);
+        }
+    }
+}
+
+impl ScoreKind {
+    /// Whether the plugin's score goes into the total as it is, with no
+    /// normalisation across the nodes of a cycle.
+    fn settled(self) -> bool {
+        matches!(
+            self,
+            ScoreKind::NodeResourcesFit | ScoreKind::NodeResourcesBalancedAllocation | ScoreKind::ImageLocality
+        )
+    }
+}
+
 /// Buffers reused from cycle to cycle.
 #[derive(Clone, Debug, Default)]
 struct Work {
+    memo: Memo,
     filters: Vec<(usize, FilterKind)>,
     feasible: Vec<u32>,
     /// (node, position of the filter in the profile, why).
@@ -138,6 +188,8 @@ struct Work {
     kept: Vec<(Vec<i64>, Vec<i64>)>,
     spread: pod_topology_spread::CycleState,
     images: Vec<(usize, i64)>,
+    /// `bounds[k]`: a draw below k, for breaking ties among k nodes.
+    bounds: Vec<Bound>,
 }
 
 /// A scheduler for one profile.
@@ -194,37 +246,49 @@ impl Scheduler {
         let to_find = super::num_feasible_nodes_to_find(self.profile.percentage_of_nodes_to_score, n);
         let start = *next_start_node_index % n;
         let tolerates_cordon = node_unschedulable::tolerates_cordon(pod);
+        self.work.memo.grow(cache.nodes().len());
         let w = &mut self.work;
         w.feasible.clear();
         w.rejections.clear();
+        let spread = w.filters.iter().find(|(_, k)| *k == FilterKind::PodTopologySpread).map(|&(at, _)| at);
+        let generations = cache.node_generations();
         let mut processed = 0;
-        for i in 0..n {
-            let h = nodes[if start + i >= n { start + i - n } else { start + i }];
-            processed += 1;
-            let node = cache.node(h as usize);
-            let mut rejected = None;
-            for &(at, kind) in &w.filters {
-                let r = match kind {
-                    FilterKind::NodeUnschedulable => node_unschedulable::filter(tolerates_cordon, node),
-                    FilterKind::NodeName => node_name::filter(pod, node),
-                    FilterKind::TaintToleration => taint_toleration::filter(pod, node),
-                    FilterKind::NodeAffinity => node_affinity::filter(pod, node),
-                    FilterKind::NodeResourcesFit => node_resources_fit::filter(pod, node),
-                    FilterKind::PodTopologySpread => pod_topology_spread::filter(&w.spread, cache, h as usize),
+        // From the start index to the end of the snapshot, then from its beginning.
+        'walk: for part in [&nodes[start..], &nodes[..start]] {
+            for &h in part {
+                let h = h as usize;
+                processed += 1;
+                let memo = &mut w.memo;
+                if memo.alike[h] != pod.alike || memo.node_generation[h] != generations[h] {
+                    let node = cache.node(h);
+                    let rejected = w.filters.iter().find_map(|&(at, kind)| {
+                        let r = match kind {
+                            FilterKind::NodeUnschedulable => node_unschedulable::filter(tolerates_cordon, node),
+                            FilterKind::NodeName => node_name::filter(pod, node),
+                            FilterKind::TaintToleration => taint_toleration::filter(pod, node),
+                            FilterKind::NodeAffinity => node_affinity::filter(pod, node),
+                            FilterKind::NodeResourcesFit => node_resources_fit::filter(pod, node),
+                            FilterKind::PodTopologySpread => None,
+                        };
+                        r.map(|r| (at as u8, r))
+                    });
+                    memo.alike[h] = pod.alike;
+                    memo.node_generation[h] = generations[h];
+                    memo.rejected[h] = rejected;
+                    memo.scored_at[h] = None;
+                }
+                let rejected = match memo.rejected[h] {
+                    Some((at, r)) => Some((usize::from(at), r)),
+                    None => spread.and_then(|at| pod_topology_spread::filter(&w.spread, cache, h).map(|r| (at, r))),
                 };
-                if let Some(r) = r {
-                    rejected = Some((at, r));
-                    break;
+                if let Some((at, r)) = rejected {
+                    w.rejections.push((h as u32, at, r));
+                    continue;
                 }
-            }
-            match rejected {
-                None => {
-                    w.feasible.push(h);
-                    if w.feasible.len() >= to_find {
-                        break;
-                    }
+                w.feasible.push(h as u32);
+                if w.feasible.len() >= to_find {
+                    break 'walk;
                 }
-                Some((at, r)) => w.rejections.push((h, at, r)),
             }
         }
         *next_start_node_index = (start + processed) % n;
@@ -240,13 +304,19 @@ impl Scheduler {
         }
         // schedule_one.go: with one feasible node there is nothing to score.
         let w = &mut self.work;
-        w.totals.clear();
-        w.totals.resize(w.feasible.len(), 0);
-        w.kept.clear();
-        if w.feasible.len() > 1 {
+        let chosen = if w.feasible.len() == 1 {
+            w.feasible[0]
+        } else if let Some(chosen) = (!keep).then(|| self.score_and_select(pod, cache, rng)).flatten() {
+            chosen
+        } else {
+            let w = &mut self.work;
+            w.totals.clear();
+            w.totals.resize(w.feasible.len(), 0);
+            w.kept.clear();
             self.score(pod, cache, keep);
-        }
-        let chosen = select_host(&self.work.feasible, &self.work.totals, rng);
+            let w = &mut self.work;
+            select_host(&w.feasible, &w.totals, &mut w.bounds, rng)
+        };
         let decision = keep.then(|| self.decision(cache, start, processed, Some(HostId(chosen)), None));
         CycleOutcome { node: Some(HostId(chosen)), message: None, decision }
     }
@@ -273,11 +343,72 @@ impl Scheduler {
         }
     }
 
+    /// Scores and picks in one sweep, when every score plugin either gives
+    /// every node the same score, takes its score from the node's memo as it
+    /// is, or is PodTopologySpread with constraints that ignore no node (the
+    /// usual case); `None` otherwise, for [`Self::score`] to do it plugin by plugin.
+    fn score_and_select(&mut self, pod: &PodInfo, cache: &SchedulerCache, rng: &mut RandomStream) -> Option<u32> {
+        let mut constant = 0;
+        let mut spread_weight = None;
+        for &(_, kind, weight) in &self.scores {
+            match kind {
+                _ if kind.settled() => {}
+                ScoreKind::TaintToleration if !cache.counts_prefer_taints() => constant += MAX_NODE_SCORE * weight,
+                ScoreKind::NodeAffinity if pod.affinity.preferred.is_empty() => {}
+                ScoreKind::PodTopologySpread if !pod.own_spread && spread_weight.is_none() => {
+                    spread_weight = Some(weight)
+                }
+                _ => return None,
+            }
+        }
+        self.memo_scores(pod, cache);
+        let w = &mut self.work;
+        let settled = &w.memo.settled;
+        w.totals.clear();
+        w.totals.extend(w.feasible.iter().map(|&h| settled[h as usize] + constant));
+        if let Some(weight) = spread_weight {
+            pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
+            let (min, max) = pod_topology_spread::score_unignored(&mut w.spread, cache, &w.feasible, &mut w.raw);
+            let by = super::Divisor::new(max);
+            for (t, &raw) in w.totals.iter_mut().zip(&w.raw) {
+                let normalized = if max == 0 { MAX_NODE_SCORE } else { by.divide(MAX_NODE_SCORE * (max + min - raw)) };
+                *t += normalized.clamp(0, MAX_NODE_SCORE) * weight;
+            }
+        }
+        Some(select_host(&w.feasible, &w.totals, &mut w.bounds, rng))
+    }
+
+    /// Fills the memo's node-local raw scores of every feasible node that lacks them.
+    fn memo_scores(&mut self, pod: &PodInfo, cache: &SchedulerCache) {
+        let w = &mut self.work;
+        let images_at = cache.image_generation();
+        let memo = &mut w.memo;
+        for &h in &w.feasible {
+            let h = h as usize;
+            if memo.scored_at[h] != Some(images_at) {
+                let node = (&mut memo.raw[h], &mut memo.settled[h]);
+                node_scores(&self.scores, &self.fit, &self.balanced, pod, cache, h, &mut w.images, node);
+                memo.scored_at[h] = Some(images_at);
+            }
+        }
+    }
+
     /// Adds each score plugin's weighted, normalised score to the totals.
     fn score(&mut self, pod: &PodInfo, cache: &SchedulerCache, keep: bool) {
+        self.memo_scores(pod, cache);
         let w = &mut self.work;
         let k = w.feasible.len();
-        for &(_, kind, weight) in &self.scores {
+        // Unless the cycle keeps every score, the settled plugins' part of each total is in the memo.
+        if !keep {
+            let settled = &w.memo.settled;
+            for (t, &h) in w.totals.iter_mut().zip(&w.feasible) {
+                *t += settled[h as usize];
+            }
+        }
+        for (at, &(_, kind, weight)) in self.scores.iter().enumerate() {
+            if !keep && kind.settled() {
+                continue;
+            }
             w.raw.clear();
             // A plugin with nothing to tell nodes apart gives them all the same score.
             let constant = match kind {
@@ -296,27 +427,12 @@ impl Scheduler {
                 }
                 continue;
             }
-            let nodes = w.feasible.iter().map(|&h| cache.node(h as usize));
-            match kind {
-                ScoreKind::TaintToleration => w.raw.extend(nodes.map(|n| taint_toleration::score(pod, n))),
-                ScoreKind::NodeAffinity => w.raw.extend(nodes.map(|n| node_affinity::score(pod, n))),
-                ScoreKind::NodeResourcesFit => w.raw.extend(nodes.map(|n| self.fit.score(pod, n))),
-                ScoreKind::NodeResourcesBalancedAllocation => w.raw.extend(nodes.map(|n| self.balanced.score(pod, n))),
-                ScoreKind::ImageLocality => {
-                    image_locality::contributions(pod, cache, &mut w.images);
-                    let images = &w.images;
-                    w.raw.extend(w.feasible.iter().map(|&h| image_locality::score(images, cache, h as usize)));
-                }
-                ScoreKind::PodTopologySpread => {
-                    pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
-                    let state = &w.spread;
-                    w.raw.extend(
-                        w.feasible
-                            .iter()
-                            .enumerate()
-                            .map(|(i, &h)| pod_topology_spread::score(state, cache, i, h as usize)),
-                    );
-                }
+            if kind == ScoreKind::PodTopologySpread {
+                pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
+                pod_topology_spread::score(&mut w.spread, cache, &w.feasible, &mut w.raw);
+            } else {
+                let raw = &w.memo.raw;
+                w.raw.extend(w.feasible.iter().map(|&h| raw[h as usize][at]));
             }
             w.normalized.clear();
             w.normalized.extend_from_slice(&w.raw);
@@ -412,12 +528,47 @@ impl Scheduler {
     }
 }
 
+/// Works out the node-local raw scores of node `h` for `pod`, and their settled part.
+#[allow(clippy::too_many_arguments)]
+fn node_scores(
+    scores: &[(&'static str, ScoreKind, i64)],
+    fit: &Fit,
+    balanced: &BalancedAllocation,
+    pod: &PodInfo,
+    cache: &SchedulerCache,
+    h: usize,
+    images: &mut Vec<(usize, i64)>,
+    (raw, settled): (&mut [i64; MAX_SCORE_PLUGINS], &mut i64),
+) {
+    let node = cache.node(h);
+    for (at, &(_, kind, _)) in scores.iter().enumerate() {
+        raw[at] = match kind {
+            ScoreKind::TaintToleration => taint_toleration::score(pod, node),
+            ScoreKind::NodeAffinity => node_affinity::score(pod, node),
+            ScoreKind::NodeResourcesFit => fit.score(pod, node),
+            ScoreKind::NodeResourcesBalancedAllocation => balanced.score(pod, node),
+            ScoreKind::ImageLocality => {
+                image_locality::contributions(pod, cache, images);
+                image_locality::score(images, cache, h)
+            }
+            ScoreKind::PodTopologySpread => 0,
+        };
+    }
+    *settled = scores
+        .iter()
+        .zip(raw.iter())
+        .filter(|((_, kind, _), _)| kind.settled())
+        .map(|((_, _, weight), raw)| raw.clamp(&0, &MAX_NODE_SCORE) * weight)
+        .sum();
+}
+
 /// `selectHost`: the highest total; among equal totals each is equally
 /// likely, by reservoir sampling in the order the nodes were found.
-fn select_host(feasible: &[u32], totals: &[i64], rng: &mut RandomStream) -> u32 {
+/// `bounds[k]` is the draw below k, kept from cycle to cycle.
+fn select_host(feasible: &[u32], totals: &[i64], bounds: &mut Vec<Bound>, rng: &mut RandomStream) -> u32 {
     let mut best = feasible[0];
     let mut best_score = totals[0];
-    let mut count = 1u64;
+    let mut count = 1usize;
     for (&h, &s) in feasible.iter().zip(totals).skip(1) {
         if s > best_score {
             best = h;
@@ -425,7 +576,10 @@ fn select_host(feasible: &[u32], totals: &[i64], rng: &mut RandomStream) -> u32 
             count = 1;
         } else if s == best_score {
             count += 1;
-            if rng.below(count) == 0 {
+            while bounds.len() <= count {
+                bounds.push(Bound::new(bounds.len().max(1) as u64));
+            }
+            if rng.below_by(&bounds[count]) == 0 {
                 best = h;
             }
         }

@@ -67,10 +67,13 @@ pub struct PodInfo {
     pub spread: Vec<TopologySpreadConstraint>,
     /// The constraints are the pod's own (so nodes lacking a key are ignored when scoring).
     pub own_spread: bool,
-    /// Set by [`SchedulerCache::prepare`]: the pod's id in the cache, the
-    /// group of pods with its labels, and the counts kept for each of its
-    /// spread constraints.
+    /// Set by [`SchedulerCache::prepare`]: the pod's id in the cache; the
+    /// id it shares with every pod that asks for the same resources, images,
+    /// nodes and tolerations (so that every plugin but PodTopologySpread sees
+    /// them alike); the group of pods with its labels; and the counts kept for
+    /// each of its spread constraints.
     pub id: u64,
+    pub alike: u64,
     pub labelset: u32,
     pub spread_counts: Vec<u32>,
 }
@@ -213,10 +216,38 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i
         }
         return;
     }
+    let by = Divisor::new(max);
     for s in scores.iter_mut() {
-        *s = max_priority * *s / max;
+        *s = by.divide(max_priority * *s);
         if reverse {
             *s = max_priority - *s;
+        }
+    }
+}
+
+/// Integer division of many values by one divisor, exactly as `/` gives it.
+/// A normalisation divides every node's score by the same maximum; for
+/// values and divisors below 2³² a multiply and a shift do it (Lemire, Kaser
+/// and Kurz, "Faster remainder by direct computation", 2019: with
+/// M = ⌈2⁶⁴/d⌉, ⌊a/d⌋ = ⌊M·a/2⁶⁴⌋ for every 32-bit a), others divide.
+#[derive(Clone, Copy, Debug)]
+pub struct Divisor {
+    d: i64,
+    /// ⌈2⁶⁴/d⌉, or 0 when d is out of that range (or 1).
+    m: u64,
+}
+
+impl Divisor {
+    pub fn new(d: i64) -> Self {
+        let m = if (2..=i64::from(u32::MAX)).contains(&d) { u64::MAX / d as u64 + 1 } else { 0 };
+        Divisor { d, m }
+    }
+
+    pub fn divide(self, a: i64) -> i64 {
+        if self.m != 0 && (0..=i64::from(u32::MAX)).contains(&a) {
+            ((u128::from(self.m) * a as u128) >> 64) as i64
+        } else {
+            a / self.d
         }
     }
 }
@@ -283,6 +314,18 @@ pub fn preemption_clause(num_all_nodes: usize, unresolvable: usize, resolvable: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_divisor_divides_as_the_operator_does() {
+        let mut values: Vec<i64> = (0..2_000).collect();
+        values.extend([u32::MAX as i64 - 1, u32::MAX as i64, u32::MAX as i64 + 1, 1 << 40, -1, -7, i64::MAX / 200]);
+        for d in [1, 2, 3, 7, 10, 99, 100, 101, 1_000, 65_537, u32::MAX as i64, u32::MAX as i64 + 3, 1 << 40] {
+            let by = Divisor::new(d);
+            for &a in &values {
+                assert_eq!(by.divide(a), a / d, "{a} / {d}");
+            }
+        }
+    }
 
     #[test]
     fn adaptive_percentage_of_nodes_to_score() {

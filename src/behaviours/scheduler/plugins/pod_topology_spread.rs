@@ -18,7 +18,7 @@
 //! counts per domain, so a pod without a node selector or affinity reads
 //! them as they are; one with them counts its own over the nodes it may use.
 
-use crate::behaviours::scheduler::{MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache};
+use crate::behaviours::scheduler::{Divisor, MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache};
 use crate::model::kube::{
     LABEL_HOSTNAME, LABEL_ZONE, Labels, TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
 };
@@ -73,8 +73,12 @@ pub struct CycleState {
     /// Per scored node, whether it lacks a key of the pod's own constraints.
     ignored: Vec<bool>,
     /// Per domain, the last cycle that saw it (for counting distinct domains).
-    seen: Vec<u64>,
-    cycle: u64,
+    pub(crate) seen: Vec<u64>,
+    pub(crate) cycle: u64,
+    /// Per scored node, its raw score before rounding.
+    sums: Vec<f64>,
+    /// The raw score of a domain count, for one constraint (see [`score_unignored`]).
+    by_count: Vec<Option<i64>>,
 }
 
 /// Counts per domain of `pair` over the registered nodes `pod` may use, and
@@ -153,14 +157,27 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
     }
     // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
     state.ignored.clear();
-    state.ignored.extend(
-        feasible
-            .iter()
-            .map(|&h| pod.own_spread && state.score.iter().any(|c| cache.spread_domain(c.pair, h as usize).is_none())),
-    );
+    let mut scored = feasible.len();
+    if pod.own_spread {
+        state.ignored.extend(
+            feasible.iter().map(|&h| state.score.iter().any(|c| cache.spread_domain(c.pair, h as usize).is_none())),
+        );
+        scored -= state.ignored.iter().filter(|i| **i).count();
+    } else {
+        state.ignored.resize(feasible.len(), false);
+    }
     // The number of domains among the scored nodes that are not ignored.
     for i in 0..state.score.len() {
         let pair = state.score[i].pair;
+        if cache.spread_key_is_absent(pair) {
+            continue;
+        }
+        if cache.spread_key_is_per_node(pair) {
+            // One domain per node: as many domains as nodes scored.
+            state.score[i].weight = libm::log(scored as f64 + 2.0);
+            continue;
+        }
+        let domain_of = cache.spread_domains_of(pair);
         let domains = cache.spread_domains(pair);
         if state.seen.len() < domains {
             state.seen.resize(domains, 0);
@@ -168,13 +185,12 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
         state.cycle += 1;
         let mut distinct = 0;
         for (&h, &ignored) in feasible.iter().zip(&state.ignored) {
-            if ignored {
+            let d = domain_of[h as usize];
+            if ignored || d == u32::MAX {
                 continue;
             }
-            if let Some(d) = cache.spread_domain(pair, h as usize)
-                && state.seen[d] != state.cycle
-            {
-                state.seen[d] = state.cycle;
+            if state.seen[d as usize] != state.cycle {
+                state.seen[d as usize] = state.cycle;
                 distinct += 1;
             }
         }
@@ -182,29 +198,98 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
     }
 }
 
-/// The raw score of node `h`, the `k`-th scored node.
-pub fn score(state: &CycleState, cache: &SchedulerCache, k: usize, h: usize) -> i64 {
-    if state.ignored[k] {
-        return 0;
+/// [`score`] for a pod whose constraints ignore no node, with the least and
+/// greatest raw score as [`normalize`] takes them. With one constraint whose
+/// key nodes have, a node's score follows from the count in its domain alone,
+/// so each count's is worked out once.
+pub fn score_unignored(
+    state: &mut CycleState,
+    cache: &SchedulerCache,
+    feasible: &[u32],
+    out: &mut Vec<i64>,
+) -> (i64, i64) {
+    let live: Vec<usize> =
+        (0..state.score.len()).filter(|&i| !cache.spread_key_is_absent(state.score[i].pair)).collect();
+    out.clear();
+    if let [only] = live[..] {
+        let c = &state.score[only];
+        let domain_of = cache.spread_domains_of(c.pair);
+        let counts = c.own_counts.as_deref().unwrap_or_else(|| cache.spread_counts(c.pair).0);
+        let (weight, skew) = (c.weight, (c.max_skew - 1) as f64);
+        let table = &mut state.by_count;
+        table.clear();
+        let (mut min, mut max) = (i64::MAX, 0);
+        out.extend(feasible.iter().map(|&h| {
+            let d = domain_of[h as usize];
+            let raw = if d == u32::MAX {
+                0
+            } else {
+                let count = counts[d as usize];
+                match usize::try_from(count) {
+                    Ok(i) if i < 64 => {
+                        if table.len() <= i {
+                            table.resize(i + 1, None);
+                        }
+                        *table[i].get_or_insert_with(|| round(count as f64 * weight + skew))
+                    }
+                    _ => round(count as f64 * weight + skew),
+                }
+            };
+            min = min.min(raw);
+            max = max.max(raw);
+            raw
+        }));
+        return (min, max);
     }
-    let mut score = 0.0;
+    score(state, cache, feasible, out);
+    out.iter().fold((i64::MAX, 0), |(lo, hi), &s| (lo.min(s), hi.max(s)))
+}
+
+/// The raw scores of the scored nodes, in order, into `out`.
+pub fn score(state: &mut CycleState, cache: &SchedulerCache, feasible: &[u32], out: &mut Vec<i64>) {
+    let sums = &mut state.sums;
+    sums.clear();
+    sums.resize(feasible.len(), 0.0);
     for c in &state.score {
-        let Some(domain) = cache.spread_domain(c.pair, h) else { continue };
-        score += c.count(cache, domain) as f64 * c.weight + (c.max_skew - 1) as f64;
+        // A key no node has adds nothing anywhere.
+        if cache.spread_key_is_absent(c.pair) {
+            continue;
+        }
+        let domain_of = cache.spread_domains_of(c.pair);
+        let counts = c.own_counts.as_deref().unwrap_or_else(|| cache.spread_counts(c.pair).0);
+        let (weight, skew) = (c.weight, (c.max_skew - 1) as f64);
+        for (sum, &h) in sums.iter_mut().zip(feasible) {
+            let d = domain_of[h as usize];
+            if d != u32::MAX {
+                *sum += counts[d as usize] as f64 * weight + skew;
+            }
+        }
     }
-    libm::round(score) as i64
+    out.clear();
+    out.extend(sums.iter().zip(&state.ignored).map(|(&s, ignored)| if *ignored { 0 } else { round(s) }));
+}
+
+/// Go's `math.Round` (half away from zero) of a score, which is never
+/// negative here, without a call into the maths library.
+pub fn round(s: f64) -> i64 {
+    if !(0.0..4.5e15).contains(&s) {
+        return libm::round(s) as i64;
+    }
+    let whole = s as i64;
+    if s - whole as f64 >= 0.5 { whole + 1 } else { whole }
 }
 
 pub fn normalize(state: &CycleState, scores: &mut [i64]) {
     let live = scores.iter().zip(&state.ignored).filter(|(_, ig)| !**ig).map(|(s, _)| *s);
     let (min, max) = live.fold((i64::MAX, 0i64), |(lo, hi), s| (lo.min(s), hi.max(s)));
+    let by = Divisor::new(max);
     for (s, ignored) in scores.iter_mut().zip(&state.ignored) {
         if *ignored {
             *s = 0;
         } else if max == 0 {
             *s = MAX_NODE_SCORE;
         } else {
-            *s = MAX_NODE_SCORE * (max + min - *s) / max;
+            *s = by.divide(MAX_NODE_SCORE * (max + min - *s));
         }
     }
 }
@@ -246,7 +331,8 @@ mod tests {
     fn scores(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32]) -> (Vec<i64>, Vec<i64>) {
         let mut state = CycleState::default();
         pre_score(pod, cache, feasible, &mut state);
-        let raw: Vec<i64> = feasible.iter().enumerate().map(|(k, &h)| score(&state, cache, k, h as usize)).collect();
+        let mut raw = Vec::new();
+        score(&mut state, cache, feasible, &mut raw);
         let mut normalized = raw.clone();
         normalize(&state, &mut normalized);
         (raw, normalized)
