@@ -753,7 +753,7 @@ fn pods(
     );
     e.add(
         name,
-        format!("scheduling: {} × {}", of(made, "pod"), of(scored, "node scored")),
+        format!("scheduling: {} × {} scored each", of(made, "pod"), of(scored, "node")),
         made * scored * NODE_SCORE,
         0.0,
     );
