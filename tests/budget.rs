@@ -265,3 +265,17 @@ fn calibration() {
         );
     }
 }
+
+#[test]
+fn large_worlds_keep_fewer_checkpoints_for_scrubbing() {
+    let small =
+        Scenario::parse(&scenario("1m", "", &hosts(1, true), SMALL_APP, CONTAINERS, &launch(3)), "small").unwrap();
+    assert_eq!(small.checkpoints(), 200);
+    // Half a million instances of about 0.7 KiB each: a few copies fit in half of 2 GiB.
+    let large =
+        Scenario::parse(&scenario("1m", "", &hosts(100, true), SMALL_APP, CONTAINERS, &launch(500_000)), "large")
+            .unwrap();
+    let state = large.estimate.parts.iter().filter(|p| p.world.is_some()).map(|p| p.bytes).sum::<f64>();
+    assert_eq!(large.checkpoints(), (1024.0 * 1024.0 * 1024.0 / state) as usize);
+    assert!((2..20).contains(&large.checkpoints()), "{}", large.checkpoints());
+}

@@ -121,6 +121,15 @@ impl Scenario {
         validate::validate(raw, file, read, options)
     }
 
+    /// How many checkpoints (copies of each world) a front end may keep for
+    /// scrubbing back: at most 200, and no more than half the memory budget
+    /// holds at the worlds' estimated size.
+    pub fn checkpoints(&self) -> usize {
+        let state: f64 = self.estimate.parts.iter().filter(|p| p.world.is_some()).map(|p| p.bytes).sum();
+        let room = self.budget.memory.0 as f64 / 2.0;
+        if state <= 0.0 { 200 } else { libm::floor(room / state).clamp(2.0, 200.0) as usize }
+    }
+
     /// The names of the worlds, in file order.
     pub fn world_names(&self) -> Vec<&str> {
         self.worlds.iter().map(|w| w.name.as_str()).collect()
