@@ -1,7 +1,7 @@
 //! The work budget: what a scenario will cost to run, estimated from its
 //! parts before it runs, and refused when that is more than its budget.
 //!
-//! A run's time goes into events — requests arriving, kubelets reporting in,
+//! A run's time goes into events — requests arriving, pods scheduled,
 //! instances starting — and into the objects some events visit: a placement
 //! looks at every host, a scheduling cycle at many nodes, a fluid tick at every
 //! instance. The estimate counts both in *events*, each visit weighted by
