@@ -9,6 +9,13 @@
 //! [`scenario`] (files, validation, expectations), [`metrics`], [`run`] and
 //! [`report`], then the faces: `cli` and, with the `gui` feature, `gui`.
 
+// Library code says what went wrong instead of panicking: a failing
+// `unwrap`, `expect` or `panic!` is refused by these lints (tests may use
+// them). Where an `expect` states an invariant of the world's own state, the
+// module allows it and says why; the property tests and the fuzz targets
+// check those invariants.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod behaviours;
 pub mod engine;
 pub mod metrics;

@@ -104,8 +104,9 @@ impl Playback {
     pub fn new(scenario: Scenario) -> Self {
         let tracks =
             scenario.worlds.iter().map(|spec| Track::new(World::new(scenario.setup.clone(), spec.clone()))).collect();
-        // About 200 checkpoints over the run, none closer than a tenth of a second.
-        let every = SimDuration((scenario.setup.duration.0 / 200).max(100_000));
+        // About 200 checkpoints over the run (fewer when the worlds are large:
+        // they must fit the memory budget), none closer than a tenth of a second.
+        let every = SimDuration((scenario.setup.duration.0 / scenario.checkpoints() as u64).max(100_000));
         let mut p = Playback {
             scenario,
             tracks,

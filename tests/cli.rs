@@ -180,3 +180,36 @@ fn two_reports_of_one_scenario_have_identical_event_logs() {
     assert!(!a.is_empty());
     assert!(a == b);
 }
+
+#[test]
+fn report_into_a_file_says_it_needs_a_directory() {
+    let dir = scratch("report-into-a-file");
+    let file = small(&dir, "\"Containers.instances.running == 3\"");
+    let out = dir.join("out");
+    std::fs::write(&out, "not a directory").unwrap();
+    let o = flotilla(&["report", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("there is a file of that name; report writes its files into a directory"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a directory", "the file is left alone");
+}
+
+#[test]
+fn the_budget_flag_overrides_the_default_and_validate_shows_the_estimate() {
+    let dir = scratch("budget-flag");
+    let file = small(&dir, "\"Containers.instances.running == 3\"");
+    let o = flotilla(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("of a budget of 1.0e8 and 2Gi"), "{}", stdout(&o));
+    // A budget too small for even this run refuses it, naming the flag.
+    let o = flotilla(&["check", "--budget", "events=10", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("more than the budget of 10"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--budget events="), "{}", stderr(&o));
+    let o = flotilla(&["check", "--budget", "time=1h", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("\"time\" is not part of a budget"), "{}", stderr(&o));
+}

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use crate::engine::time::trim_float;
 use crate::report;
 use crate::run::{self, RunOptions, RunResult};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, BudgetFile, LoadOptions, Scenario};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,17 +40,23 @@ pub enum Command {
         /// Print a JSON array of scenario summaries on stdout instead of tables.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        budget: BudgetArg,
     },
     /// Run one scenario and write summary.json, events.jsonl, WORLD.csv and, with traffic, WORLD-traffic.csv files.
     Report {
         file: PathBuf,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        #[command(flatten)]
+        budget: BudgetArg,
     },
-    /// Parse and validate scenario files without running them.
+    /// Parse and validate scenario files without running them, and print what each would cost.
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArg,
     },
     /// Open the app on a scenario file.
     #[cfg(feature = "gui")]
@@ -76,6 +82,29 @@ pub enum Command {
     },
 }
 
+/// The work budget a run may take, over the scenario's own and the default.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct BudgetArg {
+    /// Events and memory a run may take, such as events=2e9,memory=8Gi (either
+    /// may be left out); it overrides the scenario's budget and the default.
+    #[arg(long, value_name = "events=N,memory=SIZE", value_parser = parse_budget)]
+    budget: Option<BudgetFile>,
+}
+
+fn parse_budget(text: &str) -> Result<BudgetFile, String> {
+    let b = BudgetFile::parse(text)?;
+    match b.problem() {
+        Some(p) => Err(p),
+        None => Ok(b),
+    }
+}
+
+impl BudgetArg {
+    fn options(&self) -> LoadOptions {
+        LoadOptions { budget: self.budget }
+    }
+}
+
 /// Exit codes.
 pub const OK: u8 = 0;
 pub const EXPECTATION_FAILED: u8 = 1;
@@ -85,9 +114,9 @@ pub const INPUT_ERROR: u8 = 2;
 pub fn main() -> u8 {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Check { paths, junit, json }) => check(&paths, junit.as_deref(), json),
-        Some(Command::Report { file, out }) => report_cmd(&file, &out),
-        Some(Command::Validate { paths }) => validate(&paths),
+        Some(Command::Check { paths, junit, json, budget }) => check(&paths, junit.as_deref(), json, budget.options()),
+        Some(Command::Report { file, out, budget }) => report_cmd(&file, &out, budget.options()),
+        Some(Command::Validate { paths, budget }) => validate(&paths, budget.options()),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -112,7 +141,7 @@ pub fn main() -> u8 {
 
 /// Loads every scenario under `paths`, printing each problem to stderr.
 /// Returns the scenarios that loaded and whether any input error occurred.
-fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
+fn load_all(paths: &[PathBuf], options: LoadOptions) -> (Vec<Scenario>, bool) {
     let mut scenarios = Vec::new();
     let mut failed = false;
     for path in paths {
@@ -125,7 +154,7 @@ fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
             }
         };
         for file in files {
-            match Scenario::load(&file) {
+            match Scenario::load_with(&file, options) {
                 Ok(s) => scenarios.push(s),
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -184,8 +213,8 @@ fn run_with_progress(scenario: &Scenario, options: RunOptions) -> (RunResult, f6
     (result, started.elapsed().as_secs_f64())
 }
 
-fn check(paths: &[PathBuf], junit: Option<&Path>, json: bool) -> u8 {
-    let (scenarios, input_error) = load_all(paths);
+fn check(paths: &[PathBuf], junit: Option<&Path>, json: bool, options: LoadOptions) -> u8 {
+    let (scenarios, input_error) = load_all(paths, options);
     let mut runs = Vec::new();
     for s in &scenarios {
         let (result, seconds) = run_with_progress(s, RunOptions::default());
@@ -225,6 +254,11 @@ fn check(paths: &[PathBuf], junit: Option<&Path>, json: bool) -> u8 {
     } else {
         OK
     }
+}
+
+/// `1.2e7`, or the whole number when it is small.
+fn scientific(x: f64) -> String {
+    if x < 1e5 { format!("{}", libm::ceil(x) as u64) } else { format!("{x:.1e}") }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -297,8 +331,15 @@ fn format_value(x: f64) -> String {
     }
 }
 
-fn report_cmd(file: &Path, out: &Path) -> u8 {
-    let scenario = match Scenario::load(file) {
+fn report_cmd(file: &Path, out: &Path, options: LoadOptions) -> u8 {
+    if out.exists() && !out.is_dir() {
+        eprintln!(
+            "error: {}: there is a file of that name; report writes its files into a directory, so name a new or existing directory",
+            out.display()
+        );
+        return INPUT_ERROR;
+    }
+    let scenario = match Scenario::load_with(file, options) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -342,11 +383,11 @@ fn write_report(scenario: &Scenario, result: &RunResult, out: &Path) -> anyhow::
     Ok(written)
 }
 
-fn validate(paths: &[PathBuf]) -> u8 {
-    let (scenarios, input_error) = load_all(paths);
+fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {
+    let (scenarios, input_error) = load_all(paths, options);
     for s in &scenarios {
         println!(
-            "ok  {} — {} ({} world{}, {} host{}, {} expectation{})",
+            "ok  {} — {} ({} world{}, {} host{}, {} expectation{}; about {} events and {} of a budget of {} and {})",
             s.file,
             s.name,
             s.worlds.len(),
@@ -354,7 +395,11 @@ fn validate(paths: &[PathBuf]) -> u8 {
             s.setup.hosts.len(),
             plural(s.setup.hosts.len()),
             s.expectations.len(),
-            plural(s.expectations.len())
+            plural(s.expectations.len()),
+            scientific(s.estimate.events()),
+            crate::model::Bytes(s.estimate.bytes() as u64).binary(),
+            scientific(s.budget.events),
+            s.budget.memory.binary()
         );
     }
     if input_error { INPUT_ERROR } else { OK }

@@ -79,6 +79,11 @@ impl<E> EventQueue<E> {
         self.heap.len()
     }
 
+    /// Events scheduled since the queue was made, handled or not.
+    pub fn scheduled(&self) -> u64 {
+        self.next_seq
+    }
+
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

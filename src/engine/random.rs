@@ -62,7 +62,9 @@ impl RandomStream {
         let mut bytes = [0u8; BUFFERED * 8];
         self.rng.fill_bytes(&mut bytes);
         for (word, chunk) in self.buffer.iter_mut().zip(bytes.chunks_exact(8)) {
-            *word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            #[allow(clippy::expect_used, reason = "chunks of exactly eight bytes")]
+            let bytes: [u8; 8] = chunk.try_into().expect("eight bytes");
+            *word = u64::from_le_bytes(bytes);
         }
         self.next = 0;
     }

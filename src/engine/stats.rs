@@ -25,6 +25,8 @@ pub struct Durations {
 }
 
 impl Default for Durations {
+    // The bounds are constants within what HdrHistogram accepts (1 ≤ low, 2·low ≤ high, 0–5 digits).
+    #[allow(clippy::expect_used)]
     fn default() -> Self {
         Durations {
             histogram: Histogram::new_with_bounds(1, HIGHEST, SIGNIFICANT_DIGITS).expect("valid histogram bounds"),

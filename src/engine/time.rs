@@ -45,12 +45,14 @@ impl SimDuration {
         SimDuration(us)
     }
 
+    /// Saturates at the longest representable span rather than wrapping.
     pub const fn from_millis(ms: u64) -> Self {
-        SimDuration(ms * 1_000)
+        SimDuration(ms.saturating_mul(1_000))
     }
 
+    /// Saturates at the longest representable span rather than wrapping.
     pub const fn from_secs(s: u64) -> Self {
-        SimDuration(s * MICROS_PER_SECOND)
+        SimDuration(s.saturating_mul(MICROS_PER_SECOND))
     }
 
     /// Rounds a non-negative number of seconds to the nearest microsecond;
@@ -141,14 +143,14 @@ impl SimDuration {
             return Err(DurationError::Empty);
         }
         if s.starts_with('-') {
-            return Err(DurationError::Negative(s.to_string()));
+            return Err(DurationError::Negative(shown_value(s)));
         }
         let mut rest = s;
         let mut total: u64 = 0;
         while !rest.is_empty() {
             let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(rest.len());
             if num_len == 0 {
-                return Err(DurationError::Malformed(s.to_string()));
+                return Err(DurationError::Malformed(shown_value(s)));
             }
             let number = &rest[..num_len];
             rest = &rest[num_len..];
@@ -159,15 +161,15 @@ impl SimDuration {
                 if number == "0" && total == 0 && rest.is_empty() {
                     return Ok(SimDuration::ZERO);
                 }
-                return Err(DurationError::MissingUnit(s.to_string()));
+                return Err(DurationError::MissingUnit(shown_value(s)));
             }
             let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-                return Err(DurationError::UnknownUnit { text: s.to_string(), unit: unit.to_string() });
+                return Err(DurationError::UnknownUnit { text: shown_value(s), unit: shown_value(unit) });
             };
             let micros = scaled_decimal(number, scale)
-                .ok_or_else(|| DurationError::Malformed(s.to_string()))?
-                .ok_or_else(|| DurationError::TooLong(s.to_string()))?;
-            total = total.checked_add(micros).ok_or_else(|| DurationError::TooLong(s.to_string()))?;
+                .ok_or_else(|| DurationError::Malformed(shown_value(s)))?
+                .ok_or_else(|| DurationError::TooLong(shown_value(s)))?;
+            total = total.checked_add(micros).ok_or_else(|| DurationError::TooLong(shown_value(s)))?;
         }
         Ok(SimDuration(total))
     }
@@ -250,6 +252,20 @@ impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", SimDuration(self.0))
     }
+}
+
+/// The most characters of a value from a file that a message repeats.
+pub const MAX_VALUE_SHOWN: usize = 60;
+
+/// A value from a file as a message shows it: escaped, and cut to
+/// [`MAX_VALUE_SHOWN`] characters with an ellipsis.
+pub fn shown_value(text: &str) -> String {
+    let escaped: String = text.chars().take(MAX_VALUE_SHOWN + 1).flat_map(char::escape_debug).collect();
+    let mut out: String = escaped.chars().take(MAX_VALUE_SHOWN).collect();
+    if escaped.chars().nth(MAX_VALUE_SHOWN).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Formats a float with at most six decimals and no trailing zeros.

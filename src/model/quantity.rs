@@ -4,18 +4,33 @@
 //! Sizes follow both conventions in use: decimal (`kB`, `MB`, `GB`, `TB`, and
 //! Kubernetes' `k`, `M`, `G`, `T`) as registries report image sizes, and binary
 //! (`Ki`, `Mi`, `Gi`, `Ti`, `KiB`, `MiB`, …) as Kubernetes requests memory.
+//!
+//! Every quantity has a range, checked where it is read: sizes up to
+//! [`MAX_BYTES`] (1 PiB), CPU up to [`MAX_MILLICORES`] (a million cores),
+//! bandwidths from 1 B/s up to [`MAX_BYTES_PER_SECOND`] (100 Tbit/s). A value
+//! that is not zero but rounds to zero in its unit is refused with its unit
+//! named. With these ranges, the sums a world keeps (what a host reserves, an
+//! image's layers, a cache's contents) stay far below 2^64: a host would need
+//! more than 16,000 items of 1 PiB each to wrap.
 
 use std::fmt;
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::engine::time::{scaled_decimal, trim_float};
+use crate::engine::time::{scaled_decimal, shown_value, trim_float};
 
 pub const KIB: u64 = 1 << 10;
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
 pub const MB: u64 = 1_000_000;
+
+/// The largest size a scenario may give: 1 PiB (`1024Ti`).
+pub const MAX_BYTES: Bytes = Bytes(1 << 50);
+/// The most CPU a scenario may give: a million cores.
+pub const MAX_MILLICORES: Millicores = Millicores(1_000_000_000);
+/// The fastest bandwidth a scenario may give: 100 Tbit/s.
+pub const MAX_BYTES_PER_SECOND: BytesPerSecond = BytesPerSecond(12_500_000_000_000);
 
 /// A number of bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,22 +95,33 @@ fn split_number(text: &str) -> (&str, &str) {
 
 impl Bytes {
     pub fn parse(text: &str) -> Result<Bytes, String> {
+        let shown = shown_value(text);
         let (number, unit) = split_number(text);
         if text.trim().starts_with('-') {
-            return Err(format!("\"{text}\" is negative; sizes are zero or more"));
+            return Err(format!("\"{shown}\" is negative; sizes are zero or more"));
         }
         if number.is_empty() {
-            return Err(format!("\"{text}\" is not a size; write a number and a unit such as \"256Mi\" or \"28.2MB\""));
+            return Err(format!(
+                "\"{shown}\" is not a size; write a number and a unit such as \"256Mi\" or \"28.2MB\""
+            ));
         }
         let Some(&(_, scale)) = SIZE_UNITS.iter().find(|(u, _)| *u == unit) else {
             return Err(format!(
-                "\"{text}\" has an unknown unit \"{unit}\"; use B, kB, MB, GB, TB (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024)"
+                "\"{shown}\" has an unknown unit \"{}\"; use B, kB, MB, GB, TB (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024)",
+                shown_value(unit)
             ));
         };
         match scaled_decimal(number, scale) {
-            None => Err(format!("\"{text}\" is not a size; write a number and a unit such as \"256Mi\"")),
-            Some(None) => Err(format!("\"{text}\" is too large")),
-            Some(Some(b)) => Ok(Bytes(b)),
+            None => Err(format!("\"{shown}\" is not a size; write a number and a unit such as \"256Mi\"")),
+            Some(Some(b)) if b <= MAX_BYTES.0 => {
+                if b == 0 && !is_zero(number) {
+                    return Err(format!("\"{shown}\" is less than one byte and rounds to zero"));
+                }
+                Ok(Bytes(b))
+            }
+            Some(_) => {
+                Err(format!("\"{shown}\" is more than {MAX_BYTES} (1 PiB), the largest size a scenario may give"))
+            }
         }
     }
 
@@ -110,6 +136,11 @@ impl Bytes {
     pub fn as_mb(self) -> f64 {
         self.0 as f64 / MB as f64
     }
+}
+
+/// Whether a decimal number as written is zero (`0`, `0.0`, `0_000`).
+fn is_zero(number: &str) -> bool {
+    number.chars().all(|c| matches!(c, '0' | '.' | '_'))
 }
 
 impl Bytes {
@@ -153,23 +184,29 @@ impl fmt::Display for Bytes {
 
 impl Millicores {
     pub fn parse(text: &str) -> Result<Millicores, String> {
+        let shown = shown_value(text);
         let (number, unit) = split_number(text);
         if text.trim().starts_with('-') {
-            return Err(format!("\"{text}\" is negative; CPU is zero or more"));
+            return Err(format!("\"{shown}\" is negative; CPU is zero or more"));
         }
         let scale = match unit {
             "" => 1_000,
             "m" => 1,
             _ => {
                 return Err(format!(
-                    "\"{text}\" is not a CPU amount; write cores (\"2\", \"0.5\") or millicores (\"500m\")"
+                    "\"{shown}\" is not a CPU amount; write cores (\"2\", \"0.5\") or millicores (\"500m\")"
                 ));
             }
         };
         match scaled_decimal(number, scale) {
-            None => Err(format!("\"{text}\" is not a CPU amount; write cores (\"2\") or millicores (\"500m\")")),
-            Some(None) => Err(format!("\"{text}\" is too large")),
-            Some(Some(m)) => Ok(Millicores(m)),
+            None => Err(format!("\"{shown}\" is not a CPU amount; write cores (\"2\") or millicores (\"500m\")")),
+            Some(Some(m)) if m <= MAX_MILLICORES.0 => {
+                if m == 0 && !is_zero(number) {
+                    return Err(format!("\"{shown}\" is less than 1m (a thousandth of a core) and rounds to zero"));
+                }
+                Ok(Millicores(m))
+            }
+            Some(_) => Err(format!("\"{shown}\" is more than a million cores, the most a scenario may give")),
         }
     }
 
@@ -186,19 +223,27 @@ impl fmt::Display for Millicores {
 
 impl BytesPerSecond {
     pub fn parse(text: &str) -> Result<BytesPerSecond, String> {
+        let shown = shown_value(text);
         let (number, unit) = split_number(text);
         if text.trim().starts_with('-') {
-            return Err(format!("\"{text}\" is negative; a bandwidth is above zero"));
+            return Err(format!("\"{shown}\" is negative; a bandwidth is above zero"));
         }
         let Some(&(_, num, den)) = RATE_UNITS.iter().find(|(u, _, _)| *u == unit) else {
             return Err(format!(
-                "\"{text}\" is not a bandwidth; write bits (\"10Gbps\", \"100Mbps\") or bytes per second (\"125MB/s\")"
+                "\"{shown}\" is not a bandwidth; write bits (\"10Gbps\", \"100Mbps\") or bytes per second (\"125MB/s\")"
             ));
         };
         match scaled_decimal(number, num) {
-            None => Err(format!("\"{text}\" is not a bandwidth such as \"10Gbps\"")),
-            Some(None) => Err(format!("\"{text}\" is too large")),
-            Some(Some(x)) => Ok(BytesPerSecond(x / den)),
+            None => Err(format!("\"{shown}\" is not a bandwidth such as \"10Gbps\"")),
+            Some(Some(x)) if x / den <= MAX_BYTES_PER_SECOND.0 => {
+                if x / den == 0 && !is_zero(number) {
+                    return Err(format!(
+                        "\"{shown}\" is less than one byte per second and rounds to zero; the least is 8bps (1 B/s)"
+                    ));
+                }
+                Ok(BytesPerSecond(x / den))
+            }
+            Some(_) => Err(format!("\"{shown}\" is more than 100 Tbit/s, the fastest a scenario may give")),
         }
     }
 }
@@ -247,6 +292,10 @@ macro_rules! quantity_serde {
                         if !v.is_finite() {
                             return Err(E::custom(format!("{v} is not a finite number")));
                         }
+                        if v < 0.0 {
+                            return $ty::parse(&format!("-{}", -v)).map_err(E::custom);
+                        }
+                        // `{v}` writes plain digits (1e19 as 10000000000000000000), which the range check refuses.
                         $ty::parse(&format!("{v}")).map_err(E::custom)
                     }
                 }
@@ -288,6 +337,34 @@ mod tests {
         assert_eq!(BytesPerSecond::parse("10Gbps"), Ok(BytesPerSecond(1_250_000_000)));
         assert_eq!(BytesPerSecond::parse("125MB/s"), Ok(BytesPerSecond(125_000_000)));
         assert_eq!(BytesPerSecond::parse("100Mbps"), Ok(BytesPerSecond(12_500_000)));
+    }
+
+    #[test]
+    fn quantities_have_ranges() {
+        assert_eq!(Bytes::parse("1024Ti"), Ok(MAX_BYTES));
+        assert!(Bytes::parse("1025Ti").unwrap_err().contains("more than 1024Ti (1 PiB)"));
+        assert!(Bytes::parse("18446744073709551615").is_err());
+        assert_eq!(Millicores::parse("1000000"), Ok(MAX_MILLICORES));
+        assert!(Millicores::parse("18446744073709551615m").unwrap_err().contains("a million cores"));
+        assert!(BytesPerSecond::parse("200000Gbps").unwrap_err().contains("100 Tbit/s"));
+    }
+
+    #[test]
+    fn a_quantity_that_rounds_to_zero_says_so_in_its_unit() {
+        assert_eq!(
+            BytesPerSecond::parse("1bps"),
+            Err("\"1bps\" is less than one byte per second and rounds to zero; the least is 8bps (1 B/s)".to_string())
+        );
+        assert!(Millicores::parse("0.0001").unwrap_err().contains("less than 1m"));
+        assert!(Bytes::parse("0.4B").unwrap_err().contains("less than one byte"));
+        assert_eq!(Bytes::parse("0"), Ok(Bytes(0)));
+        assert_eq!(Millicores::parse("0m"), Ok(Millicores(0)));
+    }
+
+    #[test]
+    fn a_long_value_is_not_repeated_whole() {
+        let message = Bytes::parse(&"9".repeat(100_000)).unwrap_err();
+        assert!(message.len() < 200, "{message}");
     }
 
     #[test]

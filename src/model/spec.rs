@@ -49,8 +49,8 @@ pub struct HostSpec {
     pub nic: BytesPerSecond,
     pub power: PowerSpec,
     pub image_cache: Bytes,
-    /// Blobs present at the start.
-    pub cached: Vec<BlobId>,
+    /// Blobs present at the start, shared by the hosts of a group.
+    pub cached: Arc<[BlobId]>,
     pub zone: Option<String>,
     pub labels: BTreeMap<String, String>,
     /// Taints the host's node carries in a Kubernetes world.
@@ -380,10 +380,12 @@ impl KubePlatform {
         Distribution::Constant(SimDuration::from_millis(5))
     }
 
+    /// What the node components hold together (saturating; validation
+    /// refuses components that do not fit on their node).
     pub fn reserved(&self) -> (Millicores, Bytes) {
         (
-            Millicores(self.node_components.iter().map(|c| c.cpu.0).sum()),
-            Bytes(self.node_components.iter().map(|c| c.memory.0).sum()),
+            Millicores(self.node_components.iter().fold(0u64, |a, c| a.saturating_add(c.cpu.0))),
+            Bytes(self.node_components.iter().fold(0u64, |a, c| a.saturating_add(c.memory.0))),
         )
     }
 }

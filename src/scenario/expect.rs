@@ -16,6 +16,7 @@
 //!
 //! Durations (`30s`, `2m`, `250ms`) are numbers of seconds, like the time metrics.
 
+use super::error::quoted;
 use crate::engine::SimDuration;
 
 /// The metrics a world reports, with what each means. Times are in seconds.
@@ -299,7 +300,7 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ExprError> {
             let value = if unit.is_empty() {
                 number
                     .parse::<f64>()
-                    .map_err(|_| ExprError { column: col, message: format!("\"{number}\" is not a number") })?
+                    .map_err(|_| ExprError { column: col, message: format!("{} is not a number", quoted(&number)) })?
             } else {
                 let d = SimDuration::parse(&format!("{number}{unit}"))
                     .map_err(|e| ExprError { column: col, message: e.to_string() })?;
@@ -502,7 +503,7 @@ impl Parser<'_> {
             }
             Some(Token::Ident(word)) => {
                 if matches!(word.as_str(), "and" | "or" | "not") {
-                    return self.error(format!("expected a value before \"{word}\""));
+                    return self.error(format!("expected a value before {}", quoted(&word)));
                 }
                 self.pos += 1;
                 self.reference(&word, col)
@@ -518,7 +519,8 @@ impl Parser<'_> {
             return Err(ExprError {
                 column: col,
                 message: format!(
-                    "\"{word}\" is not a metric; write World.metric, such as \"{}.startup.p95\"",
+                    "{} is not a metric; write World.metric, such as \"{}.startup.p95\"",
+                    quoted(word),
                     self.worlds.first().unwrap_or(&"World")
                 ),
             });
@@ -526,7 +528,7 @@ impl Parser<'_> {
         if !self.worlds.contains(&world) {
             return Err(ExprError {
                 column: col,
-                message: format!("unknown world \"{world}\"; the worlds are {}", self.worlds.join(", ")),
+                message: format!("unknown world {}; the worlds are {}", quoted(world), self.worlds.join(", ")),
             });
         }
         if !METRICS.iter().any(|(name, _)| *name == metric) {
@@ -534,8 +536,8 @@ impl Parser<'_> {
             let closest =
                 names.iter().min_by_key(|n| edit_distance(n, metric)).filter(|n| edit_distance(n, metric) <= 3);
             let message = match closest {
-                Some(n) => format!("unknown metric \"{metric}\"; did you mean \"{n}\"?"),
-                None => format!("unknown metric \"{metric}\"; the metrics are {}", names.join(", ")),
+                Some(n) => format!("unknown metric {}; did you mean \"{n}\"?", quoted(metric)),
+                None => format!("unknown metric {}; the metrics are {}", quoted(metric), names.join(", ")),
             };
             return Err(ExprError { column: col + world.chars().count() + 1, message });
         }

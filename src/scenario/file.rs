@@ -43,6 +43,10 @@ pub struct ScenarioFile {
     pub lesson: Vec<Step>,
     #[serde(default)]
     pub expect: Vec<String>,
+    /// The work and memory the run may take, when it needs more than the
+    /// default budget (see [`super::budget`]).
+    #[serde(default)]
+    pub budget: Option<super::budget::BudgetFile>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

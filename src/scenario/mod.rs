@@ -3,10 +3,13 @@
 //! place (line and column for syntax, a field path such as
 //! `worlds[1].platform.boot_time` for meaning).
 
+pub mod budget;
 pub mod bundled;
 pub mod error;
 pub mod expect;
 pub mod file;
+pub mod kube_rules;
+mod source;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +18,7 @@ use std::sync::Arc;
 use crate::engine::SimDuration;
 use crate::model::spec::{Setup, WorldSpec};
 
+pub use budget::{Budget, BudgetFile, Estimate};
 pub use error::{Problem, ScenarioError};
 pub use expect::Expectation;
 pub use file::ScenarioFile;
@@ -41,31 +45,56 @@ pub struct Scenario {
     pub worlds: Vec<Arc<WorldSpec>>,
     pub lesson: Vec<LessonStep>,
     pub expectations: Vec<Expectation>,
+    /// The work and memory the run may take: the default, the file's own, or the command line's.
+    pub budget: Budget,
+    /// What the run is estimated to take, within the budget.
+    pub estimate: Estimate,
+}
+
+/// How to read a scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadOptions {
+    /// A budget that overrides the file's and the default, part by part
+    /// (the command line's `--budget`).
+    pub budget: Option<BudgetFile>,
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file. Files it names are read from its
+    /// folder or below it (see [`source`]).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        Scenario::load_with(path, LoadOptions::default())
+    }
+
+    /// [`Scenario::load`] with options.
+    pub fn load_with(path: &Path, options: LoadOptions) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let meta =
-            std::fs::metadata(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
-        if meta.len() > MAX_FILE_BYTES as u64 {
-            return Err(ScenarioError::TooLarge { file, bytes: meta.len() });
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+        let bytes = source::read_scenario(path)?;
+        let text = source::decode_scenario(&bytes, &file)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Scenario::parse_with_files(&text, &file, &|name| read_beside(&dir, name))
+        Scenario::parse_with(text, &file, &|name| source::read_beside(&dir, name), options)
+    }
+
+    /// Parses and validates a scenario given as bytes (a file dropped on a
+    /// window, say): UTF-8, a byte-order mark allowed. Files it names are
+    /// looked up among the bundled ones.
+    pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_bytes_with(bytes, file, LoadOptions::default())
+    }
+
+    /// [`Scenario::parse_bytes`] with options.
+    pub fn parse_bytes_with(bytes: &[u8], file: &str, options: LoadOptions) -> Result<Scenario, ScenarioError> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(ScenarioError::TooLarge { file: file.to_string() });
+        }
+        let text = source::decode_scenario(bytes, file)?;
+        Scenario::parse_with(text, file, &bundled_side_file, options)
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
     /// Files it names (load traces) are looked up among the bundled ones.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        Scenario::parse_with_files(text, file, &|name| {
-            bundled::side_file(name)
-                .map(str::to_string)
-                .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
-        })
+        Scenario::parse_with_files(text, file, &bundled_side_file)
     }
 
     /// Parses and validates scenario text, reading the files it names with `read`.
@@ -74,11 +103,31 @@ impl Scenario {
         file: &str,
         read: &dyn Fn(&str) -> Result<String, String>,
     ) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with(text, file, read, LoadOptions::default())
+    }
+
+    /// [`Scenario::parse_with_files`] with options.
+    pub fn parse_with(
+        text: &str,
+        file: &str,
+        read: &dyn Fn(&str) -> Result<String, String>,
+        options: LoadOptions,
+    ) -> Result<Scenario, ScenarioError> {
         if text.len() > MAX_FILE_BYTES {
-            return Err(ScenarioError::TooLarge { file: file.to_string(), bytes: text.len() as u64 });
+            return Err(ScenarioError::TooLarge { file: file.to_string() });
         }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw = parse_raw(text, file)?;
-        validate::validate(raw, file, read)
+        validate::validate(raw, file, read, options)
+    }
+
+    /// How many checkpoints (copies of each world) a front end may keep for
+    /// scrubbing back: at most 200, and no more than half the memory budget
+    /// holds at the worlds' estimated size.
+    pub fn checkpoints(&self) -> usize {
+        let state: f64 = self.estimate.parts.iter().filter(|p| p.world.is_some()).map(|p| p.bytes).sum();
+        let room = self.budget.memory.0 as f64 / 2.0;
+        if state <= 0.0 { 200 } else { libm::floor(room / state).clamp(2.0, 200.0) as usize }
     }
 
     /// The names of the worlds, in file order.
@@ -87,22 +136,11 @@ impl Scenario {
     }
 }
 
-/// A file named by a scenario, read from the scenario's folder. Only plain
-/// relative names inside that folder are accepted.
-fn read_beside(dir: &Path, name: &str) -> Result<String, String> {
-    let relative = Path::new(name);
-    if name.is_empty()
-        || relative.is_absolute()
-        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return Err("a file beside the scenario is named by a relative path inside its folder".to_string());
-    }
-    let path = dir.join(relative);
-    let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(format!("{} bytes; at most {MAX_FILE_BYTES} are read", meta.len()));
-    }
-    std::fs::read_to_string(&path).map_err(|e| e.to_string())
+/// A file a scenario parsed from text names: one of the bundled ones.
+fn bundled_side_file(name: &str) -> Result<String, String> {
+    bundled::side_file(name)
+        .map(str::to_string)
+        .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
 }
 
 /// Reads the RON text into the raw file structure.
@@ -113,9 +151,13 @@ pub fn parse_raw(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> 
         .with_recursion_limit(64);
     options.from_str::<ScenarioFile>(text).map_err(|e| {
         let line = e.span.start.line;
-        let column = e.span.start.col;
-        let line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or("").to_string();
-        ScenarioError::Syntax { file: file.to_string(), line, column, message: error::describe_ron(&e.code), line_text }
+        let line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let (message, column) = error::describe_ron(&e.code, line_text, e.span.start.col);
+        // A window of the line is shown; the rest is never copied.
+        let column = column.max(1);
+        let start = column.saturating_sub(200);
+        let line_text: String = line_text.chars().skip(start).take(400).collect();
+        ScenarioError::Syntax { file: file.to_string(), line, column, message, line_text, line_text_from: start + 1 }
     })
 }
 

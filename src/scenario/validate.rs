@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use crate::behaviours;
 use crate::engine::{Distribution, SimDuration};
-use crate::model::quantity::{Bytes, GIB};
+use crate::model::quantity::{Bytes, GIB, MAX_BYTES};
 use crate::model::spec::{
     Action, AppSpec, BlobKind, BlobSpec, ContainerPlatform, DEFAULT_NIC, DedicatedPlatform, HostSpec, ImageSpec,
     MicroVmPlatform, Platform, PowerSpec, RegistrySpec, Setup, TimedAction, VmImageSpec, VmPlatform, WorldSpec,
 };
 use crate::model::{AppId, BlobId, HostId, ImageId, VmImageId};
 
-use super::error::{Problem, ScenarioError};
+use super::budget::{self, Budget, Estimate};
+use super::error::{Problem, ScenarioError, quoted};
 use super::expect;
 use super::file::LoadFile;
 use super::file::{
@@ -22,6 +23,7 @@ use super::file::{
     NodesFile, PlatformFile, PowerFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile,
     StrategyFile, TrafficFile, TrafficServiceFile,
 };
+use super::kube_rules;
 use super::{LessonStep, Scenario};
 use crate::behaviours::hpa::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy};
 use crate::behaviours::kubelet;
@@ -33,17 +35,12 @@ use crate::model::spec::{
 };
 use crate::model::traffic::{LoadProfile, ServiceLoad, TrafficMode};
 
-/// Bounds that keep a hostile file from exhausting memory or time.
-pub const MAX_HOSTS: u64 = 100_000;
-pub const MAX_INSTANCES: u64 = 10_000_000;
+/// The longest run: a year of simulated time. Durations are the one range
+/// the budget does not set, since every period in the file is weighed
+/// against the run's length.
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(365 * 86_400);
-pub const MAX_WORLDS: usize = 16;
-pub const MAX_IMAGES: usize = 10_000;
-pub const MAX_LAYERS_PER_IMAGE: usize = 1_000;
-pub const MAX_APPS: usize = 10_000;
-pub const MAX_TIMELINE: usize = 100_000;
-pub const MAX_EXPECTATIONS: usize = 1_000;
-pub const MAX_LESSON_STEPS: usize = 1_000;
+/// The most instances or pods a world counts: its ids are 32-bit, with room to spare.
+pub const MAX_INSTANCES: u64 = 1 << 31;
 
 /// A server's local disk when the file gives none: a round 1 TiB (no sourced figure).
 const DEFAULT_DISK: Bytes = Bytes(1024 * GIB);
@@ -52,13 +49,19 @@ const DEFAULT_DISK: Bytes = Bytes(1024 * GIB);
 pub type ReadSideFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 struct Checker<'a> {
+    /// The first problems found, at most as many as a message lists.
     problems: Vec<Problem>,
+    /// Every problem found, kept or not.
+    found: usize,
     read_side_file: ReadSideFile<'a>,
 }
 
 impl Checker<'_> {
     fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { path: path.into(), message: message.into() });
+        self.found += 1;
+        if self.problems.len() < super::error::MAX_PROBLEMS_SHOWN {
+            self.problems.push(Problem { path: path.into(), message: message.into() });
+        }
     }
 
     fn name(&mut self, path: &str, name: &str, what: &str) {
@@ -68,6 +71,30 @@ impl Checker<'_> {
             self.problem(path, format!("the {what} name is longer than 200 characters"));
         } else if name.chars().any(|c| c.is_control()) {
             self.problem(path, format!("the {what} name has a control character"));
+        }
+    }
+
+    /// A number of seconds, at most a year (the longest run); beyond it, none.
+    fn seconds(&mut self, path: &str, s: u64) -> u64 {
+        let most = MAX_DURATION.as_micros() / crate::engine::time::MICROS_PER_SECOND;
+        if s > most {
+            self.problem(path, format!("{s} seconds is more than a year ({most}), the longest run"));
+            return most;
+        }
+        s
+    }
+
+    /// One of the API server's rules on a name or key.
+    fn api_rule(&mut self, path: &str, value: &str, rule: fn(&str) -> Vec<String>) {
+        if let Some(message) = kube_rules::invalid(value, &rule(value)) {
+            self.problem(path, message);
+        }
+    }
+
+    /// The API server's rules on a map of labels.
+    fn labels(&mut self, path: &str, map: &BTreeMap<String, String>) {
+        for (suffix, message) in kube_rules::labels(map) {
+            self.problem(format!("{path}{suffix}"), message);
         }
     }
 
@@ -107,7 +134,7 @@ fn index_names<'a>(
     let mut map = BTreeMap::new();
     for (i, name) in list.enumerate() {
         if map.insert(name.to_string(), i).is_some() {
-            c.problem(format!("{path}[{i}].name"), format!("another {what} is already named \"{name}\""));
+            c.problem(format!("{path}[{i}].name"), format!("another {what} is already named {}", quoted(name)));
         }
     }
     map
@@ -118,8 +145,25 @@ fn suggest(names: &BTreeMap<String, usize>) -> String {
     if list.is_empty() { "none are defined".to_string() } else { format!("known: {}", list.join(", ")) }
 }
 
-pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFile) -> Result<Scenario, ScenarioError> {
-    let mut c = Checker { problems: Vec::new(), read_side_file };
+pub(super) fn validate(
+    raw: ScenarioFile,
+    file: &str,
+    read_side_file: ReadSideFile,
+    options: super::LoadOptions,
+) -> Result<Scenario, ScenarioError> {
+    let mut c = Checker { problems: Vec::new(), found: 0, read_side_file };
+
+    // The budget first: what the file may ask for follows from it.
+    let mut budget = Budget::DEFAULT;
+    if let Some(b) = &raw.budget {
+        if let Some(message) = b.problem() {
+            c.problem("budget", message);
+        }
+        budget = b.over(budget);
+    }
+    if let Some(b) = options.budget {
+        budget = b.over(budget);
+    }
 
     c.name("name", &raw.name, "scenario");
     if raw.duration.0 == 0 {
@@ -143,75 +187,24 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
     };
 
     // Images and their layers.
-    if raw.images.len() > MAX_IMAGES {
-        c.problem("images", format!("{} images; at most {MAX_IMAGES} are allowed", raw.images.len()));
-    }
     let image_index = index_names(&mut c, raw.images.iter().map(|i| i.name.as_str()), "images", "image");
     let mut blobs: Vec<BlobSpec> = Vec::new();
     let mut own_layers: Vec<Vec<BlobId>> = Vec::new();
     for (i, image) in raw.images.iter().enumerate() {
         let path = format!("images[{i}]");
         c.name(&format!("{path}.name"), &image.name, "image");
-        if image.layers.len() > MAX_LAYERS_PER_IMAGE {
-            c.problem(format!("{path}.layers"), format!("at most {MAX_LAYERS_PER_IMAGE} layers per image"));
-        }
         if image.layers.is_empty() && image.base.is_none() {
             c.problem(format!("{path}.layers"), "an image without a base needs at least one layer");
         }
         let mut ids = Vec::new();
-        for (k, size) in image.layers.iter().enumerate().take(MAX_LAYERS_PER_IMAGE) {
+        for (k, size) in image.layers.iter().enumerate().take(MAX_IMAGE_LAYERS + 1) {
             c.positive(&format!("{path}.layers[{k}]"), size.0, "a layer's size");
             ids.push(BlobId(blobs.len() as u32));
             blobs.push(BlobSpec { name: format!("{}#{}", image.name, k + 1), bytes: *size, kind: BlobKind::Layer });
         }
         own_layers.push(ids);
     }
-    // Resolve bases, refusing unknown bases and cycles.
-    let mut images: Vec<ImageSpec> = Vec::new();
-    for (i, image) in raw.images.iter().enumerate() {
-        let mut chain: Vec<usize> = vec![i];
-        let mut base_id = None;
-        let mut cursor = image.base.as_deref();
-        let mut ok = true;
-        while let Some(base) = cursor {
-            match image_index.get(base) {
-                None => {
-                    if chain.len() == 1 {
-                        c.problem(
-                            format!("images[{i}].base"),
-                            format!("no image is named \"{base}\"; {}", suggest(&image_index)),
-                        );
-                    }
-                    ok = false;
-                    break;
-                }
-                Some(&b) => {
-                    if chain.len() == 1 {
-                        base_id = Some(ImageId(b as u32));
-                    }
-                    if chain.contains(&b) {
-                        let mut names: Vec<&str> = chain.iter().map(|&k| raw.images[k].name.as_str()).collect();
-                        names.push(base);
-                        c.problem(
-                            format!("images[{i}].base"),
-                            format!("the bases form a cycle: {}", names.join(" → ")),
-                        );
-                        ok = false;
-                        break;
-                    }
-                    chain.push(b);
-                    cursor = raw.images[b].base.as_deref();
-                }
-            }
-        }
-        let mut layers = Vec::new();
-        if ok {
-            for &k in chain.iter().rev() {
-                layers.extend(own_layers[k].iter().copied());
-            }
-        }
-        images.push(ImageSpec { name: image.name.clone(), base: base_id, layers });
-    }
+    let images = resolve_bases(&mut c, &raw.images, &image_index, &own_layers, &blobs);
 
     let vm_image_index = index_names(&mut c, raw.vm_images.iter().map(|i| i.name.as_str()), "vm_images", "VM image");
     let mut vm_images = Vec::new();
@@ -219,7 +212,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
         let path = format!("vm_images[{i}]");
         c.name(&format!("{path}.name"), &v.name, "VM image");
         if image_index.contains_key(&v.name) {
-            c.problem(format!("{path}.name"), format!("a container image is already named \"{}\"", v.name));
+            c.problem(format!("{path}.name"), format!("a container image is already named {}", quoted(&v.name)));
         }
         c.positive(&format!("{path}.size"), v.size.0, "a VM image's size");
         c.positive(&format!("{path}.virtual_size"), v.virtual_size.0, "a VM image's virtual size");
@@ -231,17 +224,13 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
     let catalog =
         Catalog { image_index: &image_index, images: &images, vm_image_index: &vm_image_index, vm_images: &vm_images };
 
-    // Hosts.
-    let mut hosts: Vec<HostSpec> = Vec::new();
+    // Hosts: every group checked, and what its hosts would take weighed
+    // against the budget before any host is made.
     if raw.hosts.is_empty() {
         c.problem("hosts", "a scenario needs at least one host group");
     }
-    let total_hosts: u64 = raw.hosts.iter().map(|g| u64::from(g.count)).sum();
-    if total_hosts > MAX_HOSTS {
-        c.problem("hosts", format!("{total_hosts} hosts in all; at most {MAX_HOSTS} are allowed"));
-    }
     let _ = index_names(&mut c, raw.hosts.iter().map(|g| g.name.as_str()), "hosts", "host group");
-    let mut host_index: BTreeMap<String, HostId> = BTreeMap::new();
+    let mut groups = Vec::new();
     for (g, group) in raw.hosts.iter().enumerate() {
         let path = format!("hosts[{g}]");
         c.name(&format!("{path}.name"), &group.name, "host group");
@@ -256,53 +245,77 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
             Some(p) => power(&mut c, &format!("{path}.power"), p),
             None => PowerSpec::HP_ML110_G4,
         };
-        let price_per_hour = group.price_per_hour.unwrap_or(0.0);
-        if !(price_per_hour.is_finite() && price_per_hour >= 0.0) {
-            c.problem(format!("{path}.price_per_hour"), "a price is zero or more");
+        let price_per_hour = price(&mut c, &format!("{path}.price_per_hour"), group.price_per_hour);
+        c.labels(&format!("{path}.labels"), &group.labels);
+        for (k, t) in group.taints.iter().enumerate() {
+            for (field, message) in kube_rules::taint(t) {
+                c.problem(format!("{path}.taints[{k}]{field}"), message);
+            }
         }
         let image_cache = group.image_cache.unwrap_or(disk);
         if let Some(cache) = group.image_cache {
             c.positive(&format!("{path}.image_cache"), cache.0, "image_cache");
         }
         let cached = names_to_blobs(&mut c, &format!("{path}.cached_images"), &group.cached_images, &catalog);
-        let cached_bytes: u64 = cached.iter().map(|b| blobs[b.index()].bytes.0).sum();
+        let cached_bytes =
+            cached.iter().fold(0u64, |sum, b| sum.saturating_add(blobs.get(b.index()).map_or(0, |x| x.bytes.0)));
         if cached_bytes > image_cache.0 {
             c.problem(
                 format!("{path}.cached_images"),
                 format!("the cached images take {} but the image cache holds {}", Bytes(cached_bytes), image_cache),
             );
         }
-        if total_hosts <= MAX_HOSTS {
-            for n in 1..=group.count {
-                let name = format!("{}-{}", group.name, n);
-                if host_index.insert(name.clone(), HostId(hosts.len() as u32)).is_some() {
-                    c.problem(format!("{path}.name"), format!("the host name \"{name}\" is used twice"));
-                }
-                hosts.push(HostSpec {
-                    name,
-                    group: group.name.clone(),
-                    cpu: group.cpu,
-                    memory: group.memory,
-                    disk,
-                    nic,
-                    power,
-                    image_cache,
-                    cached: cached.iter().copied().collect(),
-                    zone: group.zone.clone(),
-                    labels: group.labels.clone(),
-                    taints: group.taints.clone(),
-                    price_per_hour,
-                });
+        let shape = budget::HostGroupShape {
+            count: u64::from(group.count),
+            cached: cached.len() as u64,
+            label_text: group.labels.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>()
+                + group.taints.iter().map(|t| (t.key.len() + t.value.len()) as u64).sum::<u64>(),
+            labels: (group.labels.len() + group.taints.len()) as u64,
+        };
+        groups.push((group, shape, disk, nic, power, price_per_hour, image_cache, cached));
+    }
+    let shapes: Vec<budget::HostGroupShape> = groups.iter().map(|g| g.1).collect();
+    let hosts_cost = budget::hosts_before_worlds(&shapes, raw.worlds.len());
+    let room_for_hosts = match hosts_cost.refusal(&budget) {
+        Some(message) => {
+            c.problem("hosts", message);
+            false
+        }
+        None => true,
+    };
+    let mut hosts: Vec<HostSpec> = Vec::new();
+    let mut host_index: BTreeMap<String, HostId> = BTreeMap::new();
+    for (g, (group, _, disk, nic, power, price_per_hour, image_cache, cached)) in groups.into_iter().enumerate() {
+        if !room_for_hosts {
+            break;
+        }
+        let cached: Arc<[BlobId]> = cached.into_iter().collect();
+        for n in 1..=group.count {
+            let name = format!("{}-{}", group.name, n);
+            if host_index.insert(name.clone(), HostId(hosts.len() as u32)).is_some() {
+                c.problem(format!("hosts[{g}].name"), format!("the host name {} is used twice", quoted(&name)));
             }
+            hosts.push(HostSpec {
+                name,
+                group: group.name.clone(),
+                cpu: group.cpu,
+                memory: group.memory,
+                disk,
+                nic,
+                power,
+                image_cache,
+                cached: Arc::clone(&cached),
+                zone: group.zone.clone(),
+                labels: group.labels.clone(),
+                taints: group.taints.clone(),
+                price_per_hour,
+            });
         }
     }
 
     // Apps.
     if raw.apps.is_empty() {
         c.problem("apps", "a scenario needs at least one app");
-    }
-    if raw.apps.len() > MAX_APPS {
-        c.problem("apps", format!("at most {MAX_APPS} apps are allowed"));
     }
     let app_index = index_names(&mut c, raw.apps.iter().map(|a| a.name.as_str()), "apps", "app");
     let mut apps = Vec::new();
@@ -314,7 +327,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
             None => {
                 c.problem(
                     format!("{path}.image"),
-                    format!("no image is named \"{}\"; {}", app.image, suggest(&image_index)),
+                    format!("no image is named {}; {}", quoted(&app.image), suggest(&image_index)),
                 );
                 ImageId(u32::MAX)
             }
@@ -325,7 +338,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 None => {
                     c.problem(
                         format!("{path}.vm_image"),
-                        format!("no VM image is named \"{name}\"; {}", suggest(&vm_image_index)),
+                        format!("no VM image is named {}; {}", quoted(name), suggest(&vm_image_index)),
                     );
                     None
                 }
@@ -345,17 +358,11 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
     }
 
     // Timeline.
-    if raw.timeline.len() > MAX_TIMELINE {
-        c.problem("timeline", format!("at most {MAX_TIMELINE} timeline entries are allowed"));
-    }
     let mut launched: u64 = 0;
     let names = Names { apps: &app_index, hosts: &host_index };
     let timeline = check_timeline(&mut c, "timeline", &raw.timeline, raw.duration, &names, &catalog, &mut launched);
 
     // Lesson.
-    if raw.lesson.len() > MAX_LESSON_STEPS {
-        c.problem("lesson", format!("at most {MAX_LESSON_STEPS} lesson steps are allowed"));
-    }
     let mut lesson = Vec::new();
     for (i, step) in raw.lesson.iter().enumerate() {
         if step.at > raw.duration {
@@ -381,7 +388,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
             TrafficMode::Fluid { tick: tick.clamp(SimDuration::from_millis(100), SimDuration::from_secs(3600)) }
         }
     };
-    let shared_services = services(&mut c, "services", &raw.services, &app_index);
+    let shared_services = services(&mut c, "services", &raw.services, &app_index, raw.duration);
     let setup = Setup {
         seed: raw.seed,
         duration: raw.duration,
@@ -400,9 +407,6 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
     if raw.worlds.is_empty() {
         c.problem("worlds", "a scenario needs at least one world");
     }
-    if raw.worlds.len() > MAX_WORLDS {
-        c.problem("worlds", format!("at most {MAX_WORLDS} worlds are allowed"));
-    }
     let _ = index_names(&mut c, raw.worlds.iter().map(|w| w.name.as_str()), "worlds", "world");
     let mut worlds = Vec::new();
     for (i, w) in raw.worlds.iter().enumerate() {
@@ -411,8 +415,8 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
             c.problem(
                 format!("{path}.name"),
                 format!(
-                    "\"{}\" cannot be named in expectations; use letters, digits and _, starting with a letter",
-                    w.name
+                    "{} cannot be named in expectations; use letters, digits and _, starting with a letter",
+                    quoted(&w.name)
                 ),
             );
         }
@@ -422,7 +426,9 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
         }
         let platform = platform(&mut c, &format!("{path}.platform"), &w.platform, &setup.hosts);
         let preloaded = names_to_blobs(&mut c, &format!("{path}.preloaded_images"), &w.preloaded_images, &catalog);
-        let preloaded_bytes: u64 = preloaded.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
+        let preloaded_bytes = preloaded
+            .iter()
+            .fold(0u64, |sum, b| sum.saturating_add(setup.blobs.get(b.index()).map_or(0, |x| x.bytes.0)));
         if let Some(h) = setup.hosts.iter().find(|h| preloaded_bytes > h.image_cache.0) {
             c.problem(
                 format!("{path}.preloaded_images"),
@@ -433,9 +439,6 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                     h.image_cache
                 ),
             );
-        }
-        if w.timeline.len() > MAX_TIMELINE {
-            c.problem(format!("{path}.timeline"), format!("at most {MAX_TIMELINE} timeline entries are allowed"));
         }
         let mut world_launched = launched;
         let own = check_timeline(
@@ -452,7 +455,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 if a.action.needs_kubernetes() {
                     c.problem(
                         format!("{path}.timeline[{k}]"),
-                        format!("a Kubernetes action, but world \"{}\" is not a Kubernetes world", w.name),
+                        format!("a Kubernetes action, but world {} is not a Kubernetes world", quoted(&w.name)),
                     );
                 }
             }
@@ -460,9 +463,9 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 c.problem(
                     format!("timeline[{k}]"),
                     format!(
-                        "a Kubernetes action in the shared timeline, but world \"{}\" is not a Kubernetes world; \
+                        "a Kubernetes action in the shared timeline, but world {} is not a Kubernetes world; \
                          put it in the Kubernetes worlds' own timelines",
-                        w.name
+                        quoted(&w.name)
                     ),
                 );
             }
@@ -470,15 +473,15 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
         if world_launched > MAX_INSTANCES {
             c.problem(
                 format!("{path}.timeline"),
-                format!("{world_launched} instances launched in all; at most {MAX_INSTANCES} are allowed"),
+                format!(
+                    "{world_launched} instances launched in all; a world counts at most {MAX_INSTANCES} (its ids' range)"
+                ),
             );
         }
         let mut merged: Vec<TimedAction> = setup.timeline.iter().cloned().chain(own).collect();
         merged.sort_by_key(|t| t.at);
-        let instance_price_per_hour = w.instance_price_per_hour.unwrap_or(0.0);
-        if !(instance_price_per_hour.is_finite() && instance_price_per_hour >= 0.0) {
-            c.problem(format!("{path}.instance_price_per_hour"), "a price is zero or more");
-        }
+        let instance_price_per_hour =
+            price(&mut c, &format!("{path}.instance_price_per_hour"), w.instance_price_per_hour);
         let autoscaling = w.autoscaling.as_ref().and_then(|a| {
             let apath = format!("{path}.autoscaling");
             if matches!(platform, Platform::Kubernetes(_)) {
@@ -504,7 +507,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 None => {
                     c.problem(
                         format!("{apath}.app"),
-                        format!("no app is named \"{}\"; {}", a.app, suggest(&app_index)),
+                        format!("no app is named {}; {}", quoted(&a.app), suggest(&app_index)),
                     );
                     return None;
                 }
@@ -525,7 +528,7 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
             Some(groups) => {
                 for (k, g) in groups.iter().enumerate() {
                     if !setup.hosts.iter().any(|h| &h.group == g) {
-                        c.problem(format!("{path}.host_groups[{k}]"), format!("no host group is named \"{g}\""));
+                        c.problem(format!("{path}.host_groups[{k}]"), format!("no host group is named {}", quoted(g)));
                     }
                 }
                 (0..setup.hosts.len())
@@ -542,19 +545,19 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 if g.hosts.first().is_some_and(|h| unused_hosts.binary_search(h).is_ok()) {
                     c.problem(
                         format!("{path}.platform.cluster_autoscaler.node_groups[{i}].hosts"),
-                        format!("the world leaves the host group \"{}\" out (host_groups)", g.name),
+                        format!("the world leaves the host group {} out (host_groups)", quoted(&g.name)),
                     );
                 }
             }
         }
         let mut world_services = setup.services.clone();
-        let own_services = services(&mut c, &format!("{path}.services"), &w.services, &app_index);
+        let own_services = services(&mut c, &format!("{path}.services"), &w.services, &app_index, raw.duration);
         for s in own_services {
             if world_services.iter().any(|x| x.name == s.name) {
                 let k = w.services.iter().position(|f| f.name == s.name).unwrap_or(0);
                 c.problem(
                     format!("{path}.services[{k}].name"),
-                    format!("the scenario already has a service named \"{}\"", s.name),
+                    format!("the scenario already has a service named {}", quoted(&s.name)),
                 );
             }
             world_services.push(s);
@@ -564,25 +567,16 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
                 c.problem(
                     format!("{path}.services"),
                     format!(
-                        "services \"{}\" and \"{}\" both serve app \"{}\"; each app serves one service",
-                        other.name,
-                        s.name,
-                        setup.apps[s.app.index()].name
+                        "services {} and {} both serve app {}; each app serves one service",
+                        quoted(&other.name),
+                        quoted(&s.name),
+                        quoted(&setup.apps[s.app.index()].name)
                     ),
                 );
             }
         }
-        if setup.traffic_mode == TrafficMode::PerRequest {
-            let expected: f64 =
-                world_services.iter().map(|s| s.load.max_rate()).sum::<f64>() * setup.duration.as_secs_f64();
-            if expected > MAX_REQUESTS_PER_RUN {
-                c.problem(
-                    format!("{path}.services"),
-                    format!(
-                        "up to {expected:.3e} requests, each an event; per-request runs are limited to {MAX_REQUESTS_PER_RUN:.0e}: use traffic: Fluid(tick: \"1s\")"
-                    ),
-                );
-            }
+        if matches!(platform, Platform::Kubernetes(_)) {
+            check_references(&mut c, &path, &raw.timeline, &w.timeline, &world_services, &setup.apps);
         }
         let spec = WorldSpec {
             services: world_services,
@@ -604,22 +598,25 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
     }
 
     // Expectations.
-    if raw.expect.len() > MAX_EXPECTATIONS {
-        c.problem("expect", format!("at most {MAX_EXPECTATIONS} expectations are allowed"));
-    }
     let world_names: Vec<&str> = raw.worlds.iter().map(|w| w.name.as_str()).collect();
     let mut expectations = Vec::new();
     for (i, text) in raw.expect.iter().enumerate() {
         match expect::parse(text, &world_names) {
             Ok(e) => expectations.push(e),
             Err(e) => {
-                c.problem(format!("expect[{i}]"), format!("column {}: {} (in \"{}\")", e.column, e.message, text))
+                c.problem(format!("expect[{i}]"), format!("column {}: {} (in {})", e.column, e.message, quoted(text)))
             }
         }
     }
 
-    if !c.problems.is_empty() {
-        return Err(ScenarioError::Invalid { file: file.to_string(), problems: c.problems });
+    // What the run will take, now that every part is known.
+    let estimate = if c.found == 0 { budget::estimate(&setup, &worlds) } else { Estimate::default() };
+    if let Some(message) = estimate.refusal(&budget) {
+        c.problem("budget", message);
+    }
+    if c.found > 0 {
+        let more = c.found - c.problems.len();
+        return Err(ScenarioError::Invalid { file: file.to_string(), problems: c.problems, more });
     }
     Ok(Scenario {
         name: raw.name,
@@ -629,7 +626,242 @@ pub(super) fn validate(raw: ScenarioFile, file: &str, read_side_file: ReadSideFi
         worlds,
         lesson,
         expectations,
+        budget,
+        estimate,
     })
+}
+
+/// Docker stacks at most this many layers in an image, its bases' included:
+/// overlay2 mounts at most 128 lower directories (moby, overlay2 driver).
+pub const MAX_IMAGE_LAYERS: usize = 128;
+
+/// Every image's layers, its bases' first, each image resolved once (so a
+/// long chain of bases costs its length, not its square); unknown bases,
+/// cycles, images of more than [`MAX_IMAGE_LAYERS`] layers or more than
+/// [`MAX_BYTES`] are refused.
+fn resolve_bases(
+    c: &mut Checker,
+    files: &[super::file::ImageFile],
+    index: &BTreeMap<String, usize>,
+    own: &[Vec<BlobId>],
+    blobs: &[BlobSpec],
+) -> Vec<ImageSpec> {
+    #[derive(Clone, PartialEq)]
+    enum State {
+        Unvisited,
+        OnPath,
+        Done(Option<Vec<BlobId>>),
+    }
+    let mut state = vec![State::Unvisited; files.len()];
+    let base_of = |i: usize| files.get(i).and_then(|f| f.base.as_deref()).and_then(|b| index.get(b).copied());
+    for root in 0..files.len() {
+        // Walk down the bases to one already resolved (or none), then resolve on the way back.
+        let mut path: Vec<usize> = Vec::new();
+        let mut cursor = Some(root);
+        while let Some(i) = cursor {
+            match state.get(i) {
+                Some(State::Unvisited) => {
+                    state[i] = State::OnPath;
+                    path.push(i);
+                    cursor = base_of(i);
+                }
+                Some(State::OnPath) => {
+                    // A cycle: report it once, at the image where it closes.
+                    let from = path.iter().position(|&k| k == i).unwrap_or(0);
+                    let cycle = path.get(from..).unwrap_or_default();
+                    let mut names: Vec<String> = cycle.iter().take(4).map(|&k| quoted(&files[k].name)).collect();
+                    if cycle.len() > 5 {
+                        names.push(format!("… {} more", cycle.len() - 5));
+                    }
+                    if cycle.len() > 4 {
+                        names.extend(cycle.last().map(|&k| quoted(&files[k].name)));
+                    }
+                    names.push(quoted(&files[i].name));
+                    c.problem(
+                        format!("images[{}].base", path.last().copied().unwrap_or(i)),
+                        format!("the bases form a cycle: {}", names.join(" → ")),
+                    );
+                    for &k in &path {
+                        state[k] = State::Done(None);
+                    }
+                    path.clear();
+                    cursor = None;
+                }
+                _ => cursor = None,
+            }
+        }
+        for &i in path.iter().rev() {
+            let file = &files[i];
+            let below: Option<Vec<BlobId>> = match file.base.as_deref() {
+                None => Some(Vec::new()),
+                Some(base) => match index.get(base) {
+                    None => {
+                        c.problem(
+                            format!("images[{i}].base"),
+                            format!("no image is named {}; {}", quoted(base), suggest(index)),
+                        );
+                        None
+                    }
+                    Some(&b) => match &state[b] {
+                        State::Done(layers) => layers.clone(),
+                        _ => None,
+                    },
+                },
+            };
+            let layers = below.and_then(|mut layers| {
+                layers.extend(own[i].iter().copied());
+                if layers.len() > MAX_IMAGE_LAYERS {
+                    c.problem(
+                        format!("images[{i}].layers"),
+                        format!(
+                            "{} has {} layers with its bases'; an image has at most {MAX_IMAGE_LAYERS} \
+                             (overlay2 mounts at most 128)",
+                            quoted(&file.name),
+                            layers.len() - own[i].len() + file.layers.len()
+                        ),
+                    );
+                    return None;
+                }
+                let bytes = layers.iter().try_fold(0u64, |sum, b| sum.checked_add(blobs[b.index()].bytes.0));
+                if bytes.is_none_or(|b| b > MAX_BYTES.0) {
+                    c.problem(
+                        format!("images[{i}].layers"),
+                        format!("{}: its layers add up to more than {MAX_BYTES} (1 PiB)", quoted(&file.name)),
+                    );
+                    return None;
+                }
+                Some(layers)
+            });
+            state[i] = State::Done(layers);
+        }
+    }
+    files
+        .iter()
+        .zip(state)
+        .enumerate()
+        .map(|(i, (f, st))| ImageSpec {
+            name: f.name.clone(),
+            base: base_of(i).map(|b| ImageId(b as u32)),
+            layers: match st {
+                State::Done(Some(layers)) => layers,
+                _ => Vec::new(),
+            },
+        })
+        .collect()
+}
+
+/// The Deployments a Kubernetes world's timeline makes (`Apply` of a
+/// Deployment, or `Launch` of an app, which scales a Deployment named after
+/// it), and every name that refers to one: `Scale`, `SetImage` and its
+/// container, a HorizontalPodAutoscaler's target, a service's app. A name
+/// used before its Deployment exists is refused like one that never does.
+fn check_references(
+    c: &mut Checker,
+    world_path: &str,
+    shared: &[At],
+    own: &[At],
+    services: &[ServiceLoad],
+    apps: &[AppSpec],
+) {
+    // The world's entries in the order it takes them: by time, shared first.
+    let mut entries: Vec<(SimDuration, String, &ActionFile)> = shared
+        .iter()
+        .enumerate()
+        .map(|(k, a)| (a.0, format!("timeline[{k}]"), &a.1))
+        .chain(own.iter().enumerate().map(|(k, a)| (a.0, format!("{world_path}.timeline[{k}]"), &a.1)))
+        .collect();
+    entries.sort_by_key(|e| e.0);
+    // Every Deployment the timeline makes, when it first appears, and its containers.
+    let mut made: BTreeMap<String, (SimDuration, Vec<String>)> = BTreeMap::new();
+    for (at, _, action) in &entries {
+        match action {
+            ActionFile::Launch { app, .. } => {
+                made.entry(app.clone()).or_insert_with(|| (*at, vec![app.clone()]));
+            }
+            ActionFile::Apply(object) => {
+                if let KubeObjectFile::Deployment(d) = &**object {
+                    made.entry(d.name.clone()).or_insert_with(|| (*at, Vec::new()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let known = |made: &BTreeMap<String, (SimDuration, Vec<String>)>| {
+        let names: Vec<String> = made.keys().take(12).map(|k| quoted(k)).collect();
+        if names.is_empty() { "the world makes none".to_string() } else { format!("known: {}", names.join(", ")) }
+    };
+    // Containers as they are at each moment: the latest Apply's.
+    let mut containers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (at, path, action) in &entries {
+        let deployment_at = |name: &str| -> Option<String> {
+            match made.get(name) {
+                None => Some(format!("no Deployment is named {}; {}", quoted(name), known(&made))),
+                Some((first, _)) if first > at => {
+                    Some(format!("the Deployment {} is made only at {first}, after this action at {at}", quoted(name)))
+                }
+                Some(_) => None,
+            }
+        };
+        match action {
+            ActionFile::Launch { app, .. } => {
+                containers.entry(app.clone()).or_insert_with(|| vec![app.clone()]);
+            }
+            ActionFile::Apply(object) => match &**object {
+                KubeObjectFile::Deployment(d) => {
+                    containers.insert(d.name.clone(), d.template.containers.iter().map(|f| f.name.clone()).collect());
+                }
+                KubeObjectFile::HorizontalPodAutoscaler(h) => {
+                    if !made.contains_key(&h.scale_target_ref) {
+                        c.problem(
+                            format!("{path}.scaleTargetRef"),
+                            format!("no Deployment is named {}; {}", quoted(&h.scale_target_ref), known(&made)),
+                        );
+                    }
+                }
+                KubeObjectFile::Service(_) => {}
+            },
+            ActionFile::Scale { deployment, .. } => {
+                if let Some(message) = deployment_at(deployment) {
+                    c.problem(format!("{path}.deployment"), message);
+                }
+            }
+            ActionFile::SetImage { deployment, container, .. } => {
+                if let Some(message) = deployment_at(deployment) {
+                    c.problem(format!("{path}.deployment"), message);
+                } else if let (Some(name), Some(list)) = (container, containers.get(deployment))
+                    && !list.contains(name)
+                {
+                    let names: Vec<String> = list.iter().map(|n| quoted(n)).collect();
+                    c.problem(
+                        format!("{path}.container"),
+                        format!(
+                            "the Deployment {} has no container named {}; it has {}",
+                            quoted(deployment),
+                            quoted(name),
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let unserved: Vec<String> = services
+        .iter()
+        .filter_map(|s| apps.get(s.app.index()).filter(|a| !made.contains_key(&a.name)).map(|a| (s, a)))
+        .map(|(s, a)| format!("{} (app {})", quoted(&s.name), quoted(&a.name)))
+        .collect();
+    if !unserved.is_empty() {
+        c.problem(
+            format!("{world_path}.services"),
+            format!(
+                "in Kubernetes a service is served by the Ready pods of the Deployment named after its app, \
+                 and this world makes none for {} (Launch(app: …) or Apply(Deployment(name: …)) would); {}",
+                unserved.join(", "),
+                known(&made)
+            ),
+        );
+    }
 }
 
 /// Names the file can use, resolved to ids.
@@ -654,7 +886,7 @@ fn names_to_blobs(c: &mut Checker, path: &str, names: &[String], catalog: &Catal
         } else if let Some(&v) = catalog.vm_image_index.get(name) {
             blobs.insert(catalog.vm_images[v].blob);
         } else {
-            c.problem(format!("{path}[{k}]"), format!("no image or VM image is named \"{name}\""));
+            c.problem(format!("{path}[{k}]"), format!("no image or VM image is named {}", quoted(name)));
         }
     }
     blobs
@@ -671,7 +903,7 @@ fn check_timeline(
     launched: &mut u64,
 ) -> Vec<TimedAction> {
     let mut out = Vec::new();
-    for (i, at) in entries.iter().enumerate().take(MAX_TIMELINE) {
+    for (i, at) in entries.iter().enumerate() {
         let path = format!("{base}[{i}]");
         if at.0 > duration {
             c.problem(&path, format!("at {} is after the end of the scenario ({duration})", at.0));
@@ -679,7 +911,7 @@ fn check_timeline(
         let app_id = |c: &mut Checker, name: &str| match names.apps.get(name) {
             Some(&k) => Some(AppId(k as u32)),
             None => {
-                c.problem(format!("{path}.app"), format!("no app is named \"{name}\"; {}", suggest(names.apps)));
+                c.problem(format!("{path}.app"), format!("no app is named {}; {}", quoted(name), suggest(names.apps)));
                 None
             }
         };
@@ -688,7 +920,7 @@ fn check_timeline(
             None => {
                 let known: BTreeMap<String, usize> =
                     names.hosts.iter().take(12).map(|(k, v)| (k.clone(), v.index())).collect();
-                c.problem(format!("{path}.host"), format!("no host is named \"{name}\"; {}", suggest(&known)));
+                c.problem(format!("{path}.host"), format!("no host is named {}; {}", quoted(name), suggest(&known)));
                 None
             }
         };
@@ -723,7 +955,7 @@ fn check_timeline(
                 None => {
                     c.problem(
                         format!("{path}.image"),
-                        format!("no image is named \"{image}\"; {}", suggest(catalog.image_index)),
+                        format!("no image is named {}; {}", quoted(image), suggest(catalog.image_index)),
                     );
                     None
                 }
@@ -733,9 +965,11 @@ fn check_timeline(
                     Some(Action::Apply(Arc::new(KubeObject::HorizontalPodAutoscaler(hpa(c, &path, h)))))
                 }
                 KubeObjectFile::Service(svc) => {
+                    c.api_rule(&format!("{path}.name"), &svc.name, kube_rules::dns1035_label);
                     if svc.selector.is_empty() {
                         c.problem(format!("{path}.selector"), "a Service needs a selector");
                     }
+                    c.labels(&format!("{path}.selector"), &svc.selector);
                     Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec {
                         name: svc.name.clone(),
                         selector: svc.selector.clone(),
@@ -875,7 +1109,10 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
             k.node_status_update_frequency,
             KubePlatform::DEFAULT_NODE_STATUS_UPDATE_FREQUENCY,
         ),
-        default_toleration_seconds: k.default_toleration_seconds.unwrap_or(KubePlatform::DEFAULT_TOLERATION_SECONDS),
+        default_toleration_seconds: c.seconds(
+            &format!("{path}.default_toleration_seconds"),
+            k.default_toleration_seconds.unwrap_or(KubePlatform::DEFAULT_TOLERATION_SECONDS),
+        ),
         serialize_image_pulls: k.serialize_image_pulls.unwrap_or(true),
         container_start_time: dist(
             c,
@@ -910,20 +1147,20 @@ fn cluster_autoscaler(
     for (i, g) in ca.node_groups.iter().enumerate() {
         let gpath = format!("{path}.node_groups[{i}]");
         if ca.node_groups[..i].iter().any(|o| o.hosts == g.hosts) {
-            c.problem(format!("{gpath}.hosts"), format!("another node group already holds \"{}\"", g.hosts));
+            c.problem(format!("{gpath}.hosts"), format!("another node group already holds {}", quoted(&g.hosts)));
             continue;
         }
         let members: Vec<HostId> =
             hosts.iter().enumerate().filter(|(_, h)| h.group == g.hosts).map(|(k, _)| HostId(k as u32)).collect();
         if members.is_empty() {
-            c.problem(format!("{gpath}.hosts"), format!("no host group is named \"{}\"", g.hosts));
+            c.problem(format!("{gpath}.hosts"), format!("no host group is named {}", quoted(&g.hosts)));
             continue;
         }
         let max = g.max.unwrap_or(members.len() as u32);
         if max as usize > members.len() {
             c.problem(
                 format!("{gpath}.max"),
-                format!("the host group \"{}\" has only {} hosts", g.hosts, members.len()),
+                format!("the host group {} has only {} hosts", quoted(&g.hosts), members.len()),
             );
         }
         if g.min > max {
@@ -965,6 +1202,27 @@ fn cluster_autoscaler(
     }
 }
 
+/// The most an hour of a host or an instance may cost: enough for any real
+/// machine, and small enough that a year of 100,000 of them stays finite.
+pub const MAX_PRICE_PER_HOUR: f64 = 1e6;
+/// The most a host may draw: a megawatt.
+pub const MAX_WATTS: f64 = 1e6;
+
+/// A price per hour, zero when absent, between 0 and [`MAX_PRICE_PER_HOUR`].
+fn price(c: &mut Checker, path: &str, price: Option<f64>) -> f64 {
+    let p = price.unwrap_or(0.0);
+    if !(p.is_finite() && (0.0..=MAX_PRICE_PER_HOUR).contains(&p)) {
+        c.problem(path, "a price is between 0 and 1000000 an hour");
+        return 0.0;
+    }
+    p
+}
+
+/// Whether `w` is a number of watts in range.
+fn watts_ok(w: f64) -> bool {
+    w.is_finite() && (0.0..=MAX_WATTS).contains(&w)
+}
+
 fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
     if let Some(table) = &p.table {
         if table.len() != 11 {
@@ -973,15 +1231,15 @@ fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
                 format!("{} figures; a table has 11, at 0 %, 10 %, … 100 %", table.len()),
             );
         }
-        if table.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-            c.problem(format!("{path}.table"), "watts are zero or more");
+        if !table.iter().all(|w| watts_ok(*w)) {
+            c.problem(format!("{path}.table"), "watts are between 0 and 1000000 (a megawatt)");
         }
         if p.idle_watts.is_some() || p.peak_watts.is_some() {
             c.problem(path, "give either a table or idle_watts and peak_watts");
         }
         let mut points = [0.0; 11];
         for (k, w) in table.iter().take(11).enumerate() {
-            points[k] = *w;
+            points[k] = if watts_ok(*w) { *w } else { 0.0 };
         }
         return PowerSpec { idle_watts: points[0], peak_watts: points[10], table: Some(points) };
     }
@@ -989,11 +1247,13 @@ fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
         c.problem(path, "give idle_watts and peak_watts, or a table of 11 figures");
         return PowerSpec::HP_ML110_G4;
     };
-    if !(idle.is_finite() && idle >= 0.0) {
-        c.problem(format!("{path}.idle_watts"), "idle_watts must be a number of watts, zero or more");
+    if !watts_ok(idle) {
+        c.problem(format!("{path}.idle_watts"), "idle_watts is a number of watts between 0 and 1000000 (a megawatt)");
+        return PowerSpec::HP_ML110_G4;
     }
-    if !(peak.is_finite() && peak >= idle) {
-        c.problem(format!("{path}.peak_watts"), "peak_watts must be at least idle_watts");
+    if !(watts_ok(peak) && peak >= idle) {
+        c.problem(format!("{path}.peak_watts"), "peak_watts is at least idle_watts and at most 1000000 (a megawatt)");
+        return PowerSpec::HP_ML110_G4;
     }
     PowerSpec { idle_watts: idle, peak_watts: peak, table: None }
 }
@@ -1004,6 +1264,7 @@ fn services(
     at: &str,
     files: &[TrafficServiceFile],
     apps: &BTreeMap<String, usize>,
+    duration: SimDuration,
 ) -> Vec<ServiceLoad> {
     let _ = index_names(c, files.iter().map(|s| s.name.as_str()), at, "service");
     let mut out = Vec::new();
@@ -1011,10 +1272,10 @@ fn services(
         let path = format!("{at}[{i}]");
         c.name(&format!("{path}.name"), &s.name, "service");
         let Some(&app) = apps.get(&s.app) else {
-            c.problem(format!("{path}.app"), format!("no app is named \"{}\"; {}", s.app, suggest(apps)));
+            c.problem(format!("{path}.app"), format!("no app is named {}; {}", quoted(&s.app), suggest(apps)));
             continue;
         };
-        let Some(load) = load_profile(c, &format!("{path}.load"), &s.load) else { continue };
+        let Some(load) = load_profile(c, &format!("{path}.load"), &s.load, duration) else { continue };
         c.distribution(&format!("{path}.cost"), &s.cost);
         let concurrency = s.concurrency.unwrap_or(1);
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
@@ -1040,16 +1301,27 @@ fn services(
 
 /// Most requests served at once per core.
 pub const MAX_CONCURRENCY: u32 = 1000;
-/// Most requests a per-request run may expect (the highest rate over the
-/// whole run); beyond it, fluid traffic is the tool.
-pub const MAX_REQUESTS_PER_RUN: f64 = 1e8;
-
-/// Most rows a load trace may have.
-pub const MAX_TRACE_ROWS: usize = 1_000_000;
 
 /// A load profile from the file, checked, with a trace read from its CSV file.
-fn load_profile(c: &mut Checker, path: &str, load: &LoadFile) -> Option<LoadProfile> {
+fn load_profile(c: &mut Checker, path: &str, load: &LoadFile, duration: SimDuration) -> Option<LoadProfile> {
     let ok = |r: f64| r.is_finite() && r >= 0.0;
+    // A change of load after the end would never be seen: refused like a timeline entry.
+    let mut within = |field: &str, at: SimDuration| {
+        if at > duration {
+            c.problem(format!("{path}.{field}"), format!("{at} is after the end of the scenario ({duration})"));
+        }
+    };
+    match load {
+        LoadFile::Step { at, .. } => within("at", *at),
+        LoadFile::Ramp { start, .. } | LoadFile::Spike { start, .. } => within("start", *start),
+        LoadFile::Diurnal { peak_at, .. } if *peak_at >= SimDuration::from_secs(86_400) => {
+            c.problem(
+                format!("{path}.peak_at"),
+                format!("{peak_at} is not a time of day; the peak is between 0s and 24h"),
+            );
+        }
+        _ => {}
+    }
     let (profile, rates_ok) = match load {
         LoadFile::Constant(r) => (LoadProfile::Constant(*r), ok(*r)),
         LoadFile::Step { from, to, at } => (LoadProfile::Step { from: *from, to: *to, at: *at }, ok(*from) && ok(*to)),
@@ -1078,7 +1350,7 @@ fn load_profile(c: &mut Checker, path: &str, load: &LoadFile) -> Option<LoadProf
             let text = match (c.read_side_file)(file) {
                 Ok(text) => text,
                 Err(message) => {
-                    c.problem(format!("{path}.file"), format!("cannot read \"{file}\": {message}"));
+                    c.problem(format!("{path}.file"), format!("cannot read {}: {message}", quoted(file)));
                     return None;
                 }
             };
@@ -1122,7 +1394,7 @@ pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
         header_allowed = false;
         let (t, r) = match numbers.as_slice() {
             [Some(t), Some(r)] => (*t, *r),
-            _ => return Err(format!("line {n}: expected two numbers, seconds,rps; found \"{line}\"")),
+            _ => return Err(format!("line {n}: expected two numbers, seconds,rps; found {}", quoted(line))),
         };
         if !t.is_finite() || t < 0.0 {
             return Err(format!("line {n}: the time {t} is not a number of seconds, zero or more"));
@@ -1134,9 +1406,6 @@ pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
             && t <= last
         {
             return Err(format!("line {n}: the time {t} s does not come after the row before it ({last} s)"));
-        }
-        if points.len() == MAX_TRACE_ROWS {
-            return Err(format!("more than {MAX_TRACE_ROWS} rows"));
         }
         points.push((t, r));
     }
@@ -1152,6 +1421,7 @@ pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
 const MAX_TARGET_CPU_PERCENT: u32 = 90;
 
 fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
+    c.api_rule(&format!("{path}.name"), &h.name, kube_rules::dns1123_subdomain);
     let min = h.min_replicas.unwrap_or(1);
     if h.max_replicas == 0 || h.max_replicas > MAX_REPLICAS {
         c.problem(format!("{path}.maxReplicas"), format!("between 1 and {MAX_REPLICAS}"));
@@ -1235,10 +1505,27 @@ fn scaling_rules(c: &mut Checker, path: &str, file: &Option<ScalingRulesFile>, d
 
 /// A Deployment from the file, checked, with image names resolved.
 fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog) -> Option<DeploymentSpec> {
-    let before = c.problems.len();
+    let before = c.found;
     c.name(&format!("{path}.name"), &d.name, "Deployment");
+    c.api_rule(&format!("{path}.name"), &d.name, kube_rules::dns1123_subdomain);
     if d.replicas > MAX_REPLICAS {
         c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
+    }
+    if let Some(StrategyFile::RollingUpdate { max_surge, max_unavailable }) = &d.strategy {
+        let zero = |x: &Option<super::file::IntOrPercentFile>| {
+            matches!(x.map(|v| v.0), Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0)))
+        };
+        // ValidateRollingUpdateDeployment: both zero would never make progress.
+        if zero(max_surge) && zero(max_unavailable) {
+            c.problem(format!("{path}.strategy.maxUnavailable"), "Invalid value: 0: may not be 0 when `maxSurge` is 0");
+        }
+        for (field, v) in [("maxSurge", max_surge), ("maxUnavailable", max_unavailable)] {
+            if let Some(IntOrPercent::Int(n)) = v.map(|v| v.0)
+                && n > MAX_REPLICAS
+            {
+                c.problem(format!("{path}.strategy.{field}"), format!("at most {MAX_REPLICAS}"));
+            }
+        }
     }
     let strategy = match &d.strategy {
         None => DeploymentStrategy::RollingUpdate {
@@ -1258,10 +1545,11 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
     }
     let container = |c: &mut Checker, p: String, f: &ContainerFile| -> Option<ContainerSpec> {
         c.name(&format!("{p}.name"), &f.name, "container");
+        c.api_rule(&format!("{p}.name"), &f.name, kube_rules::dns1123_label);
         let Some(&image) = catalog.image_index.get(&f.image) else {
             c.problem(
                 format!("{p}.image"),
-                format!("no image is named \"{}\"; {}", f.image, suggest(catalog.image_index)),
+                format!("no image is named {}; {}", quoted(&f.image), suggest(catalog.image_index)),
             );
             return None;
         };
@@ -1288,9 +1576,10 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             memory_request,
             cpu_limit: limits.cpu,
             memory_limit: limits.memory,
-            readiness_delay: SimDuration::from_secs(
-                f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds.min(86_400)),
-            ),
+            readiness_delay: SimDuration::from_secs(c.seconds(
+                &format!("{p}.readinessProbe.initialDelaySeconds"),
+                f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds),
+            )),
             exits_after: f.exits_after,
         })
     };
@@ -1306,9 +1595,28 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         .enumerate()
         .filter_map(|(i, f)| container(c, format!("{tpath}.initContainers[{i}]"), f))
         .collect();
+    let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|f| f.name.as_str()).collect();
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            c.problem(format!("{tpath}.containers"), format!("Duplicate value: {}", quoted(n)));
+        }
+    }
     for (i, tsc) in t.topology_spread_constraints.iter().enumerate() {
+        let tp = format!("{tpath}.topologySpreadConstraints[{i}]");
         if tsc.max_skew < 1 {
-            c.problem(format!("{tpath}.topologySpreadConstraints[{i}].maxSkew"), "maxSkew must be at least 1");
+            c.problem(format!("{tp}.maxSkew"), "maxSkew must be at least 1");
+        }
+        c.api_rule(&format!("{tp}.topologyKey"), &tsc.topology_key, kube_rules::qualified_name);
+        c.labels(&format!("{tp}.labelSelector"), &tsc.label_selector);
+    }
+    c.labels(&format!("{tpath}.labels"), &t.labels);
+    c.labels(&format!("{tpath}.nodeSelector"), &t.node_selector);
+    for (i, tol) in t.tolerations.iter().enumerate() {
+        for (field, message) in kube_rules::toleration(tol) {
+            c.problem(format!("{tpath}.tolerations[{i}]{field}"), message);
+        }
+        if let Some(s) = tol.toleration_seconds {
+            c.seconds(&format!("{tpath}.tolerations[{i}].tolerationSeconds"), s);
         }
     }
     for (i, p) in t.affinity.as_ref().map(|a| a.node_affinity.preferred.as_slice()).unwrap_or(&[]).iter().enumerate() {
@@ -1324,14 +1632,14 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
     } else {
         t.labels.clone()
     };
-    if c.problems.len() > before {
+    if c.found > before {
         return None;
     }
     Some(DeploymentSpec {
         name: d.name.clone(),
         replicas: d.replicas,
         strategy,
-        min_ready: SimDuration::from_secs(d.min_ready_seconds.min(86_400)),
+        min_ready: SimDuration::from_secs(c.seconds(&format!("{path}.minReadySeconds"), d.min_ready_seconds)),
         template: PodTemplate {
             labels,
             init_containers,
@@ -1342,16 +1650,117 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             tolerations: t.tolerations.clone(),
             topology_spread_constraints: t.topology_spread_constraints.clone(),
             restart_policy: t.restart_policy,
-            termination_grace: SimDuration::from_secs(t.termination_grace_period_seconds.unwrap_or(30).min(86_400)),
+            termination_grace: SimDuration::from_secs(c.seconds(
+                &format!("{tpath}.terminationGracePeriodSeconds"),
+                t.termination_grace_period_seconds.unwrap_or(30),
+            )),
         },
     })
 }
 
-/// Every app must fit on at least one host of the world when that host is empty.
-fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &Setup) {
-    if setup.hosts.is_empty() {
-        return;
+/// What a host of a world offers instances when it is empty: its CPU times
+/// the world's `cpu_allocation_ratio`, less what a Kubernetes node's own
+/// processes hold; its memory, less the same; its disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Offer {
+    cpu: u64,
+    memory: u64,
+    disk: u64,
+}
+
+/// Whether some offer holds each need, for many needs at once: offers and
+/// needs swept by CPU, largest first, with a Fenwick tree over memory ranks
+/// keeping the most disk among the offers seen. O((offers + needs) log offers).
+fn dominated(offers: &[Offer], needs: &[Offer]) -> Vec<bool> {
+    let mut memories: Vec<u64> = offers.iter().map(|o| o.memory).collect();
+    memories.sort_unstable();
+    memories.dedup();
+    // Rank from the largest memory down, so that "memory ≥ m" is a prefix.
+    let rank = |m: u64| memories.len() - memories.partition_point(|&x| x < m);
+    let mut tree: Vec<Option<u64>> = vec![None; memories.len() + 1];
+    let mut by_cpu: Vec<&Offer> = offers.iter().collect();
+    by_cpu.sort_unstable_by_key(|o| std::cmp::Reverse(o.cpu));
+    let mut order: Vec<usize> = (0..needs.len()).collect();
+    order.sort_unstable_by_key(|&k| std::cmp::Reverse(needs[k].cpu));
+    let mut answer = vec![false; needs.len()];
+    let mut next = 0;
+    for k in order {
+        let need = needs[k];
+        while let Some(o) = by_cpu.get(next).filter(|o| o.cpu >= need.cpu) {
+            // Offers with this memory or more sit at ranks 1..=r.
+            let mut i = rank(o.memory);
+            while i < tree.len() {
+                tree[i] = Some(tree[i].map_or(o.disk, |d| d.max(o.disk)));
+                i += i & i.wrapping_neg();
+            }
+            next += 1;
+        }
+        // The most disk among offers with memory ≥ the need's.
+        let mut i = rank(need.memory);
+        let mut best: Option<u64> = None;
+        while i > 0 {
+            if let Some(d) = tree[i] {
+                best = Some(best.map_or(d, |b| b.max(d)));
+            }
+            i -= i & i.wrapping_neg();
+        }
+        answer[k] = best.is_some_and(|d| d >= need.disk);
     }
+    answer
+}
+
+/// Every app must fit on at least one host of the world when that host is
+/// empty; a Kubernetes node's own processes must fit on their host.
+fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &Setup) {
+    let ratio = world.cpu_allocation_ratio;
+    let (reserved_cpu, reserved_memory) = match &world.platform {
+        Platform::Kubernetes(k) => {
+            let (cpu, memory) = k.reserved();
+            let vm = match &k.nodes {
+                NodeSource::Hosts => 0,
+                NodeSource::Vms(vm) => vm.guest_os_memory.0 + vm.hypervisor_overhead.0,
+            };
+            (cpu.0, memory.0.saturating_add(vm))
+        }
+        _ => (0, 0),
+    };
+    let mut offers: BTreeSet<Offer> = BTreeSet::new();
+    let mut shown: BTreeMap<Offer, &HostSpec> = BTreeMap::new();
+    let mut too_small: BTreeSet<&str> = BTreeSet::new();
+    for (h, host) in setup.hosts.iter().enumerate() {
+        if world.unused_hosts.binary_search(&HostId(h as u32)).is_ok() {
+            continue;
+        }
+        let cpu = libm::floor(host.cpu.0 as f64 * ratio) as u64;
+        let offer = Offer {
+            cpu: cpu.saturating_sub(reserved_cpu),
+            memory: host.memory.0.saturating_sub(reserved_memory),
+            disk: host.disk.0,
+        };
+        if reserved_cpu > 0 && (reserved_cpu >= cpu || reserved_memory >= host.memory.0) {
+            if too_small.insert(host.group.as_str()) {
+                c.problem(
+                    format!("{world_path}.platform.node_components"),
+                    format!(
+                        "the node's own processes hold {} CPU and {} memory, as much as or more than host group {} has \
+                         ({} CPU{}, {} memory): no pod could run there",
+                        Millicores(reserved_cpu),
+                        Bytes(reserved_memory).binary(),
+                        quoted(&host.group),
+                        Millicores(cpu),
+                        if ratio == 1.0 { String::new() } else { format!(" with cpu_allocation_ratio {ratio}") },
+                        host.memory.binary()
+                    ),
+                );
+            }
+            continue;
+        }
+        offers.insert(offer);
+        shown.entry(offer).or_insert(host);
+    }
+    let offers: Vec<Offer> = offers.into_iter().collect();
+    let mut needs = Vec::new();
+    let mut asking = Vec::new();
     for (i, app) in setup.apps.iter().enumerate() {
         if app.image.0 == u32::MAX {
             continue;
@@ -1360,36 +1769,96 @@ fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &
             c.problem(
                 format!("apps[{i}].vm_image"),
                 format!(
-                    "app \"{}\" runs as a VM in world \"{}\" ({}) and needs a vm_image",
-                    app.name, world.name, world_path
+                    "app {} runs as a VM in world {} ({}) and needs a vm_image",
+                    quoted(&app.name),
+                    quoted(&world.name),
+                    world_path
                 ),
             );
             continue;
         }
         let d = behaviours::demand(&world.platform, app, setup);
+        // Each layer is at most 1 PiB and an image has at most 128.
         let blob_bytes: u64 = d.blobs.iter().map(|b| setup.blobs[b.index()].bytes.0).sum();
-        let fits = setup.hosts.iter().any(|h| {
-            let cpu = libm::floor(h.cpu.0 as f64 * world.cpu_allocation_ratio) as u64;
-            d.cpu.0 <= cpu && d.memory.0 <= h.memory.0 && d.disk.0 + blob_bytes <= h.disk.0
-        });
-        if !fits {
-            let biggest = setup.hosts.iter().max_by_key(|h| (h.memory, h.cpu)).expect("hosts is not empty");
-            c.problem(
-                format!("apps[{i}]"),
-                format!(
-                    "app \"{}\" needs {} CPU, {} memory and {} disk per instance in world \"{}\" ({} platform), \
-                     more than any host has (largest: {} CPU, {} memory, {} disk)",
-                    app.name,
-                    d.cpu,
-                    d.memory.binary(),
-                    Bytes(d.disk.0 + blob_bytes),
-                    world.name,
-                    world.platform.kind_name(),
-                    biggest.cpu,
-                    biggest.memory.binary(),
-                    biggest.disk
-                ),
-            );
+        needs.push(Offer { cpu: d.cpu.0, memory: d.memory.0, disk: d.disk.0.saturating_add(blob_bytes) });
+        asking.push((i, app));
+    }
+    if offers.is_empty() {
+        return;
+    }
+    let Some(largest) = offers.iter().max_by_key(|o| (o.memory, o.cpu)).copied() else { return };
+    let host = shown.get(&largest).copied();
+    for ((need, (i, app)), fits) in needs.iter().zip(asking).zip(dominated(&offers, &needs)) {
+        if fits {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if let Some(h) = host {
+            let mut cpu = format!("{} CPU", Millicores(largest.cpu));
+            if ratio != 1.0 || reserved_cpu > 0 {
+                let mut how = format!("{} CPU", h.cpu);
+                if ratio != 1.0 {
+                    how.push_str(&format!(" × cpu_allocation_ratio {ratio}"));
+                }
+                if reserved_cpu > 0 {
+                    how.push_str(&format!(" − {} for the node's own processes", Millicores(reserved_cpu)));
+                }
+                cpu = format!("{how} = {cpu}");
+            }
+            parts.push(cpu);
+            let mut memory = format!("{} memory", Bytes(largest.memory).binary());
+            if reserved_memory > 0 {
+                memory = format!(
+                    "{} − {} for the node's own processes = {memory}",
+                    h.memory.binary(),
+                    Bytes(reserved_memory).binary()
+                );
+            }
+            parts.push(memory);
+            parts.push(format!("{} disk", Bytes(largest.disk)));
+        }
+        c.problem(
+            format!("apps[{i}]"),
+            format!(
+                "app {} needs {} CPU, {} memory and {} disk per instance in world {} ({} platform), \
+                 more than any host offers (largest: {})",
+                quoted(&app.name),
+                Millicores(need.cpu),
+                Bytes(need.memory).binary(),
+                Bytes(need.disk),
+                quoted(&world.name),
+                world.platform.kind_name(),
+                parts.join(", ")
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dominance_sweep_agrees_with_checking_every_host() {
+        // A small linear congruential generator: the same cases every run.
+        let mut x: u64 = 12345;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for _ in 0..200 {
+            let offers: Vec<Offer> = (0..next(12))
+                .map(|_| Offer { cpu: next(10), memory: next(10), disk: next(10) })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let needs: Vec<Offer> =
+                (0..next(12)).map(|_| Offer { cpu: next(11), memory: next(11), disk: next(11) }).collect();
+            let slow: Vec<bool> = needs
+                .iter()
+                .map(|n| offers.iter().any(|o| o.cpu >= n.cpu && o.memory >= n.memory && o.disk >= n.disk))
+                .collect();
+            assert_eq!(dominated(&offers, &needs), slow, "{offers:?} {needs:?}");
         }
     }
 }

@@ -1423,6 +1423,11 @@ impl World {
         self.cluster().nodes[host.index()].pulling.remove(&image);
         let waiting: Vec<InstanceId> = self.cluster().nodes[host.index()].pods.iter().copied().collect();
         for p in waiting {
+            // Only pods the kubelet is pulling for: one lost with its host
+            // (Unknown now) is no longer waiting for anything.
+            if self.instances[p.index()].phase != Phase::FetchingImage {
+                continue;
+            }
             let ready_to_start = {
                 let Some(pod) = self.cluster().pods.get_mut(&p) else { continue };
                 if !pod.images_missing.remove(&image) {

@@ -6,9 +6,16 @@
 //! from people at the controls, and offers read-only views. It is `Clone`, so a
 //! front end can keep checkpoints and scrub backwards without recomputing.
 
+// Where the world `expect`s, it states an invariant of its own state: a
+// handler for a Kubernetes, traffic or autoscaling event runs only in a world
+// that has them, and a pod id names a pod it holds. The property tests and
+// the fuzz targets check these after every instant.
+#[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
 mod autoscaling;
 pub mod event;
+#[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
 pub mod kubernetes;
+#[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
 pub mod traffic;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -447,6 +454,12 @@ impl World {
     fn emit(&mut self, kind: EventKind) {
         self.emitted += 1;
         self.events.push(Event { time: self.now, kind });
+    }
+
+    /// Events scheduled on the world's queue since the start, handled or
+    /// still due: the measure of a run's work that its budget bounds.
+    pub fn events_scheduled(&self) -> u64 {
+        self.queue.scheduled()
     }
 
     /// Events emitted since the start, drained or not.

@@ -1,0 +1,209 @@
+//! Reading a scenario file and the files it names, without trusting either.
+//!
+//! A scenario may come from anyone, so the files it names (load traces) are
+//! opened only when they are regular files inside the scenario's folder or
+//! below it — never a link that leads elsewhere, a named pipe that would block,
+//! or a device that never ends — and every read stops at a hard cap while it
+//! reads, whatever size the file claims. Text must be UTF-8; a byte-order mark
+//! (Notepad's default) is accepted, and invalid bytes are reported with their
+//! line and column.
+
+use std::io::Read;
+use std::path::{Component, Path};
+
+use super::MAX_FILE_BYTES;
+use super::error::{ScenarioError, excerpt};
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// More than the cap; reading stopped there.
+    TooLarge,
+    Other(String),
+}
+
+impl ReadError {
+    fn message(&self) -> String {
+        match self {
+            ReadError::TooLarge => format!("it is larger than {} MiB, the most that is read", MAX_FILE_BYTES >> 20),
+            ReadError::Other(m) => m.clone(),
+        }
+    }
+}
+
+/// Reads at most `cap` bytes from `file`; more is an error.
+fn read_to_cap(mut file: impl Read, cap: usize) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    (&mut file).take(limit).read_to_end(&mut bytes).map_err(|e| ReadError::Other(e.to_string()))?;
+    if bytes.len() > cap {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Reads the scenario file a person named. It may be any readable file (a
+/// pipe from a shell's process substitution, say); the cap still holds.
+pub(crate) fn read_scenario(path: &Path) -> Result<Vec<u8>, ScenarioError> {
+    let file = path.display().to_string();
+    let handle =
+        std::fs::File::open(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+    if handle.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ScenarioError::Io { file, message: "this is a directory, not a scenario file".to_string() });
+    }
+    read_to_cap(handle, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadError::TooLarge => ScenarioError::TooLarge { file },
+        ReadError::Other(message) => ScenarioError::Io { file, message },
+    })
+}
+
+/// What kind of thing a path is, in words, when it is not a regular file.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a named pipe");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Reads a file a scenario names, relative to the scenario's folder `dir`:
+/// a regular file there or below, at most [`MAX_FILE_BYTES`], as UTF-8 text.
+pub(crate) fn read_beside(dir: &Path, name: &str) -> Result<String, String> {
+    let relative = Path::new(name);
+    if name.is_empty()
+        || name.contains('\0')
+        || relative.is_absolute()
+        || relative.components().any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err("a file beside the scenario is named by a relative path inside its folder".to_string());
+    }
+    let path = dir.join(relative);
+    let folder = std::fs::canonicalize(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .map_err(|e| format!("the scenario's folder cannot be read: {e}"))?;
+    let real = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
+    if !real.starts_with(&folder) {
+        return Err("it is a link that leads outside the scenario's folder".to_string());
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
+    if let Some(kind) = not_regular(&meta) {
+        return Err(format!("it is {kind}; only regular files are read"));
+    }
+    let handle = open_without_blocking(&real).map_err(|e| e.to_string())?;
+    // The path was checked before opening; what was opened is checked again.
+    let meta = handle.metadata().map_err(|e| e.to_string())?;
+    if let Some(kind) = not_regular(&meta) {
+        return Err(format!("it is {kind}; only regular files are read"));
+    }
+    let bytes = read_to_cap(handle, MAX_FILE_BYTES).map_err(|e| e.message())?;
+    match decode(&bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(bad) => Err(format!("line {}, column {}: {}", bad.line, bad.column, bad.message)),
+    }
+}
+
+/// Opens for reading without waiting for a writer, should the path have
+/// become a named pipe since it was checked.
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// Where text stops being UTF-8.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BadText {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The line up to the bad byte, as far as it is text.
+    pub line_text: String,
+}
+
+/// The last `max` characters of `text`, control characters replaced.
+fn excerpt_end(text: &str, max: usize) -> String {
+    let skip = text.chars().count().saturating_sub(max);
+    excerpt(&text.chars().skip(skip).collect::<String>(), max)
+}
+
+/// The bytes as text: UTF-8, with a leading byte-order mark dropped.
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, BadText> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            // The prefix is valid UTF-8 by construction.
+            let before = std::str::from_utf8(valid).unwrap_or_default();
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let line_text = before.get(line_start..).unwrap_or_default();
+            let column = line_text.chars().count() + 1;
+            let byte = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+            Err(BadText {
+                line,
+                column,
+                message: format!(
+                    "the file is not UTF-8 text: byte 0x{byte:02X} cannot be read here; save the file as UTF-8"
+                ),
+                line_text: excerpt_end(line_text, 200),
+            })
+        }
+    }
+}
+
+/// The bytes of a scenario file as text, or a syntax error at the first bad byte.
+pub(crate) fn decode_scenario<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, ScenarioError> {
+    decode(bytes).map_err(|bad| ScenarioError::Syntax {
+        file: file.to_string(),
+        line: bad.line,
+        column: bad.column,
+        message: bad.message,
+        line_text_from: bad.column.saturating_sub(bad.line_text.chars().count()).max(1),
+        line_text: bad.line_text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        assert_eq!(decode("\u{feff}Scenario(".as_bytes()), Ok("Scenario("));
+    }
+
+    #[test]
+    fn invalid_utf8_is_placed_by_line_and_column() {
+        let bad = decode(b"ab\ncd\xffe").unwrap_err();
+        assert_eq!((bad.line, bad.column), (2, 3));
+        assert!(bad.message.contains("0xFF"), "{}", bad.message);
+        assert_eq!(bad.line_text, "cd");
+    }
+
+    #[test]
+    fn reading_stops_at_the_cap() {
+        assert!(matches!(read_to_cap(std::io::repeat(b'x'), 10), Err(ReadError::TooLarge)));
+        assert_eq!(read_to_cap(&b"0123456789"[..], 10).unwrap().len(), 10);
+    }
+}
