@@ -1,4 +1,4 @@
-//! The command line: `check`, `report` and `validate` run headless; `open` and
+//! The command line: `check`, `report`, `digest` and `validate` run headless; `open` and
 //! `shot` (with the `gui` feature) start the front end. Exit codes: 0 when
 //! everything held, 1 when an expectation failed, 2 on any input error.
 
@@ -47,6 +47,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Run scenarios and print each one's event-log digest (the SHA-256 of its events.jsonl), to compare runs across machines.
+    Digest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Parse and validate scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -88,6 +93,7 @@ pub fn main() -> u8 {
         Some(Command::Check { paths, junit, json }) => check(&paths, junit.as_deref(), json),
         Some(Command::Report { file, out }) => report_cmd(&file, &out),
         Some(Command::Validate { paths }) => validate(&paths),
+        Some(Command::Digest { paths }) => digest(&paths),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -295,6 +301,17 @@ fn format_value(x: f64) -> String {
     } else {
         trim_float(libm::round(x * 1e4) / 1e4)
     }
+}
+
+/// `DIGEST  EVENTS  FILE` a line, as `sha256sum` prints.
+fn digest(paths: &[PathBuf]) -> u8 {
+    let (scenarios, failed) = load_all(paths);
+    for s in &scenarios {
+        let result = run::run(s, RunOptions { keep_events: true }, &mut |_| {});
+        let events: usize = result.worlds.iter().map(|w| w.events.len()).sum();
+        println!("{}  {events:>9}  {}", report::digest(&report::events_jsonl(s, &result)), s.file);
+    }
+    if failed { INPUT_ERROR } else { OK }
 }
 
 fn report_cmd(file: &Path, out: &Path) -> u8 {
