@@ -78,6 +78,9 @@ pub enum Command {
         /// Open the inspector on a host or instance: WORLD:NAME, such as Kubernetes:node-2.
         #[arg(long, value_name = "WORLD:NAME")]
         inspect: Option<String>,
+        /// Exit with 1 when any text in the picture overlaps other text or is cut.
+        #[arg(long)]
+        check_layout: bool,
     },
 }
 
@@ -97,8 +100,9 @@ pub fn main() -> u8 {
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
-        Some(Command::Shot { file, at, out, size, presentation, inspect }) => {
-            crate::gui::shot(&file, &at, &out, &size, presentation, inspect.as_deref())
+        Some(Command::Shot { file, at, out, size, presentation, inspect, check_layout }) => {
+            let options = crate::gui::ShotOptions { presentation, inspect, check_layout };
+            crate::gui::shot(&file, &at, &out, &size, &options)
         }
         None => {
             #[cfg(feature = "gui")]

@@ -129,6 +129,7 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
         });
         ui.collapsing("instances", |ui| {
             egui::ScrollArea::vertical().max_height(180.0).show(ui, |ui| {
+                crate::gui::layout_check::note_scroll_area(ui);
                 for &id in state.instances.iter().take(500) {
                     let inst = world.instance(id);
                     if ui.link(format!("{} — {}", inst.name, theme::phase_label(inst.phase))).clicked() {
@@ -178,6 +179,7 @@ fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, id: Insta
         }
     }
     egui::ScrollArea::horizontal().id_salt("decision").show(ui, |ui| {
+        crate::gui::layout_check::note_scroll_area(ui);
         egui::Grid::new("decision-grid").striped(true).show(ui, |ui| {
             ui.label(RichText::new("node").strong());
             ui.label(RichText::new("filter").strong());
