@@ -213,3 +213,24 @@ fn the_budget_flag_overrides_the_default_and_validate_shows_the_estimate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("\"time\" is not part of a budget"), "{}", stderr(&o));
 }
+
+#[test]
+fn digest_prints_the_hash_of_the_event_log_that_report_writes() {
+    let dir = scratch("digest");
+    let o = flotilla(&["report", "scenarios/warm-cache.ron", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let events = std::fs::read(dir.join("events.jsonl")).unwrap();
+    let expected = flotilla::report::digest(std::str::from_utf8(&events).unwrap());
+    let o = flotilla(&["digest", "scenarios/warm-cache.ron", "scenarios/cold-start.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        lines[0],
+        [expected.as_str(), &events.iter().filter(|&&b| b == b'\n').count().to_string(), "scenarios/warm-cache.ron"]
+    );
+    assert_ne!(lines[1][0], lines[0][0], "two scenarios, two digests");
+    let o = flotilla(&["digest", "scenarios/no-such-file.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+}

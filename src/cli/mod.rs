@@ -1,4 +1,4 @@
-//! The command line: `check`, `report` and `validate` run headless; `open` and
+//! The command line: `check`, `report`, `digest` and `validate` run headless; `open` and
 //! `shot` (with the `gui` feature) start the front end. Exit codes: 0 when
 //! everything held, 1 when an expectation failed, 2 on any input error.
 
@@ -51,6 +51,13 @@ pub enum Command {
         #[command(flatten)]
         budget: BudgetArg,
     },
+    /// Run scenarios and print each one's event-log digest (the SHA-256 of its events.jsonl), to compare runs across machines.
+    Digest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArg,
+    },
     /// Parse and validate scenario files without running them, and print what each would cost.
     Validate {
         #[arg(required = true)]
@@ -79,6 +86,9 @@ pub enum Command {
         /// Open the inspector on a host or instance: WORLD:NAME, such as Kubernetes:node-2.
         #[arg(long, value_name = "WORLD:NAME")]
         inspect: Option<String>,
+        /// Exit with 1 when any text in the picture overlaps other text or is cut.
+        #[arg(long)]
+        check_layout: bool,
     },
 }
 
@@ -117,11 +127,13 @@ pub fn main() -> u8 {
         Some(Command::Check { paths, junit, json, budget }) => check(&paths, junit.as_deref(), json, budget.options()),
         Some(Command::Report { file, out, budget }) => report_cmd(&file, &out, budget.options()),
         Some(Command::Validate { paths, budget }) => validate(&paths, budget.options()),
+        Some(Command::Digest { paths, budget }) => digest(&paths, budget.options()),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
-        Some(Command::Shot { file, at, out, size, presentation, inspect }) => {
-            crate::gui::shot(&file, &at, &out, &size, presentation, inspect.as_deref())
+        Some(Command::Shot { file, at, out, size, presentation, inspect, check_layout }) => {
+            let options = crate::gui::ShotOptions { presentation, inspect, check_layout };
+            crate::gui::shot(&file, &at, &out, &size, &options)
         }
         None => {
             #[cfg(feature = "gui")]
@@ -329,6 +341,17 @@ fn format_value(x: f64) -> String {
     } else {
         trim_float(libm::round(x * 1e4) / 1e4)
     }
+}
+
+/// `DIGEST  EVENTS  FILE` a line, as `sha256sum` prints.
+fn digest(paths: &[PathBuf], options: LoadOptions) -> u8 {
+    let (scenarios, failed) = load_all(paths, options);
+    for s in &scenarios {
+        let result = run::run(s, RunOptions { keep_events: true, record_series: false }, &mut |_| {});
+        let events: usize = result.worlds.iter().map(|w| w.events.len()).sum();
+        println!("{}  {events:>9}  {}", report::digest(&report::events_jsonl(s, &result)), s.file);
+    }
+    if failed { INPUT_ERROR } else { OK }
 }
 
 fn report_cmd(file: &Path, out: &Path, options: LoadOptions) -> u8 {

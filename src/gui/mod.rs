@@ -5,9 +5,12 @@
 //!
 //! Plugins, one per concern: [`timeline`] (keys and the clock), the layout
 //! (one egui pass drawing the panels' `…_ui` functions), the picker's file
-//! drops, and [`shot`] for screenshots.
+//! drops, the window's fit to the screen, and [`shot`] for screenshots.
+//! [`layout_check`] finds text that overlaps or is cut in what egui laid out.
 
+pub mod layout_check;
 pub mod panels;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod shot;
 pub mod state;
 pub mod theme;
@@ -17,7 +20,7 @@ pub mod web;
 pub mod world_view;
 
 use bevy::prelude::*;
-use bevy::window::WindowResolution;
+use bevy::window::{WindowResizeConstraints, WindowResolution};
 use bevy_egui::egui::{self, LayerId, UiBuilder};
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass};
 
@@ -31,9 +34,12 @@ impl Plugin for FlotillaPlugin {
     fn build(&self, app: &mut App) {
         timeline::plugin(app);
         panels::picker::plugin(app);
+        #[cfg(not(target_arch = "wasm32"))]
         shot::plugin(app);
         app.add_systems(Startup, spawn_camera)
             .add_systems(EguiPrimaryContextPass, layout_ui.run_if(resource_exists::<Sim>));
+        #[cfg(not(target_arch = "wasm32"))]
+        app.add_systems(Update, fit_window_to_screen.run_if(resource_exists::<FitToScreen>));
     }
 }
 
@@ -41,55 +47,54 @@ fn spawn_camera(mut commands: Commands) {
     commands.spawn(Camera2d);
 }
 
-/// The whole screen, in one egui pass: top bar, timeline, side panel, worlds.
+/// The smallest window in which the top bar, the worlds and the timeline
+/// controls still fit, in logical pixels.
+pub const MIN_WINDOW: (f32, f32) = (800.0, 560.0);
+
+/// The egui pass: styles once, then [`app_ui`].
 fn layout_ui(mut contexts: EguiContexts, mut sim: ResMut<Sim>, mut styled: Local<bool>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     if !*styled {
         theme::apply(&ctx);
         *styled = true;
     }
-    let zoom = if sim.presentation { theme::PRESENTATION_ZOOM } else { 1.0 };
+    app_ui(&ctx, &mut sim);
+    Ok(())
+}
+
+/// The whole screen: top bar, timeline, the side panel (charts, inspector,
+/// legend; collapsible), and the worlds in the rest. Tests call this on a
+/// plain egui context to lay the app out at any size.
+pub fn app_ui(ctx: &egui::Context, sim: &mut Sim) {
+    // The screen in points at zoom 1, whatever the zoom now.
+    let screen = ctx.viewport_rect().size() * ctx.zoom_factor();
+    sim.screen_width = screen.x;
+    let zoom = if sim.presentation { theme::presentation_zoom(screen.y) } else { 1.0 };
     if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
         ctx.set_zoom_factor(zoom);
     }
-    let sim = &mut *sim;
-    let mut root = egui::Ui::new(
-        ctx.clone(),
-        "root".into(),
-        UiBuilder::new().layer_id(LayerId::background()).max_rect(ctx.viewport_rect()),
-    );
+    let viewport = ctx.viewport_rect();
+    let mut root =
+        egui::Ui::new(ctx.clone(), "root".into(), UiBuilder::new().layer_id(LayerId::background()).max_rect(viewport));
     egui::Panel::top("top-bar").show(&mut root, |ui| panels::picker::top_bar_ui(ui, sim));
     egui::Panel::bottom("timeline").show(&mut root, |ui| timeline::timeline_ui(ui, sim));
-    let side_width = (ctx.viewport_rect().width() * 0.3).clamp(300.0, 560.0);
-    egui::Panel::right("side").default_size(side_width).resizable(true).show(&mut root, |ui| {
-        let total = ui.available_height();
-        // The inspector grows when something is selected; the charts share the rest.
-        let inspector = if sim.selection.is_some() { 0.45 } else { 0.08 };
-        let charts = 1.0 - inspector - 0.2;
-        egui::ScrollArea::vertical().id_salt("inspector").max_height(total * inspector).show(ui, |ui| {
-            panels::inspector::inspector_ui(ui, sim);
-        });
-        ui.separator();
-        ui.horizontal(|ui| {
-            ui.label(egui::RichText::new("Instances over time").strong());
-            ui.label(egui::RichText::new("solid: running · dashed: pending").small().color(theme::TEXT_DIM));
-        });
-        panels::charts::counts_chart_ui(ui, sim, total * charts * 0.45);
-        ui.separator();
-        if sim.playback.scenario.worlds.iter().all(|w| w.services.is_empty()) {
-            panels::charts::gantt_ui(ui, sim, total * charts * 0.55);
-        } else {
-            ui.label(egui::RichText::new("Traffic").strong());
-            panels::charts::traffic_chart_ui(ui, sim, total * charts * 0.45);
-            panels::charts::decisions_ui(ui, sim);
-        }
-        ui.separator();
-        panels::charts::legend_ui(ui, sim);
-    });
+    // The worlds keep at least half the width; on a projector the charts
+    // start folded away (C or the top bar's Charts brings them back).
+    let side_width = (viewport.width() * 0.3).clamp(260.0, 560.0).min(viewport.width() * 0.45);
+    let mut expanded = sim.charts_shown();
+    let before = expanded;
+    egui::Panel::right("side")
+        .default_size(side_width)
+        .min_size(220.0)
+        .max_size(viewport.width() * 0.5)
+        .resizable(true)
+        .show_collapsible(&mut root, &mut expanded, |ui| panels::charts::side_panel_ui(ui, sim));
+    if expanded != before {
+        sim.set_charts_shown(expanded);
+    }
     egui::CentralPanel::default().show(&mut root, |ui| world_view::world_view_ui(ui, sim));
-    panels::picker::help_ui(&ctx, sim);
-    panels::picker::error_ui(&ctx, sim);
-    Ok(())
+    panels::picker::help_ui(ctx, sim);
+    panels::picker::error_ui(ctx, sim);
 }
 
 /// The app with a window of `size` logical pixels (scale factor 1 when `exact`).
@@ -105,6 +110,11 @@ pub fn windowed_app(sim: Sim, size: (u32, u32), exact: bool) -> App {
         canvas: Some("#flotilla".into()),
         #[cfg(target_arch = "wasm32")]
         fit_canvas_to_parent: true,
+        resize_constraints: WindowResizeConstraints {
+            min_width: MIN_WINDOW.0.min(size.0 as f32),
+            min_height: MIN_WINDOW.1.min(size.1 as f32),
+            ..default()
+        },
         ..default()
     };
     let mut app = App::new();
@@ -128,7 +138,9 @@ pub fn headless_app(sim: Sim, frame: std::time::Duration) -> App {
     app
 }
 
-/// The bundled scenario the app opens on.
+/// The bundled scenario the app opens on. Every bundled scenario is parsed
+/// and checked by the test suite, so a failure here is a build defect.
+#[allow(clippy::panic)]
 pub fn default_sim() -> Sim {
     let text = bundled::get(bundled::DEFAULT).unwrap_or(bundled::BUNDLED[0].1);
     let scenario =
@@ -157,19 +169,60 @@ pub fn open(file: Option<std::path::PathBuf>) -> u8 {
             }
         },
     };
-    exit_code(windowed_app(sim, (1600, 900), false).run())
+    let mut app = windowed_app(sim, (1600, 900), false);
+    app.insert_resource(FitToScreen);
+    exit_code(app.run())
 }
 
-/// `flotilla shot FILE --at T --out PNG --size WxH`.
+/// Asks for the window to be made to fit the screen it opens on.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn shot(
-    file: &std::path::Path,
-    at: &str,
-    out: &std::path::Path,
-    size: &str,
-    presentation: bool,
-    inspect: Option<&str>,
-) -> u8 {
+#[derive(Resource)]
+struct FitToScreen;
+
+/// Once the screens are known: a window larger than the room on its screen
+/// is shrunk to fit, centred, and maximised, so that the timeline's controls
+/// are never off-screen.
+#[cfg(not(target_arch = "wasm32"))]
+fn fit_window_to_screen(
+    mut commands: Commands,
+    monitors: Query<(&bevy::window::Monitor, Has<bevy::window::PrimaryMonitor>)>,
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+) {
+    // The primary screen, or any screen when none is marked primary.
+    let Some((monitor, _)) = monitors.iter().max_by_key(|(_, primary)| *primary) else { return };
+    let Ok(mut window) = windows.single_mut() else { return };
+    commands.remove_resource::<FitToScreen>();
+    let scale = monitor.scale_factor.max(0.1) as f32;
+    let screen = Vec2::new(monitor.physical_width as f32, monitor.physical_height as f32) / scale;
+    // Room for the desktop's own panels and the window's title bar.
+    let room = screen * Vec2::new(0.96, 0.9);
+    let wanted = Vec2::new(window.resolution.width(), window.resolution.height());
+    if wanted.x > room.x || wanted.y > room.y {
+        let fit = wanted.min(room);
+        info!("the screen is {}x{}: the window opens at {}x{}", screen.x, screen.y, fit.x, fit.y);
+        window.resolution.set(fit.x, fit.y);
+        window.position = WindowPosition::Centered(MonitorSelection::Primary);
+        window.set_maximized(true);
+    }
+}
+
+/// How `flotilla shot` draws the app, beyond where and when.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Debug, Default)]
+pub struct ShotOptions {
+    /// Large type, as in presentation mode.
+    pub presentation: bool,
+    /// `WORLD:NAME` of a host or instance to open in the inspector.
+    pub inspect: Option<String>,
+    /// Fail (exit 1) when text overlaps or is cut.
+    pub check_layout: bool,
+}
+
+/// `flotilla shot FILE --at T --out PNG --size WxH`: 0 when the picture was
+/// written, 1 when it was but `check_layout` found text that overlaps or is
+/// cut, 2 on bad input or when no picture came.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str, options: &ShotOptions) -> u8 {
     use crate::cli::INPUT_ERROR;
     use crate::engine::{SimDuration, SimTime};
     let at = match SimDuration::parse(at) {
@@ -201,10 +254,10 @@ pub fn shot(
         return INPUT_ERROR;
     }
     let mut sim = Sim::new(scenario, file.display().to_string());
-    sim.presentation = presentation;
+    sim.presentation = options.presentation;
     sim.hover_tips = false;
     sim.playback.seek(SimTime::ZERO + at);
-    if let Some(target) = inspect {
+    if let Some(target) = options.inspect.as_deref() {
         match sim.find(target) {
             Some(selection) => sim.selection = Some(selection),
             None => {
@@ -221,11 +274,19 @@ pub fn shot(
     }
     let _ = std::fs::remove_file(out);
     let mut app = windowed_app(sim, (w, h), true);
-    app.insert_resource(shot::ShotPlan { out: out.to_path_buf(), settle_frames: 8, give_up_after: 600 });
+    app.insert_resource(shot::ShotPlan {
+        out: out.to_path_buf(),
+        settle_frames: 8,
+        give_up_after: 600,
+        check_layout: options.check_layout,
+    });
     let code = exit_code(app.run());
-    if code == 0 && out.exists() {
+    if (code == 0 || code == shot::LAYOUT_PROBLEMS) && out.exists() {
         println!("wrote {} ({w}x{h}, at {at})", out.display());
-        0
+        if code != 0 {
+            eprintln!("error: text overlaps or is cut in {} (the lines above say where)", out.display());
+        }
+        code
     } else {
         eprintln!("error: no screenshot was written to {}", out.display());
         INPUT_ERROR

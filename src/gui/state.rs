@@ -49,7 +49,16 @@ pub struct Sim {
     pub hover_tips: bool,
     /// What the traffic chart shows.
     pub traffic_chart: super::panels::charts::TrafficChart,
+    /// The side panel (charts, inspector, legend) shown or folded away by
+    /// the person; `None` leaves it to [`Sim::charts_shown`].
+    pub charts: Option<bool>,
+    /// The screen's width at zoom 1 in the last frame, in points.
+    pub screen_width: f32,
 }
+
+/// Below this width (at zoom 1), presentation mode starts with the charts
+/// folded away, so that the worlds fill a projector's screen.
+pub const CHARTS_IN_PRESENTATION_FROM: f32 = 1600.0;
 
 /// The most memory reserved on any one host, in any world, over a whole run.
 /// Requests are followed as a fluid here: the peak depends on how many
@@ -94,7 +103,29 @@ impl Sim {
             launch_count: 10,
             open_path: String::new(),
             shown_worlds: Vec::new(),
+            charts: None,
+            screen_width: 1920.0,
         }
+    }
+
+    /// Whether the side panel shows: as the person chose, else always but in
+    /// presentation mode on a screen narrower than 1600 points.
+    pub fn charts_shown(&self) -> bool {
+        self.charts.unwrap_or(!(self.presentation && self.screen_width < CHARTS_IN_PRESENTATION_FROM))
+    }
+
+    pub fn set_charts_shown(&mut self, shown: bool) {
+        self.charts = Some(shown);
+    }
+
+    pub fn toggle_charts(&mut self) {
+        self.charts = Some(!self.charts_shown());
+    }
+
+    /// Presentation mode on or off; the side panel goes back to its default for the mode.
+    pub fn toggle_presentation(&mut self) {
+        self.presentation = !self.presentation;
+        self.charts = None;
     }
 
     /// Replaces the scenario, keeping the person's display choices.

@@ -71,8 +71,17 @@ pub fn phase_label(phase: Phase) -> &'static str {
     }
 }
 
-/// Zoom for presentation mode: type and widgets about 1.6 times larger.
+/// Zoom for presentation mode on a 1080-line screen: type and widgets 1.6
+/// times larger.
 pub const PRESENTATION_ZOOM: f32 = 1.6;
+
+/// Zoom for presentation mode on a screen `height` pixels tall (at scale 1):
+/// 1.6 from 1080 lines up, less on smaller projectors, down to 1.25 at 800
+/// lines and below, so that the worlds, the counters and the controls still
+/// fit in the room the screen has.
+pub fn presentation_zoom(height: f32) -> f32 {
+    (height / 675.0).clamp(1.25, PRESENTATION_ZOOM)
+}
 
 /// The app's look: dark, with slightly larger type than egui's default.
 pub fn apply(ctx: &egui::Context) {

@@ -5,7 +5,10 @@
 //! as they are. Progress within a phase (a pull, a boot) is interpolated
 //! between events, so motion stays smooth at any speed.
 
-use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+use std::sync::Arc;
+
+use bevy_egui::egui::text::{LayoutJob, TextWrapping};
+use bevy_egui::egui::{self, Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
 use super::state::{Selection, Sim};
 use super::theme;
@@ -32,11 +35,12 @@ struct Target {
 
 /// The central area: the lesson caption, then one column per world (tabs beyond three).
 pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
+    ui.add(egui::Label::new(egui::RichText::new(&sim.playback.scenario.name).strong().size(17.0)).truncate());
     caption_ui(ui, sim);
     let n = sim.playback.tracks.len();
     // Up to three columns; with more worlds, tabs choose which three.
     if n > MAX_COLUMNS {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Worlds shown:").color(theme::TEXT_DIM));
             for i in 0..n {
                 let name = sim.playback.tracks[i].world.name().to_string();
@@ -60,6 +64,8 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         let x0 = area.left() + k as f32 * (col_w + gap);
         let col = Rect::from_min_size(pos2(x0, area.top()), vec2(col_w, area.height()));
         let view = View { index: w, clock, selection: sim.selection, scale_memory: scale, glow_window };
+        // Each world draws inside its own column, never over its neighbour.
+        let painter = painter.with_clip_rect(col.intersect(painter.clip_rect()));
         draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
     }
     let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
@@ -121,9 +127,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     painter.rect_filled(col, 6.0, Color32::from_rgb(0x16, 0x19, 0x1F));
     let mut y = col.top() + 8.0;
     let left = col.left() + 10.0;
-    let title = format!("{}  ·  {}", world.name(), world.spec().platform.description());
-    painter.text(pos2(left, y), Align2::LEFT_TOP, title, FontId::proportional(20.0), theme::world_color(index));
-    y += 28.0;
+    y = title(painter, col, y, index, world.name(), world.spec().platform.description());
 
     // Counters, from the world's state now (the summary metrics sort every
     // latency of a run, too slow for every frame).
@@ -152,24 +156,20 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
         ("OS + runtime", gib(overhead as f64 / crate::model::quantity::GIB as f64)),
         ("pulled", format!("{:.0} MB", world.registry().bytes_served().0 as f64 / crate::model::quantity::MB as f64)),
     ];
-    let cw = (col.width() - 20.0) / counters.len() as f32;
-    for (i, (label, value)) in counters.iter().enumerate() {
-        let x = left + i as f32 * cw;
-        painter.text(pos2(x, y), Align2::LEFT_TOP, value, FontId::proportional(17.0), Color32::WHITE);
-        painter.text(pos2(x, y + 22.0), Align2::LEFT_TOP, *label, FontId::proportional(12.0), theme::TEXT_DIM);
-    }
-    y += 42.0;
+    y = counters_grid(painter, col, y, &counters) + 4.0;
+    // Text above the hosts stops here, so that the hosts keep a third of the column.
+    let limit = col.bottom() - (col.height() * 0.3).max(48.0);
 
     if let Some(k) = world.kube() {
-        y = control_plane(painter, col, y, k, view);
+        y = control_plane(painter, col, y, limit, k, view);
     }
     if let Some(t) = world.traffic() {
         if t.services.len() <= MAX_SERVICE_LANES {
             for svc in &t.services {
-                y = service_lane(painter, col, y, t, svc, view.clock);
+                y = service_lane(painter, col, y, limit, t, svc, view.clock);
             }
         } else {
-            y = service_grid(painter, col, y, t);
+            y = service_grid(painter, col, y, limit, t);
         }
     }
 
@@ -178,7 +178,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
         Some(k) => k
             .scheduling
             .iter()
-            .map(|(id, _, _)| id)
+            .map(|(id, ..)| id)
             .chain(&k.active_queue)
             .chain(k.backoff.keys())
             .chain(k.unschedulable.keys())
@@ -201,13 +201,16 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
             ),
             None => format!("{} waiting: {}", waiting.len(), reason),
         };
-        let galley = painter.layout(label, FontId::proportional(12.0), theme::PALETTE[4], col.width() - 20.0);
-        let h = galley.size().y;
-        painter.galley(pos2(left, y), galley, Color32::WHITE);
-        y += h + 4.0;
+        let font = FontId::proportional(12.0);
+        if let Some(galley) = wrapped_within(painter, label, font, theme::PALETTE[4], col.width() - 20.0, limit - y) {
+            let h = galley.size().y;
+            painter.galley(pos2(left, y), galley, Color32::WHITE);
+            y += h + 4.0;
+        }
         let side = 7.0;
         let per_row = ((col.width() - 20.0) / (side + 2.0)).floor().max(1.0) as usize;
-        let rows = waiting.len().min(MAX_WAITING_DRAWN).div_ceil(per_row).min(3);
+        let room = (((limit - y) / (side + 2.0)).floor().max(0.0) as usize).min(3);
+        let rows = waiting.len().min(MAX_WAITING_DRAWN).div_ceil(per_row).min(room);
         for (i, &id) in waiting.iter().take(rows * per_row).enumerate() {
             let (r, c) = (i / per_row, i % per_row);
             let rect = Rect::from_min_size(
@@ -231,8 +234,10 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     }
 
     // Hosts.
-    let hosts_area = Rect::from_min_max(pos2(col.left() + 6.0, y), pos2(col.right() - 6.0, col.bottom() - 6.0));
     let n = world.hosts().len().min(MAX_HOSTS_DRAWN);
+    // A line under the hosts says how many more there are.
+    let note = if world.hosts().len() > n { 16.0 } else { 0.0 };
+    let hosts_area = Rect::from_min_max(pos2(col.left() + 6.0, y), pos2(col.right() - 6.0, col.bottom() - 6.0 - note));
     let setup = world.setup();
     let max_memory = setup.hosts.iter().map(|h| h.memory.0).max().unwrap_or(1).max(1);
     let cells = grid(n, hosts_area);
@@ -245,7 +250,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     }
     if world.hosts().len() > n {
         painter.text(
-            pos2(hosts_area.left(), hosts_area.bottom()),
+            pos2(hosts_area.left() + 4.0, col.bottom() - 4.0),
             Align2::LEFT_BOTTOM,
             format!("+ {} more hosts not drawn", world.hosts().len() - n),
             FontId::proportional(12.0),
@@ -258,9 +263,98 @@ fn gib(x: f64) -> String {
     if x >= 100.0 { format!("{x:.0} GiB") } else { format!("{x:.1} GiB") }
 }
 
+/// One line of text no wider than `width`, ending in "…" when cut short.
+fn fitted(painter: &egui::Painter, text: String, font: FontId, color: Color32, width: f32) -> Arc<Galley> {
+    let mut job = LayoutJob::simple_singleline(text, font, color);
+    job.wrap = TextWrapping::truncate_at_width(width.max(1.0));
+    painter.layout_job(job)
+}
+
+/// Text wrapped at `width` in as many lines as fit in `height`, the last
+/// one ending in "…" when cut short; `None` when not one line fits.
+fn wrapped_within(
+    painter: &egui::Painter,
+    text: String,
+    font: FontId,
+    color: Color32,
+    width: f32,
+    height: f32,
+) -> Option<Arc<Galley>> {
+    let whole = painter.layout(text.clone(), font.clone(), color, width.max(1.0));
+    if whole.size().y <= height {
+        return Some(whole);
+    }
+    let row_height = whole.size().y / whole.rows.len().max(1) as f32;
+    let rows = (height / row_height).floor();
+    if rows < 1.0 {
+        return None;
+    }
+    let mut job = LayoutJob::simple(text, font, color, width.max(1.0));
+    job.wrap.max_rows = rows as usize;
+    Some(painter.layout_job(job))
+}
+
+/// The world's name and what it runs on: on one line when they fit, the
+/// platform on a line of its own when they do not. Returns the y below.
+fn title(painter: &egui::Painter, col: Rect, y: f32, index: usize, name: &str, platform: &str) -> f32 {
+    let (left, width) = (col.left() + 10.0, col.width() - 20.0);
+    let name = fitted(painter, name.to_string(), FontId::proportional(20.0), theme::world_color(index), width);
+    let name_size = name.size();
+    painter.galley(pos2(left, y), name, Color32::WHITE);
+    let detail = FontId::proportional(14.0);
+    let beside = width - name_size.x - 12.0;
+    let whole = painter.layout_no_wrap(platform.to_string(), detail.clone(), theme::TEXT_DIM);
+    if whole.size().x <= beside {
+        // On the name's baseline, more or less.
+        let dy = name_size.y - whole.size().y - 2.0;
+        painter.galley(pos2(left + name_size.x + 12.0, y + dy), whole, Color32::WHITE);
+        y + name_size.y + 6.0
+    } else {
+        let line = fitted(painter, platform.to_string(), detail, theme::TEXT_DIM, width);
+        let h = line.size().y;
+        painter.galley(pos2(left, y + name_size.y), line, Color32::WHITE);
+        y + name_size.y + h + 6.0
+    }
+}
+
+/// Values over their labels, in a grid of equal cells that wraps onto more
+/// rows when the column is narrow. Returns the y below.
+fn counters_grid(painter: &egui::Painter, col: Rect, y: f32, counters: &[(&str, String)]) -> f32 {
+    let (left, width) = (col.left() + 10.0, col.width() - 20.0);
+    let gap = 14.0;
+    let cells: Vec<(Arc<Galley>, Arc<Galley>)> = counters
+        .iter()
+        .map(|(label, value)| {
+            (
+                painter.layout_no_wrap(value.clone(), FontId::proportional(17.0), Color32::WHITE),
+                painter.layout_no_wrap(label.to_string(), FontId::proportional(12.0), theme::TEXT_DIM),
+            )
+        })
+        .collect();
+    let widest = cells.iter().map(|(v, l)| v.size().x.max(l.size().x)).fold(0.0, f32::max);
+    let per_row = (((width + gap) / (widest + gap)).floor() as usize).clamp(1, cells.len().max(1));
+    let cell_w = width / per_row as f32;
+    let row_h = cells.iter().map(|(v, l)| v.size().y + l.size().y).fold(0.0, f32::max) + 4.0;
+    for (i, (value, label)) in cells.into_iter().enumerate() {
+        let at = pos2(left + (i % per_row) as f32 * cell_w, y + (i / per_row) as f32 * row_h);
+        let value_h = value.size().y;
+        // A cell narrower than its text (a very narrow column) is elided.
+        let fit = |g: Arc<Galley>, font: f32, color: Color32| {
+            if g.size().x <= cell_w - 4.0 {
+                g
+            } else {
+                fitted(painter, g.text().to_string(), FontId::proportional(font), color, cell_w - 4.0)
+            }
+        };
+        painter.galley(at, fit(value, 17.0, Color32::WHITE), Color32::WHITE);
+        painter.galley(at + vec2(0.0, value_h), fit(label, 12.0, theme::TEXT_DIM), Color32::WHITE);
+    }
+    y + counters.len().div_ceil(per_row) as f32 * row_h
+}
+
 /// The control plane as a row of components that light up when they act,
 /// with the Deployments and Services under it. Returns the y below it.
-fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: &View) -> f32 {
+fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Cluster, view: &View) -> f32 {
     let left = col.left() + 10.0;
     let parts = [
         (Component::ApiServer, "API server"),
@@ -268,9 +362,16 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: 
         (Component::Scheduler, "scheduler"),
         (Component::ControllerManager, "controller manager"),
     ];
-    let w = (col.width() - 20.0 - 3.0 * 6.0) / parts.len() as f32;
+    // Four boxes in a row, or two rows of two when the names would not fit.
+    let font = FontId::proportional(12.0);
+    let width_of = |name: &str| painter.layout_no_wrap(name.to_string(), font.clone(), Color32::WHITE).size().x;
+    // "controllers" stands in for the controller manager where the full name does not fit.
+    let widest = ["API server", "etcd", "scheduler", "controllers"].iter().map(|n| width_of(n)).fold(0.0, f32::max);
+    let per_row = if (col.width() - 20.0 - 18.0) / 4.0 >= widest + 8.0 { 4 } else { 2 };
+    let w = (col.width() - 20.0 - (per_row - 1) as f32 * 6.0) / per_row as f32;
     for (i, (component, name)) in parts.iter().enumerate() {
-        let rect = Rect::from_min_size(pos2(left + i as f32 * (w + 6.0), y), vec2(w, 22.0));
+        let (r, c) = (i / per_row, i % per_row);
+        let rect = Rect::from_min_size(pos2(left + c as f32 * (w + 6.0), y + r as f32 * 26.0), vec2(w, 22.0));
         let glow = k.activity.get(component).map_or(0.0, |&t| {
             1.0 - (view.clock.since(t).as_secs_f64() / view.glow_window.as_secs_f64().max(1e-6)).min(1.0) as f32
         });
@@ -278,10 +379,13 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: 
         let stroke = Stroke::new(1.0, lerp_color(theme::HOST_STROKE, Color32::WHITE, glow));
         painter.rect(rect, 4.0, fill, stroke, StrokeKind::Inside);
         let text_color = if glow > 0.5 { Color32::BLACK } else { Color32::from_gray(210) };
-        let name = if w < 115.0 && *component == Component::ControllerManager { "controllers" } else { *name };
-        painter.text(rect.center(), Align2::CENTER_CENTER, name, FontId::proportional(12.0), text_color);
+        let name =
+            if *component == Component::ControllerManager && width_of(name) > w - 6.0 { "controllers" } else { name };
+        let label = fitted(painter, name.to_string(), font.clone(), text_color, w - 6.0);
+        painter.galley(rect.center() - label.size() / 2.0, label, text_color);
     }
-    let mut y = y + 28.0;
+    let rows = parts.len().div_ceil(per_row);
+    let mut y = y + rows as f32 * 26.0 + 2.0;
     let mut lines = Vec::new();
     for d in &k.deployments {
         let ready = d
@@ -296,8 +400,11 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: 
     for s in &k.services {
         lines.push(format!("Service {}: {} endpoints", s.spec.name, s.endpoints.len()));
     }
-    if !lines.is_empty() {
-        let galley = painter.layout(lines.join("   "), FontId::proportional(12.0), theme::TEXT_DIM, col.width() - 20.0);
+    let font = FontId::proportional(12.0);
+    if !lines.is_empty()
+        && let Some(galley) =
+            wrapped_within(painter, lines.join("   "), font, theme::TEXT_DIM, col.width() - 20.0, limit - y)
+    {
         let h = galley.size().y;
         painter.galley(pos2(left, y), galley, Color32::WHITE);
         y += h + 4.0;
@@ -310,10 +417,12 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, k: &Cluster, view: 
 /// arrived, drawn from its arrival until the lane's span of simulated time
 /// has passed (red if no instance was there to serve it); at rates too high
 /// for dots, and in fluid mode, a stream whose density follows the rate.
+#[allow(clippy::too_many_arguments)]
 fn service_lane(
     painter: &egui::Painter,
     col: Rect,
     y: f32,
+    limit: f32,
     t: &crate::world::traffic::Traffic,
     svc: &crate::world::traffic::ServiceState,
     clock: SimTime,
@@ -333,7 +442,10 @@ fn service_lane(
         svc.stats.dropped,
         100.0 * svc.stats.dropped as f64 / arrived as f64,
     );
-    let galley = painter.layout(line, FontId::proportional(12.0), color, width);
+    // The line and the lane under it, or nothing when they do not fit.
+    let Some(galley) = wrapped_within(painter, line, FontId::proportional(12.0), color, width, limit - y - 14.0) else {
+        return y;
+    };
     let h = galley.size().y;
     painter.galley(pos2(left, y), galley, Color32::WHITE);
     let lane = Rect::from_min_size(pos2(left, y + h + 2.0), vec2(width, 10.0));
@@ -371,13 +483,17 @@ fn service_lane(
 }
 
 /// Many services: one short cell each (rate, instances serving, drops), in columns.
-fn service_grid(painter: &egui::Painter, col: Rect, y: f32, t: &crate::world::traffic::Traffic) -> f32 {
+fn service_grid(painter: &egui::Painter, col: Rect, y: f32, limit: f32, t: &crate::world::traffic::Traffic) -> f32 {
     let left = col.left() + 10.0;
     let width = col.width() - 20.0;
     let cell_w = 150.0_f32.min(width);
     let per_row = ((width / cell_w).floor() as usize).max(1);
     let cell_h = 16.0;
-    for (i, svc) in t.services.iter().enumerate() {
+    // The rows that fit above the limit; the last says how many are left out.
+    let rows = t.services.len().div_ceil(per_row);
+    let room = (((limit - y) / cell_h).floor().max(0.0) as usize).min(rows);
+    let shown = if room < rows { (room * per_row).saturating_sub(1) } else { t.services.len() };
+    for (i, svc) in t.services.iter().enumerate().take(shown) {
         let (r, c) = (i / per_row, i % per_row);
         let at = pos2(left + c as f32 * (width / per_row as f32), y + r as f32 * cell_h);
         let text = format!(
@@ -388,9 +504,20 @@ fn service_grid(painter: &egui::Painter, col: Rect, y: f32, t: &crate::world::tr
             svc.stats.dropped
         );
         let color = if svc.stats.dropped > 0 { theme::FAILED } else { theme::app_color(svc.spec.app.index()) };
-        painter.text(at, Align2::LEFT_TOP, text, FontId::proportional(11.5), color);
+        let cell = fitted(painter, text, FontId::proportional(11.5), color, width / per_row as f32 - 6.0);
+        painter.galley(at, cell, color);
     }
-    y + t.services.len().div_ceil(per_row) as f32 * cell_h + 6.0
+    if shown < t.services.len() && room > 0 {
+        let at =
+            pos2(left + (shown % per_row) as f32 * (width / per_row as f32), y + (shown / per_row) as f32 * cell_h);
+        let more = format!("+ {} more services", t.services.len() - shown);
+        painter.galley(
+            at,
+            fitted(painter, more, FontId::proportional(11.5), theme::TEXT_DIM, width / per_row as f32 - 6.0),
+            theme::TEXT_DIM,
+        );
+    }
+    y + room as f32 * cell_h + 6.0
 }
 
 fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
@@ -463,16 +590,23 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     });
     let header = rect.height().clamp(10.0, 18.0);
     let font = FontId::proportional((header - 4.0).clamp(8.0, 13.0));
-    if rect.width() > 40.0 {
-        painter.text(rect.left_top() + vec2(5.0, 2.0), Align2::LEFT_TOP, &spec.name, font.clone(), Color32::WHITE);
-    }
+    let bar_w = (rect.width() * 0.35).min(120.0);
+    let status = match world.kube().map(|k| &k.nodes[host.index()]) {
+        _ if !state.powered => Some(("powered off", theme::TEXT_DIM)),
+        Some(node) => match node.condition {
+            NodeCondition::Provisioning => Some(("booting", theme::PALETTE[4])),
+            NodeCondition::NotReady => Some(("NotReady", theme::FAILED)),
+            NodeCondition::Ready if node.unschedulable => Some(("cordoned", theme::PALETTE[4])),
+            NodeCondition::Ready | NodeCondition::Absent => None,
+        },
+        None => None,
+    };
     // CPU and memory fill, two thin bars under the name.
     let allocatable = spec.cpu.0 as f64 * world.spec().cpu_allocation_ratio;
     let fills = [
         (state.cpu_used.0 as f64 / allocatable.max(1.0), theme::PALETTE[1]),
         (state.memory_used.0 as f64 / spec.memory.0.max(1) as f64, theme::PALETTE[0]),
     ];
-    let bar_w = (rect.width() * 0.35).min(120.0);
     for (i, (fill, color)) in fills.iter().enumerate().filter(|_| state.powered) {
         let bar = Rect::from_min_size(
             pos2(rect.right() - bar_w - 5.0, rect.top() + 3.0 + i as f32 * (header / 2.0 - 1.0)),
@@ -485,6 +619,7 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     }
     let inner = Rect::from_min_max(rect.left_top() + vec2(4.0, header + 2.0), rect.right_bottom() - vec2(4.0, 4.0));
     if inner.width() < 2.0 || inner.height() < 2.0 {
+        host_header(painter, rect, &font, &spec.name, status, None, state.powered.then_some(bar_w));
         return;
     }
     // Instances: those on the host, or, on a host that is down, the ones lost with it.
@@ -564,29 +699,58 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
             tip: format!("{} — {}", inst.name, theme::phase_label(inst.phase)),
         });
     }
-    if hidden > 0 {
-        clipped.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font, Color32::WHITE);
+    // What did not fit: in the corner when there is room, else in the header.
+    let in_corner = hidden > 0 && inner.height() >= font.size + 4.0;
+    if in_corner {
+        clipped.text(inner.right_bottom(), Align2::RIGHT_BOTTOM, format!("+{hidden}"), font.clone(), Color32::WHITE);
     }
-    let status = match world.kube().map(|k| &k.nodes[host.index()]) {
-        _ if !state.powered => Some(("powered off", theme::TEXT_DIM)),
-        Some(node) => match node.condition {
-            NodeCondition::Provisioning => Some(("booting", theme::PALETTE[4])),
-            NodeCondition::NotReady => Some(("NotReady", theme::FAILED)),
-            NodeCondition::Ready if node.unschedulable => Some(("cordoned", theme::PALETTE[4])),
-            NodeCondition::Ready | NodeCondition::Absent => None,
-        },
-        None => None,
-    };
-    if let Some((text, color)) = status
-        && rect.width() > 120.0
-    {
-        let x = rect.left() + 10.0 + spec.name.len() as f32 * 7.0;
-        painter.text(pos2(x, rect.top() + 2.0), Align2::LEFT_TOP, text, FontId::proportional(12.0), color);
-    }
+    let more = (hidden > 0 && !in_corner).then(|| format!("+{hidden}"));
+    host_header(painter, rect, &font, &spec.name, status, more, state.powered.then_some(bar_w));
     if !state.up {
         let cross = Stroke::new(2.5, theme::FAILED);
         painter.line_segment([rect.left_top(), rect.right_bottom()], cross);
         painter.line_segment([rect.right_top(), rect.left_bottom()], cross);
+    }
+}
+
+/// A host's header: its name, its state when it is not plainly up (the
+/// state first when both do not fit), and `more` (instances not drawn),
+/// left of the bars (`bar_w` wide when drawn); nothing on a box too low for a line.
+fn host_header(
+    painter: &egui::Painter,
+    rect: Rect,
+    font: &FontId,
+    name: &str,
+    status: Option<(&str, Color32)>,
+    more: Option<String>,
+    bar_w: Option<f32>,
+) {
+    let room = rect.width() - 10.0 - bar_w.map_or(0.0, |w| w + 6.0);
+    if room < 24.0 || rect.height() < font.size + 6.0 {
+        return;
+    }
+    // A state and a count are shown whole or not at all (a box's fill already
+    // tells a host that is off); the name takes what is left, elided.
+    let mut tail: Vec<Arc<Galley>> = Vec::new();
+    let mut left = room;
+    for (text, color) in status.map(|(t, c)| (t.to_string(), c)).into_iter().chain(more.map(|m| (m, Color32::WHITE))) {
+        let g = painter.layout_no_wrap(text, font.clone(), color);
+        if g.size().x <= left {
+            left -= g.size().x + 8.0;
+            tail.push(g);
+        }
+    }
+    let mut x = rect.left() + 5.0;
+    if left > 24.0 {
+        let g = fitted(painter, name.to_string(), font.clone(), Color32::WHITE, left);
+        let w = g.size().x;
+        painter.galley(pos2(x, rect.top() + 2.0), g, Color32::WHITE);
+        x += w + 8.0;
+    }
+    for g in tail {
+        let w = g.size().x;
+        painter.galley(pos2(x, rect.top() + 2.0), g, Color32::WHITE);
+        x += w + 8.0;
     }
 }
 

@@ -1,8 +1,9 @@
 //! Charts that follow the clock: instances running and pending over time per
 //! world, and a start-up Gantt chart with a row per instance and a bar per phase.
+//! Legends sit above the charts, never over the data.
 
 use bevy_egui::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints, VLine};
 
 use crate::engine::SimTime;
 use crate::gui::state::Sim;
@@ -36,10 +37,15 @@ fn time_axis(plot: Plot<'_>) -> Plot<'_> {
         .x_axis_formatter(|mark, _| time_label(mark.value))
 }
 
+/// Room right of a chart for its last time label, which is centred on the
+/// chart's right edge.
+const PLOT_RIGHT_MARGIN: f32 = 28.0;
+
 /// A chart that follows the clock rather than the mouse: a time axis from
-/// zero, no dragging or zooming.
-fn clock_plot<'a>(id: impl egui::AsId, height: f32) -> Plot<'a> {
+/// zero, no dragging or zooming; as wide as `ui` leaves, less a margin.
+fn clock_plot<'a>(ui: &egui::Ui, id: impl egui::AsId, height: f32) -> Plot<'a> {
     time_axis(Plot::new(id))
+        .width((ui.available_width() - PLOT_RIGHT_MARGIN).max(80.0))
         .height(height)
         .include_x(0.0)
         .allow_drag(false)
@@ -72,12 +78,77 @@ pub fn time_label(secs: f64) -> String {
     }
 }
 
+/// The side panel: the inspector, two charts sharing the height, and the
+/// legend at the bottom. Everything is sized to fit, so nothing is cut.
+pub fn side_panel_ui(ui: &mut egui::Ui, sim: &mut Sim) {
+    egui::Panel::bottom("legend").show(ui, |ui| legend_ui(ui, sim));
+    if sim.selection.is_some() {
+        let height = ui.available_height() * 0.45;
+        egui::ScrollArea::vertical().id_salt("inspector").max_height(height).show(ui, |ui| {
+            crate::gui::layout_check::note_scroll_area(ui);
+            super::inspector::inspector_ui(ui, sim);
+        });
+    } else {
+        super::inspector::inspector_ui(ui, sim);
+    }
+    ui.separator();
+    ui.horizontal_wrapped(|ui| {
+        ui.label(egui::RichText::new("Instances over time").strong());
+        ui.label(egui::RichText::new("solid: running · dashed: pending").small().color(theme::TEXT_DIM));
+    });
+    worlds_legend_ui(ui, sim);
+    let traffic = sim.playback.scenario.worlds.iter().any(|w| !w.services.is_empty());
+    // The second chart's own header and notes take about this much.
+    let below = if traffic { 70.0 } else { 56.0 };
+    let charts = (ui.available_height() - below).max(0.0);
+    counts_chart_ui(ui, sim, charts * 0.45);
+    ui.separator();
+    if traffic {
+        ui.label(egui::RichText::new("Traffic").strong());
+        traffic_chart_ui(ui, sim);
+    } else {
+        gantt_ui(ui, sim);
+    }
+}
+
+/// A swatch and a name per world: the charts' legend.
+fn worlds_legend_ui(ui: &mut egui::Ui, sim: &Sim) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, track) in sim.playback.tracks.iter().enumerate() {
+            let name = egui::RichText::new(track.world.name()).small();
+            keep_together(ui, 14.0, name.clone());
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 4.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 1.0, theme::world_color(i));
+            ui.label(name);
+        }
+    });
+}
+
+/// In a wrapping row: starts a new row unless a swatch `swatch` wide and
+/// the first word of its label fit on this one, so that they stay together.
+fn keep_together(ui: &mut egui::Ui, swatch: f32, first_word: egui::RichText) {
+    let galley = egui::WidgetText::from(first_word).into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
+    );
+    let needed = swatch + 2.0 * ui.spacing().item_spacing.x + galley.size().x;
+    if ui.available_width() < needed && ui.cursor().left() > ui.max_rect().left() + 1.0 {
+        ui.end_row();
+    }
+}
+
+/// Room left for a chart after `reserve` points below it; at least a little.
+fn chart_height(ui: &egui::Ui, reserve: f32) -> f32 {
+    (ui.available_height() - reserve).max(60.0)
+}
+
 /// Running (solid) and pending (thin) per world, up to the clock.
 pub fn counts_chart_ui(ui: &mut egui::Ui, sim: &Sim, height: f32) {
     let clock = sim.playback.clock();
     let end = sim.playback.end().as_secs_f64();
-    clock_plot("counts", height)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+    clock_plot(ui, "counts", height)
         .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
         .include_y(0.0)
         .show(ui, |plot| {
@@ -110,9 +181,9 @@ pub fn counts_chart_ui(ui: &mut egui::Ui, sim: &Sim, height: f32) {
 }
 
 /// One row per instance of the chosen world, one bar per phase, up to the clock.
-pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
+pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     let n = sim.playback.tracks.len();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Start-up of each instance in");
         let current = sim.playback.tracks[sim.gantt_world.min(n - 1)].world.name().to_string();
         egui::ComboBox::from_id_salt("gantt-world").selected_text(current).show_ui(ui, |ui| {
@@ -148,7 +219,9 @@ pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
     }
     let end = sim.playback.end().as_secs_f64();
     let rows = instances.len().min(MAX_GANTT_ROWS);
-    clock_plot("gantt", height)
+    let more = instances.len() > MAX_GANTT_ROWS;
+    let height = chart_height(ui, if more { 22.0 } else { 4.0 });
+    clock_plot(ui, "gantt", height)
         .include_x(end.min(clock.as_secs_f64().max(1.0) * 1.2).max(1.0))
         .include_y(0.5)
         .include_y(-(rows.max(1) as f64) + 0.5)
@@ -173,6 +246,7 @@ pub fn gantt_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
 /// Colours of apps and phases, and how a VM's guest OS is drawn.
 pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
     let swatch = |ui: &mut egui::Ui, color: Color32, outline: bool, label: &str| {
+        keep_together(ui, 14.0, egui::RichText::new(label.split(' ').next().unwrap_or(label)));
         let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
         if outline {
             ui.painter().rect_stroke(rect, 2.0, egui::Stroke::new(1.5, color), egui::StrokeKind::Inside);
@@ -292,17 +366,26 @@ fn decision(e: &Event) -> Option<Decision<'_>> {
 
 /// Load, replicas, latency, drops, nodes or energy per world, up to the clock,
 /// with the autoscalers' decisions as marks.
-pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
+pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.horizontal_wrapped(|ui| {
         for kind in TrafficChart::ALL {
             ui.selectable_value(&mut sim.traffic_chart, kind, kind.label());
         }
     });
+    // The decisions under the chart get the room they need, as many as fit
+    // beside a chart of at least 100 points.
+    let decisions = decision_galleys(ui, sim);
+    let mut shown = decisions.len();
+    let needed = |k: usize| decisions[..k].iter().map(|g| g.size().y + ui.spacing().item_spacing.y).sum::<f32>();
+    while shown > 0 && ui.available_height() - needed(shown) < 100.0 {
+        // The heading goes with the last decision.
+        shown = if shown <= 2 { 0 } else { shown - 1 };
+    }
+    let height = chart_height(ui, needed(shown) + 4.0);
     let clock = sim.playback.clock();
     let kind = sim.traffic_chart;
     let end = sim.playback.end().as_secs_f64();
-    clock_plot(("traffic", kind as u8), height)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+    clock_plot(ui, ("traffic", kind as u8), height)
         .y_axis_label(kind.y_label())
         .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
         .include_y(0.0)
@@ -335,28 +418,33 @@ pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim, height: f32) {
             }
             plot.vline(VLine::new("", clock.as_secs_f64()).color(Color32::WHITE).width(1.0));
         });
+    for galley in decisions.into_iter().take(shown) {
+        ui.label(galley);
+    }
 }
 
-/// The autoscalers' latest decisions in the world shown in the start-up chart, newest first.
-pub fn decisions_ui(ui: &mut egui::Ui, sim: &Sim) {
+/// The autoscalers' latest decisions in the world shown in the start-up
+/// chart, newest first, laid out at the panel's width: a heading, then a line each.
+fn decision_galleys(ui: &egui::Ui, sim: &Sim) -> Vec<std::sync::Arc<egui::Galley>> {
     let w = sim.gantt_world.min(sim.playback.tracks.len() - 1);
     let track = &sim.playback.tracks[w];
     let clock = sim.playback.clock();
     let decisions: Vec<Decision> =
         up_to(&track.events, clock, |e| e.time).iter().rev().filter_map(decision).take(4).collect();
     if decisions.is_empty() {
-        return;
+        return Vec::new();
     }
-    ui.label(egui::RichText::new(format!("Autoscaling in {}", track.world.name())).strong());
+    let width = ui.available_width();
+    let style = ui.style();
+    let body = egui::TextStyle::Body.resolve(style);
+    let small = egui::TextStyle::Small.resolve(style);
+    let text = style.visuals.text_color();
+    let mut galleys = vec![ui.painter().layout(format!("Autoscaling in {}", track.world.name()), body, text, width)];
     for (t, by, target, from, to, reason) in decisions {
-        ui.label(
-            egui::RichText::new(format!(
-                "{} {by}: {target} {from} to {to} — {reason}",
-                crate::gui::timeline::clock_text(t)
-            ))
-            .small(),
-        );
+        let line = format!("{} {by}: {target} {from} to {to} — {reason}", crate::gui::timeline::clock_text(t));
+        galleys.push(ui.painter().layout(line, small.clone(), text, width));
     }
+    galleys
 }
 
 #[cfg(test)]

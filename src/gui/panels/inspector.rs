@@ -68,7 +68,7 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
             );
             row(ui, "instances", state.instances.len().to_string());
         });
-        if let Some(node) = world.kube().map(|k| &k.nodes[host.index()]) {
+        if let Some((k, node)) = world.kube().map(|k| (k, &k.nodes[host.index()])) {
             ui.label(RichText::new("Kubernetes node").strong());
             egui::Grid::new("node-grid").num_columns(2).striped(true).show(ui, |ui| {
                 row(
@@ -76,7 +76,6 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                     "condition",
                     format!("{:?}{}", node.condition, if node.unschedulable { ", cordoned" } else { "" }),
                 );
-                let k = world.kube().expect("a Kubernetes world");
                 row(ui, "last heartbeat", clock_text(k.last_heartbeat(host, world.now())));
                 row(
                     ui,
@@ -129,6 +128,7 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
         });
         ui.collapsing("instances", |ui| {
             egui::ScrollArea::vertical().max_height(180.0).show(ui, |ui| {
+                crate::gui::layout_check::note_scroll_area(ui);
                 for &id in state.instances.iter().take(500) {
                     let inst = world.instance(id);
                     if ui.link(format!("{} — {}", inst.name, theme::phase_label(inst.phase))).clicked() {
@@ -178,6 +178,7 @@ fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, id: Insta
         }
     }
     egui::ScrollArea::horizontal().id_salt("decision").show(ui, |ui| {
+        crate::gui::layout_check::note_scroll_area(ui);
         egui::Grid::new("decision-grid").striped(true).show(ui, |ui| {
             ui.label(RichText::new("node").strong());
             ui.label(RichText::new("filter").strong());

@@ -33,7 +33,7 @@ pub fn open_path(sim: &mut Sim, path: &str) {
     }
     #[cfg(target_arch = "wasm32")]
     {
-        sim.load_error = Some(format!("{path}: the browser build opens bundled scenarios only"));
+        sim.load_error = Some(format!("{path}: the browser opens files through Open file… or a drop on the page"));
     }
 }
 
@@ -45,12 +45,17 @@ fn open_bundled(sim: &mut Sim, name: &str) {
     }
 }
 
+/// The top bar: one row where there is room, wrapping onto more where there is not.
 pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Flotilla").strong().size(20.0).color(theme::PALETTE[0]));
         ui.separator();
         let mut chosen = None;
-        egui::ComboBox::from_id_salt("scenario").selected_text(sim.source.clone()).width(200.0).show_ui(ui, |ui| {
+        // A path shows by its file name; the full one is in the tooltip.
+        let shown = std::path::Path::new(&sim.source)
+            .file_name()
+            .map_or_else(|| sim.source.clone(), |n| n.to_string_lossy().into_owned());
+        egui::ComboBox::from_id_salt("scenario").selected_text(shown).width(190.0).show_ui(ui, |ui| {
             for (name, _) in bundled::BUNDLED {
                 if ui.selectable_label(sim.source == *name, *name).clicked() {
                     chosen = Some(*name);
@@ -60,12 +65,10 @@ pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         if let Some(name) = chosen {
             open_bundled(sim, name);
         }
-        ui.label(RichText::new(&sim.playback.scenario.name).strong());
-        ui.separator();
         #[cfg(not(target_arch = "wasm32"))]
         {
             let edit = ui.add(
-                egui::TextEdit::singleline(&mut sim.open_path).hint_text("path/to/scenario.ron").desired_width(180.0),
+                egui::TextEdit::singleline(&mut sim.open_path).hint_text("path/to/scenario.ron").desired_width(170.0),
             );
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open file").on_hover_text("or drop a .ron file on the window").clicked() || enter)
@@ -74,17 +77,29 @@ pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
                 let path = sim.open_path.trim().to_string();
                 open_path(sim, &path);
             }
-            ui.separator();
         }
+        #[cfg(target_arch = "wasm32")]
+        if ui
+            .button("Open file…")
+            .on_hover_text("a scenario (.ron) from your disk, with any load traces it names; or drop them on the page")
+            .clicked()
+        {
+            crate::gui::web::choose_file();
+        }
+        ui.separator();
         launch_ui(ui, sim);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.selectable_label(sim.show_help, "? Help").clicked() {
-                sim.show_help = !sim.show_help;
-            }
-            if ui.selectable_label(sim.presentation, "F Presentation").clicked() {
-                sim.presentation = !sim.presentation;
-            }
-        });
+        ui.separator();
+        let charts = sim.charts_shown();
+        if ui.selectable_label(charts, "C Charts").on_hover_text("show or fold away the side panel").clicked() {
+            sim.toggle_charts();
+        }
+        if ui.selectable_label(sim.presentation, "F Presentation").on_hover_text("large type for a projector").clicked()
+        {
+            sim.toggle_presentation();
+        }
+        if ui.selectable_label(sim.show_help, "? Help").clicked() {
+            sim.show_help = !sim.show_help;
+        }
     });
 }
 
@@ -120,6 +135,7 @@ pub fn help_ui(ctx: &egui::Context, sim: &mut Sim) {
                     ("↑  ↓", "faster / slower (0.1× to 1000×)"),
                     ("R", "restart the scenario as written"),
                     ("F", "presentation mode: large type"),
+                    ("C", "show or fold away the charts"),
                     ("?  H  F1", "this help"),
                     ("Esc", "close help, clear the selection"),
                     ("click", "inspect a host or an instance"),
@@ -137,16 +153,34 @@ pub fn help_ui(ctx: &egui::Context, sim: &mut Sim) {
     sim.show_help = open && sim.show_help;
 }
 
-/// A scenario that failed to load, with the message that says why.
+/// A scenario that failed to load, with the message that says why (file,
+/// line and column, or the field path, as on the command line). The
+/// scenario that was running goes on behind it.
 pub fn error_ui(ctx: &egui::Context, sim: &mut Sim) {
     let Some(message) = sim.load_error.clone() else { return };
     let mut open = true;
-    egui::Window::new("The scenario could not be opened").open(&mut open).collapsible(false).default_width(700.0).show(
-        ctx,
-        |ui| {
-            ui.label(RichText::new(message).monospace().color(theme::FAILED));
-        },
-    );
+    let room = ctx.content_rect().size() - egui::vec2(40.0, 80.0);
+    egui::Window::new("The scenario could not be opened")
+        .open(&mut open)
+        .collapsible(false)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+        .default_width(room.x.min(700.0))
+        .max_width(room.x)
+        .max_height(room.y)
+        .show(ctx, |ui| {
+            egui::ScrollArea::both().show(ui, |ui| {
+                crate::gui::layout_check::note_scroll_area(ui);
+                for line in message.lines() {
+                    let text = RichText::new(line).monospace().color(theme::FAILED);
+                    // A quoted source line and its caret stay unwrapped, so that the
+                    // caret stays under the column it points at; the rest wraps.
+                    let quoted = line.trim_start().starts_with('|')
+                        || line.split_once(" |").is_some_and(|(n, _)| n.trim().parse::<usize>().is_ok());
+                    ui.add(if quoted { egui::Label::new(text).extend() } else { egui::Label::new(text).wrap() });
+                }
+            });
+            ui.label(RichText::new("The scenario that was open keeps running.").color(theme::TEXT_DIM));
+        });
     if !open {
         sim.load_error = None;
     }
