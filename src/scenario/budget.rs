@@ -150,8 +150,10 @@ const LABEL_BYTES: f64 = 80.0;
 const INSTANCE_BYTES: f64 = 450.0;
 /// A pod as the API server holds it, beyond its instance.
 const POD_BYTES: f64 = 600.0;
-/// A served request's latency, kept for percentiles.
-const LATENCY_BYTES: f64 = 28.0;
+/// A service's latencies, kept for percentiles in an HdrHistogram of 3
+/// significant digits up to 2^45 µs: 36,864 counts of 8 bytes, however many
+/// requests it serves.
+const LATENCY_HISTOGRAM_BYTES: f64 = 36_864.0 * 8.0;
 /// A request waiting in a queue.
 const REQUEST_BYTES: f64 = 48.0;
 /// A sample of a world's time series, or an event in its log.
@@ -527,7 +529,7 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
                         max
                     ),
                     candidates + served * per_request,
-                    served * LATENCY_BYTES + max * s.timeout.as_secs_f64().min(d) * REQUEST_BYTES,
+                    LATENCY_HISTOGRAM_BYTES + max * s.timeout.as_secs_f64().min(d) * REQUEST_BYTES,
                 );
                 if let Some(p) = e.parts.last_mut() {
                     p.hint = Some("or use traffic: Fluid(tick: \"1s\"), which costs a tick, not an event per request");

@@ -305,10 +305,11 @@ pub fn counted_reasons_message<'a>(num_all_nodes: usize, counts: impl Iterator<I
 /// does among pods of one priority: nodes ruled out in a way preemption
 /// cannot change are "not helpful", the others have no victims.
 pub fn preemption_clause(num_all_nodes: usize, unresolvable: usize, resolvable: usize) -> String {
-    let mut per_node = Vec::new();
-    per_node.extend(std::iter::repeat_n(vec!["Preemption is not helpful for scheduling".to_string()], unresolvable));
-    per_node.extend(std::iter::repeat_n(vec!["No preemption victims found for incoming pod".to_string()], resolvable));
-    format!("preemption: {}", unschedulable_message(num_all_nodes, &per_node))
+    let counts = [
+        ("No preemption victims found for incoming pod", resolvable),
+        ("Preemption is not helpful for scheduling", unresolvable),
+    ];
+    format!("preemption: {}", counted_reasons_message(num_all_nodes, counts.into_iter().filter(|&(_, n)| n > 0)))
 }
 
 #[cfg(test)]

@@ -433,7 +433,7 @@ impl World {
         let now = self.now;
         let dt = tick.as_secs_f64();
         let n_services = self.traffic_mut().services.len();
-        let mut busy_per_instance: BTreeMap<InstanceId, f64> = BTreeMap::new();
+        let mut busy_per_instance: Vec<(InstanceId, f64)> = Vec::new();
         for i in 0..n_services {
             let s = &mut self.traffic_mut().services[i];
             let rate = s.spec.load.rate(now);
@@ -552,18 +552,51 @@ impl World {
                     let q = shapes.binary_search(&(w, v.to_bits())).unwrap_or(0);
                     served_rates[q] * cost
                 };
-                *busy_per_instance.entry(id).or_insert(0.0) += cores;
+                busy_per_instance.push((id, cores));
             }
         }
-        // Integrate CPU work: cores busy during the tick that starts now.
+        // An instance serving several services adds up their work, in service order.
+        busy_per_instance.sort_by_key(|&(id, _)| id);
+        let mut busy: Vec<(InstanceId, f64)> = Vec::with_capacity(busy_per_instance.len());
+        for (id, cores) in busy_per_instance {
+            match busy.last_mut() {
+                Some(last) if last.0 == id => last.1 += cores,
+                _ => busy.push((id, cores)),
+            }
+        }
+        // Integrate CPU work: cores busy during the tick that starts now, for
+        // the instances busy now and those the last tick left busy.
         let t = self.traffic_mut();
-        let ids: std::collections::BTreeSet<InstanceId> =
-            t.busy_instances.iter().copied().chain(busy_per_instance.keys().copied()).collect();
-        for &id in &ids {
-            t.set_work(id, now, busy_per_instance.get(&id).copied().unwrap_or(0.0));
+        let was_busy = std::mem::take(&mut t.busy_instances);
+        let mut visited: Vec<InstanceId> = Vec::with_capacity(busy.len() + was_busy.len());
+        let (mut a, mut b) = (was_busy.iter().copied().peekable(), busy.iter().copied().peekable());
+        loop {
+            let (id, cores) = match (a.peek().copied(), b.peek().copied()) {
+                (None, None) => break,
+                (Some(x), Some((y, c))) if y <= x => {
+                    if y == x {
+                        a.next();
+                    }
+                    b.next();
+                    (y, c)
+                }
+                (Some(x), _) => {
+                    a.next();
+                    (x, 0.0)
+                }
+                (None, Some((y, c))) => {
+                    b.next();
+                    (y, c)
+                }
+            };
+            t.set_work(id, now, cores);
+            if cores > 0.0 {
+                t.busy_instances.push(id);
+            }
+            visited.push(id);
         }
         // Every host whose instances' CPU use may have changed.
-        let mut hosts: Vec<_> = ids.iter().filter_map(|id| self.instances[id.index()].host).collect();
+        let mut hosts: Vec<_> = visited.iter().filter_map(|id| self.instances[id.index()].host).collect();
         hosts.sort_unstable();
         hosts.dedup();
         for h in hosts {

@@ -20,7 +20,7 @@
 mod fluid;
 mod per_request;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::{Due, World};
 use crate::engine::stats::{Durations, nearest_rank};
@@ -241,8 +241,8 @@ pub struct Traffic {
     work: Vec<Option<Work>>,
     samples: Vec<Option<CpuSample>>,
     scraped: Vec<Option<(f64, SimTime)>>,
-    /// Instances whose CPU use is not zero.
-    busy_instances: BTreeSet<InstanceId>,
+    /// In fluid mode, the instances the last tick left busy, in id order.
+    busy_instances: Vec<InstanceId>,
     /// Serving instances over time: the integral (instance-seconds), the most, and the last count and change.
     pub replicas_integral: f64,
     pub replicas_max: usize,
@@ -273,18 +273,8 @@ impl Traffic {
     fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
         let w = slot(&mut self.work, id).get_or_insert(Work { done: 0.0, busy: 0.0, since: now });
         w.done += w.busy * now.since(w.since).as_secs_f64();
-        let was_busy = w.busy > 0.0;
         w.busy = busy.max(0.0);
         w.since = now;
-        // A fluid tick visits the instances that are busy; per request, each
-        // departure updates its own instance.
-        if matches!(self.mode, TrafficMode::Fluid { .. }) && (w.busy > 0.0) != was_busy {
-            if w.busy > 0.0 {
-                self.busy_instances.insert(id);
-            } else {
-                self.busy_instances.remove(&id);
-            }
-        }
     }
 
     /// CPU cores an instance is using now.
@@ -345,7 +335,7 @@ impl World {
             work: Vec::new(),
             samples: Vec::new(),
             scraped: Vec::new(),
-            busy_instances: BTreeSet::new(),
+            busy_instances: Vec::new(),
             replicas_integral: 0.0,
             replicas_max: 0,
             replicas_now: 0,
