@@ -50,11 +50,10 @@ Scenario(
 """
 
 
-def envelope():
+def envelope(deployments=1000, nodes=5000, low=500, initial=600):
     """5,000 nodes, 1,000 Deployments behind Services with a day of diurnal load,
     each with an HPA, on a cluster autoscaler's node group: about 15,000 pods
     at night and 150,000 at the afternoon peak."""
-    deployments = 1000
     apps, services, actions = [], [], []
     for i in range(deployments):
         n = f"app-{i:04}"
@@ -85,7 +84,7 @@ Scenario(
     duration: "1d",
     traffic: Fluid(tick: "15s"),
     budget: Budget(events: 7e9, memory: "16Gi"),
-    hosts: [HostGroup(name: "node", count: 5000, {NODE})],
+    hosts: [HostGroup(name: "node", count: {nodes}, {NODE})],
     {IMAGE}
     apps: [
 {nl.join(apps)}
@@ -95,7 +94,7 @@ Scenario(
     ],
     worlds: [
         World(name: "K8s", platform: Kubernetes(cluster_autoscaler: ClusterAutoscaler(
-                  node_groups: [NodeGroup(hosts: "node", min: 500, initial: 600, provisioning_time: Uniform(min: "35s", max: "125s"))])),
+                  node_groups: [NodeGroup(hosts: "node", min: {low}, initial: {initial}, provisioning_time: Uniform(min: "35s", max: "125s"))])),
               timeline: [
 {nl.join(actions)}
               ]),

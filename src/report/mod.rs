@@ -26,7 +26,9 @@ fn side(v: Option<expect::Value>) -> Value {
 /// `{"scenario", "file", "seed", "worlds": {WORLD: {METRIC: number}}, "expectations": [...]}`.
 pub fn summary(scenario: &Scenario, result: &RunResult) -> Value {
     let mut worlds = Map::new();
+    let mut events = Map::new();
     for w in &result.worlds {
+        events.insert(w.world.name().to_string(), Value::from(w.event_count));
         let metrics: Map<String, Value> =
             w.metrics.iter().map(|(k, v)| (k.clone(), v.map(number).unwrap_or(Value::Null))).collect();
         worlds.insert(w.world.name().to_string(), Value::Object(metrics));
@@ -53,6 +55,7 @@ pub fn summary(scenario: &Scenario, result: &RunResult) -> Value {
         "file": scenario.file,
         "seed": scenario.setup.seed,
         "worlds": worlds,
+        "events": events,
         "expectations": expectations,
     })
 }

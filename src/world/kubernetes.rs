@@ -209,6 +209,8 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     pub pods: Pods,
     pub deployments: Vec<Deployment>,
+    /// Each Deployment's index in `deployments`, by name.
+    deployment_by_name: BTreeMap<String, usize>,
     pub replica_sets: Vec<ReplicaSet>,
     pub services: Vec<Service>,
     scheduler: Scheduler,
@@ -294,7 +296,7 @@ impl Cluster {
     }
 
     pub fn deployment(&self, name: &str) -> Option<usize> {
-        self.deployments.iter().position(|d| d.spec.name == name)
+        self.deployment_by_name.get(name).copied()
     }
 
     /// Pods of a ReplicaSet that count as its replicas: not being deleted.
@@ -469,6 +471,7 @@ impl World {
             nodes,
             pods: Pods::default(),
             deployments: Vec::new(),
+            deployment_by_name: BTreeMap::new(),
             replica_sets: Vec::new(),
             services: Vec::new(),
             scheduler: Scheduler::new(platform.profile.clone()),
@@ -714,6 +717,7 @@ impl World {
             }
         };
         let c = self.cluster();
+        c.deployment_by_name.insert(spec.name.clone(), c.deployments.len());
         c.deployments.push(Deployment {
             spec,
             workload,

@@ -18,7 +18,7 @@ pub const HPA_SYNC_PERIOD: SimDuration = SimDuration::from_secs(15);
 /// One HorizontalPodAutoscaler and what its controller remembers.
 #[derive(Clone, Debug)]
 pub struct HpaState {
-    pub spec: HpaSpec,
+    pub spec: std::sync::Arc<HpaSpec>,
     memory: HpaMemory,
     /// The last utilisation it saw, percent.
     pub utilization: Option<u32>,
@@ -67,8 +67,12 @@ impl World {
         // HPAs are never removed: the sync starts with the first.
         let first = c.hpas.is_empty();
         match c.hpas.iter_mut().find(|h| h.spec.name == spec.name) {
-            Some(h) => h.spec = spec,
-            None => c.hpas.push(HpaState { spec, memory: HpaMemory::default(), utilization: None }),
+            Some(h) => h.spec = std::sync::Arc::new(spec),
+            None => c.hpas.push(HpaState {
+                spec: std::sync::Arc::new(spec),
+                memory: HpaMemory::default(),
+                utilization: None,
+            }),
         }
         if first {
             self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
@@ -81,7 +85,7 @@ impl World {
         self.touch(super::Component::ControllerManager);
         let now = self.now;
         for i in 0..self.kref().hpas.len() {
-            let spec = self.kref().hpas[i].spec.clone();
+            let spec = std::sync::Arc::clone(&self.kref().hpas[i].spec);
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
             let current = self.kref().deployments[d].spec.replicas;
             // Scaled to zero by hand: autoscaling is off for it.
@@ -92,10 +96,10 @@ impl World {
             let samples = self.pod_samples(d);
             let recommendation =
                 hpa::resource_replicas(&samples, current, spec.target_cpu_percent, now, &HpaConfig::default());
-            let (desired, reason) = if current > spec.max_replicas {
-                (spec.max_replicas, "current replicas above maxReplicas".to_string())
+            let (desired, recommended) = if current > spec.max_replicas {
+                (spec.max_replicas, None)
             } else if current < spec.min_replicas {
-                (spec.min_replicas, "current replicas below minReplicas".to_string())
+                (spec.min_replicas, None)
             } else {
                 let Some(r) = recommendation else { continue };
                 self.cluster().hpas[i].utilization = Some(r.utilization);
@@ -113,15 +117,17 @@ impl World {
                     ),
                     None => hpa::normalize_desired_replicas(memory, now, current, r.replicas, bounds),
                 };
-                (
-                    normalized,
-                    format!(
+                (normalized, Some(r))
+            };
+            if desired != current {
+                let reason = match recommended {
+                    Some(r) => format!(
                         "cpu utilization {}% of requests against a target of {}% (recommended {})",
                         r.utilization, spec.target_cpu_percent, r.replicas
                     ),
-                )
-            };
-            if desired != current {
+                    None if current > spec.max_replicas => "current replicas above maxReplicas".to_string(),
+                    None => "current replicas below minReplicas".to_string(),
+                };
                 self.cluster().hpas[i].memory.record_scale(now, current, desired);
                 self.cluster().deployments[d].spec.replicas = desired;
                 self.emit(EventKind::Scaled {
@@ -141,22 +147,24 @@ impl World {
     fn pod_samples(&self, d: usize) -> Vec<PodSample> {
         let k = self.kref();
         let traffic = self.traffic();
-        k.deployments[d]
+        let mut samples =
+            Vec::with_capacity(k.deployments[d].replica_sets.iter().map(|&r| k.replica_sets[r].pods.len()).sum());
+        let pods = k.deployments[d]
             .replica_sets
             .iter()
             .flat_map(|&r| k.replica_sets[r].pods.iter())
-            .filter_map(|id| k.pods.get(id).map(|p| (id, p)))
-            .map(|(id, p)| PodSample {
-                deleting: p.deleting,
-                failed: self.instances[id.index()].phase == Phase::Failed,
-                pending: !p.running,
-                ready: p.ready,
-                ready_transition: p.ready_changed.or(p.started_at),
-                start_time: p.started_at,
-                request_millicores: p.template.container_cpu_requests().0,
-                sample: traffic.and_then(|t| t.sample(*id)),
-            })
-            .collect()
+            .filter_map(|id| k.pods.get(id).map(|p| (id, p)));
+        samples.extend(pods.map(|(id, p)| PodSample {
+            deleting: p.deleting,
+            failed: self.instances[id.index()].phase == Phase::Failed,
+            pending: !p.running,
+            ready: p.ready,
+            ready_transition: p.ready_changed.or(p.started_at),
+            start_time: p.started_at,
+            request_millicores: p.template.container_cpu_requests().0,
+            sample: traffic.and_then(|t| t.sample(*id)),
+        }));
+        samples
     }
 
     // ----- the cluster autoscaler -----

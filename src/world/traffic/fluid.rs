@@ -64,11 +64,17 @@ fn cut_density(theta: f64, limit: f64) -> f64 {
     }
 }
 
+/// Far over capacity (θL below −700) e^{−θL} overflows: there the wait's
+/// density is written from the limit back, r·e^{−θw} = θ·e^{θ(L−w)}/expm1(θL).
+fn far_over(theta: f64, limit: f64) -> bool {
+    limit.is_finite() && theta * limit < -700.0
+}
+
 /// P(K ≥ k) for [`Part::TwoChoices`], for k = 0, 1, … while it matters.
 fn two_choices_tail(rho: f64) -> impl Iterator<Item = (u32, f64)> {
     let log = libm::log(rho.clamp(1e-300, 1.0));
     (0u32..60)
-        .map(move |k| (k, libm::exp(log * (libm::pow(2.0, f64::from(k) + 1.0) - 2.0))))
+        .map(move |k| (k, libm::exp(log * ((1u64 << (k + 1)) as f64 - 2.0))))
         .take_while(|&(k, p)| k == 0 || p > 1e-16)
 }
 
@@ -93,8 +99,22 @@ impl Part {
                 // r·e^{−μt}·(e^{(μ−θ)a} − 1)/(μ − θ) + P(W > t).
                 let d = mu - theta;
                 let a = t.min(limit);
-                let growth = if (d * a).abs() < 1e-9 { a } else { libm::expm1(d * a) / d };
-                (cut_density(theta, limit) * libm::exp(-mu * t) * growth + self.wait_survival(t)).clamp(0.0, 1.0)
+                let served = if far_over(theta, limit) || d * a > 700.0 {
+                    // The same integral as density(a)·e^{−μ(t−a)} − density(0)·e^{−μt}, over d,
+                    // each factor at most 1 in size.
+                    let density = |w: f64| {
+                        if far_over(theta, limit) {
+                            theta * libm::exp(theta * (limit - w)) / libm::expm1(theta * limit)
+                        } else {
+                            cut_density(theta, limit) * libm::exp(-theta * w)
+                        }
+                    };
+                    (density(a) * libm::exp(-mu * (t - a)) - density(0.0) * libm::exp(-mu * t)) / d
+                } else {
+                    let growth = if (d * a).abs() < 1e-9 { a } else { libm::expm1(d * a) / d };
+                    cut_density(theta, limit) * libm::exp(-mu * t) * growth
+                };
+                (served + self.wait_survival(t)).clamp(0.0, 1.0)
             }
             Part::Behind { wait, mu } => {
                 if t < wait {
@@ -126,6 +146,8 @@ impl Part {
                     0.0
                 } else if (theta * limit).abs() < 1e-9 {
                     (limit - t) / limit
+                } else if far_over(theta, limit) {
+                    libm::expm1(theta * (limit - t)) / libm::expm1(theta * limit)
                 } else {
                     // ∫_t^L r·e^{−θw} dw.
                     cut_density(theta, limit) * (libm::exp(-theta * t) - libm::exp(-theta * limit)) / theta
@@ -154,6 +176,8 @@ impl Part {
                     1.0 / theta
                 } else if (theta * limit).abs() < 1e-9 {
                     limit / 2.0
+                } else if far_over(theta, limit) {
+                    1.0 / theta - limit / libm::expm1(theta * limit)
                 } else {
                     // ∫_0^L w·r·e^{−θw} dw = r·(1 − e^{−θL}(1 + θL))/θ².
                     cut_density(theta, limit) * (1.0 - libm::exp(-theta * limit) * (1.0 + theta * limit))
@@ -433,7 +457,10 @@ impl World {
         let now = self.now;
         let dt = tick.as_secs_f64();
         let n_services = self.traffic_mut().services.len();
-        let mut busy_per_instance: Vec<(InstanceId, f64)> = Vec::new();
+        // Each instance's cores this tick, added up over the services it
+        // serves in service order, and the instances touched.
+        let mut cores_of = std::mem::take(&mut self.traffic_mut().tick_cores);
+        let mut touched: Vec<InstanceId> = Vec::new();
         for i in 0..n_services {
             let s = &mut self.traffic_mut().services[i];
             let rate = s.spec.load.rate(now);
@@ -552,55 +579,47 @@ impl World {
                     let q = shapes.binary_search(&(w, v.to_bits())).unwrap_or(0);
                     served_rates[q] * cost
                 };
-                busy_per_instance.push((id, cores));
-            }
-        }
-        // An instance serving several services adds up their work, in service order.
-        busy_per_instance.sort_by_key(|&(id, _)| id);
-        let mut busy: Vec<(InstanceId, f64)> = Vec::with_capacity(busy_per_instance.len());
-        for (id, cores) in busy_per_instance {
-            match busy.last_mut() {
-                Some(last) if last.0 == id => last.1 += cores,
-                _ => busy.push((id, cores)),
+                if cores_of.len() <= id.index() {
+                    cores_of.resize(id.index() + 1, None);
+                }
+                match &mut cores_of[id.index()] {
+                    Some(c) => *c += cores,
+                    slot @ None => {
+                        *slot = Some(cores);
+                        touched.push(id);
+                    }
+                }
             }
         }
         // Integrate CPU work: cores busy during the tick that starts now, for
         // the instances busy now and those the last tick left busy.
         let t = self.traffic_mut();
-        let was_busy = std::mem::take(&mut t.busy_instances);
-        let mut visited: Vec<InstanceId> = Vec::with_capacity(busy.len() + was_busy.len());
-        let (mut a, mut b) = (was_busy.iter().copied().peekable(), busy.iter().copied().peekable());
-        loop {
-            let (id, cores) = match (a.peek().copied(), b.peek().copied()) {
-                (None, None) => break,
-                (Some(x), Some((y, c))) if y <= x => {
-                    if y == x {
-                        a.next();
-                    }
-                    b.next();
-                    (y, c)
-                }
-                (Some(x), _) => {
-                    a.next();
-                    (x, 0.0)
-                }
-                (None, Some((y, c))) => {
-                    b.next();
-                    (y, c)
-                }
-            };
+        for id in std::mem::take(&mut t.busy_instances) {
+            if cores_of.len() <= id.index() {
+                cores_of.resize(id.index() + 1, None);
+            }
+            if cores_of[id.index()].is_none() {
+                cores_of[id.index()] = Some(0.0);
+                touched.push(id);
+            }
+        }
+        for &id in &touched {
+            let cores = cores_of[id.index()].take().unwrap_or(0.0);
             t.set_work(id, now, cores);
             if cores > 0.0 {
                 t.busy_instances.push(id);
             }
-            visited.push(id);
         }
-        // Every host whose instances' CPU use may have changed.
-        let mut hosts: Vec<_> = visited.iter().filter_map(|id| self.instances[id.index()].host).collect();
-        hosts.sort_unstable();
-        hosts.dedup();
-        for h in hosts {
-            self.update_power(h);
+        t.tick_cores = cores_of;
+        // Every host whose instances' CPU use may have changed, in host order.
+        let mut changed = vec![false; self.hosts.len()];
+        for id in touched {
+            if let Some(h) = self.instances[id.index()].host {
+                changed[h.index()] = true;
+            }
+        }
+        for h in (0..changed.len()).filter(|&h| changed[h]) {
+            self.update_power(crate::model::HostId(h as u32));
         }
         self.queue.schedule(now + tick, Due::Traffic(TrafficDue::Tick));
     }
@@ -726,5 +745,26 @@ mod tests {
         assert_eq!(part.wait_survival(2.0), 0.0);
         // Its mean wait: 1 − 2e^−2/(1 − e^−2) = 1 − 0.270671/0.864665 = 0.686965.
         assert!((part.mean_wait() - 0.686_965).abs() < 1e-5, "{}", part.mean_wait());
+    }
+
+    #[test]
+    fn far_over_capacity_a_cut_wait_stays_finite_and_continuous() {
+        // θL = −699 uses e^{−θL} directly; −701 writes the density from the limit back.
+        let (near, far) = (
+            Part::Queued { theta: -699.0 / 30.0, mu: 20.0, limit: 30.0 },
+            Part::Queued { theta: -701.0 / 30.0, mu: 20.0, limit: 30.0 },
+        );
+        // Nearly everyone waits close to the limit: about L − 1/|θ|.
+        assert!((far.mean_wait() - (30.0 - 30.0 / 701.0)).abs() < 1e-9, "{}", far.mean_wait());
+        assert!((near.mean_wait() - far.mean_wait()).abs() < 1e-3);
+        for t in [0.0, 1.0, 29.9, 29.99, 30.0, 30.05, 31.0, 60.0] {
+            let (a, b) = (near.survival(t), far.survival(t));
+            assert!(a.is_finite() && b.is_finite(), "t = {t}: {a}, {b}");
+            assert!((a - b).abs() < 2e-3, "t = {t}: {a} vs {b}");
+            assert!((near.wait_survival(t) - far.wait_survival(t)).abs() < 2e-3, "t = {t}");
+        }
+        // And the quantiles of a mixture with it are found.
+        let p95 = mixture_quantile([(1.0, far)].into_iter(), 0.95).unwrap();
+        assert!(p95 > 29.9 && p95 < 30.2, "{p95}");
     }
 }

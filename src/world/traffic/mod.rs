@@ -241,8 +241,11 @@ pub struct Traffic {
     work: Vec<Option<Work>>,
     samples: Vec<Option<CpuSample>>,
     scraped: Vec<Option<(f64, SimTime)>>,
-    /// In fluid mode, the instances the last tick left busy, in id order.
+    /// In fluid mode, the instances the last tick left busy.
     busy_instances: Vec<InstanceId>,
+    /// A fluid tick's cores per instance while it adds them up, by id; all
+    /// `None` between ticks.
+    tick_cores: Vec<Option<f64>>,
     /// Serving instances over time: the integral (instance-seconds), the most, and the last count and change.
     pub replicas_integral: f64,
     pub replicas_max: usize,
@@ -336,6 +339,7 @@ impl World {
             samples: Vec::new(),
             scraped: Vec::new(),
             busy_instances: Vec::new(),
+            tick_cores: Vec::new(),
             replicas_integral: 0.0,
             replicas_max: 0,
             replicas_now: 0,
@@ -385,12 +389,10 @@ impl World {
                 match (endpoints.binary_search(&id), serves) {
                     (Err(at), true) => {
                         endpoints.insert(at, id);
-                        if self.setup.traffic_mode == TrafficMode::PerRequest {
-                            let (workers, speed) = self.work_out_workers(i, id);
-                            let load = self.traffic_mut().load_mut(id);
-                            if load.shape.is_none() {
-                                load.shape = Some((i as u32, workers, speed));
-                            }
+                        let (workers, speed) = self.work_out_workers(i, id);
+                        let load = self.traffic_mut().load_mut(id);
+                        if load.shape.is_none() {
+                            load.shape = Some((i as u32, workers, speed));
                         }
                     }
                     // It stopped serving: its queue and, if it failed, what it had in flight are lost.
