@@ -47,7 +47,7 @@ say "cargo build --profile $profile --target $target"
 started=$(date +%s)
 cargo build --profile "$profile" --target "$target" --bin flotilla
 say "built in $(( $(date +%s) - started )) s"
-module=target/$target/$profile/flotilla.wasm
+module=${CARGO_TARGET_DIR:-target}/$target/$profile/flotilla.wasm
 
 rm -rf "$dist"
 mkdir -p "$dist/scenarios"

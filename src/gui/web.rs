@@ -175,7 +175,7 @@ fn read_files(list: &web_sys::FileList) {
         for file in files {
             let name = file.name();
             let text = if file.size() > MAX_FILE_BYTES as f64 {
-                Err(ScenarioError::TooLarge { file: name.clone(), bytes: file.size() as u64 }.to_string())
+                Err(ScenarioError::TooLarge { file: name.clone() }.to_string())
             } else {
                 match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                     Ok(v) => v.as_string().ok_or_else(|| format!("{name}: the file is not text")),
@@ -297,7 +297,11 @@ async fn publish_digests() {
         let started = now_ms();
         let row = match Scenario::parse(text, name) {
             Ok(s) => {
-                let result = crate::run::run(&s, crate::run::RunOptions { keep_events: true }, &mut |_| {});
+                let result = crate::run::run(
+                    &s,
+                    crate::run::RunOptions { keep_events: true, record_series: false },
+                    &mut |_| {},
+                );
                 let events: usize = result.worlds.iter().map(|w| w.events.len()).sum();
                 let digest = crate::report::digest(&crate::report::events_jsonl(&s, &result));
                 serde_json::json!({ "scenario": name, "digest": digest, "events": events, "ms": now_ms() - started })
