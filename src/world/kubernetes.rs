@@ -146,7 +146,7 @@ pub struct ReplicaSet {
     pub demand: DemandId,
     pub replicas: u32,
     /// Its pods that still exist.
-    pub pods: BTreeSet<InstanceId>,
+    pub pods: InstanceSet,
     pub created: SimTime,
 }
 
@@ -939,7 +939,7 @@ impl World {
             pod_info: Arc::new(info),
             demand,
             replicas: 0,
-            pods: BTreeSet::new(),
+            pods: InstanceSet::new(),
             created: now,
         });
         let r = c.replica_sets.len() - 1;

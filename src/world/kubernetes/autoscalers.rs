@@ -3,6 +3,7 @@
 //! interval: nodes for pods that fit nowhere, and away with nodes nobody needs).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{KubeDue, NodeCondition, charge_node_overhead, node_overhead, template_requests, uncharge_node_overhead};
 use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
@@ -18,7 +19,7 @@ pub const HPA_SYNC_PERIOD: SimDuration = SimDuration::from_secs(15);
 /// One HorizontalPodAutoscaler and what its controller remembers.
 #[derive(Clone, Debug)]
 pub struct HpaState {
-    pub spec: std::sync::Arc<HpaSpec>,
+    pub spec: Arc<HpaSpec>,
     memory: HpaMemory,
     /// The last utilisation it saw, percent.
     pub utilization: Option<u32>,
@@ -67,12 +68,8 @@ impl World {
         // HPAs are never removed: the sync starts with the first.
         let first = c.hpas.is_empty();
         match c.hpas.iter_mut().find(|h| h.spec.name == spec.name) {
-            Some(h) => h.spec = std::sync::Arc::new(spec),
-            None => c.hpas.push(HpaState {
-                spec: std::sync::Arc::new(spec),
-                memory: HpaMemory::default(),
-                utilization: None,
-            }),
+            Some(h) => h.spec = Arc::new(spec),
+            None => c.hpas.push(HpaState { spec: Arc::new(spec), memory: HpaMemory::default(), utilization: None }),
         }
         if first {
             self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
@@ -85,7 +82,7 @@ impl World {
         self.touch(super::Component::ControllerManager);
         let now = self.now;
         for i in 0..self.kref().hpas.len() {
-            let spec = std::sync::Arc::clone(&self.kref().hpas[i].spec);
+            let spec = Arc::clone(&self.kref().hpas[i].spec);
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
             let current = self.kref().deployments[d].spec.replicas;
             // Scaled to zero by hand: autoscaling is off for it.
@@ -143,27 +140,31 @@ impl World {
         }
     }
 
-    /// Every pod of a Deployment as the replica calculator sees it.
+    /// Every pod of a Deployment as the replica calculator sees it. A
+    /// ReplicaSet's pods share its template, so their CPU request is its.
     fn pod_samples(&self, d: usize) -> Vec<PodSample> {
         let k = self.kref();
         let traffic = self.traffic();
-        let mut samples =
-            Vec::with_capacity(k.deployments[d].replica_sets.iter().map(|&r| k.replica_sets[r].pods.len()).sum());
-        let pods = k.deployments[d]
-            .replica_sets
-            .iter()
-            .flat_map(|&r| k.replica_sets[r].pods.iter())
-            .filter_map(|id| k.pods.get(id).map(|p| (id, p)));
-        samples.extend(pods.map(|(id, p)| PodSample {
-            deleting: p.deleting,
-            failed: self.instances[id.index()].phase == Phase::Failed,
-            pending: !p.running,
-            ready: p.ready,
-            ready_transition: p.ready_changed.or(p.started_at),
-            start_time: p.started_at,
-            request_millicores: p.template.container_cpu_requests().0,
-            sample: traffic.and_then(|t| t.sample(*id)),
-        }));
+        let sets = &k.deployments[d].replica_sets;
+        let mut samples = Vec::with_capacity(sets.iter().map(|&r| k.replica_sets[r].pods.len()).sum());
+        for &r in sets {
+            let rs = &k.replica_sets[r];
+            let request_millicores = rs.template.container_cpu_requests().0;
+            for &id in rs.pods.iter() {
+                let Some(p) = k.pods.get(&id) else { continue };
+                debug_assert!(Arc::ptr_eq(&p.template, &rs.template));
+                samples.push(PodSample {
+                    deleting: p.deleting,
+                    failed: self.instances[id.index()].phase == Phase::Failed,
+                    pending: !p.running,
+                    ready: p.ready,
+                    ready_transition: p.ready_changed.or(p.started_at),
+                    start_time: p.started_at,
+                    request_millicores,
+                    sample: traffic.and_then(|t| t.sample(id)),
+                });
+            }
+        }
         samples
     }
 

@@ -461,6 +461,7 @@ impl World {
         // serves in service order, and the instances touched.
         let mut cores_of = std::mem::take(&mut self.traffic_mut().tick_cores);
         let mut touched: Vec<InstanceId> = Vec::new();
+        let mut live_scratch: Vec<(InstanceId, (u32, f64))> = Vec::new();
         for i in 0..n_services {
             let s = &mut self.traffic_mut().services[i];
             let rate = s.spec.load.rate(now);
@@ -471,11 +472,14 @@ impl World {
             let n_endpoints = endpoints.len();
             // Endpoints whose instance is no longer running (a stale entry) get
             // their share of the load and lose it.
-            let live: Vec<(InstanceId, (u32, f64))> = endpoints
-                .iter()
-                .filter(|&&id| self.instances[id.index()].phase == Phase::Running)
-                .map(|&id| (id, self.workers(i, id)))
-                .collect();
+            let mut live = std::mem::take(&mut live_scratch);
+            live.clear();
+            live.extend(
+                endpoints
+                    .iter()
+                    .filter(|&&id| self.instances[id.index()].phase == Phase::Running)
+                    .map(|&id| (id, self.workers(i, id))),
+            );
             let s = &mut self.traffic_mut().services[i];
             let counted = s.counts(now);
             let arrivals = rate * dt;
@@ -590,6 +594,7 @@ impl World {
                     }
                 }
             }
+            live_scratch = live;
         }
         // Integrate CPU work: cores busy during the tick that starts now, for
         // the instances busy now and those the last tick left busy.

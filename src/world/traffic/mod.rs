@@ -518,13 +518,12 @@ impl World {
     /// metrics-server: every instance's CPU use over the last interval, in millicores.
     pub(super) fn scrape(&mut self) {
         let now = self.now;
-        let running: Vec<InstanceId> = self
-            .hosts
+        let (hosts, instances) = (&self.hosts, &self.instances);
+        let t = self.traffic.as_deref_mut().expect("traffic is set up");
+        let running = hosts
             .iter()
             .flat_map(|h| h.instances.iter().copied())
-            .filter(|id| matches!(self.instances[id.index()].phase, Phase::Running | Phase::Starting))
-            .collect();
-        let t = self.traffic_mut();
+            .filter(|id| matches!(instances[id.index()].phase, Phase::Running | Phase::Starting));
         for id in running {
             let work = t.work(id, now);
             let (before, at) = t.scraped.get(id.index()).copied().flatten().unwrap_or((work, now));
