@@ -17,18 +17,18 @@ NODE = 'cpu: "16", memory: "64Gi", cached_images: ["app:1.0"]'
 IMAGE = 'images: [Image(name: "app:1.0", layers: ["28.2MB", "16.6MB"])],'
 
 
-def schedule(nodes, deployments, replicas, name, title, duration="10m"):
-    """`deployments` Deployments of `replicas` 500m / 1Gi pods created at 0 s."""
+def schedule(nodes, deployments, replicas, name, title, duration="30m"):
+    """`deployments` Deployments of `replicas` 250m / 512Mi pods created at 0 s."""
     pods = deployments * replicas
     apps = "\n".join(
-        f'        App(name: "app-{i:04}", image: "app:1.0", cpu: "500m", memory: "1Gi"),' for i in range(deployments)
+        f'        App(name: "app-{i:04}", image: "app:1.0", cpu: "250m", memory: "512Mi"),' for i in range(deployments)
     )
     launches = "\n".join(
         f'            At("0s", Launch(app: "app-{i:04}", count: {replicas})),' for i in range(deployments)
     )
     return name, f"""// {title}
 //
-// {pods:,} pods in {deployments:,} Deployments of {replicas}, created at 0 s,
+// {pods:,} pods of 250m / 512Mi in {deployments:,} Deployments of {replicas}, created at 0 s,
 // onto {nodes:,} nodes of 16 CPU / 64Gi that hold the image, with the default
 // scheduler profile (the adaptive percentageOfNodesToScore, parameters.md B1).
 // Written by bench/generate.py; run by bench/run.py.

@@ -171,7 +171,7 @@ def main():
                 re.finditer(r'name\s*=\s*"([^"]+)"', (limit / "Cargo.toml").read_text())).group(1)
             walls = []
             for _ in range(a.runs):
-                wall, _, out = run_measured([exe, c, lam, mu, MMC_SECONDS, 1])
+                wall, _, out = run_measured([str(x) for x in (exe, c, lam, mu, MMC_SECONDS, 1)])
                 walls.append(wall)
             served = int(re.search(r"served=(\d+)", out).group(1))
             peer_rates["hand-written loop"] = served / statistics.median(walls)
@@ -180,12 +180,12 @@ def main():
             horizon = 20_000
             walls = []
             for _ in range(a.runs):
-                _, _, out = run_measured([sys.executable, simpy, c, lam, mu, horizon, 1])
+                _, _, out = run_measured([str(x) for x in (sys.executable, simpy, c, lam, mu, horizon, 1)])
                 walls.append(float(re.search(r"wall_s=([\d.]+)", out).group(1)))
             served = int(re.search(r"served=(\d+)", out).group(1))
             peer_rates["SimPy 4.1.2"] = served / statistics.median(walls)
 
-    print(f"\nflotilla {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
+    print(f"\n{subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, median of {a.runs}")
     print(f"| bench | wall (median) | range | peak memory | events/s | rate |")
     print(f"|---|---:|---:|---:|---:|---:|")

@@ -28,7 +28,7 @@ pub fn summary(scenario: &Scenario, result: &RunResult) -> Value {
     let mut worlds = Map::new();
     let mut events = Map::new();
     for w in &result.worlds {
-        events.insert(w.world.name().to_string(), Value::from(w.event_count));
+        events.insert(w.world.name().to_string(), Value::from(w.world.events_scheduled()));
         let metrics: Map<String, Value> =
             w.metrics.iter().map(|(k, v)| (k.clone(), v.map(number).unwrap_or(Value::Null))).collect();
         worlds.insert(w.world.name().to_string(), Value::Object(metrics));
