@@ -101,7 +101,7 @@ impl Part {
                 let a = t.min(limit);
                 let served = if far_over(theta, limit) || d * a > 700.0 {
                     // The same integral as density(a)·e^{−μ(t−a)} − density(0)·e^{−μt}, over d,
-                    // each factor at most 1 in size.
+                    // with no exponential that overflows.
                     let density = |w: f64| {
                         if far_over(theta, limit) {
                             theta * libm::exp(theta * (limit - w)) / libm::expm1(theta * limit)
