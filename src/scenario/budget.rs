@@ -553,6 +553,19 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
     }
 }
 
+/// `pulls` image pulls, as many at once as the registry allows: each start
+/// and end re-shares the bandwidth among the flows, and each pulled blob is
+/// a cache entry.
+fn image_pulls(e: &mut Estimate, name: Option<&str>, setup: &Setup, pulls: f64) {
+    let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
+    e.add(
+        name,
+        format!("image pulls: {pulls:.0}, up to {concurrent:.0} at once"),
+        3.0 * pulls + pulls * concurrent * FLOW_UPDATE,
+        pulls * CACHE_ENTRY_BYTES,
+    );
+}
+
 /// Instances outside Kubernetes: launched, replaced, placed, pulled; returns
 /// how many are made in all.
 fn plain(
@@ -632,13 +645,7 @@ fn plain(
         let blobs = setup.images.get(app.image.index()).map_or(0, |i| i.layers.len()) + 1;
         pulls += n.min(hosts) * blobs as f64;
     }
-    let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
-    e.add(
-        name,
-        format!("image pulls: {pulls:.0}, up to {concurrent:.0} at once"),
-        3.0 * pulls + pulls * concurrent * FLOW_UPDATE,
-        pulls * CACHE_ENTRY_BYTES,
-    );
+    image_pulls(e, name, setup, pulls);
     instances.max(1.0)
 }
 
@@ -762,13 +769,7 @@ fn pods(
     // Image pulls on the nodes, one flow per layer.
     let layers: f64 = setup.images.iter().map(|i| i.layers.len() as f64).sum::<f64>().min(32.0);
     let pulls = made.min(nodes) * layers;
-    let concurrent = setup.registry.max_concurrent_pulls.map_or(pulls, |c| pulls.min(f64::from(c)));
-    e.add(
-        name,
-        format!("image pulls: {pulls:.0}, up to {concurrent:.0} at once"),
-        3.0 * pulls + pulls * concurrent * FLOW_UPDATE,
-        pulls * CACHE_ENTRY_BYTES,
-    );
+    image_pulls(e, name, setup, pulls);
     if let Some(ca) = &k.cluster_autoscaler {
         e.add(
             name,

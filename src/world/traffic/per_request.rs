@@ -6,7 +6,7 @@
 //! routing picks an instance (at random, in turn, or the less busy of two at
 //! random) and queues the request there.
 
-use super::{InstanceLoad, Request, TrafficDue};
+use super::{InstanceLoad, Request, ServiceState, TrafficDue};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::traffic::Routing;
 use crate::model::{InstanceId, Phase};
@@ -156,12 +156,7 @@ impl World {
             }
             let s = &mut t.services[i];
             let Some(r) = s.shared.pop_front() else { break };
-            if now.since(r.arrival) > s.spec.timeout {
-                Self::account_in_system(s, now, -1);
-                if s.counts(r.arrival) {
-                    let slo = s.spec.slo_p95;
-                    s.stats.drop_at(now, 1, slo);
-                }
+            if Self::drop_if_timed_out(s, now, r.arrival) {
                 continue;
             }
             self.begin(i, id, r, workers, speed);
@@ -172,6 +167,21 @@ impl World {
             self.update_power(h);
         }
         self.update_idle(i, id);
+    }
+
+    /// A request taken from a queue that has waited past the timeout is
+    /// dropped, not started; whether it was.
+    #[inline]
+    fn drop_if_timed_out(s: &mut ServiceState, now: SimTime, arrival: SimTime) -> bool {
+        if now.since(arrival) <= s.spec.timeout {
+            return false;
+        }
+        Self::account_in_system(s, now, -1);
+        if s.counts(arrival) {
+            let slo = s.spec.slo_p95;
+            s.stats.drop_at(now, 1, slo);
+        }
+        true
     }
 
     /// Starts request `r` on one of `id`'s workers; whether they are all busy now.
@@ -209,12 +219,7 @@ impl World {
             }
             let Some(r) = load.queue.pop_front() else { break };
             let s = &mut t.services[i];
-            if now.since(r.arrival) > s.spec.timeout {
-                Self::account_in_system(s, now, -1);
-                if s.counts(r.arrival) {
-                    let slo = s.spec.slo_p95;
-                    s.stats.drop_at(now, 1, slo);
-                }
+            if Self::drop_if_timed_out(s, now, r.arrival) {
                 continue;
             }
             self.begin(i, id, r, concurrency, speed);
