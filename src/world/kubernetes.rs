@@ -1735,7 +1735,8 @@ impl World {
     /// The host went down: the pods on it are gone in fact, though the
     /// control plane will not know for a while.
     pub(super) fn kube_host_failed(&mut self, host: HostId, lost: &[InstanceId], live: bool) {
-        if self.kube.is_none() {
+        // A machine the cluster autoscaler keeps powered off is no node: nothing is lost.
+        if self.kube.is_none() || !self.hosts[host.index()].powered {
             return;
         }
         let now = self.now;
@@ -1753,9 +1754,11 @@ impl World {
         c.stats.recovering_since = Some(now);
     }
 
-    /// The host is back: its kubelet (or its node VM, first) starts again.
+    /// The host is back: its kubelet (or its node VM, first) starts again. A
+    /// machine the cluster autoscaler keeps powered off stays out of the
+    /// cluster until the autoscaler provisions it.
     pub(super) fn kube_host_recovered(&mut self, host: HostId) {
-        if self.kube.is_none() {
+        if self.kube.is_none() || !self.hosts[host.index()].powered {
             return;
         }
         let platform = kube_platform(self).clone();
