@@ -53,16 +53,16 @@ fn every_shipped_scenario_meets_its_expectations() {
 /// each scenario it touches, and says why in its commit; an optimisation
 /// changes none.
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
-    ("autoscaling-spike", "f2c945e05c9f9c071e57437ae8aa7923b02a242c939e6b1f5b189712365f5fee"),
-    ("cold-start", "bc5c217406de334b70587355acac44702539a1175e14ad59bc01140ec4f60da9"),
+    ("autoscaling-spike", "67d14b4c93518db690d857379bff7443ef2a55d7c10d84d9695925b15b06fc08"),
+    ("cold-start", "07c08301414be143b52bd7e0dd32891ae0c273e2ec78b73da210723588ed3283"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "6f3b4cb3f61b9d504cb3760d4aaf17c8fac40a88fa9482af0fba681c2d98f118"),
+    ("diurnal-day", "c38008b70c4604e8678638c613e53d94ca58c06d0d349c209937360f24d95a18"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
-    ("image-locality", "f00ae05ceb17525e60f4eeacfe52a7a215774815dd3ad2bd01c069367a9162e9"),
-    ("node-failure", "d6b6445f8e0b0ac3547dadfddfe274a8f47b3bf66db264aed68f91d0d5154351"),
+    ("image-locality", "7ffe375a1e25b7559a82875ab4ea036353cf287bed258edc006bb202b0cf0535"),
+    ("node-failure", "0d51684c7ed8695d236ff754a0c91b47ed94f666a01bf3b953eadbb84f5979ff"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
-    ("rolling-update", "bdddd96191191e31ea9c0a0a338def8703929f84451fa1614f383b7cbc2d2f59"),
-    ("scheduling-strategies", "85aabc938bb3bbd21a5820ad7d9432c31f85c36d2a6e24e2a1681c9d5b8dcc6e"),
+    ("rolling-update", "a05bd1c4c0c4289ff5672b286742d3b9c8f8a5bd71cbdf3c8a85c05ae7f6e0f7"),
+    ("scheduling-strategies", "c5914f9ae47801e48df3c655cbc7d7f2d66ba76b911be9e05ee580e0c007dc36"),
     ("volte-core", "0852bcebac1cb14924ff7877278ba9d077bc7f7da06fbab80ca9e53611de440b"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];

@@ -470,17 +470,9 @@ pub fn cycle(
             }
         }
     }
-    // selectHost: the highest total, ties broken by reservoir sampling.
-    let (mut best, mut best_total, mut ties) = (feasible[0], totals[0], 1u64);
-    for (&i, &t) in feasible.iter().zip(&totals).skip(1) {
-        if t > best_total {
-            (best, best_total, ties) = (i, t, 1);
-        } else if t == best_total {
-            ties += 1;
-            if rng.below(ties) == 0 {
-                best = i;
-            }
-        }
-    }
+    // selectHost: the highest total, one draw among the nodes that have it.
+    let best_total = totals.iter().copied().max().unwrap_or(0);
+    let tied: Vec<usize> = feasible.iter().zip(&totals).filter(|&(_, &t)| t == best_total).map(|(&i, _)| i).collect();
+    let best = if tied.len() > 1 { tied[rng.below(tied.len() as u64) as usize] } else { tied[0] };
     (Some(best), None)
 }

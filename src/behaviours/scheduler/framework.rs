@@ -1,8 +1,8 @@
 //! One scheduling cycle, as `schedule_one.go` runs it: filter nodes from a
 //! rotating start index until enough feasible ones are found
 //! (`numFeasibleNodesToFind`), score them with every score plugin, normalise,
-//! weight and add, then pick the highest total, breaking ties at random by
-//! reservoir sampling (`selectHost`).
+//! weight and add, then pick the highest total, by one draw among the nodes
+//! that share it (`selectHost`).
 //!
 //! A plugin with nothing to find for the pod is skipped, as PreFilter and
 //! PreScore let kube-scheduler skip it: NodeAffinity for a pod without a
@@ -562,27 +562,22 @@ fn node_scores(
         .sum();
 }
 
-/// `selectHost`: the highest total; among equal totals each is equally
-/// likely, by reservoir sampling in the order the nodes were found.
-/// `bounds[k]` is the draw below k, kept from cycle to cycle.
+/// `selectHost`: the highest total, each node that has it equally likely.
+/// Upstream draws once per tie while it walks the nodes (reservoir
+/// sampling); one draw among the ties once they are counted picks from the
+/// same distribution, and a cycle over hundreds of equal nodes (a fresh
+/// cluster) then draws once rather than hundreds of times. `bounds[k]` is the
+/// draw below k, kept from cycle to cycle.
 fn select_host(feasible: &[u32], totals: &[i64], bounds: &mut Vec<Bound>, rng: &mut RandomStream) -> u32 {
-    let mut best = feasible[0];
-    let mut best_score = totals[0];
-    let mut count = 1usize;
-    for (&h, &s) in feasible.iter().zip(totals).skip(1) {
-        if s > best_score {
-            best = h;
-            best_score = s;
-            count = 1;
-        } else if s == best_score {
-            count += 1;
-            while bounds.len() <= count {
-                bounds.push(Bound::new(bounds.len().max(1) as u64));
-            }
-            if rng.below_by(&bounds[count]) == 0 {
-                best = h;
-            }
+    let best = totals.iter().copied().max().unwrap_or(0);
+    let ties = totals.iter().filter(|&&t| t == best).count();
+    let pick = if ties > 1 {
+        while bounds.len() <= ties {
+            bounds.push(Bound::new(bounds.len().max(1) as u64));
         }
-    }
-    best
+        rng.below_by(&bounds[ties]) as usize
+    } else {
+        0
+    };
+    feasible.iter().zip(totals).filter(|&(_, &t)| t == best).nth(pick).map_or(feasible[0], |(&h, _)| h)
 }
