@@ -108,32 +108,36 @@ pub struct Node {
 }
 
 /// A pod as the API server holds it; its life on the node is its instance.
+///
+/// What the HPA reads of every pod at every sync comes first, in the first
+/// cache line of the pod (`repr(C)` keeps the order, the alignment the line).
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub struct Pod {
-    pub replica_set: usize,
-    pub template: Arc<PodTemplate>,
-    pub node: Option<HostId>,
-    pub created: SimTime,
     /// The pod's phase reached Running (its containers started).
     pub running: bool,
     /// The Ready condition.
     pub ready: bool,
-    pub ready_since: Option<SimTime>,
-    /// When the Ready condition last changed either way (its lastTransitionTime).
-    pub ready_changed: Option<SimTime>,
     /// A deletion timestamp is set.
     pub deleting: bool,
+    /// Its layers are pinned in the node's cache.
+    pub pinned: bool,
     pub restarts: u32,
+    /// When the Ready condition last changed either way (its lastTransitionTime).
+    pub ready_changed: Option<SimTime>,
+    /// When its containers first started.
+    pub started_at: Option<SimTime>,
+    pub replica_set: usize,
+    pub template: Arc<PodTemplate>,
+    pub node: Option<HostId>,
+    pub created: SimTime,
+    pub ready_since: Option<SimTime>,
     pub restart_backoff: SimDuration,
     pub attempts: u32,
     /// When the taint-eviction controller will delete it.
     pub eviction_at: Option<SimTime>,
     /// Images still missing before the kubelet can start it.
     pub images_missing: BTreeSet<ImageId>,
-    /// Its layers are pinned in the node's cache.
-    pub pinned: bool,
-    /// When its containers first started.
-    pub started_at: Option<SimTime>,
 }
 
 #[derive(Clone, Debug)]

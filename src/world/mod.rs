@@ -565,6 +565,9 @@ impl World {
         inst.phase = phase;
         inst.phase_ends_at = None;
         inst.history.push((phase, self.now));
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.phase_changed(id, phase, inst.host);
+        }
         self.endpoints_changed.push(id);
         self.kube_phase_changed(id, before, phase);
         let c = &mut self.counts;

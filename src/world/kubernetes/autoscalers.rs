@@ -155,7 +155,10 @@ impl World {
                 debug_assert!(Arc::ptr_eq(&p.template, &rs.template));
                 samples.push(PodSample {
                     deleting: p.deleting,
-                    failed: self.instances[id.index()].phase == Phase::Failed,
+                    failed: match traffic {
+                        Some(t) => t.failed(id),
+                        None => self.instances[id.index()].phase == Phase::Failed,
+                    },
                     pending: !p.running,
                     ready: p.ready,
                     ready_transition: p.ready_changed.or(p.started_at),

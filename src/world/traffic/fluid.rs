@@ -23,11 +23,11 @@
 
 use std::collections::BTreeMap;
 
-use super::TrafficDue;
+use super::{TrafficDue, slot};
 use crate::behaviours::queueing;
+use crate::model::InstanceId;
 use crate::model::traffic::Routing;
 use crate::model::traffic::TrafficMode;
-use crate::model::{InstanceId, Phase};
 use crate::world::{Due, World};
 
 /// Relative width of the sketch's bins: rates and waits within 0.1 % of one
@@ -459,7 +459,6 @@ impl World {
         let n_services = self.traffic_mut().services.len();
         // Each instance's cores this tick, added up over the services it
         // serves in service order, and the instances touched.
-        let mut cores_of = std::mem::take(&mut self.traffic_mut().tick_cores);
         let mut touched: Vec<InstanceId> = Vec::new();
         let mut live_scratch: Vec<(InstanceId, (u32, f64))> = Vec::new();
         for i in 0..n_services {
@@ -468,18 +467,14 @@ impl World {
             s.rate_now = rate;
             let cost = s.spec.cost.mean().as_secs_f64().max(1e-9);
             let patience = s.spec.timeout.as_secs_f64();
-            let endpoints = &self.traffic.as_deref().expect("traffic").services[i].endpoints;
+            let t = self.traffic.as_deref().expect("traffic");
+            let endpoints = &t.services[i].endpoints;
             let n_endpoints = endpoints.len();
             // Endpoints whose instance is no longer running (a stale entry) get
             // their share of the load and lose it.
             let mut live = std::mem::take(&mut live_scratch);
             live.clear();
-            live.extend(
-                endpoints
-                    .iter()
-                    .filter(|&&id| self.instances[id.index()].phase == Phase::Running)
-                    .map(|&id| (id, self.workers(i, id))),
-            );
+            live.extend(endpoints.iter().filter(|&&id| t.running(id)).map(|&id| (id, self.workers(i, id))));
             let s = &mut self.traffic_mut().services[i];
             let counted = s.counts(now);
             let arrivals = rate * dt;
@@ -576,6 +571,7 @@ impl World {
             // CPU: each instance does the work of the requests it served; a shared
             // queue keeps every worker equally busy.
             let total_cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
+            let meters = &mut self.traffic_mut().meters;
             for &(id, (w, v)) in &live {
                 let cores = if shared {
                     served_rates[0] * cost * f64::from(w) * v / total_cores
@@ -583,15 +579,12 @@ impl World {
                     let q = shapes.binary_search(&(w, v.to_bits())).unwrap_or(0);
                     served_rates[q] * cost
                 };
-                if cores_of.len() <= id.index() {
-                    cores_of.resize(id.index() + 1, None);
-                }
-                match &mut cores_of[id.index()] {
-                    Some(c) => *c += cores,
-                    slot @ None => {
-                        *slot = Some(cores);
-                        touched.push(id);
-                    }
+                let meter = slot(meters, id);
+                if meter.ticked {
+                    meter.tick_cores += cores;
+                } else {
+                    (meter.tick_cores, meter.ticked) = (cores, true);
+                    touched.push(id);
                 }
             }
             live_scratch = live;
@@ -600,26 +593,28 @@ impl World {
         // the instances busy now and those the last tick left busy.
         let t = self.traffic_mut();
         for id in std::mem::take(&mut t.busy_instances) {
-            if cores_of.len() <= id.index() {
-                cores_of.resize(id.index() + 1, None);
-            }
-            if cores_of[id.index()].is_none() {
-                cores_of[id.index()] = Some(0.0);
+            let meter = slot(&mut t.meters, id);
+            if !meter.ticked {
+                (meter.tick_cores, meter.ticked) = (0.0, true);
                 touched.push(id);
             }
         }
         for &id in &touched {
-            let cores = cores_of[id.index()].take().unwrap_or(0.0);
-            t.set_work(id, now, cores);
+            let meter = &mut t.meters[id.index()];
+            let cores = meter.tick_cores;
+            meter.ticked = false;
+            let w = &mut meter.work;
+            w.done += w.busy * now.since(w.since).as_secs_f64();
+            w.busy = cores.max(0.0);
+            w.since = now;
             if cores > 0.0 {
                 t.busy_instances.push(id);
             }
         }
-        t.tick_cores = cores_of;
         // Every host whose instances' CPU use may have changed, in host order.
         let mut changed = vec![false; self.hosts.len()];
         for id in touched {
-            if let Some(h) = self.instances[id.index()].host {
+            if let Some(h) = self.traffic().and_then(|t| t.host(id)) {
                 changed[h.index()] = true;
             }
         }

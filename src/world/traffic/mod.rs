@@ -26,7 +26,7 @@ use super::{Due, World};
 use crate::engine::stats::{Durations, nearest_rank};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::traffic::{ServiceLoad, TrafficMode};
-use crate::model::{InstanceId, InstanceSet, Phase};
+use crate::model::{HostId, InstanceId, InstanceSet, Phase};
 
 pub use fluid::{FluidLatency, mean_latency};
 
@@ -57,8 +57,6 @@ pub struct InstanceLoad {
     in_service: Vec<SimTime>,
     /// Bumped when the instance stops serving; requests in flight then are lost.
     epoch: u32,
-    /// Its workers for the first service it joined, and the share of a core each runs at.
-    shape: Option<(u32, u32, f64)>,
 }
 
 impl InstanceLoad {
@@ -78,6 +76,66 @@ struct Work {
     done: f64,
     busy: f64,
     since: SimTime,
+}
+
+impl Work {
+    const NONE: Work = Work { done: 0.0, busy: 0.0, since: SimTime::ZERO };
+
+    #[inline]
+    fn at(&self, now: SimTime) -> f64 {
+        self.done + self.busy * now.since(self.since).as_secs_f64()
+    }
+}
+
+/// What a fluid tick, the power model and metrics-server's scrape read of an
+/// instance every tick, in one cache line: over a cluster of 100,000 pods a
+/// table per field would cost a miss per field and per pod.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Meter {
+    work: Work,
+    /// A fluid tick's cores while it adds them up over the services, and
+    /// whether this tick has touched it yet.
+    tick_cores: f64,
+    ticked: bool,
+    /// Its workers for the first service it joined (service + 1; 0 before
+    /// it joins one), and the share of a core each runs at.
+    shape_service: u32,
+    workers: u32,
+    speed: f64,
+    /// Its phase is Running; Running or Starting (what metrics-server
+    /// scrapes); Failed.
+    running: bool,
+    scraped_phase: bool,
+    failed: bool,
+    /// Its host, once placed (u32::MAX before).
+    host: u32,
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Meter {
+            work: Work::NONE,
+            tick_cores: 0.0,
+            ticked: false,
+            shape_service: 0,
+            workers: 0,
+            speed: 0.0,
+            running: false,
+            scraped_phase: false,
+            failed: false,
+            host: u32::MAX,
+        }
+    }
+}
+
+/// metrics-server's record of an instance: the work at its previous scrape
+/// and when, and its latest sample.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(64))]
+struct Scrape {
+    scraped: Option<(f64, SimTime)>,
+    sample: Option<CpuSample>,
 }
 
 /// One calendar second of a service's completions and drops, for its SLO and
@@ -235,17 +293,13 @@ pub type CpuSample = (u64, SimTime, SimDuration);
 pub struct Traffic {
     pub mode: TrafficMode,
     pub services: Vec<ServiceState>,
-    /// By instance id: per-request queues, CPU work, metrics-server's samples
-    /// and the work at the previous scrape.
+    /// By instance id: per-request queues, CPU work and what the tick reads,
+    /// metrics-server's records.
     load: Vec<InstanceLoad>,
-    work: Vec<Option<Work>>,
-    samples: Vec<Option<CpuSample>>,
-    scraped: Vec<Option<(f64, SimTime)>>,
+    meters: Vec<Meter>,
+    scrapes: Vec<Scrape>,
     /// In fluid mode, the instances the last tick left busy.
     busy_instances: Vec<InstanceId>,
-    /// A fluid tick's cores per instance while it adds them up, by id; all
-    /// `None` between ticks.
-    tick_cores: Vec<Option<f64>>,
     /// Serving instances over time: the integral (instance-seconds), the most, and the last count and change.
     pub replicas_integral: f64,
     pub replicas_max: usize,
@@ -263,7 +317,7 @@ fn slot<T: Default>(v: &mut Vec<T>, id: InstanceId) -> &mut T {
 impl Traffic {
     /// CPU-seconds an instance has done up to `now`.
     pub fn work(&self, id: InstanceId, now: SimTime) -> f64 {
-        self.work.get(id.index()).copied().flatten().map_or(0.0, |w| w.done + w.busy * now.since(w.since).as_secs_f64())
+        self.meters.get(id.index()).map_or(0.0, |m| m.work.at(now))
     }
 
     /// The time-weighted mean of serving instances from the start to `now`.
@@ -274,7 +328,7 @@ impl Traffic {
 
     #[inline]
     fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
-        let w = slot(&mut self.work, id).get_or_insert(Work { done: 0.0, busy: 0.0, since: now });
+        let w = &mut slot(&mut self.meters, id).work;
         w.done += w.busy * now.since(w.since).as_secs_f64();
         w.busy = busy.max(0.0);
         w.since = now;
@@ -283,7 +337,7 @@ impl Traffic {
     /// CPU cores an instance is using now.
     #[inline]
     pub fn busy(&self, id: InstanceId) -> f64 {
-        self.work.get(id.index()).copied().flatten().map_or(0.0, |w| w.busy)
+        self.meters.get(id.index()).map_or(0.0, |m| m.work.busy)
     }
 
     /// Requests waiting in an instance's own queue.
@@ -293,11 +347,38 @@ impl Traffic {
 
     /// metrics-server's latest sample of an instance.
     pub fn sample(&self, id: InstanceId) -> Option<CpuSample> {
-        self.samples.get(id.index()).copied().flatten()
+        self.scrapes.get(id.index()).and_then(|s| s.sample)
     }
 
     fn load_mut(&mut self, id: InstanceId) -> &mut InstanceLoad {
         slot(&mut self.load, id)
+    }
+
+    /// Keeps the meter's copy of an instance's phase and host.
+    pub(super) fn phase_changed(&mut self, id: InstanceId, phase: Phase, host: Option<HostId>) {
+        let meter = slot(&mut self.meters, id);
+        meter.running = phase == Phase::Running;
+        meter.scraped_phase = matches!(phase, Phase::Running | Phase::Starting);
+        meter.failed = phase == Phase::Failed;
+        meter.host = host.map_or(u32::MAX, |h| h.0);
+    }
+
+    /// Whether the instance has failed, as the meter keeps it.
+    #[inline]
+    pub fn failed(&self, id: InstanceId) -> bool {
+        self.meters.get(id.index()).is_some_and(|m| m.failed)
+    }
+
+    /// The instance's host, as the meter keeps it.
+    #[inline]
+    fn host(&self, id: InstanceId) -> Option<HostId> {
+        self.meters.get(id.index()).map(|m| m.host).filter(|&h| h != u32::MAX).map(HostId)
+    }
+
+    /// Whether the instance runs, as the meter keeps it.
+    #[inline]
+    fn running(&self, id: InstanceId) -> bool {
+        self.meters.get(id.index()).is_some_and(|m| m.running)
     }
 }
 
@@ -335,16 +416,19 @@ impl World {
             mode: self.setup.traffic_mode,
             services,
             load: Vec::new(),
-            work: Vec::new(),
-            samples: Vec::new(),
-            scraped: Vec::new(),
+            meters: Vec::new(),
+            scrapes: Vec::new(),
             busy_instances: Vec::new(),
-            tick_cores: Vec::new(),
             replicas_integral: 0.0,
             replicas_max: 0,
             replicas_now: 0,
             replicas_since: SimTime::ZERO,
         }));
+        // Instances that exist already (the cluster's own) get their meters.
+        let t = self.traffic.as_deref_mut().expect("traffic was just set up");
+        for inst in &self.instances {
+            t.phase_changed(inst.id, inst.phase, inst.host);
+        }
         self.queue.schedule(SimTime::ZERO + SCRAPE_INTERVAL, Due::Scrape);
         match self.setup.traffic_mode {
             TrafficMode::PerRequest => {
@@ -390,9 +474,9 @@ impl World {
                     (Err(at), true) => {
                         endpoints.insert(at, id);
                         let (workers, speed) = self.work_out_workers(i, id);
-                        let load = self.traffic_mut().load_mut(id);
-                        if load.shape.is_none() {
-                            load.shape = Some((i as u32, workers, speed));
+                        let meter = slot(&mut self.traffic_mut().meters, id);
+                        if meter.shape_service == 0 {
+                            (meter.shape_service, meter.workers, meter.speed) = (i as u32 + 1, workers, speed);
                         }
                     }
                     // It stopped serving: its queue and, if it failed, what it had in flight are lost.
@@ -494,10 +578,10 @@ impl World {
     #[inline]
     fn workers(&self, service: usize, id: InstanceId) -> (u32, f64) {
         if let Some(t) = self.traffic.as_deref()
-            && let Some(Some((s, workers, speed))) = t.load.get(id.index()).map(|l| l.shape)
-            && s as usize == service
+            && let Some(m) = t.meters.get(id.index())
+            && m.shape_service as usize == service + 1
         {
-            return (workers, speed);
+            return (m.workers, m.speed);
         }
         self.work_out_workers(service, id)
     }
@@ -518,21 +602,18 @@ impl World {
     /// metrics-server: every instance's CPU use over the last interval, in millicores.
     pub(super) fn scrape(&mut self) {
         let now = self.now;
-        let (hosts, instances) = (&self.hosts, &self.instances);
         let t = self.traffic.as_deref_mut().expect("traffic is set up");
-        let running = hosts
-            .iter()
-            .flat_map(|h| h.instances.iter().copied())
-            .filter(|id| matches!(instances[id.index()].phase, Phase::Running | Phase::Starting));
-        for id in running {
-            let work = t.work(id, now);
-            let (before, at) = t.scraped.get(id.index()).copied().flatten().unwrap_or((work, now));
+        for &id in self.hosts.iter().flat_map(|h| h.instances.iter()) {
+            let Some(meter) = t.meters.get(id.index()).filter(|m| m.scraped_phase) else { continue };
+            let work = meter.work.at(now);
+            let record = slot(&mut t.scrapes, id);
+            let (before, at) = record.scraped.unwrap_or((work, now));
             let window = now.since(at);
             if window > SimDuration::ZERO {
                 let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
-                *slot(&mut t.samples, id) = Some((millicores, now, window));
+                record.sample = Some((millicores, now, window));
             }
-            *slot(&mut t.scraped, id) = Some((work, now));
+            record.scraped = Some((work, now));
         }
         self.queue.schedule(now + SCRAPE_INTERVAL, Due::Scrape);
     }
