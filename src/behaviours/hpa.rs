@@ -92,19 +92,39 @@ fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig) -> Group {
     if unready { Group::Unready } else { Group::Ready }
 }
 
-/// `GetResourceUtilizationRatio`: (usage ratio, utilisation %) over the given (usage, request) pairs.
-fn utilization_ratio(samples: &[(u64, u64)], target_percent: u32) -> Option<(f64, u32)> {
-    let usage: u64 = samples.iter().map(|s| s.0).sum();
-    let requests: u64 = samples.iter().map(|s| s.1).sum();
-    if requests == 0 {
+/// Sums over a set of pods: how many, their usage and their requests, millicores.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    pods: u64,
+    usage: u64,
+    requests: u64,
+}
+
+impl Sums {
+    #[inline]
+    fn add(&mut self, usage: u64, request: u64) {
+        self.pods += 1;
+        self.usage += usage;
+        self.requests += request;
+    }
+
+    fn and(self, other: Sums) -> Sums {
+        Sums { pods: self.pods + other.pods, usage: self.usage + other.usage, requests: self.requests + other.requests }
+    }
+}
+
+/// `GetResourceUtilizationRatio`: (usage ratio, utilisation %) of the pods summed up.
+fn utilization_ratio(sums: Sums, target_percent: u32) -> Option<(f64, u32)> {
+    if sums.requests == 0 {
         return None;
     }
-    let utilization = (usage * 100 / requests) as u32;
+    let utilization = (sums.usage * 100 / sums.requests) as u32;
     Some((f64::from(utilization) / f64::from(target_percent.max(1)), utilization))
 }
 
 /// `GetResourceReplicas`: the recommendation for a CPU utilisation target.
-/// `None` when no pod has a usable sample.
+/// `None` when no pod has a usable sample. One pass over the pods: every
+/// quantity the calculator needs is a count or a sum of them.
 pub fn resource_replicas(
     pods: &[PodSample],
     current_replicas: u32,
@@ -112,48 +132,50 @@ pub fn resource_replicas(
     now: SimTime,
     cfg: &HpaConfig,
 ) -> Option<Recommendation> {
-    let groups: Vec<Group> = pods.iter().map(|p| group(p, now, cfg)).collect();
-    let ready: Vec<(u64, u64)> = pods
-        .iter()
-        .zip(&groups)
-        .filter(|(_, g)| **g == Group::Ready)
-        .map(|(p, _)| (p.sample.map_or(0, |s| s.0), p.request_millicores))
-        .collect();
-    if ready.is_empty() {
+    // On a scale-down, missing pods count as using 100 % of their request,
+    // or the target when it is higher.
+    let fallback = u64::from(target_percent.max(100));
+    let (mut ready, mut unready, mut missing) = (Sums::default(), Sums::default(), Sums::default());
+    let mut missing_at_fallback = Sums::default();
+    for p in pods {
+        match group(p, now, cfg) {
+            Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), p.request_millicores),
+            Group::Unready => unready.add(0, p.request_millicores),
+            Group::Missing => {
+                missing.add(0, p.request_millicores);
+                missing_at_fallback.add(p.request_millicores * fallback / 100, p.request_millicores);
+            }
+            Group::Ignored => {}
+        }
+    }
+    if ready.pods == 0 {
         return None;
     }
-    let (ratio, utilization) = utilization_ratio(&ready, target_percent)?;
-    let unready = groups.iter().filter(|g| **g == Group::Unready).count();
-    let missing = groups.iter().filter(|g| **g == Group::Missing).count();
-    let scale_up_with_unready = unready > 0 && ratio > 1.0;
-    if !scale_up_with_unready && missing == 0 {
+    let (ratio, utilization) = utilization_ratio(ready, target_percent)?;
+    let scale_up_with_unready = unready.pods > 0 && ratio > 1.0;
+    if !scale_up_with_unready && missing.pods == 0 {
         if (1.0 - ratio).abs() <= cfg.tolerance {
             return Some(Recommendation { replicas: current_replicas, utilization });
         }
-        let replicas = libm::ceil(ratio * ready.len() as f64) as u32;
+        let replicas = libm::ceil(ratio * ready.pods as f64) as u32;
         return Some(Recommendation { replicas, utilization });
     }
     // Fill in the pods without samples, and the unready ones on a scale-up.
-    let mut samples = ready.clone();
-    for (p, g) in pods.iter().zip(&groups) {
-        match g {
-            // On a scale-down, missing pods count as using 100 % of their request,
-            // or the target when it is higher.
-            Group::Missing if ratio < 1.0 => {
-                let fallback = u64::from(target_percent.max(100));
-                samples.push((p.request_millicores * fallback / 100, p.request_millicores));
-            }
-            Group::Missing if ratio > 1.0 => samples.push((0, p.request_millicores)),
-            Group::Unready if scale_up_with_unready => samples.push((0, p.request_millicores)),
-            _ => {}
-        }
+    let mut samples = ready;
+    if ratio < 1.0 {
+        samples = samples.and(missing_at_fallback);
+    } else if ratio > 1.0 {
+        samples = samples.and(missing);
     }
-    let (new_ratio, _) = utilization_ratio(&samples, target_percent)?;
+    if scale_up_with_unready {
+        samples = samples.and(unready);
+    }
+    let (new_ratio, _) = utilization_ratio(samples, target_percent)?;
     if (1.0 - new_ratio).abs() <= cfg.tolerance || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)
     {
         return Some(Recommendation { replicas: current_replicas, utilization });
     }
-    let replicas = libm::ceil(new_ratio * samples.len() as f64) as u32;
+    let replicas = libm::ceil(new_ratio * samples.pods as f64) as u32;
     if (new_ratio < 1.0 && replicas > current_replicas) || (new_ratio > 1.0 && replicas < current_replicas) {
         return Some(Recommendation { replicas: current_replicas, utilization });
     }

@@ -81,6 +81,7 @@ impl World {
         self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
         self.touch(super::Component::ControllerManager);
         let now = self.now;
+        let mut samples = Vec::new();
         for i in 0..self.kref().hpas.len() {
             let spec = Arc::clone(&self.kref().hpas[i].spec);
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
@@ -90,7 +91,7 @@ impl World {
                 continue;
             }
             self.cluster().hpas[i].memory.record_initial(now, current);
-            let samples = self.pod_samples(d);
+            self.pod_samples(d, &mut samples);
             let recommendation =
                 hpa::resource_replicas(&samples, current, spec.target_cpu_percent, now, &HpaConfig::default());
             let (desired, recommended) = if current > spec.max_replicas {
@@ -142,33 +143,33 @@ impl World {
 
     /// Every pod of a Deployment as the replica calculator sees it. A
     /// ReplicaSet's pods share its template, so their CPU request is its.
-    fn pod_samples(&self, d: usize) -> Vec<PodSample> {
+    fn pod_samples(&self, d: usize, samples: &mut Vec<PodSample>) {
         let k = self.kref();
         let traffic = self.traffic();
         let sets = &k.deployments[d].replica_sets;
-        let mut samples = Vec::with_capacity(sets.iter().map(|&r| k.replica_sets[r].pods.len()).sum());
+        samples.clear();
         for &r in sets {
             let rs = &k.replica_sets[r];
             let request_millicores = rs.template.container_cpu_requests().0;
             for &id in rs.pods.iter() {
                 let Some(p) = k.pods.get(&id) else { continue };
                 debug_assert!(Arc::ptr_eq(&p.template, &rs.template));
+                let (failed, sample) = match traffic {
+                    Some(t) => t.failed_and_sample(id),
+                    None => (self.instances[id.index()].phase == Phase::Failed, None),
+                };
                 samples.push(PodSample {
                     deleting: p.deleting,
-                    failed: match traffic {
-                        Some(t) => t.failed(id),
-                        None => self.instances[id.index()].phase == Phase::Failed,
-                    },
+                    failed,
                     pending: !p.running,
                     ready: p.ready,
                     ready_transition: p.ready_changed.or(p.started_at),
                     start_time: p.started_at,
                     request_millicores,
-                    sample: traffic.and_then(|t| t.sample(id)),
+                    sample,
                 });
             }
         }
-        samples
     }
 
     // ----- the cluster autoscaler -----

@@ -103,11 +103,9 @@ struct Meter {
     shape_service: u32,
     workers: u32,
     speed: f64,
-    /// Its phase is Running; Running or Starting (what metrics-server
-    /// scrapes); Failed.
+    /// Its phase is Running; Running or Starting (what metrics-server scrapes).
     running: bool,
     scraped_phase: bool,
-    failed: bool,
     /// Its host, once placed (u32::MAX before).
     host: u32,
 }
@@ -123,19 +121,20 @@ impl Default for Meter {
             speed: 0.0,
             running: false,
             scraped_phase: false,
-            failed: false,
             host: u32::MAX,
         }
     }
 }
 
 /// metrics-server's record of an instance: the work at its previous scrape
-/// and when, and its latest sample.
+/// and when, and its latest sample; and whether the instance has failed,
+/// the other thing the HPA asks of every pod.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(align(64))]
 struct Scrape {
     scraped: Option<(f64, SimTime)>,
     sample: Option<CpuSample>,
+    failed: bool,
 }
 
 /// One calendar second of a service's completions and drops, for its SLO and
@@ -359,14 +358,17 @@ impl Traffic {
         let meter = slot(&mut self.meters, id);
         meter.running = phase == Phase::Running;
         meter.scraped_phase = matches!(phase, Phase::Running | Phase::Starting);
-        meter.failed = phase == Phase::Failed;
         meter.host = host.map_or(u32::MAX, |h| h.0);
+        let failed = phase == Phase::Failed;
+        if failed || self.scrapes.get(id.index()).is_some_and(|s| s.failed) {
+            slot(&mut self.scrapes, id).failed = failed;
+        }
     }
 
-    /// Whether the instance has failed, as the meter keeps it.
+    /// Whether the instance has failed, and metrics-server's latest sample of it.
     #[inline]
-    pub fn failed(&self, id: InstanceId) -> bool {
-        self.meters.get(id.index()).is_some_and(|m| m.failed)
+    pub fn failed_and_sample(&self, id: InstanceId) -> (bool, Option<CpuSample>) {
+        self.scrapes.get(id.index()).map_or((false, None), |s| (s.failed, s.sample))
     }
 
     /// The instance's host, as the meter keeps it.
