@@ -62,11 +62,13 @@ pub struct HostSpec {
 /// Power drawn against CPU utilisation: linear between idle and peak
 /// (parameters.md C, "Linear model"), or a SPECpower-style table of eleven
 /// points at 0 %, 10 %, … 100 %, interpolated.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PowerSpec {
     pub idle_watts: f64,
     pub peak_watts: f64,
-    pub table: Option<[f64; 11]>,
+    /// Shared by the hosts of a group: eleven figures per host would be most
+    /// of a host's description.
+    pub table: Option<Arc<[f64; 11]>>,
 }
 
 impl PowerSpec {

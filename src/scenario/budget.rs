@@ -392,6 +392,14 @@ pub fn estimate(setup: &Setup, worlds: &[std::sync::Arc<WorldSpec>]) -> Estimate
     e
 }
 
+/// A count drawn at random with mean `m` (requests arriving, candidates
+/// for arrival), bounded above: the mean plus six standard deviations of a
+/// Poisson count, so that a run goes over its estimate by chance about once
+/// in a billion runs rather than every other run.
+fn poisson_high(m: f64) -> f64 {
+    m + 6.0 * libm::sqrt(m.max(0.0)) + 6.0
+}
+
 /// Requests arriving over `[0, d]` seconds at the profile's rate.
 fn requests(load: &LoadProfile, d: f64) -> f64 {
     // ∫ of a rate that is `a` until `t0`, then `b`, over [0, d].
@@ -528,7 +536,7 @@ fn world(e: &mut Estimate, setup: &Setup, w: &WorldSpec) {
                         sci(served),
                         max
                     ),
-                    candidates + served * per_request,
+                    poisson_high(candidates) + poisson_high(served) * per_request,
                     LATENCY_HISTOGRAM_BYTES + max * s.timeout.as_secs_f64().min(d) * REQUEST_BYTES,
                 );
                 if let Some(p) = e.parts.last_mut() {

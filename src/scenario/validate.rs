@@ -283,7 +283,12 @@ pub(super) fn validate(
         }
         None => true,
     };
+    // Made at their final size: a vector that doubles as it grows would hold
+    // both its old and new buffers at its largest, half as much again.
     let mut hosts: Vec<HostSpec> = Vec::new();
+    if room_for_hosts {
+        hosts.reserve_exact(groups.iter().map(|g| g.0.count as usize).sum());
+    }
     let mut host_index: BTreeMap<String, HostId> = BTreeMap::new();
     for (g, (group, _, disk, nic, power, price_per_hour, image_cache, cached)) in groups.into_iter().enumerate() {
         if !room_for_hosts {
@@ -302,7 +307,7 @@ pub(super) fn validate(
                 memory: group.memory,
                 disk,
                 nic,
-                power,
+                power: power.clone(),
                 image_cache,
                 cached: Arc::clone(&cached),
                 zone: group.zone.clone(),
@@ -1241,7 +1246,7 @@ fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
         for (k, w) in table.iter().take(11).enumerate() {
             points[k] = if watts_ok(*w) { *w } else { 0.0 };
         }
-        return PowerSpec { idle_watts: points[0], peak_watts: points[10], table: Some(points) };
+        return PowerSpec { idle_watts: points[0], peak_watts: points[10], table: Some(Arc::new(points)) };
     }
     let (Some(idle), Some(peak)) = (p.idle_watts, p.peak_watts) else {
         c.problem(path, "give idle_watts and peak_watts, or a table of 11 figures");
