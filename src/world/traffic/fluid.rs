@@ -603,10 +603,7 @@ impl World {
             let meter = &mut t.meters[id.index()];
             let cores = meter.tick_cores;
             meter.ticked = false;
-            let w = &mut meter.work;
-            w.done += w.busy * now.since(w.since).as_secs_f64();
-            w.busy = cores.max(0.0);
-            w.since = now;
+            t.set_work(id, now, cores);
             if cores > 0.0 {
                 t.busy_instances.push(id);
             }

@@ -328,7 +328,7 @@ impl Traffic {
     #[inline]
     fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
         let w = &mut slot(&mut self.meters, id).work;
-        w.done += w.busy * now.since(w.since).as_secs_f64();
+        w.done = w.at(now);
         w.busy = busy.max(0.0);
         w.since = now;
     }
