@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Flotilla's benchmark: runs the scenarios in scenarios/bench/ with the
 release build and prints one table — wall time (median of --runs), events
-per second, placements or requests per second, peak memory (VmHWM) — then
-the ratios to the peer models, the growth exponents and the flat-memory
-checks.
+per second, placements or requests per second, peak memory (the maximum
+resident set, from GNU time when installed) — then the ratios to the peer
+models, the growth exponents and the flat-memory checks.
 
     bench/run.py                       # everything, 3 runs each
     bench/run.py --runs 5 --only mmc   # the benches whose name contains "mmc"
@@ -39,24 +39,31 @@ MMC_SECONDS = 1_000_000
 
 def run_measured(argv):
     """Runs argv; returns (wall seconds, peak RSS bytes, stdout)."""
-    started = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = p.communicate()
-    wall = time.perf_counter() - started
-    # The child's peak resident set, from the kernel's accounting of waited-for children.
-    peak = _children_peak()
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(map(str, argv))} failed ({p.returncode}):\n{err}{out}")
+    import tempfile
+
+    # The kernel's peak resident set of a child also counts the pages of the
+    # process that forked it, held until the exec: a child of Python starts
+    # at Python's own 10-15 MiB. GNU time (Debian's `time` package) is a
+    # small C program whose fork costs about 2 MiB, so its %M is close to
+    # the command's own peak.
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        cmd = [gnu_time, "-f", "%M", "-o", rss.name, *map(str, argv)] if gnu_time else argv
+        started = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = p.communicate()
+        wall = time.perf_counter() - started
+        if p.returncode != 0:
+            sys.exit(f"{' '.join(map(str, argv))} failed ({p.returncode}):\n{err}{out}")
+        if gnu_time:
+            peak = int(rss.read().split()[-1]) * 1024
+        else:
+            # From the kernel's accounting of waited-for children: includes
+            # the forking Python's pages (see above).
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return wall, peak, out
-
-
-def _children_peak():
-    import resource
-
-    # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for child's peak
-    # (KiB); measure() runs each command from a fresh helper process, so it
-    # is that command's own.
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
 def measure(argv, runs):

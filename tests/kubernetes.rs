@@ -161,3 +161,43 @@ fn drain_moves_every_pod_off_the_node() {
     assert!(k.nodes[1].unschedulable);
     assert_eq!(w.counts().running, 6);
 }
+
+#[test]
+fn an_image_named_without_a_tag_is_its_latest_tag() {
+    // The node caches "gcr.io/web:latest" and the pod runs "gcr.io/web": one
+    // image, as the kubelet and ImageLocality see it (normalizedImageName).
+    let mut w = world(
+        r#"Scenario(name: "k8s", seed: 1, duration: "5m",
+        hosts: [HostGroup(name: "plain", count: 2, cpu: "4", memory: "16Gi"),
+                HostGroup(name: "cached", count: 1, cpu: "4", memory: "16Gi", cached_images: ["gcr.io/web:latest"])],
+        images: [Image(name: "gcr.io/web", layers: ["500MB"])],
+        apps: [App(name: "web", image: "gcr.io/web", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("0s", Apply(Deployment(name: "web",
+            template: PodTemplate(containers: [Container(name: "web", image: "gcr.io/web:latest")]))))])])"#,
+    );
+    w.keep_decisions(1_000);
+    w.run_until(SimTime(10_000_000));
+    let k = w.kube().unwrap();
+    let (id, pod) = k.pods.iter().next().expect("one pod");
+    let decision = k.decision(id).unwrap();
+    let image_score = |node: usize| {
+        let v = decision.verdicts.iter().find(|v| v.node.index() == node).unwrap();
+        v.scores.iter().find(|s| s.plugin == "ImageLocality").unwrap().raw
+    };
+    // 500 MB on one node of three: 100 · (500 MB / 3 − 23 MiB) / (1000 − 23) MiB = 13.
+    assert_eq!([image_score(0), image_score(1), image_score(2)], [0, 0, 13]);
+    assert_eq!(pod.node.map(|h| h.index()), Some(2));
+}
+
+#[test]
+fn one_image_may_not_be_declared_with_and_without_its_latest_tag() {
+    let err = Scenario::parse(
+        r#"Scenario(name: "x", duration: "1m", hosts: [HostGroup(name: "n", count: 1, cpu: "4", memory: "16Gi")],
+        images: [Image(name: "web", layers: ["1MB"]), Image(name: "web:latest", layers: ["1MB"])],
+        apps: [], worlds: [World(name: "K", platform: Kubernetes())])"#,
+        "test.ron",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(r#"images[1].name: "web:latest" names the same image as images[0] ("web"): a name with no tag means "web:latest""#), "{err}");
+}

@@ -28,6 +28,7 @@ use super::{LessonStep, Scenario};
 use crate::behaviours::hpa::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::Profile;
+use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
 use crate::model::Millicores;
 use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
 use crate::model::spec::{
@@ -140,6 +141,42 @@ fn index_names<'a>(
     map
 }
 
+/// Container images by name, compared as the kubelet and ImageLocality
+/// compare them: a name with no tag after its last `/` means `:latest`
+/// (`normalizedImageName`), so `gcr.io/web` and `gcr.io/web:latest` are one image.
+struct ImageIndex(BTreeMap<String, usize>);
+
+impl ImageIndex {
+    fn new(c: &mut Checker, images: &[super::file::ImageFile]) -> Self {
+        let mut map: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, image) in images.iter().enumerate() {
+            let key = normalized_image_name(&image.name).into_owned();
+            if let Some(j) = map.insert(key.clone(), i) {
+                let why = if images[j].name == image.name {
+                    format!("another image is already named {}", quoted(&image.name))
+                } else {
+                    format!(
+                        "{} names the same image as images[{j}] ({}): a name with no tag means {}",
+                        quoted(&image.name),
+                        quoted(&images[j].name),
+                        quoted(&key)
+                    )
+                };
+                c.problem(format!("images[{i}].name"), why);
+            }
+        }
+        ImageIndex(map)
+    }
+
+    fn get(&self, name: &str) -> Option<&usize> {
+        self.0.get(normalized_image_name(name).as_ref())
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
 fn suggest(names: &BTreeMap<String, usize>) -> String {
     let list: Vec<&str> = names.keys().map(|s| s.as_str()).take(12).collect();
     if list.is_empty() { "none are defined".to_string() } else { format!("known: {}", list.join(", ")) }
@@ -187,7 +224,7 @@ pub(super) fn validate(
     };
 
     // Images and their layers.
-    let image_index = index_names(&mut c, raw.images.iter().map(|i| i.name.as_str()), "images", "image");
+    let image_index = ImageIndex::new(&mut c, &raw.images);
     let mut blobs: Vec<BlobSpec> = Vec::new();
     let mut own_layers: Vec<Vec<BlobId>> = Vec::new();
     for (i, image) in raw.images.iter().enumerate() {
@@ -332,7 +369,7 @@ pub(super) fn validate(
             None => {
                 c.problem(
                     format!("{path}.image"),
-                    format!("no image is named {}; {}", quoted(&app.image), suggest(&image_index)),
+                    format!("no image is named {}; {}", quoted(&app.image), suggest(&image_index.0)),
                 );
                 ImageId(u32::MAX)
             }
@@ -647,7 +684,7 @@ pub const MAX_IMAGE_LAYERS: usize = 128;
 fn resolve_bases(
     c: &mut Checker,
     files: &[super::file::ImageFile],
-    index: &BTreeMap<String, usize>,
+    index: &ImageIndex,
     own: &[Vec<BlobId>],
     blobs: &[BlobSpec],
 ) -> Vec<ImageSpec> {
@@ -703,7 +740,7 @@ fn resolve_bases(
                     None => {
                         c.problem(
                             format!("images[{i}].base"),
-                            format!("no image is named {}; {}", quoted(base), suggest(index)),
+                            format!("no image is named {}; {}", quoted(base), suggest(&index.0)),
                         );
                         None
                     }
@@ -871,7 +908,7 @@ fn check_references(
 
 /// Names the file can use, resolved to ids.
 struct Catalog<'a> {
-    image_index: &'a BTreeMap<String, usize>,
+    image_index: &'a ImageIndex,
     images: &'a [ImageSpec],
     vm_image_index: &'a BTreeMap<String, usize>,
     vm_images: &'a [VmImageSpec],
@@ -960,7 +997,7 @@ fn check_timeline(
                 None => {
                     c.problem(
                         format!("{path}.image"),
-                        format!("no image is named {}; {}", quoted(image), suggest(catalog.image_index)),
+                        format!("no image is named {}; {}", quoted(image), suggest(&catalog.image_index.0)),
                     );
                     None
                 }
@@ -1554,7 +1591,7 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         let Some(&image) = catalog.image_index.get(&f.image) else {
             c.problem(
                 format!("{p}.image"),
-                format!("no image is named {}; {}", quoted(&f.image), suggest(catalog.image_index)),
+                format!("no image is named {}; {}", quoted(&f.image), suggest(&catalog.image_index.0)),
             );
             return None;
         };

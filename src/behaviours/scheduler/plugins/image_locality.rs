@@ -11,6 +11,15 @@ const MB: i64 = 1024 * 1024;
 pub const MIN_THRESHOLD: i64 = 23 * MB;
 pub const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
+/// `normalizedImageName`: a name with no tag after its last `/` means its
+/// `:latest` tag, as the container runtime reports it in the node's images.
+/// A digest (`name@sha256:…`) has a `:` after its last `/` and stays as it is.
+pub fn normalized_image_name(name: &str) -> std::borrow::Cow<'_, str> {
+    let tag = name.rfind(':').map_or(-1, |i| i as isize);
+    let slash = name.rfind('/').map_or(-1, |i| i as isize);
+    if tag <= slash { format!("{name}:latest").into() } else { name.into() }
+}
+
 /// `calculatePriority`.
 pub fn calculate_priority(sum_scores: i64, num_containers: i64) -> i64 {
     let max_threshold = MAX_CONTAINER_THRESHOLD * num_containers.max(1);
@@ -66,6 +75,23 @@ mod tests {
         assert_eq!(node_scores(&pod(&[0, 3])), [0, 5]);
         // "two images on one node, prefer this node": pod [40, 300]: node1 20 + 150 = 170 → 7; node2 0.
         assert_eq!(node_scores(&pod(&[0, 1])), [7, 0]);
+    }
+
+    #[test]
+    fn image_names_are_normalised_as_upstream() {
+        // image_locality_test.go TestNormalizedImageName.
+        for (name, want) in [
+            ("root", "root:latest"),
+            ("root:tag", "root:tag"),
+            ("gcr.io:5000/root", "gcr.io:5000/root:latest"),
+            (
+                "root@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "root@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            ),
+            ("gcr.io/40", "gcr.io/40:latest"),
+        ] {
+            assert_eq!(normalized_image_name(name), want, "{name}");
+        }
     }
 
     #[test]
