@@ -53,17 +53,17 @@ fn every_shipped_scenario_meets_its_expectations() {
 /// each scenario it touches, and says why in its commit; an optimisation
 /// changes none.
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
-    ("autoscaling-spike", "67d14b4c93518db690d857379bff7443ef2a55d7c10d84d9695925b15b06fc08"),
-    ("cold-start", "07c08301414be143b52bd7e0dd32891ae0c273e2ec78b73da210723588ed3283"),
+    ("autoscaling-spike", "086ad39f30bfec9c4d21956202515b635e5ebbf08e29428b74ee42bf29e5f47d"),
+    ("cold-start", "01b8770c84fe076b964bbda65f98aaa4b69f6278201b60cf578152fd58812618"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "c38008b70c4604e8678638c613e53d94ca58c06d0d349c209937360f24d95a18"),
+    ("diurnal-day", "013b53667cd03f1312dbb23c816ecb0e1211f1e696e70aabcb3d2f35536446fc"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
-    ("image-locality", "7ffe375a1e25b7559a82875ab4ea036353cf287bed258edc006bb202b0cf0535"),
-    ("node-failure", "0d51684c7ed8695d236ff754a0c91b47ed94f666a01bf3b953eadbb84f5979ff"),
+    ("image-locality", "4d65eeea8c31f602c5438ba8960f6c7d68008b1f25fc610f8039e7ccc8a35ca0"),
+    ("node-failure", "ff2c63fa25fbb6127f04851577c9a3788d037698b1918956dcf3a27d7fc0c6c1"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
-    ("rolling-update", "a05bd1c4c0c4289ff5672b286742d3b9c8f8a5bd71cbdf3c8a85c05ae7f6e0f7"),
-    ("scheduling-strategies", "c5914f9ae47801e48df3c655cbc7d7f2d66ba76b911be9e05ee580e0c007dc36"),
-    ("volte-core", "0852bcebac1cb14924ff7877278ba9d077bc7f7da06fbab80ca9e53611de440b"),
+    ("rolling-update", "aa68e52c9fa49804711c206ffb4e2633cff09c72733295d8f2facbb990af6537"),
+    ("scheduling-strategies", "75719677c3f3e590585fda99e1206c304bf95799e027a7255ad192cae5a37921"),
+    ("volte-core", "2e6493767769df6f6673db76f3bdca5cc0736b502382dee3524c3b55fd515f98"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

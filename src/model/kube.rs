@@ -215,8 +215,11 @@ pub struct ContainerSpec {
     pub name: String,
     pub image: ImageId,
     pub image_pull_policy: ImagePullPolicy,
-    pub cpu_request: Millicores,
-    pub memory_request: Bytes,
+    /// The requests as written (or defaulted from the limits); `None` when the
+    /// container names none, which the scheduler's scoring counts at 100m and
+    /// 200Mi while an explicit 0 stays 0 (`NonMissingContainerRequests`).
+    pub cpu_request: Option<Millicores>,
+    pub memory_request: Option<Bytes>,
     pub cpu_limit: Option<Millicores>,
     pub memory_limit: Option<Bytes>,
     /// The readiness probe's initialDelaySeconds: Ready this long after start.
@@ -244,16 +247,17 @@ impl PodTemplate {
     /// The pod's effective request: the larger of the sum over containers and
     /// the largest init container, per resource (as the scheduler computes it).
     pub fn requests(&self) -> (Millicores, Bytes) {
-        let cpu: u64 = self.containers.iter().map(|c| c.cpu_request.0).sum();
-        let mem: u64 = self.containers.iter().map(|c| c.memory_request.0).sum();
-        let init_cpu = self.init_containers.iter().map(|c| c.cpu_request.0).max().unwrap_or(0);
-        let init_mem = self.init_containers.iter().map(|c| c.memory_request.0).max().unwrap_or(0);
+        let cpu = |c: &ContainerSpec| c.cpu_request.map_or(0, |m| m.0);
+        let mem = |c: &ContainerSpec| c.memory_request.map_or(0, |b| b.0);
+        let init_cpu = self.init_containers.iter().map(cpu).max().unwrap_or(0);
+        let init_mem = self.init_containers.iter().map(mem).max().unwrap_or(0);
+        let (cpu, mem): (u64, u64) = (self.containers.iter().map(cpu).sum(), self.containers.iter().map(mem).sum());
         (Millicores(cpu.max(init_cpu)), Bytes(mem.max(init_mem)))
     }
 
     /// The CPU its app containers request, as the HPA counts a pod's request.
     pub fn container_cpu_requests(&self) -> Millicores {
-        Millicores(self.containers.iter().map(|c| c.cpu_request.0).sum())
+        Millicores(self.containers.iter().map(|c| c.cpu_request.map_or(0, |m| m.0)).sum())
     }
 
     /// Every image the pod runs, init containers first.

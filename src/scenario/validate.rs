@@ -1598,15 +1598,15 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         let requests = f.resources.requests.clone().unwrap_or_default();
         let limits = f.resources.limits.clone().unwrap_or_default();
         // A limit without a request requests the limit (core/v1 defaults).
-        let cpu_request = requests.cpu.or(limits.cpu).unwrap_or(Millicores(0));
-        let memory_request = requests.memory.or(limits.memory).unwrap_or(Bytes(0));
-        if let Some(l) = limits.cpu
-            && l < cpu_request
+        let cpu_request = requests.cpu.or(limits.cpu);
+        let memory_request = requests.memory.or(limits.memory);
+        if let (Some(l), Some(r)) = (limits.cpu, cpu_request)
+            && l < r
         {
             c.problem(format!("{p}.resources.limits.cpu"), "the limit is below the request");
         }
-        if let Some(l) = limits.memory
-            && l < memory_request
+        if let (Some(l), Some(r)) = (limits.memory, memory_request)
+            && l < r
         {
             c.problem(format!("{p}.resources.limits.memory"), "the limit is below the request");
         }

@@ -682,8 +682,8 @@ impl World {
                 name: spec.name.clone(),
                 image: spec.image,
                 image_pull_policy: kubelet::default_pull_policy(&self.setup.images[spec.image.index()].name),
-                cpu_request: spec.cpu,
-                memory_request: spec.memory,
+                cpu_request: Some(spec.cpu),
+                memory_request: Some(spec.memory),
                 cpu_limit: None,
                 memory_limit: None,
                 readiness_delay: SimDuration::ZERO,
@@ -1851,10 +1851,12 @@ fn toleration_seconds(tolerations: &[Toleration], taint: &Taint, default_seconds
 }
 
 /// A pod's effective request as the scheduler counts it (containers summed,
-/// init containers maxed; `pods` is 1), and the same with zero requests
+/// init containers maxed; `pods` is 1), and the same with requests left out
 /// counted at the defaults.
 pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
-    let req = |c: &crate::model::kube::ContainerSpec| (c.cpu_request.0 as i64, c.memory_request.0 as i64);
+    let req = |c: &crate::model::kube::ContainerSpec| {
+        (c.cpu_request.map(|m| m.0 as i64), c.memory_request.map(|b| b.0 as i64))
+    };
     scheduler::effective_requests(template.containers.iter().map(req), template.init_containers.iter().map(req))
 }
 

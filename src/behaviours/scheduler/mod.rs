@@ -93,9 +93,9 @@ impl PodInfo {
         self
     }
 
-    /// Fills `requests` and `non_zero_requests` from per-container requests
-    /// (cpu millicores, memory bytes), regular and init.
-    pub fn with_container_requests(mut self, regular: &[(i64, i64)], init: &[(i64, i64)]) -> Self {
+    /// Fills `requests` and `non_zero_requests` from per-container requests,
+    /// regular and init.
+    pub fn with_container_requests(mut self, regular: &[ContainerRequests], init: &[ContainerRequests]) -> Self {
         (self.requests, self.non_zero_requests) = effective_requests(regular.iter().copied(), init.iter().copied());
         self
     }
@@ -112,18 +112,25 @@ impl PodInfo {
     }
 }
 
-/// A pod's effective request from per-container requests (cpu millicores,
-/// memory bytes), regular and init: containers summed, init containers maxed,
-/// per resource; `pods` is 1. Then the same with zero requests counted at the
-/// defaults.
+/// One container's requests: cpu millicores and memory bytes, `None` where
+/// the container names no request.
+pub type ContainerRequests = (Option<i64>, Option<i64>);
+
+/// A pod's effective request from per-container requests, regular and init:
+/// containers summed, init containers maxed, per resource; `pods` is 1. Then
+/// the same with a request left out counted at the defaults (100m, 200Mi) —
+/// an explicit 0 stays 0, as `NonMissingContainerRequests` applies the
+/// defaults only to missing keys.
 pub fn effective_requests(
-    regular: impl Iterator<Item = (i64, i64)> + Clone,
-    init: impl Iterator<Item = (i64, i64)> + Clone,
+    regular: impl Iterator<Item = ContainerRequests> + Clone,
+    init: impl Iterator<Item = ContainerRequests> + Clone,
 ) -> (Resources, Resources) {
-    let nz_cpu = |r: (i64, i64)| if r.0 == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.0 };
-    let nz_mem = |r: (i64, i64)| if r.1 == 0 { DEFAULT_MEMORY_REQUEST } else { r.1 };
-    let cpu = regular.clone().map(|r| r.0).sum::<i64>().max(init.clone().map(|r| r.0).max().unwrap_or(0));
-    let mem = regular.clone().map(|r| r.1).sum::<i64>().max(init.clone().map(|r| r.1).max().unwrap_or(0));
+    let nz_cpu = |r: ContainerRequests| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST);
+    let nz_mem = |r: ContainerRequests| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST);
+    let cpu_of = |r: ContainerRequests| r.0.unwrap_or(0);
+    let mem_of = |r: ContainerRequests| r.1.unwrap_or(0);
+    let cpu = regular.clone().map(cpu_of).sum::<i64>().max(init.clone().map(cpu_of).max().unwrap_or(0));
+    let mem = regular.clone().map(mem_of).sum::<i64>().max(init.clone().map(mem_of).max().unwrap_or(0));
     let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
     let cpu = regular.clone().map(nz_cpu).sum::<i64>().max(init.clone().map(nz_cpu).max().unwrap_or(0));
     let mem = regular.map(nz_mem).sum::<i64>().max(init.map(nz_mem).max().unwrap_or(0));

@@ -74,7 +74,7 @@ mod tests {
         // pod 3000m / 5000 on node1 4000m / 10000: f = 0.75 and 0.5, σ = 0.125 → 87;
         // on node2 6000m / 10000: f = 0.5 and 0.5, σ = 0 → 100.
         let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)]);
-        let pod = PodInfo::default().with_container_requests(&[(3000, 5000)], &[]);
+        let pod = PodInfo::default().with_container_requests(&[(Some(3000), Some(5000))], &[]);
         let node = |cpu, mem| NodeInfo {
             allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
             ..NodeInfo::default()

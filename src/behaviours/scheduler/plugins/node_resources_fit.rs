@@ -182,7 +182,7 @@ mod tests {
     }
 
     fn pod(cpu: i64, mem: i64) -> PodInfo {
-        PodInfo::default().with_container_requests(&[(cpu, mem)], &[])
+        PodInfo::default().with_container_requests(&[(Some(cpu), Some(mem))], &[])
     }
 
     fn strategy(kind: ScoringStrategyType) -> ScoringStrategy {
@@ -235,11 +235,17 @@ mod tests {
     }
 
     #[test]
-    fn zero_requests_count_at_the_defaults_when_scoring() {
-        // A pod asking for nothing counts as 100m and 200 MiB: on 1000m / 1000 MiB,
+    fn missing_requests_count_at_the_defaults_when_scoring() {
+        // A pod that names no request counts as 100m and 200 MiB: on 1000m / 1000 MiB,
         // cpu (1000−100)·100/1000 = 90, memory (1000−200)·100/1000 = 80 → 85.
         let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
-        assert_eq!(f.score(&pod(0, 0), &node(1000, 1000 * MI, 0, 0)), 85);
+        let unset = PodInfo::default().with_container_requests(&[(None, None)], &[]);
+        assert_eq!(f.score(&unset, &node(1000, 1000 * MI, 0, 0)), 85);
+        // An explicit 0 stays 0 (NonMissingContainerRequests): the whole node is free → 100.
+        assert_eq!(f.score(&pod(0, 0), &node(1000, 1000 * MI, 0, 0)), 100);
+        // One resource missing, the other explicit: cpu 0 → 100, memory 200 MiB → 80 → 90.
+        let cpu_only = PodInfo::default().with_container_requests(&[(Some(0), None)], &[]);
+        assert_eq!(f.score(&cpu_only, &node(1000, 1000 * MI, 0, 0)), 90);
     }
 
     #[test]
