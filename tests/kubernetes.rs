@@ -201,3 +201,45 @@ fn one_image_may_not_be_declared_with_and_without_its_latest_tag() {
     .to_string();
     assert!(err.contains(r#"images[1].name: "web:latest" names the same image as images[0] ("web"): a name with no tag means "web:latest""#), "{err}");
 }
+
+fn hpa_scenario(hpa: &str) -> Result<Scenario, String> {
+    Scenario::parse(
+        &format!(
+            r#"Scenario(name: "x", duration: "1m", hosts: [HostGroup(name: "n", count: 1, cpu: "4", memory: "16Gi")],
+            images: [Image(name: "web:1", layers: ["1MB"])],
+            apps: [App(name: "web", image: "web:1", cpu: "1", memory: "1Gi")],
+            worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+                At("0s", Launch(app: "web", count: 1)),
+                At("0s", Apply(HorizontalPodAutoscaler(name: "web", scaleTargetRef: "web", maxReplicas: 5, {hpa})))])])"#
+        ),
+        "test.ron",
+    )
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn an_hpas_tolerances_are_quantities_and_bound_its_target() {
+    // The default band (0.1) leaves 90 % as the highest CPU target that can scale up.
+    assert!(hpa_scenario("targetCPUUtilizationPercentage: 90").is_ok());
+    let err = hpa_scenario("targetCPUUtilizationPercentage: 95").unwrap_err();
+    assert!(err.contains("targetCPUUtilizationPercentage: between 1 and 90"), "{err}");
+    // A scale-up tolerance of 0.01 ("10m") lets 95 % scale up: 100/95 = 1.053 > 1.01.
+    for t in [r#""10m""#, r#""0.01""#, "0.01"] {
+        let hpa =
+            format!("targetCPUUtilizationPercentage: 95, behavior: Behavior(scaleUp: ScalingRules(tolerance: {t}))");
+        assert!(hpa_scenario(&hpa).is_ok(), "{t}: {:?}", hpa_scenario(&hpa).err());
+    }
+    let err = hpa_scenario(
+        r#"targetCPUUtilizationPercentage: 50, behavior: Behavior(scaleDown: ScalingRules(tolerance: "-0.1"))"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains(r#"behavior.scaleDown.tolerance: Invalid value: "-0.1": must be greater than or equal to 0"#),
+        "{err}"
+    );
+    let err = hpa_scenario(
+        r#"targetCPUUtilizationPercentage: 50, behavior: Behavior(scaleUp: ScalingRules(tolerance: "ten percent"))"#,
+    )
+    .unwrap_err();
+    assert!(err.contains(r#""ten percent" is not a quantity such as "0.05" or "50m""#), "{err}");
+}

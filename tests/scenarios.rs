@@ -56,14 +56,14 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("autoscaling-spike", "086ad39f30bfec9c4d21956202515b635e5ebbf08e29428b74ee42bf29e5f47d"),
     ("cold-start", "01b8770c84fe076b964bbda65f98aaa4b69f6278201b60cf578152fd58812618"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "013b53667cd03f1312dbb23c816ecb0e1211f1e696e70aabcb3d2f35536446fc"),
+    ("diurnal-day", "160c2c30c6f7aa9ab93b73a66aa78897c685bfc15c21492aaa3b217a6d31ccc2"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
     ("image-locality", "4d65eeea8c31f602c5438ba8960f6c7d68008b1f25fc610f8039e7ccc8a35ca0"),
     ("node-failure", "ff2c63fa25fbb6127f04851577c9a3788d037698b1918956dcf3a27d7fc0c6c1"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
     ("rolling-update", "aa68e52c9fa49804711c206ffb4e2633cff09c72733295d8f2facbb990af6537"),
     ("scheduling-strategies", "75719677c3f3e590585fda99e1206c304bf95799e027a7255ad192cae5a37921"),
-    ("volte-core", "2e6493767769df6f6673db76f3bdca5cc0736b502382dee3524c3b55fd515f98"),
+    ("volte-core", "53865fe23844236dff70faaa83f111ac47a7f5be1d7c9cf36b6fffbbf7e2732c"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

@@ -4,7 +4,8 @@
 //!
 //! Every sync (15 s) the replica calculator turns pod CPU samples into a
 //! recommendation: desired = ⌈ratio × ready pods⌉, ratio = utilisation /
-//! target, unchanged within the 0.1 tolerance; pods being deleted, failed or
+//! target, unchanged within the tolerance band (1 − 0.1 ≤ ratio ≤ 1 + 0.1 by
+//! default, each side settable per HPA); pods being deleted, failed or
 //! pending are dropped, pods without a sample count 100 % on a scale-down and
 //! 0 % on a scale-up, unready pods count 0 % on a scale-up. The recommendation
 //! is then stabilised (scale-down: the highest of the last 300 s; scale-up:
@@ -13,6 +14,80 @@
 //! down: 100 % per 15 s), and kept within min and max replicas.
 
 use crate::engine::{SimDuration, SimTime};
+
+/// The band around the target inside which the calculator keeps the current
+/// replicas: `1 − scale_down ≤ ratio ≤ 1 + scale_up` (`Tolerances.isWithin`).
+/// Both sides are the controller's `--horizontal-pod-autoscaler-tolerance`
+/// (0.1) unless the HPA's `behavior.scaleUp.tolerance` or
+/// `behavior.scaleDown.tolerance` sets one (`tolerancesForHpa`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerances {
+    pub scale_down: f64,
+    pub scale_up: f64,
+}
+
+impl Tolerances {
+    /// The controller's flag on both sides.
+    pub fn flag(tolerance: f64) -> Self {
+        Tolerances { scale_down: tolerance, scale_up: tolerance }
+    }
+
+    /// The flag, with the sides an HPA's `behavior` sets.
+    pub fn for_hpa(cfg: &HpaConfig, behavior: Option<&Behavior>) -> Self {
+        let mut t = Tolerances::flag(cfg.tolerance);
+        if let Some(b) = behavior {
+            if let Some(q) = b.scale_down.tolerance {
+                t.scale_down = q.as_approximate_f64();
+            }
+            if let Some(q) = b.scale_up.tolerance {
+                t.scale_up = q.as_approximate_f64();
+            }
+        }
+        t
+    }
+
+    /// Whether a usage ratio is close enough to 1 to change nothing.
+    pub fn is_within(&self, ratio: f64) -> bool {
+        (1.0 - self.scale_down) <= ratio && ratio <= (1.0 + self.scale_up)
+    }
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances::flag(HpaConfig::default().tolerance)
+    }
+}
+
+/// A non-negative decimal quantity as the API carries it (`"0.05"`, `"50m"`):
+/// `mantissa × 10^exponent`, kept exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecimalQuantity {
+    pub mantissa: u64,
+    pub exponent: i32,
+}
+
+impl DecimalQuantity {
+    /// `Quantity.AsApproximateFloat64`: the mantissa times the power of ten.
+    pub fn as_approximate_f64(self) -> f64 {
+        let base = self.mantissa as f64;
+        match self.exponent {
+            0 => base,
+            e if e > 0 => base * 10f64.powi(e),
+            e => base * (1.0 / 10f64.powi(-e)),
+        }
+    }
+}
+
+impl std::fmt::Display for DecimalQuantity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.exponent >= 0 {
+            return write!(f, "{}{}", self.mantissa, "0".repeat(self.exponent as usize));
+        }
+        let digits = format!("{:0>width$}", self.mantissa, width = (-self.exponent) as usize + 1);
+        let (whole, frac) = digits.split_at(digits.len() - (-self.exponent) as usize);
+        write!(f, "{whole}.{frac}")
+    }
+}
 
 /// A pod as the replica calculator sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,6 +204,7 @@ pub fn resource_replicas(
     pods: &[PodSample],
     current_replicas: u32,
     target_percent: u32,
+    tolerances: Tolerances,
     now: SimTime,
     cfg: &HpaConfig,
 ) -> Option<Recommendation> {
@@ -154,7 +230,7 @@ pub fn resource_replicas(
     let (ratio, utilization) = utilization_ratio(ready, target_percent)?;
     let scale_up_with_unready = unready.pods > 0 && ratio > 1.0;
     if !scale_up_with_unready && missing.pods == 0 {
-        if (1.0 - ratio).abs() <= cfg.tolerance {
+        if tolerances.is_within(ratio) {
             return Some(Recommendation { replicas: current_replicas, utilization });
         }
         let replicas = libm::ceil(ratio * ready.pods as f64) as u32;
@@ -171,8 +247,7 @@ pub fn resource_replicas(
         samples = samples.and(unready);
     }
     let (new_ratio, _) = utilization_ratio(samples, target_percent)?;
-    if (1.0 - new_ratio).abs() <= cfg.tolerance || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)
-    {
+    if tolerances.is_within(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0) {
         return Some(Recommendation { replicas: current_replicas, utilization });
     }
     let replicas = libm::ceil(new_ratio * samples.pods as f64) as u32;
@@ -210,6 +285,8 @@ pub struct ScalingRules {
     pub stabilization_window: SimDuration,
     pub policies: Vec<ScalingPolicy>,
     pub select: SelectPolicy,
+    /// This direction's side of the tolerance band, when the HPA sets it.
+    pub tolerance: Option<DecimalQuantity>,
 }
 
 impl ScalingRules {
@@ -222,6 +299,7 @@ impl ScalingRules {
                 ScalingPolicy::Percent { value: 100, period: SimDuration::from_secs(15) },
             ],
             select: SelectPolicy::Max,
+            tolerance: None,
         }
     }
 
@@ -231,6 +309,7 @@ impl ScalingRules {
             stabilization_window: SimDuration::from_secs(300),
             policies: vec![ScalingPolicy::Percent { value: 100, period: SimDuration::from_secs(15) }],
             select: SelectPolicy::Max,
+            tolerance: None,
         }
     }
 }
@@ -426,7 +505,7 @@ mod tests {
         // replica_calculator_test.go "TestReplicaCalcScaleUp": 3 pods requesting 1000m use 300m, 500m, 700m
         // against a 30 % target: utilisation 50 %, ratio 5/3, ⌈3 × 5/3⌉ = 5.
         let pods = [pod(300, 1000), pod(500, 1000), pod(700, 1000)];
-        let r = resource_replicas(&pods, 3, 30, NOW, &HpaConfig::default()).unwrap();
+        let r = resource_replicas(&pods, 3, 30, Tolerances::default(), NOW, &HpaConfig::default()).unwrap();
         assert_eq!(r, Recommendation { replicas: 5, utilization: 50 });
     }
 
@@ -434,7 +513,56 @@ mod tests {
     fn within_tolerance_nothing_changes() {
         // Utilisation 105 % of a 100 % target: |1 − 1.05| ≤ 0.1 → stay at 4.
         let pods = [pod(1050, 1000); 4];
-        assert_eq!(resource_replicas(&pods, 4, 100, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+        assert_eq!(
+            resource_replicas(&pods, 4, 100, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            4
+        );
+    }
+
+    #[test]
+    fn the_tolerance_band_includes_its_edges() {
+        // 66 % of a 60 % target is a ratio of exactly 1.1 as the calculator computes it (66/60):
+        // inside 1 − 0.1 ≤ ratio ≤ 1 + 0.1, so 1 replica stays, where |1 − 1.1| = 0.10000000000000009
+        // would have scaled to 2.
+        let cfg = HpaConfig::default();
+        let at = |usage| resource_replicas(&[pod(usage, 1000)], 1, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!(at(660).replicas, 1);
+        assert_eq!(at(670).replicas, 2);
+        // 54 % of 60 % is the lower edge, 0.9: ten pods stay; 53 % (0.883) goes to ⌈8.83⌉ = 9.
+        let ten = |usage| resource_replicas(&[pod(usage, 1000); 10], 10, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!(ten(540).replicas, 10);
+        assert_eq!(ten(530).replicas, 9);
+    }
+
+    #[test]
+    fn each_side_of_the_band_can_be_set() {
+        // behavior.scaleUp.tolerance 0.05: 66 % of 60 % (1.1) now scales up; the scale-down side keeps 0.1.
+        let cfg = HpaConfig::default();
+        let up = Tolerances { scale_down: 0.1, scale_up: 0.05 };
+        assert_eq!(resource_replicas(&[pod(660, 1000)], 1, 60, up, NOW, &cfg).unwrap().replicas, 2);
+        assert_eq!(resource_replicas(&[pod(540, 1000); 10], 10, 60, up, NOW, &cfg).unwrap().replicas, 10);
+        // behavior.scaleDown.tolerance 0.5: down to half the target nothing scales down.
+        let down = Tolerances { scale_down: 0.5, scale_up: 0.1 };
+        assert_eq!(resource_replicas(&[pod(300, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 10);
+        assert_eq!(resource_replicas(&[pod(290, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 5);
+    }
+
+    #[test]
+    fn an_hpas_behavior_sets_its_tolerances() {
+        let q = |mantissa, exponent| Some(DecimalQuantity { mantissa, exponent });
+        let mut b =
+            Behavior { scale_up: ScalingRules::default_scale_up(), scale_down: ScalingRules::default_scale_down() };
+        let cfg = HpaConfig::default();
+        assert_eq!(Tolerances::for_hpa(&cfg, None), Tolerances { scale_down: 0.1, scale_up: 0.1 });
+        assert_eq!(Tolerances::for_hpa(&cfg, Some(&b)), Tolerances { scale_down: 0.1, scale_up: 0.1 });
+        b.scale_up.tolerance = q(5, -2);
+        b.scale_down.tolerance = q(0, 0);
+        assert_eq!(Tolerances::for_hpa(&cfg, Some(&b)), Tolerances { scale_down: 0.0, scale_up: 0.05 });
+        // "50m" is the same number as "0.05".
+        assert_eq!(DecimalQuantity { mantissa: 50, exponent: -3 }.as_approximate_f64(), 0.05);
+        assert_eq!(DecimalQuantity { mantissa: 5, exponent: -2 }.to_string(), "0.05");
+        assert_eq!(DecimalQuantity { mantissa: 15, exponent: -1 }.to_string(), "1.5");
+        assert_eq!(DecimalQuantity { mantissa: 2, exponent: 1 }.to_string(), "20");
     }
 
     #[test]
@@ -444,7 +572,10 @@ mod tests {
         let mut missing = pod(0, 1000);
         missing.sample = None;
         let pods = [pod(100, 1000), pod(100, 1000), missing];
-        assert_eq!(resource_replicas(&pods, 3, 50, NOW, &HpaConfig::default()).unwrap().replicas, 3);
+        assert_eq!(
+            resource_replicas(&pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            3
+        );
     }
 
     #[test]
@@ -455,7 +586,10 @@ mod tests {
         unready.ready = false;
         unready.start_time = Some(NOW);
         let pods = [pod(1000, 1000), pod(1000, 1000), unready];
-        assert_eq!(resource_replicas(&pods, 3, 50, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+        assert_eq!(
+            resource_replicas(&pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            4
+        );
     }
 
     #[test]
@@ -464,7 +598,10 @@ mod tests {
         deleting.deleting = true;
         let pods = [pod(800, 1000), deleting];
         // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
-        assert_eq!(resource_replicas(&pods, 2, 40, NOW, &HpaConfig::default()).unwrap().replicas, 2);
+        assert_eq!(
+            resource_replicas(&pods, 2, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            2
+        );
     }
 
     #[test]
@@ -477,10 +614,16 @@ mod tests {
         let mut deleting = pod(5000, 1000);
         deleting.deleting = true;
         let pods = [pod(800, 1000), pending, deleting];
-        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 3);
+        assert_eq!(
+            resource_replicas(&pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            3
+        );
         // With two pods at 80 %, the ratio is (1600 + 0)/3000 / 0.4 = 4/3 → ⌈3 × 4/3⌉ = 4.
         let pods = [pod(800, 1000), pod(800, 1000), pending];
-        assert_eq!(resource_replicas(&pods, 3, 40, NOW, &HpaConfig::default()).unwrap().replicas, 4);
+        assert_eq!(
+            resource_replicas(&pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            4
+        );
     }
 
     #[test]

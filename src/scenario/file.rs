@@ -515,6 +515,80 @@ pub struct ScalingRulesFile {
     pub select_policy: Option<SelectPolicyFile>,
     #[serde(default)]
     pub policies: Option<Vec<ScalingPolicyFile>>,
+    /// This direction's side of the tolerance band, a quantity (`"0.05"`, `"50m"`, `0.05`).
+    #[serde(default)]
+    pub tolerance: Option<DecimalQuantityFile>,
+}
+
+/// A decimal quantity as Kubernetes writes one: `"0.05"`, `"50m"`, or a
+/// plain number; its sign kept so that validation can refuse a negative one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecimalQuantityFile {
+    pub negative: bool,
+    pub value: crate::behaviours::hpa::DecimalQuantity,
+}
+
+impl DecimalQuantityFile {
+    /// `[+-]digits[.digits][m]`.
+    pub fn parse(text: &str) -> Option<Self> {
+        use crate::behaviours::hpa::DecimalQuantity;
+        let t = text.trim();
+        let (negative, t) = match t.as_bytes().first() {
+            Some(b'-') => (true, &t[1..]),
+            Some(b'+') => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let (t, milli) = match t.strip_suffix('m') {
+            Some(rest) => (rest, 3),
+            None => (t, 0),
+        };
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 18 {
+            return None;
+        }
+        let joined = format!("{whole}{frac}");
+        let significant = joined.trim_start_matches('0');
+        let mantissa: u64 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+        let exponent = -(frac.len() as i32) - milli;
+        Some(DecimalQuantityFile { negative, value: DecimalQuantity { mantissa, exponent } })
+    }
+}
+
+impl Serialize for DecimalQuantityFile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}{}", if self.negative { "-" } else { "" }, self.value))
+    }
+}
+
+impl<'de> Deserialize<'de> for DecimalQuantityFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DecimalQuantityFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a quantity such as \"0.05\", \"50m\" or 0.05")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                // The shortest text that reads back as v: 0.05, not 0.05000000000000000277.
+                if !v.is_finite() {
+                    return Err(E::custom(format!("{v} is not a quantity")));
+                }
+                self.visit_str(&v.to_string())
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                DecimalQuantityFile::parse(v)
+                    .ok_or_else(|| E::custom(format!("\"{v}\" is not a quantity such as \"0.05\" or \"50m\"")))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]

@@ -25,7 +25,7 @@ use super::file::{
 };
 use super::kube_rules;
 use super::{LessonStep, Scenario};
-use crate::behaviours::hpa::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy};
+use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, SelectPolicy, Tolerances};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::Profile;
 use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
@@ -1458,9 +1458,15 @@ pub fn trace_points(text: &str) -> Result<Vec<(f64, f64)>, String> {
 }
 
 /// The highest CPU utilisation target that can still scale up: instances use
-/// at most the CPU they request, so utilisation never passes 100 %, and the
-/// HPA's 0.1 tolerance needs a ratio above 1.1.
-const MAX_TARGET_CPU_PERCENT: u32 = 90;
+/// at most the CPU they request, so utilisation never passes 100 %, and a
+/// scale-up needs a ratio above the tolerance band (above 1.1 with the
+/// default 0.1, so 90 %). `None` when no target can.
+fn max_target_cpu_percent(tolerances: &Tolerances) -> Option<u32> {
+    (1..=100u32).rev().find(|&t| {
+        let ratio = 100.0 / f64::from(t);
+        ratio > 1.0 && !tolerances.is_within(ratio)
+    })
+}
 
 fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
     c.api_rule(&format!("{path}.name"), &h.name, kube_rules::dns1123_subdomain);
@@ -1471,14 +1477,32 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
     if min == 0 || min > h.max_replicas {
         c.problem(format!("{path}.minReplicas"), format!("between 1 and maxReplicas ({})", h.max_replicas));
     }
+    // The band as the controller will see it (a negative side is refused below, with the behavior).
+    let side =
+        |rules: Option<&ScalingRulesFile>| rules.and_then(|r| r.tolerance).filter(|t| !t.negative).map(|t| t.value);
+    let file_behavior = h.behavior.as_ref();
+    let mut tolerances = Tolerances::flag(HpaConfig::default().tolerance);
+    if let Some(q) = side(file_behavior.and_then(|b| b.scale_up.as_ref())) {
+        tolerances.scale_up = q.as_approximate_f64();
+    }
+    if let Some(q) = side(file_behavior.and_then(|b| b.scale_down.as_ref())) {
+        tolerances.scale_down = q.as_approximate_f64();
+    }
     let target = h.target_cpu_utilization_percentage;
-    if target == 0 || target > MAX_TARGET_CPU_PERCENT {
-        c.problem(
+    let max_target = max_target_cpu_percent(&tolerances);
+    match max_target {
+        None => c.problem(
+            format!("{path}.behavior.scaleUp.tolerance"),
+            "instances here use at most the CPU they request, so with this tolerance no target could ever scale up",
+        ),
+        Some(max) if target == 0 || target > max => c.problem(
             format!("{path}.targetCPUUtilizationPercentage"),
             format!(
-                "between 1 and {MAX_TARGET_CPU_PERCENT}: instances here use at most the CPU they request, so a higher target could never scale up"
+                "between 1 and {max}: instances here use at most the CPU they request, so a higher target could never scale up{}",
+                if tolerances.scale_up == HpaConfig::default().tolerance { String::new() } else { format!(" (with a scale-up tolerance of {})", tolerances.scale_up) }
             ),
-        );
+        ),
+        Some(_) => {}
     }
     let behavior = h.behavior.as_ref().map(|b| Behavior {
         scale_up: scaling_rules(c, &format!("{path}.behavior.scaleUp"), &b.scale_up, ScalingRules::default_scale_up()),
@@ -1494,7 +1518,7 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
         target: h.scale_target_ref.clone(),
         min_replicas: min.max(1),
         max_replicas: h.max_replicas.max(1),
-        target_cpu_percent: target.clamp(1, MAX_TARGET_CPU_PERCENT),
+        target_cpu_percent: target.clamp(1, max_target.unwrap_or(1)),
         behavior,
     }
 }
@@ -1542,7 +1566,18 @@ fn scaling_rules(c: &mut Checker, path: &str, file: &Option<ScalingRulesFile>, d
         Some(SelectPolicyFile::Min) => SelectPolicy::Min,
         Some(SelectPolicyFile::Disabled) => SelectPolicy::Disabled,
     };
-    ScalingRules { stabilization_window, policies, select }
+    let tolerance = f.tolerance.and_then(|t| {
+        if t.negative && t.value.mantissa != 0 {
+            c.problem(
+                format!("{path}.tolerance"),
+                format!("Invalid value: \"-{}\": must be greater than or equal to 0", t.value),
+            );
+            None
+        } else {
+            Some(t.value)
+        }
+    });
+    ScalingRules { stabilization_window, policies, select, tolerance }
 }
 
 /// A Deployment from the file, checked, with image names resolved.

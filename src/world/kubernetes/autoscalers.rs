@@ -92,8 +92,10 @@ impl World {
             }
             self.cluster().hpas[i].memory.record_initial(now, current);
             self.pod_samples(d, &mut samples);
+            let cfg = HpaConfig::default();
+            let tolerances = hpa::Tolerances::for_hpa(&cfg, spec.behavior.as_ref());
             let recommendation =
-                hpa::resource_replicas(&samples, current, spec.target_cpu_percent, now, &HpaConfig::default());
+                hpa::resource_replicas(&samples, current, spec.target_cpu_percent, tolerances, now, &cfg);
             let (desired, recommended) = if current > spec.max_replicas {
                 (spec.max_replicas, None)
             } else if current < spec.min_replicas {
