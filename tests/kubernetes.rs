@@ -243,3 +243,23 @@ fn an_hpas_tolerances_are_quantities_and_bound_its_target() {
     .unwrap_err();
     assert!(err.contains(r#""ten percent" is not a quantity such as "0.05" or "50m""#), "{err}");
 }
+
+#[test]
+fn a_surge_above_100_percent_starts_every_new_pod_at_once() {
+    // maxSurge "150%" of 4 replicas (6) with maxUnavailable 0: on a new image the new ReplicaSet
+    // goes to all 4 replicas in the first sync, 8 pods side by side.
+    let mut w = world(
+        r#"Scenario(name: "k8s", seed: 1, duration: "5m",
+        hosts: [HostGroup(name: "n", count: 4, cpu: "8", memory: "32Gi", cached_images: ["web:1", "web:2"])],
+        images: [Image(name: "web:1", layers: ["1MB"]), Image(name: "web:2", layers: ["1MB"])],
+        apps: [App(name: "web", image: "web:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "web", replicas: 4,
+                strategy: RollingUpdate(maxSurge: "150%", maxUnavailable: 0),
+                template: PodTemplate(containers: [Container(name: "web", image: "web:1")])))),
+            At("60s", SetImage(deployment: "web", image: "web:2"))])])"#,
+    );
+    w.run_until(SimTime(61_000_000));
+    let launched: Vec<f64> = w.instances().iter().map(|i| i.launched_at.as_secs_f64()).collect();
+    assert_eq!(launched, [0.1, 0.1, 0.1, 0.1, 60.1, 60.1, 60.1, 60.1]);
+}

@@ -296,7 +296,8 @@ impl IntOrPercent {
             IntOrPercent::Int(n) => n,
             IntOrPercent::Percent(p) => {
                 let x = u64::from(p) * u64::from(total);
-                (if round_up { x.div_ceil(100) } else { x / 100 }) as u32
+                let scaled = if round_up { x.div_ceil(100) } else { x / 100 };
+                scaled.min(u64::from(u32::MAX)) as u32
             }
         }
     }
@@ -358,6 +359,9 @@ mod tests {
         assert_eq!(resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(0), 10), (0, 1));
         assert_eq!(resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(5), 10), (0, 1));
         assert_eq!(resolve_fenceposts(IntOrPercent::Int(2), IntOrPercent::Int(0), 10), (2, 0));
+        // A surge above 100 %: 150 % of 4 = 6 extra pods, so a rollout starts every new pod at once.
+        assert_eq!(resolve_fenceposts(IntOrPercent::Percent(150), IntOrPercent::Int(0), 4), (6, 0));
+        assert_eq!(IntOrPercent::Percent(u32::MAX).scaled(u32::MAX, true), u32::MAX);
     }
 
     #[test]

@@ -668,15 +668,17 @@ impl<'de> Deserialize<'de> for IntOrPercentFile {
                     .map_err(|_| E::custom(format!("{v} is not a count")))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                let Some(p) = v.trim().strip_suffix('%') else {
-                    return v.trim().parse::<u32>().map(|n| IntOrPercentFile(IntOrPercent::Int(n))).map_err(|_| {
-                        E::custom(format!("\"{v}\" is neither a count nor a percentage such as \"25%\""))
-                    });
+                // A string is a percentage, `[0-9]+%` (IsValidPercent): "5" is not a count.
+                let percent = v.strip_suffix('%').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                let Some(digits) = percent else {
+                    return Err(E::custom(format!(
+                        "\"{v}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%' or '93%'); a count is written without quotes"
+                    )));
                 };
-                match p.trim().parse::<u32>() {
-                    Ok(n) if n <= 100 => Ok(IntOrPercentFile(IntOrPercent::Percent(n))),
-                    _ => Err(E::custom(format!("\"{v}\" is not a percentage between 0% and 100%"))),
-                }
+                digits
+                    .parse::<u32>()
+                    .map(|n| IntOrPercentFile(IntOrPercent::Percent(n)))
+                    .map_err(|_| E::custom(format!("\"{v}\" is too large a percentage")))
             }
         }
         d.deserialize_any(V)

@@ -1603,6 +1603,15 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
                 c.problem(format!("{path}.strategy.{field}"), format!("at most {MAX_REPLICAS}"));
             }
         }
+        // IsNotMoreThan100Percent: a surge may be any percentage, unavailability at most all of them.
+        if let Some(IntOrPercent::Percent(p)) = max_unavailable.map(|v| v.0)
+            && p > 100
+        {
+            c.problem(
+                format!("{path}.strategy.maxUnavailable"),
+                format!("Invalid value: \"{p}%\": must not be greater than 100%"),
+            );
+        }
     }
     let strategy = match &d.strategy {
         None => DeploymentStrategy::RollingUpdate {
