@@ -154,6 +154,9 @@ pub struct ProfileConfig {
     pub plugins: Option<Plugins>,
     #[serde(default, rename = "pluginConfig")]
     pub plugin_config: Vec<PluginConfig>,
+    /// Overrides the configuration's own when set, 0 (adaptive) included.
+    #[serde(default, rename = "percentageOfNodesToScore")]
+    pub percentage_of_nodes_to_score: Option<u32>,
 }
 
 /// Plugins per extension point; Flotilla reads `multiPoint`, `filter` and `score`.
@@ -235,11 +238,15 @@ impl KubeSchedulerConfiguration {
     pub fn resolve(&self, path: &str) -> Result<Profile, Vec<(String, String)>> {
         let mut problems = Vec::new();
         let mut profile = Profile::default();
-        if let Some(p) = self.percentage_of_nodes_to_score {
+        let percentage = |p: u32, at: String, problems: &mut Problems| {
             if p > 100 {
-                problems.push((format!("{path}.percentageOfNodesToScore"), "must be between 0 and 100".to_string()));
+                problems.push((at, format!("Invalid value: {p}: not in valid range [0-100]")));
             }
-            profile.percentage_of_nodes_to_score = p.min(100);
+            p.min(100)
+        };
+        if let Some(p) = self.percentage_of_nodes_to_score {
+            profile.percentage_of_nodes_to_score =
+                percentage(p, format!("{path}.percentageOfNodesToScore"), &mut problems);
         }
         if let Some(s) = self.pod_initial_backoff_seconds {
             profile.pod_initial_backoff = SimDuration::from_secs(s.min(86_400));
@@ -263,6 +270,11 @@ impl KubeSchedulerConfiguration {
             let ppath = format!("{path}.profiles[0]");
             if let Some(name) = &p.scheduler_name {
                 profile.scheduler_name = name.clone();
+            }
+            // numFeasibleNodesToFind: the profile's value, when set, instead of the global one.
+            if let Some(pp) = p.percentage_of_nodes_to_score {
+                profile.percentage_of_nodes_to_score =
+                    percentage(pp, format!("{ppath}.percentageOfNodesToScore"), &mut problems);
             }
             if let Some(plugins) = &p.plugins {
                 let sets =
@@ -482,6 +494,26 @@ mod tests {
         assert_eq!(p.scores.iter().find(|(n, _)| *n == "NodeResourcesFit").unwrap().1, 5);
         assert_eq!(p.scoring_strategy.kind, ScoringStrategyType::MostAllocated);
         assert_eq!(p.scoring_strategy.resources, vec![("cpu".to_string(), 2)]);
+    }
+
+    #[test]
+    fn a_profiles_percentage_of_nodes_to_score_overrides_the_global_one() {
+        let with = |global, own| {
+            let profiles = vec![ProfileConfig { percentage_of_nodes_to_score: own, ..ProfileConfig::default() }];
+            KubeSchedulerConfiguration { percentage_of_nodes_to_score: global, profiles, ..Default::default() }
+                .resolve("s")
+        };
+        assert_eq!(with(Some(30), None).unwrap().percentage_of_nodes_to_score, 30);
+        assert_eq!(with(Some(30), Some(70)).unwrap().percentage_of_nodes_to_score, 70);
+        // numFeasibleNodesToFind: a profile's 0 is set, so it means adaptive whatever the global value.
+        assert_eq!(with(Some(30), Some(0)).unwrap().percentage_of_nodes_to_score, 0);
+        assert_eq!(
+            with(None, Some(150)).unwrap_err(),
+            vec![(
+                "s.profiles[0].percentageOfNodesToScore".to_string(),
+                "Invalid value: 150: not in valid range [0-100]".to_string()
+            )]
+        );
     }
 
     #[test]
