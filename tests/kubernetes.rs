@@ -263,3 +263,44 @@ fn a_surge_above_100_percent_starts_every_new_pod_at_once() {
     let launched: Vec<f64> = w.instances().iter().map(|i| i.launched_at.as_secs_f64()).collect();
     assert_eq!(launched, [0.1, 0.1, 0.1, 0.1, 60.1, 60.1, 60.1, 60.1]);
 }
+
+#[test]
+fn a_sidecar_runs_beside_the_app_containers_and_counts_in_the_request() {
+    // 3 cores of app container and a 2-core sidecar (an init container with restartPolicy
+    // Always) need 5 cores: more than a 4-core node holds, though each fits on its own.
+    let text = |policy: &str| {
+        scenario(&format!(
+            r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("0s", Apply(Deployment(name: "side",
+            template: PodTemplate(
+                initContainers: [Container(name: "proxy", image: "app:1", {policy}
+                    resources: Resources(requests: ResourceList(cpu: "2", memory: "1Gi")))],
+                containers: [Container(name: "app", image: "app:1",
+                    resources: Resources(requests: ResourceList(cpu: "3", memory: "1Gi")))]))))])]"#
+        ))
+    };
+    let mut w = world(&text(r#"restartPolicy: Always,"#));
+    w.keep_decisions(1_000);
+    w.run_until(SimTime(30_000_000));
+    let k = w.kube().unwrap();
+    let (id, pod) = k.pods.iter().next().unwrap();
+    assert_eq!(pod.node, None);
+    let message = k.decision(id).unwrap().message.clone().unwrap();
+    assert!(
+        message.starts_with(
+            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu."
+        ),
+        "{message}"
+    );
+    // As a plain init container it runs to completion first: 3 cores, which a 4-core node holds.
+    let mut w = world(&text(""));
+    w.keep_decisions(1_000);
+    w.run_until(SimTime(30_000_000));
+    let (_, pod) = w.kube().unwrap().pods.iter().next().unwrap();
+    assert!(w.setup().hosts[pod.node.unwrap().index()].name.starts_with("node-"));
+    // Only an init container may be a sidecar, and only with Always.
+    let err = Scenario::parse(&text("restartPolicy: OnFailure,"), "test.ron").map(|_| ()).unwrap_err().to_string();
+    assert!(
+        err.contains(r#"initContainers[0].restartPolicy: Unsupported value: "OnFailure": supported values: "Always""#),
+        "{err}"
+    );
+}

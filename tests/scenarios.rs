@@ -53,17 +53,17 @@ fn every_shipped_scenario_meets_its_expectations() {
 /// each scenario it touches, and says why in its commit; an optimisation
 /// changes none.
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
-    ("autoscaling-spike", "086ad39f30bfec9c4d21956202515b635e5ebbf08e29428b74ee42bf29e5f47d"),
-    ("cold-start", "01b8770c84fe076b964bbda65f98aaa4b69f6278201b60cf578152fd58812618"),
+    ("autoscaling-spike", "81a0b64e023de9f522b1c4217050057824b46290b6b4c8889a26a04b27180bbd"),
+    ("cold-start", "8c413a96fe0ff504f2375a033ecceabf2bd807a7f49b041bf6ffb5b7459041bb"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "160c2c30c6f7aa9ab93b73a66aa78897c685bfc15c21492aaa3b217a6d31ccc2"),
+    ("diurnal-day", "ad6f3e0d0338ec85168a925c7cdbdfa40c07c2f02f792cae0064edcb29469271"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
-    ("image-locality", "4d65eeea8c31f602c5438ba8960f6c7d68008b1f25fc610f8039e7ccc8a35ca0"),
-    ("node-failure", "ff2c63fa25fbb6127f04851577c9a3788d037698b1918956dcf3a27d7fc0c6c1"),
+    ("image-locality", "e3e0e5fa83cc04bb2c39544aebb1da4a4c982512ffc4a92ad6f42201a7c85c2f"),
+    ("node-failure", "1a7d31ad452f0c839fccbe2737b006c33cc840a8c349bd04a3dda230310c7bbf"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
-    ("rolling-update", "aa68e52c9fa49804711c206ffb4e2633cff09c72733295d8f2facbb990af6537"),
-    ("scheduling-strategies", "75719677c3f3e590585fda99e1206c304bf95799e027a7255ad192cae5a37921"),
-    ("volte-core", "53865fe23844236dff70faaa83f111ac47a7f5be1d7c9cf36b6fffbbf7e2732c"),
+    ("rolling-update", "fa14039705ec4ae7bedababe962dacf3177d58e1410f9138e1d2d3272db0a035"),
+    ("scheduling-strategies", "d20ad286bb5b79b0a5494aaaf5102665a101c76410bd5aede0ef5d82563950ba"),
+    ("volte-core", "4e10738f75fc2a11c90a53916930d207d1f0c6ce8c83ea9f7c0eba36d5c7cb00"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

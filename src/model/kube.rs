@@ -226,6 +226,31 @@ pub struct ContainerSpec {
     pub readiness_delay: SimDuration,
     /// When set, the process exits this long after each start (to show restart back-off).
     pub exits_after: Option<SimDuration>,
+    /// An init container with `restartPolicy: Always`: a sidecar, started in
+    /// its turn among the init containers and running beside the app containers.
+    pub sidecar: bool,
+}
+
+/// `PodRequests` for one resource: the app containers summed, then the
+/// larger of that and what the init phase needs at its peak. A sidecar adds
+/// to the sum and stays running under every init container after it; a
+/// plain init container needs its own request plus the sidecars started
+/// before it. `app` and `init` give each container's request, `init` with
+/// whether it is a sidecar.
+pub fn pod_requests(app: impl Iterator<Item = u64>, init: impl Iterator<Item = (u64, bool)>) -> u64 {
+    let mut sum: u64 = app.sum();
+    let (mut sidecars, mut init_peak) = (0u64, 0u64);
+    for (request, sidecar) in init {
+        let during = if sidecar {
+            sum += request;
+            sidecars += request;
+            sidecars
+        } else {
+            request + sidecars
+        };
+        init_peak = init_peak.max(during);
+    }
+    sum.max(init_peak)
 }
 
 /// A pod template, checked.
@@ -244,20 +269,28 @@ pub struct PodTemplate {
 }
 
 impl PodTemplate {
-    /// The pod's effective request: the larger of the sum over containers and
-    /// the largest init container, per resource (as the scheduler computes it).
+    /// The pod's effective request per resource, as the scheduler and the
+    /// kubelet count it ([`pod_requests`]), a missing request counted as 0.
     pub fn requests(&self) -> (Millicores, Bytes) {
         let cpu = |c: &ContainerSpec| c.cpu_request.map_or(0, |m| m.0);
         let mem = |c: &ContainerSpec| c.memory_request.map_or(0, |b| b.0);
-        let init_cpu = self.init_containers.iter().map(cpu).max().unwrap_or(0);
-        let init_mem = self.init_containers.iter().map(mem).max().unwrap_or(0);
-        let (cpu, mem): (u64, u64) = (self.containers.iter().map(cpu).sum(), self.containers.iter().map(mem).sum());
-        (Millicores(cpu.max(init_cpu)), Bytes(mem.max(init_mem)))
+        let init = |f: fn(&ContainerSpec) -> u64| self.init_containers.iter().map(move |c| (f(c), c.sidecar));
+        (
+            Millicores(pod_requests(self.containers.iter().map(cpu), init(cpu))),
+            Bytes(pod_requests(self.containers.iter().map(mem), init(mem))),
+        )
     }
 
-    /// The CPU its app containers request, as the HPA counts a pod's request.
+    /// The CPU the pod requests as the HPA counts it (`calculateRequests`):
+    /// its app containers and its sidecars.
     pub fn container_cpu_requests(&self) -> Millicores {
-        Millicores(self.containers.iter().map(|c| c.cpu_request.map_or(0, |m| m.0)).sum())
+        let running = self.containers.iter().chain(self.init_containers.iter().filter(|c| c.sidecar));
+        Millicores(running.map(|c| c.cpu_request.map_or(0, |m| m.0)).sum())
+    }
+
+    /// The containers that run once the pod has started: sidecars, then the app containers.
+    pub fn running_containers(&self) -> impl Iterator<Item = &ContainerSpec> {
+        self.init_containers.iter().filter(|c| c.sidecar).chain(&self.containers)
     }
 
     /// Every image the pod runs, init containers first.
@@ -348,6 +381,24 @@ pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pod_requests_add_sidecars_and_max_the_init_phase() {
+        // No init containers: the app containers' sum.
+        assert_eq!(pod_requests([1, 2].into_iter(), std::iter::empty()), 3);
+        // A plain init container larger than the app containers sets the request.
+        assert_eq!(pod_requests([1].into_iter(), [(4, false)].into_iter()), 4);
+        // A sidecar adds to the app containers: 1 + 1.
+        assert_eq!(pod_requests([1].into_iter(), [(1, true)].into_iter()), 2);
+        // Sidecars 1, 2, 3 and an app container of 1: 7.
+        assert_eq!(pod_requests([1].into_iter(), [(1, true), (2, true), (3, true)].into_iter()), 7);
+        // Init 5, sidecar 1, sidecar 2, init 5, sidecar 3, app 1: the second init container runs
+        // beside sidecars of 3, so the init phase peaks at 8, above the 7 that runs afterwards.
+        let init = [(5, false), (1, true), (2, true), (5, false), (3, true)];
+        assert_eq!(pod_requests([1].into_iter(), init.into_iter()), 8);
+        // A sidecar started after a large init container does not add to it.
+        assert_eq!(pod_requests([1].into_iter(), [(10, false), (2, true)].into_iter()), 10);
+    }
 
     #[test]
     fn fenceposts_round_surge_up_and_unavailable_down() {

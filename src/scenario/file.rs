@@ -729,6 +729,9 @@ pub struct ContainerFile {
     pub resources: ResourcesFile,
     #[serde(default, rename = "readinessProbe")]
     pub readiness_probe: Option<ProbeFile>,
+    /// Only on an init container, and only `Always`: a sidecar.
+    #[serde(default, rename = "restartPolicy")]
+    pub restart_policy: Option<crate::model::kube::RestartPolicy>,
     /// Not a Kubernetes field: the process exits this long after each start,
     /// to show the kubelet's restart back-off.
     #[serde(default, rename = "exitsAfter")]

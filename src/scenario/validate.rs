@@ -1629,7 +1629,25 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
     if t.containers.is_empty() {
         c.problem(format!("{tpath}.containers"), "a pod needs at least one container");
     }
-    let container = |c: &mut Checker, p: String, f: &ContainerFile| -> Option<ContainerSpec> {
+    let container = |c: &mut Checker, p: String, f: &ContainerFile, init: bool| -> Option<ContainerSpec> {
+        use crate::model::kube::RestartPolicy;
+        // validateContainers / validateInitContainers: only an init container
+        // may set restartPolicy, and only to Always (a sidecar).
+        let sidecar = match (f.restart_policy, init) {
+            (None, _) => false,
+            (Some(_), false) => {
+                c.problem(format!("{p}.restartPolicy"), "Forbidden: may not be set for non-init containers");
+                false
+            }
+            (Some(RestartPolicy::Always), true) => true,
+            (Some(other), true) => {
+                c.problem(
+                    format!("{p}.restartPolicy"),
+                    format!("Unsupported value: \"{other:?}\": supported values: \"Always\""),
+                );
+                false
+            }
+        };
         c.name(&format!("{p}.name"), &f.name, "container");
         c.api_rule(&format!("{p}.name"), &f.name, kube_rules::dns1123_label);
         let Some(&image) = catalog.image_index.get(&f.image) else {
@@ -1667,19 +1685,20 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
                 f.readiness_probe.as_ref().map_or(0, |p| p.initial_delay_seconds),
             )),
             exits_after: f.exits_after,
+            sidecar,
         })
     };
     let containers: Vec<ContainerSpec> = t
         .containers
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| container(c, format!("{tpath}.containers[{i}]"), f))
+        .filter_map(|(i, f)| container(c, format!("{tpath}.containers[{i}]"), f, false))
         .collect();
     let init_containers: Vec<ContainerSpec> = t
         .init_containers
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| container(c, format!("{tpath}.initContainers[{i}]"), f))
+        .filter_map(|(i, f)| container(c, format!("{tpath}.initContainers[{i}]"), f, true))
         .collect();
     let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|f| f.name.as_str()).collect();
     for (i, n) in names.iter().enumerate() {

@@ -688,6 +688,7 @@ impl World {
                 memory_limit: None,
                 readiness_delay: SimDuration::ZERO,
                 exits_after: None,
+                sidecar: false,
             }],
             node_selector: Labels::new(),
             node_name: None,
@@ -1464,7 +1465,8 @@ impl World {
         }
         self.set_phase(pod, Phase::Starting);
         let template = self.cluster().pods[&pod].template.clone();
-        // Init containers run one after another to completion, then the
+        // Init containers run one after another to completion (a sidecar
+        // until it has started, then on beside the others), then the app
         // containers start together.
         let start = kube_platform(self).container_start_time.clone();
         let mut d = SimDuration::ZERO;
@@ -1484,7 +1486,8 @@ impl World {
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.running = true;
         p.started_at.get_or_insert(now);
-        let readiness = template.containers.iter().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
+        // Sidecars' readiness probes count towards the pod's Ready condition too.
+        let readiness = template.running_containers().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
         let delay = self.watch_delay();
         self.schedule_phase_end(pod, readiness + delay, Due::Kube(KubeDue::PodReady(pod)));
         if let Some(exit) = template.containers.iter().filter_map(|c| c.exits_after).min() {
@@ -1857,7 +1860,10 @@ pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
     let req = |c: &crate::model::kube::ContainerSpec| {
         (c.cpu_request.map(|m| m.0 as i64), c.memory_request.map(|b| b.0 as i64))
     };
-    scheduler::effective_requests(template.containers.iter().map(req), template.init_containers.iter().map(req))
+    scheduler::effective_requests(
+        template.containers.iter().map(req),
+        template.init_containers.iter().map(|c| (req(c), c.sidecar)),
+    )
 }
 
 /// The scheduler's view of a pod of `template`, before the cache prepares it.

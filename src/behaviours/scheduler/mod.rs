@@ -95,7 +95,12 @@ impl PodInfo {
 
     /// Fills `requests` and `non_zero_requests` from per-container requests,
     /// regular and init.
-    pub fn with_container_requests(mut self, regular: &[ContainerRequests], init: &[ContainerRequests]) -> Self {
+    /// `init` gives each init container's requests and whether it is a sidecar.
+    pub fn with_container_requests(
+        mut self,
+        regular: &[ContainerRequests],
+        init: &[(ContainerRequests, bool)],
+    ) -> Self {
         (self.requests, self.non_zero_requests) = effective_requests(regular.iter().copied(), init.iter().copied());
         self
     }
@@ -116,24 +121,25 @@ impl PodInfo {
 /// the container names no request.
 pub type ContainerRequests = (Option<i64>, Option<i64>);
 
-/// A pod's effective request from per-container requests, regular and init:
-/// containers summed, init containers maxed, per resource; `pods` is 1. Then
+/// A pod's effective request from per-container requests, regular and init
+/// (with whether each is a sidecar), per resource as `PodRequests` adds them
+/// up ([`crate::model::kube::pod_requests`]); `pods` is 1. Then
 /// the same with a request left out counted at the defaults (100m, 200Mi) —
 /// an explicit 0 stays 0, as `NonMissingContainerRequests` applies the
 /// defaults only to missing keys.
 pub fn effective_requests(
     regular: impl Iterator<Item = ContainerRequests> + Clone,
-    init: impl Iterator<Item = ContainerRequests> + Clone,
+    init: impl Iterator<Item = (ContainerRequests, bool)> + Clone,
 ) -> (Resources, Resources) {
-    let nz_cpu = |r: ContainerRequests| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST);
-    let nz_mem = |r: ContainerRequests| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST);
-    let cpu_of = |r: ContainerRequests| r.0.unwrap_or(0);
-    let mem_of = |r: ContainerRequests| r.1.unwrap_or(0);
-    let cpu = regular.clone().map(cpu_of).sum::<i64>().max(init.clone().map(cpu_of).max().unwrap_or(0));
-    let mem = regular.clone().map(mem_of).sum::<i64>().max(init.clone().map(mem_of).max().unwrap_or(0));
+    let resource = |of: &dyn Fn(ContainerRequests) -> i64| {
+        let app = regular.clone().map(|r| of(r).max(0) as u64);
+        crate::model::kube::pod_requests(app, init.clone().map(|(r, sidecar)| (of(r).max(0) as u64, sidecar))) as i64
+    };
+    let cpu = resource(&|r| r.0.unwrap_or(0));
+    let mem = resource(&|r| r.1.unwrap_or(0));
     let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
-    let cpu = regular.clone().map(nz_cpu).sum::<i64>().max(init.clone().map(nz_cpu).max().unwrap_or(0));
-    let mem = regular.map(nz_mem).sum::<i64>().max(init.map(nz_mem).max().unwrap_or(0));
+    let cpu = resource(&|r| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST));
+    let mem = resource(&|r| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST));
     (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1 })
 }
 
