@@ -239,3 +239,27 @@ fn requests_sent_to_a_dead_node_are_lost_until_its_pods_leave_the_endpoints() {
     let arrived = |w: &World| metric(w, "requests.served") + metric(w, "requests.dropped");
     assert_eq!(arrived(&failed), arrived(&healthy));
 }
+
+#[test]
+fn a_terminating_pod_gets_no_new_requests_and_serves_what_it_holds() {
+    // Four pods with their own queues at ρ = 0.8; at 60 s, Scale to 3 deletes one, which takes
+    // 5 s to shut down. It leaves the endpoints at once (ready: false, terminating: true), and
+    // the requests queued on it are served while it stops instead of being lost; a 1-hour
+    // timeout drops nothing else, and the 30-s warm-up leaves out the start.
+    let text = r#"Scenario(name: "q", seed: 3, duration: "70s",
+        hosts: [HostGroup(name: "h", count: 1, cpu: "16", memory: "64Gi", cached_images: ["a:1"])],
+        images: [Image(name: "a:1", layers: ["1MB"])],
+        apps: [App(name: "a", image: "a:1", cpu: "1", memory: "256Mi")],
+        services: [Service(name: "s", app: "a", load: Constant(32), cost: Exponential(mean: "100ms"),
+                           timeout: "1h", warmup: "30s")],
+        worlds: [World(name: "K", platform: Kubernetes(container_stop_time: Constant("5s")), timeline: [
+            At("0s", Launch(app: "a", count: 4)), At("60s", Scale(deployment: "a", replicas: 3))])])"#;
+    let s = Scenario::parse(text, "test.ron").unwrap_or_else(|e| panic!("{e}"));
+    let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
+    w.run_until(SimTime(59_000_000));
+    assert_eq!(w.counts().running, 4);
+    w.run_until(SimTime(70_000_000));
+    assert_eq!((w.counts().running, w.counts().stopped), (3, 1));
+    assert!(metric(&w, "requests.served") > 1_000.0);
+    assert_eq!(metric(&w, "requests.dropped"), 0.0);
+}

@@ -1054,6 +1054,16 @@ impl World {
         }
         c.backoff.remove(&p);
         c.unschedulable.remove(&p);
+        // EndpointSlice conditions: a pod with a deletion timestamp is
+        // `ready: false, terminating: true` at once, and gets no new requests.
+        if c.serving.remove(&p) {
+            for s in &mut c.services {
+                if let Ok(at) = s.endpoints.binary_search(&p) {
+                    s.endpoints.remove(at);
+                }
+            }
+            self.endpoints_changed.push(p);
+        }
         let phase = self.instances[p.index()].phase;
         match node {
             None => {

@@ -471,6 +471,7 @@ impl World {
                     continue;
                 }
                 let serves = self.serves(id);
+                let stopping = self.instances[id.index()].phase == Phase::Stopping;
                 let endpoints = &mut self.traffic_mut().services[i].endpoints;
                 match (endpoints.binary_search(&id), serves) {
                     (Err(at), true) => {
@@ -480,6 +481,11 @@ impl World {
                         if meter.shape_service == 0 {
                             (meter.shape_service, meter.workers, meter.speed) = (i as u32 + 1, workers, speed);
                         }
+                    }
+                    // Terminating: it gets no new requests and serves what it
+                    // holds until it stops (what is left then is lost).
+                    (Ok(at), false) if stopping => {
+                        endpoints.remove(at);
                     }
                     // It stopped serving: its queue and, if it failed, what it had in flight are lost.
                     (Ok(at), false) => {

@@ -255,9 +255,10 @@ impl World {
         if let Some(h) = self.instances[id.index()].host {
             self.update_power(h);
         }
+        // A terminating instance goes on with what it holds until it stops.
         if shared {
             self.feed_shared(i, id);
-        } else if self.instances[id.index()].phase == Phase::Running {
+        } else if matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping) {
             self.start_next(i, id);
         }
     }
