@@ -304,3 +304,36 @@ fn a_sidecar_runs_beside_the_app_containers_and_counts_in_the_request() {
         "{err}"
     );
 }
+
+#[test]
+fn an_hpa_over_pods_without_a_cpu_request_is_not_scaling_active() {
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "web", replicas: 2,
+                template: PodTemplate(containers: [Container(name: "nginx", image: "app:1")])))),
+            At("0s", Apply(HorizontalPodAutoscaler(name: "web", scaleTargetRef: "web", maxReplicas: 5,
+                targetCPUUtilizationPercentage: 50)))])]"#,
+    ));
+    w.run_until(SimTime(120_000_000));
+    let warnings: Vec<(String, String)> = w
+        .drain_events()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            flotilla::world::EventKind::Warning { reason, message, .. } => Some((reason, message)),
+            flotilla::world::EventKind::Scaled { .. } => panic!("nothing scales"),
+            _ => None,
+        })
+        .collect();
+    let pod = &w.instances()[0].name;
+    assert_eq!(
+        warnings,
+        [(
+            "FailedGetResourceMetric".to_string(),
+            format!("failed to get cpu utilization: missing request for cpu in container nginx of Pod {pod}")
+        )],
+        "one warning when it starts, not one per sync"
+    );
+    let (reason, message) = w.kube().unwrap().hpas()[0].scaling_inactive.clone().unwrap();
+    assert_eq!(reason, "FailedGetResourceMetric");
+    assert!(message.starts_with("the HPA was unable to compute the replica count: "), "{message}");
+}

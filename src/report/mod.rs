@@ -128,6 +128,9 @@ pub fn event_json(setup: &Setup, world: &crate::world::World, e: &Event) -> Valu
         EventKind::Scaled { by, target, from, to, reason } => {
             json!({"type": "Scaled", "by": by, "target": target, "from": from, "to": to, "reason": reason})
         }
+        EventKind::Warning { by, reason, message } => {
+            json!({"type": "Warning", "by": by, "reason": reason, "message": message})
+        }
     };
     let mut head = Map::new();
     head.insert("t_us".into(), json!(e.time.as_micros()));

@@ -67,4 +67,12 @@ pub enum EventKind {
         to: u32,
         reason: String,
     },
+    /// A Kubernetes Warning event: a controller could not do its work, in
+    /// its own reason and message (`FailedGetResourceMetric`, …). Emitted
+    /// when the warning starts, not again while it lasts.
+    Warning {
+        by: String,
+        reason: String,
+        message: String,
+    },
 }

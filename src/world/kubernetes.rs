@@ -299,6 +299,11 @@ impl Cluster {
         self.scheduler.profile()
     }
 
+    /// The HorizontalPodAutoscalers, in the order they were applied.
+    pub fn hpas(&self) -> &[autoscalers::HpaState] {
+        &self.hpas
+    }
+
     pub fn deployment(&self, name: &str) -> Option<usize> {
         self.deployment_by_name.get(name).copied()
     }

@@ -10,7 +10,7 @@ use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
 use crate::behaviours::scheduler::Resources;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{ClusterAutoscalerSpec, HpaSpec, NodeGroup, Platform};
-use crate::model::{HostId, Phase};
+use crate::model::{HostId, InstanceId, Phase};
 use crate::world::{EventKind, World};
 
 /// kube-controller-manager `--horizontal-pod-autoscaler-sync-period`: 15 s (parameters.md B4).
@@ -23,6 +23,8 @@ pub struct HpaState {
     memory: HpaMemory,
     /// The last utilisation it saw, percent.
     pub utilization: Option<u32>,
+    /// The `ScalingActive` condition when it is False: its reason and message.
+    pub scaling_inactive: Option<(&'static str, String)>,
 }
 
 /// The cluster autoscaler's memory.
@@ -69,7 +71,12 @@ impl World {
         let first = c.hpas.is_empty();
         match c.hpas.iter_mut().find(|h| h.spec.name == spec.name) {
             Some(h) => h.spec = Arc::new(spec),
-            None => c.hpas.push(HpaState { spec: Arc::new(spec), memory: HpaMemory::default(), utilization: None }),
+            None => c.hpas.push(HpaState {
+                spec: Arc::new(spec),
+                memory: HpaMemory::default(),
+                utilization: None,
+                scaling_inactive: None,
+            }),
         }
         if first {
             self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
@@ -91,6 +98,30 @@ impl World {
                 continue;
             }
             self.cluster().hpas[i].memory.record_initial(now, current);
+            // calculatePodRequests: every pod's containers (sidecars too) must request CPU.
+            if current <= spec.max_replicas
+                && current >= spec.min_replicas
+                && let Some((container, pod)) = self.missing_cpu_request(d)
+            {
+                let error = format!(
+                    "failed to get cpu utilization: missing request for cpu in container {container} of Pod {pod}"
+                );
+                let condition = format!(
+                    "the HPA was unable to compute the replica count: failed to get cpu resource metric value: {error}"
+                );
+                let hpa = &mut self.cluster().hpas[i];
+                hpa.utilization = None;
+                if hpa.scaling_inactive.as_ref().is_none_or(|(_, m)| *m != condition) {
+                    hpa.scaling_inactive = Some(("FailedGetResourceMetric", condition));
+                    self.emit(EventKind::Warning {
+                        by: format!("HPA {}", spec.name),
+                        reason: "FailedGetResourceMetric".into(),
+                        message: error,
+                    });
+                }
+                continue;
+            }
+            self.cluster().hpas[i].scaling_inactive = None;
             self.pod_samples(d, &mut samples);
             let cfg = HpaConfig::default();
             let tolerances = hpa::Tolerances::for_hpa(&cfg, spec.behavior.as_ref());
@@ -141,6 +172,23 @@ impl World {
                 self.sync_deployment_soon(d);
             }
         }
+    }
+
+    /// The first container, in the first pod of the Deployment that has one,
+    /// that names no CPU request: (container, pod).
+    fn missing_cpu_request(&self, d: usize) -> Option<(String, String)> {
+        let k = self.kref();
+        let mut first: Option<(InstanceId, &str)> = None;
+        for &r in &k.deployments[d].replica_sets {
+            let rs = &k.replica_sets[r];
+            let Some(c) = rs.template.running_containers().find(|c| c.cpu_request.is_none()) else { continue };
+            if let Some(&pod) = rs.pods.iter().min()
+                && first.is_none_or(|(p, _)| pod < p)
+            {
+                first = Some((pod, &c.name));
+            }
+        }
+        first.map(|(pod, c)| (c.to_string(), self.instances[pod.index()].name.clone()))
     }
 
     /// Every pod of a Deployment as the replica calculator sees it. A
