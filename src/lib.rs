@@ -18,6 +18,7 @@
 
 pub mod behaviours;
 pub mod engine;
+pub mod exit_code;
 pub mod metrics;
 pub mod model;
 pub mod playback;

@@ -115,10 +115,7 @@ impl BudgetArg {
     }
 }
 
-/// Exit codes.
-pub const OK: u8 = 0;
-pub const EXPECTATION_FAILED: u8 = 1;
-pub const INPUT_ERROR: u8 = 2;
+pub use crate::exit_code::{EXPECTATION_FAILED, INPUT_ERROR, OK};
 
 /// Parses the command line and runs it; returns the exit code.
 pub fn main() -> u8 {

@@ -165,7 +165,7 @@ pub fn open(file: Option<std::path::PathBuf>) -> u8 {
             Ok(s) => Sim::new(s, path.display().to_string()),
             Err(e) => {
                 eprintln!("error: {e}");
-                return crate::cli::INPUT_ERROR;
+                return crate::exit_code::INPUT_ERROR;
             }
         },
     };
@@ -223,8 +223,8 @@ pub struct ShotOptions {
 /// cut, 2 on bad input or when no picture came.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str, options: &ShotOptions) -> u8 {
-    use crate::cli::INPUT_ERROR;
     use crate::engine::{SimDuration, SimTime};
+    use crate::exit_code::INPUT_ERROR;
     let at = match SimDuration::parse(at) {
         Ok(d) => d,
         Err(e) => {

@@ -2,10 +2,12 @@
 //! and instances. Plain data with typed ids into vectors.
 
 pub mod cache;
+pub mod hpa;
 pub mod ids;
 pub mod instance;
 pub mod kube;
 pub mod quantity;
+pub mod scheduler_profile;
 pub mod spec;
 pub mod traffic;
 

@@ -13,7 +13,7 @@ use super::ids::{AppId, BlobId, HostId, ImageId, VmImageId};
 use super::kube::{DeploymentSpec, ServiceSpec, Taint};
 use super::quantity::{Bytes, BytesPerSecond, MB, MIB, Millicores};
 use super::traffic::{ServiceLoad, TrafficMode};
-use crate::behaviours::scheduler::Profile;
+use crate::model::scheduler_profile::Profile;
 
 /// The parts every world of a scenario shares.
 #[derive(Clone, Debug)]
@@ -282,7 +282,7 @@ pub struct HpaSpec {
     /// `behavior`, its missing parts filled with the defaults; `None` when the
     /// HPA gives none, and the controller's older rules apply (at most
     /// doubling, or 4 pods, per sync; 300 s scale-down stabilisation).
-    pub behavior: Option<crate::behaviours::hpa::Behavior>,
+    pub behavior: Option<crate::model::hpa::Behavior>,
 }
 
 /// Which host a new instance goes to.

@@ -389,7 +389,7 @@ pub struct KubernetesFile {
     #[serde(default)]
     pub max_pods: Option<u32>,
     #[serde(default)]
-    pub scheduler: Option<crate::behaviours::scheduler::profile::KubeSchedulerConfiguration>,
+    pub scheduler: Option<crate::scenario::scheduler_config::KubeSchedulerConfiguration>,
     #[serde(default)]
     pub scheduling_time: Option<Distribution>,
     #[serde(default)]
@@ -525,13 +525,13 @@ pub struct ScalingRulesFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecimalQuantityFile {
     pub negative: bool,
-    pub value: crate::behaviours::hpa::DecimalQuantity,
+    pub value: crate::model::hpa::DecimalQuantity,
 }
 
 impl DecimalQuantityFile {
     /// `[+-]digits[.digits][m]`.
     pub fn parse(text: &str) -> Option<Self> {
-        use crate::behaviours::hpa::DecimalQuantity;
+        use crate::model::hpa::DecimalQuantity;
         let t = text.trim();
         let (negative, t) = match t.as_bytes().first() {
             Some(b'-') => (true, &t[1..]),

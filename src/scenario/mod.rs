@@ -9,6 +9,7 @@ pub mod error;
 pub mod expect;
 pub mod file;
 pub mod kube_rules;
+pub mod scheduler_config;
 mod source;
 mod validate;
 

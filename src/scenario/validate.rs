@@ -27,10 +27,10 @@ use super::kube_rules;
 use super::{LessonStep, Scenario};
 use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, SelectPolicy, Tolerances};
 use crate::behaviours::kubelet;
-use crate::behaviours::scheduler::Profile;
 use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
 use crate::model::Millicores;
 use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
+use crate::model::scheduler_profile::Profile;
 use crate::model::spec::{
     AutoscalingGroup, ClusterAutoscalerSpec, HpaSpec, KubeObject, KubePlatform, NodeComponent, NodeGroup, NodeSource,
 };

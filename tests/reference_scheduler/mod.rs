@@ -15,7 +15,6 @@ use flotilla::behaviours::scheduler::plugins::node_resources_balanced_allocation
 use flotilla::behaviours::scheduler::plugins::node_resources_fit::{
     broken_linear, least_requested_score, most_requested_score,
 };
-use flotilla::behaviours::scheduler::profile::{ScoringStrategyType, UtilizationShapePoint};
 use flotilla::behaviours::scheduler::{
     MAX_NODE_SCORE, Profile, Resources, default_normalize_score, num_feasible_nodes_to_find, preemption_clause,
     unschedulable_message,
@@ -25,6 +24,7 @@ use flotilla::model::kube::{
     LABEL_HOSTNAME, LABEL_ZONE, Labels, NodeAffinity, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration,
     TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
 };
+use flotilla::model::scheduler_profile::{ScoringStrategyType, UtilizationShapePoint};
 use flotilla::model::{HostId, InstanceId};
 use flotilla::world::World;
 use flotilla::world::kubernetes::{NodeCondition, template_requests};

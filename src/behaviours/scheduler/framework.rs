@@ -20,11 +20,11 @@ use super::plugins::node_resources_fit::{self, Fit};
 use super::plugins::{
     image_locality, node_affinity, node_name, node_unschedulable, pod_topology_spread, taint_toleration,
 };
-use super::profile::Profile;
 use super::{MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache, Verdict};
 use crate::engine::RandomStream;
 use crate::engine::random::Bound;
 use crate::model::HostId;
+use crate::model::scheduler_profile::Profile;
 
 /// One plugin's score for one node.
 #[derive(Clone, Debug, PartialEq, Eq)]

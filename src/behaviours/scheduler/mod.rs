@@ -18,16 +18,15 @@
 pub mod cache;
 pub mod framework;
 pub mod plugins;
-pub mod profile;
 
 use std::collections::BTreeMap;
 
 use crate::model::ImageId;
 use crate::model::kube::{Labels, NodeAffinity, Toleration, TopologySpreadConstraint};
 
+pub use crate::model::scheduler_profile::{Profile, ScoringStrategy};
 pub use cache::{NodeInfo, SchedulerCache};
 pub use framework::{CycleOutcome, Decision, NodeVerdict, PluginScore, Scheduler};
-pub use profile::{Profile, ScoringStrategy};
 
 /// The highest score a plugin gives (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;

@@ -6,8 +6,8 @@
 //! *including the incoming pod*, with zero requests counted at 100m / 200 MB;
 //! then a weighted mean, in integer maths.
 
-use crate::behaviours::scheduler::profile::{ScoringStrategy, ScoringStrategyType, UtilizationShapePoint};
 use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection};
+use crate::model::scheduler_profile::{ScoringStrategy, ScoringStrategyType, UtilizationShapePoint};
 
 /// A resource the scoring strategies weigh. Every name but `cpu` is memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

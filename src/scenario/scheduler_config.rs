@@ -1,4 +1,4 @@
-//! Scheduler profiles in the shape of `KubeSchedulerConfiguration`
+//! `KubeSchedulerConfiguration` as a scenario writes it
 //! (`kubescheduler.config.k8s.io/v1`): plugins enabled and disabled per
 //! extension point, weights, and `pluginConfig` args such as the
 //! NodeResourcesFit `scoringStrategy`. A profile starts from kube-scheduler's
@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimDuration;
+use crate::model::scheduler_profile::{
+    FILTER_PLUGINS, Profile, SCORE_PLUGINS, ScoringStrategy, ScoringStrategyType, UNMODELLED_PLUGINS,
+    UtilizationShapePoint,
+};
 
 /// A resource and its weight in a scoring strategy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,114 +25,6 @@ pub struct ResourceSpec {
 fn one() -> i64 {
     1
 }
-
-/// A point of the RequestedToCapacityRatio shape: utilization 0–100 → score 0–10.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UtilizationShapePoint {
-    pub utilization: i64,
-    pub score: i64,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ScoringStrategyType {
-    #[default]
-    LeastAllocated,
-    MostAllocated,
-    RequestedToCapacityRatio,
-}
-
-/// NodeResourcesFit's `scoringStrategy`, checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScoringStrategy {
-    pub kind: ScoringStrategyType,
-    /// (resource name, weight): `cpu` and `memory` are modelled.
-    pub resources: Vec<(String, i64)>,
-    /// For RequestedToCapacityRatio.
-    pub shape: Vec<UtilizationShapePoint>,
-}
-
-impl Default for ScoringStrategy {
-    /// `v1/defaults.go`: LeastAllocated with cpu and memory weighted 1 each.
-    fn default() -> Self {
-        ScoringStrategy {
-            kind: ScoringStrategyType::LeastAllocated,
-            resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-            shape: Vec::new(),
-        }
-    }
-}
-
-/// A checked profile: the plugins that run, in order, with their weights.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Profile {
-    pub scheduler_name: String,
-    pub filters: Vec<&'static str>,
-    pub scores: Vec<(&'static str, i64)>,
-    pub scoring_strategy: ScoringStrategy,
-    /// NodeResourcesBalancedAllocation's resources.
-    pub balanced_resources: Vec<(String, i64)>,
-    /// 0 means adaptive.
-    pub percentage_of_nodes_to_score: u32,
-    pub pod_initial_backoff: SimDuration,
-    pub pod_max_backoff: SimDuration,
-    /// DefaultPreemption runs after a failed cycle. Pods here all have the
-    /// same priority, so it never finds victims, but it adds its clause to the message.
-    pub preemption: bool,
-}
-
-/// Filter plugins Flotilla models, in the default profile's order.
-pub const FILTER_PLUGINS: &[&str] =
-    &["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread"];
-
-/// Score plugins Flotilla models, with the default profile's weights.
-pub const SCORE_PLUGINS: &[(&str, i64)] = &[
-    ("TaintToleration", 3),
-    ("NodeAffinity", 2),
-    ("NodeResourcesFit", 1),
-    ("PodTopologySpread", 2),
-    ("NodeResourcesBalancedAllocation", 1),
-    ("ImageLocality", 1),
-];
-
-/// Plugins of the default profile that Flotilla does not model (no volumes,
-/// ports, inter-pod affinity or preemption): a file may disable them, not enable them.
-pub const UNMODELLED_PLUGINS: &[&str] = &[
-    "SchedulingGates",
-    "PrioritySort",
-    "NodePorts",
-    "VolumeRestrictions",
-    "EBSLimits",
-    "GCEPDLimits",
-    "NodeVolumeLimits",
-    "AzureDiskLimits",
-    "VolumeBinding",
-    "VolumeZone",
-    "InterPodAffinity",
-    "DefaultPreemption",
-    "DefaultBinder",
-    "DynamicResources",
-];
-
-impl Default for Profile {
-    /// kube-scheduler's default profile.
-    fn default() -> Self {
-        Profile {
-            scheduler_name: "default-scheduler".into(),
-            filters: FILTER_PLUGINS.to_vec(),
-            scores: SCORE_PLUGINS.to_vec(),
-            scoring_strategy: ScoringStrategy::default(),
-            balanced_resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-            percentage_of_nodes_to_score: 0,
-            // v1/defaults.go: podInitialBackoffSeconds 1, podMaxBackoffSeconds 10.
-            pod_initial_backoff: SimDuration::from_secs(1),
-            pod_max_backoff: SimDuration::from_secs(10),
-            preemption: true,
-        }
-    }
-}
-
-// ----- the file's shape -----
 
 /// `KubeSchedulerConfiguration`, as written in a scenario.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -389,7 +285,7 @@ fn apply_set(profile: &mut Profile, point: &str, set: &PluginSet, path: &str, pr
 fn unknown(name: &str) -> String {
     let mut names: Vec<&str> = FILTER_PLUGINS.to_vec();
     names.extend(SCORE_PLUGINS.iter().map(|(n, _)| *n).filter(|n| !FILTER_PLUGINS.contains(n)));
-    let distance = crate::scenario::expect::edit_distance;
+    let distance = super::expect::edit_distance;
     match names.iter().min_by_key(|n| distance(n, name)).filter(|n| distance(n, name) <= 3) {
         Some(n) => format!("unknown plugin \"{name}\"; did you mean \"{n}\"?"),
         None => format!("unknown plugin \"{name}\"; Flotilla models {}", names.join(", ")),
