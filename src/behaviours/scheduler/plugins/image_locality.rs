@@ -78,19 +78,17 @@ mod tests {
     }
 
     #[test]
-    fn image_names_are_normalised_as_upstream() {
-        // image_locality_test.go TestNormalizedImageName.
-        for (name, want) in [
-            ("root", "root:latest"),
-            ("root:tag", "root:tag"),
-            ("gcr.io:5000/root", "gcr.io:5000/root:latest"),
-            (
-                "root@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "root@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            ),
-            ("gcr.io/40", "gcr.io/40:latest"),
+    fn normalized_image_name_as_upstream() {
+        // image_locality_test.go TestNormalizedImageName, every case; the digest is
+        // getImageFakeDigest("root"), the SHA-256 of "root".
+        let digest = "root@sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2";
+        for (name, input, output) in [
+            ("add :latest postfix 1", "root", "root:latest"),
+            ("add :latest postfix 2", "gcr.io:5000/root", "gcr.io:5000/root:latest"),
+            ("keep it as is 1", "root:tag", "root:tag"),
+            ("keep it as is 2", digest, digest),
         ] {
-            assert_eq!(normalized_image_name(name), want, "{name}");
+            assert_eq!(normalized_image_name(input), output, "{name}");
         }
     }
 
