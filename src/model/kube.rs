@@ -401,6 +401,24 @@ mod tests {
     }
 
     #[test]
+    fn resolve_fenceposts_as_upstream() {
+        // deployment_util_test.go TestResolveFenceposts, by number. A nil value is 0 there, as
+        // here. Cases 2 ("oops") and 3 ("urg") are strings that are not percentages: a scenario
+        // file with one is refused when it is read (tests/malformed/bad-surge.ron).
+        let p = IntOrPercent::Percent;
+        let zero = IntOrPercent::Int(0);
+        for (num, surge, unavailable, desired, expected) in [
+            (0, p(0), p(0), 0, (0, 1)),
+            (1, p(39), p(39), 10, (4, 3)),
+            (4, zero, p(39), 10, (0, 3)),
+            (5, p(39), zero, 10, (4, 0)),
+            (6, zero, zero, 10, (0, 1)),
+        ] {
+            assert_eq!(resolve_fenceposts(surge, unavailable, desired), expected, "#{num}");
+        }
+    }
+
+    #[test]
     fn fenceposts_round_surge_up_and_unavailable_down() {
         // deployment_util.go ResolveFenceposts: 25% of 10 → surge ceil(2.5) = 3, unavailable floor(2.5) = 2.
         assert_eq!(resolve_fenceposts(IntOrPercent::Percent(25), IntOrPercent::Percent(25), 10), (3, 2));

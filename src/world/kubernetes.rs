@@ -41,7 +41,7 @@ use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
     DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate,
     ServiceSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator,
-    resolve_fenceposts, selector_matches,
+    selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
 use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, InstanceSet, Millicores, Phase, WorkloadId};
@@ -837,8 +837,7 @@ impl World {
                     changed.push(new_rs);
                 }
             }
-            DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
-                let (surge, unavailable) = resolve_fenceposts(max_surge, max_unavailable, replicas);
+            DeploymentStrategy::RollingUpdate { .. } => {
                 if old_replicas == 0 {
                     // Not in a rollout: plain scaling.
                     if self.cluster().replica_sets[new_rs].replicas != replicas {
@@ -851,14 +850,14 @@ impl World {
                         c.deployments[d].replica_sets.iter().map(|&r| c.replica_sets[r].replicas).sum()
                     };
                     let current_new = self.cluster().replica_sets[new_rs].replicas;
-                    let target = deployment::new_rs_new_replicas(replicas, surge, total, current_new).min(replicas);
+                    let target = deployment::new_rs_new_replicas(&spec.strategy, replicas, total, current_new);
                     if target != current_new {
                         self.cluster().replica_sets[new_rs].replicas = target;
                         changed.push(new_rs);
                     }
                     // Scale old ReplicaSets down, unhealthy pods first.
                     let min_ready = spec.min_ready;
-                    let min_available = replicas.saturating_sub(unavailable);
+                    let min_available = deployment::min_available(&spec.strategy, replicas);
                     let all_pods: u32 = {
                         let c = self.kref();
                         c.deployments[d].replica_sets.iter().map(|&r| c.replica_sets[r].replicas).sum()
