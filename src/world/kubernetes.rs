@@ -830,10 +830,12 @@ impl World {
                         changed.push(r);
                     }
                 }
-                // The new ReplicaSet grows only once every old pod is gone.
+                // rolloutRecreate: the new ReplicaSet grows only once every old pod is gone.
                 let old_pods: usize = olds.iter().map(|&r| self.cluster().replica_sets[r].pods.len()).sum();
-                if old_pods == 0 && self.cluster().replica_sets[new_rs].replicas != replicas {
-                    self.cluster().replica_sets[new_rs].replicas = replicas;
+                let current_new = self.cluster().replica_sets[new_rs].replicas;
+                let target = deployment::new_rs_new_replicas(&spec.strategy, replicas, old_replicas, current_new);
+                if old_pods == 0 && current_new != target {
+                    self.cluster().replica_sets[new_rs].replicas = target;
                     changed.push(new_rs);
                 }
             }

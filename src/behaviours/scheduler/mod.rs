@@ -359,6 +359,25 @@ mod tests {
     }
 
     #[test]
+    fn num_feasible_nodes_to_find_as_upstream() {
+        // schedule_one_test.go TestNumFeasibleNodesToFind, every case: (name, global percentage,
+        // profile percentage, nodes, wanted). The profile's value, when set, replaces the
+        // global one (scenario::scheduler_config resolves the two into the profile).
+        for (name, global, profile, nodes, want) in [
+            ("not set percentageOfNodesToScore and nodes number not more than 50", 0, None, 10, 10),
+            ("set profile percentageOfNodesToScore and nodes number not more than 50", 0, Some(40), 10, 10),
+            ("not set percentageOfNodesToScore and nodes number more than 50", 0, None, 1000, 420),
+            ("set profile percentageOfNodesToScore and nodes number more than 50", 0, Some(40), 1000, 400),
+            ("set global and profile percentageOfNodesToScore and nodes number more than 50", 100, Some(40), 1000, 400),
+            ("set global percentageOfNodesToScore and nodes number more than 50", 40, None, 1000, 400),
+            ("not set profile percentageOfNodesToScore and nodes number more than 50*125", 0, None, 6000, 300),
+            ("set profile percentageOfNodesToScore and nodes number more than 50*125", 0, Some(40), 6000, 2400),
+        ] {
+            assert_eq!(num_feasible_nodes_to_find(profile.unwrap_or(global), nodes), want, "{name}");
+        }
+    }
+
+    #[test]
     fn default_normalize_scales_to_the_maximum() {
         let mut s = [10, 20, 40];
         default_normalize_score(100, false, &mut s);
