@@ -35,16 +35,17 @@ impl Tolerances {
 
     /// The flag, with the sides an HPA's `behavior` sets.
     pub fn for_hpa(cfg: &HpaConfig, behavior: Option<&Behavior>) -> Self {
-        let mut t = Tolerances::flag(cfg.tolerance);
-        if let Some(b) = behavior {
-            if let Some(q) = b.scale_down.tolerance {
-                t.scale_down = q.as_approximate_f64();
-            }
-            if let Some(q) = b.scale_up.tolerance {
-                t.scale_up = q.as_approximate_f64();
-            }
-        }
-        t
+        Tolerances::with_sides(
+            cfg,
+            behavior.and_then(|b| b.scale_up.tolerance),
+            behavior.and_then(|b| b.scale_down.tolerance),
+        )
+    }
+
+    /// The flag, with the sides that are set.
+    pub fn with_sides(cfg: &HpaConfig, scale_up: Option<DecimalQuantity>, scale_down: Option<DecimalQuantity>) -> Self {
+        let side = |q: Option<DecimalQuantity>| q.map_or(cfg.tolerance, DecimalQuantity::as_approximate_f64);
+        Tolerances { scale_down: side(scale_down), scale_up: side(scale_up) }
     }
 
     /// Whether a usage ratio is close enough to 1 to change nothing.

@@ -1481,13 +1481,11 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
     let side =
         |rules: Option<&ScalingRulesFile>| rules.and_then(|r| r.tolerance).filter(|t| !t.negative).map(|t| t.value);
     let file_behavior = h.behavior.as_ref();
-    let mut tolerances = Tolerances::flag(HpaConfig::default().tolerance);
-    if let Some(q) = side(file_behavior.and_then(|b| b.scale_up.as_ref())) {
-        tolerances.scale_up = q.as_approximate_f64();
-    }
-    if let Some(q) = side(file_behavior.and_then(|b| b.scale_down.as_ref())) {
-        tolerances.scale_down = q.as_approximate_f64();
-    }
+    let tolerances = Tolerances::with_sides(
+        &HpaConfig::default(),
+        side(file_behavior.and_then(|b| b.scale_up.as_ref())),
+        side(file_behavior.and_then(|b| b.scale_down.as_ref())),
+    );
     let target = h.target_cpu_utilization_percentage;
     let max_target = max_target_cpu_percent(&tolerances);
     match max_target {
