@@ -21,13 +21,69 @@ pub struct Track {
     pub world: World,
     /// Clones of the world, oldest first, the first at time zero.
     checkpoints: Vec<World>,
-    /// Sampled on change up to `recorded_until`.
+    /// Sampled on change up to the frontier.
     pub series: Series,
     /// Every event up to the furthest point reached.
     pub events: Vec<Event>,
-    /// Steps of the furthest state the world has reached; a replay records
-    /// nothing until it goes beyond it.
-    frontier: u64,
+    /// The furthest state the world has reached; a replay records nothing
+    /// until it goes beyond it.
+    frontier: Frontier,
+    /// A copy of the world that runs ahead of the one on screen while the
+    /// front end is idle, recording and leaving checkpoints, so that a later
+    /// jump forward restores a checkpoint instead of computing the way.
+    ahead: Option<World>,
+    /// Everything up to the end of the run is recorded.
+    complete: bool,
+}
+
+/// How far a track has recorded: the steps of the furthest state reached, and its time.
+#[derive(Clone, Copy, Debug, Default)]
+struct Frontier {
+    steps: u64,
+    time: SimTime,
+}
+
+/// How many steps a run ahead takes between two questions whether to go on:
+/// asking costs a clock reading, and a per-request step takes well under a
+/// microsecond.
+const STEPS_BETWEEN_ASKS: u32 = 16;
+
+/// Steps `world` up to `t` (its events at `t` included), recording what lies
+/// beyond the frontier and leaving a checkpoint every `every` of simulated
+/// time, while `more` says to go on (asked every [`STEPS_BETWEEN_ASKS`]
+/// steps). Whether it reached `t`.
+fn run_recording(
+    world: &mut World,
+    t: SimTime,
+    record: (&mut Vec<World>, &mut Series, &mut Vec<Event>, &mut Frontier),
+    every: SimDuration,
+    more: &mut dyn FnMut() -> bool,
+) -> bool {
+    let (checkpoints, series, events, frontier) = record;
+    let mut steps = 0u32;
+    while let Some(next) = world.next_event_time() {
+        if next > t {
+            break;
+        }
+        steps += 1;
+        if steps.is_multiple_of(STEPS_BETWEEN_ASKS) && !more() {
+            return false;
+        }
+        world.step();
+        let batch = world.drain_events();
+        if world.steps() > frontier.steps {
+            *frontier = Frontier { steps: world.steps(), time: world.now() };
+            series.observe(world);
+            events.extend(batch);
+            let last = checkpoints.last().map(|w| w.now()).unwrap_or(SimTime::ZERO);
+            if world.now().since(last) >= every {
+                checkpoints.push(world.clone());
+            }
+        } else {
+            world.drain_dirty_hosts();
+        }
+    }
+    true
 }
 
 impl Track {
@@ -36,34 +92,50 @@ impl Track {
         let mut world = world;
         world.keep_decisions(DECISION_VERDICTS_KEPT);
         series.observe(&mut world);
-        Track { checkpoints: vec![world.clone()], world, series, events: Vec::new(), frontier: 0 }
+        Track {
+            checkpoints: vec![world.clone()],
+            world,
+            series,
+            events: Vec::new(),
+            frontier: Frontier::default(),
+            ahead: None,
+            complete: false,
+        }
     }
 
-    /// Brings the world to exactly `t`, restoring a checkpoint first when `t` is in its past.
+    /// Brings the world to exactly `t`, restoring first the latest checkpoint
+    /// at or before `t` when `t` is in the world's past or that checkpoint is
+    /// ahead of the world (a jump forward over ground already covered).
     fn seek(&mut self, t: SimTime, checkpoint_every: SimDuration) {
-        if t < self.world.now() {
-            let i = self.checkpoints.partition_point(|w| w.now() <= t).max(1) - 1;
+        let i = self.checkpoints.partition_point(|w| w.now() <= t).max(1) - 1;
+        if t < self.world.now() || self.checkpoints[i].now() > self.world.now() {
             self.world = self.checkpoints[i].clone();
         }
-        while let Some(next) = self.world.next_event_time() {
-            if next > t {
-                break;
-            }
-            self.world.step();
-            let batch = self.world.drain_events();
-            if self.world.steps() > self.frontier {
-                self.frontier = self.world.steps();
-                self.series.observe(&mut self.world);
-                self.events.extend(batch);
-                let last = self.checkpoints.last().map(|w| w.now()).unwrap_or(SimTime::ZERO);
-                if self.world.now().since(last) >= checkpoint_every {
-                    self.checkpoints.push(self.world.clone());
-                }
-            } else {
-                self.world.drain_dirty_hosts();
-            }
-        }
+        let record = (&mut self.checkpoints, &mut self.series, &mut self.events, &mut self.frontier);
+        run_recording(&mut self.world, t, record, checkpoint_every, &mut || true);
         self.world.run_until(t);
+    }
+
+    /// Runs the copy ahead towards `end` while `more` says to; whether
+    /// everything up to `end` is recorded.
+    fn run_ahead(&mut self, end: SimTime, checkpoint_every: SimDuration, more: &mut dyn FnMut() -> bool) -> bool {
+        if self.complete {
+            return true;
+        }
+        // Start from the latest checkpoint when the copy is missing or that
+        // checkpoint is further on (the world on screen has recorded past the copy).
+        if let Some(last) = self.checkpoints.last()
+            && self.ahead.as_ref().is_none_or(|a| a.steps() < last.steps())
+        {
+            self.ahead = Some(last.clone());
+        }
+        let Some(ahead) = self.ahead.as_mut() else { return true };
+        let record = (&mut self.checkpoints, &mut self.series, &mut self.events, &mut self.frontier);
+        if run_recording(ahead, end, record, checkpoint_every, more) {
+            self.complete = true;
+            self.ahead = None;
+        }
+        self.complete
     }
 
     /// Forgets everything recorded after the world's present (a live action
@@ -73,7 +145,9 @@ impl Track {
         self.checkpoints.retain(|w| w.now() <= t);
         self.series.truncate_after(t);
         self.events.retain(|e| e.time <= t);
-        self.frontier = self.world.steps();
+        self.frontier = Frontier { steps: self.world.steps(), time: t };
+        self.ahead = None;
+        self.complete = false;
     }
 }
 
@@ -147,6 +221,28 @@ impl Playback {
         if self.clock >= self.end() {
             self.playing = false;
         }
+    }
+
+    /// Runs the worlds ahead of the clock while `more` says to, recording
+    /// and leaving checkpoints, so that scrubbing forward later only
+    /// restores one: a front end calls this with what is left of a frame.
+    /// Whether every world is recorded to the end. What is recorded does not
+    /// depend on how the work is split between calls.
+    pub fn run_ahead(&mut self, more: &mut dyn FnMut() -> bool) -> bool {
+        let end = self.end();
+        let every = self.checkpoint_every;
+        let mut complete = true;
+        for track in &mut self.tracks {
+            complete &= track.run_ahead(end, every, more);
+        }
+        complete
+    }
+
+    /// How far every world is recorded: scrubbing up to here restores a
+    /// checkpoint and replays a little; beyond it, the worlds compute the way.
+    pub fn recorded_until(&self) -> SimTime {
+        let end = self.end();
+        self.tracks.iter().map(|t| if t.complete { end } else { t.frontier.time }).min().unwrap_or(end)
     }
 
     /// Advances the clock by `real_seconds` of wall time at the current speed,
@@ -269,6 +365,48 @@ mod tests {
         assert_eq!(fingerprint(&p), fingerprint(&fresh));
         assert_eq!(p.tracks[0].series.samples, fresh.tracks[0].series.samples);
         assert_eq!(p.tracks[0].events, fresh.tracks[0].events);
+    }
+
+    #[test]
+    fn running_ahead_in_slices_records_what_a_straight_run_records() {
+        let spike = || {
+            let text = include_str!("../scenarios/autoscaling-spike.ron");
+            Scenario::parse(text, "autoscaling-spike.ron").expect("shipped scenario parses")
+        };
+        let mut straight = Playback::new(spike());
+        straight.seek(straight.end());
+        let mut ahead = Playback::new(spike());
+        let mut calls = 0;
+        // A few asks per call, the world on screen moving between calls.
+        loop {
+            let mut asks = 0;
+            let done = ahead.run_ahead(&mut || {
+                asks += 1;
+                asks <= 3
+            });
+            calls += 1;
+            if done {
+                break;
+            }
+            if calls == 40 {
+                ahead.seek(SimTime(300_000_000));
+            }
+        }
+        assert!(calls > 100, "the run ahead came in {calls} slices");
+        for (a, s) in ahead.tracks.iter().zip(&straight.tracks) {
+            assert_eq!(a.events, s.events);
+            assert_eq!(a.series.samples, s.series.samples);
+            let times = |t: &Track| t.checkpoints.iter().map(|w| (w.now(), w.steps())).collect::<Vec<_>>();
+            assert_eq!(times(a), times(s));
+        }
+        // A jump forward over recorded ground lands where a fresh run does.
+        for t in [SimTime(700_000_000), SimTime(200_000_000), straight.end()] {
+            ahead.seek(t);
+            let mut fresh = Playback::new(spike());
+            fresh.seek(t);
+            assert_eq!(fingerprint(&ahead), fingerprint(&fresh));
+        }
+        assert!(ahead.run_ahead(&mut || false));
     }
 
     #[test]

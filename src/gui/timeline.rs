@@ -28,7 +28,14 @@ pub enum ClockSystems {
 pub(super) fn plugin(app: &mut App) {
     app.configure_sets(Update, (ClockSystems::Keys, ClockSystems::Advance).chain())
         .add_systems(Update, keyboard.in_set(ClockSystems::Keys).run_if(resource_exists::<Sim>))
-        .add_systems(Update, advance.in_set(ClockSystems::Advance).run_if(resource_exists::<Sim>));
+        .add_systems(Update, advance.in_set(ClockSystems::Advance).run_if(resource_exists::<Sim>))
+        .add_systems(
+            Update,
+            // A screenshot shows the run as of its time, whatever the machine's speed.
+            run_ahead
+                .after(ClockSystems::Advance)
+                .run_if(resource_exists::<Sim>.and_then(not(resource_exists::<super::shot::ShotPlan>))),
+        );
 }
 
 /// The keys of the table above; ignored while a text field has the keyboard.
@@ -74,6 +81,23 @@ fn keyboard(
 /// Moves the clock by the real time since the last frame, at the chosen speed.
 fn advance(time: Res<Time<Real>>, mut sim: ResMut<Sim>) {
     sim.tick(time.delta_secs_f64());
+}
+
+/// Of each frame, the wall time the worlds may spend running ahead of the
+/// clock (recording and leaving checkpoints), so that a later drag forward
+/// is as quick as one backward; a 60 Hz frame lasts 16.7 ms.
+const RUN_AHEAD_PER_FRAME: std::time::Duration = std::time::Duration::from_millis(6);
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "bounds the frame's work in wall time; what is recorded does not depend on it"
+)]
+fn run_ahead(mut sim: ResMut<Sim>) {
+    if sim.playback.recorded_until() >= sim.playback.end() {
+        return;
+    }
+    let started = bevy::platform::time::Instant::now();
+    sim.playback.run_ahead(&mut || started.elapsed() < RUN_AHEAD_PER_FRAME);
 }
 
 /// A time as a clock reads it: "2.50s", "1m 05.3s", and from an hour on
@@ -160,7 +184,19 @@ fn scrubber_ui(ui: &mut egui::Ui, sim: &mut Sim, width: f32) {
     let mut seconds = clock.as_secs_f64();
     ui.spacing_mut().slider_width = width.max(100.0);
     let slider = egui::Slider::new(&mut seconds, 0.0..=end.as_secs_f64()).show_value(false);
-    if ui.add(slider).changed() {
+    let response = ui.add(slider);
+    // Under the rail, how far the worlds are recorded (a jump within it is
+    // quick), as a video player shows what it has buffered.
+    let recorded = sim.playback.recorded_until();
+    if recorded < end {
+        let rect = response.rect;
+        let fraction = (recorded.as_secs_f64() / end.as_secs_f64().max(1e-9)) as f32;
+        let y = rect.bottom() - 1.0;
+        let stroke = egui::Stroke::new(2.0, super::theme::TEXT_DIM);
+        ui.painter()
+            .line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.left() + rect.width() * fraction, y)], stroke);
+    }
+    if response.changed() {
         sim.paused_at = None;
         sim.playback.seek(SimTime::ZERO + SimDuration::from_secs_f64(seconds));
     }
