@@ -412,6 +412,36 @@ mod tests {
         );
     }
 
+    /// The weight cases of `TestLeastAllocatedScoringStrategy` and
+    /// `TestMostAllocatedScoringStrategy`: each is refused at the field
+    /// upstream names (`scoringStrategy.resources[i].weight`).
+    #[test]
+    fn scoring_strategy_weights_are_validated_as_upstream() {
+        let cases: [(&str, &[(&str, i64)], &str); 4] = [
+            ("resource with negative weight", &[("memory", -1), ("cpu", 1)], "scoringStrategy.resources[0].weight"),
+            ("resource with zero weight", &[("memory", 1), ("cpu", 0)], "scoringStrategy.resources[1].weight"),
+            (
+                "resource weight larger than MaxNodeScore",
+                &[("memory", 1), ("cpu", 101)],
+                "scoringStrategy.resources[1].weight",
+            ),
+            // most_allocated_test.go's version of the last case.
+            ("resource weight larger than MaxNodeScore", &[("memory", 101)], "scoringStrategy.resources[0].weight"),
+        ];
+        for kind in [ScoringStrategyType::LeastAllocated, ScoringStrategyType::MostAllocated] {
+            for (name, resources, field) in cases {
+                let cfg = ScoringStrategyConfig {
+                    kind,
+                    resources: resources.iter().map(|&(n, w)| ResourceSpec { name: n.into(), weight: w }).collect(),
+                    requested_to_capacity_ratio: None,
+                };
+                let problems = scoring(&cfg, "args.scoringStrategy").expect_err(name);
+                assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+                assert_eq!(problems[0].0, format!("args.{field}"), "{name}");
+            }
+        }
+    }
+
     #[test]
     fn unknown_plugins_are_reported_with_their_path() {
         let cfg = KubeSchedulerConfiguration {
