@@ -417,7 +417,9 @@ mod tests {
     /// upstream names (`scoringStrategy.resources[i].weight`).
     #[test]
     fn scoring_strategy_weights_are_validated_as_upstream() {
-        let cases: [(&str, &[(&str, i64)], &str); 4] = [
+        /// Name, resources and weights, the field refused.
+        type Case = (&'static str, &'static [(&'static str, i64)], &'static str);
+        let cases: [Case; 4] = [
             ("resource with negative weight", &[("memory", -1), ("cpu", 1)], "scoringStrategy.resources[0].weight"),
             ("resource with zero weight", &[("memory", 1), ("cpu", 0)], "scoringStrategy.resources[1].weight"),
             (
