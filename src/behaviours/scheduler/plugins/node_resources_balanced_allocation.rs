@@ -98,4 +98,83 @@ mod tests {
         // f = 0.2, 0.4, 0.6: mean 0.4, variance (0.04 + 0 + 0.04)/3, σ ≈ 0.1633 → 83.
         assert_eq!(balanced_score(&[0.2, 0.4, 0.6]), 83);
     }
+
+    /// `TestNodeResourcesBalancedAllocation` (balanced_allocation_test.go, the
+    /// 1 − σ formula), every case Flotilla can express. Not here: "include
+    /// scalar resource on a node for balanced resource allocation", "node
+    /// without the scalar resource should skip the scalar resource" (extended
+    /// resources are not modelled) and the two "include DRA resource …" cases
+    /// (dynamic resource allocation is not modelled). Flotilla's Score does
+    /// not depend on PreScore having run, so the "… if PreScore not called"
+    /// case is the same computation as its sibling.
+    #[test]
+    fn test_node_resources_balanced_allocation() {
+        // Containers' requests: millicores, bytes.
+        type Pod = &'static [(Option<i64>, Option<i64>)];
+        const CPU_AND_MEMORY: Pod = &[(Some(1000), Some(2000)), (Some(2000), Some(3000))];
+        const CPU_ONLY: Pod = &[(Some(1000), Some(0)), (Some(2000), Some(0))];
+        /// (name, pod, node capacities, pods on node1 and on node2, scores); `None`: PreScore skips.
+        type Case = (&'static str, Pod, [(i64, i64); 2], [Pod; 2], Option<[i64; 2]>);
+        let cases: [Case; 6] = [
+            (
+                "nothing scheduled, nothing requested, skip in PreScore",
+                &[],
+                [(4000, 10000), (4000, 10000)],
+                [&[], &[]],
+                None,
+            ),
+            (
+                "nothing scheduled, resources requested, differently sized nodes",
+                CPU_AND_MEMORY,
+                [(4000, 10000), (6000, 10000)],
+                [&[], &[]],
+                Some([87, 100]),
+            ),
+            (
+                "resources requested, pods scheduled with resources",
+                CPU_AND_MEMORY,
+                [(10000, 20000), (10000, 20000)],
+                [CPU_ONLY, CPU_AND_MEMORY],
+                Some([82, 95]),
+            ),
+            (
+                "resources requested, pods scheduled with resources, differently sized nodes",
+                CPU_AND_MEMORY,
+                [(10000, 20000), (10000, 50000)],
+                [CPU_ONLY, CPU_AND_MEMORY],
+                Some([82, 80]),
+            ),
+            (
+                "requested resources at node capacity",
+                CPU_ONLY,
+                [(6000, 10000), (6000, 10000)],
+                [CPU_ONLY, CPU_AND_MEMORY],
+                Some([50, 75]),
+            ),
+            (
+                "resources requested, pods scheduled with resources if PreScore not called",
+                CPU_AND_MEMORY,
+                [(10000, 20000), (10000, 20000)],
+                [CPU_ONLY, CPU_AND_MEMORY],
+                Some([82, 95]),
+            ),
+        ];
+        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)]);
+        for (name, pod, nodes, existing, expected) in cases {
+            let pod = PodInfo::default().with_container_requests(pod, &[]);
+            assert_eq!(BalancedAllocation::skips(&pod), expected.is_none(), "{name}");
+            let Some(expected) = expected else { continue };
+            let scores = [0, 1].map(|i| {
+                let held = PodInfo::default().with_container_requests(existing[i], &[]);
+                let node = NodeInfo {
+                    allocatable: Resources { milli_cpu: nodes[i].0, memory: nodes[i].1, pods: 110 },
+                    requested: held.requests,
+                    non_zero_requested: held.non_zero_requests,
+                    ..NodeInfo::default()
+                };
+                b.score(&pod, &node)
+            });
+            assert_eq!(scores, expected, "{name}");
+        }
+    }
 }
