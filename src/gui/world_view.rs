@@ -388,14 +388,13 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Clu
     let mut y = y + rows as f32 * 26.0 + 2.0;
     let mut lines = Vec::new();
     for d in &k.deployments {
-        let ready = d
-            .replica_sets
-            .iter()
-            .flat_map(|&r| k.replica_sets[r].pods.iter())
-            .filter(|p| k.pods.get(p).is_some_and(|p| p.ready))
-            .count();
+        let pods = || d.replica_sets.iter().flat_map(|&r| k.replica_sets[r].pods.iter()).filter_map(|p| k.pods.get(p));
+        let ready = pods().filter(|p| p.ready && !p.deleting).count();
+        // Deleted pods finishing what they hold: out of the endpoints, not yet gone.
+        let terminating = pods().filter(|p| p.deleting).count();
+        let terminating = if terminating > 0 { format!(" · {terminating} terminating") } else { String::new() };
         let rollout = if d.rollout_started.is_some() { " · rolling out" } else { "" };
-        lines.push(format!("Deployment {}: {ready}/{} ready{rollout}", d.spec.name, d.spec.replicas));
+        lines.push(format!("Deployment {}: {ready}/{} ready{terminating}{rollout}", d.spec.name, d.spec.replicas));
     }
     // As `kubectl get hpa` reads: the metric against its target, the replicas and their bounds.
     for hpa in k.hpas() {
