@@ -28,14 +28,17 @@ pub enum ClockSystems {
 pub(super) fn plugin(app: &mut App) {
     app.configure_sets(Update, (ClockSystems::Keys, ClockSystems::Advance).chain())
         .add_systems(Update, keyboard.in_set(ClockSystems::Keys).run_if(resource_exists::<Sim>))
-        .add_systems(Update, advance.in_set(ClockSystems::Advance).run_if(resource_exists::<Sim>))
-        .add_systems(
-            Update,
-            // A screenshot shows the run as of its time, whatever the machine's speed.
-            run_ahead
-                .after(ClockSystems::Advance)
-                .run_if(resource_exists::<Sim>.and_then(not(resource_exists::<super::shot::ShotPlan>))),
-        );
+        .add_systems(Update, advance.in_set(ClockSystems::Advance).run_if(resource_exists::<Sim>));
+    // A screenshot shows the run as of its time, whatever the machine's speed.
+    #[cfg(not(target_arch = "wasm32"))]
+    app.add_systems(
+        Update,
+        run_ahead
+            .after(ClockSystems::Advance)
+            .run_if(resource_exists::<Sim>.and_then(not(resource_exists::<super::shot::ShotPlan>))),
+    );
+    #[cfg(target_arch = "wasm32")]
+    app.add_systems(Update, run_ahead.after(ClockSystems::Advance).run_if(resource_exists::<Sim>));
 }
 
 /// The keys of the table above; ignored while a text field has the keyboard.
