@@ -33,6 +33,7 @@ mod pods;
 pub use autoscalers::{ClusterAutoscalerState, HpaState};
 pub use pods::Pods;
 
+use super::traffic::PodStatus;
 use super::{Due, EventKind, HostState, Workload, World};
 use crate::behaviours::controllers::{deployment, node_lifecycle, replica_set};
 use crate::behaviours::kubelet;
@@ -1046,6 +1047,8 @@ impl World {
         }
         pod.deleting = true;
         pod.eviction_at = None;
+        self.pod_status_changed(p);
+        let pod = &self.kref().pods[&p];
         let (node, ready, r) = (pod.node, pod.ready, pod.replica_set);
         let c = self.cluster();
         c.serving_changed.insert(p);
@@ -1502,6 +1505,7 @@ impl World {
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.running = true;
         p.started_at.get_or_insert(now);
+        self.pod_status_changed(pod);
         // Sidecars' readiness probes count towards the pod's Ready condition too.
         let readiness = template.running_containers().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
         let delay = self.watch_delay();
@@ -1521,6 +1525,7 @@ impl World {
         p.ready_changed = Some(now);
         let r = p.replica_set;
         self.set_pod_ready(pod, true);
+        self.pod_status_changed(pod);
         self.set_phase(pod, Phase::Running);
         self.api_write();
         self.endpoints_soon();
@@ -1550,6 +1555,7 @@ impl World {
         p.restart_backoff = kubelet::next_restart_backoff(p.restart_backoff);
         let backoff = p.restart_backoff;
         let restarts = p.restarts;
+        self.pod_status_changed(pod);
         self.endpoints_soon();
         if restart == crate::model::kube::RestartPolicy::Never {
             self.set_phase(pod, Phase::Failed);
@@ -1576,7 +1582,12 @@ impl World {
             return;
         }
         p.ready = ready;
+        let status = pod_status(p);
         let (deleting, r) = (p.deleting, p.replica_set);
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.set_pod_status(pod, status);
+        }
+        let c = self.cluster();
         let d = c.replica_sets[r].deployment;
         let delta = if ready { 1 } else { -1 };
         c.ready_pods = (c.ready_pods as i64 + delta) as usize;
@@ -1584,6 +1595,14 @@ impl World {
             c.deployments[d].ready_pods = (i64::from(c.deployments[d].ready_pods) + delta) as u32;
         }
         c.serving_changed.insert(pod);
+    }
+
+    /// Metrics-server's record of the pod follows its status, for the HPA.
+    fn pod_status_changed(&mut self, pod: InstanceId) {
+        let Some(status) = self.kube.as_deref().and_then(|c| c.pods.get(&pod)).map(pod_status) else { return };
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.set_pod_status(pod, status);
+        }
     }
 
     /// An instance of this world changed phase: the count of pods running follows.
@@ -1690,6 +1709,7 @@ impl World {
                         pod.ready_changed = Some(now);
                         pod.pinned = false;
                     }
+                    self.pod_status_changed(p);
                     let demands = Arc::clone(&self.demands);
                     self.reserve(p, host, &demands[self.instances[p.index()].demand.index()]);
                     self.set_phase(p, Phase::WaitingForPlacement);
@@ -1733,6 +1753,11 @@ impl World {
                 self.set_pod_ready(p, false);
                 let Some(pod) = self.cluster().pods.get_mut(&p) else { continue };
                 pod.ready_changed = Some(now);
+                let status = pod_status(pod);
+                if let Some(t) = self.traffic.as_deref_mut() {
+                    t.set_pod_status(p, status);
+                }
+                let pod = self.cluster().pods.get_mut(&p).expect("the pod exists");
                 match toleration_seconds(&pod.template.tolerations, &taint, platform.default_toleration_seconds) {
                     Tolerance::Never => pod.eviction_at = Some(now),
                     Tolerance::For(s) => pod.eviction_at = Some(now + SimDuration::from_secs(s)),
@@ -1867,6 +1892,11 @@ fn toleration_seconds(tolerations: &[Toleration], taint: &Taint, default_seconds
         Some(s) => Tolerance::For(s),
         None => Tolerance::Forever,
     }
+}
+
+/// A pod's status as the HPA reads it.
+fn pod_status(pod: &Pod) -> PodStatus {
+    PodStatus::new(pod.deleting, pod.running, pod.ready, pod.ready_changed.or(pod.started_at), pod.started_at)
 }
 
 /// A pod's effective request as the scheduler counts it (containers summed,

@@ -10,7 +10,7 @@ use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
 use crate::behaviours::scheduler::Resources;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::spec::{ClusterAutoscalerSpec, HpaSpec, NodeGroup, Platform};
-use crate::model::{HostId, InstanceId, Phase};
+use crate::model::{HostId, InstanceId};
 use crate::world::{EventKind, World};
 
 /// kube-controller-manager `--horizontal-pod-autoscaler-sync-period`: 15 s (parameters.md B4).
@@ -191,30 +191,27 @@ impl World {
         first.map(|(pod, c)| (c.to_string(), self.instances[pod.index()].name.clone()))
     }
 
-    /// Every pod of a Deployment as the replica calculator sees it. A
-    /// ReplicaSet's pods share its template, so their CPU request is its.
+    /// Every pod of a Deployment as the replica calculator sees it, from
+    /// metrics-server's records, which keep each pod's status beside its
+    /// sample. A ReplicaSet's pods share its template, so their CPU request
+    /// is its. Without traffic no pod has a sample, and no pod counts.
     fn pod_samples(&self, d: usize, samples: &mut Vec<PodSample>) {
-        let k = self.kref();
-        let traffic = self.traffic();
-        let sets = &k.deployments[d].replica_sets;
         samples.clear();
-        for &r in sets {
+        let Some(traffic) = self.traffic() else { return };
+        let k = self.kref();
+        for &r in &k.deployments[d].replica_sets {
             let rs = &k.replica_sets[r];
             let request_millicores = rs.template.container_cpu_requests().0;
             for &id in rs.pods.iter() {
-                let Some(p) = k.pods.get(&id) else { continue };
-                debug_assert!(Arc::ptr_eq(&p.template, &rs.template));
-                let (failed, sample) = match traffic {
-                    Some(t) => t.failed_and_sample(id),
-                    None => (self.instances[id.index()].phase == Phase::Failed, None),
-                };
+                let (failed, status, sample) = traffic.pod_metrics(id);
+                debug_assert_eq!(Some(status), k.pods.get(&id).map(super::pod_status), "{id:?}");
                 samples.push(PodSample {
-                    deleting: p.deleting,
+                    deleting: status.deleting,
                     failed,
-                    pending: !p.running,
-                    ready: p.ready,
-                    ready_transition: p.ready_changed.or(p.started_at),
-                    start_time: p.started_at,
+                    pending: !status.running,
+                    ready: status.ready,
+                    ready_transition: status.ready_transition(),
+                    start_time: status.start_time(),
                     request_millicores,
                     sample,
                 });

@@ -78,7 +78,64 @@ fn two_choices_tail(rho: f64) -> impl Iterator<Item = (u32, f64)> {
         .take_while(|&(k, p)| k == 0 || p > 1e-16)
 }
 
+/// That tail worked out once: `at_least[k]` = P(K ≥ k).
+#[derive(Clone, Copy)]
+struct Tail {
+    at_least: [f64; 60],
+    len: usize,
+}
+
+impl Tail {
+    fn new(rho: f64) -> Tail {
+        let mut tail = Tail { at_least: [0.0; 60], len: 0 };
+        for (k, p) in two_choices_tail(rho) {
+            tail.at_least[k as usize] = p;
+            tail.len = k as usize + 1;
+        }
+        tail
+    }
+
+    fn get(&self) -> &[f64] {
+        &self.at_least[..self.len]
+    }
+
+    /// P(K = k) = P(K ≥ k) − P(K ≥ k + 1).
+    fn exactly(&self, k: usize) -> f64 {
+        let tail = self.get();
+        tail[k] - tail.get(k + 1).copied().unwrap_or(0.0)
+    }
+}
+
+/// P(Erlang(m, μ) > t) = e^{−μt} Σ_{j<m} (μt)^j / j! for m = 1, 2, …: the
+/// partial sums of one series, each the same sum [`erlang_survival`] adds up.
+struct ErlangSurvival {
+    decay: f64,
+    x: f64,
+    /// Σ_{j<m} for the m reached, and its last term.
+    sum: f64,
+    term: f64,
+    m: u32,
+}
+
+impl ErlangSurvival {
+    fn new(mu: f64, t: f64) -> Self {
+        let x = mu * t;
+        ErlangSurvival { decay: libm::exp(-x), x, sum: 1.0, term: 1.0, m: 1 }
+    }
+
+    /// P(Erlang(m, μ) > t), for m no smaller than the last asked.
+    fn at(&mut self, m: u32) -> f64 {
+        while self.m < m {
+            self.term *= self.x / f64::from(self.m);
+            self.sum += self.term;
+            self.m += 1;
+        }
+        (self.decay * self.sum).min(1.0)
+    }
+}
+
 /// P(Erlang(m, μ) > t) = e^{−μt} Σ_{j<m} (μt)^j / j!.
+#[cfg(test)]
 fn erlang_survival(m: u32, mu: f64, t: f64) -> f64 {
     let x = mu * t;
     let (mut term, mut sum) = (1.0, 1.0);
@@ -89,10 +146,26 @@ fn erlang_survival(m: u32, mu: f64, t: f64) -> f64 {
     (libm::exp(-x) * sum).min(1.0)
 }
 
-impl Part {
+/// A part with what its formulas share worked out once (the two-choices
+/// tail), for the several evaluations a tick makes of it.
+#[derive(Clone, Copy)]
+pub(super) struct Prepared {
+    part: Part,
+    tail: Option<Tail>,
+}
+
+impl Prepared {
+    fn new(part: Part) -> Self {
+        let tail = match part {
+            Part::TwoChoices { rho, .. } => Some(Tail::new(rho)),
+            _ => None,
+        };
+        Prepared { part, tail }
+    }
+
     /// P(T > t).
-    fn survival(self, t: f64) -> f64 {
-        match self {
+    fn survival(&self, t: f64) -> f64 {
+        match self.part {
             Part::Service { mu } => libm::exp(-mu * t),
             Part::Queued { theta, mu, limit } => {
                 // W with density r·e^{−θw} on [0, L], plus Exp(μ): for a = min(t, L),
@@ -123,23 +196,17 @@ impl Part {
                     libm::exp(-mu * (t - wait))
                 }
             }
-            Part::TwoChoices { rho, mu } => {
-                let tail: Vec<(u32, f64)> = two_choices_tail(rho).collect();
-                tail.iter()
-                    .enumerate()
-                    .map(|(i, &(k, at_least))| {
-                        let exactly = at_least - tail.get(i + 1).map_or(0.0, |x| x.1);
-                        exactly * erlang_survival(k + 1, mu, t)
-                    })
-                    .sum::<f64>()
-                    .clamp(0.0, 1.0)
+            Part::TwoChoices { mu, .. } => {
+                let tail = self.tail.as_ref().expect("a two-choices part has its tail");
+                let mut erlang = ErlangSurvival::new(mu, t);
+                (0..tail.len).map(|k| tail.exactly(k) * erlang.at(k as u32 + 1)).sum::<f64>().clamp(0.0, 1.0)
             }
         }
     }
 
     /// P(the wait alone > t), for the share that gives up.
-    fn wait_survival(self, t: f64) -> f64 {
-        match self {
+    fn wait_survival(&self, t: f64) -> f64 {
+        match self.part {
             Part::Service { .. } => 0.0,
             Part::Queued { theta, limit, .. } => {
                 if t >= limit {
@@ -154,22 +221,17 @@ impl Part {
                 }
             }
             Part::Behind { wait, .. } => f64::from(t < wait),
-            Part::TwoChoices { rho, mu } => {
-                let tail: Vec<(u32, f64)> = two_choices_tail(rho).collect();
-                tail.iter()
-                    .enumerate()
-                    .skip(1)
-                    .map(|(i, &(k, at_least))| {
-                        (at_least - tail.get(i + 1).map_or(0.0, |x| x.1)) * erlang_survival(k, mu, t)
-                    })
-                    .sum()
+            Part::TwoChoices { mu, .. } => {
+                let tail = self.tail.as_ref().expect("a two-choices part has its tail");
+                let mut erlang = ErlangSurvival::new(mu, t);
+                (1..tail.len).map(|k| tail.exactly(k) * erlang.at(k as u32)).sum()
             }
         }
     }
 
     /// Mean response time.
-    fn mean(self) -> f64 {
-        match self {
+    fn mean(&self) -> f64 {
+        match self.part {
             Part::Service { mu } => 1.0 / mu,
             Part::Queued { theta, mu, limit } => {
                 let wait = if !limit.is_finite() {
@@ -186,19 +248,45 @@ impl Part {
                 wait + 1.0 / mu
             }
             Part::Behind { wait, mu } => wait + 1.0 / mu,
-            Part::TwoChoices { rho, mu } => {
-                (1.0 + two_choices_tail(rho).skip(1).map(|(_, at_least)| at_least).sum::<f64>()) / mu
+            Part::TwoChoices { mu, .. } => {
+                let tail = self.tail.as_ref().expect("a two-choices part has its tail");
+                (1.0 + tail.get().iter().skip(1).copied().sum::<f64>()) / mu
             }
         }
     }
 
     /// Mean wait before service.
-    fn mean_wait(self) -> f64 {
-        match self {
+    fn mean_wait(&self) -> f64 {
+        match self.part {
             Part::Service { mu } | Part::Queued { mu, .. } | Part::Behind { mu, .. } | Part::TwoChoices { mu, .. } => {
                 self.mean() - 1.0 / mu
             }
         }
+    }
+}
+
+impl Part {
+    /// P(T > t).
+    #[cfg(test)]
+    fn survival(self, t: f64) -> f64 {
+        Prepared::new(self).survival(t)
+    }
+
+    /// P(the wait alone > t), for the share that gives up.
+    #[cfg(test)]
+    fn wait_survival(self, t: f64) -> f64 {
+        Prepared::new(self).wait_survival(t)
+    }
+
+    /// Mean response time.
+    fn mean(self) -> f64 {
+        Prepared::new(self).mean()
+    }
+
+    /// Mean wait before service.
+    #[cfg(test)]
+    fn mean_wait(self) -> f64 {
+        Prepared::new(self).mean_wait()
     }
 }
 
@@ -208,9 +296,10 @@ pub(super) fn mixture_quantile(parts: impl Iterator<Item = (f64, Part)> + Clone,
     if total <= 0.0 || !total.is_finite() {
         return None;
     }
-    let survival = |t: f64| parts.clone().map(|(w, p)| w * p.survival(t)).sum::<f64>() / total;
+    let prepared: Vec<(f64, Prepared)> = parts.map(|(w, p)| (w, Prepared::new(p))).collect();
+    let survival = |t: f64| prepared.iter().map(|(w, p)| w * p.survival(t)).sum::<f64>() / total;
     let target = 1.0 - q;
-    let mut hi = parts.clone().map(|(_, p)| p.mean()).fold(1e-6, f64::max);
+    let mut hi = prepared.iter().map(|(_, p)| p.mean()).fold(1e-6, f64::max);
     while survival(hi) > target && hi < 1e9 {
         hi *= 2.0;
     }
@@ -316,19 +405,23 @@ struct Queue {
 impl Queue {
     /// The steady queue at its load: the share of arrivals it serves, the
     /// parts of what it serves, (share, part), and how many wait on average.
-    fn steady(&self) -> (f64, [(f64, Part); 2], f64) {
+    fn steady(&self) -> (f64, [(f64, Prepared); 2], f64) {
         let (c, mu, lambda) = (f64::from(self.servers), self.mu, self.lambda);
         let limit = self.patience;
         let rho = lambda / (c * mu);
         let exponential = |p_wait: f64, theta: f64| {
-            [(1.0 - p_wait, Part::Service { mu }), (p_wait, Part::Queued { theta, mu, limit })]
+            [
+                (1.0 - p_wait, Prepared::new(Part::Service { mu })),
+                (p_wait, Prepared::new(Part::Queued { theta, mu, limit })),
+            ]
         };
         match self.discipline {
             Discipline::TwoChoices if self.servers == 1 && rho < 0.98 => {
-                let part = Part::TwoChoices { rho, mu };
+                let part = Prepared::new(Part::TwoChoices { rho, mu });
                 let gives_up = part.wait_survival(limit);
                 let served = 1.0 - gives_up;
-                (served, [(1.0, part), (0.0, Part::Service { mu })], lambda * served * part.mean_wait())
+                let parts = [(1.0, part), (0.0, Prepared::new(Part::Service { mu }))];
+                (served, parts, lambda * served * part.mean_wait())
             }
             Discipline::InTurn { n } if n > 1 && rho < 0.98 => {
                 // G/M/1 with the instance's workers as one server of rate cμ: a
@@ -363,7 +456,7 @@ struct Outcome {
     served: f64,
     dropped: f64,
     backlog: f64,
-    parts: [(f64, Option<Part>); 3],
+    parts: [(f64, Option<Prepared>); 3],
     /// Σ served × mean response time, and × mean wait.
     time_in_system: f64,
     waited: f64,
@@ -383,7 +476,7 @@ fn tick_queue(q: Queue, backlog: f64, dt: f64) -> Outcome {
     let mut out =
         Outcome { served: 0.0, dropped: 0.0, backlog: 0.0, parts: [(0.0, None); 3], time_in_system: 0.0, waited: 0.0 };
     let (share, parts, settled) =
-        if q.lambda > 0.0 { q.steady() } else { (0.0, [(0.0, Part::Service { mu: q.mu }); 2], 0.0) };
+        if q.lambda > 0.0 { q.steady() } else { (0.0, [(0.0, Prepared::new(Part::Service { mu: q.mu })); 2], 0.0) };
     let rate = q.lambda * share;
     let settled = settled.min(most);
     let mut backlog = backlog;
@@ -406,7 +499,7 @@ fn tick_queue(q: Queue, backlog: f64, dt: f64) -> Outcome {
             let served = cap * busy;
             let wait = (backlog + end) / 2.0 / cap;
             out.served += served;
-            out.parts[0] = (served, Some(Part::Behind { wait, mu: q.mu }));
+            out.parts[0] = (served, Some(Prepared::new(Part::Behind { wait, mu: q.mu })));
             out.time_in_system += served * (wait + 1.0 / q.mu);
             out.waited += served * wait;
             out.backlog = end;
@@ -461,6 +554,10 @@ impl World {
         // serves in service order, and the instances touched.
         let mut touched: Vec<InstanceId> = Vec::new();
         let mut live_scratch: Vec<(InstanceId, (u32, f64))> = Vec::new();
+        let mut shapes: Vec<(u32, u64)> = Vec::new();
+        let mut queues: Vec<Queue> = Vec::new();
+        let mut served_rates: Vec<f64> = Vec::new();
+        let mut prepared: Vec<Prepared> = Vec::new();
         for i in 0..n_services {
             let s = &mut self.traffic_mut().services[i];
             let rate = s.spec.load.rate(now);
@@ -483,17 +580,18 @@ impl World {
             // queue over every live worker; other routing splits the load
             // evenly, a queue per instance.
             let mut lost = 0.0;
-            let mut shapes: Vec<(u32, u64)> = live.iter().map(|&(_, (w, v))| (w, v.to_bits())).collect();
+            shapes.clear();
+            shapes.extend(live.iter().map(|&(_, (w, v))| (w, v.to_bits())));
             shapes.sort_unstable();
             shapes.dedup();
-            let queues: Vec<Queue> = if live.is_empty() {
+            queues.clear();
+            if live.is_empty() {
                 lost = arrivals;
-                Vec::new()
             } else if shared {
                 let servers: u32 = live.iter().map(|x| x.1.0).sum();
                 let cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
                 let mu = cores / f64::from(servers) / cost;
-                vec![Queue { alike: 1.0, servers, lambda: rate, mu, discipline: Discipline::Pooled, patience }]
+                queues.push(Queue { alike: 1.0, servers, lambda: rate, mu, discipline: Discipline::Pooled, patience });
             } else {
                 let n = n_endpoints as f64;
                 let discipline = match s.spec.routing {
@@ -502,21 +600,22 @@ impl World {
                     _ => Discipline::Pooled,
                 };
                 lost = arrivals * (n - live.len() as f64) / n;
-                shapes
-                    .iter()
-                    .map(|&(w, v)| {
-                        let k = live.iter().filter(|x| x.1.0 == w && x.1.1.to_bits() == v).count() as f64;
-                        Queue {
-                            alike: k,
-                            servers: w,
-                            lambda: rate / n,
-                            mu: f64::from_bits(v) / cost,
-                            discipline,
-                            patience,
-                        }
-                    })
-                    .collect()
-            };
+                queues.extend(shapes.iter().map(|&(w, v)| {
+                    let k = if shapes.len() == 1 {
+                        live.len()
+                    } else {
+                        live.iter().filter(|x| x.1.0 == w && x.1.1.to_bits() == v).count()
+                    };
+                    Queue {
+                        alike: k as f64,
+                        servers: w,
+                        lambda: rate / n,
+                        mu: f64::from_bits(v) / cost,
+                        discipline,
+                        patience,
+                    }
+                }));
+            }
             // The backlog is shared by the queues in proportion to their capacity.
             let capacity: f64 = queues.iter().map(|q| q.alike * f64::from(q.servers) * q.mu).sum();
             let backlog = s.backlog;
@@ -527,7 +626,8 @@ impl World {
             }
             let mut tick_parts = std::mem::take(&mut s.stats.tick_parts);
             tick_parts.clear();
-            let mut served_rates = Vec::with_capacity(queues.len());
+            served_rates.clear();
+            prepared.clear();
             for q in &queues {
                 let share = if capacity > 0.0 { backlog * f64::from(q.servers) * q.mu / capacity } else { 0.0 };
                 let out = tick_queue(*q, share, dt);
@@ -542,8 +642,9 @@ impl World {
                         if let Some(part) = part
                             && w > 0.0
                         {
-                            s.stats.fluid.add(w * q.alike, part);
-                            tick_parts.push((w * q.alike, part));
+                            s.stats.fluid.add(w * q.alike, part.part);
+                            tick_parts.push((w * q.alike, part.part));
+                            prepared.push(part);
                         }
                     }
                 }
@@ -561,7 +662,7 @@ impl World {
                 let slo = s.spec.slo_p95.as_secs_f64();
                 let all = served_total + dropped_total;
                 if all > 0.0 {
-                    let slow: f64 = tick_parts.iter().map(|(w, p)| w * p.survival(slo)).sum();
+                    let slow: f64 = tick_parts.iter().zip(&prepared).map(|((w, _), p)| w * p.survival(slo)).sum();
                     if (dropped_total + slow) / all > 0.05 {
                         s.stats.slo_violations += 1;
                     }

@@ -127,14 +127,88 @@ impl Default for Meter {
 }
 
 /// metrics-server's record of an instance: the work at its previous scrape
-/// and when, and its latest sample; and whether the instance has failed,
-/// the other thing the HPA asks of every pod.
-#[derive(Clone, Copy, Debug, Default)]
+/// and when, and its latest sample; and what else the HPA asks of every pod
+/// at every sync (whether it failed, and its status as the API server holds
+/// it), so that a sync reads one cache line per pod. Times absent are
+/// [`SimTime::MAX`].
+#[derive(Clone, Copy, Debug)]
 #[repr(align(64))]
 struct Scrape {
-    scraped: Option<(f64, SimTime)>,
-    sample: Option<CpuSample>,
+    scraped_work: f64,
+    scraped_at: SimTime,
+    /// Millicores, when, over what window.
+    sample: (u64, SimTime, SimDuration),
     failed: bool,
+    status: PodStatus,
+}
+
+impl Default for Scrape {
+    fn default() -> Self {
+        Scrape {
+            scraped_work: 0.0,
+            scraped_at: SimTime::MAX,
+            sample: (0, SimTime::MAX, SimDuration::ZERO),
+            failed: false,
+            status: PodStatus::default(),
+        }
+    }
+}
+
+impl Scrape {
+    fn sample(&self) -> Option<CpuSample> {
+        (self.sample.1 != SimTime::MAX).then_some(self.sample)
+    }
+}
+
+/// A pod's status as the HPA reads it: a deletion timestamp, phase Running,
+/// the Ready condition and when it last changed, and when its containers
+/// started. Times absent are [`SimTime::MAX`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodStatus {
+    pub deleting: bool,
+    pub running: bool,
+    pub ready: bool,
+    ready_transition: SimTime,
+    start_time: SimTime,
+}
+
+impl Default for PodStatus {
+    fn default() -> Self {
+        PodStatus {
+            deleting: false,
+            running: false,
+            ready: false,
+            ready_transition: SimTime::MAX,
+            start_time: SimTime::MAX,
+        }
+    }
+}
+
+impl PodStatus {
+    pub fn new(
+        deleting: bool,
+        running: bool,
+        ready: bool,
+        ready_transition: Option<SimTime>,
+        start_time: Option<SimTime>,
+    ) -> Self {
+        PodStatus {
+            deleting,
+            running,
+            ready,
+            ready_transition: ready_transition.unwrap_or(SimTime::MAX),
+            start_time: start_time.unwrap_or(SimTime::MAX),
+        }
+    }
+
+    /// When the Ready condition last changed (or the pod started, before it ever did).
+    pub fn ready_transition(&self) -> Option<SimTime> {
+        (self.ready_transition != SimTime::MAX).then_some(self.ready_transition)
+    }
+
+    pub fn start_time(&self) -> Option<SimTime> {
+        (self.start_time != SimTime::MAX).then_some(self.start_time)
+    }
 }
 
 /// One calendar second of a service's completions and drops, for its SLO and
@@ -346,7 +420,13 @@ impl Traffic {
 
     /// metrics-server's latest sample of an instance.
     pub fn sample(&self, id: InstanceId) -> Option<CpuSample> {
-        self.scrapes.get(id.index()).and_then(|s| s.sample)
+        self.scrapes.get(id.index()).and_then(Scrape::sample)
+    }
+
+    /// Keeps the HPA's copy of a pod's status.
+    pub(super) fn set_pod_status(&mut self, id: InstanceId, status: PodStatus) {
+        let record = slot(&mut self.scrapes, id);
+        record.status = status;
     }
 
     fn load_mut(&mut self, id: InstanceId) -> &mut InstanceLoad {
@@ -365,10 +445,11 @@ impl Traffic {
         }
     }
 
-    /// Whether the instance has failed, and metrics-server's latest sample of it.
+    /// What the HPA reads of a pod: whether it failed, its status, and
+    /// metrics-server's latest sample of it.
     #[inline]
-    pub fn failed_and_sample(&self, id: InstanceId) -> (bool, Option<CpuSample>) {
-        self.scrapes.get(id.index()).map_or((false, None), |s| (s.failed, s.sample))
+    pub fn pod_metrics(&self, id: InstanceId) -> (bool, PodStatus, Option<CpuSample>) {
+        self.scrapes.get(id.index()).map_or((false, PodStatus::default(), None), |s| (s.failed, s.status, s.sample()))
     }
 
     /// The instance's host, as the meter keeps it.
@@ -615,13 +696,14 @@ impl World {
             let Some(meter) = t.meters.get(id.index()).filter(|m| m.scraped_phase) else { continue };
             let work = meter.work.at(now);
             let record = slot(&mut t.scrapes, id);
-            let (before, at) = record.scraped.unwrap_or((work, now));
+            let (before, at) =
+                if record.scraped_at == SimTime::MAX { (work, now) } else { (record.scraped_work, record.scraped_at) };
             let window = now.since(at);
             if window > SimDuration::ZERO {
                 let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
-                record.sample = Some((millicores, now, window));
+                record.sample = (millicores, now, window);
             }
-            record.scraped = Some((work, now));
+            (record.scraped_work, record.scraped_at) = (work, now);
         }
         self.queue.schedule(now + SCRAPE_INTERVAL, Due::Scrape);
     }
