@@ -249,6 +249,9 @@ impl World {
         h.disk_reserved.0 += demand.disk.0;
         h.instances.insert(id);
         h.occupied |= demand.exclusive;
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.set_on_host(id, true);
+        }
         self.instances[id.index()].host = Some(host);
         self.update_power(host);
         self.dirty_hosts.insert(host);
@@ -259,6 +262,9 @@ impl World {
         let h = &mut self.hosts[host.index()];
         if !h.instances.remove(&id) {
             return;
+        }
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.set_on_host(id, false);
         }
         h.cpu_used.0 -= demand.cpu.0;
         h.memory_used.0 -= demand.memory.0;
@@ -875,6 +881,11 @@ impl World {
             return;
         }
         let lost: Vec<InstanceId> = self.hosts[host.index()].instances.iter().copied().collect();
+        if let Some(t) = self.traffic.as_deref_mut() {
+            for &id in &lost {
+                t.set_on_host(id, false);
+            }
+        }
         if self.kube.is_some() {
             self.kube_host_failed(host, &lost, live);
         } else {

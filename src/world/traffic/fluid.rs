@@ -551,8 +551,10 @@ impl World {
         let dt = tick.as_secs_f64();
         let n_services = self.traffic_mut().services.len();
         // Each instance's cores this tick, added up over the services it
-        // serves in service order, and the instances touched.
-        let mut touched: Vec<InstanceId> = Vec::new();
+        // serves in service order; the hosts of the instances whose cores were
+        // set, and the instances busy after the tick.
+        self.traffic_mut().ticks += 1;
+        let mut changed_hosts = vec![false; self.hosts.len()];
         let mut live_scratch: Vec<(InstanceId, (u32, f64))> = Vec::new();
         let mut shapes: Vec<(u32, u64)> = Vec::new();
         let mut queues: Vec<Queue> = Vec::new();
@@ -670,9 +672,13 @@ impl World {
             }
             s.stats.tick_parts = tick_parts;
             // CPU: each instance does the work of the requests it served; a shared
-            // queue keeps every worker equally busy.
+            // queue keeps every worker equally busy. An instance serving several
+            // services adds up its cores in service order; its work follows at
+            // once, as often as it changes (at one instant the work done so far
+            // stays what it is).
             let total_cores: f64 = live.iter().map(|&(_, (w, v))| f64::from(w) * v).sum();
-            let meters = &mut self.traffic_mut().meters;
+            let t = self.traffic.as_deref_mut().expect("traffic");
+            let tick_number = t.ticks;
             for &(id, (w, v)) in &live {
                 let cores = if shared {
                     served_rates[0] * cost * f64::from(w) * v / total_cores
@@ -680,43 +686,37 @@ impl World {
                     let q = shapes.binary_search(&(w, v.to_bits())).unwrap_or(0);
                     served_rates[q] * cost
                 };
-                let meter = slot(meters, id);
-                if meter.ticked {
-                    meter.tick_cores += cores;
+                let meter = slot(&mut t.meters, id);
+                let total = if meter.tick == tick_number {
+                    meter.tick_cores + cores
                 } else {
-                    (meter.tick_cores, meter.ticked) = (cores, true);
-                    touched.push(id);
-                }
+                    meter.tick = tick_number;
+                    if meter.host != u32::MAX {
+                        changed_hosts[meter.host as usize] = true;
+                    }
+                    cores
+                };
+                meter.tick_cores = total;
+                t.set_work(id, now, total);
             }
             live_scratch = live;
         }
-        // Integrate CPU work: cores busy during the tick that starts now, for
-        // the instances busy now and those the last tick left busy.
-        let t = self.traffic_mut();
-        for id in std::mem::take(&mut t.busy_instances) {
+        // Instances that stopped serving since the last tick and that no
+        // service gave cores to now are idle, if they were busy.
+        let t = self.traffic.as_deref_mut().expect("traffic");
+        let tick_number = t.ticks;
+        for id in std::mem::take(&mut t.stopped_serving) {
             let meter = slot(&mut t.meters, id);
-            if !meter.ticked {
-                (meter.tick_cores, meter.ticked) = (0.0, true);
-                touched.push(id);
-            }
-        }
-        for &id in &touched {
-            let meter = &mut t.meters[id.index()];
-            let cores = meter.tick_cores;
-            meter.ticked = false;
-            t.set_work(id, now, cores);
-            if cores > 0.0 {
-                t.busy_instances.push(id);
+            if meter.tick != tick_number && meter.work.busy > 0.0 {
+                meter.tick = tick_number;
+                if meter.host != u32::MAX {
+                    changed_hosts[meter.host as usize] = true;
+                }
+                t.set_work(id, now, 0.0);
             }
         }
         // Every host whose instances' CPU use may have changed, in host order.
-        let mut changed = vec![false; self.hosts.len()];
-        for id in touched {
-            if let Some(h) = self.traffic().and_then(|t| t.host(id)) {
-                changed[h.index()] = true;
-            }
-        }
-        for h in (0..changed.len()).filter(|&h| changed[h]) {
+        for h in (0..changed_hosts.len()).filter(|&h| changed_hosts[h]) {
             self.update_power(crate::model::HostId(h as u32));
         }
         self.queue.schedule(now + tick, Due::Traffic(TrafficDue::Tick));

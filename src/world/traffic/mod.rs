@@ -87,76 +87,125 @@ impl Work {
     }
 }
 
-/// What a fluid tick, the power model and metrics-server's scrape read of an
-/// instance every tick, in one cache line: over a cluster of 100,000 pods a
-/// table per field would cost a miss per field and per pod.
+/// What a fluid tick, the power model, metrics-server and the HPA read of an
+/// instance, in two cache lines: over a cluster of 100,000 pods a table per
+/// field would cost a miss per field and per pod. The first line is what a
+/// fluid tick reads and writes; the second, metrics-server's record and the
+/// pod's status as the HPA reads it.
+///
+/// metrics-server's scrapes are taken lazily: every scrape that falls while
+/// nothing about the instance changes would read the same work function, so
+/// the record catches up on the scrapes taken since it last did just before
+/// anything it depends on changes (its work, phase or host), and a read works
+/// out the latest sample from it. Only the last two missed scrapes matter.
 #[derive(Clone, Copy, Debug)]
-#[repr(align(64))]
+#[repr(C, align(128))]
 struct Meter {
     work: Work,
-    /// A fluid tick's cores while it adds them up over the services, and
-    /// whether this tick has touched it yet.
+    /// A fluid tick's cores while it adds them up over the services.
     tick_cores: f64,
-    ticked: bool,
-    /// Its workers for the first service it joined (service + 1; 0 before
-    /// it joins one), and the share of a core each runs at.
+    /// Its workers' share of a core each, for the first service it joined.
+    speed: f64,
+    /// That service + 1 (0 before it joins one), and the workers it runs for it.
     shape_service: u32,
     workers: u32,
-    speed: f64,
+    /// Its host, once placed (u32::MAX before).
+    host: u32,
+    /// The fluid tick that last gave it cores (ticks count from 1).
+    tick: u32,
+    /// The scrapes taken into account so far.
+    scrapes: u32,
     /// Its phase is Running; Running or Starting (what metrics-server scrapes).
     running: bool,
     scraped_phase: bool,
-    /// Its host, once placed (u32::MAX before).
-    host: u32,
+    /// In its host's set of instances (what metrics-server walks).
+    on_host: bool,
+    /// The work at its last scrape and when ([`SimTime::MAX`] before the first).
+    scraped_work: f64,
+    scraped_at: SimTime,
+    /// The latest sample: millicores, when ([`SimTime::MAX`] before one), over what window.
+    sample: (u64, SimTime, SimDuration),
+    /// The pod's status as the HPA reads it ([`PodStatus`], times absent
+    /// [`SimTime::MAX`]), and whether the instance failed.
+    ready_transition: SimTime,
+    start_time: SimTime,
+    deleting: bool,
+    pod_running: bool,
+    ready: bool,
+    failed: bool,
 }
+
+const _: () = assert!(std::mem::size_of::<Meter>() == 128);
 
 impl Default for Meter {
     fn default() -> Self {
         Meter {
             work: Work::NONE,
             tick_cores: 0.0,
-            ticked: false,
+            speed: 0.0,
             shape_service: 0,
             workers: 0,
-            speed: 0.0,
+            host: u32::MAX,
+            tick: 0,
+            scrapes: 0,
             running: false,
             scraped_phase: false,
-            host: u32::MAX,
-        }
-    }
-}
-
-/// metrics-server's record of an instance: the work at its previous scrape
-/// and when, and its latest sample; and what else the HPA asks of every pod
-/// at every sync (whether it failed, and its status as the API server holds
-/// it), so that a sync reads one cache line per pod. Times absent are
-/// [`SimTime::MAX`].
-#[derive(Clone, Copy, Debug)]
-#[repr(align(64))]
-struct Scrape {
-    scraped_work: f64,
-    scraped_at: SimTime,
-    /// Millicores, when, over what window.
-    sample: (u64, SimTime, SimDuration),
-    failed: bool,
-    status: PodStatus,
-}
-
-impl Default for Scrape {
-    fn default() -> Self {
-        Scrape {
+            on_host: false,
             scraped_work: 0.0,
             scraped_at: SimTime::MAX,
             sample: (0, SimTime::MAX, SimDuration::ZERO),
+            ready_transition: SimTime::MAX,
+            start_time: SimTime::MAX,
+            deleting: false,
+            pod_running: false,
+            ready: false,
             failed: false,
-            status: PodStatus::default(),
         }
     }
 }
 
-impl Scrape {
-    fn sample(&self) -> Option<CpuSample> {
-        (self.sample.1 != SimTime::MAX).then_some(self.sample)
+/// The time of the `k`-th scrape (from 1).
+fn scrape_time(k: u32) -> SimTime {
+    SimTime::ZERO + SimDuration(SCRAPE_INTERVAL.as_micros() * u64::from(k))
+}
+
+impl Meter {
+    /// metrics-server's record once `scrapes` scrapes have been taken: the
+    /// work at the last one that saw the instance and when, and the latest sample.
+    #[inline]
+    fn scraped(&self, scrapes: u32) -> (f64, SimTime, (u64, SimTime, SimDuration)) {
+        let mut record = (self.scraped_work, self.scraped_at, self.sample);
+        if self.scrapes >= scrapes || !(self.scraped_phase && self.on_host) {
+            return record;
+        }
+        for k in (self.scrapes + 1).max(scrapes - 1)..=scrapes {
+            let now = scrape_time(k);
+            let work = self.work.at(now);
+            let (before, at) = if record.1 == SimTime::MAX { (work, now) } else { (record.0, record.1) };
+            let window = now.since(at);
+            if window > SimDuration::ZERO {
+                let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
+                record.2 = (millicores, now, window);
+            }
+            (record.0, record.1) = (work, now);
+        }
+        record
+    }
+
+    /// Takes the scrapes missed so far, before something they read changes.
+    #[inline]
+    fn catch_up(&mut self, scrapes: u32) {
+        if self.scrapes < scrapes {
+            (self.scraped_work, self.scraped_at, self.sample) = self.scraped(scrapes);
+            self.scrapes = scrapes;
+        }
+    }
+
+    /// The latest sample once `scrapes` scrapes have been taken.
+    #[inline]
+    fn sample(&self, scrapes: u32) -> Option<CpuSample> {
+        let sample = self.scraped(scrapes).2;
+        (sample.1 != SimTime::MAX).then_some(sample)
     }
 }
 
@@ -366,13 +415,19 @@ pub type CpuSample = (u64, SimTime, SimDuration);
 pub struct Traffic {
     pub mode: TrafficMode,
     pub services: Vec<ServiceState>,
-    /// By instance id: per-request queues, CPU work and what the tick reads,
-    /// metrics-server's records.
+    /// By instance id: per-request queues; CPU work, what the tick reads and
+    /// metrics-server's records; the cores busy, which the power model adds
+    /// up host by host.
     load: Vec<InstanceLoad>,
     meters: Vec<Meter>,
-    scrapes: Vec<Scrape>,
-    /// In fluid mode, the instances the last tick left busy.
-    busy_instances: Vec<InstanceId>,
+    busy: Vec<f64>,
+    /// Scrapes metrics-server has taken, and fluid ticks so far.
+    scrapes: u32,
+    ticks: u32,
+    /// In fluid mode, instances that stopped serving somewhere (left a
+    /// service's endpoints, or stopped running) since the last tick: those
+    /// busy then that no service gives cores to now become idle.
+    stopped_serving: Vec<InstanceId>,
     /// Serving instances over time: the integral (instance-seconds), the most, and the last count and change.
     pub replicas_integral: f64,
     pub replicas_max: usize,
@@ -401,16 +456,19 @@ impl Traffic {
 
     #[inline]
     fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
-        let w = &mut slot(&mut self.meters, id).work;
+        let meter = slot(&mut self.meters, id);
+        meter.catch_up(self.scrapes);
+        let w = &mut meter.work;
         w.done = w.at(now);
         w.busy = busy.max(0.0);
         w.since = now;
+        *slot(&mut self.busy, id) = w.busy;
     }
 
     /// CPU cores an instance is using now.
     #[inline]
     pub fn busy(&self, id: InstanceId) -> f64 {
-        self.meters.get(id.index()).map_or(0.0, |m| m.work.busy)
+        self.busy.get(id.index()).copied().unwrap_or(0.0)
     }
 
     /// Requests waiting in an instance's own queue.
@@ -420,13 +478,23 @@ impl Traffic {
 
     /// metrics-server's latest sample of an instance.
     pub fn sample(&self, id: InstanceId) -> Option<CpuSample> {
-        self.scrapes.get(id.index()).and_then(Scrape::sample)
+        self.meters.get(id.index()).and_then(|m| m.sample(self.scrapes))
     }
 
     /// Keeps the HPA's copy of a pod's status.
     pub(super) fn set_pod_status(&mut self, id: InstanceId, status: PodStatus) {
-        let record = slot(&mut self.scrapes, id);
-        record.status = status;
+        let m = slot(&mut self.meters, id);
+        (m.deleting, m.pod_running, m.ready) = (status.deleting, status.running, status.ready);
+        (m.ready_transition, m.start_time) = (status.ready_transition, status.start_time);
+    }
+
+    /// Whether the instance is in its host's set of instances, which metrics-server walks.
+    pub(super) fn set_on_host(&mut self, id: InstanceId, on_host: bool) {
+        let meter = slot(&mut self.meters, id);
+        if meter.on_host != on_host {
+            meter.catch_up(self.scrapes);
+            meter.on_host = on_host;
+        }
     }
 
     fn load_mut(&mut self, id: InstanceId) -> &mut InstanceLoad {
@@ -436,12 +504,21 @@ impl Traffic {
     /// Keeps the meter's copy of an instance's phase and host.
     pub(super) fn phase_changed(&mut self, id: InstanceId, phase: Phase, host: Option<HostId>) {
         let meter = slot(&mut self.meters, id);
+        meter.catch_up(self.scrapes);
+        let stopped = meter.running && phase != Phase::Running;
         meter.running = phase == Phase::Running;
         meter.scraped_phase = matches!(phase, Phase::Running | Phase::Starting);
         meter.host = host.map_or(u32::MAX, |h| h.0);
-        let failed = phase == Phase::Failed;
-        if failed || self.scrapes.get(id.index()).is_some_and(|s| s.failed) {
-            slot(&mut self.scrapes, id).failed = failed;
+        meter.failed = phase == Phase::Failed;
+        if stopped {
+            self.stopped_serving(id);
+        }
+    }
+
+    /// `id` stopped serving a service (fluid mode keeps the list for its next tick).
+    fn stopped_serving(&mut self, id: InstanceId) {
+        if matches!(self.mode, TrafficMode::Fluid { .. }) {
+            self.stopped_serving.push(id);
         }
     }
 
@@ -449,13 +526,16 @@ impl Traffic {
     /// metrics-server's latest sample of it.
     #[inline]
     pub fn pod_metrics(&self, id: InstanceId) -> (bool, PodStatus, Option<CpuSample>) {
-        self.scrapes.get(id.index()).map_or((false, PodStatus::default(), None), |s| (s.failed, s.status, s.sample()))
-    }
-
-    /// The instance's host, as the meter keeps it.
-    #[inline]
-    fn host(&self, id: InstanceId) -> Option<HostId> {
-        self.meters.get(id.index()).map(|m| m.host).filter(|&h| h != u32::MAX).map(HostId)
+        self.meters.get(id.index()).map_or((false, PodStatus::default(), None), |m| {
+            let status = PodStatus {
+                deleting: m.deleting,
+                running: m.pod_running,
+                ready: m.ready,
+                ready_transition: m.ready_transition,
+                start_time: m.start_time,
+            };
+            (m.failed, status, m.sample(self.scrapes))
+        })
     }
 
     /// Whether the instance runs, as the meter keeps it.
@@ -500,8 +580,10 @@ impl World {
             services,
             load: Vec::new(),
             meters: Vec::new(),
-            scrapes: Vec::new(),
-            busy_instances: Vec::new(),
+            busy: Vec::new(),
+            scrapes: 0,
+            ticks: 0,
+            stopped_serving: Vec::new(),
             replicas_integral: 0.0,
             replicas_max: 0,
             replicas_now: 0,
@@ -511,6 +593,9 @@ impl World {
         let t = self.traffic.as_deref_mut().expect("traffic was just set up");
         for inst in &self.instances {
             t.phase_changed(inst.id, inst.phase, inst.host);
+        }
+        for &id in self.hosts.iter().flat_map(|h| h.instances.iter()) {
+            t.set_on_host(id, true);
         }
         self.queue.schedule(SimTime::ZERO + SCRAPE_INTERVAL, Due::Scrape);
         match self.setup.traffic_mode {
@@ -567,11 +652,13 @@ impl World {
                     // holds until it stops (what is left then is lost).
                     (Ok(at), false) if stopping => {
                         endpoints.remove(at);
+                        self.traffic_mut().stopped_serving(id);
                     }
                     // It stopped serving: its queue and, if it failed, what it had in flight are lost.
                     (Ok(at), false) => {
                         let before = endpoints.len();
                         endpoints.remove(at);
+                        self.traffic_mut().stopped_serving(id);
                         self.drop_instance_load(i, id);
                         self.fluid_endpoint_left(i, before);
                     }
@@ -688,23 +775,14 @@ impl World {
         Some(self.hosts[host.index()].instances.iter().map(|id| t.busy(*id)).sum())
     }
 
-    /// metrics-server: every instance's CPU use over the last interval, in millicores.
+    /// metrics-server: every instance on a host in phase Running or Starting
+    /// has its CPU use over the last interval sampled, in millicores. Each
+    /// meter takes the scrape when it is next read or changed ([`Meter`]).
     pub(super) fn scrape(&mut self) {
         let now = self.now;
         let t = self.traffic.as_deref_mut().expect("traffic is set up");
-        for &id in self.hosts.iter().flat_map(|h| h.instances.iter()) {
-            let Some(meter) = t.meters.get(id.index()).filter(|m| m.scraped_phase) else { continue };
-            let work = meter.work.at(now);
-            let record = slot(&mut t.scrapes, id);
-            let (before, at) =
-                if record.scraped_at == SimTime::MAX { (work, now) } else { (record.scraped_work, record.scraped_at) };
-            let window = now.since(at);
-            if window > SimDuration::ZERO {
-                let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
-                record.sample = (millicores, now, window);
-            }
-            (record.scraped_work, record.scraped_at) = (work, now);
-        }
+        t.scrapes += 1;
+        debug_assert_eq!(scrape_time(t.scrapes), now);
         self.queue.schedule(now + SCRAPE_INTERVAL, Due::Scrape);
     }
 }
