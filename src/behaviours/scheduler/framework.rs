@@ -452,25 +452,48 @@ impl Scheduler {
         }
     }
 
-    /// `FitError.Error()` with DefaultPreemption's clause, from the rejections of a cycle that found no node.
+    /// `FitError.Error()` with DefaultPreemption's clause, from the rejections
+    /// of a cycle that found no node. Rejections are counted by kind first
+    /// (a failed cycle over thousands of nodes has a handful of kinds), then
+    /// by the reasons each kind gives.
     fn failure_message(&self, cache: &SchedulerCache, n: usize) -> String {
+        let mut by_kind: BTreeMap<Rejection, usize> = BTreeMap::new();
         let mut counts: BTreeMap<Cow<'static, str>, usize> = BTreeMap::new();
         let mut unresolvable = 0;
+        let mut last: Option<(Rejection, usize)> = None;
         for &(h, _, r) in &self.work.rejections {
             if r.unresolvable() {
                 unresolvable += 1;
             }
-            let mut count = |reason: Cow<'static, str>| *counts.entry(reason).or_insert(0) += 1;
             match r {
-                Rejection::Fit(bits) => node_resources_fit::reasons(bits).for_each(|s| count(Cow::Borrowed(s))),
+                // A taint's reason names it, and taints differ from node to node.
                 Rejection::Taint(i) => {
-                    count(Cow::Owned(taint_toleration::reason(&cache.node(h as usize).taints[usize::from(i)])))
+                    let reason = taint_toleration::reason(&cache.node(h as usize).taints[usize::from(i)]);
+                    *counts.entry(Cow::Owned(reason)).or_insert(0) += 1;
                 }
-                Rejection::Unschedulable => count(Cow::Borrowed(node_unschedulable::REASON)),
-                Rejection::NodeName => count(Cow::Borrowed(node_name::REASON)),
-                Rejection::NodeAffinity => count(Cow::Borrowed(node_affinity::REASON)),
-                Rejection::SpreadMissingLabel => count(Cow::Borrowed(pod_topology_spread::REASON_MISSING_LABEL)),
-                Rejection::SpreadSkew => count(Cow::Borrowed(pod_topology_spread::REASON_SKEW)),
+                _ => match &mut last {
+                    Some((kind, k)) if *kind == r => *k += 1,
+                    _ => {
+                        if let Some((kind, k)) = last.replace((r, 1)) {
+                            *by_kind.entry(kind).or_insert(0) += k;
+                        }
+                    }
+                },
+            }
+        }
+        if let Some((kind, k)) = last {
+            *by_kind.entry(kind).or_insert(0) += k;
+        }
+        for (r, k) in by_kind {
+            let mut count = |reason: &'static str| *counts.entry(Cow::Borrowed(reason)).or_insert(0) += k;
+            match r {
+                Rejection::Fit(bits) => node_resources_fit::reasons(bits).for_each(count),
+                Rejection::Taint(_) => {}
+                Rejection::Unschedulable => count(node_unschedulable::REASON),
+                Rejection::NodeName => count(node_name::REASON),
+                Rejection::NodeAffinity => count(node_affinity::REASON),
+                Rejection::SpreadMissingLabel => count(pod_topology_spread::REASON_MISSING_LABEL),
+                Rejection::SpreadSkew => count(pod_topology_spread::REASON_SKEW),
             }
         }
         let mut message = super::counted_reasons_message(n, counts.iter().map(|(r, c)| (r.as_ref(), *c)));

@@ -143,7 +143,7 @@ pub fn effective_requests(
 }
 
 /// Why a filter plugin ruled a node out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rejection {
     /// NodeUnschedulable: the node is cordoned.
     Unschedulable,
