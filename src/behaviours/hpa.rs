@@ -171,8 +171,8 @@ fn utilization_ratio(sums: Sums, target_percent: u32) -> Option<(f64, u32)> {
 /// `GetResourceReplicas`: the recommendation for a CPU utilisation target.
 /// `None` when no pod has a usable sample. One pass over the pods: every
 /// quantity the calculator needs is a count or a sum of them.
-pub fn resource_replicas(
-    pods: &[PodSample],
+pub fn resource_replicas<P: std::borrow::Borrow<PodSample>>(
+    pods: impl IntoIterator<Item = P>,
     current_replicas: u32,
     target_percent: u32,
     tolerances: Tolerances,
@@ -185,6 +185,7 @@ pub fn resource_replicas(
     let (mut ready, mut unready, mut missing) = (Sums::default(), Sums::default(), Sums::default());
     let mut missing_at_fallback = Sums::default();
     for p in pods {
+        let p = p.borrow();
         match group(p, now, cfg) {
             Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), p.request_millicores),
             Group::Unready => unready.add(0, p.request_millicores),

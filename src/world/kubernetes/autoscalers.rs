@@ -88,7 +88,6 @@ impl World {
         self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
         self.touch(super::Component::ControllerManager);
         let now = self.now;
-        let mut samples = Vec::new();
         for i in 0..self.kref().hpas.len() {
             let spec = Arc::clone(&self.kref().hpas[i].spec);
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
@@ -122,11 +121,10 @@ impl World {
                 continue;
             }
             self.cluster().hpas[i].scaling_inactive = None;
-            self.pod_samples(d, &mut samples);
             let cfg = HpaConfig::default();
             let tolerances = hpa::Tolerances::for_hpa(&cfg, spec.behavior.as_ref());
             let recommendation =
-                hpa::resource_replicas(&samples, current, spec.target_cpu_percent, tolerances, now, &cfg);
+                hpa::resource_replicas(self.pod_samples(d), current, spec.target_cpu_percent, tolerances, now, &cfg);
             let (desired, recommended) = if current > spec.max_replicas {
                 (spec.max_replicas, None)
             } else if current < spec.min_replicas {
@@ -195,28 +193,28 @@ impl World {
     /// metrics-server's records, which keep each pod's status beside its
     /// sample. A ReplicaSet's pods share its template, so their CPU request
     /// is its. Without traffic no pod has a sample, and no pod counts.
-    fn pod_samples(&self, d: usize, samples: &mut Vec<PodSample>) {
-        samples.clear();
-        let Some(traffic) = self.traffic() else { return };
+    fn pod_samples(&self, d: usize) -> impl Iterator<Item = PodSample> + '_ {
         let k = self.kref();
-        for &r in &k.deployments[d].replica_sets {
-            let rs = &k.replica_sets[r];
-            let request_millicores = rs.template.container_cpu_requests().0;
-            for &id in rs.pods.iter() {
-                let (failed, status, sample) = traffic.pod_metrics(id);
-                debug_assert_eq!(Some(status), k.pods.get(&id).map(super::pod_status), "{id:?}");
-                samples.push(PodSample {
-                    deleting: status.deleting,
-                    failed,
-                    pending: !status.running,
-                    ready: status.ready,
-                    ready_transition: status.ready_transition(),
-                    start_time: status.start_time(),
-                    request_millicores,
-                    sample,
-                });
-            }
-        }
+        self.traffic().into_iter().flat_map(move |traffic| {
+            k.deployments[d].replica_sets.iter().flat_map(move |&r| {
+                let rs = &k.replica_sets[r];
+                let request_millicores = rs.template.container_cpu_requests().0;
+                rs.pods.iter().map(move |&id| {
+                    let (failed, status, sample) = traffic.pod_metrics(id);
+                    debug_assert_eq!(Some(status), k.pods.get(&id).map(super::pod_status), "{id:?}");
+                    PodSample {
+                        deleting: status.deleting,
+                        failed,
+                        pending: !status.running,
+                        ready: status.ready,
+                        ready_transition: status.ready_transition(),
+                        start_time: status.start_time(),
+                        request_millicores,
+                        sample,
+                    }
+                })
+            })
+        })
     }
 
     // ----- the cluster autoscaler -----

@@ -21,8 +21,6 @@
 //! mode. The latency distribution of everything served is kept in a
 //! [`FluidLatency`] sketch of fixed size.
 
-use std::collections::BTreeMap;
-
 use super::{TrafficDue, slot};
 use crate::behaviours::queueing;
 use crate::model::InstanceId;
@@ -317,9 +315,14 @@ pub(super) fn mixture_quantile(parts: impl Iterator<Item = (f64, Part)> + Clone,
 /// rates and waits the run goes through, not its length.
 #[derive(Clone, Debug, Default)]
 pub struct FluidLatency {
-    /// (kind, μ's bits, the patience's bits, bin) → (weight, weight × the binned parameter).
-    bins: BTreeMap<(u8, u64, u64, i64), (f64, f64)>,
+    /// (kind, μ's bits, the patience's bits, bin) → (weight, weight × the
+    /// binned parameter), in key order; a tick adds to the bins it added to
+    /// last time more often than not, so the last one found is tried first.
+    bins: Vec<(BinKey, (f64, f64))>,
+    last: usize,
 }
+
+type BinKey = (u8, u64, u64, i64);
 
 fn bin(x: f64) -> i64 {
     (libm::log(x.max(1e-12)) / BIN_WIDTH).floor() as i64
@@ -336,21 +339,37 @@ impl FluidLatency {
             Part::Behind { wait, mu } => ((2, mu.to_bits(), 0, bin(wait)), wait),
             Part::TwoChoices { rho, mu } => ((3, mu.to_bits(), 0, bin(rho)), rho),
         };
-        let e = self.bins.entry(key).or_insert((0.0, 0.0));
+        let e = self.entry(key);
         e.0 += weight;
         e.1 += weight * param;
     }
 
+    /// The bin of `key`, made empty if it is new.
+    fn entry(&mut self, key: BinKey) -> &mut (f64, f64) {
+        let at = match self.bins.get(self.last) {
+            Some((k, _)) if *k == key => self.last,
+            _ => match self.bins.binary_search_by(|(k, _)| k.cmp(&key)) {
+                Ok(at) => at,
+                Err(at) => {
+                    self.bins.insert(at, (key, (0.0, 0.0)));
+                    at
+                }
+            },
+        };
+        self.last = at;
+        &mut self.bins[at].1
+    }
+
     pub fn merge(&mut self, other: &FluidLatency) {
-        for (&key, &(w, p)) in &other.bins {
-            let e = self.bins.entry(key).or_insert((0.0, 0.0));
+        for &(key, (w, p)) in &other.bins {
+            let e = self.entry(key);
             e.0 += w;
             e.1 += p;
         }
     }
 
     fn parts(&self) -> impl Iterator<Item = (f64, Part)> + Clone + '_ {
-        self.bins.iter().map(|(&(kind, mu, limit, _), &(w, p))| {
+        self.bins.iter().map(|&((kind, mu, limit, _), (w, p))| {
             let (mu, limit, param) = (f64::from_bits(mu), f64::from_bits(limit), p / w);
             let part = match kind {
                 0 => Part::Service { mu },

@@ -23,6 +23,7 @@ mod per_request;
 use std::collections::VecDeque;
 
 use super::{Due, World};
+use crate::engine::numbers::round;
 use crate::engine::stats::{Durations, nearest_rank};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::traffic::{ServiceLoad, TrafficMode};
@@ -184,7 +185,7 @@ impl Meter {
             let (before, at) = if record.1 == SimTime::MAX { (work, now) } else { (record.0, record.1) };
             let window = now.since(at);
             if window > SimDuration::ZERO {
-                let millicores = ((work - before) / window.as_secs_f64() * 1000.0).max(0.0).round() as u64;
+                let millicores = round(((work - before) / window.as_secs_f64() * 1000.0).max(0.0)) as u64;
                 record.2 = (millicores, now, window);
             }
             (record.0, record.1) = (work, now);
