@@ -45,7 +45,7 @@ pub enum Command {
         #[command(flatten)]
         budget: BudgetArg,
     },
-    /// Run one scenario and write summary.json, events.jsonl, WORLD.csv and, with traffic, WORLD-traffic.csv files.
+    /// Run one scenario and write summary.json, events.jsonl, WORLD.csv, with traffic WORLD-traffic.csv, and report.html.
     Report {
         file: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -465,6 +465,7 @@ fn write_report(scenario: &Scenario, result: &RunResult, out: &Path) -> anyhow::
             write(&format!("{}-traffic.csv", w.world.name()), &csv)?;
         }
     }
+    write("report.html", &report::html::html(scenario, result))?;
     Ok(written)
 }
 
