@@ -807,12 +807,14 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
         let b = |x: bool| if x { "True" } else { "False" };
         let mut conditions: Vec<(&str, &str)> = Vec::new();
         if admitted {
-            let sandbox = inst.phase != Phase::Unknown;
             let initialized = t.init_containers.iter().all(|c| c.sidecar) || pod.running;
-            conditions.push(("PodReadyToStartContainers", b(sandbox)));
+            // On a node gone silent the node lifecycle controller marks only the
+            // Ready condition False (MarkPodsNotReady); the rest is as the kubelet last wrote it.
+            let containers_ready = if inst.phase == Phase::Unknown { pod.running } else { pod.ready };
+            conditions.push(("PodReadyToStartContainers", "True"));
             conditions.push(("Initialized", b(initialized)));
             conditions.push(("Ready", b(pod.ready)));
-            conditions.push(("ContainersReady", b(pod.ready)));
+            conditions.push(("ContainersReady", b(containers_ready)));
         }
         conditions.push(("PodScheduled", b(pod.node.is_some())));
         for (name, status) in conditions {
