@@ -114,11 +114,11 @@ pub struct Recorder {
     removing: BTreeSet<HostId>,
 }
 
-/// `node.kubernetes.io`'s address plan as Flotilla derives it (the
-/// simulation has no network): the node with index `i` in the scenario has
-/// the pod CIDR `10.244.i.0/24` of the cluster CIDR `10.244.0.0/16`, as
-/// kubeadm with flannel allocates them, so 256 nodes at most have one; its
-/// bridge is `.1` and host-local IPAM hands out `.2` to `.254` in turn.
+/// A pod's IP as Flotilla derives it (the simulation has no network): the
+/// node with index `i` in the scenario has the pod CIDR `10.244.i.0/24` of
+/// the cluster CIDR `10.244.0.0/16`, as kubeadm with flannel allocates them,
+/// so 256 nodes at most have one; its bridge is `.1` and host-local IPAM
+/// hands out `.2` to `.254` in turn.
 pub fn pod_ip(node: HostId, nth: u32) -> Option<String> {
     (node.index() < 256).then(|| format!("10.244.{}.{}", node.index(), 2 + nth % 253))
 }

@@ -19,7 +19,7 @@ pub struct List {
     pub all: bool,
 }
 
-/// Reads `list`, `list --all`, `list --inactive` is not known.
+/// Reads `list` and `list --all`.
 pub fn parse(args: &[String]) -> Result<List, ViewError> {
     let usage = "flotilla's virsh knows: list [--all]";
     let Some((verb, rest)) = args.split_first() else {
