@@ -7,6 +7,7 @@
 //! Everything lives in the `default` namespace. Events older than an hour are
 //! gone, as with the API server's default `--event-ttl`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::record::{ObjectKind, registered};
@@ -591,19 +592,14 @@ fn event_name(e: &super::record::KubeEvent) -> String {
     format!("{}.{:x}", e.object, u128::from(e.first.as_micros()) * 1_000)
 }
 
-/// `source`: the component and, for a kubelet, its node.
-fn event_source(s: &Snapshot, k: &Cluster, e: &super::record::KubeEvent) -> String {
+/// `source`: the component and, for a kubelet, its node (`nodes` gives each pod's).
+fn event_source(e: &super::record::KubeEvent, nodes: &BTreeMap<&str, &str>) -> String {
     if e.source != "kubelet" {
         return e.source.clone();
     }
     let host = match e.kind {
-        ObjectKind::Node => Some(e.object.clone()),
-        ObjectKind::Pod => k
-            .pods
-            .iter()
-            .find(|(id, _)| s.world.instance(*id).name == e.object)
-            .and_then(|(_, p)| p.node)
-            .map(|h| k.nodes[h.index()].name.clone()),
+        ObjectKind::Node => Some(e.object.as_str()),
+        ObjectKind::Pod => nodes.get(e.object.as_str()).copied(),
         _ => None,
     };
     match host {
@@ -621,6 +617,15 @@ fn events_table(s: &Snapshot, k: &Cluster, wide: bool) -> (Vec<&'static str>, Ve
     if wide {
         header.extend(["FIRST SEEN", "COUNT", "NAME"]);
     }
+    // Each pod's node, for the kubelet's events.
+    let nodes: BTreeMap<&str, &str> = if wide {
+        k.pods
+            .iter()
+            .filter_map(|(id, p)| Some((s.world.instance(id).name.as_str(), k.nodes[p.node?.index()].name.as_str())))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let rows = live_events(s)
         .into_iter()
         .map(|e| {
@@ -632,7 +637,7 @@ fn events_table(s: &Snapshot, k: &Cluster, wide: bool) -> (Vec<&'static str>, Ve
             ];
             if wide {
                 row.push(e.field_path.clone().unwrap_or_default());
-                row.push(event_source(s, k, e));
+                row.push(event_source(e, &nodes));
             }
             row.push(e.message.clone());
             if wide {

@@ -112,6 +112,8 @@ pub struct Recorder {
     nodes: Vec<NodeSeen>,
     nodes_ready: usize,
     removing: BTreeSet<HostId>,
+    /// The scheduler's name, as its events give their source.
+    scheduler: String,
 }
 
 /// A pod's IP as Flotilla derives it (the simulation has no network): the
@@ -148,6 +150,7 @@ impl Recorder {
                 .collect();
             r.nodes_ready = k.nodes_ready();
             r.allocated = vec![0; k.nodes.len()];
+            r.scheduler = k.profile().scheduler_name.clone();
         }
         r
     }
@@ -221,7 +224,7 @@ impl Recorder {
     pub fn observe(&mut self, world: &World, events: &[Event]) {
         let Some(k) = world.kube() else { return };
         let now = world.now();
-        let scheduler = k.profile().scheduler_name.clone();
+        let scheduler = std::mem::take(&mut self.scheduler);
         let mut drained: BTreeSet<HostId> = BTreeSet::new();
         let mut nodes_changed = k.nodes_ready() != self.nodes_ready;
         for e in events {
@@ -314,14 +317,19 @@ impl Recorder {
         self.containers_started(world, now);
         self.replica_sets(world, now);
         for d in &k.deployments {
-            self.deployments.entry(d.spec.name.clone()).or_insert(now);
+            if !self.deployments.contains_key(&d.spec.name) {
+                self.deployments.insert(d.spec.name.clone(), now);
+            }
         }
         for h in k.hpas() {
-            self.hpas.entry(h.spec.name.clone()).or_insert(now);
+            if !self.hpas.contains_key(&h.spec.name) {
+                self.hpas.insert(h.spec.name.clone(), now);
+            }
         }
         if nodes_changed {
             self.nodes_changed(world, now);
         }
+        self.scheduler = scheduler;
     }
 
     fn pod_created(&mut self, world: &World, id: InstanceId, now: SimTime) {
