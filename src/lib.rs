@@ -6,8 +6,8 @@
 //!
 //! Layers, lowest first: [`engine`] (time, queue, randomness), [`model`]
 //! (state), [`behaviours`] (the moving parts), [`world`] (one simulation),
-//! [`scenario`] (files, validation, expectations), [`metrics`], [`run`] and
-//! [`report`], then the faces: `cli` and, with the `gui` feature, `gui`.
+//! [`scenario`] (files, validation, expectations), [`metrics`], [`run`],
+//! [`report`] and [`views`] (what kubectl, docker and virsh would print), then the faces: `cli` and, with the `gui` feature, `gui`.
 
 // Library code says what went wrong instead of panicking: a failing
 // `unwrap`, `expect` or `panic!` is refused by these lints (tests may use
@@ -25,6 +25,7 @@ pub mod playback;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod views;
 pub mod world;
 
 #[cfg(not(target_arch = "wasm32"))]

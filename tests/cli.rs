@@ -234,3 +234,66 @@ fn digest_prints_the_hash_of_the_event_log_that_report_writes() {
     let o = flotilla(&["digest", "scenarios/no-such-file.ron"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn kubectl_prints_like_kubectl_and_says_what_is_wrong_with_exit_code_2() {
+    let o = flotilla(&[
+        "kubectl",
+        "scenarios/rolling-update.ron",
+        "--world",
+        "Default",
+        "--at",
+        "1m15s",
+        "get",
+        "pods",
+        "-o",
+        "wide",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("NAME "), "{}", stdout(&o));
+    assert!(stdout(&o).lines().next().unwrap().ends_with("NOMINATED NODE   READINESS GATES"));
+    // Several Kubernetes worlds: one must be named.
+    let o = flotilla(&["kubectl", "scenarios/rolling-update.ron", "get", "pods"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Default, NoDip, Fast, Recreate"), "{}", stderr(&o));
+    let o = flotilla(&["kubectl", "scenarios/node-failure.ron", "--world", "Nope", "get", "pods"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no world named \"Nope\""), "{}", stderr(&o));
+    let o = flotilla(&["kubectl", "scenarios/node-failure.ron", "--world", "VMs", "get", "pods"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not Kubernetes"), "{}", stderr(&o));
+    let o = flotilla(&[
+        "kubectl",
+        "scenarios/node-failure.ron",
+        "--world",
+        "Defaults",
+        "--at",
+        "1m",
+        "describe",
+        "pod",
+        "web-x",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "Error from server (NotFound): pods \"web-x\" not found\n");
+    let o = flotilla(&["kubectl", "scenarios/node-failure.ron", "--world", "Defaults", "--at", "soon", "get", "pods"]);
+    assert_eq!(o.status.code(), Some(2));
+    // The only VMs world is found without --world; a host that is down answers nothing.
+    let o = flotilla(&["virsh", "scenarios/node-failure.ron", "--host", "node-2", "--at", "2m", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("failed to connect to the hypervisor"), "{}", stderr(&o));
+    let o = flotilla(&["docker", "scenarios/cold-start.ron", "--host", "rack-a-9", "--at", "20s", "ps"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no host named \"rack-a-9\""), "{}", stderr(&o));
+}
+
+#[test]
+fn report_writes_a_self_contained_html_page() {
+    let dir = scratch("report-html");
+    let file = small(&dir, r#""Containers.instances.running == 3""#);
+    let out = dir.join("out");
+    let o = flotilla(&["report", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report.html"), "{}", stdout(&o));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("<svg ") && !page.contains("<script") && !page.contains("http"));
+}

@@ -1,4 +1,6 @@
-//! The command line: `check`, `report`, `digest` and `validate` run headless; `open` and
+//! The command line: `check`, `report`, `digest` and `validate` run headless;
+//! `kubectl`, `docker` and `virsh` print what those tools would show of a
+//! world at a simulated time; `open` and
 //! `shot` (with the `gui` feature) start the front end. Exit codes: 0 when
 //! everything held, 1 when an expectation failed, 2 on any input error.
 
@@ -43,7 +45,7 @@ pub enum Command {
         #[command(flatten)]
         budget: BudgetArg,
     },
-    /// Run one scenario and write summary.json, events.jsonl, WORLD.csv and, with traffic, WORLD-traffic.csv files.
+    /// Run one scenario and write summary.json, events.jsonl, WORLD.csv, with traffic WORLD-traffic.csv, and report.html.
     Report {
         file: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -64,6 +66,49 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         budget: BudgetArg,
+    },
+    /// Print what kubectl would show of a Kubernetes world at a simulated time:
+    /// get pods|nodes|deployments|replicasets|hpa|events [-o wide], describe pod NAME, top nodes|pods.
+    #[command(
+        after_help = "Example: flotilla kubectl scenarios/rolling-update.ron --world Default --at 1m15s get pods -o wide"
+    )]
+    Kubectl {
+        file: PathBuf,
+        #[command(flatten)]
+        at: AtArg,
+        /// The kubectl command: get pods -o wide, describe pod NAME, top nodes, …
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "KUBECTL ARGS")]
+        args: Vec<String>,
+    },
+    /// Print what `docker ps [-a]` would show on a host of a containers world at a simulated time.
+    #[command(
+        after_help = "Example: flotilla docker scenarios/cold-start.ron --world Containers --host rack-a-1 --at 20s ps"
+    )]
+    Docker {
+        file: PathBuf,
+        #[command(flatten)]
+        at: AtArg,
+        /// The host whose Docker daemon answers.
+        #[arg(long)]
+        host: String,
+        /// ps, or ps -a
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "DOCKER ARGS")]
+        args: Vec<String>,
+    },
+    /// Print what `virsh list [--all]` would show on a hypervisor of a VMs world at a simulated time.
+    #[command(
+        after_help = "Example: flotilla virsh scenarios/cold-start.ron --world VMs --host rack-a-1 --at 30s list"
+    )]
+    Virsh {
+        file: PathBuf,
+        #[command(flatten)]
+        at: AtArg,
+        /// The host whose libvirtd answers.
+        #[arg(long)]
+        host: String,
+        /// list, or list --all
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "VIRSH ARGS")]
+        args: Vec<String>,
     },
     /// Open the app on a scenario file.
     #[cfg(feature = "gui")]
@@ -90,6 +135,19 @@ pub enum Command {
         #[arg(long)]
         check_layout: bool,
     },
+}
+
+/// Which world, at what simulated time, for the tools' views.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AtArg {
+    /// The world to ask; may be left out when only one world of the scenario fits the tool.
+    #[arg(long)]
+    world: Option<String>,
+    /// Simulated time, such as 5m or 1m30s; the end of the run when left out.
+    #[arg(long)]
+    at: Option<String>,
+    #[command(flatten)]
+    budget: BudgetArg,
 }
 
 /// The work budget a run may take, over the scenario's own and the default.
@@ -125,6 +183,13 @@ pub fn main() -> u8 {
         Some(Command::Report { file, out, budget }) => report_cmd(&file, &out, budget.options()),
         Some(Command::Validate { paths, budget }) => validate(&paths, budget.options()),
         Some(Command::Digest { paths, budget }) => digest(&paths, budget.options()),
+        Some(Command::Kubectl { file, at, args }) => view(&file, &at, crate::views::Tool::Kubectl, None, &args),
+        Some(Command::Docker { file, at, host, args }) => {
+            view(&file, &at, crate::views::Tool::Docker, Some(&host), &args)
+        }
+        Some(Command::Virsh { file, at, host, args }) => {
+            view(&file, &at, crate::views::Tool::Virsh, Some(&host), &args)
+        }
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -400,7 +465,66 @@ fn write_report(scenario: &Scenario, result: &RunResult, out: &Path) -> anyhow::
             write(&format!("{}-traffic.csv", w.world.name()), &csv)?;
         }
     }
+    write("report.html", &report::html::html(scenario, result))?;
     Ok(written)
+}
+
+/// Runs a world to the time asked and prints what the tool would print there.
+fn view(file: &Path, at: &AtArg, tool: crate::views::Tool, host: Option<&str>, args: &[String]) -> u8 {
+    use crate::views::{self, Tool, ViewError};
+    let scenario = match Scenario::load_with(file, at.budget.options()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return INPUT_ERROR;
+        }
+    };
+    let time = match &at.at {
+        None => crate::engine::SimTime::ZERO + scenario.setup.duration,
+        Some(text) => match crate::engine::SimDuration::parse(text) {
+            Ok(d) => crate::engine::SimTime::ZERO + d,
+            Err(e) => {
+                eprintln!("error: --at {e}");
+                return INPUT_ERROR;
+            }
+        },
+    };
+    let result = (|| -> Result<views::Output, ViewError> {
+        // The command is read before the world runs, so that a typo is told at once.
+        enum Parsed {
+            Kubectl(views::kubectl::Command),
+            Docker(views::docker::Ps),
+            Virsh(views::virsh::List),
+        }
+        let parsed = match tool {
+            Tool::Kubectl => Parsed::Kubectl(views::kubectl::parse(args)?),
+            Tool::Docker => Parsed::Docker(views::docker::parse(args)?),
+            Tool::Virsh => Parsed::Virsh(views::virsh::parse(args)?),
+        };
+        let world = tool.world(&scenario, at.world.as_deref())?;
+        let snapshot = views::Snapshot::take(&scenario, world, time)?;
+        match parsed {
+            Parsed::Kubectl(c) => views::kubectl::run(&snapshot, &c),
+            Parsed::Docker(ps) => views::docker::run(&snapshot, host.unwrap_or_default(), ps),
+            Parsed::Virsh(list) => views::virsh::run(&snapshot, host.unwrap_or_default(), list),
+        }
+    })();
+    match result {
+        Ok(out) => {
+            print!("{}", out.stdout);
+            eprint!("{}", out.stderr);
+            OK
+        }
+        // The tool's own words, as it prints them.
+        Err(ViewError::Tool(message)) => {
+            eprintln!("{message}");
+            INPUT_ERROR
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            INPUT_ERROR
+        }
+    }
 }
 
 fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {

@@ -1,5 +1,8 @@
 //! Report files: the summary object (also what `check --json` prints), the
-//! event log as JSON lines, a CSV time series per world, and JUnit XML.
+//! event log as JSON lines, a CSV time series per world, JUnit XML, and a
+//! self-contained HTML page with charts ([`html`]).
+
+pub mod html;
 
 use std::fmt::Write as _;
 
