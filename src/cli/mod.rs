@@ -14,6 +14,9 @@ use crate::report;
 use crate::run::{self, RunOptions, RunResult};
 use crate::scenario::{self, BudgetFile, LoadOptions, Scenario};
 
+mod import;
+mod kubectl;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "flotilla",
@@ -64,6 +67,30 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         budget: BudgetArg,
+    },
+    /// Run a Kubernetes world to a time and print its objects as kubectl does: `get deploy web -o yaml`.
+    Kubectl {
+        file: PathBuf,
+        /// The world; the only Kubernetes world when left out.
+        #[arg(long)]
+        world: Option<String>,
+        /// Simulated time, such as 12m.
+        #[arg(long, default_value = "0s")]
+        at: String,
+        /// Output format: yaml.
+        #[arg(short = 'o', long = "output", default_value = "yaml")]
+        output: String,
+        /// `get RESOURCE [NAME]`: deployments, pods, nodes or hpa.
+        #[arg(required = true, num_args = 2..=3)]
+        args: Vec<String>,
+        #[command(flatten)]
+        budget: BudgetArg,
+    },
+    /// Write a scenario with one Kubernetes world from a file or folder of Kubernetes manifests.
+    Import {
+        path: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Open the app on a scenario file.
     #[cfg(feature = "gui")]
@@ -125,6 +152,10 @@ pub fn main() -> u8 {
         Some(Command::Report { file, out, budget }) => report_cmd(&file, &out, budget.options()),
         Some(Command::Validate { paths, budget }) => validate(&paths, budget.options()),
         Some(Command::Digest { paths, budget }) => digest(&paths, budget.options()),
+        Some(Command::Kubectl { file, world, at, output, args, budget }) => {
+            kubectl::get(&file, world.as_deref(), &at, &args, &output, budget.options())
+        }
+        Some(Command::Import { path, out }) => import::import(&path, &out),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -421,6 +452,12 @@ fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {
             scientific(s.budget.events),
             s.budget.memory.binary()
         );
+        if !s.ignored.is_empty() {
+            println!("    {} manifest field{} not simulated:", s.ignored.len(), plural(s.ignored.len()));
+            for i in &s.ignored {
+                println!("    {i}");
+            }
+        }
     }
     if input_error { INPUT_ERROR } else { OK }
 }

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+pub mod kube_yaml;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::spec::{Action, Setup};

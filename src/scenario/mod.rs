@@ -171,6 +171,12 @@ pub fn parse_raw(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> 
     })
 }
 
+/// Files beside a scenario in the folder `dir` on disk, as a scenario loaded
+/// from there reads them (links out of the folder refused, reads capped).
+pub fn source_beside(dir: &Path) -> Box<dyn SideFiles + '_> {
+    Box::new(source::Beside { dir })
+}
+
 /// The scenario files of `path`: the file itself, or a directory's `*.ron`
 /// files (not recursive), sorted by name.
 pub fn collect_files(path: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
