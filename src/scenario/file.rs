@@ -656,8 +656,12 @@ pub enum StrategyFile {
 pub struct IntOrPercentFile(pub crate::model::kube::IntOrPercent);
 
 impl Serialize for IntOrPercentFile {
+    /// As it is read: a count as a number, a percentage as a string.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        match self.0 {
+            crate::model::kube::IntOrPercent::Int(n) => s.serialize_u32(n),
+            crate::model::kube::IntOrPercent::Percent(_) => s.serialize_str(&self.0.to_string()),
+        }
     }
 }
 

@@ -565,9 +565,7 @@ pub fn resolve_yaml(
             reason: u.reason,
         })
         .collect();
-    if !problems.is_empty() {
-        return (None, ignored, problems);
-    }
+    // Unknown fields were left out of what is decoded, so the rest is still checked.
     let json = serde_json::Value::Object(json);
     let cfg: KubeSchedulerConfiguration = match serde_path_to_error::deserialize(&json) {
         Ok(c) => c,
@@ -581,7 +579,8 @@ pub fn resolve_yaml(
         }
     };
     match cfg.resolve("") {
-        Ok(profile) => (Some(profile), ignored, problems),
+        Ok(profile) if problems.is_empty() => (Some(profile), ignored, problems),
+        Ok(_) => (None, ignored, problems),
         Err(list) => {
             for (path, message) in list {
                 let path = path.strip_prefix('.').unwrap_or(&path).to_string();

@@ -79,6 +79,9 @@ impl Origin {
     pub fn label(&self) -> String {
         let item = self.item.map(|i| format!(", items[{i}]")).unwrap_or_default();
         let name = if self.name.is_empty() { String::new() } else { format!(" {}", quoted(&self.name)) };
+        if self.kind.is_empty() {
+            return format!("document {}{item},{name}", self.document);
+        }
         format!("document {}{item}, {}{name}", self.document, self.kind)
     }
 

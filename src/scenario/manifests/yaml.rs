@@ -332,8 +332,16 @@ fn message_of(e: &serde_saphyr::Error) -> String {
         Some((head, rest)) if head.starts_with("line ") || head.contains(" line ") => rest.to_string(),
         _ => text,
     };
-    match text.rfind(" at line ") {
+    let text = match text.find(" at line ") {
         Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    // The parser's budget (see the module's documentation), in words.
+    match text.strip_prefix("budget breached: ") {
+        Some(what) => format!(
+            "the file expands to more than the parser allows ({what}): at most 250,000 nodes, 64 levels deep, \
+             and aliases in proportion to anchors"
+        ),
         None => text,
     }
 }
