@@ -1,6 +1,6 @@
-//! Bundles every scenario in `scenarios/`, and the CSV load traces beside
-//! them, into the binary, so that the app's scenario picker works with no
-//! files around it (and in the browser).
+//! Bundles every scenario in `scenarios/`, the CSV load traces beside them
+//! and the manifests in folders beside them, into the binary, so that the
+//! app's scenario picker works with no files around it (and in the browser).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,6 +28,33 @@ fn main() {
         }
         out.push_str("];\n");
     }
+    // Files in folders beside the scenarios (Kubernetes manifests and
+    // KubeSchedulerConfiguration files), by their path from `scenarios/`;
+    // `bench/` holds generated scenarios that are not bundled.
+    let mut side: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let mut folders = vec![dir.clone()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let relative = path.strip_prefix(&dir).expect("below scenarios/").to_string_lossy().replace('\\', "/");
+            if path.is_dir() {
+                if relative != "bench" {
+                    println!("cargo:rerun-if-changed={}", path.display());
+                    folders.push(path);
+                }
+            } else if folder != dir && path.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") {
+                side.push((relative, path));
+            }
+        }
+    }
+    side.sort();
+    out.push_str("/// (path from scenarios/, contents) of each manifest bundled in a folder beside the scenarios.\n");
+    out.push_str("pub const BUNDLED_FOLDERS: &[(&str, &str)] = &[\n");
+    for (name, path) in &side {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+    }
+    out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled_scenarios.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }

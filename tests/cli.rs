@@ -84,7 +84,51 @@ fn input_errors_give_exit_code_2_with_file_line_and_column() {
 fn validate_accepts_the_shipped_scenarios() {
     let o = flotilla(&["validate", "scenarios"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).lines().all(|l| l.starts_with("ok  ")));
+    // A scenario's line, then the manifest fields it does not simulate, indented.
+    assert!(stdout(&o).lines().all(|l| l.starts_with("ok  ") || l.starts_with("    ")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "    small-shop/k8s/web.yaml:52:9: document 1, Deployment \"web\": \
+             spec.template.spec.containers[0].livenessProbe: not simulated: containers here never fail a probe"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn kubectl_prints_a_simulated_deployment_as_yaml() {
+    let args = ["kubectl", "scenarios/small-shop.ron", "--world", "Spread", "--at", "12m", "get", "deploy", "api"];
+    let o = flotilla(&[&args[..], &["-o", "yaml"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = stdout(&o);
+    assert!(yaml.starts_with("apiVersion: apps/v1\nkind: Deployment\n"), "{yaml}");
+    // The HPA has scaled the API above the manifest's 3 replicas by 12:00.
+    let desired: u32 = yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("  replicas: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("spec.replicas in {yaml}"));
+    assert!(desired > 3, "{yaml}");
+    assert!(yaml.contains("\n    type: Available\n") || yaml.contains("type: Available"), "{yaml}");
+    let o = flotilla(&["kubectl", "scenarios/small-shop.ron", "--world", "Spread", "get", "deploy", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("deployments.apps \"nope\" not found"), "{}", stderr(&o));
+}
+
+#[test]
+fn import_writes_a_scenario_that_loads_and_runs() {
+    let dir = scratch("import");
+    let out = dir.join("shop.ron");
+    let o = flotilla(&["import", "scenarios/small-shop/k8s", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("fields not simulated"), "{}", stdout(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    // The Node manifest's capacity makes the host; the Deployments become Apply entries.
+    assert!(text.contains("name: \"pool\""), "{text}");
+    assert!(text.contains("Apply(Deployment("), "{text}");
+    let o = flotilla(&["check", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
 #[test]

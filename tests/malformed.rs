@@ -265,12 +265,44 @@ fn side_file_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
+/// Scenarios that read Kubernetes manifests and a KubeSchedulerConfiguration
+/// from `tests/malformed/manifests/`, loaded from disk as a person's would be.
+fn manifest_cases() -> Vec<Case> {
+    let folder = catalogue().join("manifests");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("tests/malformed/manifests exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let name = format!("tests/malformed/manifests/{}", file.file_name().unwrap().to_string_lossy());
+            let shown = name.clone();
+            Case {
+                name,
+                expected: file.with_extension("err"),
+                load: Box::new(move || {
+                    Scenario::load(&file).map_err(|e| match e {
+                        flotilla::scenario::ScenarioError::Invalid { problems, more, .. } => {
+                            flotilla::scenario::ScenarioError::Invalid { file: shown.clone(), problems, more }
+                        }
+                        other => other,
+                    })
+                }),
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn each_malformed_file_gives_its_message_fast_and_in_little_memory() {
     let dir = std::env::temp_dir().join(format!("flotilla-malformed-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut cases = static_cases();
     cases.extend(made_cases());
+    cases.extend(manifest_cases());
     #[cfg(unix)]
     cases.extend(side_file_cases(&dir));
     let bless = std::env::var_os("FLOTILLA_BLESS").is_some();

@@ -239,7 +239,8 @@ fn errors_name_what_exists() {
     let e = kubectl::run(&k, &kubectl::parse(&args("describe pod web-nope")).unwrap()).unwrap_err();
     assert_eq!(e.to_string(), "Error from server (NotFound): pods \"web-nope\" not found");
     assert!(kubectl::parse(&args("get widgets")).unwrap_err().to_string().contains("resource type \"widgets\""));
-    assert!(kubectl::parse(&args("get pods -o yaml")).is_err());
+    assert!(kubectl::parse(&args("get pods -o json")).is_err());
+    assert!(kubectl::parse(&args("get deploy,rs -o yaml")).is_err());
     let e = docker::run(&k, "node-1", docker::Ps { all: true }).unwrap_err();
     assert!(e.to_string().contains("docker"), "{e}");
     // No metrics-server without traffic: kubectl's own message.

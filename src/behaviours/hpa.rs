@@ -413,7 +413,7 @@ mod tests {
         // replica_calculator_test.go "TestReplicaCalcScaleUp": 3 pods requesting 1000m use 300m, 500m, 700m
         // against a 30 % target: utilisation 50 %, ratio 5/3, ⌈3 × 5/3⌉ = 5.
         let pods = [pod(300, 1000), pod(500, 1000), pod(700, 1000)];
-        let r = resource_replicas(&pods, 3, 30, Tolerances::default(), NOW, &HpaConfig::default()).unwrap();
+        let r = resource_replicas(pods, 3, 30, Tolerances::default(), NOW, &HpaConfig::default()).unwrap();
         assert_eq!(r, Recommendation { replicas: 5, utilization: 50 });
     }
 
@@ -422,7 +422,7 @@ mod tests {
         // Utilisation 105 % of a 100 % target: |1 − 1.05| ≤ 0.1 → stay at 4.
         let pods = [pod(1050, 1000); 4];
         assert_eq!(
-            resource_replicas(&pods, 4, 100, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 4, 100, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             4
         );
     }
@@ -433,11 +433,11 @@ mod tests {
         // inside 1 − 0.1 ≤ ratio ≤ 1 + 0.1, so 1 replica stays, where |1 − 1.1| = 0.10000000000000009
         // would have scaled to 2.
         let cfg = HpaConfig::default();
-        let at = |usage| resource_replicas(&[pod(usage, 1000)], 1, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        let at = |usage| resource_replicas([pod(usage, 1000)], 1, 60, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!(at(660).replicas, 1);
         assert_eq!(at(670).replicas, 2);
         // 54 % of 60 % is the lower edge, 0.9: ten pods stay; 53 % (0.883) goes to ⌈8.83⌉ = 9.
-        let ten = |usage| resource_replicas(&[pod(usage, 1000); 10], 10, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        let ten = |usage| resource_replicas([pod(usage, 1000); 10], 10, 60, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!(ten(540).replicas, 10);
         assert_eq!(ten(530).replicas, 9);
     }
@@ -447,12 +447,12 @@ mod tests {
         // behavior.scaleUp.tolerance 0.05: 66 % of 60 % (1.1) now scales up; the scale-down side keeps 0.1.
         let cfg = HpaConfig::default();
         let up = Tolerances { scale_down: 0.1, scale_up: 0.05 };
-        assert_eq!(resource_replicas(&[pod(660, 1000)], 1, 60, up, NOW, &cfg).unwrap().replicas, 2);
-        assert_eq!(resource_replicas(&[pod(540, 1000); 10], 10, 60, up, NOW, &cfg).unwrap().replicas, 10);
+        assert_eq!(resource_replicas([pod(660, 1000)], 1, 60, up, NOW, &cfg).unwrap().replicas, 2);
+        assert_eq!(resource_replicas([pod(540, 1000); 10], 10, 60, up, NOW, &cfg).unwrap().replicas, 10);
         // behavior.scaleDown.tolerance 0.5: down to half the target nothing scales down.
         let down = Tolerances { scale_down: 0.5, scale_up: 0.1 };
-        assert_eq!(resource_replicas(&[pod(300, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 10);
-        assert_eq!(resource_replicas(&[pod(290, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 5);
+        assert_eq!(resource_replicas([pod(300, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 10);
+        assert_eq!(resource_replicas([pod(290, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 5);
     }
 
     #[test]
@@ -481,7 +481,7 @@ mod tests {
         missing.sample = None;
         let pods = [pod(100, 1000), pod(100, 1000), missing];
         assert_eq!(
-            resource_replicas(&pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             3
         );
     }
@@ -495,7 +495,7 @@ mod tests {
         unready.start_time = Some(NOW);
         let pods = [pod(1000, 1000), pod(1000, 1000), unready];
         assert_eq!(
-            resource_replicas(&pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             4
         );
     }
@@ -507,7 +507,7 @@ mod tests {
         let pods = [pod(800, 1000), deleting];
         // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
         assert_eq!(
-            resource_replicas(&pods, 2, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 2, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             2
         );
     }
@@ -523,13 +523,13 @@ mod tests {
         deleting.deleting = true;
         let pods = [pod(800, 1000), pending, deleting];
         assert_eq!(
-            resource_replicas(&pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             3
         );
         // With two pods at 80 %, the ratio is (1600 + 0)/3000 / 0.4 = 4/3 → ⌈3 × 4/3⌉ = 4.
         let pods = [pod(800, 1000), pod(800, 1000), pending];
         assert_eq!(
-            resource_replicas(&pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            resource_replicas(pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
             4
         );
     }

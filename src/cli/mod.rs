@@ -16,6 +16,8 @@ use crate::report;
 use crate::run::{self, RunOptions, RunResult};
 use crate::scenario::{self, BudgetFile, LoadOptions, Scenario};
 
+mod import;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "flotilla",
@@ -110,6 +112,12 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "VIRSH ARGS")]
         args: Vec<String>,
     },
+    /// Write a scenario with one Kubernetes world from a file or folder of Kubernetes manifests.
+    Import {
+        path: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Open the app on a scenario file.
     #[cfg(feature = "gui")]
     Open { file: Option<PathBuf> },
@@ -190,6 +198,7 @@ pub fn main() -> u8 {
         Some(Command::Virsh { file, at, host, args }) => {
             view(&file, &at, crate::views::Tool::Virsh, Some(&host), &args)
         }
+        Some(Command::Import { path, out }) => import::import(&path, &out),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -545,6 +554,12 @@ fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {
             scientific(s.budget.events),
             s.budget.memory.binary()
         );
+        if !s.ignored.is_empty() {
+            println!("    {} manifest field{} not simulated:", s.ignored.len(), plural(s.ignored.len()));
+            for i in &s.ignored {
+                println!("    {i}");
+            }
+        }
     }
     if input_error { INPUT_ERROR } else { OK }
 }

@@ -325,9 +325,21 @@ pub struct NodeComponent {
     pub memory: Bytes,
 }
 
+/// A Node manifest as a template for nodes: the labels it adds, the taints
+/// it sets in place of the host group's, and whether they start cordoned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeTemplate {
+    pub hosts: Vec<HostId>,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+}
+
 /// A Kubernetes world: a control plane and a kubelet on every node.
 #[derive(Clone, Debug)]
 pub struct KubePlatform {
+    /// Node manifests applied to the nodes as the world starts, in order.
+    pub node_templates: Vec<NodeTemplate>,
     pub nodes: NodeSource,
     pub node_components: Vec<NodeComponent>,
     /// kubelet `maxPods`.

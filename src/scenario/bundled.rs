@@ -11,9 +11,15 @@ pub fn get(name: &str) -> Option<&'static str> {
     BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
-/// The text of a file bundled beside the scenarios (a load trace) by file name.
+/// The text of a file bundled beside the scenarios (a load trace, or a
+/// manifest in a folder beside them, `small-shop/web.yaml`) by its name.
 pub fn side_file(name: &str) -> Option<&'static str> {
-    BUNDLED_FILES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    BUNDLED_FILES.iter().chain(BUNDLED_FOLDERS).find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// The names of the files bundled beside the scenarios, sorted.
+pub fn side_files() -> impl Iterator<Item = &'static str> {
+    BUNDLED_FILES.iter().chain(BUNDLED_FOLDERS).map(|(n, _)| *n)
 }
 
 #[cfg(test)]

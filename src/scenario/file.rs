@@ -364,6 +364,9 @@ pub enum ActionFile {
     Uncordon(String),
     /// `kubectl drain NODE`: cordon it and evict its pods.
     Drain(String),
+    /// `kubectl apply -f PATH`: Kubernetes manifests beside the scenario, a
+    /// file or a folder.
+    ApplyManifests(String),
 }
 
 /// A lesson caption shown at a time, optionally pausing the clock.
@@ -390,6 +393,14 @@ pub struct KubernetesFile {
     pub max_pods: Option<u32>,
     #[serde(default)]
     pub scheduler: Option<crate::scenario::scheduler_config::KubeSchedulerConfiguration>,
+    /// A `KubeSchedulerConfiguration` YAML file beside the scenario
+    /// (kube-scheduler's `--config`), in place of `scheduler`.
+    #[serde(default)]
+    pub scheduler_config: Option<String>,
+    /// Kubernetes manifests beside the scenario, files or folders, applied
+    /// at 0 s before the world's own timeline (`kubectl apply -f` each).
+    #[serde(default)]
+    pub manifests: Vec<String>,
     #[serde(default)]
     pub scheduling_time: Option<Distribution>,
     #[serde(default)]
@@ -645,8 +656,12 @@ pub enum StrategyFile {
 pub struct IntOrPercentFile(pub crate::model::kube::IntOrPercent);
 
 impl Serialize for IntOrPercentFile {
+    /// As it is read: a count as a number, a percentage as a string.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        match self.0 {
+            crate::model::kube::IntOrPercent::Int(n) => s.serialize_u32(n),
+            crate::model::kube::IntOrPercent::Percent(_) => s.serialize_str(&self.0.to_string()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod expect;
 pub mod file;
 pub mod kube_rules;
+pub mod manifests;
 pub mod scheduler_config;
 mod source;
 mod validate;
@@ -23,6 +24,7 @@ pub use budget::{Budget, BudgetFile, Estimate};
 pub use error::{Problem, ScenarioError};
 pub use expect::Expectation;
 pub use file::ScenarioFile;
+pub use source::SideFiles;
 
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 16 << 20;
@@ -50,6 +52,9 @@ pub struct Scenario {
     pub budget: Budget,
     /// What the run is estimated to take, within the budget.
     pub estimate: Estimate,
+    /// Fields of the manifests and scheduler configurations it reads that
+    /// Flotilla does not simulate, each once, by file and place.
+    pub ignored: Vec<manifests::Ignored>,
 }
 
 /// How to read a scenario.
@@ -73,7 +78,7 @@ impl Scenario {
         let bytes = source::read_scenario(path)?;
         let text = source::decode_scenario(&bytes, &file)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Scenario::parse_with(text, &file, &|name| source::read_beside(&dir, name), options)
+        Scenario::parse_with_side_files(text, &file, &source::Beside { dir: &dir }, options)
     }
 
     /// Parses and validates a scenario given as bytes (a file dropped on a
@@ -89,13 +94,13 @@ impl Scenario {
             return Err(ScenarioError::TooLarge { file: file.to_string() });
         }
         let text = source::decode_scenario(bytes, file)?;
-        Scenario::parse_with(text, file, &bundled_side_file, options)
+        Scenario::parse_with_side_files(text, file, &source::Bundled, options)
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
     /// Files it names (load traces) are looked up among the bundled ones.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        Scenario::parse_with_files(text, file, &bundled_side_file)
+        Scenario::parse_with_side_files(text, file, &source::Bundled, LoadOptions::default())
     }
 
     /// Parses and validates scenario text, reading the files it names with `read`.
@@ -114,12 +119,23 @@ impl Scenario {
         read: &dyn Fn(&str) -> Result<String, String>,
         options: LoadOptions,
     ) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with_side_files(text, file, &source::ReadOnly(read), options)
+    }
+
+    /// [`Scenario::parse_with`], reading the files it names (and listing
+    /// folders of manifests) with `files`.
+    pub fn parse_with_side_files(
+        text: &str,
+        file: &str,
+        files: &dyn SideFiles,
+        options: LoadOptions,
+    ) -> Result<Scenario, ScenarioError> {
         if text.len() > MAX_FILE_BYTES {
             return Err(ScenarioError::TooLarge { file: file.to_string() });
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw = parse_raw(text, file)?;
-        validate::validate(raw, file, read, options)
+        validate::validate(raw, file, files, options)
     }
 
     /// How many checkpoints (copies of each world) a front end may keep for
@@ -135,13 +151,6 @@ impl Scenario {
     pub fn world_names(&self) -> Vec<&str> {
         self.worlds.iter().map(|w| w.name.as_str()).collect()
     }
-}
-
-/// A file a scenario parsed from text names: one of the bundled ones.
-fn bundled_side_file(name: &str) -> Result<String, String> {
-    bundled::side_file(name)
-        .map(str::to_string)
-        .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
 }
 
 /// Reads the RON text into the raw file structure.
@@ -160,6 +169,12 @@ pub fn parse_raw(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> 
         let line_text: String = line_text.chars().skip(start).take(400).collect();
         ScenarioError::Syntax { file: file.to_string(), line, column, message, line_text, line_text_from: start + 1 }
     })
+}
+
+/// Files beside a scenario in the folder `dir` on disk, as a scenario loaded
+/// from there reads them (links out of the folder refused, reads capped).
+pub fn source_beside(dir: &Path) -> Box<dyn SideFiles + '_> {
+    Box::new(source::Beside { dir })
 }
 
 /// The scenario files of `path`: the file itself, or a directory's `*.ron`

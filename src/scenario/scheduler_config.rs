@@ -363,6 +363,234 @@ fn scoring(cfg: &ScoringStrategyConfig, path: &str) -> Result<ScoringStrategy, V
     if problems.is_empty() { Ok(ScoringStrategy { kind: cfg.kind, resources, shape }) } else { Err(problems) }
 }
 
+/// The `KubeSchedulerConfiguration` fields kube-scheduler knows but Flotilla
+/// does not simulate (`kubescheduler.config.k8s.io/v1`, `types.go`).
+const NOT_SIMULATED: &[&str] = &[
+    "parallelism",
+    "leaderElection",
+    "clientConnection",
+    "enableProfiling",
+    "enableContentionProfiling",
+    "extenders",
+    "delayCacheUntilActive",
+    "percentageOfPlacementsToScore",
+];
+/// The fields Flotilla reads.
+const READ: &[&str] =
+    &["apiVersion", "kind", "percentageOfNodesToScore", "podInitialBackoffSeconds", "podMaxBackoffSeconds", "profiles"];
+/// A profile's extension points that Flotilla does not run separately.
+const OTHER_POINTS: &[&str] = &[
+    "preEnqueue",
+    "queueSort",
+    "preFilter",
+    "postFilter",
+    "preScore",
+    "reserve",
+    "permit",
+    "preBind",
+    "bind",
+    "postBind",
+    "placementGenerate",
+    "placementScore",
+    "placementFeasible",
+    "podGroupPostFilter",
+];
+
+/// Reads a `KubeSchedulerConfiguration` YAML file (`kube-scheduler --config`)
+/// into the checked profile, the same checks as a scenario's own
+/// `scheduler` takes; with the fields it sets that Flotilla does not
+/// simulate, and every problem placed by line and column.
+pub fn resolve_yaml(
+    text: &str,
+    file: &str,
+) -> (Option<Profile>, Vec<super::manifests::Ignored>, Vec<super::error::Problem>) {
+    use super::error::Problem;
+    use super::manifests::yaml::{self, Node, Value};
+    use super::manifests::{Ignored, fields::Unread};
+    const OBJECT: &str = "KubeSchedulerConfiguration";
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let place = |root: &Node, path: &str| {
+        let at = root.mark_of(path);
+        let field = if path.is_empty() { String::new() } else { format!(", {path}") };
+        format!("{file}:{}:{}: {OBJECT}{field}", at.line, at.column)
+    };
+    let documents = match yaml::documents(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let p = Problem {
+                path: format!("{file}:{}:{}", e.at.line, e.at.column),
+                message: format!("the YAML does not parse: {}", e.message),
+            };
+            return (None, Vec::new(), vec![p]);
+        }
+    };
+    let [document] = documents.as_slice() else {
+        let p = Problem { path: file.to_string(), message: format!("one {OBJECT} document, not {}", documents.len()) };
+        return (None, Vec::new(), vec![p]);
+    };
+    let root = &document.root;
+    let mut problems = Vec::new();
+    let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    if kind != OBJECT || api_version != "kubescheduler.config.k8s.io/v1" {
+        problems.push(Problem {
+            path: place(root, "apiVersion"),
+            message: format!(
+                "no kind {} is registered for version {}: kube-scheduler reads {OBJECT} in kubescheduler.config.k8s.io/v1",
+                super::error::quoted(kind),
+                super::error::quoted(api_version)
+            ),
+        });
+        return (None, Vec::new(), problems);
+    }
+    // Every key of a mapping: read, known and not simulated, or unknown (an
+    // error, as kube-scheduler decodes its configuration strictly).
+    struct Keys<'a> {
+        root: &'a Node,
+        place: &'a dyn Fn(&Node, &str) -> String,
+        unread: Vec<Unread>,
+        problems: Vec<Problem>,
+    }
+    impl Keys<'_> {
+        fn of(&mut self, node: &Node, path: &str, read: &[&str], known: &[&str], reason: &str) -> Vec<(String, Node)> {
+            let mut kept = Vec::new();
+            let Value::Map(entries) = &node.value else { return kept };
+            for (k, v) in entries {
+                let child = yaml::join(path, &k.name);
+                if read.contains(&k.name.as_str()) {
+                    kept.push((k.name.clone(), v.clone()));
+                } else if known.contains(&k.name.as_str()) {
+                    self.unread.push(Unread { path: child, reason: reason.to_string() });
+                } else {
+                    let message = format!("strict decoding error: unknown field {}", super::error::quoted(&child));
+                    self.problems.push(Problem { path: (self.place)(self.root, &child), message });
+                }
+            }
+            kept
+        }
+    }
+    let mut k = Keys { root, place: &place, unread: Vec::new(), problems };
+    let mut json = serde_json::Map::new();
+    for (key, value) in k.of(root, "", READ, NOT_SIMULATED, "not simulated") {
+        if key == "apiVersion" || key == "kind" {
+            continue;
+        }
+        if key != "profiles" {
+            json.insert(key, value.to_json());
+            continue;
+        }
+        let Value::Seq(profiles) = &value.value else {
+            json.insert(key, value.to_json());
+            continue;
+        };
+        let mut out = Vec::new();
+        for (i, profile) in profiles.iter().enumerate() {
+            let ppath = format!("profiles[{i}]");
+            let read = ["schedulerName", "percentageOfNodesToScore", "plugins", "pluginConfig"];
+            let mut p = serde_json::Map::new();
+            for (key, value) in k.of(profile, &ppath, &read, &["percentageOfPlacementsToScore"], "not simulated") {
+                match (key.as_str(), &value.value) {
+                    ("plugins", Value::Map(_)) => {
+                        let points = ["multiPoint", "filter", "score"];
+                        let reason =
+                            "not simulated: Flotilla's scheduler runs the multiPoint, filter and score plugins";
+                        let kept = k.of(&value, &format!("{ppath}.plugins"), &points, OTHER_POINTS, reason);
+                        p.insert(
+                            key,
+                            serde_json::Value::Object(kept.into_iter().map(|(k, v)| (k, v.to_json())).collect()),
+                        );
+                    }
+                    ("pluginConfig", Value::Seq(configs)) => {
+                        let mut list = Vec::new();
+                        for (j, cfg) in configs.iter().enumerate() {
+                            let cpath = format!("{ppath}.pluginConfig[{j}]");
+                            let name = cfg.get("name").and_then(Node::as_str).unwrap_or("");
+                            let (tag, read): (&str, &[&str]) = match name {
+                                "NodeResourcesFit" => ("NodeResourcesFitArgs", &["scoringStrategy"]),
+                                "NodeResourcesBalancedAllocation" => {
+                                    ("NodeResourcesBalancedAllocationArgs", &["resources"])
+                                }
+                                _ => {
+                                    k.unread.push(Unread {
+                                        path: cpath,
+                                        reason: format!("not simulated: Flotilla reads the args of NodeResourcesFit and NodeResourcesBalancedAllocation, not {name}'s"),
+                                    });
+                                    continue;
+                                }
+                            };
+                            let mut args = serde_json::Map::new();
+                            if let Some(a) = cfg.get("args") {
+                                let known = ["apiVersion", "kind", "ignoredResources", "ignoredResourceGroups"];
+                                for (key, v) in k.of(a, &format!("{cpath}.args"), read, &known, "not simulated") {
+                                    args.insert(key, v.to_json());
+                                }
+                            }
+                            let kept = k.of(cfg, &cpath, &["name", "args"], &[], "");
+                            let mut c = serde_json::Map::new();
+                            for (key, v) in kept {
+                                if key == "args" {
+                                    let mut tagged = serde_json::Map::new();
+                                    tagged.insert(tag.to_string(), serde_json::Value::Object(args.clone()));
+                                    c.insert(key, serde_json::Value::Object(tagged));
+                                } else {
+                                    c.insert(key, v.to_json());
+                                }
+                            }
+                            if !c.contains_key("args") {
+                                let mut tagged = serde_json::Map::new();
+                                tagged.insert(tag.to_string(), serde_json::Value::Object(args));
+                                c.insert("args".into(), serde_json::Value::Object(tagged));
+                            }
+                            list.push(serde_json::Value::Object(c));
+                        }
+                        p.insert(key, serde_json::Value::Array(list));
+                    }
+                    _ => {
+                        p.insert(key, value.to_json());
+                    }
+                }
+            }
+            out.push(serde_json::Value::Object(p));
+        }
+        json.insert(key, serde_json::Value::Array(out));
+    }
+    let Keys { unread, mut problems, .. } = k;
+    let ignored: Vec<Ignored> = unread
+        .into_iter()
+        .map(|u| Ignored {
+            file: file.to_string(),
+            at: root.mark_of(&u.path),
+            object: format!("document {}, {OBJECT}", document.index),
+            path: u.path,
+            reason: u.reason,
+        })
+        .collect();
+    // Unknown fields were left out of what is decoded, so the rest is still checked.
+    let json = serde_json::Value::Object(json);
+    let cfg: KubeSchedulerConfiguration = match serde_path_to_error::deserialize(&json) {
+        Ok(c) => c,
+        Err(e) => {
+            // The args' tag is this reading's, not the file's.
+            let path = e.path().to_string();
+            let path = path.replace(".NodeResourcesFitArgs", "").replace(".NodeResourcesBalancedAllocationArgs", "");
+            let path = if path == "." { String::new() } else { path };
+            problems.push(Problem { path: place(root, &path), message: e.into_inner().to_string() });
+            return (None, ignored, problems);
+        }
+    };
+    match cfg.resolve("") {
+        Ok(profile) if problems.is_empty() => (Some(profile), ignored, problems),
+        Ok(_) => (None, ignored, problems),
+        Err(list) => {
+            for (path, message) in list {
+                let path = path.strip_prefix('.').unwrap_or(&path).to_string();
+                problems.push(Problem { path: place(root, &path), message });
+            }
+            (None, ignored, problems)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,6 +117,118 @@ pub(crate) fn read_beside(dir: &Path, name: &str) -> Result<String, String> {
     }
 }
 
+/// The files a scenario names: read one, or list a folder's manifests.
+pub trait SideFiles {
+    /// The text of a file named relative to the scenario.
+    fn read(&self, name: &str) -> Result<String, String>;
+    /// The files `name` stands for: itself when it is a file; when it is a
+    /// folder, its `.yaml`, `.yml` and `.json` files (not those in folders
+    /// below), sorted by name, as `kubectl apply -f FOLDER` takes them.
+    fn manifest_files(&self, name: &str) -> Result<Vec<String>, String>;
+}
+
+/// The most files one folder of manifests may hold.
+pub const MAX_MANIFEST_FILES: usize = 1000;
+
+/// Whether a file name is a manifest's, as kubectl's `-f FOLDER` takes them.
+pub fn is_manifest_name(name: &str) -> bool {
+    [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x))
+}
+
+/// Files beside a scenario on disk.
+pub(crate) struct Beside<'a> {
+    pub dir: &'a Path,
+}
+
+impl SideFiles for Beside<'_> {
+    fn read(&self, name: &str) -> Result<String, String> {
+        read_beside(self.dir, name)
+    }
+
+    fn manifest_files(&self, name: &str) -> Result<Vec<String>, String> {
+        // The same checks as a read: a relative path inside the folder, no link out of it.
+        let relative = Path::new(name);
+        if name.is_empty()
+            || name.contains('\0')
+            || relative.is_absolute()
+            || relative.components().any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err("a file beside the scenario is named by a relative path inside its folder".to_string());
+        }
+        let path = self.dir.join(relative);
+        let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
+        if !meta.is_dir() {
+            return Ok(vec![name.to_string()]);
+        }
+        let folder = std::fs::canonicalize(if self.dir.as_os_str().is_empty() { Path::new(".") } else { self.dir })
+            .map_err(|e| format!("the scenario's folder cannot be read: {e}"))?;
+        let real = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
+        if !real.starts_with(&folder) {
+            return Err("it is a link that leads outside the scenario's folder".to_string());
+        }
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&real).map_err(|e| e.to_string())? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if is_manifest_name(&file) && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                names.push(format!("{}/{file}", name.trim_end_matches('/')));
+                if names.len() > MAX_MANIFEST_FILES {
+                    return Err(format!("the folder has more than {MAX_MANIFEST_FILES} manifest files"));
+                }
+            }
+        }
+        names.sort();
+        if names.is_empty() {
+            return Err("the folder has no .yaml, .yml or .json files".to_string());
+        }
+        Ok(names)
+    }
+}
+
+/// Files that can be read one by one but not listed (those given to the
+/// browser with a scenario, say).
+pub(crate) struct ReadOnly<'a>(pub &'a dyn Fn(&str) -> Result<String, String>);
+
+impl SideFiles for ReadOnly<'_> {
+    fn read(&self, name: &str) -> Result<String, String> {
+        (self.0)(name)
+    }
+
+    fn manifest_files(&self, name: &str) -> Result<Vec<String>, String> {
+        if is_manifest_name(name) {
+            Ok(vec![name.to_string()])
+        } else {
+            Err("a folder is read only beside a scenario on disk; name its files one by one".to_string())
+        }
+    }
+}
+
+/// The files bundled beside the shipped scenarios.
+pub(crate) struct Bundled;
+
+impl SideFiles for Bundled {
+    fn read(&self, name: &str) -> Result<String, String> {
+        super::bundled::side_file(name)
+            .map(str::to_string)
+            .ok_or_else(|| "the scenario was not read from a folder, and no bundled file has this name".to_string())
+    }
+
+    fn manifest_files(&self, name: &str) -> Result<Vec<String>, String> {
+        let prefix = format!("{}/", name.trim_end_matches('/'));
+        let names: Vec<String> = super::bundled::side_files()
+            .filter(|n| n.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/') && is_manifest_name(rest)))
+            .map(str::to_string)
+            .collect();
+        if !names.is_empty() {
+            return Ok(names);
+        }
+        if super::bundled::side_file(name).is_some() {
+            return Ok(vec![name.to_string()]);
+        }
+        Err("the scenario was not read from a folder, and no bundled file or folder has this name".to_string())
+    }
+}
+
 /// Opens for reading without waiting for a writer, should the path have
 /// become a named pipe since it was checked.
 fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {

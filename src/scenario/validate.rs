@@ -24,6 +24,7 @@ use super::file::{
     StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::kube_rules;
+use super::manifests;
 use super::{LessonStep, Scenario};
 use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, SelectPolicy, Tolerances};
 use crate::behaviours::kubelet;
@@ -33,6 +34,7 @@ use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntO
 use crate::model::scheduler_profile::Profile;
 use crate::model::spec::{
     AutoscalingGroup, ClusterAutoscalerSpec, HpaSpec, KubeObject, KubePlatform, NodeComponent, NodeGroup, NodeSource,
+    NodeTemplate,
 };
 use crate::model::traffic::{LoadProfile, ServiceLoad, TrafficMode};
 
@@ -46,8 +48,12 @@ pub const MAX_INSTANCES: u64 = 1 << 31;
 /// A server's local disk when the file gives none: a round 1 TiB (no sourced figure).
 const DEFAULT_DISK: Bytes = Bytes(1024 * GIB);
 
-/// Reads a file named in the scenario (a load trace), relative to the scenario.
-pub type ReadSideFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+/// Reads the files named in the scenario (load traces, manifests), relative to the scenario.
+pub type ReadSideFile<'a> = &'a dyn super::source::SideFiles;
+
+/// Timeline entries made from manifests carry this in their path, with the
+/// manifest's number, so that their problems can be told in its words.
+const MANIFEST: &str = "manifest#";
 
 struct Checker<'a> {
     /// The first problems found, at most as many as a message lists.
@@ -55,6 +61,12 @@ struct Checker<'a> {
     /// Every problem found, kept or not.
     found: usize,
     read_side_file: ReadSideFile<'a>,
+    /// Every manifest object read, by the number its timeline entries carry.
+    manifests: Vec<manifests::Manifest>,
+    /// Manifest fields not simulated, each once.
+    ignored: BTreeSet<(String, manifests::yaml::Mark, String, String, String)>,
+    /// Manifest text that may still be read.
+    manifest_budget: usize,
 }
 
 impl Checker<'_> {
@@ -188,7 +200,14 @@ pub(super) fn validate(
     read_side_file: ReadSideFile,
     options: super::LoadOptions,
 ) -> Result<Scenario, ScenarioError> {
-    let mut c = Checker { problems: Vec::new(), found: 0, read_side_file };
+    let mut c = Checker {
+        problems: Vec::new(),
+        found: 0,
+        read_side_file,
+        manifests: Vec::new(),
+        ignored: BTreeSet::new(),
+        manifest_budget: super::MAX_FILE_BYTES,
+    };
 
     // The budget first: what the file may ask for follows from it.
     let mut budget = Budget::DEFAULT;
@@ -402,7 +421,9 @@ pub(super) fn validate(
     // Timeline.
     let mut launched: u64 = 0;
     let names = Names { apps: &app_index, hosts: &host_index };
-    let timeline = check_timeline(&mut c, "timeline", &raw.timeline, raw.duration, &names, &catalog, &mut launched);
+    let shared_entries = expand(&mut c, "timeline", &raw.timeline, raw.duration, None);
+    let shared_manifests: Vec<usize> = (0..c.manifests.len()).collect();
+    let timeline = check_timeline(&mut c, &shared_entries, raw.duration, &names, &catalog, &mut launched);
 
     // Lesson.
     let mut lesson = Vec::new();
@@ -466,7 +487,39 @@ pub(super) fn validate(
         if !(ratio.is_finite() && ratio > 0.0 && ratio <= 100.0) {
             c.problem(format!("{path}.cpu_allocation_ratio"), "cpu_allocation_ratio must be above 0 and at most 100");
         }
-        let platform = platform(&mut c, &format!("{path}.platform"), &w.platform, &setup.hosts);
+        // The world's own manifests, applied at 0 s before its timeline; its
+        // Nodes are templates for the nodes they name.
+        let mut world_manifests: Vec<usize> = shared_manifests.clone();
+        let mut manifest_entries: Vec<(String, At)> = Vec::new();
+        let mut node_templates = Vec::new();
+        if let PlatformFile::Kubernetes(k) = &w.platform {
+            for (m, name) in k.manifests.iter().enumerate() {
+                for id in read_manifests(&mut c, &format!("{path}.platform.manifests[{m}]"), name) {
+                    world_manifests.push(id);
+                    match &c.manifests[id].object {
+                        manifests::Object::Node(n) => {
+                            let n = (**n).clone();
+                            node_templates.extend(node_template(&mut c, id, &n, &setup.hosts));
+                        }
+                        object => {
+                            if let Some(action) = apply_of(object) {
+                                manifest_entries.push((format!("{MANIFEST}{id}"), At(SimDuration::ZERO, action)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let platform = platform(&mut c, &format!("{path}.platform"), &w.platform, &setup.hosts, node_templates);
+        let kube_world = matches!(platform, Platform::Kubernetes(_));
+        let expanded =
+            expand(&mut c, &format!("{path}.timeline"), &w.timeline, raw.duration, Some((kube_world, &w.name)));
+        world_manifests.extend(expanded.iter().filter_map(|(p, _)| manifest_id(p)));
+        manifest_entries.extend(expanded);
+        let own_entries = manifest_entries;
+        if kube_world {
+            check_namespaces(&mut c, &world_manifests);
+        }
         let preloaded = names_to_blobs(&mut c, &format!("{path}.preloaded_images"), &w.preloaded_images, &catalog);
         let preloaded_bytes = preloaded
             .iter()
@@ -483,15 +536,7 @@ pub(super) fn validate(
             );
         }
         let mut world_launched = launched;
-        let own = check_timeline(
-            &mut c,
-            &format!("{path}.timeline"),
-            &w.timeline,
-            raw.duration,
-            &names,
-            &catalog,
-            &mut world_launched,
-        );
+        let own = check_timeline(&mut c, &own_entries, raw.duration, &names, &catalog, &mut world_launched);
         if !matches!(platform, Platform::Kubernetes(_)) {
             for (k, a) in own.iter().enumerate() {
                 if a.action.needs_kubernetes() {
@@ -618,7 +663,7 @@ pub(super) fn validate(
             }
         }
         if matches!(platform, Platform::Kubernetes(_)) {
-            check_references(&mut c, &path, &raw.timeline, &w.timeline, &world_services, &setup.apps);
+            check_references(&mut c, &path, &shared_entries, &own_entries, &world_services, &setup.apps);
         }
         let spec = WorldSpec {
             services: world_services,
@@ -658,8 +703,14 @@ pub(super) fn validate(
     }
     if c.found > 0 {
         let more = c.found - c.problems.len();
-        return Err(ScenarioError::Invalid { file: file.to_string(), problems: c.problems, more });
+        let problems = c.problems.into_iter().map(|p| in_manifest_words(&c.manifests, p)).collect();
+        return Err(ScenarioError::Invalid { file: file.to_string(), problems, more });
     }
+    let ignored = c
+        .ignored
+        .into_iter()
+        .map(|(file, at, object, path, reason)| manifests::Ignored { file, at, object, path, reason })
+        .collect();
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -670,7 +721,180 @@ pub(super) fn validate(
         expectations,
         budget,
         estimate,
+        ignored,
     })
+}
+
+/// Timeline entries with their paths, each `ApplyManifests` replaced by an
+/// `Apply` of every object its files hold. `world` is the world's kind and
+/// name (none for the shared timeline).
+fn expand(
+    c: &mut Checker,
+    base: &str,
+    entries: &[At],
+    duration: SimDuration,
+    world: Option<(bool, &str)>,
+) -> Vec<(String, At)> {
+    let mut out = Vec::new();
+    for (i, at) in entries.iter().enumerate() {
+        let path = format!("{base}[{i}]");
+        let ActionFile::ApplyManifests(name) = &at.1 else {
+            out.push((path, at.clone()));
+            continue;
+        };
+        if at.0 > duration {
+            c.problem(&path, format!("at {} is after the end of the scenario ({duration})", at.0));
+            continue;
+        }
+        if let Some((false, world)) = world {
+            c.problem(&path, format!("a Kubernetes action, but world {} is not a Kubernetes world", quoted(world)));
+            continue;
+        }
+        for id in read_manifests(c, &path, name) {
+            match &c.manifests[id].object {
+                manifests::Object::Node(_) => c.problem(
+                    format!("{MANIFEST}{id}"),
+                    "a Node manifest is a template for nodes when the world starts: name it in the world's manifests",
+                ),
+                object => {
+                    if let Some(action) = apply_of(object) {
+                        out.push((format!("{MANIFEST}{id}"), At(at.0, action)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The number of the manifest a timeline entry's path names.
+fn manifest_id(path: &str) -> Option<usize> {
+    let rest = path.strip_prefix(MANIFEST)?;
+    let end = rest.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Reads the manifests a file or folder holds; returns their numbers.
+fn read_manifests(c: &mut Checker, at: &str, name: &str) -> Vec<usize> {
+    let mut budget = c.manifest_budget;
+    let read = manifests::read(c.read_side_file, at, name, &mut budget);
+    c.manifest_budget = budget;
+    for p in read.problems {
+        c.problem(p.path, p.message);
+    }
+    for i in read.ignored {
+        c.ignored.insert((i.file, i.at, i.object, i.path, i.reason));
+    }
+    let first = c.manifests.len();
+    c.manifests.extend(read.manifests);
+    (first..c.manifests.len()).collect()
+}
+
+/// What applying a manifest object does, when it does something.
+fn apply_of(object: &manifests::Object) -> Option<ActionFile> {
+    let object = match object {
+        manifests::Object::Deployment(d) => KubeObjectFile::Deployment(d.clone()),
+        manifests::Object::Service(s) => KubeObjectFile::Service(s.clone()),
+        manifests::Object::HorizontalPodAutoscaler { hpa, .. } => KubeObjectFile::HorizontalPodAutoscaler(hpa.clone()),
+        manifests::Object::Node(_) | manifests::Object::Namespace | manifests::Object::NotSimulated => return None,
+    };
+    Some(ActionFile::Apply(Box::new(object)))
+}
+
+/// A Node manifest as a template for the nodes it names: a host, or every
+/// host of a host group.
+fn node_template(c: &mut Checker, id: usize, n: &manifests::NodeFile, hosts: &[HostSpec]) -> Option<NodeTemplate> {
+    let at = format!("{MANIFEST}{id}");
+    let named: Vec<HostId> = hosts
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.name == n.name || h.group == n.name)
+        .map(|(k, _)| HostId(k as u32))
+        .collect();
+    c.labels(&format!("{at}.labels"), &n.labels);
+    for (k, t) in n.taints.iter().enumerate() {
+        for (field, message) in kube_rules::taint(t) {
+            c.problem(format!("{at}.taints[{k}]{field}"), message);
+        }
+    }
+    if named.is_empty() {
+        let mut groups: Vec<&str> = hosts.iter().map(|h| h.group.as_str()).collect();
+        groups.dedup();
+        c.problem(
+            format!("{at}.name"),
+            format!(
+                "no host or host group is named {}; a Node manifest is a template for the nodes it names (host groups: {})",
+                quoted(&n.name),
+                groups.iter().take(12).copied().collect::<Vec<_>>().join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(NodeTemplate {
+        hosts: named,
+        labels: n.labels.clone(),
+        taints: n.taints.clone(),
+        unschedulable: n.unschedulable,
+    })
+}
+
+/// Objects of a namespace that no manifest makes are refused, as the API
+/// server refuses them (`namespaces "shop" not found`); and since a world
+/// keeps one set of names, two objects of one kind and name in different
+/// namespaces are refused too.
+fn check_namespaces(c: &mut Checker, ids: &[usize]) {
+    let made: BTreeSet<&str> = ids
+        .iter()
+        .map(|&id| &c.manifests[id])
+        .filter(|m| matches!(m.object, manifests::Object::Namespace))
+        .map(|m| m.origin.name.as_str())
+        .collect();
+    let mut seen: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    let mut found: Vec<(String, String)> = Vec::new();
+    for &id in ids {
+        let m = &c.manifests[id];
+        if matches!(m.object, manifests::Object::Namespace | manifests::Object::Node(_)) {
+            continue;
+        }
+        let namespace = m.origin.namespace.as_deref().unwrap_or("default");
+        if namespace != "default" && !made.contains(namespace) {
+            found.push((
+                format!("{MANIFEST}{id}"),
+                format!("namespaces {} not found: no manifest here makes it (kind: Namespace)", quoted(namespace)),
+            ));
+        }
+        match seen.get(&(m.origin.kind.as_str(), m.origin.name.as_str())) {
+            Some(other) if *other != namespace => found.push((
+                format!("{MANIFEST}{id}"),
+                format!(
+                    "a {} named {} is in namespace {} too; a world keeps one set of names, so names must differ across namespaces",
+                    m.origin.kind,
+                    quoted(&m.origin.name),
+                    quoted(other)
+                ),
+            )),
+            Some(_) => {}
+            None => {
+                seen.insert((m.origin.kind.as_str(), m.origin.name.as_str()), namespace);
+            }
+        }
+    }
+    for (path, message) in found {
+        if !c.problems.iter().any(|p| p.path == path && p.message == message) {
+            c.problem(path, message);
+        }
+    }
+}
+
+/// A problem with a manifest object, told in the manifest's words: its
+/// file, line and column, and the field's path as the manifest writes it.
+fn in_manifest_words(manifests: &[manifests::Manifest], p: Problem) -> Problem {
+    let Some(id) = manifest_id(&p.path) else { return p };
+    let Some(m) = manifests.get(id) else { return p };
+    let digits =
+        p.path[MANIFEST.len()..].find(|ch: char| !ch.is_ascii_digit()).map_or(p.path.len(), |k| k + MANIFEST.len());
+    let suffix = &p.path[digits..];
+    m.origin.problem(&manifests::manifest_path(&m.object, suffix), p.message)
 }
 
 /// Docker stacks at most this many layers in an image, its bases' included:
@@ -800,18 +1024,14 @@ fn resolve_bases(
 fn check_references(
     c: &mut Checker,
     world_path: &str,
-    shared: &[At],
-    own: &[At],
+    shared: &[(String, At)],
+    own: &[(String, At)],
     services: &[ServiceLoad],
     apps: &[AppSpec],
 ) {
     // The world's entries in the order it takes them: by time, shared first.
-    let mut entries: Vec<(SimDuration, String, &ActionFile)> = shared
-        .iter()
-        .enumerate()
-        .map(|(k, a)| (a.0, format!("timeline[{k}]"), &a.1))
-        .chain(own.iter().enumerate().map(|(k, a)| (a.0, format!("{world_path}.timeline[{k}]"), &a.1)))
-        .collect();
+    let mut entries: Vec<(SimDuration, String, &ActionFile)> =
+        shared.iter().chain(own).map(|(path, a)| (a.0, path.clone(), &a.1)).collect();
     entries.sort_by_key(|e| e.0);
     // Every Deployment the timeline makes, when it first appears, and its containers.
     let mut made: BTreeMap<String, (SimDuration, Vec<String>)> = BTreeMap::new();
@@ -937,16 +1157,15 @@ fn names_to_blobs(c: &mut Checker, path: &str, names: &[String], catalog: &Catal
 /// Checks timeline entries and resolves their names; `launched` adds up the instances asked for.
 fn check_timeline(
     c: &mut Checker,
-    base: &str,
-    entries: &[At],
+    entries: &[(String, At)],
     duration: SimDuration,
     names: &Names,
     catalog: &Catalog,
     launched: &mut u64,
 ) -> Vec<TimedAction> {
     let mut out = Vec::new();
-    for (i, at) in entries.iter().enumerate() {
-        let path = format!("{base}[{i}]");
+    for (path, at) in entries {
+        let path = path.clone();
         if at.0 > duration {
             c.problem(&path, format!("at {} is after the end of the scenario ({duration})", at.0));
         }
@@ -981,6 +1200,8 @@ fn check_timeline(
             ActionFile::Cordon(host) => host_id(c, host).map(Action::Cordon),
             ActionFile::Uncordon(host) => host_id(c, host).map(Action::Uncordon),
             ActionFile::Drain(host) => host_id(c, host).map(Action::Drain),
+            // Read into Apply entries before the timeline is checked (`expand`).
+            ActionFile::ApplyManifests(_) => None,
             ActionFile::Scale { deployment, replicas } => {
                 if *replicas > MAX_REPLICAS {
                     c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
@@ -1033,7 +1254,13 @@ fn check_timeline(
     out
 }
 
-fn platform(c: &mut Checker, path: &str, p: &PlatformFile, hosts: &[HostSpec]) -> Platform {
+fn platform(
+    c: &mut Checker,
+    path: &str,
+    p: &PlatformFile,
+    hosts: &[HostSpec],
+    node_templates: Vec<NodeTemplate>,
+) -> Platform {
     let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
         c.distribution_or(&format!("{path}.{field}"), d, default)
     };
@@ -1060,7 +1287,7 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile, hosts: &[HostSpec]) -
                 stop_time: dist(c, "stop_time", stop_time, MicroVmPlatform::default_stop_time),
             })
         }
-        PlatformFile::Kubernetes(k) => kubernetes(c, path, k, hosts),
+        PlatformFile::Kubernetes(k) => kubernetes(c, path, k, hosts, node_templates),
         PlatformFile::Dedicated { boot_time, stop_time } => {
             c.distribution(&format!("{path}.boot_time"), boot_time);
             Platform::Dedicated(DedicatedPlatform {
@@ -1074,7 +1301,13 @@ fn platform(c: &mut Checker, path: &str, p: &PlatformFile, hosts: &[HostSpec]) -
 /// The most replicas a Deployment may ask for.
 pub const MAX_REPLICAS: u32 = 1_000_000;
 
-fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec]) -> Platform {
+fn kubernetes(
+    c: &mut Checker,
+    path: &str,
+    k: &KubernetesFile,
+    hosts: &[HostSpec],
+    node_templates: Vec<NodeTemplate>,
+) -> Platform {
     let dist = |c: &mut Checker, field: &str, d: &Option<Distribution>, default: fn() -> Distribution| {
         c.distribution_or(&format!("{path}.{field}"), d, default)
     };
@@ -1093,9 +1326,9 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
             list.iter().map(|n| NodeComponent { name: n.name.clone(), cpu: n.cpu, memory: n.memory }).collect()
         }
     };
-    let profile = match &k.scheduler {
-        None => Profile::default(),
-        Some(cfg) => match cfg.resolve(&format!("{path}.scheduler")) {
+    let profile = match (&k.scheduler, &k.scheduler_config) {
+        (None, None) => Profile::default(),
+        (Some(cfg), None) => match cfg.resolve(&format!("{path}.scheduler")) {
             Ok(p) => p,
             Err(problems) => {
                 for (p, m) in problems {
@@ -1104,6 +1337,29 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
                 Profile::default()
             }
         },
+        (None, Some(file)) => match c.read_side_file.read(file) {
+            Ok(text) => {
+                let (profile, ignored, problems) = super::scheduler_config::resolve_yaml(&text, file);
+                for p in problems {
+                    c.problem(p.path, p.message);
+                }
+                for i in ignored {
+                    c.ignored.insert((i.file, i.at, i.object, i.path, i.reason));
+                }
+                profile.unwrap_or_default()
+            }
+            Err(message) => {
+                c.problem(format!("{path}.scheduler_config"), format!("cannot read {}: {message}", quoted(file)));
+                Profile::default()
+            }
+        },
+        (Some(_), Some(_)) => {
+            c.problem(
+                format!("{path}.scheduler_config"),
+                "give the scheduler's configuration once: either scheduler or scheduler_config",
+            );
+            Profile::default()
+        }
     };
     let nodes_are_vms = matches!(nodes, NodeSource::Vms(_));
     let max_pods = k.max_pods.unwrap_or(KubePlatform::DEFAULT_MAX_PODS);
@@ -1127,6 +1383,7 @@ fn kubernetes(c: &mut Checker, path: &str, k: &KubernetesFile, hosts: &[HostSpec
         );
     }
     Platform::Kubernetes(Box::new(KubePlatform {
+        node_templates,
         nodes,
         node_components,
         max_pods,
@@ -1389,7 +1646,7 @@ fn load_profile(c: &mut Checker, path: &str, load: &LoadFile, duration: SimDurat
                 c.problem(format!("{path}.scale"), "the scale is a number, zero or more");
                 return None;
             }
-            let text = match (c.read_side_file)(file) {
+            let text = match c.read_side_file.read(file) {
                 Ok(text) => text,
                 Err(message) => {
                     c.problem(format!("{path}.file"), format!("cannot read {}: {message}", quoted(file)));

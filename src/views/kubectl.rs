@@ -102,9 +102,15 @@ pub enum Command {
     TopPods {
         namespace: String,
     },
+    /// `get RESOURCE [NAME] -o yaml`: the objects as the API would return them ([`super::yaml`]).
+    GetYaml {
+        resource: String,
+        name: Option<String>,
+    },
 }
 
 const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replicasets|hpa|events [NAME…] [-o wide] \
+                     (and get pods|nodes|deployments|hpa [NAME] -o yaml) \
                      (kinds may be joined: get deploy,rs), describe pod [NAME…], top nodes, top pods";
 
 /// Reads kubectl's arguments: the command, its resource and names, and the
@@ -139,18 +145,36 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
         }
         i += 1;
     }
-    let wide = match output.as_deref() {
-        None => false,
-        Some("wide") => true,
+    let (wide, yaml) = match output.as_deref() {
+        None => (false, false),
+        Some("wide") => (true, false),
+        Some("yaml") => (false, true),
         Some(other) => {
             return Err(ViewError::Tool(format!(
-                "error: unable to match a printer suitable for the output format \"{other}\"; flotilla's kubectl prints tables, and wide ones with -o wide"
+                "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: wide,yaml"
             )));
         }
     };
     let Some((verb, rest)) = words.split_first() else {
         return Err(ViewError::Tool(format!("error: no command given\n{USAGE}")));
     };
+    if yaml {
+        // `get deploy web -o yaml` or `get deploy/web -o yaml`.
+        let (resource, name) = match rest {
+            [r] => match r.split_once('/') {
+                Some((r, n)) => (r.to_string(), Some(n.to_string())),
+                None => (r.clone(), None),
+            },
+            [r, n] => (r.clone(), Some(n.clone())),
+            _ => return Err(ViewError::Tool(format!("error: -o yaml prints one kind: get RESOURCE [NAME]\n{USAGE}"))),
+        };
+        if verb != "get" || super::yaml::kind_of(&resource).is_none() {
+            return Err(ViewError::Tool(format!(
+                "error: -o yaml prints pods, nodes, deployments and hpa: get RESOURCE [NAME] -o yaml\n{USAGE}"
+            )));
+        }
+        return Ok(Command::GetYaml { resource, name });
+    }
     match verb.as_str() {
         "get" => {
             let (resources, names) = resources_and_names(rest)?;
@@ -233,6 +257,9 @@ pub fn run(s: &Snapshot, command: &Command) -> Result<Output, ViewError> {
         Command::DescribePods { names, namespace } => describe_pods(s, k, names, namespace),
         Command::TopNodes => top_nodes(s, k),
         Command::TopPods { namespace } => top_pods(s, k, namespace),
+        Command::GetYaml { resource, name } => super::yaml::get(&s.world, resource, name.as_deref())
+            .map(|stdout| Output { stdout, stderr: String::new() })
+            .map_err(ViewError::Tool),
     }
 }
 

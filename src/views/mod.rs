@@ -15,6 +15,7 @@ pub mod kubectl;
 pub mod record;
 pub mod text;
 pub mod virsh;
+pub mod yaml;
 
 use crate::engine::SimTime;
 use crate::scenario::Scenario;

@@ -842,6 +842,16 @@ mod tests {
     }
 
     #[test]
+    fn the_erlang_series_gives_each_survival_bit_for_bit() {
+        for (mu, t) in [(10.0, 0.01), (10.0, 0.3), (2.5, 4.0), (40.0, 0.05), (1.0, 30.0)] {
+            let mut series = ErlangSurvival::new(mu, t);
+            for m in 1..40 {
+                assert_eq!(series.at(m).to_bits(), erlang_survival(m, mu, t).to_bits(), "m {m}, μ {mu}, t {t}");
+            }
+        }
+    }
+
+    #[test]
     fn two_choices_match_the_supermarket_model() {
         // Mitzenmacher's supermarket model with d = 2 at λ = 0.9 per server of
         // rate 1: E[T] = Σ_{i≥1} λ^(2^i − 2) = 1 + 0.81 + 0.531 + 0.2288 + 0.0424 + … = 2.6139.

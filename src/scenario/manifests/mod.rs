@@ -1,0 +1,1091 @@
+//! Kubernetes manifests as a world's workload: YAML files (several documents
+//! each, `List` kinds too) read into the API's own types (`k8s-openapi`, one
+//! Kubernetes version) and turned into the objects a Kubernetes world applies.
+//!
+//! ```text
+//!  file.yaml ─▶ documents (line, column) ─▶ apiVersion + kind ─▶ k8s-openapi type (strict:
+//!                                                                 unknown fields refused)
+//!      fields Flotilla reads ─▶ Deployment, Service, HPA, Node …   (checked as the RON ones are)
+//!      every other field set ─▶ listed as not simulated
+//! ```
+//!
+//! A problem is placed by file, document, line and column, and named by the
+//! field's path in the manifest's own words
+//! (`spec.template.spec.containers[0].image`).
+
+pub mod fields;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::{apps, autoscaling, core, policy};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::{Problem, quoted};
+use super::file::{
+    AffinityFile, BehaviorFile, ContainerFile, DecimalQuantityFile, DeploymentFile, HpaFile, IntOrPercentFile,
+    PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile, ScalingPolicyFile, ScalingPolicyType,
+    ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
+};
+use super::source::SideFiles;
+use crate::model::kube::{
+    ImagePullPolicy, IntOrPercent, Labels, NodeAffinity, NodeSelectorTerm, PreferredSchedulingTerm, Requirement,
+    RestartPolicy, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator, TopologySpreadConstraint,
+    UnsatisfiableConstraintAction,
+};
+use crate::model::quantity::{Bytes, Millicores};
+use fields::Unread;
+use yaml::{Mark, Node};
+
+/// The Kubernetes version whose API types manifests are read into.
+pub const KUBERNETES_VERSION: &str = "1.37";
+
+/// The kinds read, with their API group versions.
+pub const KINDS: &[(&str, &str)] = &[
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("v1", "Pod"),
+    ("v1", "Service"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("autoscaling/v1", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("v1", "Node"),
+    ("v1", "Namespace"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "List"),
+];
+
+/// Where an object was read: its file, document, place in a `List`, kind and name.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub file: String,
+    pub document: usize,
+    /// Its index in a `List`'s items.
+    pub item: Option<usize>,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The object's tree, to place its fields.
+    pub root: Arc<Node>,
+}
+
+impl Origin {
+    /// `document 2, Deployment "web"`.
+    pub fn label(&self) -> String {
+        let item = self.item.map(|i| format!(", items[{i}]")).unwrap_or_default();
+        let name = if self.name.is_empty() { String::new() } else { format!(" {}", quoted(&self.name)) };
+        if self.kind.is_empty() {
+            return format!("document {}{item},{name}", self.document);
+        }
+        format!("document {}{item}, {}{name}", self.document, self.kind)
+    }
+
+    /// Where the field at `path` is written.
+    pub fn mark(&self, path: &str) -> Mark {
+        self.root.mark_of(path)
+    }
+
+    /// A problem with the field at `path`, placed by file, line and column.
+    pub fn problem(&self, path: &str, message: impl Into<String>) -> Problem {
+        let at = self.mark(path);
+        let field = if path.is_empty() { String::new() } else { format!(", {path}") };
+        Problem {
+            path: format!("{}:{}:{}: {}{field}", self.file, at.line, at.column, self.label()),
+            message: message.into(),
+        }
+    }
+}
+
+/// A manifest field that is not simulated, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ignored {
+    pub file: String,
+    pub at: Mark,
+    /// `document 2, Deployment "web"`.
+    pub object: String,
+    /// The field's path in the object; empty for a whole object.
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = if self.path.is_empty() { String::new() } else { format!(" {}", self.path) };
+        write!(f, "{}:{}:{}: {}:{path}: {}", self.file, self.at.line, self.at.column, self.object, self.reason)
+    }
+}
+
+/// A Node manifest: labels, taints and cordon for the nodes it names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeFile {
+    pub name: String,
+    pub labels: Labels,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+    /// `status.capacity` (cpu, memory, pods), which only an import reads.
+    pub capacity: (Option<Millicores>, Option<Bytes>, Option<u32>),
+}
+
+/// An object read from a manifest, in the shape the scenario's checks take.
+#[derive(Clone, Debug)]
+pub enum Object {
+    Deployment(Box<DeploymentFile>),
+    Service(ServiceFile),
+    /// With the path its CPU target was read from, to place problems.
+    HorizontalPodAutoscaler {
+        hpa: Box<HpaFile>,
+        target: String,
+    },
+    Node(Box<NodeFile>),
+    Namespace,
+    /// Read and kept, with nothing to simulate (a ConfigMap, a Secret, or a
+    /// kind Flotilla does not run): it is in the ignored list whole.
+    NotSimulated,
+}
+
+/// One object and where it came from.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub origin: Origin,
+    pub object: Object,
+}
+
+/// What a set of manifest files holds.
+#[derive(Clone, Debug, Default)]
+pub struct Read {
+    pub manifests: Vec<Manifest>,
+    pub ignored: Vec<Ignored>,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the manifests `names` stand for (files or folders, named relative
+/// to the scenario); `at` is the field that names them, for problems reading
+/// them. `budget` is the text that may still be read, shared by every
+/// manifest of a scenario.
+pub fn read(files: &dyn SideFiles, at: &str, name: &str, budget: &mut usize) -> Read {
+    let mut out = Read::default();
+    let names = match files.manifest_files(name) {
+        Ok(n) => n,
+        Err(e) => {
+            out.problems.push(Problem { path: at.to_string(), message: format!("{}: {e}", quoted(name)) });
+            return out;
+        }
+    };
+    for file in names {
+        let text = match files.read(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                out.problems.push(Problem { path: at.to_string(), message: format!("{}: {e}", quoted(&file)) });
+                continue;
+            }
+        };
+        if text.len() > *budget {
+            out.problems.push(Problem {
+                path: at.to_string(),
+                message: format!(
+                    "{}: the manifests of a scenario hold at most {} MiB of text",
+                    quoted(&file),
+                    super::MAX_FILE_BYTES >> 20
+                ),
+            });
+            return out;
+        }
+        *budget -= text.len();
+        read_text(&text, &file, &mut out);
+    }
+    out
+}
+
+/// Reads the documents of one file's text, named `file` in messages.
+pub fn read_text(text: &str, file: &str, out: &mut Read) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let documents = match yaml::documents(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.problems.push(Problem {
+                path: format!("{file}:{}:{}", e.at.line, e.at.column),
+                message: format!("the YAML does not parse: {}", e.message),
+            });
+            return;
+        }
+    };
+    if documents.is_empty() {
+        out.problems.push(Problem { path: file.to_string(), message: "the file has no Kubernetes object".into() });
+    }
+    for d in documents {
+        read_object(Arc::new(d.root), file, d.index, None, out);
+    }
+}
+
+fn str_field<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+    node.get(key).and_then(Node::as_str)
+}
+
+fn read_object(root: Arc<Node>, file: &str, document: usize, item: Option<usize>, out: &mut Read) {
+    let api_version = str_field(&root, "apiVersion").unwrap_or("").to_string();
+    let kind = str_field(&root, "kind").unwrap_or("").to_string();
+    let metadata = root.get("metadata");
+    let name = metadata.and_then(|m| str_field(m, "name")).unwrap_or("").to_string();
+    let namespace = metadata.and_then(|m| str_field(m, "namespace")).map(str::to_string);
+    let origin = Origin { file: file.to_string(), document, item, kind: kind.clone(), name, namespace, root };
+    if !matches!(origin.root.value, yaml::Value::Map(_)) {
+        out.problems.push(origin.problem("", "a Kubernetes object is a mapping with apiVersion, kind and metadata"));
+        return;
+    }
+    // kubectl's own words: `error validating data: [apiVersion not set, kind not set]`.
+    let mut missing = Vec::new();
+    if api_version.is_empty() {
+        missing.push("apiVersion not set");
+    }
+    if kind.is_empty() {
+        missing.push("kind not set");
+    }
+    if !missing.is_empty() {
+        out.problems.push(origin.problem("", format!("error validating data: [{}]", missing.join(", "))));
+        return;
+    }
+    if !KINDS.contains(&(api_version.as_str(), kind.as_str())) {
+        let versions: Vec<&str> = KINDS.iter().filter(|(_, k)| *k == kind).map(|(v, _)| *v).collect();
+        let message = if versions.is_empty() {
+            let read: Vec<&str> = KINDS.iter().map(|(_, k)| *k).filter(|k| *k != "List").collect();
+            let mut read = read;
+            read.dedup();
+            format!(
+                "no matches for kind {} in version {}: Flotilla reads {}",
+                quoted(&kind),
+                quoted(&api_version),
+                read.join(", ")
+            )
+        } else {
+            format!(
+                "no matches for kind {} in version {}: {kind} is {}",
+                quoted(&kind),
+                quoted(&api_version),
+                versions.join(" or ")
+            )
+        };
+        out.problems.push(origin.problem("kind", message));
+        return;
+    }
+    if kind == "List" {
+        if item.is_some() {
+            out.problems.push(origin.problem("kind", "a List inside a List is not read"));
+            return;
+        }
+        // A List is apiVersion, kind, metadata and items; anything else is unknown.
+        if let yaml::Value::Map(entries) = &origin.root.value
+            && let Some((k, _)) =
+                entries.iter().find(|(k, _)| !["apiVersion", "kind", "metadata", "items"].contains(&k.name.as_str()))
+        {
+            out.problems
+                .push(origin.problem(&k.name, format!("strict decoding error: unknown field {}", quoted(&k.name))));
+            return;
+        }
+        let items = match origin.root.get("items").map(|n| &n.value) {
+            Some(yaml::Value::Seq(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        for (i, node) in items.into_iter().enumerate() {
+            read_object(Arc::new(node), file, document, Some(i), out);
+        }
+        return;
+    }
+    if origin.name.is_empty() {
+        out.problems
+            .push(origin.problem("metadata", "metadata.name: Required value: name or generateName is required"));
+        return;
+    }
+    let mut c = Converter { origin: &origin, problems: Vec::new(), unread: Vec::new() };
+    let object = match (api_version.as_str(), kind.as_str()) {
+        ("apps/v1", "Deployment") => decode_then(&mut c, Converter::deployment),
+        ("v1", "Service") => decode_then(&mut c, Converter::service),
+        ("autoscaling/v2", _) => decode_then(&mut c, Converter::hpa_v2),
+        ("autoscaling/v1", _) => decode_then(&mut c, Converter::hpa_v1),
+        ("v1", "Node") => decode_then(&mut c, Converter::node),
+        ("v1", "Namespace") => decode_then(&mut c, |_, _: core::v1::Namespace| Some(Object::Namespace)),
+        ("v1", "ConfigMap") => decode_then(&mut c, |c, _: core::v1::ConfigMap| {
+            c.whole("not simulated: a ConfigMap holds a container's settings, which run as its service's cost");
+            Some(Object::NotSimulated)
+        }),
+        ("v1", "Secret") => decode_then(&mut c, |c, _: core::v1::Secret| {
+            c.whole("not simulated: a Secret holds a container's credentials, which run as its service's cost");
+            Some(Object::NotSimulated)
+        }),
+        ("apps/v1", "ReplicaSet") => decode_then(&mut c, |c, _: apps::v1::ReplicaSet| {
+            c.whole("not simulated: Flotilla runs ReplicaSets only under Deployments; write a Deployment");
+            Some(Object::NotSimulated)
+        }),
+        ("v1", "Pod") => decode_then(&mut c, |c, _: core::v1::Pod| {
+            c.whole("not simulated: Flotilla runs pods only under Deployments; write a Deployment with replicas: 1");
+            Some(Object::NotSimulated)
+        }),
+        ("policy/v1", "PodDisruptionBudget") => decode_then(&mut c, |c, _: policy::v1::PodDisruptionBudget| {
+            c.whole("not simulated: Drain evicts every pod of the node whatever its budget");
+            Some(Object::NotSimulated)
+        }),
+        _ => None,
+    };
+    let Converter { problems, unread, .. } = c;
+    let failed = !problems.is_empty();
+    out.problems.extend(problems);
+    if failed {
+        return;
+    }
+    let mut unread = unread;
+    if !unread.iter().any(|u| u.path.is_empty()) {
+        let mut walked = fields::unread(&kind, &origin.root, &unread);
+        unread.append(&mut walked);
+    }
+    let object_label = origin.label();
+    let mut listed: Vec<Ignored> = unread
+        .into_iter()
+        .map(|u| Ignored {
+            file: file.to_string(),
+            at: origin.mark(&u.path),
+            object: object_label.clone(),
+            path: u.path,
+            reason: u.reason,
+        })
+        .collect();
+    listed.sort_by_key(|i| i.at);
+    out.ignored.extend(listed);
+    if let Some(object) = object {
+        out.manifests.push(Manifest { origin, object });
+    }
+}
+
+/// Decodes the object into its API type and converts it, or records why not.
+fn decode_then<'a, T: DeserializeOwned + Serialize>(
+    c: &mut Converter<'a>,
+    convert: impl FnOnce(&mut Converter<'a>, T) -> Option<Object>,
+) -> Option<Object> {
+    match decode::<T>(c.origin) {
+        Ok(t) => convert(c, t),
+        Err(p) => {
+            c.problems.push(p);
+            None
+        }
+    }
+}
+
+/// The object as its API type, decoded strictly: a field the type does not
+/// have is refused, as `kubectl apply` (strict field validation) refuses it.
+fn decode<T: DeserializeOwned + Serialize>(origin: &Origin) -> Result<T, Problem> {
+    let json = origin.root.to_json();
+    let value: T = match serde_path_to_error::deserialize(&json) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            return Err(origin.problem(&path, e.into_inner().to_string()));
+        }
+    };
+    let back = serde_json::to_value(&value).unwrap_or(serde_json::Value::Null);
+    let mut unknown = Vec::new();
+    unknown_fields(&json, &back, "", &mut unknown);
+    if let Some(first) = unknown.first() {
+        let more = if unknown.len() > 1 { format!(" (and {} more)", unknown.len() - 1) } else { String::new() };
+        return Err(origin.problem(first, format!("strict decoding error: unknown field {}{more}", quoted(first))));
+    }
+    Ok(value)
+}
+
+/// Fields of `written` that decoding dropped: those its type does not have.
+fn unknown_fields(written: &serde_json::Value, decoded: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value as J;
+    match (written, decoded) {
+        (J::Object(w), J::Object(d)) => {
+            for (k, v) in w {
+                let child = yaml::join(path, k);
+                match d.get(k) {
+                    _ if v.is_null() => {}
+                    None => out.push(child),
+                    Some(dv) => unknown_fields(v, dv, &child, out),
+                }
+            }
+        }
+        (J::Array(w), J::Array(d)) => {
+            for (i, (v, dv)) in w.iter().zip(d).enumerate() {
+                unknown_fields(v, dv, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Turns API objects into the scenario's own, noting what it cannot read.
+struct Converter<'a> {
+    origin: &'a Origin,
+    problems: Vec<Problem>,
+    /// Fields not simulated, with a reason of their own.
+    unread: Vec<Unread>,
+}
+
+/// `Unsupported value: "X": supported values: "A", "B"`, as the API server says it.
+fn unsupported(value: &str, supported: &[&str]) -> String {
+    let list: Vec<String> = supported.iter().map(|s| format!("\"{s}\"")).collect();
+    format!("Unsupported value: {}: supported values: {}", quoted(value), list.join(", "))
+}
+
+impl Converter<'_> {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(self.origin.problem(path, message));
+    }
+
+    fn not_simulated(&mut self, path: &str, reason: impl Into<String>) {
+        self.unread.push(Unread { path: path.to_string(), reason: reason.into() });
+    }
+
+    /// The whole object is not simulated.
+    fn whole(&mut self, reason: &str) {
+        self.not_simulated("", reason);
+    }
+
+    fn non_negative(&mut self, path: &str, v: Option<i64>) -> Option<u64> {
+        match v {
+            Some(n) if n < 0 => {
+                self.problem(path, format!("Invalid value: {n}: must be greater than or equal to 0"));
+                None
+            }
+            Some(n) => Some(n as u64),
+            None => None,
+        }
+    }
+
+    fn labels(&mut self, path: &str, selector: &LabelSelector, labels: &Labels) -> Labels {
+        let mut out = selector.match_labels.clone().unwrap_or_default();
+        for (i, r) in selector.match_expressions.iter().flatten().enumerate() {
+            let rpath = format!("{path}.matchExpressions[{i}]");
+            let values = r.values.clone().unwrap_or_default();
+            let ok = match r.operator.as_str() {
+                "In" => labels.get(&r.key).is_some_and(|v| values.contains(v)),
+                "NotIn" => labels.get(&r.key).is_none_or(|v| !values.contains(v)),
+                "Exists" => labels.contains_key(&r.key),
+                "DoesNotExist" => !labels.contains_key(&r.key),
+                other => {
+                    self.problem(
+                        &format!("{rpath}.operator"),
+                        unsupported(other, &["In", "NotIn", "Exists", "DoesNotExist"]),
+                    );
+                    true
+                }
+            };
+            if !ok {
+                self.problem(&rpath, "the template's labels do not match this requirement");
+            }
+            // The pods are the template's, so a requirement they meet selects them all.
+            if r.operator == "In"
+                && let Some(v) = labels.get(&r.key)
+            {
+                out.insert(r.key.clone(), v.clone());
+            }
+        }
+        out
+    }
+
+    fn quantity<T>(
+        &mut self,
+        path: &str,
+        map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+        key: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let q = map?.get(key)?;
+        match parse(&q.0) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(&yaml::join(path, key), e);
+                None
+            }
+        }
+    }
+
+    fn container(&mut self, path: &str, c: &core::v1::Container, init: bool) -> Option<ContainerFile> {
+        let image = match &c.image {
+            Some(i) if !i.is_empty() => i.clone(),
+            _ => {
+                self.problem(&format!("{path}.image"), "Required value");
+                return None;
+            }
+        };
+        let pull = match c.image_pull_policy.as_deref() {
+            None => None,
+            Some("Always") => Some(ImagePullPolicy::Always),
+            Some("IfNotPresent") => Some(ImagePullPolicy::IfNotPresent),
+            Some("Never") => Some(ImagePullPolicy::Never),
+            Some(other) => {
+                self.problem(
+                    &format!("{path}.imagePullPolicy"),
+                    unsupported(other, &["Always", "IfNotPresent", "Never"]),
+                );
+                None
+            }
+        };
+        let res = c.resources.as_ref();
+        let list = |s: &mut Self, which: &str, map| {
+            let p = format!("{path}.resources.{which}");
+            let cpu = s.quantity(&p, map, "cpu", Millicores::parse);
+            let memory = s.quantity(&p, map, "memory", Bytes::parse);
+            map.map(|_| ResourceListFile { cpu, memory })
+        };
+        let requests = list(self, "requests", res.and_then(|r| r.requests.as_ref()));
+        let limits = list(self, "limits", res.and_then(|r| r.limits.as_ref()));
+        let delay = c.readiness_probe.as_ref().map(|p| {
+            let d = self.non_negative(
+                &format!("{path}.readinessProbe.initialDelaySeconds"),
+                p.initial_delay_seconds.map(i64::from),
+            );
+            ProbeFile { initial_delay_seconds: d.unwrap_or(0) }
+        });
+        // validateInitContainers: restartPolicy only on an init container, and only Always.
+        let restart_policy = match c.restart_policy.as_deref() {
+            None => None,
+            Some("Always") if init => Some(RestartPolicy::Always),
+            Some(_) if !init => {
+                self.problem(&format!("{path}.restartPolicy"), "Forbidden: may not be set for non-init containers");
+                None
+            }
+            Some(other) => {
+                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always"]));
+                None
+            }
+        };
+        Some(ContainerFile {
+            name: c.name.clone(),
+            image,
+            image_pull_policy: pull,
+            resources: ResourcesFile { requests, limits },
+            readiness_probe: delay,
+            restart_policy,
+            exits_after: None,
+        })
+    }
+
+    fn requirement(
+        &mut self,
+        path: &str,
+        key: &str,
+        operator: &str,
+        values: &Option<Vec<String>>,
+    ) -> Option<Requirement> {
+        let operator = match operator {
+            "In" => SelectorOperator::In,
+            "NotIn" => SelectorOperator::NotIn,
+            "Exists" => SelectorOperator::Exists,
+            "DoesNotExist" => SelectorOperator::DoesNotExist,
+            "Gt" => SelectorOperator::Gt,
+            "Lt" => SelectorOperator::Lt,
+            other => {
+                self.problem(
+                    &format!("{path}.operator"),
+                    unsupported(other, &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
+                );
+                return None;
+            }
+        };
+        Some(Requirement { key: key.to_string(), operator, values: values.clone().unwrap_or_default() })
+    }
+
+    fn term(&mut self, path: &str, t: &core::v1::NodeSelectorTerm) -> NodeSelectorTerm {
+        if t.match_fields.as_ref().is_some_and(|f| !f.is_empty()) {
+            self.not_simulated(
+                &format!("{path}.matchFields"),
+                "not simulated: node fields are not modelled, only labels",
+            );
+        }
+        let match_expressions = t
+            .match_expressions
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                self.requirement(&format!("{path}.matchExpressions[{i}]"), &r.key, &r.operator, &r.values)
+            })
+            .collect();
+        NodeSelectorTerm { match_expressions }
+    }
+
+    fn pod_spec(&mut self, path: &str, labels: Labels, spec: Option<&core::v1::PodSpec>) -> Option<PodTemplateFile> {
+        let Some(spec) = spec else {
+            self.problem(path, "Required value: a pod template needs a spec with containers");
+            return None;
+        };
+        let before = self.problems.len();
+        let containers: Vec<ContainerFile> = spec
+            .containers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| self.container(&format!("{path}.containers[{i}]"), c, false))
+            .collect();
+        let init_containers: Vec<ContainerFile> = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, c)| self.container(&format!("{path}.initContainers[{i}]"), c, true))
+            .collect();
+        let affinity = spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).map(|na| {
+            let apath = format!("{path}.affinity.nodeAffinity");
+            let required = na
+                .required_during_scheduling_ignored_during_execution
+                .iter()
+                .flat_map(|s| s.node_selector_terms.iter().enumerate())
+                .map(|(i, t)| {
+                    self.term(
+                        &format!("{apath}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}]"),
+                        t,
+                    )
+                })
+                .collect();
+            let preferred = na
+                .preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, p)| {
+                    let ppath = format!("{apath}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+                    PreferredSchedulingTerm {
+                        weight: i64::from(p.weight),
+                        preference: self.term(&format!("{ppath}.preference"), &p.preference),
+                    }
+                })
+                .collect();
+            AffinityFile { node_affinity: NodeAffinity { required, preferred } }
+        });
+        let tolerations = spec
+            .tolerations
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let tpath = format!("{path}.tolerations[{i}]");
+                let operator = match t.operator.as_deref() {
+                    None | Some("Equal") => TolerationOperator::Equal,
+                    Some("Exists") => TolerationOperator::Exists,
+                    Some(other) => {
+                        self.problem(&format!("{tpath}.operator"), unsupported(other, &["Equal", "Exists"]));
+                        return None;
+                    }
+                };
+                let effect = match t.effect.as_deref() {
+                    None | Some("") => None,
+                    Some(e) => Some(self.effect(&format!("{tpath}.effect"), e)?),
+                };
+                let seconds = self.non_negative(&format!("{tpath}.tolerationSeconds"), t.toleration_seconds);
+                Some(Toleration {
+                    key: t.key.clone().unwrap_or_default(),
+                    operator,
+                    value: t.value.clone().unwrap_or_default(),
+                    effect,
+                    toleration_seconds: seconds,
+                })
+            })
+            .collect();
+        let topology_spread_constraints = spec
+            .topology_spread_constraints
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let tpath = format!("{path}.topologySpreadConstraints[{i}]");
+                let when = match t.when_unsatisfiable.as_str() {
+                    "DoNotSchedule" => UnsatisfiableConstraintAction::DoNotSchedule,
+                    "ScheduleAnyway" => UnsatisfiableConstraintAction::ScheduleAnyway,
+                    other => {
+                        self.problem(
+                            &format!("{tpath}.whenUnsatisfiable"),
+                            unsupported(other, &["DoNotSchedule", "ScheduleAnyway"]),
+                        );
+                        return None;
+                    }
+                };
+                let selector = t.label_selector.as_ref();
+                if selector.and_then(|s| s.match_expressions.as_ref()).is_some_and(|e| !e.is_empty()) {
+                    self.not_simulated(
+                        &format!("{tpath}.labelSelector.matchExpressions"),
+                        "not simulated: spreading counts pods by matchLabels",
+                    );
+                }
+                Some(TopologySpreadConstraint {
+                    max_skew: i64::from(t.max_skew),
+                    topology_key: t.topology_key.clone(),
+                    when_unsatisfiable: when,
+                    label_selector: selector.and_then(|s| s.match_labels.clone()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let restart_policy = match spec.restart_policy.as_deref() {
+            None | Some("Always") => RestartPolicy::Always,
+            Some("OnFailure") => RestartPolicy::OnFailure,
+            Some("Never") => RestartPolicy::Never,
+            Some(other) => {
+                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always", "OnFailure", "Never"]));
+                RestartPolicy::Always
+            }
+        };
+        let grace =
+            self.non_negative(&format!("{path}.terminationGracePeriodSeconds"), spec.termination_grace_period_seconds);
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(PodTemplateFile {
+            labels,
+            containers,
+            init_containers,
+            node_selector: spec.node_selector.clone().unwrap_or_default(),
+            node_name: spec.node_name.clone(),
+            affinity,
+            tolerations,
+            topology_spread_constraints,
+            restart_policy,
+            termination_grace_period_seconds: grace,
+        })
+    }
+
+    fn effect(&mut self, path: &str, e: &str) -> Option<TaintEffect> {
+        match e {
+            "NoSchedule" => Some(TaintEffect::NoSchedule),
+            "PreferNoSchedule" => Some(TaintEffect::PreferNoSchedule),
+            "NoExecute" => Some(TaintEffect::NoExecute),
+            other => {
+                self.problem(path, unsupported(other, &["NoSchedule", "PreferNoSchedule", "NoExecute"]));
+                None
+            }
+        }
+    }
+
+    fn int_or_percent(&mut self, path: &str, v: &Option<IntOrString>) -> Option<IntOrPercentFile> {
+        match v.as_ref()? {
+            IntOrString::Int(n) if *n >= 0 => Some(IntOrPercentFile(IntOrPercent::Int(*n as u32))),
+            IntOrString::Int(n) => {
+                self.problem(path, format!("Invalid value: {n}: must be greater than or equal to 0"));
+                None
+            }
+            IntOrString::String(s) => {
+                let digits = s.strip_suffix('%').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                match digits.and_then(|d| d.parse::<u32>().ok()) {
+                    Some(p) => Some(IntOrPercentFile(IntOrPercent::Percent(p))),
+                    None => {
+                        self.problem(
+                            path,
+                            format!(
+                                "Invalid value: {}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+                                quoted(s)
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn deployment(&mut self, d: apps::v1::Deployment) -> Option<Object> {
+        let spec = d.spec;
+        let labels = pod_labels(spec.template.metadata.as_ref());
+        if labels.is_empty() {
+            self.problem(
+                "spec.template.metadata.labels",
+                "Required value: the pods need labels for the selector to match",
+            );
+        }
+        // ValidateDeploymentSpec: the selector must select the template's pods.
+        if spec.selector.match_labels.is_none() && spec.selector.match_expressions.is_none() {
+            self.problem("spec.selector", "Required value");
+        }
+        let selected = self.labels("spec.selector", &spec.selector, &labels);
+        if selected.iter().any(|(k, v)| labels.get(k) != Some(v)) {
+            self.problem("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
+        }
+        let replicas = self
+            .non_negative("spec.replicas", spec.replicas.map(i64::from))
+            .map_or(1, |r| r.min(u64::from(u32::MAX)) as u32);
+        let min_ready = self.non_negative("spec.minReadySeconds", spec.min_ready_seconds.map(i64::from)).unwrap_or(0);
+        let strategy = match spec.strategy.as_ref() {
+            None => None,
+            Some(s) => match s.type_.as_deref() {
+                Some("Recreate") => {
+                    if s.rolling_update.is_some() {
+                        self.problem(
+                            "spec.strategy.rollingUpdate",
+                            "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+                        );
+                    }
+                    Some(StrategyFile::Recreate)
+                }
+                None | Some("RollingUpdate") => {
+                    let ru = s.rolling_update.clone().unwrap_or_default();
+                    Some(StrategyFile::RollingUpdate {
+                        max_surge: self.int_or_percent("spec.strategy.rollingUpdate.maxSurge", &ru.max_surge),
+                        max_unavailable: self
+                            .int_or_percent("spec.strategy.rollingUpdate.maxUnavailable", &ru.max_unavailable),
+                    })
+                }
+                Some(other) => {
+                    self.problem("spec.strategy.type", unsupported(other, &["Recreate", "RollingUpdate"]));
+                    None
+                }
+            },
+        };
+        let template = self.pod_spec("spec.template.spec", labels, spec.template.spec.as_ref())?;
+        Some(Object::Deployment(Box::new(DeploymentFile {
+            name: self.origin.name.clone(),
+            replicas,
+            strategy,
+            min_ready_seconds: min_ready,
+            template,
+        })))
+    }
+
+    fn service(&mut self, s: core::v1::Service) -> Option<Object> {
+        let selector = s.spec.and_then(|spec| spec.selector).unwrap_or_default();
+        if selector.is_empty() {
+            self.whole("not simulated: a Service without a selector has endpoints kept by hand");
+            return Some(Object::NotSimulated);
+        }
+        Some(Object::Service(ServiceFile { name: self.origin.name.clone(), selector }))
+    }
+
+    fn target_ref(&mut self, kind: &str, name: &str) -> bool {
+        if kind != "Deployment" {
+            self.whole(&format!(
+                "not simulated: it scales a {kind}, and Flotilla's HorizontalPodAutoscaler scales Deployments"
+            ));
+            return false;
+        }
+        if name.is_empty() {
+            self.problem("spec.scaleTargetRef.name", "Required value");
+            return false;
+        }
+        true
+    }
+
+    fn replicas_bounds(&mut self, min: Option<i32>, max: i32) -> (Option<u32>, u32) {
+        let min = self.non_negative("spec.minReplicas", min.map(i64::from)).map(|m| m.min(u64::from(u32::MAX)) as u32);
+        let max = self.non_negative("spec.maxReplicas", Some(i64::from(max))).unwrap_or(0) as u32;
+        (min, max)
+    }
+
+    fn hpa_v1(&mut self, h: autoscaling::v1::HorizontalPodAutoscaler) -> Option<Object> {
+        let spec = h.spec;
+        if !self.target_ref(&spec.scale_target_ref.kind, &spec.scale_target_ref.name) {
+            return Some(Object::NotSimulated);
+        }
+        let (min, max) = self.replicas_bounds(spec.min_replicas, spec.max_replicas);
+        // autoscaling/v1 defaults the target to 80 % (SetDefaults_HorizontalPodAutoscaler).
+        let target = self
+            .non_negative("spec.targetCPUUtilizationPercentage", spec.target_cpu_utilization_percentage.map(i64::from))
+            .unwrap_or(80);
+        Some(Object::HorizontalPodAutoscaler {
+            hpa: Box::new(HpaFile {
+                name: self.origin.name.clone(),
+                scale_target_ref: spec.scale_target_ref.name,
+                min_replicas: min,
+                max_replicas: max,
+                target_cpu_utilization_percentage: target.min(u64::from(u32::MAX)) as u32,
+                behavior: None,
+            }),
+            target: "spec.targetCPUUtilizationPercentage".into(),
+        })
+    }
+
+    fn hpa_v2(&mut self, h: autoscaling::v2::HorizontalPodAutoscaler) -> Option<Object> {
+        let spec = h.spec;
+        if !self.target_ref(&spec.scale_target_ref.kind, &spec.scale_target_ref.name) {
+            return Some(Object::NotSimulated);
+        }
+        let (min, max) = self.replicas_bounds(spec.min_replicas, spec.max_replicas);
+        let metrics = spec.metrics.unwrap_or_default();
+        let mut chosen: Option<(usize, u32)> = None;
+        for (i, m) in metrics.iter().enumerate() {
+            let mpath = format!("spec.metrics[{i}]");
+            let cpu = m.resource.as_ref().filter(|r| m.type_ == "Resource" && r.name == "cpu");
+            match cpu {
+                Some(r) if r.target.type_ == "Utilization" && chosen.is_none() => {
+                    let u = r.target.average_utilization.unwrap_or(0);
+                    let u =
+                        self.non_negative(&format!("{mpath}.resource.target.averageUtilization"), Some(i64::from(u)));
+                    chosen = Some((i, u.unwrap_or(0).min(u64::from(u32::MAX)) as u32));
+                }
+                Some(_) if chosen.is_some() => self.not_simulated(&mpath, "not simulated: a second cpu metric"),
+                Some(r) => self.not_simulated(
+                    &format!("{mpath}.resource.target"),
+                    format!("not simulated: a {} target; Flotilla's HPA reads cpu Utilization", r.target.type_),
+                ),
+                None => self.not_simulated(
+                    &mpath,
+                    format!("not simulated: a {} metric; Flotilla's HPA reads the cpu Resource metric", m.type_),
+                ),
+            }
+        }
+        let (target_path, target) = match (chosen, metrics.is_empty()) {
+            (Some((i, t)), _) => (format!("spec.metrics[{i}].resource.target.averageUtilization"), t),
+            // autoscaling/v2 defaults: no metrics means 80 % average CPU utilization.
+            (None, true) => ("spec".to_string(), 80),
+            (None, false) => {
+                self.unread.retain(|u| !u.path.starts_with("spec.metrics"));
+                self.whole("not simulated: none of its metrics is cpu Utilization, the one Flotilla's HPA reads");
+                return Some(Object::NotSimulated);
+            }
+        };
+        let behavior = spec.behavior.map(|b| BehaviorFile {
+            scale_up: b.scale_up.map(|r| self.rules("spec.behavior.scaleUp", r)),
+            scale_down: b.scale_down.map(|r| self.rules("spec.behavior.scaleDown", r)),
+        });
+        Some(Object::HorizontalPodAutoscaler {
+            hpa: Box::new(HpaFile {
+                name: self.origin.name.clone(),
+                scale_target_ref: spec.scale_target_ref.name,
+                min_replicas: min,
+                max_replicas: max,
+                target_cpu_utilization_percentage: target,
+                behavior,
+            }),
+            target: target_path,
+        })
+    }
+
+    fn rules(&mut self, path: &str, r: autoscaling::v2::HPAScalingRules) -> ScalingRulesFile {
+        let select_policy = match r.select_policy.as_deref() {
+            None => None,
+            Some("Max") => Some(SelectPolicyFile::Max),
+            Some("Min") => Some(SelectPolicyFile::Min),
+            Some("Disabled") => Some(SelectPolicyFile::Disabled),
+            Some(other) => {
+                self.problem(&format!("{path}.selectPolicy"), unsupported(other, &["Disabled", "Max", "Min"]));
+                None
+            }
+        };
+        let policies = r.policies.map(|list| {
+            list.iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let ppath = format!("{path}.policies[{i}]");
+                    let kind = match p.type_.as_str() {
+                        "Pods" => ScalingPolicyType::Pods,
+                        "Percent" => ScalingPolicyType::Percent,
+                        other => {
+                            self.problem(&format!("{ppath}.type"), unsupported(other, &["Percent", "Pods"]));
+                            return None;
+                        }
+                    };
+                    let value = self.non_negative(&format!("{ppath}.value"), Some(i64::from(p.value)))?;
+                    let period =
+                        self.non_negative(&format!("{ppath}.periodSeconds"), Some(i64::from(p.period_seconds)))?;
+                    Some(ScalingPolicyFile {
+                        kind,
+                        value: value.min(u64::from(u32::MAX)) as u32,
+                        period_seconds: period,
+                    })
+                })
+                .collect()
+        });
+        let tolerance = r.tolerance.and_then(|q| match DecimalQuantityFile::parse(&q.0) {
+            Some(t) => Some(t),
+            None => {
+                self.problem(
+                    &format!("{path}.tolerance"),
+                    format!("{} is not a quantity such as \"0.05\" or \"50m\"", quoted(&q.0)),
+                );
+                None
+            }
+        });
+        let window = self
+            .non_negative(&format!("{path}.stabilizationWindowSeconds"), r.stabilization_window_seconds.map(i64::from));
+        ScalingRulesFile { stabilization_window_seconds: window, select_policy, policies, tolerance }
+    }
+
+    fn node(&mut self, n: core::v1::Node) -> Option<Object> {
+        let spec = n.spec.unwrap_or_default();
+        let taints = spec
+            .taints
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let effect = self.effect(&format!("spec.taints[{i}].effect"), &t.effect)?;
+                Some(Taint { key: t.key.clone(), value: t.value.clone().unwrap_or_default(), effect })
+            })
+            .collect();
+        let capacity = n.status.as_ref().and_then(|s| s.capacity.as_ref());
+        let cpu = self.quantity("status.capacity", capacity, "cpu", Millicores::parse);
+        let memory = self.quantity("status.capacity", capacity, "memory", Bytes::parse);
+        let pods = self.quantity("status.capacity", capacity, "pods", |t| {
+            t.parse::<u32>().map_err(|_| format!("{} is not a number of pods", quoted(t)))
+        });
+        if n.status.is_some() {
+            self.not_simulated(
+                "status",
+                "not simulated: a node's capacity is its host group's; `flotilla import` reads it",
+            );
+        }
+        Some(Object::Node(Box::new(NodeFile {
+            name: self.origin.name.clone(),
+            labels: n.metadata.labels.unwrap_or_default(),
+            taints,
+            unschedulable: spec.unschedulable.unwrap_or(false),
+            capacity: (cpu, memory, pods),
+        })))
+    }
+}
+
+fn pod_labels(meta: Option<&ObjectMeta>) -> Labels {
+    meta.and_then(|m| m.labels.clone()).unwrap_or_default()
+}
+
+/// A problem path under a manifest object, written as the scenario's own
+/// checks name it (`template.containers[0].image`, `targetCPUUtilizationPercentage`),
+/// in the manifest's words (`spec.template.spec.containers[0].image`).
+pub fn manifest_path(object: &Object, suffix: &str) -> String {
+    let suffix = suffix.strip_prefix('.').unwrap_or(suffix);
+    let (head, rest) = match suffix.find(['.', '[']) {
+        Some(i) => (&suffix[..i], &suffix[i..]),
+        None => (suffix, ""),
+    };
+    match object {
+        Object::Deployment(_) => match head {
+            "" => String::new(),
+            "name" => "metadata.name".into(),
+            "replicas" | "minReadySeconds" => format!("spec.{head}"),
+            "strategy" => format!("spec.strategy.rollingUpdate{rest}"),
+            "template" => {
+                let inner = rest.strip_prefix('.').unwrap_or(rest);
+                if inner.starts_with("labels") {
+                    format!("spec.template.metadata.{inner}")
+                } else if inner.is_empty() {
+                    "spec.template".into()
+                } else {
+                    format!("spec.template.spec.{inner}")
+                }
+            }
+            _ => format!("spec.{suffix}"),
+        },
+        Object::Service(_) => match head {
+            "name" => "metadata.name".into(),
+            "selector" => format!("spec.selector{rest}"),
+            _ => suffix.to_string(),
+        },
+        Object::HorizontalPodAutoscaler { target, .. } => match head {
+            "name" => "metadata.name".into(),
+            "scaleTargetRef" => "spec.scaleTargetRef.name".into(),
+            "targetCPUUtilizationPercentage" => target.clone(),
+            "" => String::new(),
+            _ => format!("spec.{suffix}"),
+        },
+        Object::Node(_) => match head {
+            "name" => "metadata.name".into(),
+            "labels" => format!("metadata.labels{rest}"),
+            "" => String::new(),
+            _ => format!("spec.{suffix}"),
+        },
+        Object::Namespace | Object::NotSimulated => suffix.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+use super::*;
+
+fn read_one(text: &str) -> Read {
+    let mut out = Read::default();
+    read_text(text, "k8s/app.yaml", &mut out);
+    out
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  strategy:
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: web:1
+        resources:
+          requests: {cpu: 250m, memory: 256Mi}
+        livenessProbe:
+          exec: {command: [cat, /tmp/healthy]}
+";
+
+#[test]
+fn a_deployment_is_read_with_its_unread_fields_listed() {
+    let read = read_one(DEPLOYMENT);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let [m] = read.manifests.as_slice() else { panic!("one object") };
+    let Object::Deployment(d) = &m.object else { panic!("a Deployment") };
+    assert_eq!((d.name.as_str(), d.replicas), ("web", 3));
+    assert_eq!(d.template.containers[0].resources.requests.as_ref().unwrap().cpu, Some(Millicores(250)));
+    assert!(matches!(
+        d.strategy,
+        Some(StrategyFile::RollingUpdate { max_surge: Some(IntOrPercentFile(IntOrPercent::Int(1))), .. })
+    ));
+    let listed: Vec<String> = read.ignored.iter().map(|i| format!("{}:{}", i.at.line, i.path)).collect();
+    assert_eq!(listed, vec!["5:metadata.labels", "21:spec.template.spec.containers[0].livenessProbe"]);
+}
+
+#[test]
+fn problems_are_placed_by_line_column_and_field_path() {
+    let text = DEPLOYMENT.replace("replicas: 3", "replicas: three").replace("---", "");
+    let read = read_one(&format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop}}\n---\n{text}"));
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    let p = &read.problems[0];
+    assert_eq!(p.path, "k8s/app.yaml:11:3: document 2, Deployment \"web\", spec.replicas");
+    assert!(p.message.contains("invalid type: string \"three\""), "{}", p.message);
+}
+
+#[test]
+fn an_unknown_field_is_refused_as_strict_decoding_refuses_it() {
+    let read = read_one(&DEPLOYMENT.replace("  replicas: 3", "  replica: 3"));
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert_eq!(read.problems[0].path, "k8s/app.yaml:7:3: document 1, Deployment \"web\", spec.replica");
+    assert_eq!(read.problems[0].message, "strict decoding error: unknown field \"spec.replica\"");
+}
+
+#[test]
+fn unknown_kinds_and_versions_are_errors() {
+    let read = read_one(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n---\napiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web}\n---\nkind: Service\n",
+    );
+    let messages: Vec<String> = read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(messages[0].starts_with("k8s/app.yaml:2:1: document 1, StatefulSet \"db\", kind: no matches for kind \"StatefulSet\" in version \"apps/v1\": Flotilla reads Deployment"), "{}", messages[0]);
+    assert!(
+        messages[1]
+            .ends_with("no matches for kind \"Deployment\" in version \"extensions/v1beta1\": Deployment is apps/v1"),
+        "{}",
+        messages[1]
+    );
+    assert!(messages[2].ends_with("error validating data: [apiVersion not set]"), "{}", messages[2]);
+}
+
+#[test]
+fn a_list_holds_objects_and_config_maps_are_kept_whole() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: web}\n  spec:\n    selector: {app: web}\n    ports: [{port: 80}]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: settings}\n  data: {a: b}\n";
+    let read = read_one(text);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    assert_eq!(read.manifests.len(), 2);
+    assert!(matches!(&read.manifests[0].object, Object::Service(s) if s.selector["app"] == "web"));
+    let listed: Vec<String> = read.ignored.iter().map(|i| i.to_string()).collect();
+    assert_eq!(
+        listed,
+        vec![
+            "k8s/app.yaml:9:5: document 1, items[0], Service \"web\": spec.ports: not simulated: requests reach a pod without ports",
+            "k8s/app.yaml:10:3: document 1, items[1], ConfigMap \"settings\":: not simulated: a ConfigMap holds a container's settings, which run as its service's cost",
+        ]
+    );
+}
+
+#[test]
+fn an_hpa_reads_its_cpu_metric_and_lists_the_others() {
+    let text = "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource: {name: memory, target: {type: Utilization, averageUtilization: 70}}
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+  behavior:
+    scaleDown: {stabilizationWindowSeconds: 60}
+";
+    let read = read_one(text);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let Object::HorizontalPodAutoscaler { hpa, target } = &read.manifests[0].object else { panic!() };
+    assert_eq!((hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_utilization_percentage), (Some(2), 10, 60));
+    assert_eq!(target, "spec.metrics[1].resource.target.averageUtilization");
+    assert_eq!(hpa.behavior.as_ref().unwrap().scale_down.as_ref().unwrap().stabilization_window_seconds, Some(60));
+    assert_eq!(read.ignored.len(), 1, "{:?}", read.ignored);
+    assert_eq!(read.ignored[0].path, "spec.metrics[0]");
+}
+
+#[test]
+fn ron_paths_are_told_in_the_manifests_words() {
+    let d = Object::Deployment(Box::default_deployment());
+    assert_eq!(manifest_path(&d, ".template.containers[0].image"), "spec.template.spec.containers[0].image");
+    assert_eq!(manifest_path(&d, ".template.labels"), "spec.template.metadata.labels");
+    assert_eq!(manifest_path(&d, ".strategy.maxUnavailable"), "spec.strategy.rollingUpdate.maxUnavailable");
+    assert_eq!(manifest_path(&d, ".name"), "metadata.name");
+    assert_eq!(manifest_path(&d, ".replicas"), "spec.replicas");
+}
+
+trait DefaultDeployment {
+    fn default_deployment() -> Self;
+}
+
+impl DefaultDeployment for Box<DeploymentFile> {
+    fn default_deployment() -> Self {
+        let mut read = read_one(DEPLOYMENT);
+        match read.manifests.remove(0).object {
+            Object::Deployment(d) => d,
+            _ => unreachable!(),
+        }
+    }
+}
