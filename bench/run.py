@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Flotilla's benchmark: runs the scenarios in scenarios/bench/ with the
-release build and prints one table — wall time (median of --runs), events
+headless build (Cargo.toml's `headless` profile: release, optimised as one
+program, as the hand-written peer is) and prints one table — wall time (median of --runs), events
 per second, placements or requests per second, peak memory (the maximum
 resident set, from GNU time when installed) — then the ratios to the peer
 models, the growth exponents and the flat-memory checks.
@@ -30,7 +31,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "scenarios" / "bench"
-BIN = ROOT / "target" / "release" / "flotilla"
+BIN = ROOT / "target" / "headless" / "flotilla"
 
 # M/M/4, λ 36/s, μ 10/s, as scenarios/bench/mmc.ron.
 MMC = (4, 36.0, 10.0)
@@ -127,7 +128,7 @@ def main():
         print(json.dumps({"wall": wall, "peak": peak, "out": out}))
         return
     if not a.no_build:
-        subprocess.run(["cargo", "build", "--release", "--no-default-features", "--quiet"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--profile", "headless", "--no-default-features", "--quiet"], cwd=ROOT, check=True)
     rows = []
 
     def row(name, wall, lo, hi, peak, ev, rate, unit):

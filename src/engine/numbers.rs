@@ -8,7 +8,10 @@ pub fn round(x: f64) -> f64 {
     if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
         return x;
     }
-    let whole = x.trunc();
+    // Below 2⁵² the cast truncates as `trunc` does (its sign kept for a
+    // zero), without a call into the maths library on machines whose
+    // baseline has no rounding instruction.
+    let whole = ((x as i64) as f64).copysign(x);
     let rest = (x - whole).abs();
     if rest >= 0.5 { whole + x.signum() } else { whole }
 }

@@ -554,6 +554,9 @@ impl World {
             replaces: None,
             phase_ends_at: None,
         });
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.launched(id, workload);
+        }
         self.counts.launched += 1;
         self.counts.pending += 1;
         self.counts.max_pending = self.counts.max_pending.max(self.counts.pending);

@@ -21,7 +21,7 @@
 //! mode. The latency distribution of everything served is kept in a
 //! [`FluidLatency`] sketch of fixed size.
 
-use super::{TrafficDue, slot};
+use super::TrafficDue;
 use crate::behaviours::queueing;
 use crate::model::InstanceId;
 use crate::model::traffic::Routing;
@@ -294,10 +294,11 @@ pub(super) fn mixture_quantile(parts: impl Iterator<Item = (f64, Part)> + Clone,
     if total <= 0.0 || !total.is_finite() {
         return None;
     }
-    let prepared: Vec<(f64, Prepared)> = parts.map(|(w, p)| (w, Prepared::new(p))).collect();
-    let survival = |t: f64| prepared.iter().map(|(w, p)| w * p.survival(t)).sum::<f64>() / total;
+    // Each part is prepared where it is evaluated: a mixture may have
+    // thousands, and a prepared two-choices part carries its whole tail.
+    let survival = |t: f64| parts.clone().map(|(w, p)| w * Prepared::new(p).survival(t)).sum::<f64>() / total;
     let target = 1.0 - q;
-    let mut hi = prepared.iter().map(|(_, p)| p.mean()).fold(1e-6, f64::max);
+    let mut hi = parts.clone().map(|(_, p)| p.mean()).fold(1e-6, f64::max);
     while survival(hi) > target && hi < 1e9 {
         hi *= 2.0;
     }
@@ -705,7 +706,7 @@ impl World {
                     let q = shapes.binary_search(&(w, v.to_bits())).unwrap_or(0);
                     served_rates[q] * cost
                 };
-                let meter = slot(&mut t.meters, id);
+                let meter = t.meters.of(id);
                 let total = if meter.tick == tick_number {
                     meter.tick_cores + cores
                 } else {
@@ -725,7 +726,7 @@ impl World {
         let t = self.traffic.as_deref_mut().expect("traffic");
         let tick_number = t.ticks;
         for id in std::mem::take(&mut t.stopped_serving) {
-            let meter = slot(&mut t.meters, id);
+            let meter = t.meters.of(id);
             if meter.tick != tick_number && meter.work.busy > 0.0 {
                 meter.tick = tick_number;
                 if meter.host != u32::MAX {

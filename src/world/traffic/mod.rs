@@ -27,7 +27,7 @@ use crate::engine::numbers::round;
 use crate::engine::stats::{Durations, nearest_rank};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::traffic::{ServiceLoad, TrafficMode};
-use crate::model::{HostId, InstanceId, InstanceSet, Phase};
+use crate::model::{HostId, InstanceId, InstanceSet, Phase, WorkloadId};
 
 pub use fluid::{FluidLatency, mean_latency};
 
@@ -162,6 +162,49 @@ impl Default for Meter {
             ready: false,
             failed: false,
         }
+    }
+}
+
+/// Every instance's meter, kept beside the meters of the other instances of
+/// its workload, in id order: a Service's endpoints and a ReplicaSet's pods
+/// are one workload's instances in id order, so a fluid tick or an HPA sync
+/// walking them reads memory in order, where a table by id would have the
+/// workloads of a large cluster interleaved.
+#[derive(Clone, Debug, Default)]
+struct Meters {
+    /// Per workload, its instances' meters.
+    groups: Vec<Vec<Meter>>,
+    /// By instance id: its workload and place there (`u32::MAX` before it has one).
+    at: Vec<(u32, u32)>,
+}
+
+impl Meters {
+    /// A meter for a new instance; ids grow, so it goes at the end of its workload's.
+    fn add(&mut self, id: InstanceId, workload: WorkloadId) {
+        let g = workload.index();
+        if self.groups.len() <= g {
+            self.groups.resize_with(g + 1, Vec::new);
+        }
+        if self.at.len() <= id.index() {
+            self.at.resize(id.index() + 1, (u32::MAX, u32::MAX));
+        }
+        if self.at[id.index()].0 == u32::MAX {
+            self.at[id.index()] = (g as u32, self.groups[g].len() as u32);
+            self.groups[g].push(Meter::default());
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: InstanceId) -> Option<&Meter> {
+        let &(g, i) = self.at.get(id.index())?;
+        self.groups.get(g as usize)?.get(i as usize)
+    }
+
+    /// The meter of an instance of this world: every instance gets one when it is launched.
+    #[inline]
+    fn of(&mut self, id: InstanceId) -> &mut Meter {
+        let (g, i) = self.at[id.index()];
+        &mut self.groups[g as usize][i as usize]
     }
 }
 
@@ -420,7 +463,7 @@ pub struct Traffic {
     /// metrics-server's records; the cores busy, which the power model adds
     /// up host by host.
     load: Vec<InstanceLoad>,
-    meters: Vec<Meter>,
+    meters: Meters,
     busy: Vec<f64>,
     /// Scrapes metrics-server has taken, and fluid ticks so far.
     scrapes: u32,
@@ -446,7 +489,7 @@ fn slot<T: Default>(v: &mut Vec<T>, id: InstanceId) -> &mut T {
 impl Traffic {
     /// CPU-seconds an instance has done up to `now`.
     pub fn work(&self, id: InstanceId, now: SimTime) -> f64 {
-        self.meters.get(id.index()).map_or(0.0, |m| m.work.at(now))
+        self.meters.get(id).map_or(0.0, |m| m.work.at(now))
     }
 
     /// The time-weighted mean of serving instances from the start to `now`.
@@ -457,7 +500,7 @@ impl Traffic {
 
     #[inline]
     fn set_work(&mut self, id: InstanceId, now: SimTime, busy: f64) {
-        let meter = slot(&mut self.meters, id);
+        let meter = self.meters.of(id);
         meter.catch_up(self.scrapes);
         let w = &mut meter.work;
         w.done = w.at(now);
@@ -479,19 +522,24 @@ impl Traffic {
 
     /// metrics-server's latest sample of an instance.
     pub fn sample(&self, id: InstanceId) -> Option<CpuSample> {
-        self.meters.get(id.index()).and_then(|m| m.sample(self.scrapes))
+        self.meters.get(id).and_then(|m| m.sample(self.scrapes))
+    }
+
+    /// A new instance of `workload` gets its meter.
+    pub(super) fn launched(&mut self, id: InstanceId, workload: WorkloadId) {
+        self.meters.add(id, workload);
     }
 
     /// Keeps the HPA's copy of a pod's status.
     pub(super) fn set_pod_status(&mut self, id: InstanceId, status: PodStatus) {
-        let m = slot(&mut self.meters, id);
+        let m = self.meters.of(id);
         (m.deleting, m.pod_running, m.ready) = (status.deleting, status.running, status.ready);
         (m.ready_transition, m.start_time) = (status.ready_transition, status.start_time);
     }
 
     /// Whether the instance is in its host's set of instances, which metrics-server walks.
     pub(super) fn set_on_host(&mut self, id: InstanceId, on_host: bool) {
-        let meter = slot(&mut self.meters, id);
+        let meter = self.meters.of(id);
         if meter.on_host != on_host {
             meter.catch_up(self.scrapes);
             meter.on_host = on_host;
@@ -504,7 +552,7 @@ impl Traffic {
 
     /// Keeps the meter's copy of an instance's phase and host.
     pub(super) fn phase_changed(&mut self, id: InstanceId, phase: Phase, host: Option<HostId>) {
-        let meter = slot(&mut self.meters, id);
+        let meter = self.meters.of(id);
         meter.catch_up(self.scrapes);
         let stopped = meter.running && phase != Phase::Running;
         meter.running = phase == Phase::Running;
@@ -527,7 +575,7 @@ impl Traffic {
     /// metrics-server's latest sample of it.
     #[inline]
     pub fn pod_metrics(&self, id: InstanceId) -> (bool, PodStatus, Option<CpuSample>) {
-        self.meters.get(id.index()).map_or((false, PodStatus::default(), None), |m| {
+        self.meters.get(id).map_or((false, PodStatus::default(), None), |m| {
             let status = PodStatus {
                 deleting: m.deleting,
                 running: m.pod_running,
@@ -542,7 +590,7 @@ impl Traffic {
     /// Whether the instance runs, as the meter keeps it.
     #[inline]
     fn running(&self, id: InstanceId) -> bool {
-        self.meters.get(id.index()).is_some_and(|m| m.running)
+        self.meters.get(id).is_some_and(|m| m.running)
     }
 }
 
@@ -580,7 +628,7 @@ impl World {
             mode: self.setup.traffic_mode,
             services,
             load: Vec::new(),
-            meters: Vec::new(),
+            meters: Meters::default(),
             busy: Vec::new(),
             scrapes: 0,
             ticks: 0,
@@ -593,6 +641,7 @@ impl World {
         // Instances that exist already (the cluster's own) get their meters.
         let t = self.traffic.as_deref_mut().expect("traffic was just set up");
         for inst in &self.instances {
+            t.meters.add(inst.id, inst.workload);
             t.phase_changed(inst.id, inst.phase, inst.host);
         }
         for &id in self.hosts.iter().flat_map(|h| h.instances.iter()) {
@@ -644,7 +693,7 @@ impl World {
                     (Err(at), true) => {
                         endpoints.insert(at, id);
                         let (workers, speed) = self.work_out_workers(i, id);
-                        let meter = slot(&mut self.traffic_mut().meters, id);
+                        let meter = self.traffic_mut().meters.of(id);
                         if meter.shape_service == 0 {
                             (meter.shape_service, meter.workers, meter.speed) = (i as u32 + 1, workers, speed);
                         }
@@ -755,7 +804,7 @@ impl World {
     #[inline]
     fn workers(&self, service: usize, id: InstanceId) -> (u32, f64) {
         if let Some(t) = self.traffic.as_deref()
-            && let Some(m) = t.meters.get(id.index())
+            && let Some(m) = t.meters.get(id)
             && m.shape_service as usize == service + 1
         {
             return (m.workers, m.speed);
