@@ -468,6 +468,11 @@ pub struct Traffic {
     /// Scrapes metrics-server has taken, and fluid ticks so far.
     scrapes: u32,
     ticks: u32,
+    /// Each app's services, in service order, by the app's index.
+    services_of_app: Vec<Vec<u32>>,
+    /// Endpoints over all services.
+    endpoints_total: usize,
+    scratch_services: Vec<u32>,
     /// In fluid mode, instances that stopped serving somewhere (left a
     /// service's endpoints, or stopped running) since the last tick: those
     /// busy then that no service gives cores to now become idle.
@@ -624,6 +629,10 @@ impl World {
                 backlog: 0.0,
             })
             .collect();
+        let mut services_of_app: Vec<Vec<u32>> = vec![Vec::new(); self.setup.apps.len()];
+        for (i, s) in self.spec.services.iter().enumerate() {
+            services_of_app[s.app.index()].push(i as u32);
+        }
         self.traffic = Some(Box::new(Traffic {
             mode: self.setup.traffic_mode,
             services,
@@ -633,6 +642,9 @@ impl World {
             scrapes: 0,
             ticks: 0,
             stopped_serving: Vec::new(),
+            services_of_app,
+            endpoints_total: 0,
+            scratch_services: Vec::new(),
             replicas_integral: 0.0,
             replicas_max: 0,
             replicas_now: 0,
@@ -679,9 +691,23 @@ impl World {
     /// readiness changed (`changed`, in id order), and drops what instances
     /// that stopped running still held.
     pub(super) fn refresh_endpoints(&mut self, changed: &[InstanceId]) {
-        let Some(t) = self.traffic.as_deref() else { return };
-        let apps: Vec<_> = t.services.iter().map(|s| s.spec.app).collect();
-        for (i, &app) in apps.iter().enumerate() {
+        if self.traffic.is_none() {
+            return;
+        }
+        // The services of the changed instances' apps, in service order.
+        let mut services = std::mem::take(&mut self.traffic_mut().scratch_services);
+        services.clear();
+        let t = self.traffic.as_deref().expect("traffic");
+        for &id in changed {
+            if let Some(of_app) = t.services_of_app.get(self.instances[id.index()].workload.index()) {
+                services.extend_from_slice(of_app);
+            }
+        }
+        services.sort_unstable();
+        services.dedup();
+        for &i in &services {
+            let i = i as usize;
+            let app = self.traffic().expect("traffic").services[i].spec.app;
             for &id in changed {
                 if self.instances[id.index()].workload.0 != app.0 {
                     continue;
@@ -692,6 +718,7 @@ impl World {
                 match (endpoints.binary_search(&id), serves) {
                     (Err(at), true) => {
                         endpoints.insert(at, id);
+                        self.traffic_mut().endpoints_total += 1;
                         let (workers, speed) = self.work_out_workers(i, id);
                         let meter = self.traffic_mut().meters.of(id);
                         if meter.shape_service == 0 {
@@ -702,12 +729,14 @@ impl World {
                     // holds until it stops (what is left then is lost).
                     (Ok(at), false) if stopping => {
                         endpoints.remove(at);
+                        self.traffic_mut().endpoints_total -= 1;
                         self.traffic_mut().stopped_serving(id);
                     }
                     // It stopped serving: its queue and, if it failed, what it had in flight are lost.
                     (Ok(at), false) => {
                         let before = endpoints.len();
                         endpoints.remove(at);
+                        self.traffic_mut().endpoints_total -= 1;
                         self.traffic_mut().stopped_serving(id);
                         self.drop_instance_load(i, id);
                         self.fluid_endpoint_left(i, before);
@@ -717,6 +746,7 @@ impl World {
                 self.update_idle(i, id);
             }
         }
+        self.traffic_mut().scratch_services = services;
         // Instances still holding requests that are no longer running lose them,
         // endpoints or not.
         for &id in changed {
@@ -725,14 +755,15 @@ impl World {
             if !holds || matches!(self.instances[id.index()].phase, Phase::Running | Phase::Stopping) {
                 continue;
             }
-            let app = self.instances[id.index()].workload.0;
-            if let Some(i) = apps.iter().position(|a| a.0 == app) {
-                self.drop_instance_load(i, id);
+            let workload = self.instances[id.index()].workload.index();
+            if let Some(&i) = t.services_of_app.get(workload).and_then(|of_app| of_app.first()) {
+                self.drop_instance_load(i as usize, id);
             }
         }
         let now = self.now;
         let t = self.traffic_mut();
-        let total: usize = t.services.iter().map(|s| s.endpoints.len()).sum();
+        let total = t.endpoints_total;
+        debug_assert_eq!(total, t.services.iter().map(|s| s.endpoints.len()).sum::<usize>());
         t.replicas_integral += t.replicas_now as f64 * now.since(t.replicas_since).as_secs_f64();
         t.replicas_now = total;
         t.replicas_since = now;
