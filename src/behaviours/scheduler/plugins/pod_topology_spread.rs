@@ -78,7 +78,7 @@ pub struct CycleState {
     /// Per scored node, its raw score before rounding.
     sums: Vec<f64>,
     /// The raw score of a domain count, for one constraint (see [`score_unignored`]).
-    by_count: Vec<Option<i64>>,
+    by_count: Vec<i64>,
 }
 
 /// Counts per domain of `pair` over the registered nodes `pod` may use, and
@@ -208,16 +208,18 @@ pub fn score_unignored(
     feasible: &[u32],
     out: &mut Vec<i64>,
 ) -> (i64, i64) {
-    let live: Vec<usize> =
-        (0..state.score.len()).filter(|&i| !cache.spread_key_is_absent(state.score[i].pair)).collect();
+    let mut live = (0..state.score.len()).filter(|&i| !cache.spread_key_is_absent(state.score[i].pair));
     out.clear();
-    if let [only] = live[..] {
+    if let (Some(only), None) = (live.next(), live.next()) {
         let c = &state.score[only];
         let domain_of = cache.spread_domains_of(c.pair);
         let counts = c.own_counts.as_deref().unwrap_or_else(|| cache.spread_counts(c.pair).0);
         let (weight, skew) = (c.weight, (c.max_skew - 1) as f64);
+        // The raw score of each count below 64, once worked out (i64::MIN before).
+        const UNSET: i64 = i64::MIN;
         let table = &mut state.by_count;
         table.clear();
+        table.resize(64, UNSET);
         let (mut min, mut max) = (i64::MAX, 0);
         out.extend(feasible.iter().map(|&h| {
             let d = domain_of[h as usize];
@@ -227,10 +229,10 @@ pub fn score_unignored(
                 let count = counts[d as usize];
                 match usize::try_from(count) {
                     Ok(i) if i < 64 => {
-                        if table.len() <= i {
-                            table.resize(i + 1, None);
+                        if table[i] == UNSET {
+                            table[i] = round(count as f64 * weight + skew);
                         }
-                        *table[i].get_or_insert_with(|| round(count as f64 * weight + skew))
+                        table[i]
                     }
                     _ => round(count as f64 * weight + skew),
                 }
