@@ -68,7 +68,15 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                 for c in d.template.containers.iter().chain(&d.template.init_containers) {
                     images.insert(c.image.clone(), ());
                 }
-                let first = &d.template.containers[0];
+                let Some(first) = d.template.containers.first() else {
+                    problems.push(format!(
+                        "{}:{}: {}: spec.template.spec.containers: Required value",
+                        m.origin.file,
+                        m.origin.mark("").line,
+                        m.origin.label()
+                    ));
+                    continue;
+                };
                 let requests = first.resources.requests.clone().unwrap_or_default();
                 apps.push(AppFile {
                     name: d.name.clone(),

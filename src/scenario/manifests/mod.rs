@@ -22,7 +22,6 @@ use std::sync::Arc;
 use k8s_openapi::api::{apps, autoscaling, core, policy};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::{Problem, quoted};
@@ -360,7 +359,7 @@ fn read_object(root: Arc<Node>, file: &str, document: usize, item: Option<usize>
 }
 
 /// Decodes the object into its API type and converts it, or records why not.
-fn decode_then<'a, T: DeserializeOwned + Serialize>(
+fn decode_then<'a, T: DeserializeOwned>(
     c: &mut Converter<'a>,
     convert: impl FnOnce(&mut Converter<'a>, T) -> Option<Object>,
 ) -> Option<Object> {
@@ -375,19 +374,26 @@ fn decode_then<'a, T: DeserializeOwned + Serialize>(
 
 /// The object as its API type, decoded strictly: a field the type does not
 /// have is refused, as `kubectl apply` (strict field validation) refuses it.
-fn decode<T: DeserializeOwned + Serialize>(origin: &Origin) -> Result<T, Problem> {
+/// A field written as `null` is absent, as the API server reads it.
+fn decode<T: DeserializeOwned>(origin: &Origin) -> Result<T, Problem> {
     let json = origin.root.to_json();
-    let value: T = match serde_path_to_error::deserialize(&json) {
+    let mut unknown = Vec::new();
+    let mut track = serde_path_to_error::Track::new();
+    let decoded = serde_ignored::deserialize(serde_path_to_error::Deserializer::new(&json, &mut track), |ignored| {
+        let mut steps = Vec::new();
+        steps_of(&ignored, &mut steps);
+        if !is_null_at(&json, &steps) {
+            unknown.push(path_of(&steps));
+        }
+    });
+    let value: T = match decoded {
         Ok(v) => v,
         Err(e) => {
-            let path = e.path().to_string();
+            let path = track.path().to_string();
             let path = if path == "." { String::new() } else { path };
-            return Err(origin.problem(&path, e.into_inner().to_string()));
+            return Err(origin.problem(&path, e.to_string()));
         }
     };
-    let back = serde_json::to_value(&value).unwrap_or(serde_json::Value::Null);
-    let mut unknown = Vec::new();
-    unknown_fields(&json, &back, "", &mut unknown);
     if let Some(first) = unknown.first() {
         let more = if unknown.len() > 1 { format!(" (and {} more)", unknown.len() - 1) } else { String::new() };
         return Err(origin.problem(first, format!("strict decoding error: unknown field {}{more}", quoted(first))));
@@ -395,27 +401,55 @@ fn decode<T: DeserializeOwned + Serialize>(origin: &Origin) -> Result<T, Problem
     Ok(value)
 }
 
-/// Fields of `written` that decoding dropped: those its type does not have.
-fn unknown_fields(written: &serde_json::Value, decoded: &serde_json::Value, path: &str, out: &mut Vec<String>) {
-    use serde_json::Value as J;
-    match (written, decoded) {
-        (J::Object(w), J::Object(d)) => {
-            for (k, v) in w {
-                let child = yaml::join(path, k);
-                match d.get(k) {
-                    _ if v.is_null() => {}
-                    None => out.push(child),
-                    Some(dv) => unknown_fields(v, dv, &child, out),
-                }
-            }
+/// One step of a path into a decoded object: a key of a map or an item of a list.
+enum Step {
+    Key(String),
+    Item(usize),
+}
+
+/// The steps from the object's root to a field that decoding ignored.
+fn steps_of(path: &serde_ignored::Path, out: &mut Vec<Step>) {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => {}
+        P::Seq { parent, index } => {
+            steps_of(parent, out);
+            out.push(Step::Item(*index));
         }
-        (J::Array(w), J::Array(d)) => {
-            for (i, (v, dv)) in w.iter().zip(d).enumerate() {
-                unknown_fields(v, dv, &format!("{path}[{i}]"), out);
-            }
+        P::Map { parent, key } => {
+            steps_of(parent, out);
+            out.push(Step::Key(key.clone()));
         }
-        _ => {}
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => steps_of(parent, out),
     }
+}
+
+/// Whether the written value at `steps` is `null`.
+fn is_null_at(written: &serde_json::Value, steps: &[Step]) -> bool {
+    let mut at = written;
+    for step in steps {
+        let next = match step {
+            Step::Key(k) => at.get(k.as_str()),
+            Step::Item(i) => at.get(*i),
+        };
+        match next {
+            Some(v) => at = v,
+            None => return false,
+        }
+    }
+    at.is_null()
+}
+
+/// The steps as the path a problem names: `spec.template.spec.containers[0].name`.
+fn path_of(steps: &[Step]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) => path = yaml::join(&path, k),
+            Step::Item(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
 }
 
 /// Turns API objects into the scenario's own, noting what it cannot read.
@@ -616,6 +650,10 @@ impl Converter<'_> {
             return None;
         };
         let before = self.problems.len();
+        if spec.containers.is_empty() {
+            // validatePodSpec: `spec.containers: Required value`.
+            self.problem(&format!("{path}.containers"), "Required value");
+        }
         let containers: Vec<ContainerFile> = spec
             .containers
             .iter()

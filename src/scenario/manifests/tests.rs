@@ -65,6 +65,19 @@ fn an_unknown_field_is_refused_as_strict_decoding_refuses_it() {
 }
 
 #[test]
+fn an_unknown_field_in_a_list_item_is_named_by_its_index_and_a_null_one_is_absent() {
+    let text = DEPLOYMENT.replace("        image: web:1\n", "        image: web:1\n        imagePolicy: Always\n");
+    let read = read_one(&text.replace("  replicas: 3", "  replicas: 3\n  paused: null\n  extra: null"));
+    let messages: Vec<String> = read.problems.iter().map(|p| p.message.clone()).collect();
+    assert_eq!(
+        messages,
+        ["strict decoding error: unknown field \"spec.template.spec.containers[0].imagePolicy\""],
+        "{:?}",
+        read.problems
+    );
+}
+
+#[test]
 fn unknown_kinds_and_versions_are_errors() {
     let read = read_one(
         "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n---\napiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web}\n---\nkind: Service\n",
@@ -147,4 +160,17 @@ impl DefaultDeployment for Box<DeploymentFile> {
             _ => unreachable!(),
         }
     }
+}
+
+#[test]
+fn a_pod_template_without_containers_is_refused_where_it_says_so() {
+    let text = DEPLOYMENT.replace(
+        "      containers:\n      - name: web\n        image: web:1\n        resources:\n          requests: {cpu: 250m, memory: 256Mi}\n        livenessProbe:\n          exec: {command: [cat, /tmp/healthy]}\n",
+        "      containers: []\n",
+    );
+    assert!(text.contains("containers: []"));
+    let read = read_one(&text);
+    let messages: Vec<String> = read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].ends_with("spec.template.spec.containers: Required value"), "{messages:?}");
 }
