@@ -147,6 +147,20 @@ fn get_events_tells_the_node_failure_and_the_evictions() {
 }
 
 #[test]
+fn get_events_by_name_prints_the_plain_row_of_that_event() {
+    let s = Snapshot::take(&scenario("node-failure.ron"), "Defaults", at("7m")).unwrap();
+    let wide = kubectl(&s, "get events -o wide");
+    let row = wide.lines().find(|l| l.contains(" NodeNotReady ")).expect("the NodeNotReady event");
+    let name = row.split_whitespace().last().unwrap();
+    let text = kubectl(&s, &format!("get events {name}"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("LAST SEEN   TYPE     REASON") && lines[0].ends_with("MESSAGE"), "{text}");
+    assert!(lines[1].contains("Node node-2 status is now: NodeNotReady"), "{text}");
+    assert!(!lines[1].contains(name), "{text}");
+}
+
+#[test]
 fn describe_pod_shows_the_pull_of_a_new_image() {
     let s = Snapshot::take(&scenario("rolling-update.ron"), "Default", at("1m15s")).unwrap();
     let k = s.world.kube().unwrap();

@@ -274,8 +274,11 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     TabWriter::KUBECTL.format(&text)
 }
 
+/// An object's age as kubectl prints it: from its creationTimestamp, which
+/// the API server keeps to the whole second.
 fn age(s: &Snapshot, since: SimTime) -> String {
-    human_duration(s.now().since(since))
+    let created = SimTime(since.0 - since.0 % 1_000_000);
+    human_duration(s.now().since(created))
 }
 
 fn get(
@@ -292,13 +295,14 @@ fn get(
         if r.namespaced() && namespace != "default" {
             continue;
         }
-        let (header, mut rows) = match r {
+        let (mut header, mut rows) = match r {
             Resource::Pods => pods_table(s, k, wide),
             Resource::Nodes => nodes_table(s, k, wide),
             Resource::Deployments => deployments_table(s, k, wide),
             Resource::ReplicaSets => replica_sets_table(s, k, wide),
             Resource::HorizontalPodAutoscalers => hpas_table(s, k),
-            Resource::Events => events_table(s, k, wide),
+            // An event's name is a column of -o wide only: the wide table finds it.
+            Resource::Events => events_table(s, k, wide || !names.is_empty()),
         };
         if !names.is_empty() {
             // Names are the first column, except for events, whose name is last in -o wide.
@@ -316,6 +320,14 @@ fn get(
                 }
             }
             rows = picked;
+            if r == Resource::Events && !wide {
+                // Back to the plain columns: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+                let plain = [0, 1, 2, 3, 6];
+                header = plain.iter().map(|&i| header[i]).collect();
+                for row in &mut rows {
+                    *row = plain.iter().map(|&i| row[i].clone()).collect();
+                }
+            }
         }
         if rows.is_empty() {
             continue;

@@ -100,8 +100,25 @@ fn cpu(m: crate::model::Millicores) -> Quantity {
     Quantity(m.to_string())
 }
 
+/// Bytes as an exact Kubernetes quantity: the largest binary suffix (`Mi`,
+/// `Gi`) that divides it, else the largest decimal one (`M`, `G`), else bytes.
 fn memory(b: crate::model::Bytes) -> Quantity {
-    Quantity(b.to_string())
+    let b = b.0;
+    let binary =
+        [("Ei", 1u64 << 60), ("Pi", 1 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+    let decimal = [
+        ("E", 10u64.pow(18)),
+        ("P", 10u64.pow(15)),
+        ("T", 10u64.pow(12)),
+        ("G", 10u64.pow(9)),
+        ("M", 10u64.pow(6)),
+        ("k", 1000),
+    ];
+    let suffix = binary.into_iter().chain(decimal).find(|&(_, scale)| b != 0 && b.is_multiple_of(scale));
+    Quantity(match suffix {
+        Some((unit, scale)) => format!("{}{unit}", b / scale),
+        None => b.to_string(),
+    })
 }
 
 fn int_or_percent(v: IntOrPercent) -> IntOrString {
@@ -535,4 +552,21 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
             ..Default::default()
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Bytes;
+
+    #[test]
+    fn memory_is_an_exact_quantity_that_kubectl_reads() {
+        let shown = |b: u64| memory(Bytes(b)).0;
+        assert_eq!(shown(512 << 20), "512Mi");
+        assert_eq!(shown(3 << 30), "3Gi");
+        assert_eq!(shown(300_000_000), "300M");
+        assert_eq!(shown(1_234_567_000), "1234567k");
+        assert_eq!(shown(1_234_567_891), "1234567891");
+        assert_eq!(shown(0), "0");
+    }
 }
