@@ -470,6 +470,9 @@ pub fn resolve_yaml(
         }
     }
     let mut k = Keys { root, place: &place, unread: Vec::new(), problems };
+    // Per profile, the file's index of each pluginConfig entry decoded: the
+    // entries of other plugins are not, so a problem's index is mapped back.
+    let mut config_indices: Vec<Vec<usize>> = Vec::new();
     let mut json = serde_json::Map::new();
     for (key, value) in k.of(root, "", READ, NOT_SIMULATED, "not simulated") {
         if key == "apiVersion" || key == "kind" {
@@ -486,6 +489,8 @@ pub fn resolve_yaml(
         let mut out = Vec::new();
         for (i, profile) in profiles.iter().enumerate() {
             let ppath = format!("profiles[{i}]");
+            // The index in the file of each pluginConfig entry decoded.
+            let mut written_at = Vec::new();
             let read = ["schedulerName", "percentageOfNodesToScore", "plugins", "pluginConfig"];
             let mut p = serde_json::Map::new();
             for (key, value) in k.of(profile, &ppath, &read, &["percentageOfPlacementsToScore"], "not simulated") {
@@ -542,6 +547,7 @@ pub fn resolve_yaml(
                                 c.insert("args".into(), serde_json::Value::Object(tagged));
                             }
                             list.push(serde_json::Value::Object(c));
+                            written_at.push(j);
                         }
                         p.insert(key, serde_json::Value::Array(list));
                     }
@@ -551,6 +557,7 @@ pub fn resolve_yaml(
                 }
             }
             out.push(serde_json::Value::Object(p));
+            config_indices.push(written_at);
         }
         json.insert(key, serde_json::Value::Array(out));
     }
@@ -565,6 +572,16 @@ pub fn resolve_yaml(
             reason: u.reason,
         })
         .collect();
+    let as_written = |path: &str| -> String {
+        let mapped = (|| {
+            let (i, rest) = path.strip_prefix("profiles[")?.split_once(']')?;
+            let (n, tail) = rest.strip_prefix(".pluginConfig[")?.split_once(']')?;
+            let i: usize = i.parse().ok()?;
+            let j = config_indices.get(i)?.get(n.parse::<usize>().ok()?)?;
+            Some(format!("profiles[{i}].pluginConfig[{j}]{tail}"))
+        })();
+        mapped.unwrap_or_else(|| path.to_string())
+    };
     // Unknown fields were left out of what is decoded, so the rest is still checked.
     let json = serde_json::Value::Object(json);
     let cfg: KubeSchedulerConfiguration = match serde_path_to_error::deserialize(&json) {
@@ -573,7 +590,7 @@ pub fn resolve_yaml(
             // The args' tag is this reading's, not the file's.
             let path = e.path().to_string();
             let path = path.replace(".NodeResourcesFitArgs", "").replace(".NodeResourcesBalancedAllocationArgs", "");
-            let path = if path == "." { String::new() } else { path };
+            let path = if path == "." { String::new() } else { as_written(&path) };
             problems.push(Problem { path: place(root, &path), message: e.into_inner().to_string() });
             return (None, ignored, problems);
         }
@@ -583,7 +600,7 @@ pub fn resolve_yaml(
         Ok(_) => (None, ignored, problems),
         Err(list) => {
             for (path, message) in list {
-                let path = path.strip_prefix('.').unwrap_or(&path).to_string();
+                let path = as_written(path.strip_prefix('.').unwrap_or(&path));
                 problems.push(Problem { path: place(root, &path), message });
             }
             (None, ignored, problems)
