@@ -337,3 +337,26 @@ fn an_hpa_over_pods_without_a_cpu_request_is_not_scaling_active() {
     assert_eq!(reason, "FailedGetResourceMetric");
     assert!(message.starts_with("the HPA was unable to compute the replica count: "), "{message}");
 }
+
+#[test]
+fn a_node_manifest_keeps_the_taints_it_does_not_write() {
+    let text = scenario(r#"worlds: [World(name: "K", platform: Kubernetes(manifests: ["nodes.yaml"]), timeline: [])]"#);
+    let manifest =
+        |spec: &str| format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: db\n  labels: {{disk: ssd}}\n{spec}");
+    let taints_of = |yaml: String| {
+        let s = Scenario::parse_with_files(&text, "test.ron", &|_| Ok(yaml.clone())).unwrap_or_else(|e| panic!("{e}"));
+        let w = World::new(s.setup.clone(), s.worlds[0].clone());
+        let k = w.kube().unwrap();
+        let db: Vec<_> = k.nodes.iter().filter(|n| n.name.starts_with("db-")).collect();
+        assert!(db.iter().all(|n| n.labels.get("disk").map(String::as_str) == Some("ssd")));
+        db[0].taints.iter().map(|t| t.key.clone()).collect::<Vec<_>>()
+    };
+    // No spec.taints: the group's taint stays, as `kubectl apply` leaves a field it does not set.
+    assert_eq!(taints_of(manifest("")), ["dedicated"]);
+    // taints written, even empty: they replace the group's.
+    assert!(taints_of(manifest("spec:\n  taints: []\n")).is_empty());
+    assert_eq!(
+        taints_of(manifest("spec:\n  unschedulable: true\n")),
+        ["dedicated", "node.kubernetes.io/unschedulable"]
+    );
+}

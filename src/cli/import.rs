@@ -60,7 +60,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                     cached_images: Vec::new(),
                     zone: n.labels.get(crate::model::kube::LABEL_ZONE).cloned(),
                     labels: n.labels.clone(),
-                    taints: n.taints.clone(),
+                    taints: n.taints.clone().unwrap_or_default(),
                     price_per_hour: None,
                 });
             }

@@ -327,12 +327,13 @@ pub struct NodeComponent {
 
 /// A Node manifest as a template for nodes: the labels it adds, the taints
 /// it sets in place of the host group's, and whether they start cordoned.
+/// A field the manifest does not write leaves the nodes' own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeTemplate {
     pub hosts: Vec<HostId>,
     pub labels: BTreeMap<String, String>,
-    pub taints: Vec<Taint>,
-    pub unschedulable: bool,
+    pub taints: Option<Vec<Taint>>,
+    pub unschedulable: Option<bool>,
 }
 
 /// A Kubernetes world: a control plane and a kubelet on every node.

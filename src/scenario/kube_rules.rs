@@ -4,7 +4,7 @@
 //! (`k8s.io/apimachinery/pkg/util/validation`, `pkg/apis/core/validation`),
 //! so that what a student learns here is what `kubectl apply` would say.
 
-use crate::model::kube::{Taint, Toleration, TolerationOperator};
+use crate::model::kube::{Requirement, SelectorOperator, Taint, Toleration, TolerationOperator};
 
 /// A DNS label's most characters (RFC 1123), and a label value's.
 pub const DNS1123_LABEL_MAX: usize = 63;
@@ -186,6 +186,20 @@ pub fn taint(t: &Taint) -> Vec<(String, String)> {
         out.push((".value".to_string(), m));
     }
     out
+}
+
+/// `ValidateNodeSelectorRequirement`: the values an operator takes.
+pub fn node_selector_requirement(r: &Requirement) -> Option<(String, String)> {
+    let message = match r.operator {
+        SelectorOperator::In | SelectorOperator::NotIn => {
+            r.values.is_empty().then_some("Required value: must be specified when `operator` is 'In' or 'NotIn'")
+        }
+        SelectorOperator::Exists | SelectorOperator::DoesNotExist => (!r.values.is_empty())
+            .then_some("Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        SelectorOperator::Gt | SelectorOperator::Lt => (r.values.len() != 1)
+            .then_some("Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"),
+    };
+    message.map(|m| (".values".to_string(), m.to_string()))
 }
 
 /// `validateTolerations`, for one toleration.

@@ -812,7 +812,7 @@ fn node_template(c: &mut Checker, id: usize, n: &manifests::NodeFile, hosts: &[H
         .map(|(k, _)| HostId(k as u32))
         .collect();
     c.labels(&format!("{at}.labels"), &n.labels);
-    for (k, t) in n.taints.iter().enumerate() {
+    for (k, t) in n.taints.iter().flatten().enumerate() {
         for (field, message) in kube_rules::taint(t) {
             c.problem(format!("{at}.taints[{k}]{field}"), message);
         }
@@ -1977,6 +1977,24 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         }
         if let Some(s) = tol.toleration_seconds {
             c.seconds(&format!("{tpath}.tolerations[{i}].tolerationSeconds"), s);
+        }
+    }
+    if let Some(a) = &t.affinity {
+        let terms = a
+            .node_affinity
+            .required
+            .iter()
+            .enumerate()
+            .map(|(i, term)| (format!("requiredDuringSchedulingIgnoredDuringExecution[{i}]"), term))
+            .chain(a.node_affinity.preferred.iter().enumerate().map(|(i, p)| {
+                (format!("preferredDuringSchedulingIgnoredDuringExecution[{i}].preference"), &p.preference)
+            }));
+        for (at, term) in terms {
+            for (k, r) in term.match_expressions.iter().enumerate() {
+                if let Some((field, message)) = kube_rules::node_selector_requirement(r) {
+                    c.problem(format!("{tpath}.affinity.nodeAffinity.{at}.matchExpressions[{k}]{field}"), message);
+                }
+            }
         }
     }
     for (i, p) in t.affinity.as_ref().map(|a| a.node_affinity.preferred.as_slice()).unwrap_or(&[]).iter().enumerate() {

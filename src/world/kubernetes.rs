@@ -438,13 +438,17 @@ impl World {
             // A node on a host at the start has a kubelet heartbeating from time zero.
             let kubelet_since = (condition == NodeCondition::Ready).then_some(SimTime::ZERO);
             // Node manifests that name the host or its group, applied in turn:
-            // their labels added, their taints in place of the group's.
+            // their labels added, their taints (where written) in place of the group's.
             let mut taints = spec.taints.clone();
             let mut unschedulable = false;
             for t in platform.node_templates.iter().filter(|t| t.hosts.contains(&HostId(h as u32))) {
                 labels.extend(t.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-                taints = t.taints.clone();
-                unschedulable = t.unschedulable;
+                if let Some(written) = &t.taints {
+                    taints = written.clone();
+                }
+                if let Some(cordoned) = t.unschedulable {
+                    unschedulable = cordoned;
+                }
             }
             if unschedulable {
                 // As `kubectl cordon` marks it.

@@ -13,6 +13,7 @@
 //! field's path in the manifest's own words
 //! (`spec.template.spec.containers[0].image`).
 
+mod decode;
 pub mod fields;
 pub mod yaml;
 
@@ -124,8 +125,11 @@ impl std::fmt::Display for Ignored {
 pub struct NodeFile {
     pub name: String,
     pub labels: Labels,
-    pub taints: Vec<Taint>,
-    pub unschedulable: bool,
+    /// `spec.taints` where written: they replace the nodes' own; where not,
+    /// the nodes keep theirs, as `kubectl apply` leaves a field it does not set.
+    pub taints: Option<Vec<Taint>>,
+    /// `spec.unschedulable` where written.
+    pub unschedulable: Option<bool>,
     /// `status.capacity` (cpu, memory, pods), which only an import reads.
     pub capacity: (Option<Millicores>, Option<Bytes>, Option<u32>),
 }
@@ -287,7 +291,11 @@ fn read_object(root: Arc<Node>, file: &str, document: usize, item: Option<usize>
         }
         let items = match origin.root.get("items").map(|n| &n.value) {
             Some(yaml::Value::Seq(items)) => items.clone(),
-            _ => Vec::new(),
+            None | Some(yaml::Value::Null) => Vec::new(),
+            Some(_) => {
+                out.problems.push(origin.problem("items", "invalid type: expected a sequence of objects"));
+                return;
+            }
         };
         for (i, node) in items.into_iter().enumerate() {
             read_object(Arc::new(node), file, document, Some(i), out);
@@ -374,24 +382,12 @@ fn decode_then<'a, T: DeserializeOwned>(
 
 /// The object as its API type, decoded strictly: a field the type does not
 /// have is refused, as `kubectl apply` (strict field validation) refuses it.
-/// A field written as `null` is absent, as the API server reads it.
 fn decode<T: DeserializeOwned>(origin: &Origin) -> Result<T, Problem> {
-    let json = origin.root.to_json();
-    let mut unknown = Vec::new();
-    let mut track = serde_path_to_error::Track::new();
-    let decoded = serde_ignored::deserialize(serde_path_to_error::Deserializer::new(&json, &mut track), |ignored| {
-        let mut steps = Vec::new();
-        steps_of(&ignored, &mut steps);
-        if !is_null_at(&json, &steps) {
-            unknown.push(path_of(&steps));
-        }
-    });
-    let value: T = match decoded {
-        Ok(v) => v,
+    let (value, unknown) = match decode::decode::<T>(&origin.root) {
+        Ok(decoded) => decoded,
         Err(e) => {
-            let path = track.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            return Err(origin.problem(&path, e.to_string()));
+            let (path, message) = e.into_parts();
+            return Err(origin.problem(&path, message));
         }
     };
     if let Some(first) = unknown.first() {
@@ -399,57 +395,6 @@ fn decode<T: DeserializeOwned>(origin: &Origin) -> Result<T, Problem> {
         return Err(origin.problem(first, format!("strict decoding error: unknown field {}{more}", quoted(first))));
     }
     Ok(value)
-}
-
-/// One step of a path into a decoded object: a key of a map or an item of a list.
-enum Step {
-    Key(String),
-    Item(usize),
-}
-
-/// The steps from the object's root to a field that decoding ignored.
-fn steps_of(path: &serde_ignored::Path, out: &mut Vec<Step>) {
-    use serde_ignored::Path as P;
-    match path {
-        P::Root => {}
-        P::Seq { parent, index } => {
-            steps_of(parent, out);
-            out.push(Step::Item(*index));
-        }
-        P::Map { parent, key } => {
-            steps_of(parent, out);
-            out.push(Step::Key(key.clone()));
-        }
-        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => steps_of(parent, out),
-    }
-}
-
-/// Whether the written value at `steps` is `null`.
-fn is_null_at(written: &serde_json::Value, steps: &[Step]) -> bool {
-    let mut at = written;
-    for step in steps {
-        let next = match step {
-            Step::Key(k) => at.get(k.as_str()),
-            Step::Item(i) => at.get(*i),
-        };
-        match next {
-            Some(v) => at = v,
-            None => return false,
-        }
-    }
-    at.is_null()
-}
-
-/// The steps as the path a problem names: `spec.template.spec.containers[0].name`.
-fn path_of(steps: &[Step]) -> String {
-    let mut path = String::new();
-    for step in steps {
-        match step {
-            Step::Key(k) => path = yaml::join(&path, k),
-            Step::Item(i) => path.push_str(&format!("[{i}]")),
-        }
-    }
-    path
 }
 
 /// Turns API objects into the scenario's own, noting what it cannot read.
@@ -703,7 +648,7 @@ impl Converter<'_> {
             .filter_map(|(i, t)| {
                 let tpath = format!("{path}.tolerations[{i}]");
                 let operator = match t.operator.as_deref() {
-                    None | Some("Equal") => TolerationOperator::Equal,
+                    None | Some("" | "Equal") => TolerationOperator::Equal,
                     Some("Exists") => TolerationOperator::Exists,
                     Some(other) => {
                         self.problem(&format!("{tpath}.operator"), unsupported(other, &["Equal", "Exists"]));
@@ -757,12 +702,11 @@ impl Converter<'_> {
                 })
             })
             .collect();
+        // ValidatePodTemplateSpecForReplicaSet: a Deployment's pods restart always.
         let restart_policy = match spec.restart_policy.as_deref() {
             None | Some("Always") => RestartPolicy::Always,
-            Some("OnFailure") => RestartPolicy::OnFailure,
-            Some("Never") => RestartPolicy::Never,
             Some(other) => {
-                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always", "OnFailure", "Never"]));
+                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always"]));
                 RestartPolicy::Always
             }
         };
@@ -1040,16 +984,16 @@ impl Converter<'_> {
 
     fn node(&mut self, n: core::v1::Node) -> Option<Object> {
         let spec = n.spec.unwrap_or_default();
-        let taints = spec
-            .taints
-            .iter()
-            .flatten()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                let effect = self.effect(&format!("spec.taints[{i}].effect"), &t.effect)?;
-                Some(Taint { key: t.key.clone(), value: t.value.clone().unwrap_or_default(), effect })
-            })
-            .collect();
+        let taints = spec.taints.as_ref().map(|taints| {
+            taints
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| {
+                    let effect = self.effect(&format!("spec.taints[{i}].effect"), &t.effect)?;
+                    Some(Taint { key: t.key.clone(), value: t.value.clone().unwrap_or_default(), effect })
+                })
+                .collect()
+        });
         let capacity = n.status.as_ref().and_then(|s| s.capacity.as_ref());
         let cpu = self.quantity("status.capacity", capacity, "cpu", Millicores::parse);
         let memory = self.quantity("status.capacity", capacity, "memory", Bytes::parse);
@@ -1066,7 +1010,7 @@ impl Converter<'_> {
             name: self.origin.name.clone(),
             labels: n.metadata.labels.unwrap_or_default(),
             taints,
-            unschedulable: spec.unschedulable.unwrap_or(false),
+            unschedulable: spec.unschedulable,
             capacity: (cpu, memory, pods),
         })))
     }
@@ -1098,6 +1042,11 @@ pub fn manifest_path(object: &Object, suffix: &str) -> String {
                 } else if inner.is_empty() {
                     "spec.template".into()
                 } else {
+                    // A scenario writes the required terms as a list; a manifest under nodeSelectorTerms.
+                    let inner = inner.replace(
+                        "requiredDuringSchedulingIgnoredDuringExecution[",
+                        "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[",
+                    );
                     format!("spec.template.spec.{inner}")
                 }
             }

@@ -174,3 +174,10 @@ fn a_pod_template_without_containers_is_refused_where_it_says_so() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].ends_with("spec.template.spec.containers: Required value"), "{messages:?}");
 }
+
+#[test]
+fn a_list_whose_items_are_not_a_list_is_refused() {
+    let read = read_one("apiVersion: v1\nkind: List\nitems: {name: web}\n");
+    let messages: Vec<String> = read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+    assert_eq!(messages, ["k8s/app.yaml:3:1: document 1, List, items: invalid type: expected a sequence of objects"]);
+}
