@@ -2005,6 +2005,13 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             );
         }
     }
+    // ValidatePodTemplateSpecForReplicaSet: a Deployment's pods restart always.
+    if t.restart_policy != crate::model::kube::RestartPolicy::Always {
+        c.problem(
+            format!("{tpath}.restartPolicy"),
+            format!("Unsupported value: {}: supported values: \"Always\"", quoted(&format!("{:?}", t.restart_policy))),
+        );
+    }
     let labels = if t.labels.is_empty() {
         [("app".to_string(), d.name.clone())].into_iter().collect()
     } else {

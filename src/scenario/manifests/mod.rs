@@ -702,11 +702,12 @@ impl Converter<'_> {
                 })
             })
             .collect();
-        // ValidatePodTemplateSpecForReplicaSet: a Deployment's pods restart always.
         let restart_policy = match spec.restart_policy.as_deref() {
             None | Some("Always") => RestartPolicy::Always,
+            Some("OnFailure") => RestartPolicy::OnFailure,
+            Some("Never") => RestartPolicy::Never,
             Some(other) => {
-                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always"]));
+                self.problem(&format!("{path}.restartPolicy"), unsupported(other, &["Always", "OnFailure", "Never"]));
                 RestartPolicy::Always
             }
         };

@@ -1,8 +1,8 @@
 //! YAML documents as a tree whose every node keeps its line and column, so
 //! that a problem found long after parsing (a wrong type, an unknown field, a
 //! value validation refuses) can still be pointed at. kubectl reads YAML the
-//! same way: into a generic tree first, converted to JSON, then decoded into
-//! the API's types (sigs.k8s.io/yaml `YAMLToJSON`).
+//! same way: into a generic tree first (sigs.k8s.io/yaml `YAMLToJSON`), then
+//! decoded into the API's types; here the tree decodes itself (`decode.rs`).
 //!
 //! The parser is serde-saphyr's, with its budget: at most 64 levels deep,
 //! 250,000 nodes and a bounded number of aliases, so that a hostile file
