@@ -360,3 +360,57 @@ fn a_node_manifest_keeps_the_taints_it_does_not_write() {
         ["dedicated", "node.kubernetes.io/unschedulable"]
     );
 }
+
+#[test]
+fn drain_keeps_a_pod_disruption_budget() {
+    // Six pods of 1 core on three 4-core nodes; node-2 holds some of them.
+    let run = |budget: &str| {
+        let mut w = world(&scenario(&format!(
+            r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [{budget}])],
+            timeline: [At("0s", Launch(app: "app", count: 6)), At("30s", Drain("node-2"))]"#
+        )));
+        w.run_until(SimTime(29_000_000));
+        let on_node = w.kube().unwrap().nodes[1].pods.len();
+        assert!(on_node >= 2, "node-2 holds {on_node} pods");
+        // The fewest Ready pods of the app, second by second, while the drain goes on.
+        let mut fewest = u32::MAX;
+        for s in 30..180 {
+            w.run_until(SimTime(s * 1_000_000));
+            let k = w.kube().unwrap();
+            fewest = fewest.min(k.deployments[k.deployment("app").unwrap()].ready_pods);
+        }
+        let k = w.kube().unwrap();
+        assert!(k.nodes[1].pods.is_empty(), "the drain ends");
+        (fewest, k.evictions_refused)
+    };
+    // Without a budget every pod of the node goes at once.
+    let (fewest, refused) = run("");
+    assert_eq!(refused, 0);
+    assert!(fewest <= 4, "{fewest}");
+    // minAvailable 5: one pod at a time, the next only once a replacement is Ready.
+    let (fewest, refused) =
+        run(r#"At("0s", Apply(PodDisruptionBudget(name: "app", selector: {"app": "app"}, minAvailable: 5)))"#);
+    assert_eq!(fewest, 5);
+    assert!(refused > 0);
+    // maxUnavailable "20%" of 6 is 2 (rounded up): two may go at once, never a third.
+    let (fewest, _) =
+        run(r#"At("0s", Apply(PodDisruptionBudget(name: "app", selector: {"app": "app"}, maxUnavailable: "20%")))"#);
+    assert!(fewest >= 4, "{fewest}");
+}
+
+#[test]
+fn a_pod_disruption_budget_is_checked_as_the_api_server_checks_it() {
+    let err = Scenario::parse(
+        &scenario(
+            r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+                At("0s", Apply(PodDisruptionBudget(name: "app", minAvailable: 1, maxUnavailable: 1))),
+                At("0s", Apply(PodDisruptionBudget(name: "web", maxUnavailable: "120%")))])]"#,
+        ),
+        "test.ron",
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("minAvailable and maxUnavailable cannot be both set"), "{err}");
+    assert!(err.contains(r#"maxUnavailable: Invalid value: "120%": must not be greater than 100%"#), "{err}");
+}

@@ -64,7 +64,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("rolling-update", "fa14039705ec4ae7bedababe962dacf3177d58e1410f9138e1d2d3272db0a035"),
     ("scheduling-strategies", "d20ad286bb5b79b0a5494aaaf5102665a101c76410bd5aede0ef5d82563950ba"),
     ("sidecars", "9273711ba30c8d1ae5d6ff074450eeebce4da4545ea22b6ab9698a3a2a2e9498"),
-    ("small-shop", "c3051d45047131d3b2841419200cc7057d6de5685175b3abc02338a9c90510b5"),
+    ("small-shop", "2f6485a126870cb60656447a779df0c3a5d8faafecec80f32592c73c9e63292f"),
     ("volte-core", "4e10738f75fc2a11c90a53916930d207d1f0c6ce8c83ea9f7c0eba36d5c7cb00"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];

@@ -267,3 +267,18 @@ fn errors_name_what_exists() {
     assert_eq!(views::Tool::Virsh.world(&sc, None).unwrap(), "VMs");
     assert!(views::Tool::Kubectl.world(&sc, None).is_err());
 }
+
+#[test]
+fn get_pdb_counts_the_disruptions_a_dead_node_leaves() {
+    // small-shop's storefront has a budget of maxUnavailable 1 over its 3 pods.
+    let before = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("7m")).unwrap();
+    let text = kubectl(&before, "get pdb");
+    assert_aligned(&text);
+    assert_eq!(
+        text,
+        "NAME   MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE\nweb    N/A             1                 1                     7m\n"
+    );
+    // pool-2 died at 8:00: a storefront pod there is not Ready, so none may go.
+    let after = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("9m")).unwrap();
+    assert!(kubectl(&after, "get pdb").contains("\nweb    N/A             1                 0 "));
+}

@@ -96,6 +96,10 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                 Default::default(),
                 ActionFile::Apply(Box::new(KubeObjectFile::HorizontalPodAutoscaler(hpa.clone()))),
             )),
+            Object::PodDisruptionBudget(b) => timeline.push(At(
+                Default::default(),
+                ActionFile::Apply(Box::new(KubeObjectFile::PodDisruptionBudget(b.clone()))),
+            )),
             Object::Namespace | Object::NotSimulated => {}
         }
     }

@@ -70,7 +70,7 @@ pub enum Command {
         budget: BudgetArg,
     },
     /// Print what kubectl would show of a Kubernetes world at a simulated time:
-    /// get pods|nodes|deployments|replicasets|hpa|events [-o wide], describe pod NAME, top nodes|pods.
+    /// get pods|nodes|deployments|replicasets|hpa|pdb|events [-o wide], describe pod NAME, top nodes|pods.
     #[command(
         after_help = "Example: flotilla kubectl scenarios/rolling-update.ron --world Default --at 1m15s get pods -o wide"
     )]

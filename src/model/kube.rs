@@ -373,6 +373,45 @@ pub struct ServiceSpec {
     pub selector: Labels,
 }
 
+/// A PodDisruptionBudget (policy/v1): how many of the pods its selector
+/// matches an eviction (`kubectl drain`) must leave Ready.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodDisruptionBudgetSpec {
+    pub name: String,
+    /// `matchLabels`; empty matches every pod, as in policy/v1.
+    pub selector: Labels,
+    pub budget: DisruptionBudget,
+}
+
+/// `minAvailable` or `maxUnavailable`; a budget with neither allows no disruption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisruptionBudget {
+    MinAvailable(IntOrPercent),
+    MaxUnavailable(IntOrPercent),
+    Unset,
+}
+
+impl PodDisruptionBudgetSpec {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
+
+    /// The disruption controller's `getExpectedPodCount` and
+    /// `updatePdbStatus`: (expected pods, desired healthy, disruptions
+    /// allowed), from the pods it matches (`matched`), those Ready
+    /// (`healthy`), and the replicas their controllers ask for (`scale`).
+    pub fn status(&self, matched: u32, healthy: u32, scale: u32) -> (u32, u32, u32) {
+        let (expected, desired) = match self.budget {
+            DisruptionBudget::MaxUnavailable(m) => (scale, scale.saturating_sub(m.scaled(scale, true))),
+            DisruptionBudget::MinAvailable(IntOrPercent::Int(n)) => (matched, n),
+            DisruptionBudget::MinAvailable(p) => (scale, p.scaled(scale, true)),
+            DisruptionBudget::Unset => (0, 0),
+        };
+        let allowed = if expected == 0 { 0 } else { healthy.saturating_sub(desired) };
+        (expected, desired, allowed)
+    }
+}
+
 /// Whether `labels` include every pair of `selector` (an empty selector matches nothing).
 pub fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))

@@ -194,6 +194,7 @@ pub enum KubeObject {
     Deployment(Box<DeploymentSpec>),
     Service(ServiceSpec),
     HorizontalPodAutoscaler(HpaSpec),
+    PodDisruptionBudget(super::kube::PodDisruptionBudgetSpec),
 }
 
 /// What one world runs on.

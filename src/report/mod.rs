@@ -79,6 +79,9 @@ fn action_json(setup: &Setup, a: &Action) -> Value {
             crate::model::spec::KubeObject::HorizontalPodAutoscaler(h) => {
                 json!({"action": "Apply", "kind": "HorizontalPodAutoscaler", "name": h.name, "target": h.target})
             }
+            crate::model::spec::KubeObject::PodDisruptionBudget(b) => {
+                json!({"action": "Apply", "kind": "PodDisruptionBudget", "name": b.name})
+            }
         },
         Action::Scale { deployment, replicas } => {
             json!({"action": "Scale", "deployment": deployment, "replicas": replicas})

@@ -744,7 +744,7 @@ fn pods(
                         0.0,
                     );
                 }
-                KubeObject::Service(_) => {}
+                KubeObject::Service(_) | KubeObject::PodDisruptionBudget(_) => {}
             },
             _ => {}
         }

@@ -487,6 +487,22 @@ pub enum KubeObjectFile {
     Deployment(Box<DeploymentFile>),
     Service(ServiceFile),
     HorizontalPodAutoscaler(Box<HpaFile>),
+    PodDisruptionBudget(PodDisruptionBudgetFile),
+}
+
+/// A PodDisruptionBudget (policy/v1): `kubectl drain` evicts a pod it
+/// matches only while the rest keep the budget.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "PodDisruptionBudget", deny_unknown_fields)]
+pub struct PodDisruptionBudgetFile {
+    pub name: String,
+    /// `matchLabels`; empty matches every pod.
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    #[serde(default, rename = "minAvailable", skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<IntOrPercentFile>,
+    #[serde(default, rename = "maxUnavailable", skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrPercentFile>,
 }
 
 /// A HorizontalPodAutoscaler (autoscaling/v2, one CPU utilisation metric).

@@ -19,9 +19,9 @@ use super::error::{Problem, ScenarioError, quoted};
 use super::expect;
 use super::file::LoadFile;
 use super::file::{
-    ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, KubeObjectFile, KubernetesFile,
-    NodesFile, PlatformFile, PowerFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile,
-    StrategyFile, TrafficFile, TrafficServiceFile,
+    ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, IntOrPercentFile, KubeObjectFile,
+    KubernetesFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PowerFile, ScalingPolicyType, ScalingRulesFile,
+    ScenarioFile, SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::kube_rules;
 use super::manifests;
@@ -796,6 +796,7 @@ fn apply_of(object: &manifests::Object) -> Option<ActionFile> {
         manifests::Object::Deployment(d) => KubeObjectFile::Deployment(d.clone()),
         manifests::Object::Service(s) => KubeObjectFile::Service(s.clone()),
         manifests::Object::HorizontalPodAutoscaler { hpa, .. } => KubeObjectFile::HorizontalPodAutoscaler(hpa.clone()),
+        manifests::Object::PodDisruptionBudget(b) => KubeObjectFile::PodDisruptionBudget(b.clone()),
         manifests::Object::Node(_) | manifests::Object::Namespace | manifests::Object::NotSimulated => return None,
     };
     Some(ActionFile::Apply(Box::new(object)))
@@ -1080,7 +1081,7 @@ fn check_references(
                         );
                     }
                 }
-                KubeObjectFile::Service(_) => {}
+                KubeObjectFile::Service(_) | KubeObjectFile::PodDisruptionBudget(_) => {}
             },
             ActionFile::Scale { deployment, .. } => {
                 if let Some(message) = deployment_at(deployment) {
@@ -1243,6 +1244,8 @@ fn check_timeline(
                     deployment(c, &path, d, catalog)
                         .map(|spec| Action::Apply(Arc::new(KubeObject::Deployment(Box::new(spec)))))
                 }
+                KubeObjectFile::PodDisruptionBudget(b) => pod_disruption_budget(c, &path, b)
+                    .map(|spec| Action::Apply(Arc::new(KubeObject::PodDisruptionBudget(spec)))),
             },
         };
         if let Some(action) = action {
@@ -1252,6 +1255,38 @@ fn check_timeline(
     // Stable: equal times keep file order.
     out.sort_by_key(|t| t.at);
     out
+}
+
+/// `ValidatePodDisruptionBudgetSpec`.
+fn pod_disruption_budget(
+    c: &mut Checker,
+    path: &str,
+    b: &PodDisruptionBudgetFile,
+) -> Option<crate::model::kube::PodDisruptionBudgetSpec> {
+    use crate::model::kube::{DisruptionBudget, IntOrPercent};
+    let before = c.found;
+    c.api_rule(&format!("{path}.name"), &b.name, kube_rules::dns1123_subdomain);
+    c.labels(&format!("{path}.selector"), &b.selector);
+    for (field, value) in [("minAvailable", b.min_available), ("maxUnavailable", b.max_unavailable)] {
+        if let Some(IntOrPercentFile(IntOrPercent::Percent(p))) = value
+            && p > 100
+        {
+            c.problem(format!("{path}.{field}"), format!("Invalid value: \"{p}%\": must not be greater than 100%"));
+        }
+    }
+    let budget = match (b.min_available, b.max_unavailable) {
+        (Some(_), Some(_)) => {
+            c.problem(path.to_string(), "Invalid value: minAvailable and maxUnavailable cannot be both set");
+            return None;
+        }
+        (Some(m), None) => DisruptionBudget::MinAvailable(m.0),
+        (None, Some(m)) => DisruptionBudget::MaxUnavailable(m.0),
+        (None, None) => DisruptionBudget::Unset,
+    };
+    if c.found > before {
+        return None;
+    }
+    Some(crate::model::kube::PodDisruptionBudgetSpec { name: b.name.clone(), selector: b.selector.clone(), budget })
 }
 
 fn platform(

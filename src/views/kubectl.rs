@@ -35,6 +35,7 @@ pub enum Resource {
     Deployments,
     ReplicaSets,
     HorizontalPodAutoscalers,
+    PodDisruptionBudgets,
     Events,
 }
 
@@ -48,6 +49,9 @@ impl Resource {
             "replicasets" | "replicaset" | "rs" | "replicasets.apps" | "replicaset.apps" => Resource::ReplicaSets,
             "horizontalpodautoscalers" | "horizontalpodautoscaler" | "hpa" | "horizontalpodautoscalers.autoscaling" => {
                 Resource::HorizontalPodAutoscalers
+            }
+            "poddisruptionbudgets" | "poddisruptionbudget" | "pdb" | "poddisruptionbudgets.policy" => {
+                Resource::PodDisruptionBudgets
             }
             "events" | "event" | "ev" => Resource::Events,
             _ => return None,
@@ -63,6 +67,7 @@ impl Resource {
             Resource::Deployments => "deployment.apps/",
             Resource::ReplicaSets => "replicaset.apps/",
             Resource::HorizontalPodAutoscalers => "horizontalpodautoscaler.autoscaling/",
+            Resource::PodDisruptionBudgets => "poddisruptionbudget.policy/",
             Resource::Events => "event/",
         }
     }
@@ -75,6 +80,7 @@ impl Resource {
             Resource::Deployments => "deployments.apps",
             Resource::ReplicaSets => "replicasets.apps",
             Resource::HorizontalPodAutoscalers => "horizontalpodautoscalers.autoscaling",
+            Resource::PodDisruptionBudgets => "poddisruptionbudgets.policy",
             Resource::Events => "events",
         }
     }
@@ -109,7 +115,7 @@ pub enum Command {
     },
 }
 
-const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replicasets|hpa|events [NAME…] [-o wide] \
+const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replicasets|hpa|pdb|events [NAME…] [-o wide] \
                      (and get pods|nodes|deployments|hpa [NAME] -o yaml) \
                      (kinds may be joined: get deploy,rs), describe pod [NAME…], top nodes, top pods";
 
@@ -301,6 +307,7 @@ fn get(
             Resource::Deployments => deployments_table(s, k, wide),
             Resource::ReplicaSets => replica_sets_table(s, k, wide),
             Resource::HorizontalPodAutoscalers => hpas_table(s, k),
+            Resource::PodDisruptionBudgets => pdbs_table(s, k),
             // An event's name is a column of -o wide only: the wide table finds it.
             Resource::Events => events_table(s, k, wide || !names.is_empty()),
         };
@@ -611,6 +618,29 @@ fn hpas_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>
                 replicas.to_string(),
                 age(s, created),
             ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// PodDisruptionBudgets by name, as `printPodDisruptionBudget` prints them.
+fn pdbs_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use crate::model::kube::DisruptionBudget;
+    let header = vec!["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"];
+    let mut budgets: Vec<&(crate::model::kube::PodDisruptionBudgetSpec, SimTime)> =
+        k.disruption_budgets.iter().collect();
+    budgets.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    let rows = budgets
+        .into_iter()
+        .map(|(b, created)| {
+            let (matched, healthy, scale) = k.disruption_counts(b);
+            let (_, _, allowed) = b.status(matched, healthy, scale);
+            let (min, max) = match b.budget {
+                DisruptionBudget::MinAvailable(m) => (m.to_string(), "N/A".to_string()),
+                DisruptionBudget::MaxUnavailable(m) => ("N/A".to_string(), m.to_string()),
+                DisruptionBudget::Unset => ("N/A".to_string(), "N/A".to_string()),
+            };
+            vec![b.name.clone(), min, max, allowed.to_string(), age(s, *created)]
         })
         .collect();
     (header, rows)

@@ -40,9 +40,9 @@ use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::{self, Decision, NodeInfo, PodInfo, Resources, Scheduler, SchedulerCache};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
-    DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels, PodTemplate,
-    ServiceSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator,
-    selector_matches,
+    DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels,
+    PodDisruptionBudgetSpec, PodTemplate, ServiceSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
+    Toleration, TolerationOperator, selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
 use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, InstanceSet, Millicores, Phase, WorkloadId};
@@ -56,6 +56,8 @@ pub(super) enum KubeDue {
     KubeletStarted(HostId),
     NodeMonitor,
     Evict(InstanceId),
+    /// `kubectl drain` asks the eviction API for the pod again (every 5 s).
+    DrainEvict(InstanceId),
     SyncDeployment(usize),
     SyncReplicaSet(usize),
     SchedulingCycle,
@@ -265,6 +267,10 @@ pub struct Cluster {
     pub nodes_ready_max: usize,
     /// Pods the endpoints controller last listed as serving: Ready and not terminating.
     pub serving: BTreeSet<InstanceId>,
+    /// PodDisruptionBudgets, with when each was first applied.
+    pub disruption_budgets: Vec<(PodDisruptionBudgetSpec, SimTime)>,
+    /// Evictions `kubectl drain` is retrying, a budget having refused them.
+    pub evictions_refused: u64,
 }
 
 /// kube-scheduler: a pod left unschedulable longer than this goes back to the
@@ -273,7 +279,29 @@ const MAX_IN_UNSCHEDULABLE: SimDuration = SimDuration::from_secs(300);
 /// How often that is checked (`flushUnschedulablePodsLeftover`).
 const FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(30);
 
+/// How long `kubectl drain` waits before asking again for an eviction a budget refused.
+const DRAIN_RETRY: SimDuration = SimDuration::from_secs(5);
+
 impl Cluster {
+    /// For a PodDisruptionBudget: the pods it matches, those of them Ready
+    /// and not terminating, and the replicas the Deployments that own them ask for.
+    pub fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
+        let (mut matched, mut healthy) = (0u32, 0u32);
+        let mut owners = BTreeSet::new();
+        for (_, pod) in self.pods.iter() {
+            if !budget.matches(&pod.template.labels) {
+                continue;
+            }
+            matched += 1;
+            if pod.ready && !pod.deleting {
+                healthy += 1;
+            }
+            owners.insert(self.replica_sets[pod.replica_set].deployment);
+        }
+        let scale = owners.iter().map(|&d| self.deployments[d].spec.replicas).fold(0u32, u32::saturating_add);
+        (matched, healthy, scale)
+    }
+
     pub fn nodes_ready(&self) -> usize {
         self.ready_nodes
     }
@@ -505,6 +533,8 @@ impl World {
             deployment_by_name: BTreeMap::new(),
             replica_sets: Vec::new(),
             services: Vec::new(),
+            disruption_budgets: Vec::new(),
+            evictions_refused: 0,
             scheduler: Scheduler::new(platform.profile.clone()),
             cache,
             next_start_node_index: 0,
@@ -646,6 +676,15 @@ impl World {
             Action::Apply(object) => match &**object {
                 KubeObject::Deployment(spec) => self.apply_deployment((**spec).clone()),
                 KubeObject::HorizontalPodAutoscaler(spec) => self.apply_hpa(spec.clone()),
+                KubeObject::PodDisruptionBudget(spec) => {
+                    let now = self.now;
+                    let c = self.cluster();
+                    match c.disruption_budgets.iter_mut().find(|(b, _)| b.name == spec.name) {
+                        Some((b, _)) => *b = spec.clone(),
+                        None => c.disruption_budgets.push((spec.clone(), now)),
+                    }
+                    self.api_write();
+                }
                 KubeObject::Service(spec) => {
                     let c = self.cluster();
                     let s = match c.services.iter().position(|s| s.spec.name == spec.name) {
@@ -688,7 +727,7 @@ impl World {
                 self.set_cordon(*host, true);
                 let pods: Vec<InstanceId> = self.cluster().nodes[host.index()].pods.iter().copied().collect();
                 for p in pods {
-                    self.delete_pod(p);
+                    self.drain_evict(p);
                 }
             }
             Action::FailHost(_) | Action::RecoverHost(_) => return false,
@@ -1793,6 +1832,38 @@ impl World {
         self.schedule_kube(platform.node_monitor_period, KubeDue::NodeMonitor);
     }
 
+    /// The eviction API (`pods/eviction`) as `kubectl drain` calls it: the
+    /// pod is deleted unless a PodDisruptionBudget that matches it would be
+    /// broken, in which case drain asks again 5 s later (429 Too Many
+    /// Requests, "Cannot evict pod as it would violate the pod's disruption
+    /// budget"). A pod matched by more than one budget is refused every time,
+    /// as the API server refuses it.
+    fn drain_evict(&mut self, p: InstanceId) {
+        let c = self.kref();
+        let Some(pod) = c.pods.get(&p) else { return };
+        if pod.deleting {
+            return;
+        }
+        let mut budgets = c.disruption_budgets.iter().map(|(b, _)| b).filter(|b| b.matches(&pod.template.labels));
+        let allowed = match (budgets.next(), budgets.next()) {
+            (None, _) => true,
+            (Some(b), None) => {
+                let (matched, healthy, scale) = c.disruption_counts(b);
+                let (_, desired, allowed) = b.status(matched, healthy, scale);
+                // An unready pod counts for nothing: evicting it is allowed while the rest keep the budget.
+                allowed > 0 || (!pod.ready && healthy >= desired && desired > 0)
+            }
+            (Some(_), Some(_)) => false,
+        };
+        self.touch(Component::ApiServer);
+        if allowed {
+            self.delete_pod(p);
+        } else {
+            self.cluster().evictions_refused += 1;
+            self.schedule_kube(DRAIN_RETRY, KubeDue::DrainEvict(p));
+        }
+    }
+
     fn evict(&mut self, pod: InstanceId) {
         let now = self.now;
         if self.cluster().pods.get(&pod).is_some_and(|p| p.eviction_at == Some(now)) {
@@ -1865,6 +1936,7 @@ impl World {
             KubeDue::KubeletStarted(h) => self.kubelet_started(h),
             KubeDue::NodeMonitor => self.node_monitor(),
             KubeDue::Evict(p) => self.evict(p),
+            KubeDue::DrainEvict(p) => self.drain_evict(p),
             KubeDue::SyncDeployment(d) => self.sync_deployment(d),
             KubeDue::SyncReplicaSet(r) => self.sync_replica_set(r),
             KubeDue::SchedulingCycle => self.scheduling_cycle(),

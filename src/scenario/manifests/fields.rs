@@ -86,9 +86,10 @@ pub fn patterns(kind: &str) -> Vec<String> {
             ]
             .map(String::from),
         ),
-        "PodDisruptionBudget" => {
-            out.extend(["spec.minAvailable", "spec.maxUnavailable", "spec.selector"].map(String::from))
-        }
+        "PodDisruptionBudget" => out.extend(
+            ["spec.minAvailable", "spec.maxUnavailable", "spec.selector", "spec.unhealthyPodEvictionPolicy"]
+                .map(String::from),
+        ),
         "Node" => out.extend(
             [
                 "metadata.labels",

@@ -28,8 +28,8 @@ use serde::de::DeserializeOwned;
 use super::error::{Problem, quoted};
 use super::file::{
     AffinityFile, BehaviorFile, ContainerFile, DecimalQuantityFile, DeploymentFile, HpaFile, IntOrPercentFile,
-    PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile, ScalingPolicyFile, ScalingPolicyType,
-    ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
+    PodDisruptionBudgetFile, PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile, ScalingPolicyFile,
+    ScalingPolicyType, ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
 };
 use super::source::SideFiles;
 use crate::model::kube::{
@@ -145,6 +145,7 @@ pub enum Object {
         target: String,
     },
     Node(Box<NodeFile>),
+    PodDisruptionBudget(PodDisruptionBudgetFile),
     Namespace,
     /// Read and kept, with nothing to simulate (a ConfigMap, a Secret, or a
     /// kind Flotilla does not run): it is in the ignored list whole.
@@ -331,10 +332,7 @@ fn read_object(root: Arc<Node>, file: &str, document: usize, item: Option<usize>
             c.whole("not simulated: Flotilla runs pods only under Deployments; write a Deployment with replicas: 1");
             Some(Object::NotSimulated)
         }),
-        ("policy/v1", "PodDisruptionBudget") => decode_then(&mut c, |c, _: policy::v1::PodDisruptionBudget| {
-            c.whole("not simulated: Drain evicts every pod of the node whatever its budget");
-            Some(Object::NotSimulated)
-        }),
+        ("policy/v1", "PodDisruptionBudget") => decode_then(&mut c, Converter::pod_disruption_budget),
         _ => None,
     };
     let Converter { problems, unread, .. } = c;
@@ -983,6 +981,34 @@ impl Converter<'_> {
         ScalingRulesFile { stabilization_window_seconds: window, select_policy, policies, tolerance }
     }
 
+    fn pod_disruption_budget(&mut self, b: policy::v1::PodDisruptionBudget) -> Option<Object> {
+        let spec = b.spec.unwrap_or_default();
+        let selector = spec.selector.unwrap_or_default();
+        if selector.match_expressions.as_ref().is_some_and(|e| !e.is_empty()) {
+            self.problem(
+                "spec.selector.matchExpressions",
+                "not simulated: a budget here selects its pods by matchLabels; write them as matchLabels",
+            );
+            return None;
+        }
+        if let Some(policy) = spec.unhealthy_pod_eviction_policy.as_deref()
+            && policy != "IfHealthyBudget"
+        {
+            self.not_simulated(
+                "spec.unhealthyPodEvictionPolicy",
+                "not simulated: an unready pod is evicted as IfHealthyBudget, the default, allows",
+            );
+        }
+        let min_available = self.int_or_percent("spec.minAvailable", &spec.min_available);
+        let max_unavailable = self.int_or_percent("spec.maxUnavailable", &spec.max_unavailable);
+        Some(Object::PodDisruptionBudget(PodDisruptionBudgetFile {
+            name: self.origin.name.clone(),
+            selector: selector.match_labels.unwrap_or_default(),
+            min_available,
+            max_unavailable,
+        }))
+    }
+
     fn node(&mut self, n: core::v1::Node) -> Option<Object> {
         let spec = n.spec.unwrap_or_default();
         let taints = spec.taints.as_ref().map(|taints| {
@@ -1069,6 +1095,12 @@ pub fn manifest_path(object: &Object, suffix: &str) -> String {
             "name" => "metadata.name".into(),
             "labels" => format!("metadata.labels{rest}"),
             "" => String::new(),
+            _ => format!("spec.{suffix}"),
+        },
+        Object::PodDisruptionBudget(_) => match head {
+            "name" => "metadata.name".into(),
+            "selector" => format!("spec.selector.matchLabels{rest}"),
+            "" => "spec".into(),
             _ => format!("spec.{suffix}"),
         },
         Object::Namespace | Object::NotSimulated => suffix.to_string(),

@@ -181,3 +181,16 @@ fn a_list_whose_items_are_not_a_list_is_refused() {
     let messages: Vec<String> = read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
     assert_eq!(messages, ["k8s/app.yaml:3:1: document 1, List, items: invalid type: expected a sequence of objects"]);
 }
+
+#[test]
+fn a_pod_disruption_budget_is_read_with_its_selector_and_budget() {
+    let read = read_one(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  minAvailable: 50%\n  selector:\n    matchLabels: {app: web}\n",
+    );
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let [m] = read.manifests.as_slice() else { panic!("one object") };
+    let Object::PodDisruptionBudget(b) = &m.object else { panic!("a PodDisruptionBudget") };
+    assert_eq!(b.min_available, Some(IntOrPercentFile(IntOrPercent::Percent(50))));
+    assert_eq!(b.selector.get("app").map(String::as_str), Some("web"));
+    assert!(read.ignored.is_empty(), "{:?}", read.ignored);
+}
