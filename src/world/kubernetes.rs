@@ -269,7 +269,7 @@ pub struct Cluster {
     pub serving: BTreeSet<InstanceId>,
     /// PodDisruptionBudgets, with when each was first applied.
     pub disruption_budgets: Vec<(PodDisruptionBudgetSpec, SimTime)>,
-    /// Evictions `kubectl drain` is retrying, a budget having refused them.
+    /// How often the eviction API refused `kubectl drain` for a budget.
     pub evictions_refused: u64,
 }
 
