@@ -15,6 +15,7 @@
 
 mod decode;
 pub mod fields;
+mod quantity;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -470,10 +471,16 @@ impl Converter<'_> {
         path: &str,
         map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
         key: &str,
+        milli: bool,
         parse: fn(&str) -> Result<T, String>,
     ) -> Option<T> {
         let q = map?.get(key)?;
-        match parse(&q.0) {
+        // Read as the API server reads it; a value it refuses is told in the manifest's words.
+        let read = match quantity::canonical(&q.0, milli) {
+            Ok(exact) => parse(&exact).map_err(|e| parse(&q.0).err().unwrap_or(e)),
+            Err(e) => Err(format!("{}: {e}", quoted(&q.0))),
+        };
+        match read {
             Ok(v) => Some(v),
             Err(e) => {
                 self.problem(&yaml::join(path, key), e);
@@ -506,8 +513,8 @@ impl Converter<'_> {
         let res = c.resources.as_ref();
         let list = |s: &mut Self, which: &str, map| {
             let p = format!("{path}.resources.{which}");
-            let cpu = s.quantity(&p, map, "cpu", Millicores::parse);
-            let memory = s.quantity(&p, map, "memory", Bytes::parse);
+            let cpu = s.quantity(&p, map, "cpu", true, Millicores::parse);
+            let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
             map.map(|_| ResourceListFile { cpu, memory })
         };
         let requests = list(self, "requests", res.and_then(|r| r.requests.as_ref()));
@@ -1022,9 +1029,9 @@ impl Converter<'_> {
                 .collect()
         });
         let capacity = n.status.as_ref().and_then(|s| s.capacity.as_ref());
-        let cpu = self.quantity("status.capacity", capacity, "cpu", Millicores::parse);
-        let memory = self.quantity("status.capacity", capacity, "memory", Bytes::parse);
-        let pods = self.quantity("status.capacity", capacity, "pods", |t| {
+        let cpu = self.quantity("status.capacity", capacity, "cpu", true, Millicores::parse);
+        let memory = self.quantity("status.capacity", capacity, "memory", false, Bytes::parse);
+        let pods = self.quantity("status.capacity", capacity, "pods", false, |t| {
             t.parse::<u32>().map_err(|_| format!("{} is not a number of pods", quoted(t)))
         });
         if n.status.is_some() {
