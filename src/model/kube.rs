@@ -393,7 +393,7 @@ pub enum DisruptionBudget {
 
 impl PodDisruptionBudgetSpec {
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.selector.is_empty() || selector_matches(&self.selector, labels)
     }
 
     /// The disruption controller's `getExpectedPodCount` and

@@ -301,23 +301,25 @@ fn get(
         if r.namespaced() && namespace != "default" {
             continue;
         }
-        let (mut header, mut rows) = match r {
+        let (header, mut rows) = match r {
             Resource::Pods => pods_table(s, k, wide),
             Resource::Nodes => nodes_table(s, k, wide),
             Resource::Deployments => deployments_table(s, k, wide),
             Resource::ReplicaSets => replica_sets_table(s, k, wide),
             Resource::HorizontalPodAutoscalers => hpas_table(s, k),
             Resource::PodDisruptionBudgets => pdbs_table(s, k),
-            // An event's name is a column of -o wide only: the wide table finds it.
-            Resource::Events => events_table(s, k, wide || !names.is_empty()),
+            Resource::Events => events_table(s, k, wide),
         };
         if !names.is_empty() {
-            // Names are the first column, except for events, whose name is last in -o wide.
-            let column = if r == Resource::Events { header.len() - 1 } else { 0 };
+            // Names are the first column; an event's is its own (a column of -o wide only).
+            let keys: Vec<String> = match r {
+                Resource::Events => live_events(s).into_iter().map(event_name).collect(),
+                _ => rows.iter().map(|row| row[0].clone()).collect(),
+            };
             let mut picked = Vec::new();
             for name in names {
-                match rows.iter().find(|row| row.get(column) == Some(name)) {
-                    Some(row) => picked.push(row.clone()),
+                match keys.iter().position(|key| key == name) {
+                    Some(i) => picked.push(rows[i].clone()),
                     None => {
                         return Err(ViewError::Tool(format!(
                             "Error from server (NotFound): {} \"{name}\" not found",
@@ -327,14 +329,6 @@ fn get(
                 }
             }
             rows = picked;
-            if r == Resource::Events && !wide {
-                // Back to the plain columns: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
-                let plain = [0, 1, 2, 3, 6];
-                header = plain.iter().map(|&i| header[i]).collect();
-                for row in &mut rows {
-                    *row = plain.iter().map(|&i| row[i].clone()).collect();
-                }
-            }
         }
         if rows.is_empty() {
             continue;
@@ -633,8 +627,7 @@ fn pdbs_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>
     let rows = budgets
         .into_iter()
         .map(|(b, created)| {
-            let (matched, healthy, scale) = k.disruption_counts(b);
-            let (_, _, allowed) = b.status(matched, healthy, scale);
+            let (_, _, allowed) = k.disruption_status(b);
             let (min, max) = match b.budget {
                 DisruptionBudget::MinAvailable(m) => (m.to_string(), "N/A".to_string()),
                 DisruptionBudget::MaxUnavailable(m) => ("N/A".to_string(), m.to_string()),

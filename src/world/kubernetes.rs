@@ -283,9 +283,17 @@ const FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(30);
 const DRAIN_RETRY: SimDuration = SimDuration::from_secs(5);
 
 impl Cluster {
+    /// A PodDisruptionBudget's status as the disruption controller keeps it:
+    /// (current healthy, desired healthy, disruptions allowed).
+    pub fn disruption_status(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
+        let (matched, healthy, scale) = self.disruption_counts(budget);
+        let (_, desired, allowed) = budget.status(matched, healthy, scale);
+        (healthy, desired, allowed)
+    }
+
     /// For a PodDisruptionBudget: the pods it matches, those of them Ready
     /// and not terminating, and the replicas the Deployments that own them ask for.
-    pub fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
+    fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
         let (mut matched, mut healthy) = (0u32, 0u32);
         let mut owners = BTreeSet::new();
         for (_, pod) in self.pods.iter() {
@@ -1848,8 +1856,7 @@ impl World {
         let allowed = match (budgets.next(), budgets.next()) {
             (None, _) => true,
             (Some(b), None) => {
-                let (matched, healthy, scale) = c.disruption_counts(b);
-                let (_, desired, allowed) = b.status(matched, healthy, scale);
+                let (healthy, desired, allowed) = c.disruption_status(b);
                 // An unready pod counts for nothing: evicting it is allowed while the rest keep the budget.
                 allowed > 0 || (!pod.ready && healthy >= desired && desired > 0)
             }

@@ -6,6 +6,25 @@
 
 /// `ErrFormatWrong`.
 const FORMAT: &str = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+/// Each suffix as a power of ten and a power of two.
+const SUFFIXES: &[(&str, i64, u32)] = &[
+    ("", 0, 0),
+    ("n", -9, 0),
+    ("u", -6, 0),
+    ("m", -3, 0),
+    ("k", 3, 0),
+    ("M", 6, 0),
+    ("G", 9, 0),
+    ("T", 12, 0),
+    ("P", 15, 0),
+    ("E", 18, 0),
+    ("Ki", 0, 10),
+    ("Mi", 0, 20),
+    ("Gi", 0, 30),
+    ("Ti", 0, 40),
+    ("Pi", 0, 50),
+    ("Ei", 0, 60),
+];
 /// `ErrSuffix`.
 const SUFFIX: &str = "unable to parse quantity's suffix";
 
@@ -25,25 +44,10 @@ pub fn canonical(text: &str, milli: bool) -> Result<String, String> {
     if whole.is_empty() && frac.is_empty() || frac.contains('.') || !suffix_shape(suffix) {
         return Err(FORMAT.into());
     }
-    let (exp10, exp2): (i64, u32) = match suffix {
-        "" => (0, 0),
-        "n" => (-9, 0),
-        "u" => (-6, 0),
-        "m" => (-3, 0),
-        "k" => (3, 0),
-        "M" => (6, 0),
-        "G" => (9, 0),
-        "T" => (12, 0),
-        "P" => (15, 0),
-        "E" => (18, 0),
-        "Ki" => (0, 10),
-        "Mi" => (0, 20),
-        "Gi" => (0, 30),
-        "Ti" => (0, 40),
-        "Pi" => (0, 50),
-        "Ei" => (0, 60),
-        s => {
-            let exponent = s.strip_prefix(['e', 'E']).ok_or(SUFFIX)?;
+    let (exp10, exp2): (i64, u32) = match SUFFIXES.iter().find(|(name, ..)| *name == suffix) {
+        Some(&(_, exp10, exp2)) => (exp10, exp2),
+        None => {
+            let exponent = suffix.strip_prefix(['e', 'E']).ok_or(SUFFIX)?;
             let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
                 return Err(SUFFIX.into());
