@@ -14,7 +14,7 @@
 //! down: 100 % per 15 s), and kept within min and max replicas.
 
 use crate::engine::{SimDuration, SimTime};
-pub use crate::model::hpa::{Behavior, DecimalQuantity, ScalingPolicy, ScalingRules, SelectPolicy};
+pub use crate::model::hpa::{Behavior, DecimalQuantity, MetricResource, ScalingPolicy, ScalingRules, SelectPolicy};
 
 /// The band around the target inside which the calculator keeps the current
 /// replicas: `1 − scale_down ≤ ratio ≤ 1 + scale_up` (`Tolerances.isWithin`).
@@ -72,9 +72,11 @@ pub struct PodSample {
     pub ready_transition: Option<SimTime>,
     /// When the pod started (its containers), if it has.
     pub start_time: Option<SimTime>,
-    /// CPU request in millicores.
-    pub request_millicores: u64,
-    /// The latest metrics sample: usage in millicores, when it was taken, and its window.
+    /// The pod's request of the metric's resource, thousandths of its unit
+    /// (millicores, millibytes); 0 for a metric that is no resource.
+    pub request_milli: u64,
+    /// The latest metrics sample: the metric in thousandths of its unit
+    /// (millicores for CPU), when it was taken, and its window.
     pub sample: Option<(u64, SimTime, SimDuration)>,
 }
 
@@ -100,8 +102,11 @@ impl Default for HpaConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Recommendation {
     pub replicas: u32,
-    /// The current utilisation, percent of the requests, over the pods with samples.
+    /// The current utilisation, percent of the requests, over the pods with
+    /// samples (0 for a metric without a utilisation).
     pub utilization: u32,
+    /// The average of the samples per pod, thousandths of the metric's unit.
+    pub raw_milli: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -112,8 +117,8 @@ enum Group {
     Ignored,
 }
 
-/// `groupPods`.
-fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig) -> Group {
+/// `groupPods`: only a CPU sample can be too early to trust.
+fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig, cpu: bool) -> Group {
     if p.deleting || p.failed {
         return Group::Ignored;
     }
@@ -123,6 +128,9 @@ fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig) -> Group {
         return Group::Unready;
     }
     let Some((_, sampled_at, window)) = p.sample else { return Group::Missing };
+    if !cpu {
+        return Group::Ready;
+    }
     let unready = match (p.ready_transition, p.start_time) {
         (Some(transition), Some(start)) => {
             if start + cfg.cpu_initialization_period > now {
@@ -168,17 +176,33 @@ fn utilization_ratio(sums: Sums, target_percent: u32) -> Option<(f64, u32)> {
     Some((f64::from(utilization) / f64::from(target_percent.max(1)), utilization))
 }
 
-/// `GetResourceReplicas`: the recommendation for a CPU utilisation target.
-/// `None` when no pod has a usable sample. One pass over the pods: every
-/// quantity the calculator needs is a count or a sum of them.
-pub fn resource_replicas<P: std::borrow::Borrow<PodSample>>(
+/// `GetMetricUsageRatio`: (usage ratio, average per pod), the average
+/// truncated to a whole number of thousandths as the controller's int64 is.
+fn usage_ratio(sums: Sums, target_milli: u64) -> Option<(f64, u64)> {
+    if sums.pods == 0 {
+        return None;
+    }
+    let average = sums.usage / sums.pods;
+    Some((average as f64 / target_milli.max(1) as f64, average))
+}
+
+/// The replica calculator's error when no pod is left with a sample.
+pub const NO_METRICS: &str = "did not receive metrics for targeted pods (pods might be unready)";
+
+/// `GetResourceReplicas` (`replica_calculator.go`): the recommendation for a
+/// utilisation target of a resource. `None` when no pod has a usable sample
+/// ([`NO_METRICS`]). One pass over the pods: every quantity the calculator
+/// needs is a count or a sum of them.
+pub fn get_resource_replicas<P: std::borrow::Borrow<PodSample>>(
     pods: impl IntoIterator<Item = P>,
     current_replicas: u32,
     target_percent: u32,
+    resource: MetricResource,
     tolerances: Tolerances,
     now: SimTime,
     cfg: &HpaConfig,
 ) -> Option<Recommendation> {
+    let cpu = resource == MetricResource::Cpu;
     // On a scale-down, missing pods count as using 100 % of their request,
     // or the target when it is higher.
     let fallback = u64::from(target_percent.max(100));
@@ -186,12 +210,12 @@ pub fn resource_replicas<P: std::borrow::Borrow<PodSample>>(
     let mut missing_at_fallback = Sums::default();
     for p in pods {
         let p = p.borrow();
-        match group(p, now, cfg) {
-            Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), p.request_millicores),
-            Group::Unready => unready.add(0, p.request_millicores),
+        match group(p, now, cfg, cpu) {
+            Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), p.request_milli),
+            Group::Unready => unready.add(0, p.request_milli),
             Group::Missing => {
-                missing.add(0, p.request_millicores);
-                missing_at_fallback.add(p.request_millicores * fallback / 100, p.request_millicores);
+                missing.add(0, p.request_milli);
+                missing_at_fallback.add(p.request_milli * fallback / 100, p.request_milli);
             }
             Group::Ignored => {}
         }
@@ -200,13 +224,14 @@ pub fn resource_replicas<P: std::borrow::Borrow<PodSample>>(
         return None;
     }
     let (ratio, utilization) = utilization_ratio(ready, target_percent)?;
+    let raw_milli = ready.usage / ready.pods;
     let scale_up_with_unready = unready.pods > 0 && ratio > 1.0;
     if !scale_up_with_unready && missing.pods == 0 {
         if tolerances.is_within(ratio) {
-            return Some(Recommendation { replicas: current_replicas, utilization });
+            return Some(Recommendation { replicas: current_replicas, utilization, raw_milli });
         }
         let replicas = libm::ceil(ratio * ready.pods as f64) as u32;
-        return Some(Recommendation { replicas, utilization });
+        return Some(Recommendation { replicas, utilization, raw_milli });
     }
     // Fill in the pods without samples, and the unready ones on a scale-up.
     let mut samples = ready;
@@ -220,13 +245,90 @@ pub fn resource_replicas<P: std::borrow::Borrow<PodSample>>(
     }
     let (new_ratio, _) = utilization_ratio(samples, target_percent)?;
     if tolerances.is_within(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0) {
-        return Some(Recommendation { replicas: current_replicas, utilization });
+        return Some(Recommendation { replicas: current_replicas, utilization, raw_milli });
     }
     let replicas = libm::ceil(new_ratio * samples.pods as f64) as u32;
     if (new_ratio < 1.0 && replicas > current_replicas) || (new_ratio > 1.0 && replicas < current_replicas) {
-        return Some(Recommendation { replicas: current_replicas, utilization });
+        return Some(Recommendation { replicas: current_replicas, utilization, raw_milli });
     }
-    Some(Recommendation { replicas, utilization })
+    Some(Recommendation { replicas, utilization, raw_milli })
+}
+
+/// `calcPlainMetricReplicas` (`replica_calculator.go`), behind
+/// `GetRawResourceReplicas` (an average value of a resource per pod) and
+/// `GetMetricReplicas` (a `Pods` metric): the recommendation for an average
+/// value per pod, `target_milli` thousandths of the metric's unit. Pods
+/// without a sample count at the target on a scale-down and at 0 on a
+/// scale-up, unready pods at 0 on a scale-up. `None` when no pod has a usable
+/// sample ([`NO_METRICS`]).
+pub fn calc_plain_metric_replicas<P: std::borrow::Borrow<PodSample>>(
+    pods: impl IntoIterator<Item = P>,
+    current_replicas: u32,
+    target_milli: u64,
+    resource: Option<MetricResource>,
+    tolerances: Tolerances,
+    now: SimTime,
+    cfg: &HpaConfig,
+) -> Option<Recommendation> {
+    let cpu = resource == Some(MetricResource::Cpu);
+    let (mut ready, mut unready, mut missing) = (Sums::default(), Sums::default(), Sums::default());
+    for p in pods {
+        let p = p.borrow();
+        match group(p, now, cfg, cpu) {
+            Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), 0),
+            Group::Unready => unready.add(0, 0),
+            Group::Missing => missing.add(0, 0),
+            Group::Ignored => {}
+        }
+    }
+    let (ratio, average) = usage_ratio(ready, target_milli)?;
+    let scale_up_with_unready = unready.pods > 0 && ratio > 1.0;
+    let recommend = |replicas| Some(Recommendation { replicas, utilization: 0, raw_milli: average });
+    if !scale_up_with_unready && missing.pods == 0 {
+        if tolerances.is_within(ratio) {
+            return recommend(current_replicas);
+        }
+        return recommend(libm::ceil(ratio * ready.pods as f64) as u32);
+    }
+    let mut samples = ready;
+    if missing.pods > 0 {
+        let fill = if ratio < 1.0 { target_milli } else { 0 };
+        samples = samples.and(Sums { pods: missing.pods, usage: fill * missing.pods, requests: 0 });
+    }
+    if scale_up_with_unready {
+        samples = samples.and(unready);
+    }
+    let (new_ratio, _) = usage_ratio(samples, target_milli)?;
+    if tolerances.is_within(new_ratio) || (ratio > 1.0 && new_ratio < 1.0) || (ratio < 1.0 && new_ratio > 1.0) {
+        return recommend(current_replicas);
+    }
+    let replicas = libm::ceil(new_ratio * samples.pods as f64) as u32;
+    if (new_ratio < 1.0 && replicas > current_replicas) || (new_ratio > 1.0 && replicas < current_replicas) {
+        return recommend(current_replicas);
+    }
+    recommend(replicas)
+}
+
+/// `computeReplicasForMetrics` (`horizontal.go`): each metric's proposal,
+/// `None` for a metric that could not be computed, gives the largest
+/// proposal (the first of equal ones) and its index. `None` when every
+/// metric failed, or when some failed and the largest proposal would scale
+/// down: a metric that cannot be read might have asked for more.
+pub fn compute_replicas_for_metrics(proposals: &[Option<u32>], spec_replicas: u32) -> Option<(u32, usize)> {
+    let mut best: Option<(u32, usize)> = None;
+    let mut invalid = 0;
+    for (i, p) in proposals.iter().enumerate() {
+        match *p {
+            None => invalid += 1,
+            Some(r) if best.is_none_or(|(b, _)| r > b) => best = Some((r, i)),
+            Some(_) => {}
+        }
+    }
+    let (replicas, _) = best?;
+    if invalid > 0 && replicas < spec_replicas {
+        return None;
+    }
+    best
 }
 
 /// The controller's `--horizontal-pod-autoscaler-downscale-stabilization` default.
@@ -401,7 +503,7 @@ mod tests {
             ready: true,
             ready_transition: Some(S(0)),
             start_time: Some(S(0)),
-            request_millicores: request,
+            request_milli: request,
             sample: Some((usage, S(1000), SimDuration::from_secs(30))),
         }
     }
@@ -413,8 +515,10 @@ mod tests {
         // replica_calculator_test.go "TestReplicaCalcScaleUp": 3 pods requesting 1000m use 300m, 500m, 700m
         // against a 30 % target: utilisation 50 %, ratio 5/3, ⌈3 × 5/3⌉ = 5.
         let pods = [pod(300, 1000), pod(500, 1000), pod(700, 1000)];
-        let r = resource_replicas(pods, 3, 30, Tolerances::default(), NOW, &HpaConfig::default()).unwrap();
-        assert_eq!(r, Recommendation { replicas: 5, utilization: 50 });
+        let r =
+            get_resource_replicas(pods, 3, 30, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap();
+        assert_eq!((r.replicas, r.utilization, r.raw_milli), (5, 50, 500));
     }
 
     #[test]
@@ -422,7 +526,9 @@ mod tests {
         // Utilisation 105 % of a 100 % target: |1 − 1.05| ≤ 0.1 → stay at 4.
         let pods = [pod(1050, 1000); 4];
         assert_eq!(
-            resource_replicas(pods, 4, 100, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 4, 100, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             4
         );
     }
@@ -433,11 +539,17 @@ mod tests {
         // inside 1 − 0.1 ≤ ratio ≤ 1 + 0.1, so 1 replica stays, where |1 − 1.1| = 0.10000000000000009
         // would have scaled to 2.
         let cfg = HpaConfig::default();
-        let at = |usage| resource_replicas([pod(usage, 1000)], 1, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        let at = |usage| {
+            get_resource_replicas([pod(usage, 1000)], 1, 60, MetricResource::Cpu, Tolerances::default(), NOW, &cfg)
+                .unwrap()
+        };
         assert_eq!(at(660).replicas, 1);
         assert_eq!(at(670).replicas, 2);
         // 54 % of 60 % is the lower edge, 0.9: ten pods stay; 53 % (0.883) goes to ⌈8.83⌉ = 9.
-        let ten = |usage| resource_replicas([pod(usage, 1000); 10], 10, 60, Tolerances::default(), NOW, &cfg).unwrap();
+        let ten = |usage| {
+            get_resource_replicas([pod(usage, 1000); 10], 10, 60, MetricResource::Cpu, Tolerances::default(), NOW, &cfg)
+                .unwrap()
+        };
         assert_eq!(ten(540).replicas, 10);
         assert_eq!(ten(530).replicas, 9);
     }
@@ -447,12 +559,24 @@ mod tests {
         // behavior.scaleUp.tolerance 0.05: 66 % of 60 % (1.1) now scales up; the scale-down side keeps 0.1.
         let cfg = HpaConfig::default();
         let up = Tolerances { scale_down: 0.1, scale_up: 0.05 };
-        assert_eq!(resource_replicas([pod(660, 1000)], 1, 60, up, NOW, &cfg).unwrap().replicas, 2);
-        assert_eq!(resource_replicas([pod(540, 1000); 10], 10, 60, up, NOW, &cfg).unwrap().replicas, 10);
+        assert_eq!(
+            get_resource_replicas([pod(660, 1000)], 1, 60, MetricResource::Cpu, up, NOW, &cfg).unwrap().replicas,
+            2
+        );
+        assert_eq!(
+            get_resource_replicas([pod(540, 1000); 10], 10, 60, MetricResource::Cpu, up, NOW, &cfg).unwrap().replicas,
+            10
+        );
         // behavior.scaleDown.tolerance 0.5: down to half the target nothing scales down.
         let down = Tolerances { scale_down: 0.5, scale_up: 0.1 };
-        assert_eq!(resource_replicas([pod(300, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 10);
-        assert_eq!(resource_replicas([pod(290, 1000); 10], 10, 60, down, NOW, &cfg).unwrap().replicas, 5);
+        assert_eq!(
+            get_resource_replicas([pod(300, 1000); 10], 10, 60, MetricResource::Cpu, down, NOW, &cfg).unwrap().replicas,
+            10
+        );
+        assert_eq!(
+            get_resource_replicas([pod(290, 1000); 10], 10, 60, MetricResource::Cpu, down, NOW, &cfg).unwrap().replicas,
+            5
+        );
     }
 
     #[test]
@@ -481,7 +605,9 @@ mod tests {
         missing.sample = None;
         let pods = [pod(100, 1000), pod(100, 1000), missing];
         assert_eq!(
-            resource_replicas(pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 3, 50, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             3
         );
     }
@@ -495,7 +621,9 @@ mod tests {
         unready.start_time = Some(NOW);
         let pods = [pod(1000, 1000), pod(1000, 1000), unready];
         assert_eq!(
-            resource_replicas(pods, 3, 50, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 3, 50, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             4
         );
     }
@@ -507,7 +635,9 @@ mod tests {
         let pods = [pod(800, 1000), deleting];
         // Only one pod counts: 80 % of 40 % → ratio 2 → 2 replicas.
         assert_eq!(
-            resource_replicas(pods, 2, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 2, 40, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             2
         );
     }
@@ -523,13 +653,17 @@ mod tests {
         deleting.deleting = true;
         let pods = [pod(800, 1000), pending, deleting];
         assert_eq!(
-            resource_replicas(pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 3, 40, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             3
         );
         // With two pods at 80 %, the ratio is (1600 + 0)/3000 / 0.4 = 4/3 → ⌈3 × 4/3⌉ = 4.
         let pods = [pod(800, 1000), pod(800, 1000), pending];
         assert_eq!(
-            resource_replicas(pods, 3, 40, Tolerances::default(), NOW, &HpaConfig::default()).unwrap().replicas,
+            get_resource_replicas(pods, 3, 40, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
+                .unwrap()
+                .replicas,
             4
         );
     }
@@ -581,5 +715,90 @@ mod tests {
         assert_eq!(normalize_with_behaviors(&mut m, S(299), 10, 2, 1..=100, &up, &down), 10);
         // 300 s after the last recommendation of 10, the highest in the window is 2.
         assert_eq!(normalize_with_behaviors(&mut m, S(300), 10, 2, 1..=100, &up, &down), 2);
+    }
+
+    /// `calc_plain_metric_replicas` for a custom metric: pods whose samples
+    /// are `levels` (thousandths), the Ready condition of each.
+    fn plain(levels: &[u64], ready: &[bool], current: u32, target: u64) -> Recommendation {
+        let pods = levels.iter().zip(ready).map(|(&l, &r)| PodSample { ready: r, ..pod(l, 0) });
+        calc_plain_metric_replicas(pods, current, target, None, Tolerances::default(), NOW, &HpaConfig::default())
+            .unwrap()
+    }
+
+    // replica_calculator_test.go, the custom-metric (CM) cases of GetMetricReplicas.
+    #[test]
+    fn replica_calc_scale_up_cm() {
+        let r = plain(&[20000, 10000, 30000], &[true; 3], 3, 15000);
+        assert_eq!((r.replicas, r.raw_milli), (4, 20000));
+    }
+
+    #[test]
+    fn replica_calc_scale_up_cm_unready_hot_cpu_no_less_scale() {
+        // A custom metric takes no account of readiness: every pod with a sample counts.
+        let r = plain(&[50000, 10000, 30000], &[true, true, false], 3, 15000);
+        assert_eq!((r.replicas, r.raw_milli), (6, 30000));
+    }
+
+    #[test]
+    fn replica_calc_scale_up_cm_unready_hot_cpu_scale_would_scale_down() {
+        let r = plain(&[50000, 15000, 30000], &[true, false, false], 3, 15000);
+        assert_eq!((r.replicas, r.raw_milli), (7, 31666));
+    }
+
+    #[test]
+    fn replica_calc_scale_down_cm() {
+        let r = plain(&[12000, 12000, 12000, 12000, 12000], &[true; 5], 5, 20000);
+        assert_eq!((r.replicas, r.raw_milli), (3, 12000));
+    }
+
+    #[test]
+    fn replica_calc_tolerance_cm() {
+        let r = plain(&[20000, 21000, 21000], &[true; 3], 3, 20666);
+        assert_eq!((r.replicas, r.raw_milli), (3, 20666));
+    }
+
+    #[test]
+    fn plain_metric_missing_pods_count_at_the_target_on_a_scale_down_and_zero_on_a_scale_up() {
+        let cfg = HpaConfig::default();
+        let missing = PodSample { sample: None, ..pod(0, 0) };
+        // Down: two pods at 5 against 10, one missing counted at 10: average 6.67, ⌈3 × 0.667⌉ = 2.
+        let pods = [pod(5000, 0), pod(5000, 0), missing];
+        let r = calc_plain_metric_replicas(pods, 3, 10000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!(r.replicas, 2);
+        // Up: two pods at 30 against 10, one missing counted at 0: average 20, ⌈3 × 2⌉ = 6.
+        let pods = [pod(30000, 0), pod(30000, 0), missing];
+        let r = calc_plain_metric_replicas(pods, 3, 10000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!(r.replicas, 6);
+        // No pod with a sample: no recommendation.
+        assert!(calc_plain_metric_replicas([missing], 1, 10000, None, Tolerances::default(), NOW, &cfg).is_none());
+    }
+
+    #[test]
+    fn memory_utilization_ignores_the_cpu_initialization_period() {
+        // A pod started 10 s ago and not yet Ready: its CPU sample is not trusted, its memory sample is.
+        let young =
+            PodSample { ready: false, ready_transition: Some(S(990)), start_time: Some(S(990)), ..pod(900, 1000) };
+        let cfg = HpaConfig::default();
+        let cpu = get_resource_replicas([young], 1, 50, MetricResource::Cpu, Tolerances::default(), NOW, &cfg);
+        assert!(cpu.is_none());
+        let memory = get_resource_replicas([young], 1, 50, MetricResource::Memory, Tolerances::default(), NOW, &cfg);
+        assert_eq!(memory.map(|r| (r.replicas, r.utilization)), Some((2, 90)));
+    }
+
+    // horizontal_test.go: several metrics, some of them invalid.
+    #[test]
+    fn compute_replicas_for_metrics_takes_the_largest_proposal() {
+        // TestScaleUpTwoMetrics / TestScaleDownTwoMetrics: the larger proposal wins, the first of equal ones.
+        assert_eq!(compute_replicas_for_metrics(&[Some(4), Some(6)], 3), Some((6, 1)));
+        assert_eq!(compute_replicas_for_metrics(&[Some(2), Some(1)], 5), Some((2, 0)));
+        assert_eq!(compute_replicas_for_metrics(&[Some(4), Some(4)], 3), Some((4, 0)));
+        // TestScaleUpOneMetricInvalid: one metric cannot be read, the other scales up.
+        assert_eq!(compute_replicas_for_metrics(&[None, Some(4)], 3), Some((4, 1)));
+        // TestScaleDownOneMetricInvalid: a scale-down waits for every metric.
+        assert_eq!(compute_replicas_for_metrics(&[None, Some(2)], 5), None);
+        // Holding steady with one invalid metric is no scale-down.
+        assert_eq!(compute_replicas_for_metrics(&[Some(5), None], 5), Some((5, 0)));
+        // TestScaleUpBothMetricsEmpty: nothing to go on.
+        assert_eq!(compute_replicas_for_metrics(&[None, None], 3), None);
     }
 }

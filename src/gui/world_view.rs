@@ -399,15 +399,10 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Clu
     // As `kubectl get hpa` reads: the metric against its target, the replicas and their bounds.
     for hpa in k.hpas() {
         let spec = &hpa.spec;
-        let current = match (&hpa.scaling_inactive, hpa.utilization) {
-            (None, Some(u)) => format!("{u}%"),
-            _ => "<unknown>".to_string(),
-        };
+        let targets = crate::views::kubectl::format_hpa_metrics(hpa);
         let replicas = k.deployments.iter().find(|d| d.spec.name == spec.target).map_or(0, |d| d.spec.replicas);
-        let mut line = format!(
-            "HPA {}: cpu {current}/{}% · {replicas} replicas ({}–{})",
-            spec.name, spec.target_cpu_percent, spec.min_replicas, spec.max_replicas
-        );
+        let mut line =
+            format!("HPA {}: {targets} · {replicas} replicas ({}–{})", spec.name, spec.min_replicas, spec.max_replicas);
         if let Some((reason, _)) = &hpa.scaling_inactive {
             line.push_str(&format!(" · ScalingActive False: {reason}"));
         }

@@ -98,3 +98,164 @@ pub struct Behavior {
     pub scale_up: ScalingRules,
     pub scale_down: ScalingRules,
 }
+
+/// A resource metrics-server measures: CPU, or memory (a pod's working set
+/// is taken to be what it requests; Flotilla models no memory growth).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricResource {
+    Cpu,
+    Memory,
+}
+
+impl MetricResource {
+    /// Its `ResourceName`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricResource::Cpu => "cpu",
+            MetricResource::Memory => "memory",
+        }
+    }
+}
+
+/// The per-pod metrics Flotilla's custom metrics API serves for `Pods`
+/// metrics: requests served per second, over the metrics window.
+pub const PODS_METRICS: &[&str] = &["http_requests_per_second"];
+
+/// Where a metric comes from (an autoscaling/v2 `MetricSpec`'s source).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetricSource {
+    /// `Resource` (every container of the pod) or, with a container,
+    /// `ContainerResource` (that one container), from metrics-server.
+    Resource { resource: MetricResource, container: Option<String> },
+    /// `Pods`: one of [`PODS_METRICS`], from the custom metrics API.
+    Pods { metric: String },
+}
+
+/// `MetricTarget`: a utilisation of the requests, or an average value per
+/// pod in thousandths of the metric's unit (`MilliValue`), with the text it
+/// was written as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetricTarget {
+    Utilization(u32),
+    AverageValue { milli: u64, text: String },
+}
+
+impl MetricTarget {
+    /// The target as `Quantity.String()` prints it: a binary quantity as
+    /// written (`256Mi`), any other in its canonical decimal form (`500m`,
+    /// `10`); a utilisation as a percentage.
+    pub fn quantity_string(&self) -> String {
+        match self {
+            MetricTarget::Utilization(u) => format!("{u}%"),
+            MetricTarget::AverageValue { text, .. } if text.ends_with('i') => text.clone(),
+            MetricTarget::AverageValue { milli, .. } => decimal_si_milli(*milli),
+        }
+    }
+}
+
+/// One entry of an HPA's `spec.metrics`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricSpec {
+    pub source: MetricSource,
+    pub target: MetricTarget,
+}
+
+impl MetricSpec {
+    /// autoscaling/v2's default when an HPA names no metric: 80 % CPU utilisation.
+    pub fn default_cpu() -> Self {
+        MetricSpec::cpu_utilization(80)
+    }
+
+    pub fn cpu_utilization(percent: u32) -> Self {
+        MetricSpec {
+            source: MetricSource::Resource { resource: MetricResource::Cpu, container: None },
+            target: MetricTarget::Utilization(percent),
+        }
+    }
+
+    /// The `MetricSourceType`.
+    pub fn kind(&self) -> &'static str {
+        match &self.source {
+            MetricSource::Resource { container: None, .. } => "Resource",
+            MetricSource::Resource { container: Some(_), .. } => "ContainerResource",
+            MetricSource::Pods { .. } => "Pods",
+        }
+    }
+
+    /// The metric as the controller names it in a rescale reason
+    /// (`computeStatusFor…Metric`): `cpu resource utilization (percentage of
+    /// request)`, `memory container resource`, `pods metric http_requests_per_second`.
+    pub fn describe(&self) -> String {
+        match (&self.source, &self.target) {
+            (MetricSource::Resource { resource, container }, target) => {
+                let scope = if container.is_some() { "container resource" } else { "resource" };
+                match target {
+                    MetricTarget::Utilization(_) => {
+                        format!("{} {scope} utilization (percentage of request)", resource.name())
+                    }
+                    MetricTarget::AverageValue { .. } => format!("{} {scope}", resource.name()),
+                }
+            }
+            (MetricSource::Pods { metric }, _) => format!("pods metric {metric}"),
+        }
+    }
+}
+
+/// A metric's current value as the HPA's status reports it
+/// (`MetricStatus.current`): the average per pod in thousandths of its unit,
+/// and for a utilisation target the utilisation, percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricCurrent {
+    pub average_milli: u64,
+    pub utilization: Option<u32>,
+}
+
+/// A value in thousandths of a unit as `resource.NewMilliQuantity(v,
+/// DecimalSI).String()` writes it: the largest decimal suffix that keeps it
+/// whole (`500m`, `2`, `12k`, `1500m`).
+pub fn decimal_si_milli(milli: u64) -> String {
+    if milli == 0 {
+        return "0".into();
+    }
+    if milli % 1000 != 0 {
+        return format!("{milli}m");
+    }
+    let mut value = milli / 1000;
+    for suffix in ["", "k", "M", "G", "T", "P"] {
+        if value % 1000 != 0 {
+            return format!("{value}{suffix}");
+        }
+        value /= 1000;
+    }
+    format!("{value}E")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_si_milli_as_quantity_string() {
+        for (milli, text) in [
+            (0, "0"),
+            (500, "500m"),
+            (1500, "1500m"),
+            (2000, "2"),
+            (12_000_000, "12k"),
+            (268_435_456_000, "268435456"),
+            (3_000_000_000, "3M"),
+        ] {
+            assert_eq!(decimal_si_milli(milli), text, "{milli}");
+        }
+    }
+
+    #[test]
+    fn metrics_describe_themselves_as_the_controller_does() {
+        assert_eq!(MetricSpec::cpu_utilization(50).describe(), "cpu resource utilization (percentage of request)");
+        let m = MetricSpec {
+            source: MetricSource::Resource { resource: MetricResource::Memory, container: Some("app".into()) },
+            target: MetricTarget::AverageValue { milli: 1000, text: "1".into() },
+        };
+        assert_eq!((m.kind(), m.describe().as_str()), ("ContainerResource", "memory container resource"));
+    }
+}

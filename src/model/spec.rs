@@ -271,7 +271,7 @@ impl ClusterAutoscalerSpec {
     pub const DEFAULT_DELAY_AFTER_ADD: SimDuration = SimDuration::from_secs(600);
 }
 
-/// A HorizontalPodAutoscaler on CPU utilisation.
+/// A HorizontalPodAutoscaler (autoscaling/v2).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HpaSpec {
     pub name: String,
@@ -279,7 +279,9 @@ pub struct HpaSpec {
     pub target: String,
     pub min_replicas: u32,
     pub max_replicas: u32,
-    pub target_cpu_percent: u32,
+    /// `spec.metrics`, at least one: each proposes a replica count, and the
+    /// largest proposal wins.
+    pub metrics: Vec<crate::model::hpa::MetricSpec>,
     /// `behavior`, its missing parts filled with the defaults; `None` when the
     /// HPA gives none, and the controller's older rules apply (at most
     /// doubling, or 4 pods, per sync; 300 s scale-down stabilisation).

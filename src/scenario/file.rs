@@ -505,7 +505,9 @@ pub struct PodDisruptionBudgetFile {
     pub max_unavailable: Option<IntOrPercentFile>,
 }
 
-/// A HorizontalPodAutoscaler (autoscaling/v2, one CPU utilisation metric).
+/// A HorizontalPodAutoscaler (autoscaling/v2). Its metrics are either one
+/// CPU utilisation target (`targetCPUUtilizationPercentage`, as in
+/// autoscaling/v1) or a list of `metrics`; with neither, 80 % CPU.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename = "HorizontalPodAutoscaler", deny_unknown_fields)]
 pub struct HpaFile {
@@ -518,10 +520,34 @@ pub struct HpaFile {
     #[serde(rename = "maxReplicas")]
     pub max_replicas: u32,
     /// averageUtilization of the cpu Resource metric.
-    #[serde(rename = "targetCPUUtilizationPercentage")]
-    pub target_cpu_utilization_percentage: u32,
+    #[serde(default, rename = "targetCPUUtilizationPercentage", skip_serializing_if = "Option::is_none")]
+    pub target_cpu_utilization_percentage: Option<u32>,
+    /// `spec.metrics`: the largest replica count any of them proposes wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricFile>>,
     #[serde(default)]
     pub behavior: Option<BehaviorFile>,
+}
+
+/// One of an HPA's `metrics` (autoscaling/v2 `MetricSpec`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename = "Metric", deny_unknown_fields)]
+pub enum MetricFile {
+    /// A resource of every container of each pod: `name` is `cpu` or `memory`.
+    Resource { name: String, target: MetricTargetFile },
+    /// A resource of one container of each pod.
+    ContainerResource { name: String, container: String, target: MetricTargetFile },
+    /// A per-pod metric of the custom metrics API: `http_requests_per_second`.
+    Pods { metric: String, target: MetricTargetFile },
+}
+
+/// A metric's `target`: `Utilization(60)` (percent of the requests) or
+/// `AverageValue("500m")` (a quantity per pod).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename = "MetricTarget")]
+pub enum MetricTargetFile {
+    Utilization(u32),
+    AverageValue(String),
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -20,8 +20,8 @@ use super::expect;
 use super::file::LoadFile;
 use super::file::{
     ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, IntOrPercentFile, KubeObjectFile,
-    KubernetesFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PowerFile, ScalingPolicyType, ScalingRulesFile,
-    ScenarioFile, SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
+    KubernetesFile, MetricFile, MetricTargetFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PowerFile,
+    ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::kube_rules;
 use super::manifests;
@@ -30,6 +30,7 @@ use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, S
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
 use crate::model::Millicores;
+use crate::model::hpa::{MetricResource, MetricSource, MetricSpec, MetricTarget, PODS_METRICS};
 use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
 use crate::model::scheduler_profile::Profile;
 use crate::model::spec::{
@@ -1778,22 +1779,63 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
         side(file_behavior.and_then(|b| b.scale_up.as_ref())),
         side(file_behavior.and_then(|b| b.scale_down.as_ref())),
     );
-    let target = h.target_cpu_utilization_percentage;
     let max_target = max_target_cpu_percent(&tolerances);
-    match max_target {
-        None => c.problem(
+    if max_target.is_none() {
+        c.problem(
             format!("{path}.behavior.scaleUp.tolerance"),
             "instances here use at most the CPU they request, so with this tolerance no target could ever scale up",
-        ),
-        Some(max) if target == 0 || target > max => c.problem(
-            format!("{path}.targetCPUUtilizationPercentage"),
-            format!(
-                "between 1 and {max}: instances here use at most the CPU they request, so a higher target could never scale up{}",
-                if tolerances.scale_up == HpaConfig::default().tolerance { String::new() } else { format!(" (with a scale-up tolerance of {})", tolerances.scale_up) }
-            ),
-        ),
-        Some(_) => {}
+        );
     }
+    // A utilisation target above what pods can reach would never scale up.
+    let mut utilization = |c: &mut Checker, field: String, target: u32, resource: MetricResource| -> u32 {
+        let what = match resource {
+            MetricResource::Cpu => "CPU",
+            MetricResource::Memory => "memory",
+        };
+        if let Some(max) = max_target
+            && (target == 0 || target > max)
+        {
+            c.problem(
+                field,
+                format!(
+                    "between 1 and {max}: instances here use at most the {what} they request, so a higher target could never scale up{}",
+                    if tolerances.scale_up == HpaConfig::default().tolerance { String::new() } else { format!(" (with a scale-up tolerance of {})", tolerances.scale_up) }
+                ),
+            );
+        }
+        target.clamp(1, max_target.unwrap_or(1))
+    };
+    let metrics = match (h.target_cpu_utilization_percentage, &h.metrics) {
+        (Some(_), Some(_)) => {
+            c.problem(
+                format!("{path}.metrics"),
+                "set either targetCPUUtilizationPercentage (one CPU target) or metrics, not both",
+            );
+            vec![MetricSpec::default_cpu()]
+        }
+        (Some(t), None) => {
+            vec![MetricSpec::cpu_utilization(utilization(
+                c,
+                format!("{path}.targetCPUUtilizationPercentage"),
+                t,
+                MetricResource::Cpu,
+            ))]
+        }
+        // autoscaling/v2's default: 80 % CPU utilisation.
+        (None, None) => {
+            let t = utilization(c, format!("{path}.targetCPUUtilizationPercentage"), 80, MetricResource::Cpu);
+            vec![MetricSpec::cpu_utilization(t)]
+        }
+        (None, Some(list)) if list.is_empty() => {
+            c.problem(format!("{path}.metrics"), "Required value: must specify at least one metric");
+            vec![MetricSpec::default_cpu()]
+        }
+        (None, Some(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, m)| hpa_metric(c, &format!("{path}.metrics[{i}]"), m, &mut utilization))
+            .collect(),
+    };
     let behavior = h.behavior.as_ref().map(|b| Behavior {
         scale_up: scaling_rules(c, &format!("{path}.behavior.scaleUp"), &b.scale_up, ScalingRules::default_scale_up()),
         scale_down: scaling_rules(
@@ -1808,9 +1850,89 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
         target: h.scale_target_ref.clone(),
         min_replicas: min.max(1),
         max_replicas: h.max_replicas.max(1),
-        target_cpu_percent: target.clamp(1, max_target.unwrap_or(1)),
+        metrics,
         behavior,
     }
+}
+
+/// One of an HPA's metrics, checked as `validateMetricSpec` checks it, and
+/// against what Flotilla measures: cpu and memory from metrics-server, the
+/// [`PODS_METRICS`] from the custom metrics API.
+fn hpa_metric(
+    c: &mut Checker,
+    path: &str,
+    m: &MetricFile,
+    utilization: &mut impl FnMut(&mut Checker, String, u32, MetricResource) -> u32,
+) -> MetricSpec {
+    let resource = |c: &mut Checker, name: &str| match name {
+        "cpu" => MetricResource::Cpu,
+        "memory" => MetricResource::Memory,
+        "" => {
+            c.problem(format!("{path}.name"), "Required value: must specify a resource name");
+            MetricResource::Cpu
+        }
+        other => {
+            c.problem(
+                format!("{path}.name"),
+                format!("{}: metrics-server measures \"cpu\" and \"memory\"", quoted(other)),
+            );
+            MetricResource::Cpu
+        }
+    };
+    let (source, target) = match m {
+        MetricFile::Resource { name, target } => {
+            (MetricSource::Resource { resource: resource(c, name), container: None }, target)
+        }
+        MetricFile::ContainerResource { name, container, target } => {
+            let resource = resource(c, name);
+            if container.is_empty() {
+                c.problem(format!("{path}.container"), "Required value: must specify a container");
+            } else {
+                c.api_rule(&format!("{path}.container"), container, kube_rules::dns1123_label);
+            }
+            (MetricSource::Resource { resource, container: Some(container.clone()) }, target)
+        }
+        MetricFile::Pods { metric, target } => {
+            if !PODS_METRICS.contains(&metric.as_str()) {
+                let known = PODS_METRICS.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ");
+                c.problem(
+                    format!("{path}.metric"),
+                    format!("{}: Flotilla's custom metrics API serves {known} for pods", quoted(metric)),
+                );
+            }
+            if let MetricTargetFile::Utilization(_) = target {
+                c.problem(
+                    format!("{path}.target"),
+                    "Required value: must specify a positive target averageValue (a Pods metric has no utilization)",
+                );
+            }
+            (MetricSource::Pods { metric: metric.clone() }, target)
+        }
+    };
+    let target = match target {
+        MetricTargetFile::Utilization(u) => {
+            let resource = match &source {
+                MetricSource::Resource { resource, .. } => *resource,
+                MetricSource::Pods { .. } => MetricResource::Cpu,
+            };
+            MetricTarget::Utilization(utilization(c, format!("{path}.target"), *u, resource))
+        }
+        MetricTargetFile::AverageValue(text) => {
+            let milli = match manifests::quantity::canonical(text, true) {
+                Ok(canonical) if canonical.starts_with('-') || canonical == "0m" => {
+                    c.problem(format!("{path}.target"), "Invalid value: must be positive");
+                    1
+                }
+                Ok(canonical) => canonical.trim_end_matches('m').parse::<u64>().unwrap_or(u64::MAX),
+                Err(e) => {
+                    c.problem(format!("{path}.target"), format!("{}: {e}", quoted(text)));
+                    1
+                }
+            };
+            MetricTarget::AverageValue { milli, text: text.clone() }
+        }
+    };
+    MetricSpec { source, target }
 }
 
 /// `behavior.scaleUp` or `scaleDown`, checked as the API server does, its

@@ -593,11 +593,7 @@ fn hpas_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>
         .into_iter()
         .map(|h| {
             let spec = &h.spec;
-            // formatHPAMetrics: a resource metric's utilisation against its target.
-            let current = match (&h.scaling_inactive, h.utilization) {
-                (None, Some(u)) => format!("{u}%"),
-                _ => "<unknown>".into(),
-            };
+            let targets = format_hpa_metrics(h);
             // status.currentReplicas: the pods of the target, as its scale subresource counts them.
             let replicas: usize = k
                 .deployment(&spec.target)
@@ -606,7 +602,7 @@ fn hpas_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>
             vec![
                 spec.name.clone(),
                 format!("Deployment/{}", spec.target),
-                format!("cpu: {current}/{}%", spec.target_cpu_percent),
+                targets,
                 spec.min_replicas.to_string(),
                 spec.max_replicas.to_string(),
                 replicas.to_string(),
@@ -615,6 +611,44 @@ fn hpas_table(s: &Snapshot, k: &Cluster) -> (Vec<&'static str>, Vec<Vec<String>>
         })
         .collect();
     (header, rows)
+}
+
+/// `formatHPAMetrics`: each metric's current value against its target, the
+/// first two of them, then how many more.
+pub fn format_hpa_metrics(h: &crate::world::kubernetes::HpaState) -> String {
+    use crate::model::hpa::{MetricSource, MetricTarget, decimal_si_milli};
+    const SHOWN: usize = 2;
+    let list: Vec<String> = h
+        .spec
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let current = if h.scaling_inactive.is_some() { None } else { h.current_metrics.get(i).copied().flatten() };
+            let unknown = || "<unknown>".to_string();
+            match (&m.source, &m.target) {
+                (MetricSource::Pods { .. }, target) => format!(
+                    "{}/{}",
+                    current.map_or_else(unknown, |c| decimal_si_milli(c.average_milli)),
+                    target.quantity_string()
+                ),
+                (MetricSource::Resource { resource, .. }, target @ MetricTarget::AverageValue { .. }) => format!(
+                    "{}: {}/{}",
+                    resource.name(),
+                    current.map_or_else(unknown, |c| decimal_si_milli(c.average_milli)),
+                    target.quantity_string()
+                ),
+                (MetricSource::Resource { resource, .. }, MetricTarget::Utilization(target)) => format!(
+                    "{}: {}/{target}%",
+                    resource.name(),
+                    current.and_then(|c| c.utilization).map_or_else(unknown, |u| format!("{u}%"))
+                ),
+            }
+        })
+        .collect();
+    let more = list.len().saturating_sub(SHOWN);
+    let shown = list[..list.len().min(SHOWN)].join(", ");
+    if more > 0 { format!("{shown} + {more} more...") } else { shown }
 }
 
 /// PodDisruptionBudgets by name, as `printPodDisruptionBudget` prints them.

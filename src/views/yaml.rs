@@ -493,24 +493,86 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
             scale_down: Some(rules(&b.scale_down)),
         }
     });
-    let metric = autoscaling::MetricSpec {
-        type_: "Resource".into(),
-        resource: Some(autoscaling::ResourceMetricSource {
-            name: "cpu".into(),
-            target: autoscaling::MetricTarget {
-                type_: "Utilization".into(),
-                average_utilization: Some(i32::try_from(spec.target_cpu_percent).unwrap_or(i32::MAX)),
-                ..Default::default()
-            },
-        }),
-        ..Default::default()
+    use crate::model::hpa::{MetricSource, MetricTarget};
+    let metric_target = |t: &MetricTarget| match t {
+        MetricTarget::Utilization(u) => autoscaling::MetricTarget {
+            type_: "Utilization".into(),
+            average_utilization: Some(i32::try_from(*u).unwrap_or(i32::MAX)),
+            ..Default::default()
+        },
+        MetricTarget::AverageValue { text, .. } => autoscaling::MetricTarget {
+            type_: "AverageValue".into(),
+            average_value: Some(Quantity(text.clone())),
+            ..Default::default()
+        },
     };
+    let metrics: Vec<autoscaling::MetricSpec> = spec
+        .metrics
+        .iter()
+        .map(|m| {
+            let target = metric_target(&m.target);
+            let mut out = autoscaling::MetricSpec { type_: m.kind().into(), ..Default::default() };
+            match &m.source {
+                MetricSource::Resource { resource, container: None } => {
+                    out.resource = Some(autoscaling::ResourceMetricSource { name: resource.name().into(), target });
+                }
+                MetricSource::Resource { resource, container: Some(c) } => {
+                    out.container_resource = Some(autoscaling::ContainerResourceMetricSource {
+                        name: resource.name().into(),
+                        container: c.clone(),
+                        target,
+                    });
+                }
+                MetricSource::Pods { metric } => {
+                    out.pods = Some(autoscaling::PodsMetricSource {
+                        metric: autoscaling::MetricIdentifier { name: metric.clone(), selector: None },
+                        target,
+                    });
+                }
+            }
+            out
+        })
+        .collect();
+    let current_metrics: Vec<autoscaling::MetricStatus> = spec
+        .metrics
+        .iter()
+        .zip(&h.current_metrics)
+        .filter_map(|(m, c)| {
+            let c = (*c)?;
+            let current = autoscaling::MetricValueStatus {
+                average_utilization: c.utilization.map(|u| i32::try_from(u).unwrap_or(i32::MAX)),
+                average_value: Some(Quantity(crate::model::hpa::decimal_si_milli(c.average_milli))),
+                ..Default::default()
+            };
+            let mut out = autoscaling::MetricStatus { type_: m.kind().into(), ..Default::default() };
+            match &m.source {
+                MetricSource::Resource { resource, container: None } => {
+                    out.resource = Some(autoscaling::ResourceMetricStatus { name: resource.name().into(), current });
+                }
+                MetricSource::Resource { resource, container: Some(container) } => {
+                    out.container_resource = Some(autoscaling::ContainerResourceMetricStatus {
+                        name: resource.name().into(),
+                        container: container.clone(),
+                        current,
+                    });
+                }
+                MetricSource::Pods { metric } => {
+                    out.pods = Some(autoscaling::PodsMetricStatus {
+                        metric: autoscaling::MetricIdentifier { name: metric.clone(), selector: None },
+                        current,
+                    });
+                }
+            }
+            Some(out)
+        })
+        .collect();
+    let valid_from = spec.metrics.get(h.scaled_by).map_or_else(String::new, |m| m.describe());
     let (active, reason, message) = match &h.scaling_inactive {
         Some((reason, message)) => (false, reason.to_string(), message.clone()),
         None => (
             true,
             "ValidMetricFound".to_string(),
-            "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)".to_string(),
+            format!("the HPA was able to successfully calculate a replica count from {valid_from}"),
         ),
     };
     Some(autoscaling::HorizontalPodAutoscaler {
@@ -523,25 +585,13 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
             },
             min_replicas: Some(i32::try_from(spec.min_replicas).unwrap_or(i32::MAX)),
             max_replicas: i32::try_from(spec.max_replicas).unwrap_or(i32::MAX),
-            metrics: Some(vec![metric]),
+            metrics: Some(metrics),
             behavior,
         },
         status: Some(autoscaling::HorizontalPodAutoscalerStatus {
             current_replicas: Some(i32::try_from(current).unwrap_or(i32::MAX)),
             desired_replicas: i32::try_from(target.map_or(0, |d| d.spec.replicas)).unwrap_or(i32::MAX),
-            current_metrics: h.utilization.map(|u| {
-                vec![autoscaling::MetricStatus {
-                    type_: "Resource".into(),
-                    resource: Some(autoscaling::ResourceMetricStatus {
-                        name: "cpu".into(),
-                        current: autoscaling::MetricValueStatus {
-                            average_utilization: Some(i32::try_from(u).unwrap_or(i32::MAX)),
-                            ..Default::default()
-                        },
-                    }),
-                    ..Default::default()
-                }]
-            }),
+            current_metrics: (!current_metrics.is_empty()).then_some(current_metrics),
             conditions: Some(vec![autoscaling::HorizontalPodAutoscalerCondition {
                 type_: "ScalingActive".into(),
                 status: condition_status(active),

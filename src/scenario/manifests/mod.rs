@@ -15,7 +15,7 @@
 
 mod decode;
 pub mod fields;
-mod quantity;
+pub(crate) mod quantity;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -29,10 +29,11 @@ use serde::de::DeserializeOwned;
 use super::error::{Problem, quoted};
 use super::file::{
     AffinityFile, BehaviorFile, ContainerFile, DecimalQuantityFile, DeploymentFile, HpaFile, IntOrPercentFile,
-    PodDisruptionBudgetFile, PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile, ScalingPolicyFile,
-    ScalingPolicyType, ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
+    MetricFile, MetricTargetFile, PodDisruptionBudgetFile, PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile,
+    ScalingPolicyFile, ScalingPolicyType, ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
 };
 use super::source::SideFiles;
+use crate::model::hpa::PODS_METRICS;
 use crate::model::kube::{
     ImagePullPolicy, IntOrPercent, Labels, NodeAffinity, NodeSelectorTerm, PreferredSchedulingTerm, Requirement,
     RestartPolicy, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator, TopologySpreadConstraint,
@@ -135,15 +136,26 @@ pub struct NodeFile {
     pub capacity: (Option<Millicores>, Option<Bytes>, Option<u32>),
 }
 
+/// Where an HPA metric was read: its source's key (`resource`,
+/// `containerResource`, `pods`) and its target's (`averageUtilization`,
+/// `averageValue`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricKeys {
+    pub source: &'static str,
+    pub target: &'static str,
+}
+
 /// An object read from a manifest, in the shape the scenario's checks take.
 #[derive(Clone, Debug)]
 pub enum Object {
     Deployment(Box<DeploymentFile>),
     Service(ServiceFile),
-    /// With the path its CPU target was read from, to place problems.
+    /// With the path its CPU target was read from, and for each of its
+    /// metrics the index and keys it was read under, to place problems.
     HorizontalPodAutoscaler {
         hpa: Box<HpaFile>,
         target: String,
+        metrics: Vec<(usize, MetricKeys)>,
     },
     Node(Box<NodeFile>),
     PodDisruptionBudget(PodDisruptionBudgetFile),
@@ -875,10 +887,12 @@ impl Converter<'_> {
                 scale_target_ref: spec.scale_target_ref.name,
                 min_replicas: min,
                 max_replicas: max,
-                target_cpu_utilization_percentage: target.min(u64::from(u32::MAX)) as u32,
+                target_cpu_utilization_percentage: Some(target.min(u64::from(u32::MAX)) as u32),
+                metrics: None,
                 behavior: None,
             }),
             target: "spec.targetCPUUtilizationPercentage".into(),
+            metrics: Vec::new(),
         })
     }
 
@@ -888,39 +902,21 @@ impl Converter<'_> {
             return Some(Object::NotSimulated);
         }
         let (min, max) = self.replicas_bounds(spec.min_replicas, spec.max_replicas);
-        let metrics = spec.metrics.unwrap_or_default();
-        let mut chosen: Option<(usize, u32)> = None;
-        for (i, m) in metrics.iter().enumerate() {
-            let mpath = format!("spec.metrics[{i}]");
-            let cpu = m.resource.as_ref().filter(|r| m.type_ == "Resource" && r.name == "cpu");
-            match cpu {
-                Some(r) if r.target.type_ == "Utilization" && chosen.is_none() => {
-                    let u = r.target.average_utilization.unwrap_or(0);
-                    let u =
-                        self.non_negative(&format!("{mpath}.resource.target.averageUtilization"), Some(i64::from(u)));
-                    chosen = Some((i, u.unwrap_or(0).min(u64::from(u32::MAX)) as u32));
-                }
-                Some(_) if chosen.is_some() => self.not_simulated(&mpath, "not simulated: a second cpu metric"),
-                Some(r) => self.not_simulated(
-                    &format!("{mpath}.resource.target"),
-                    format!("not simulated: a {} target; Flotilla's HPA reads cpu Utilization", r.target.type_),
-                ),
-                None => self.not_simulated(
-                    &mpath,
-                    format!("not simulated: a {} metric; Flotilla's HPA reads the cpu Resource metric", m.type_),
-                ),
+        let specs = spec.metrics.unwrap_or_default();
+        let mut metrics = Vec::new();
+        let mut indices = Vec::new();
+        for (i, m) in specs.iter().enumerate() {
+            if let Some((metric, keys)) = self.hpa_metric(&format!("spec.metrics[{i}]"), m) {
+                metrics.push(metric);
+                indices.push((i, keys));
             }
         }
-        let (target_path, target) = match (chosen, metrics.is_empty()) {
-            (Some((i, t)), _) => (format!("spec.metrics[{i}].resource.target.averageUtilization"), t),
-            // autoscaling/v2 defaults: no metrics means 80 % average CPU utilization.
-            (None, true) => ("spec".to_string(), 80),
-            (None, false) => {
-                self.unread.retain(|u| !u.path.starts_with("spec.metrics"));
-                self.whole("not simulated: none of its metrics is cpu Utilization, the one Flotilla's HPA reads");
-                return Some(Object::NotSimulated);
-            }
-        };
+        // autoscaling/v2 defaults: no metrics means 80 % average CPU utilization.
+        if metrics.is_empty() && !specs.is_empty() {
+            self.unread.retain(|u| !u.path.starts_with("spec.metrics"));
+            self.whole("not simulated: none of its metrics is one Flotilla measures");
+            return Some(Object::NotSimulated);
+        }
         let behavior = spec.behavior.map(|b| BehaviorFile {
             scale_up: b.scale_up.map(|r| self.rules("spec.behavior.scaleUp", r)),
             scale_down: b.scale_down.map(|r| self.rules("spec.behavior.scaleDown", r)),
@@ -931,11 +927,112 @@ impl Converter<'_> {
                 scale_target_ref: spec.scale_target_ref.name,
                 min_replicas: min,
                 max_replicas: max,
-                target_cpu_utilization_percentage: target,
+                target_cpu_utilization_percentage: None,
+                metrics: (!metrics.is_empty()).then_some(metrics),
                 behavior,
             }),
-            target: target_path,
+            target: "spec".into(),
+            metrics: indices,
         })
+    }
+
+    /// One of an autoscaling/v2 HPA's metrics, in the scenario's shape, with
+    /// its index and the keys its source and target were read under; `None`
+    /// (listed as not simulated) for a metric Flotilla does not measure.
+    fn hpa_metric(&mut self, path: &str, m: &autoscaling::v2::MetricSpec) -> Option<(MetricFile, MetricKeys)> {
+        use autoscaling::v2::MetricTarget;
+        let target =
+            |this: &mut Self, tpath: &str, t: &MetricTarget, pods: bool| -> Option<(MetricTargetFile, &'static str)> {
+                match (t.type_.as_str(), t.average_utilization, &t.average_value) {
+                    ("Utilization", Some(u), _) if !pods => {
+                        let u = this.non_negative(&format!("{tpath}.averageUtilization"), Some(i64::from(u)));
+                        Some((
+                            MetricTargetFile::Utilization(u.unwrap_or(0).min(u64::from(u32::MAX)) as u32),
+                            "averageUtilization",
+                        ))
+                    }
+                    ("AverageValue", _, Some(v)) => Some((MetricTargetFile::AverageValue(v.0.clone()), "averageValue")),
+                    ("Utilization" | "AverageValue" | "Value", ..) => {
+                        let message = if pods {
+                            "Required value: must specify a positive target averageValue"
+                        } else {
+                            "Required value: must set either a target raw value or a target utilization"
+                        };
+                        let field = if pods { "averageValue" } else { "averageUtilization" };
+                        this.problem(&format!("{tpath}.{field}"), message);
+                        None
+                    }
+                    (other, ..) => {
+                        this.problem(
+                            &format!("{tpath}.type"),
+                            unsupported(other, &["AverageValue", "Utilization", "Value"]),
+                        );
+                        None
+                    }
+                }
+            };
+        let measured = |name: &str| matches!(name, "cpu" | "memory");
+        match m.type_.as_str() {
+            "Resource" => {
+                let r = m.resource.as_ref()?;
+                if !measured(&r.name) {
+                    self.not_simulated(
+                        path,
+                        format!(
+                            "not simulated: a {} metric; metrics-server here measures cpu and memory",
+                            quoted(&r.name)
+                        ),
+                    );
+                    return None;
+                }
+                let (target, key) = target(self, &format!("{path}.resource.target"), &r.target, false)?;
+                Some((
+                    MetricFile::Resource { name: r.name.clone(), target },
+                    MetricKeys { source: "resource", target: key },
+                ))
+            }
+            "ContainerResource" => {
+                let r = m.container_resource.as_ref()?;
+                if !measured(&r.name) {
+                    self.not_simulated(
+                        path,
+                        format!(
+                            "not simulated: a {} metric; metrics-server here measures cpu and memory",
+                            quoted(&r.name)
+                        ),
+                    );
+                    return None;
+                }
+                let (target, key) = target(self, &format!("{path}.containerResource.target"), &r.target, false)?;
+                Some((
+                    MetricFile::ContainerResource { name: r.name.clone(), container: r.container.clone(), target },
+                    MetricKeys { source: "containerResource", target: key },
+                ))
+            }
+            "Pods" => {
+                let p = m.pods.as_ref()?;
+                if !PODS_METRICS.contains(&p.metric.name.as_str()) {
+                    let served = PODS_METRICS.join(", ");
+                    self.not_simulated(
+                        path,
+                        format!(
+                            "not simulated: the Pods metric {}; Flotilla's custom metrics API serves {served}",
+                            quoted(&p.metric.name)
+                        ),
+                    );
+                    return None;
+                }
+                let (target, key) = target(self, &format!("{path}.pods.target"), &p.target, true)?;
+                Some((
+                    MetricFile::Pods { metric: p.metric.name.clone(), target },
+                    MetricKeys { source: "pods", target: key },
+                ))
+            }
+            other => {
+                self.not_simulated(path, format!("not simulated: a {other} metric; Flotilla's HPA reads Resource, ContainerResource and Pods metrics"));
+                None
+            }
+        }
     }
 
     fn rules(&mut self, path: &str, r: autoscaling::v2::HPAScalingRules) -> ScalingRulesFile {
@@ -1091,10 +1188,25 @@ pub fn manifest_path(object: &Object, suffix: &str) -> String {
             "selector" => format!("spec.selector{rest}"),
             _ => suffix.to_string(),
         },
-        Object::HorizontalPodAutoscaler { target, .. } => match head {
+        Object::HorizontalPodAutoscaler { target, metrics, .. } => match head {
             "name" => "metadata.name".into(),
             "scaleTargetRef" => "spec.scaleTargetRef.name".into(),
             "targetCPUUtilizationPercentage" => target.clone(),
+            "metrics" => {
+                // `metrics[k].field` of the scenario's shape is `spec.metrics[i].<source>.…` here.
+                let parsed = rest.strip_prefix('[').and_then(|r| r.split_once(']'));
+                let Some((k, field)) = parsed.and_then(|(k, f)| Some((k.parse::<usize>().ok()?, f))) else {
+                    return format!("spec.{suffix}");
+                };
+                let Some(&(i, keys)) = metrics.get(k) else { return format!("spec.{suffix}") };
+                let at = format!("spec.metrics[{i}].{}", keys.source);
+                match field.strip_prefix('.').unwrap_or(field) {
+                    "" => format!("spec.metrics[{i}]"),
+                    "target" => format!("{at}.target.{}", keys.target),
+                    "metric" => format!("{at}.metric.name"),
+                    other => format!("{at}.{other}"),
+                }
+            }
             "" => String::new(),
             _ => format!("spec.{suffix}"),
         },

@@ -112,7 +112,7 @@ fn a_list_holds_objects_and_config_maps_are_kept_whole() {
 }
 
 #[test]
-fn an_hpa_reads_its_cpu_metric_and_lists_the_others() {
+fn an_hpa_reads_the_metrics_flotilla_measures_and_lists_the_others() {
     let text = "apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: api}
@@ -123,19 +123,68 @@ spec:
   metrics:
   - type: Resource
     resource: {name: memory, target: {type: Utilization, averageUtilization: 70}}
+  - type: External
+    external:
+      metric: {name: queue_messages_ready}
+      target: {type: AverageValue, averageValue: 30}
   - type: Resource
     resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+  - type: Pods
+    pods:
+      metric: {name: http_requests_per_second}
+      target: {type: AverageValue, averageValue: 500m}
+  - type: Pods
+    pods:
+      metric: {name: packets-per-second}
+      target: {type: AverageValue, averageValue: 1k}
+  - type: ContainerResource
+    containerResource: {name: cpu, container: app, target: {type: AverageValue, averageValue: 250m}}
   behavior:
     scaleDown: {stabilizationWindowSeconds: 60}
 ";
     let read = read_one(text);
     assert!(read.problems.is_empty(), "{:?}", read.problems);
-    let Object::HorizontalPodAutoscaler { hpa, target } = &read.manifests[0].object else { panic!() };
-    assert_eq!((hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_utilization_percentage), (Some(2), 10, 60));
-    assert_eq!(target, "spec.metrics[1].resource.target.averageUtilization");
+    let Object::HorizontalPodAutoscaler { hpa, metrics, .. } = &read.manifests[0].object else { panic!() };
+    assert_eq!((hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_utilization_percentage), (Some(2), 10, None));
+    let t = |s: &str| MetricTargetFile::AverageValue(s.into());
+    assert_eq!(
+        hpa.metrics.as_deref().unwrap(),
+        [
+            MetricFile::Resource { name: "memory".into(), target: MetricTargetFile::Utilization(70) },
+            MetricFile::Resource { name: "cpu".into(), target: MetricTargetFile::Utilization(60) },
+            MetricFile::Pods { metric: "http_requests_per_second".into(), target: t("500m") },
+            MetricFile::ContainerResource { name: "cpu".into(), container: "app".into(), target: t("250m") },
+        ]
+    );
+    assert_eq!(metrics.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 2, 3, 5]);
+    let object = &read.manifests[0].object;
+    assert_eq!(manifest_path(object, ".metrics[1].target"), "spec.metrics[2].resource.target.averageUtilization");
+    assert_eq!(manifest_path(object, ".metrics[2].metric"), "spec.metrics[3].pods.metric.name");
+    assert_eq!(manifest_path(object, ".metrics[3].container"), "spec.metrics[5].containerResource.container");
+    assert_eq!(manifest_path(object, ".metrics[3].target"), "spec.metrics[5].containerResource.target.averageValue");
     assert_eq!(hpa.behavior.as_ref().unwrap().scale_down.as_ref().unwrap().stabilization_window_seconds, Some(60));
-    assert_eq!(read.ignored.len(), 1, "{:?}", read.ignored);
-    assert_eq!(read.ignored[0].path, "spec.metrics[0]");
+    let ignored: Vec<&str> = read.ignored.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(ignored, ["spec.metrics[1]", "spec.metrics[4]"], "{:?}", read.ignored);
+    assert!(read.ignored[1].reason.contains("packets-per-second"), "{:?}", read.ignored[1]);
+}
+
+#[test]
+fn an_hpa_metric_without_its_target_value_is_refused() {
+    let text = "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 10
+  metrics:
+  - type: Pods
+    pods:
+      metric: {name: http_requests_per_second}
+      target: {type: Utilization, averageUtilization: 50}
+";
+    let read = read_one(text);
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert!(read.problems[0].path.ends_with("spec.metrics[0].pods.target.averageValue"), "{:?}", read.problems);
 }
 
 #[test]

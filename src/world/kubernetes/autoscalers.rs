@@ -9,6 +9,8 @@ use super::{KubeDue, NodeCondition, charge_node_overhead, node_overhead, templat
 use crate::behaviours::hpa::{self, HpaConfig, HpaMemory, PodSample};
 use crate::behaviours::scheduler::Resources;
 use crate::engine::{SimDuration, SimTime};
+use crate::model::hpa::{MetricCurrent, MetricResource, MetricSource, MetricSpec, MetricTarget, decimal_si_milli};
+use crate::model::kube::ContainerSpec;
 use crate::model::spec::{ClusterAutoscalerSpec, HpaSpec, NodeGroup, Platform};
 use crate::model::{HostId, InstanceId};
 use crate::world::{EventKind, World};
@@ -21,10 +23,57 @@ pub const HPA_SYNC_PERIOD: SimDuration = SimDuration::from_secs(15);
 pub struct HpaState {
     pub spec: Arc<HpaSpec>,
     memory: HpaMemory,
-    /// The last utilisation it saw, percent.
-    pub utilization: Option<u32>,
+    /// Each metric's current value at the last sync (`status.currentMetrics`),
+    /// `None` where it could not be computed.
+    pub current_metrics: Vec<Option<MetricCurrent>>,
+    /// The metric whose proposal won at the last sync that computed one.
+    pub scaled_by: usize,
     /// The `ScalingActive` condition when it is False: its reason and message.
     pub scaling_inactive: Option<(&'static str, String)>,
+}
+
+/// Why a metric gave no proposal: the `ScalingActive` reason, the error as
+/// its event says it and as the condition wraps it. An HPA whose pods have
+/// no samples yet (`reason` `None`) waits quietly.
+#[derive(Clone, Debug)]
+struct MetricError {
+    reason: Option<&'static str>,
+    error: String,
+    condition: String,
+}
+
+impl MetricError {
+    fn quiet(error: &str) -> Self {
+        MetricError { reason: None, error: error.into(), condition: error.into() }
+    }
+}
+
+/// The reason a rescale event gives: the metric that won, where it stands
+/// against its target, and the replicas it asked for.
+fn rescale_reason(metric: &MetricSpec, r: &hpa::Recommendation) -> String {
+    match (&metric.source, &metric.target) {
+        (MetricSource::Resource { resource, container }, MetricTarget::Utilization(target)) => {
+            let scope = container.as_ref().map_or(String::new(), |c| format!("container {c} "));
+            format!(
+                "{scope}{} utilization {}% of requests against a target of {target}% (recommended {})",
+                resource.name(),
+                r.utilization,
+                r.replicas
+            )
+        }
+        (_, target) => {
+            let target = match target {
+                MetricTarget::AverageValue { milli, .. } => decimal_si_milli(*milli),
+                MetricTarget::Utilization(t) => format!("{t}%"),
+            };
+            format!(
+                "{} {} per pod against a target of {target} (recommended {})",
+                metric.describe(),
+                decimal_si_milli(r.raw_milli),
+                r.replicas
+            )
+        }
+    }
 }
 
 /// The cluster autoscaler's memory.
@@ -74,7 +123,8 @@ impl World {
             None => c.hpas.push(HpaState {
                 spec: Arc::new(spec),
                 memory: HpaMemory::default(),
-                utilization: None,
+                current_metrics: Vec::new(),
+                scaled_by: 0,
                 scaling_inactive: None,
             }),
         }
@@ -83,11 +133,13 @@ impl World {
         }
     }
 
-    /// The HPA controller's sync of every HorizontalPodAutoscaler.
+    /// The HPA controller's sync of every HorizontalPodAutoscaler
+    /// (`reconcileAutoscaler`).
     pub(super) fn hpa_sync(&mut self) {
         self.schedule_kube(HPA_SYNC_PERIOD, KubeDue::HpaSync);
         self.touch(super::Component::ControllerManager);
         let now = self.now;
+        let cfg = HpaConfig::default();
         for i in 0..self.kref().hpas.len() {
             let spec = Arc::clone(&self.kref().hpas[i].spec);
             let Some(d) = self.kref().deployment(&spec.target) else { continue };
@@ -97,66 +149,67 @@ impl World {
                 continue;
             }
             self.cluster().hpas[i].memory.record_initial(now, current);
-            // calculatePodRequests: every pod's containers (sidecars too) must request CPU.
-            if current <= spec.max_replicas
-                && current >= spec.min_replicas
-                && let Some((container, pod)) = self.missing_cpu_request(d)
-            {
-                let error = format!(
-                    "failed to get cpu utilization: missing request for cpu in container {container} of Pod {pod}"
-                );
-                let condition = format!(
-                    "the HPA was unable to compute the replica count: failed to get cpu resource metric value: {error}"
-                );
-                let hpa = &mut self.cluster().hpas[i];
-                hpa.utilization = None;
-                if hpa.scaling_inactive.as_ref().is_none_or(|(_, m)| *m != condition) {
-                    hpa.scaling_inactive = Some(("FailedGetResourceMetric", condition));
-                    self.emit(EventKind::Warning {
-                        by: format!("HPA {}", spec.name),
-                        reason: "FailedGetResourceMetric".into(),
-                        message: error,
-                    });
-                }
-                continue;
-            }
-            self.cluster().hpas[i].scaling_inactive = None;
-            let cfg = HpaConfig::default();
             let tolerances = hpa::Tolerances::for_hpa(&cfg, spec.behavior.as_ref());
-            let recommendation =
-                hpa::resource_replicas(self.pod_samples(d), current, spec.target_cpu_percent, tolerances, now, &cfg);
-            let (desired, recommended) = if current > spec.max_replicas {
-                (spec.max_replicas, None)
+            let (desired, reason) = if current > spec.max_replicas {
+                self.cluster().hpas[i].scaling_inactive = None;
+                (spec.max_replicas, "current replicas above maxReplicas".to_string())
             } else if current < spec.min_replicas {
-                (spec.min_replicas, None)
+                self.cluster().hpas[i].scaling_inactive = None;
+                (spec.min_replicas, "current replicas below minReplicas".to_string())
             } else {
-                let Some(r) = recommendation else { continue };
-                self.cluster().hpas[i].utilization = Some(r.utilization);
-                let memory = &mut self.cluster().hpas[i].memory;
+                let outcomes: Vec<Result<hpa::Recommendation, MetricError>> =
+                    spec.metrics.iter().map(|m| self.metric_replicas(d, m, current, tolerances, &cfg)).collect();
+                let proposals: Vec<Option<u32>> =
+                    outcomes.iter().map(|o| o.as_ref().ok().map(|r| r.replicas)).collect();
+                let first_error = outcomes.iter().find_map(|o| o.as_ref().err()).cloned();
+                let hpa = &mut self.cluster().hpas[i];
+                hpa.current_metrics = outcomes
+                    .iter()
+                    .zip(&spec.metrics)
+                    .map(|(o, m)| {
+                        o.as_ref().ok().map(|r| MetricCurrent {
+                            average_milli: r.raw_milli,
+                            utilization: matches!(m.target, MetricTarget::Utilization(_)).then_some(r.utilization),
+                        })
+                    })
+                    .collect();
+                let Some((proposed, winner)) = hpa::compute_replicas_for_metrics(&proposals, current) else {
+                    if let Some(e) = first_error
+                        && let Some(reason) = e.reason
+                    {
+                        let condition = format!("the HPA was unable to compute the replica count: {}", e.condition);
+                        if hpa.scaling_inactive.as_ref().is_none_or(|(_, m)| *m != condition) {
+                            hpa.scaling_inactive = Some((reason, condition));
+                            self.emit(EventKind::Warning {
+                                by: format!("HPA {}", spec.name),
+                                reason: reason.into(),
+                                message: e.error,
+                            });
+                        }
+                    }
+                    continue;
+                };
+                hpa.scaling_inactive = None;
+                hpa.scaled_by = winner;
+                let memory = &mut hpa.memory;
                 let bounds = spec.min_replicas..=spec.max_replicas;
                 let normalized = match &spec.behavior {
                     Some(b) => hpa::normalize_with_behaviors(
                         memory,
                         now,
                         current,
-                        r.replicas,
+                        proposed,
                         bounds,
                         &b.scale_up,
                         &b.scale_down,
                     ),
-                    None => hpa::normalize_desired_replicas(memory, now, current, r.replicas, bounds),
+                    None => hpa::normalize_desired_replicas(memory, now, current, proposed, bounds),
                 };
-                (normalized, Some(r))
+                let metric = &spec.metrics[winner];
+                let Ok(r) = &outcomes[winner] else { continue };
+                (normalized, rescale_reason(metric, r))
             };
             if desired != current {
-                let reason = match recommended {
-                    Some(r) => format!(
-                        "cpu utilization {}% of requests against a target of {}% (recommended {})",
-                        r.utilization, spec.target_cpu_percent, r.replicas
-                    ),
-                    None if current > spec.max_replicas => "current replicas above maxReplicas".to_string(),
-                    None => "current replicas below minReplicas".to_string(),
-                };
                 self.cluster().hpas[i].memory.record_scale(now, current, desired);
                 self.cluster().deployments[d].spec.replicas = desired;
                 self.emit(EventKind::Scaled {
@@ -172,14 +225,90 @@ impl World {
         }
     }
 
+    /// One metric's proposal (`computeReplicasForMetric`), or why there is none.
+    fn metric_replicas(
+        &self,
+        d: usize,
+        metric: &MetricSpec,
+        current: u32,
+        tolerances: hpa::Tolerances,
+        cfg: &HpaConfig,
+    ) -> Result<hpa::Recommendation, MetricError> {
+        let now = self.now;
+        match &metric.source {
+            MetricSource::Resource { resource, container } => {
+                let name = resource.name();
+                let (reason, wrap) = match container {
+                    None => ("FailedGetResourceMetric", format!("failed to get {name} resource metric value")),
+                    Some(_) => {
+                        ("FailedGetContainerResourceMetric", format!("failed to get {name} container metric value"))
+                    }
+                };
+                let failed = |inner: String| {
+                    let error = match metric.target {
+                        MetricTarget::Utilization(_) => format!("failed to get {name} utilization: {inner}"),
+                        MetricTarget::AverageValue { .. } => format!("failed to get {name} usage: {inner}"),
+                    };
+                    MetricError { reason: Some(reason), condition: format!("{wrap}: {error}"), error }
+                };
+                // getContainerMetrics: a pod with metrics must have the container.
+                if let Some(c) = container
+                    && let Some(pod) = self.pod_without_container(d, c)
+                {
+                    return Err(failed(format!(
+                        "unable to get metrics for resource {name}: failed to get container metrics: container {c} not present in metrics for pod default/{pod}"
+                    )));
+                }
+                let samples = self.pod_samples(d, *resource, container.as_deref());
+                let recommendation = match metric.target {
+                    MetricTarget::Utilization(percent) => {
+                        // calculatePodRequests: every counted container must request the resource.
+                        if let Some((c, pod)) = self.missing_request(d, *resource, container.as_deref()) {
+                            return Err(failed(format!("missing request for {name} in container {c} of Pod {pod}")));
+                        }
+                        hpa::get_resource_replicas(samples, current, percent, *resource, tolerances, now, cfg)
+                    }
+                    MetricTarget::AverageValue { milli, .. } => {
+                        hpa::calc_plain_metric_replicas(samples, current, milli, Some(*resource), tolerances, now, cfg)
+                    }
+                };
+                recommendation.ok_or_else(|| MetricError::quiet(hpa::NO_METRICS))
+            }
+            MetricSource::Pods { .. } => {
+                let MetricTarget::AverageValue { milli, .. } = metric.target else {
+                    return Err(MetricError::quiet("a Pods metric has an averageValue target"));
+                };
+                hpa::calc_plain_metric_replicas(
+                    self.request_rate_samples(d),
+                    current,
+                    milli,
+                    None,
+                    tolerances,
+                    now,
+                    cfg,
+                )
+                .ok_or_else(|| MetricError::quiet(hpa::NO_METRICS))
+            }
+        }
+    }
+
     /// The first container, in the first pod of the Deployment that has one,
-    /// that names no CPU request: (container, pod).
-    fn missing_cpu_request(&self, d: usize) -> Option<(String, String)> {
+    /// that names no request of `resource` among the containers a metric
+    /// counts (every running one, or the one named): (container, pod).
+    fn missing_request(&self, d: usize, resource: MetricResource, container: Option<&str>) -> Option<(String, String)> {
         let k = self.kref();
         let mut first: Option<(InstanceId, &str)> = None;
         for &r in &k.deployments[d].replica_sets {
             let rs = &k.replica_sets[r];
-            let Some(c) = rs.template.running_containers().find(|c| c.cpu_request.is_none()) else { continue };
+            let Some(c) = rs.template.running_containers().find(|c| {
+                container.is_none_or(|name| c.name == name)
+                    && match resource {
+                        MetricResource::Cpu => c.cpu_request.is_none(),
+                        MetricResource::Memory => c.memory_request.is_none(),
+                    }
+            }) else {
+                continue;
+            };
             if let Some(&pod) = rs.pods.iter().min()
                 && first.is_none_or(|(p, _)| pod < p)
             {
@@ -189,19 +318,60 @@ impl World {
         first.map(|(pod, c)| (c.to_string(), self.instances[pod.index()].name.clone()))
     }
 
-    /// Every pod of a Deployment as the replica calculator sees it, from
-    /// metrics-server's records, which keep each pod's status beside its
-    /// sample. A ReplicaSet's pods share its template, so their CPU request
-    /// is its. Without traffic no pod has a sample, and no pod counts.
-    fn pod_samples(&self, d: usize) -> impl Iterator<Item = PodSample> + '_ {
+    /// The first pod of the Deployment with a metrics sample whose template
+    /// has no running container named `container`.
+    fn pod_without_container(&self, d: usize, container: &str) -> Option<String> {
         let k = self.kref();
+        let traffic = self.traffic()?;
+        k.deployments[d]
+            .replica_sets
+            .iter()
+            .map(|&r| &k.replica_sets[r])
+            .filter(|rs| !rs.template.running_containers().any(|c| c.name == container))
+            .flat_map(|rs| rs.pods.iter().copied())
+            .filter(|&id| traffic.sample(id).is_some())
+            .min()
+            .map(|id| self.instances[id.index()].name.clone())
+    }
+
+    /// Every pod of a Deployment as the replica calculator sees it for a
+    /// resource metric, from metrics-server's records, which keep each pod's
+    /// status beside its sample. A ReplicaSet's pods share its template, so
+    /// their requests are its. The traffic a pod serves runs in its first
+    /// app container, which so has all of its CPU use; a container's memory
+    /// use is its memory request. Without traffic no pod has a sample, and no
+    /// pod counts.
+    fn pod_samples(
+        &self,
+        d: usize,
+        resource: MetricResource,
+        container: Option<&str>,
+    ) -> impl Iterator<Item = PodSample> + '_ {
+        let k = self.kref();
+        let container = container.map(str::to_string);
         self.traffic().into_iter().flat_map(move |traffic| {
+            let container = container.clone();
             k.deployments[d].replica_sets.iter().flat_map(move |&r| {
                 let rs = &k.replica_sets[r];
-                let request_millicores = rs.template.container_cpu_requests().0;
+                let counted = |c: &&ContainerSpec| container.as_deref().is_none_or(|name| c.name == name);
+                let request = |c: &ContainerSpec| match resource {
+                    MetricResource::Cpu => c.cpu_request.map_or(0, |m| m.0),
+                    MetricResource::Memory => c.memory_request.map_or(0, |b| b.0.saturating_mul(1000)),
+                };
+                let request_milli: u64 = rs.template.running_containers().filter(counted).map(request).sum();
+                // The CPU the traffic uses is the first app container's.
+                let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
                 rs.pods.iter().map(move |&id| {
                     let (failed, status, sample) = traffic.pod_metrics(id);
                     debug_assert_eq!(Some(status), k.pods.get(&id).map(super::pod_status), "{id:?}");
+                    let sample = sample.map(|(millicores, at, window)| {
+                        let usage = match resource {
+                            MetricResource::Cpu if serving => millicores,
+                            MetricResource::Cpu => 0,
+                            MetricResource::Memory => request_milli,
+                        };
+                        (usage, at, window)
+                    });
                     PodSample {
                         deleting: status.deleting,
                         failed,
@@ -209,8 +379,31 @@ impl World {
                         ready: status.ready,
                         ready_transition: status.ready_transition(),
                         start_time: status.start_time(),
-                        request_millicores,
+                        request_milli,
                         sample,
+                    }
+                })
+            })
+        })
+    }
+
+    /// Every pod of a Deployment with its `http_requests_per_second`, as the
+    /// custom metrics API serves it.
+    fn request_rate_samples(&self, d: usize) -> impl Iterator<Item = PodSample> + '_ {
+        let k = self.kref();
+        self.traffic().into_iter().flat_map(move |traffic| {
+            k.deployments[d].replica_sets.iter().flat_map(move |&r| {
+                k.replica_sets[r].pods.iter().map(move |&id| {
+                    let (failed, status, _) = traffic.pod_metrics(id);
+                    PodSample {
+                        deleting: status.deleting,
+                        failed,
+                        pending: !status.running,
+                        ready: status.ready,
+                        ready_transition: status.ready_transition(),
+                        start_time: status.start_time(),
+                        request_milli: 0,
+                        sample: traffic.request_rate_sample(id),
                     }
                 })
             })
