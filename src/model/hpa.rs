@@ -217,12 +217,12 @@ pub fn decimal_si_milli(milli: u64) -> String {
     if milli == 0 {
         return "0".into();
     }
-    if milli % 1000 != 0 {
+    if !milli.is_multiple_of(1000) {
         return format!("{milli}m");
     }
     let mut value = milli / 1000;
     for suffix in ["", "k", "M", "G", "T", "P"] {
-        if value % 1000 != 0 {
+        if !value.is_multiple_of(1000) {
             return format!("{value}{suffix}");
         }
         value /= 1000;
