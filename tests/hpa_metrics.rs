@@ -34,8 +34,13 @@ const WITH_SIDECAR: &str = r#"PodTemplate(
     containers: [Container(name: "app", image: "a:1",
         resources: Resources(requests: ResourceList(cpu: "1", memory: "256Mi")))])"#;
 
-/// Runs to `seconds`, listing the HPA's rescales as (time, from, to) and its warnings as (reason, message).
-fn run(text: &str, seconds: u64) -> (World, Vec<(f64, u32, u32)>, Vec<(String, String)>) {
+/// The HPA's rescales as (time, from, to).
+type Scalings = Vec<(f64, u32, u32)>;
+/// Warnings as (reason, message).
+type Warnings = Vec<(String, String)>;
+
+/// Runs to `seconds`, listing the HPA's rescales and the warnings.
+fn run(text: &str, seconds: u64) -> (World, Scalings, Warnings) {
     let s = Scenario::parse(text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
     let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
     let (mut scalings, mut warnings) = (Vec::new(), Vec::new());
