@@ -57,6 +57,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("cold-start", "8c413a96fe0ff504f2375a033ecceabf2bd807a7f49b041bf6ffb5b7459041bb"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
     ("diurnal-day", "ad6f3e0d0338ec85168a925c7cdbdfa40c07c2f02f792cae0064edcb29469271"),
+    ("hpa-metrics", "0de0ccc8208011306666474b2fcd4dfb978da6dd8d29d8648da3ab9cea10c302"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
     ("image-locality", "e3e0e5fa83cc04bb2c39544aebb1da4a4c982512ffc4a92ad6f42201a7c85c2f"),
     ("node-failure", "1a7d31ad452f0c839fccbe2737b006c33cc840a8c349bd04a3dda230310c7bbf"),

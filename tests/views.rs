@@ -201,6 +201,24 @@ fn failed_scheduling_carries_the_schedulers_message() {
 }
 
 #[test]
+fn get_hpa_shows_each_metric_against_its_target() {
+    let s = Snapshot::take(&scenario("hpa-metrics.ron"), "Both", at("7m")).unwrap();
+    let text = kubectl(&s, "get hpa");
+    golden("hpa-metrics-Both-7m-get-hpa.txt", &text);
+    assert_aligned(&text);
+    // The CPU metric cannot be computed (the sidecar names no request); the Pods metric can.
+    assert!(text.contains(" cpu: <unknown>/50%, "), "{text}");
+    let s = Snapshot::take(&scenario("hpa-metrics.ron"), "RequestRate", at("7m")).unwrap();
+    let yaml = kubectl(&s, "get hpa web -o yaml");
+    for line in ["name: http_requests_per_second", "averageValue: \"25\"", "type: Pods", "reason: ValidMetricFound"] {
+        assert!(yaml.contains(line), "{line} in {yaml}");
+    }
+    let s = Snapshot::take(&scenario("hpa-metrics.ron"), "PodCpu", at("7m")).unwrap();
+    let yaml = kubectl(&s, "get hpa web -o yaml");
+    assert!(yaml.contains("reason: FailedGetResourceMetric"), "{yaml}");
+}
+
+#[test]
 fn docker_ps_and_virsh_list_on_a_cold_start() {
     let cold = scenario("cold-start.ron");
     let s = Snapshot::take(&cold, "Containers", at("20s")).unwrap();

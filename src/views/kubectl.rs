@@ -624,7 +624,8 @@ pub fn format_hpa_metrics(h: &crate::world::kubernetes::HpaState) -> String {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let current = if h.scaling_inactive.is_some() { None } else { h.current_metrics.get(i).copied().flatten() };
+            // The metrics that could be computed at the last sync; the others are unknown.
+            let current = h.current_metrics.get(i).copied().flatten();
             let unknown = || "<unknown>".to_string();
             match (&m.source, &m.target) {
                 (MetricSource::Pods { .. }, target) => format!(
