@@ -99,10 +99,15 @@ fn validate_accepts_the_shipped_scenarios() {
 #[test]
 fn kubectl_prints_a_simulated_deployment_as_yaml() {
     let args = ["kubectl", "scenarios/small-shop.ron", "--world", "Spread", "--at", "12m", "get", "deploy", "api"];
+    // The shop's manifests put it in namespace shop, not default.
     let o = flotilla(&[&args[..], &["-o", "yaml"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("deployments.apps \"api\" not found"), "{}", stderr(&o));
+    let o = flotilla(&[&args[..], &["-n", "shop", "-o", "yaml"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let yaml = stdout(&o);
     assert!(yaml.starts_with("apiVersion: apps/v1\nkind: Deployment\n"), "{yaml}");
+    assert!(yaml.contains("\n  namespace: shop\n"), "{yaml}");
     // The HPA has scaled the API above the manifest's 3 replicas by 12:00.
     let desired: u32 = yaml
         .lines()

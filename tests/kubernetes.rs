@@ -414,3 +414,19 @@ fn a_pod_disruption_budget_is_checked_as_the_api_server_checks_it() {
     assert!(err.contains("minAvailable and maxUnavailable cannot be both set"), "{err}");
     assert!(err.contains(r#"maxUnavailable: Invalid value: "120%": must not be greater than 100%"#), "{err}");
 }
+
+#[test]
+fn a_ron_object_names_its_namespace_as_the_api_server_allows() {
+    let text = |ns: &str| {
+        scenario(&format!(
+            r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+                At("0s", Apply(Deployment(name: "web", namespace: "{ns}", replicas: 1,
+                    template: PodTemplate(containers: [Container(name: "nginx", image: "app:1")]))))])]"#
+        ))
+    };
+    let mut w = world(&text("shop"));
+    w.run_until(SimTime(1_000_000));
+    assert_eq!(w.kube().unwrap().deployments[0].spec.namespace, "shop");
+    let err = Scenario::parse(&text("Shop_1"), "test.ron").map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains(r#"timeline[0].namespace: Invalid value: "Shop_1": a lowercase RFC 1123 label"#), "{err}");
+}

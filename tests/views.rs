@@ -290,7 +290,7 @@ fn errors_name_what_exists() {
 fn get_pdb_counts_the_disruptions_a_dead_node_leaves() {
     // small-shop's storefront has a budget of maxUnavailable 1 over its 3 pods.
     let before = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("7m")).unwrap();
-    let text = kubectl(&before, "get pdb");
+    let text = kubectl(&before, "get pdb -n shop");
     assert_aligned(&text);
     assert_eq!(
         text,
@@ -298,5 +298,29 @@ fn get_pdb_counts_the_disruptions_a_dead_node_leaves() {
     );
     // pool-2 died at 8:00: a storefront pod there is not Ready, so none may go.
     let after = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("9m")).unwrap();
-    assert!(kubectl(&after, "get pdb").contains("\nweb    N/A             1                 0 "));
+    assert!(kubectl(&after, "get pdb -n shop").contains("\nweb    N/A             1                 0 "));
+}
+
+#[test]
+fn objects_live_in_their_manifests_namespace() {
+    // small-shop's manifests put everything in namespace shop.
+    let s = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("7m")).unwrap();
+    let command = kubectl::parse(&args("get pods")).unwrap();
+    let out = kubectl::run(&s, &command).unwrap();
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", "No resources found in default namespace.\n"));
+    let pods = kubectl(&s, "get pods -n shop");
+    assert!(pods.starts_with("NAME ") && pods.contains("\napi-"), "{pods}");
+    let all = kubectl(&s, "get deploy -A");
+    assert_aligned(&all);
+    assert!(all.starts_with("NAMESPACE   NAME ") && all.contains("\nshop        api "), "{all}");
+    let described =
+        kubectl(&s, &format!("describe pod {} -n shop", pods.lines().nth(1).unwrap().split(' ').next().unwrap()));
+    assert!(described.contains("\nNamespace:    shop\n"), "{described}");
+    assert!(described.contains("Successfully assigned shop/"), "{described}");
+    let events = kubectl(&s, "get events -n shop");
+    assert!(events.contains(" pod/api-"), "{events}");
+    // Node events are in default.
+    let s = Snapshot::take(&scenario("small-shop.ron"), "Spread", at("9m")).unwrap();
+    let events = kubectl(&s, "get events");
+    assert!(events.contains(" node/pool-2 ") && !events.contains(" pod/"), "{events}");
 }

@@ -360,6 +360,7 @@ pub fn resolve_fenceposts(max_surge: IntOrPercent, max_unavailable: IntOrPercent
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentSpec {
     pub name: String,
+    pub namespace: String,
     pub replicas: u32,
     pub strategy: DeploymentStrategy,
     pub min_ready: SimDuration,
@@ -370,6 +371,7 @@ pub struct DeploymentSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceSpec {
     pub name: String,
+    pub namespace: String,
     pub selector: Labels,
 }
 
@@ -378,6 +380,7 @@ pub struct ServiceSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PodDisruptionBudgetSpec {
     pub name: String,
+    pub namespace: String,
     /// `matchLabels`; empty matches every pod, as in policy/v1.
     pub selector: Labels,
     pub budget: DisruptionBudget,

@@ -275,6 +275,7 @@ impl ClusterAutoscalerSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HpaSpec {
     pub name: String,
+    pub namespace: String,
     /// The Deployment it scales.
     pub target: String,
     pub min_replicas: u32,

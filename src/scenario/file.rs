@@ -496,6 +496,9 @@ pub enum KubeObjectFile {
 #[serde(rename = "PodDisruptionBudget", deny_unknown_fields)]
 pub struct PodDisruptionBudgetFile {
     pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// `matchLabels`; empty matches every pod.
     #[serde(default)]
     pub selector: BTreeMap<String, String>,
@@ -512,6 +515,9 @@ pub struct PodDisruptionBudgetFile {
 #[serde(rename = "HorizontalPodAutoscaler", deny_unknown_fields)]
 pub struct HpaFile {
     pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// The Deployment to scale.
     #[serde(rename = "scaleTargetRef")]
     pub scale_target_ref: String,
@@ -672,6 +678,9 @@ pub enum ScalingPolicyType {
 #[serde(rename = "Deployment", deny_unknown_fields)]
 pub struct DeploymentFile {
     pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(default = "one")]
     pub replicas: u32,
     #[serde(default)]
@@ -825,5 +834,8 @@ pub struct ProbeFile {
 #[serde(rename = "Service", deny_unknown_fields)]
 pub struct ServiceFile {
     pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub selector: BTreeMap<String, String>,
 }

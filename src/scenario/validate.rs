@@ -1237,6 +1237,7 @@ fn check_timeline(
                     c.labels(&format!("{path}.selector"), &svc.selector);
                     Some(Action::Apply(Arc::new(KubeObject::Service(ServiceSpec {
                         name: svc.name.clone(),
+                        namespace: namespace(c, &path, &svc.namespace),
                         selector: svc.selector.clone(),
                     }))))
                 }
@@ -1256,6 +1257,17 @@ fn check_timeline(
     // Stable: equal times keep file order.
     out.sort_by_key(|t| t.at);
     out
+}
+
+/// An object's namespace, a DNS-1123 label (`ValidateNamespaceName`); `default` when left out.
+fn namespace(c: &mut Checker, path: &str, namespace: &Option<String>) -> String {
+    match namespace {
+        Some(n) => {
+            c.api_rule(&format!("{path}.namespace"), n, kube_rules::dns1123_label);
+            n.clone()
+        }
+        None => "default".into(),
+    }
 }
 
 /// `ValidatePodDisruptionBudgetSpec`.
@@ -1287,7 +1299,12 @@ fn pod_disruption_budget(
     if c.found > before {
         return None;
     }
-    Some(crate::model::kube::PodDisruptionBudgetSpec { name: b.name.clone(), selector: b.selector.clone(), budget })
+    Some(crate::model::kube::PodDisruptionBudgetSpec {
+        name: b.name.clone(),
+        namespace: namespace(c, path, &b.namespace),
+        selector: b.selector.clone(),
+        budget,
+    })
 }
 
 fn platform(
@@ -1847,6 +1864,7 @@ fn hpa(c: &mut Checker, path: &str, h: &HpaFile) -> HpaSpec {
     });
     HpaSpec {
         name: h.name.clone(),
+        namespace: namespace(c, path, &h.namespace),
         target: h.scale_target_ref.clone(),
         min_replicas: min.max(1),
         max_replicas: h.max_replicas.max(1),
@@ -2179,6 +2197,7 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
     }
     Some(DeploymentSpec {
         name: d.name.clone(),
+        namespace: namespace(c, path, &d.namespace),
         replicas: d.replicas,
         strategy,
         min_ready: SimDuration::from_secs(c.seconds(&format!("{path}.minReadySeconds"), d.min_ready_seconds)),

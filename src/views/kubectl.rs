@@ -4,8 +4,9 @@
 //! printers (`pkg/printers/internalversion/printers.go`,
 //! `kubectl/pkg/describe/describe.go`, `kubectl/pkg/metricsutil`).
 //!
-//! Everything lives in the `default` namespace. Events older than an hour are
-//! gone, as with the API server's default `--event-ttl`.
+//! Objects live in the namespace their manifest gives (`default` otherwise):
+//! `-n NAMESPACE` lists one, `-A` every one with a NAMESPACE column. Events
+//! older than an hour are gone, as with the API server's default `--event-ttl`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -93,25 +94,27 @@ impl Resource {
 /// A kubectl command line, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
+    /// `namespace` `None`: every namespace (`-A`).
     Get {
         resources: Vec<Resource>,
         names: Vec<String>,
         wide: bool,
-        namespace: String,
+        namespace: Option<String>,
     },
     /// `describe pod [NAME…]`: every pod when no name is given.
     DescribePods {
         names: Vec<String>,
-        namespace: String,
+        namespace: Option<String>,
     },
     TopNodes,
     TopPods {
-        namespace: String,
+        namespace: Option<String>,
     },
     /// `get RESOURCE [NAME] -o yaml`: the objects as the API would return them ([`super::yaml`]).
     GetYaml {
         resource: String,
         name: Option<String>,
+        namespace: Option<String>,
     },
 }
 
@@ -120,11 +123,11 @@ const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replic
                      (kinds may be joined: get deploy,rs), describe pod [NAME…], top nodes, top pods";
 
 /// Reads kubectl's arguments: the command, its resource and names, and the
-/// flags `-o wide` and `-n default` in their usual spellings.
+/// flags `-o wide`, `-n default` and `-A` in their usual spellings.
 pub fn parse(args: &[String]) -> Result<Command, ViewError> {
     let mut words = Vec::new();
     let mut output: Option<String> = None;
-    let mut namespace = "default".to_string();
+    let mut namespace = Some("default".to_string());
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -138,12 +141,14 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
             output = Some(v.to_string());
         } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
             output = Some(v.to_string());
+        } else if a == "-A" || a == "--all-namespaces" {
+            namespace = None;
         } else if a == "-n" || a == "--namespace" {
-            namespace = value(a)?;
+            namespace = Some(value(a)?);
         } else if let Some(v) = a.strip_prefix("--namespace=").or_else(|| a.strip_prefix("-n=")) {
-            namespace = v.to_string();
+            namespace = Some(v.to_string());
         } else if let Some(v) = a.strip_prefix("-n").filter(|v| !v.is_empty() && !a.starts_with("--")) {
-            namespace = v.to_string();
+            namespace = Some(v.to_string());
         } else if a.starts_with('-') {
             return Err(ViewError::Tool(format!("error: unknown flag: {a}\n{USAGE}")));
         } else {
@@ -179,7 +184,7 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
                 "error: -o yaml prints pods, nodes, deployments and hpa: get RESOURCE [NAME] -o yaml\n{USAGE}"
             )));
         }
-        return Ok(Command::GetYaml { resource, name });
+        return Ok(Command::GetYaml { resource, name, namespace });
     }
     match verb.as_str() {
         "get" => {
@@ -259,13 +264,15 @@ pub fn run(s: &Snapshot, command: &Command) -> Result<Output, ViewError> {
         });
     };
     match command {
-        Command::Get { resources, names, wide, namespace } => get(s, k, resources, names, *wide, namespace),
-        Command::DescribePods { names, namespace } => describe_pods(s, k, names, namespace),
+        Command::Get { resources, names, wide, namespace } => get(s, k, resources, names, *wide, namespace.as_deref()),
+        Command::DescribePods { names, namespace } => describe_pods(s, k, names, namespace.as_deref()),
         Command::TopNodes => top_nodes(s, k),
-        Command::TopPods { namespace } => top_pods(s, k, namespace),
-        Command::GetYaml { resource, name } => super::yaml::get(&s.world, resource, name.as_deref())
-            .map(|stdout| Output { stdout, stderr: String::new() })
-            .map_err(ViewError::Tool),
+        Command::TopPods { namespace } => top_pods(s, k, namespace.as_deref()),
+        Command::GetYaml { resource, name, namespace } => {
+            super::yaml::get(&s.world, resource, name.as_deref(), namespace.as_deref())
+                .map(|stdout| Output { stdout, stderr: String::new() })
+                .map_err(ViewError::Tool)
+        }
     }
 }
 
@@ -287,21 +294,64 @@ fn age(s: &Snapshot, since: SimTime) -> String {
     human_duration(s.now().since(created))
 }
 
+/// Where each object lives: Deployments, HPAs and PodDisruptionBudgets as
+/// applied, a ReplicaSet and its pods in their Deployment's namespace.
+/// Nodes are cluster-scoped; their events are in `default`, as kubectl
+/// shows them.
+pub struct Namespaces<'a> {
+    by_kind: BTreeMap<(ObjectKind, &'a str), &'a str>,
+    budgets: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Namespaces<'a> {
+    pub fn new(k: &'a Cluster) -> Self {
+        let mut by_kind = BTreeMap::new();
+        for d in &k.deployments {
+            by_kind.insert((ObjectKind::Deployment, d.spec.name.as_str()), d.spec.namespace.as_str());
+        }
+        for rs in &k.replica_sets {
+            by_kind.insert(
+                (ObjectKind::ReplicaSet, rs.name.as_str()),
+                k.deployments[rs.deployment].spec.namespace.as_str(),
+            );
+        }
+        for h in k.hpas() {
+            by_kind.insert((ObjectKind::HorizontalPodAutoscaler, h.spec.name.as_str()), h.spec.namespace.as_str());
+        }
+        let budgets = k.disruption_budgets.iter().map(|(b, _)| (b.name.as_str(), b.namespace.as_str())).collect();
+        Namespaces { by_kind, budgets }
+    }
+
+    /// The namespace of an object of `kind` named `name`. A pod's name is
+    /// its ReplicaSet's and a suffix, which keeps it findable after the pod
+    /// is gone (for its events).
+    pub fn of(&self, kind: ObjectKind, name: &str) -> &'a str {
+        let key = match kind {
+            ObjectKind::Pod => (ObjectKind::ReplicaSet, name.rsplit_once('-').map_or(name, |(rs, _)| rs)),
+            ObjectKind::Node => return "default",
+            _ => (kind, name),
+        };
+        self.by_kind.get(&key).copied().unwrap_or("default")
+    }
+
+    fn of_budget(&self, name: &str) -> &'a str {
+        self.budgets.get(name).copied().unwrap_or("default")
+    }
+}
+
 fn get(
     s: &Snapshot,
     k: &Cluster,
     resources: &[Resource],
     names: &[String],
     wide: bool,
-    namespace: &str,
+    namespace: Option<&str>,
 ) -> Result<Output, ViewError> {
     let with_kind = resources.len() > 1;
+    let namespaces = Namespaces::new(k);
     let mut tables = Vec::new();
     for &r in resources {
-        if r.namespaced() && namespace != "default" {
-            continue;
-        }
-        let (header, mut rows) = match r {
+        let (mut header, rows) = match r {
             Resource::Pods => pods_table(s, k, wide),
             Resource::Nodes => nodes_table(s, k, wide),
             Resource::Deployments => deployments_table(s, k, wide),
@@ -310,16 +360,35 @@ fn get(
             Resource::PodDisruptionBudgets => pdbs_table(s, k),
             Resource::Events => events_table(s, k, wide),
         };
+        // Names are the first column; an event's is its own (a column of -o wide only).
+        let keys: Vec<String> = match r {
+            Resource::Events => live_events(s).into_iter().map(event_name).collect(),
+            _ => rows.iter().map(|row| row[0].clone()).collect(),
+        };
+        let row_namespaces: Vec<&str> = match r {
+            Resource::Nodes => vec![""; rows.len()],
+            Resource::Events => live_events(s).into_iter().map(|e| namespaces.of(e.kind, &e.object)).collect(),
+            Resource::Pods => keys.iter().map(|n| namespaces.of(ObjectKind::Pod, n)).collect(),
+            Resource::Deployments => keys.iter().map(|n| namespaces.of(ObjectKind::Deployment, n)).collect(),
+            Resource::ReplicaSets => keys.iter().map(|n| namespaces.of(ObjectKind::ReplicaSet, n)).collect(),
+            Resource::HorizontalPodAutoscalers => {
+                keys.iter().map(|n| namespaces.of(ObjectKind::HorizontalPodAutoscaler, n)).collect()
+            }
+            Resource::PodDisruptionBudgets => keys.iter().map(|n| namespaces.of_budget(n)).collect(),
+        };
+        // The rows of the namespace asked for (of every one with -A), with their keys.
+        let mut kept: Vec<(String, &str, Vec<String>)> = keys
+            .into_iter()
+            .zip(row_namespaces)
+            .zip(rows)
+            .filter(|((_, ns), _)| !r.namespaced() || namespace.is_none_or(|n| n == *ns))
+            .map(|((key, ns), row)| (key, ns, row))
+            .collect();
         if !names.is_empty() {
-            // Names are the first column; an event's is its own (a column of -o wide only).
-            let keys: Vec<String> = match r {
-                Resource::Events => live_events(s).into_iter().map(event_name).collect(),
-                _ => rows.iter().map(|row| row[0].clone()).collect(),
-            };
             let mut picked = Vec::new();
             for name in names {
-                match keys.iter().position(|key| key == name) {
-                    Some(i) => picked.push(rows[i].clone()),
+                match kept.iter().position(|(key, ..)| key == name) {
+                    Some(i) => picked.push(kept[i].clone()),
                     None => {
                         return Err(ViewError::Tool(format!(
                             "Error from server (NotFound): {} \"{name}\" not found",
@@ -328,23 +397,36 @@ fn get(
                     }
                 }
             }
-            rows = picked;
+            kept = picked;
         }
-        if rows.is_empty() {
+        if kept.is_empty() {
             continue;
+        }
+        let all = namespace.is_none() && r.namespaced();
+        let name_column = if all { 1 } else { 0 };
+        let mut rows: Vec<Vec<String>> = kept
+            .into_iter()
+            .map(|(_, ns, mut row)| {
+                if all {
+                    row.insert(0, ns.to_string());
+                }
+                row
+            })
+            .collect();
+        if all {
+            header.insert(0, "NAMESPACE");
         }
         if with_kind && r != Resource::Events {
             for row in &mut rows {
-                row[0] = format!("{}{}", r.prefix(), row[0]);
+                row[name_column] = format!("{}{}", r.prefix(), row[name_column]);
             }
         }
         tables.push(table(&header, &rows));
     }
     if tables.is_empty() {
-        let stderr = if resources.iter().all(|r| r.namespaced()) {
-            format!("No resources found in {namespace} namespace.\n")
-        } else {
-            "No resources found\n".to_string()
+        let stderr = match namespace {
+            Some(n) if resources.iter().all(|r| r.namespaced()) => format!("No resources found in {n} namespace.\n"),
+            _ => "No resources found\n".to_string(),
         };
         return Ok(Output { stdout: String::new(), stderr });
     }
@@ -776,8 +858,10 @@ impl Describe {
     }
 }
 
-fn describe_pods(s: &Snapshot, k: &Cluster, names: &[String], namespace: &str) -> Result<Output, ViewError> {
-    let pods = pods_sorted(s, k);
+fn describe_pods(s: &Snapshot, k: &Cluster, names: &[String], namespace: Option<&str>) -> Result<Output, ViewError> {
+    let namespaces = Namespaces::new(k);
+    let mut pods = pods_sorted(s, k);
+    pods.retain(|(_, name)| namespace.is_none_or(|n| n == namespaces.of(ObjectKind::Pod, name)));
     let chosen: Vec<(InstanceId, String)> = if names.is_empty() {
         pods
     } else {
@@ -791,8 +875,12 @@ fn describe_pods(s: &Snapshot, k: &Cluster, names: &[String], namespace: &str) -
             })
             .collect::<Result<_, _>>()?
     };
-    if namespace != "default" || chosen.is_empty() {
-        return Ok(Output { stdout: String::new(), stderr: format!("No resources found in {namespace} namespace.\n") });
+    if chosen.is_empty() {
+        let stderr = match namespace {
+            Some(n) => format!("No resources found in {n} namespace.\n"),
+            None => "No resources found\n".to_string(),
+        };
+        return Ok(Output { stdout: String::new(), stderr });
     }
     // kubectl describe: descriptions apart by an empty line.
     let texts: Vec<String> = chosen.iter().map(|(id, _)| describe_pod(s, k, *id)).collect();
@@ -853,7 +941,8 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
     let t = &pod.template;
     let mut d = Describe { text: String::new() };
     d.line(0, &format!("Name:\t{}", inst.name));
-    d.line(0, "Namespace:\tdefault");
+    let namespace = &k.deployments[k.replica_sets[pod.replica_set].deployment].spec.namespace;
+    d.line(0, &format!("Namespace:\t{namespace}"));
     // No PriorityClass exists here: every pod has the default priority.
     d.line(0, "Priority:\t0");
     match pod.node {
@@ -1213,25 +1302,40 @@ fn top_nodes(s: &Snapshot, k: &Cluster) -> Result<Output, ViewError> {
     Ok(Output::out(metrics_table(&["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"], &rows)))
 }
 
-fn top_pods(s: &Snapshot, k: &Cluster, namespace: &str) -> Result<Output, ViewError> {
+fn top_pods(s: &Snapshot, k: &Cluster, namespace: Option<&str>) -> Result<Output, ViewError> {
     let t = metrics_api(s)?;
-    if namespace != "default" {
-        return Ok(Output { stdout: String::new(), stderr: format!("No resources found in {namespace} namespace.\n") });
-    }
+    let namespaces = Namespaces::new(k);
+    let none_found = || {
+        let stderr = match namespace {
+            Some(n) => format!("No resources found in {n} namespace.\n"),
+            None => "No resources found\n".to_string(),
+        };
+        Ok(Output { stdout: String::new(), stderr })
+    };
+    let mut any_pods = false;
     let rows: Vec<Vec<String>> = pods_sorted(s, k)
         .into_iter()
         .filter_map(|(id, name)| {
+            let ns = namespaces.of(ObjectKind::Pod, &name);
+            if namespace.is_some_and(|n| n != ns) {
+                return None;
+            }
+            any_pods = true;
             let (cpu, mem) = pod_usage(s, t, id, &k.pods[&id])?;
-            Some(vec![name, format!("{cpu}m"), format!("{}Mi", mem / (1 << 20))])
+            let mut row = vec![name, format!("{cpu}m"), format!("{}Mi", mem / (1 << 20))];
+            if namespace.is_none() {
+                row.insert(0, ns.to_string());
+            }
+            Some(row)
         })
         .collect();
     if rows.is_empty() {
-        let any_pods = !k.pods.is_empty();
-        return if any_pods {
-            Err(ViewError::Tool("error: metrics not available yet".into()))
-        } else {
-            Ok(Output { stdout: String::new(), stderr: format!("No resources found in {namespace} namespace.\n") })
-        };
+        return if any_pods { Err(ViewError::Tool("error: metrics not available yet".into())) } else { none_found() };
     }
-    Ok(Output::out(metrics_table(&["NAME", "CPU(cores)", "MEMORY(bytes)"], &rows)))
+    let header: &[&str] = if namespace.is_none() {
+        &["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+    } else {
+        &["NAME", "CPU(cores)", "MEMORY(bytes)"]
+    };
+    Ok(Output::out(metrics_table(header, &rows)))
 }

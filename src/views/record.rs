@@ -63,6 +63,8 @@ pub struct KubeEvent {
 pub struct PodRecord {
     pub name: String,
     pub replica_set: String,
+    /// Its Deployment's namespace.
+    pub namespace: String,
     /// Its node when bound, and the IP the node's IPAM gave it.
     pub node: Option<HostId>,
     pub ip: Option<String>,
@@ -258,6 +260,7 @@ impl Recorder {
                 EventKind::Launched { instance, .. } => self.pod_created(world, *instance, now),
                 EventKind::Placed { instance, host } => {
                     let name = world.instance(*instance).name.clone();
+                    let namespace = self.pods.get(instance).map_or("default", |p| p.namespace.as_str()).to_string();
                     let node = k.nodes[host.index()].name.clone();
                     let nth = self.allocated.get(host.index()).copied().unwrap_or(0);
                     if let Some(slot) = self.allocated.get_mut(host.index()) {
@@ -275,7 +278,7 @@ impl Recorder {
                         &name,
                         None,
                         &scheduler,
-                        format!("Successfully assigned default/{name} to {node}"),
+                        format!("Successfully assigned {namespace}/{name} to {node}"),
                     );
                 }
                 EventKind::Waiting { instance, reason } => self.pod_waiting(world, *instance, reason, &scheduler, now),
@@ -335,9 +338,12 @@ impl Recorder {
     fn pod_created(&mut self, world: &World, id: InstanceId, now: SimTime) {
         let Some(k) = world.kube() else { return };
         let name = world.instance(id).name.clone();
-        let replica_set = match k.pods.get(&id) {
-            Some(p) => k.replica_sets[p.replica_set].name.clone(),
-            None => name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string()),
+        let (replica_set, namespace) = match k.pods.get(&id) {
+            Some(p) => {
+                let rs = &k.replica_sets[p.replica_set];
+                (rs.name.clone(), k.deployments[rs.deployment].spec.namespace.clone())
+            }
+            None => (name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string()), "default".to_string()),
         };
         self.record(
             now,
@@ -349,7 +355,10 @@ impl Recorder {
             "replicaset-controller",
             format!("Created pod: {name}"),
         );
-        self.pods.insert(id, PodRecord { name, replica_set, node: None, ip: None, started: None, last_restart: None });
+        self.pods.insert(
+            id,
+            PodRecord { name, replica_set, namespace, node: None, ip: None, started: None, last_restart: None },
+        );
     }
 
     fn pod_waiting(&mut self, world: &World, id: InstanceId, reason: &str, scheduler: &str, now: SimTime) {
@@ -544,7 +553,7 @@ impl Recorder {
                 &record.name,
                 None,
                 "taint-eviction-controller",
-                format!("Marking for deletion Pod default/{}", record.name),
+                format!("Marking for deletion Pod {}/{}", record.namespace, record.name),
             ),
             _ => self.record(
                 now,

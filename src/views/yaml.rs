@@ -33,8 +33,9 @@ pub fn kind_of(resource: &str) -> Option<&'static str> {
 }
 
 /// `kubectl get RESOURCE [NAME] -o yaml` on a Kubernetes world as it is now:
-/// one object, or a `List` of every object of the kind when no name is given.
-pub fn get(world: &World, resource: &str, name: Option<&str>) -> Result<String, String> {
+/// one object, or a `List` of every object of the kind when no name is
+/// given, of `namespace` (of every namespace when `None`).
+pub fn get(world: &World, resource: &str, name: Option<&str>, namespace: Option<&str>) -> Result<String, String> {
     let Some(cluster) = world.kube() else {
         return Err(format!("world {:?} is not a Kubernetes world", world.name()));
     };
@@ -43,13 +44,23 @@ pub fn get(world: &World, resource: &str, name: Option<&str>) -> Result<String, 
             "the server doesn't have a resource type {resource:?}; Flotilla prints deployments, pods, nodes and hpa"
         ));
     };
+    let in_scope = |ns: &str| namespace.is_none_or(|n| n == ns);
     let names: Vec<String> = match kind {
-        "Deployment" => cluster.deployments.iter().map(|d| d.spec.name.clone()).collect(),
-        "Pod" => cluster.pods.iter().map(|(id, _)| world.instance(id).name.clone()).collect(),
+        "Deployment" => {
+            cluster.deployments.iter().filter(|d| in_scope(&d.spec.namespace)).map(|d| d.spec.name.clone()).collect()
+        }
+        "Pod" => cluster
+            .pods
+            .iter()
+            .filter(|(_, p)| {
+                in_scope(&cluster.deployments[cluster.replica_sets[p.replica_set].deployment].spec.namespace)
+            })
+            .map(|(id, _)| world.instance(id).name.clone())
+            .collect(),
         "Node" => {
             cluster.nodes.iter().filter(|n| n.condition != NodeCondition::Absent).map(|n| n.name.clone()).collect()
         }
-        _ => cluster.hpas().iter().map(|h| h.spec.name.clone()).collect(),
+        _ => cluster.hpas().iter().filter(|h| in_scope(&h.spec.namespace)).map(|h| h.spec.name.clone()).collect(),
     };
     let one = |n: &str| -> Option<serde_json::Value> {
         let json = match kind {
@@ -63,7 +74,8 @@ pub fn get(world: &World, resource: &str, name: Option<&str>) -> Result<String, 
     let value = match name {
         Some(n) => {
             let plural = resource_plural(kind);
-            one(n).ok_or_else(|| format!("{plural} {n:?} not found"))?
+            let found = if names.iter().any(|known| known == n) { one(n) } else { None };
+            found.ok_or_else(|| format!("Error from server (NotFound): {plural} {n:?} not found"))?
         }
         None => {
             let items: Vec<serde_json::Value> = names.iter().filter_map(|n| one(n)).collect();
@@ -87,10 +99,11 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| e.to_string())
 }
 
-fn meta(name: &str, labels: BTreeMap<String, String>) -> ObjectMeta {
+/// An object's metadata; `namespace` `None` for a cluster-scoped one.
+fn meta(name: &str, namespace: Option<&str>, labels: BTreeMap<String, String>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
-        namespace: None,
+        namespace: namespace.map(str::to_string),
         labels: (!labels.is_empty()).then_some(labels),
         ..ObjectMeta::default()
     }
@@ -301,14 +314,14 @@ pub fn deployment(world: &World, cluster: &Cluster, name: &str) -> Option<apps::
         },
     );
     Some(apps::Deployment {
-        metadata: meta(&spec.name, BTreeMap::new()),
+        metadata: meta(&spec.name, Some(&spec.namespace), BTreeMap::new()),
         spec: apps::DeploymentSpec {
             replicas: Some(desired),
             selector: LabelSelector { match_labels: Some(spec.template.labels.clone()), match_expressions: None },
             strategy: Some(strategy),
             min_ready_seconds: Some(i32::try_from(spec.min_ready.as_micros() / 1_000_000).unwrap_or(i32::MAX)),
             template: core::PodTemplateSpec {
-                metadata: Some(meta("", spec.template.labels.clone())).map(|mut m| {
+                metadata: Some(meta("", None, spec.template.labels.clone())).map(|mut m| {
                     m.name = None;
                     m
                 }),
@@ -348,7 +361,8 @@ pub fn pod(world: &World, cluster: &Cluster, name: &str) -> Option<core::Pod> {
     if let Some(hash) = rs.name.rsplit('-').next() {
         labels.insert("pod-template-hash".to_string(), hash.to_string());
     }
-    let metadata = meta(name, labels);
+    let namespace = &cluster.deployments[rs.deployment].spec.namespace;
+    let metadata = meta(name, Some(namespace), labels);
     let mut spec = pod_spec(world, &p.template);
     if let Some(h) = p.node {
         spec.node_name = Some(cluster.nodes[h.index()].name.clone());
@@ -423,7 +437,7 @@ pub fn node(world: &World, cluster: &Cluster, name: &str) -> Option<core::Node> 
         })
         .collect();
     Some(core::Node {
-        metadata: meta(&n.name, n.labels.clone()),
+        metadata: meta(&n.name, None, n.labels.clone()),
         spec: Some(core::NodeSpec {
             taints: (!taints.is_empty()).then_some(taints),
             unschedulable: n.unschedulable.then_some(true),
@@ -576,7 +590,7 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
         ),
     };
     Some(autoscaling::HorizontalPodAutoscaler {
-        metadata: meta(&spec.name, BTreeMap::new()),
+        metadata: meta(&spec.name, Some(&spec.namespace), BTreeMap::new()),
         spec: autoscaling::HorizontalPodAutoscalerSpec {
             scale_target_ref: autoscaling::CrossVersionObjectReference {
                 api_version: Some("apps/v1".into()),

@@ -774,6 +774,7 @@ impl World {
         };
         let deployment = DeploymentSpec {
             name: spec.name.clone(),
+            namespace: "default".into(),
             replicas: 0,
             // apps/v1 defaults: RollingUpdate with maxSurge and maxUnavailable 25%.
             strategy: DeploymentStrategy::RollingUpdate {

@@ -427,6 +427,11 @@ impl Converter<'_> {
         self.problems.push(self.origin.problem(path, message));
     }
 
+    /// The object's namespace, left out when it is `default`.
+    fn namespace(&self) -> Option<String> {
+        self.origin.namespace.clone().filter(|n| n != "default")
+    }
+
     fn not_simulated(&mut self, path: &str, reason: impl Into<String>) {
         self.unread.push(Unread { path: path.to_string(), reason: reason.into() });
     }
@@ -834,6 +839,7 @@ impl Converter<'_> {
         };
         let template = self.pod_spec("spec.template.spec", labels, spec.template.spec.as_ref())?;
         Some(Object::Deployment(Box::new(DeploymentFile {
+            namespace: self.namespace(),
             name: self.origin.name.clone(),
             replicas,
             strategy,
@@ -848,7 +854,7 @@ impl Converter<'_> {
             self.whole("not simulated: a Service without a selector has endpoints kept by hand");
             return Some(Object::NotSimulated);
         }
-        Some(Object::Service(ServiceFile { name: self.origin.name.clone(), selector }))
+        Some(Object::Service(ServiceFile { name: self.origin.name.clone(), namespace: self.namespace(), selector }))
     }
 
     fn target_ref(&mut self, kind: &str, name: &str) -> bool {
@@ -883,6 +889,7 @@ impl Converter<'_> {
             .unwrap_or(80);
         Some(Object::HorizontalPodAutoscaler {
             hpa: Box::new(HpaFile {
+                namespace: self.namespace(),
                 name: self.origin.name.clone(),
                 scale_target_ref: spec.scale_target_ref.name,
                 min_replicas: min,
@@ -923,6 +930,7 @@ impl Converter<'_> {
         });
         Some(Object::HorizontalPodAutoscaler {
             hpa: Box::new(HpaFile {
+                namespace: self.namespace(),
                 name: self.origin.name.clone(),
                 scale_target_ref: spec.scale_target_ref.name,
                 min_replicas: min,
@@ -1106,6 +1114,7 @@ impl Converter<'_> {
         let min_available = self.int_or_percent("spec.minAvailable", &spec.min_available);
         let max_unavailable = self.int_or_percent("spec.maxUnavailable", &spec.max_unavailable);
         Some(Object::PodDisruptionBudget(PodDisruptionBudgetFile {
+            namespace: self.namespace(),
             name: self.origin.name.clone(),
             selector: selector.match_labels.unwrap_or_default(),
             min_available,

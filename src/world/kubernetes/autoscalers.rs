@@ -256,7 +256,8 @@ impl World {
                     && let Some(pod) = self.pod_without_container(d, c)
                 {
                     return Err(failed(format!(
-                        "unable to get metrics for resource {name}: failed to get container metrics: container {c} not present in metrics for pod default/{pod}"
+                        "unable to get metrics for resource {name}: failed to get container metrics: container {c} not present in metrics for pod {}/{pod}",
+                        self.kref().deployments[d].spec.namespace
                     )));
                 }
                 let samples = self.pod_samples(d, *resource, container.as_deref());
