@@ -430,3 +430,74 @@ fn a_ron_object_names_its_namespace_as_the_api_server_allows() {
     let err = Scenario::parse(&text("Shop_1"), "test.ron").map(|_| ()).unwrap_err().to_string();
     assert!(err.contains(r#"timeline[0].namespace: Invalid value: "Shop_1": a lowercase RFC 1123 label"#), "{err}");
 }
+
+#[test]
+fn extended_resources_are_checked_as_the_api_server_checks_them() {
+    let check = |resources: &str, group: &str| {
+        let text = format!(
+            r#"Scenario(name: "g", seed: 1, duration: "1m",
+            hosts: [HostGroup(name: "gpu", count: 1, cpu: "8", memory: "32Gi", extended_resources: {group})],
+            images: [Image(name: "app:1", layers: ["10MB"])],
+            apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+            worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+                At("0s", Apply(Deployment(name: "train", replicas: 1, template: PodTemplate(
+                    containers: [Container(name: "t", image: "app:1", resources: {resources})]))))])])"#
+        );
+        Scenario::parse(&text, "test.ron").map(|_| ()).map_err(|e| e.to_string())
+    };
+    let gpus = r#"{"nvidia.com/gpu": 4}"#;
+    assert!(check(r#"Resources(limits: ResourceList(extended: {"nvidia.com/gpu": 1}))"#, gpus).is_ok());
+    let err = check(r#"Resources(requests: ResourceList(extended: {"nvidia.com/gpu": 1}))"#, gpus).unwrap_err();
+    assert!(
+        err.contains(
+            "resources.limits[nvidia.com/gpu]: Required value: Limit must be set for non overcommitable resources"
+        ),
+        "{err}"
+    );
+    let err = check(
+        r#"Resources(requests: ResourceList(extended: {"nvidia.com/gpu": 1}), limits: ResourceList(extended: {"nvidia.com/gpu": 2}))"#,
+        gpus,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains(
+            r#"resources.requests[nvidia.com/gpu]: Invalid value: "1": must be equal to nvidia.com/gpu limit of 2"#
+        ),
+        "{err}"
+    );
+    let err = check(r#"Resources(limits: ResourceList(extended: {"gpu": 1}))"#, gpus).unwrap_err();
+    assert!(err.contains("resources.limits[gpu]: an extended resource is named with a domain"), "{err}");
+    let err = check("Resources()", r#"{"a.io/x": 1, "b.io/x": 1, "c.io/x": 1, "d.io/x": 1, "e.io/x": 1}"#).unwrap_err();
+    assert!(err.contains("hosts[0].extended_resources[e.io/x]: a scenario uses at most 4 extended resources"), "{err}");
+}
+
+#[test]
+fn a_pod_asking_for_gpus_waits_where_none_are_left() {
+    let text = r#"Scenario(name: "g", seed: 1, duration: "1m",
+        hosts: [HostGroup(name: "cpu", count: 2, cpu: "8", memory: "32Gi", cached_images: ["app:1"]),
+                HostGroup(name: "gpu", count: 1, cpu: "8", memory: "32Gi", cached_images: ["app:1"],
+                          extended_resources: {"nvidia.com/gpu": 2})],
+        images: [Image(name: "app:1", layers: ["10MB"])],
+        apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "train", replicas: 3, template: PodTemplate(
+                containers: [Container(name: "t", image: "app:1",
+                    resources: Resources(limits: ResourceList(cpu: "1", memory: "1Gi", extended: {"nvidia.com/gpu": 1})))]))))])])"#;
+    let mut w = world(text);
+    w.run_until(SimTime(30_000_000));
+    let k = w.kube().unwrap();
+    let placed: Vec<&str> =
+        k.pods.iter().filter_map(|(_, p)| p.node).map(|h| k.nodes[h.index()].name.as_str()).collect();
+    assert_eq!(placed, ["gpu-1", "gpu-1"], "two GPUs, two pods, on the GPU node");
+    let message = w
+        .drain_events()
+        .into_iter()
+        .find_map(|e| match e.kind {
+            flotilla::world::EventKind::Waiting { reason, .. } if reason.contains("nodes are available") => {
+                Some(reason)
+            }
+            _ => None,
+        })
+        .expect("the third pod waits");
+    assert!(message.contains("0/3 nodes are available: 3 Insufficient nvidia.com/gpu."), "{message}");
+}

@@ -53,20 +53,21 @@ fn every_shipped_scenario_meets_its_expectations() {
 /// each scenario it touches, and says why in its commit; an optimisation
 /// changes none.
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
-    ("autoscaling-spike", "6d030990a22b69a27b055574b6eb84f8c7e8a61ed763ea767e6601be74463d16"),
-    ("cold-start", "8c413a96fe0ff504f2375a033ecceabf2bd807a7f49b041bf6ffb5b7459041bb"),
+    ("autoscaling-spike", "4b893f8a15db65e96e21b39eaf47e4b84e82b7f447ae581e60dd49c4053ee059"),
+    ("cold-start", "949091d204fcf7c5dbea6251d02e49ac8a648830bfa4e594fde4501012d0a9d4"),
     ("density", "6ddcbb69cffea59bf996b6b0cd4b7364c568fede1f07124691652f84838d0b7c"),
-    ("diurnal-day", "ad6f3e0d0338ec85168a925c7cdbdfa40c07c2f02f792cae0064edcb29469271"),
-    ("hpa-metrics", "0de0ccc8208011306666474b2fcd4dfb978da6dd8d29d8648da3ab9cea10c302"),
+    ("diurnal-day", "7a4233c12882ef2b021dabd9ffed89b4d3735a4f18ddb3f3e3748d91ebaa3e5c"),
+    ("gpu-nodes", "d4c664625f5975df2a54771e9f0bd0460d19ce26fdc040b2f77eca81ef179170"),
+    ("hpa-metrics", "890d400238583f43dd69a36c2631e89b9ca69c2e5a484128fd7645d9ec27d962"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
-    ("image-locality", "e3e0e5fa83cc04bb2c39544aebb1da4a4c982512ffc4a92ad6f42201a7c85c2f"),
-    ("node-failure", "1a7d31ad452f0c839fccbe2737b006c33cc840a8c349bd04a3dda230310c7bbf"),
+    ("image-locality", "289ad9e18596019a7e648b63dd2ca82e76a483a14abac1966c5a53309f284f10"),
+    ("node-failure", "6203104e5f081211fa9389cde1921955fb947464968b0f658c8ff9258413d931"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
-    ("rolling-update", "fa14039705ec4ae7bedababe962dacf3177d58e1410f9138e1d2d3272db0a035"),
-    ("scheduling-strategies", "d20ad286bb5b79b0a5494aaaf5102665a101c76410bd5aede0ef5d82563950ba"),
-    ("sidecars", "9273711ba30c8d1ae5d6ff074450eeebce4da4545ea22b6ab9698a3a2a2e9498"),
-    ("small-shop", "2f6485a126870cb60656447a779df0c3a5d8faafecec80f32592c73c9e63292f"),
-    ("volte-core", "4e10738f75fc2a11c90a53916930d207d1f0c6ce8c83ea9f7c0eba36d5c7cb00"),
+    ("rolling-update", "12961e4b6a42d8dfa24e95b1a7f1d1a7c032d78ef586f5d5480ac78de879de02"),
+    ("scheduling-strategies", "9845a5cfab3c2cbc0980eb28be79ec276c06e62633f6d05f460193ecd715eed2"),
+    ("sidecars", "8bd9e47c7cc3affad60065feb102a0dccfa3388138ae0eb361b6abf4be0eb6f8"),
+    ("small-shop", "16a0d044ad5b51e7de3aed9ea378c10030609befa95eb2659ac8c131b2a0cad9"),
+    ("volte-core", "8ddb49e8054447b80cc67b0fbd7981b2e557edcf65ecf0f030e1cf806ff4c973"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

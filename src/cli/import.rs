@@ -62,6 +62,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                     labels: n.labels.clone(),
                     taints: n.taints.clone().unwrap_or_default(),
                     price_per_hour: None,
+                    extended_resources: n.extended.clone(),
                 });
             }
             Object::Deployment(d) => {
@@ -117,6 +118,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
             labels: BTreeMap::new(),
             taints: Vec::new(),
             price_per_hour: None,
+            extended_resources: BTreeMap::new(),
         });
     }
     let raw = ScenarioFile {

@@ -229,7 +229,18 @@ pub struct ContainerSpec {
     /// An init container with `restartPolicy: Always`: a sidecar, started in
     /// its turn among the init containers and running beside the app containers.
     pub sidecar: bool,
+    /// Extended resources (`nvidia.com/gpu`) it requests, by their index in
+    /// the scenario's [`crate::model::spec::Setup::extended_resources`];
+    /// request and limit are equal for them.
+    pub extended: ExtendedAmounts,
 }
+
+/// The most distinct extended resources one scenario may use.
+pub const MAX_EXTENDED_RESOURCES: usize = 4;
+
+/// An amount of each of a scenario's extended resources, by index: whole
+/// devices, as device plugins advertise them.
+pub type ExtendedAmounts = [u64; MAX_EXTENDED_RESOURCES];
 
 /// `PodRequests` for one resource: the app containers summed, then the
 /// larger of that and what the init phase needs at its peak. A sidecar adds

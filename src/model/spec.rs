@@ -31,6 +31,10 @@ pub struct Setup {
     /// Services under request load.
     pub services: Vec<ServiceLoad>,
     pub traffic_mode: TrafficMode,
+    /// The extended resources (`nvidia.com/gpu`) nodes advertise or pods
+    /// request, in the order they were first named: an amount of them is
+    /// kept by index.
+    pub extended_resources: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -57,6 +61,9 @@ pub struct HostSpec {
     pub taints: Vec<Taint>,
     /// What an hour of the host powered on costs.
     pub price_per_hour: f64,
+    /// Extended resources its node advertises (GPUs), by their index in
+    /// [`Setup::extended_resources`].
+    pub extended: crate::model::kube::ExtendedAmounts,
 }
 
 /// Power drawn against CPU utilisation: linear between idle and peak

@@ -166,6 +166,10 @@ pub struct HostGroupFile {
     /// What an hour of one of these hosts powered on costs.
     #[serde(default)]
     pub price_per_hour: Option<f64>,
+    /// Extended resources each node advertises, as a device plugin does:
+    /// `{"nvidia.com/gpu": 4}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extended_resources: BTreeMap<String, u64>,
 }
 
 fn one() -> u32 {
@@ -820,6 +824,9 @@ pub struct ResourceListFile {
     pub cpu: Option<Millicores>,
     #[serde(default)]
     pub memory: Option<Bytes>,
+    /// Extended resources, whole devices: `{"nvidia.com/gpu": 1}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extended: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

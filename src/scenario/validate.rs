@@ -68,6 +68,8 @@ struct Checker<'a> {
     ignored: BTreeSet<(String, manifests::yaml::Mark, String, String, String)>,
     /// Manifest text that may still be read.
     manifest_budget: usize,
+    /// The extended resources named so far, in the order first named.
+    extended: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -99,6 +101,54 @@ impl Checker<'_> {
     }
 
     /// One of the API server's rules on a name or key.
+    /// The index of the extended resource `name`, checked as the API server
+    /// checks a resource name (`IsExtendedResourceName`: a qualified name
+    /// with a domain outside kubernetes.io); a new one takes the next index.
+    fn extended_index(&mut self, path: &str, name: &str) -> Option<usize> {
+        if let Some(i) = self.extended.iter().position(|e| e == name) {
+            return Some(i);
+        }
+        let domain = name.split_once('/').map(|(d, _)| d);
+        let message = match domain {
+            None => Some(
+                "an extended resource is named with a domain: vendor.example/device (such as nvidia.com/gpu)"
+                    .to_string(),
+            ),
+            Some(d) if d == "kubernetes.io" || d.ends_with(".kubernetes.io") || name.starts_with("requests.") => {
+                Some("must be a standard resource name or fully qualified outside the kubernetes.io domain".to_string())
+            }
+            Some(_) => kube_rules::invalid(name, &kube_rules::qualified_name(name)),
+        };
+        if let Some(m) = message {
+            self.problem(format!("{path}[{name}]"), m);
+            return None;
+        }
+        if self.extended.len() >= crate::model::kube::MAX_EXTENDED_RESOURCES {
+            self.problem(
+                format!("{path}[{name}]"),
+                format!(
+                    "a scenario uses at most {} extended resources ({} already)",
+                    crate::model::kube::MAX_EXTENDED_RESOURCES,
+                    self.extended.join(", ")
+                ),
+            );
+            return None;
+        }
+        self.extended.push(name.to_string());
+        Some(self.extended.len() - 1)
+    }
+
+    /// A map of extended resources as amounts by index.
+    fn extended_amounts(&mut self, path: &str, map: &BTreeMap<String, u64>) -> crate::model::kube::ExtendedAmounts {
+        let mut amounts = [0; crate::model::kube::MAX_EXTENDED_RESOURCES];
+        for (name, &n) in map {
+            if let Some(i) = self.extended_index(path, name) {
+                amounts[i] = n;
+            }
+        }
+        amounts
+    }
+
     fn api_rule(&mut self, path: &str, value: &str, rule: fn(&str) -> Vec<String>) {
         if let Some(message) = kube_rules::invalid(value, &rule(value)) {
             self.problem(path, message);
@@ -208,6 +258,7 @@ pub(super) fn validate(
         manifests: Vec::new(),
         ignored: BTreeSet::new(),
         manifest_budget: super::MAX_FILE_BYTES,
+        extended: Vec::new(),
     };
 
     // The budget first: what the file may ask for follows from it.
@@ -352,6 +403,7 @@ pub(super) fn validate(
             break;
         }
         let cached: Arc<[BlobId]> = cached.into_iter().collect();
+        let extended = c.extended_amounts(&format!("hosts[{g}].extended_resources"), &group.extended_resources);
         for n in 1..=group.count {
             let name = format!("{}-{}", group.name, n);
             if host_index.insert(name.clone(), HostId(hosts.len() as u32)).is_some() {
@@ -371,6 +423,7 @@ pub(super) fn validate(
                 labels: group.labels.clone(),
                 taints: group.taints.clone(),
                 price_per_hour,
+                extended,
             });
         }
     }
@@ -453,7 +506,7 @@ pub(super) fn validate(
         }
     };
     let shared_services = services(&mut c, "services", &raw.services, &app_index, raw.duration);
-    let setup = Setup {
+    let mut setup = Setup {
         seed: raw.seed,
         duration: raw.duration,
         registry,
@@ -465,6 +518,7 @@ pub(super) fn validate(
         timeline,
         services: shared_services,
         traffic_mode,
+        extended_resources: Vec::new(),
     };
 
     // Worlds.
@@ -712,6 +766,7 @@ pub(super) fn validate(
         .into_iter()
         .map(|(file, at, object, path, reason)| manifests::Ignored { file, at, object, path, reason })
         .collect();
+    setup.extended_resources = c.extended;
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -2102,6 +2157,22 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
         {
             c.problem(format!("{p}.resources.limits.memory"), "the limit is below the request");
         }
+        // Extended resources cannot be overcommitted: a request equals its
+        // limit, and a limit alone is the request (ValidateResourceRequirements).
+        for (name, &r) in &requests.extended {
+            match limits.extended.get(name) {
+                None => c.problem(
+                    format!("{p}.resources.limits[{name}]"),
+                    "Required value: Limit must be set for non overcommitable resources",
+                ),
+                Some(&l) if l != r => c.problem(
+                    format!("{p}.resources.requests[{name}]"),
+                    format!("Invalid value: \"{r}\": must be equal to {name} limit of {l}"),
+                ),
+                Some(_) => {}
+            }
+        }
+        let extended = c.extended_amounts(&format!("{p}.resources.limits"), &limits.extended);
         Some(ContainerSpec {
             name: f.name.clone(),
             image: ImageId(image as u32),
@@ -2116,6 +2187,7 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             )),
             exits_after: f.exits_after,
             sidecar,
+            extended,
         })
     };
     let containers: Vec<ContainerSpec> = t

@@ -1109,7 +1109,10 @@ fn describe_container(
         let restarts = if init { 0 } else { pod.restarts };
         d.line(2, &format!("Restart Count:\t{restarts}"));
     }
-    if c.cpu_limit.is_some() || c.memory_limit.is_some() {
+    // Extended resources, a request equal to its limit; kubectl lists resources by name.
+    let extended: Vec<(&String, u64)> =
+        setup.extended_resources.iter().zip(c.extended).filter(|(_, n)| *n > 0).collect();
+    if c.cpu_limit.is_some() || c.memory_limit.is_some() || !extended.is_empty() {
         d.line(2, "Limits:");
         if let Some(cpu) = c.cpu_limit {
             d.line(3, &format!("cpu:\t{}", cpu_quantity(cpu)));
@@ -1117,17 +1120,23 @@ fn describe_container(
         if let Some(m) = c.memory_limit {
             d.line(3, &format!("memory:\t{}", memory_quantity(m)));
         }
+        for (name, n) in &extended {
+            d.line(3, &format!("{name}:\t{n}"));
+        }
     }
     // Requests default to limits, as the API server fills them in.
     let cpu = c.cpu_request.or(c.cpu_limit);
     let memory = c.memory_request.or(c.memory_limit);
-    if cpu.is_some() || memory.is_some() {
+    if cpu.is_some() || memory.is_some() || !extended.is_empty() {
         d.line(2, "Requests:");
         if let Some(cpu) = cpu {
             d.line(3, &format!("cpu:\t{}", cpu_quantity(cpu)));
         }
         if let Some(m) = memory {
             d.line(3, &format!("memory:\t{}", memory_quantity(m)));
+        }
+        for (name, n) in &extended {
+            d.line(3, &format!("{name}:\t{n}"));
         }
     }
     if c.readiness_delay > SimDuration::ZERO {

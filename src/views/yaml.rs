@@ -152,8 +152,18 @@ fn container(world: &World, c: &ContainerSpec) -> core::Container {
         }
         (!m.is_empty()).then_some(m)
     };
-    let requests = list(c.cpu_request, c.memory_request);
-    let limits = list(c.cpu_limit, c.memory_limit);
+    // Extended resources: a request equals its limit, and both are written.
+    let extended = |m: Option<BTreeMap<String, Quantity>>| {
+        let mut m = m.unwrap_or_default();
+        for (name, &n) in world.setup().extended_resources.iter().zip(&c.extended) {
+            if n > 0 {
+                m.insert(name.clone(), Quantity(n.to_string()));
+            }
+        }
+        (!m.is_empty()).then_some(m)
+    };
+    let requests = extended(list(c.cpu_request, c.memory_request));
+    let limits = extended(list(c.cpu_limit, c.memory_limit));
     core::Container {
         name: c.name.clone(),
         image: Some(world.setup().images[c.image.index()].name.clone()),
@@ -415,11 +425,18 @@ pub fn node(world: &World, cluster: &Cluster, name: &str) -> Option<core::Node> 
     let n = cluster.nodes.iter().find(|n| n.name == name && n.condition != NodeCondition::Absent)?;
     let host = &world.setup().hosts[n.host.index()];
     let resources = |cpu_m: u64, mem: u64, pods: i64| {
-        BTreeMap::from([
+        let mut list = BTreeMap::from([
             ("cpu".to_string(), cpu(crate::model::Millicores(cpu_m))),
             ("memory".to_string(), memory(crate::model::Bytes(mem))),
             ("pods".to_string(), Quantity(pods.to_string())),
-        ])
+        ]);
+        // The device plugins' extended resources, the same in capacity and allocatable.
+        for (name, &count) in world.setup().extended_resources.iter().zip(&host.extended) {
+            if count > 0 {
+                list.insert(name.clone(), Quantity(count.to_string()));
+            }
+        }
+        list
     };
     let (status, reason, message) = match n.condition {
         NodeCondition::Ready => ("True", "KubeletReady", "kubelet is posting ready status"),

@@ -458,6 +458,7 @@ impl World {
                 milli_cpu: spec.cpu.0.saturating_sub(reserved_cpu.0) as i64,
                 memory: spec.memory.0.saturating_sub(overhead.1.0) as i64,
                 pods: i64::from(platform.max_pods),
+                scalar: spec.extended.map(|n| n as i64),
             };
             // The node's own processes (and its VM) hold memory from the start;
             // a host the world does not use is no node at all.
@@ -543,7 +544,7 @@ impl World {
             services: Vec::new(),
             disruption_budgets: Vec::new(),
             evictions_refused: 0,
-            scheduler: Scheduler::new(platform.profile.clone()),
+            scheduler: Scheduler::new(platform.profile.clone(), &self.setup.extended_resources),
             cache,
             next_start_node_index: 0,
             scheduler_rng: RandomStream::derive(self.setup.seed, &self.spec.name, "kube-scheduler"),
@@ -763,6 +764,7 @@ impl World {
                 readiness_delay: SimDuration::ZERO,
                 exits_after: None,
                 sidecar: false,
+                extended: [0; crate::model::kube::MAX_EXTENDED_RESOURCES],
             }],
             node_selector: Labels::new(),
             node_name: None,
@@ -2007,10 +2009,18 @@ pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
     let req = |c: &crate::model::kube::ContainerSpec| {
         (c.cpu_request.map(|m| m.0 as i64), c.memory_request.map(|b| b.0 as i64))
     };
-    scheduler::effective_requests(
+    let (mut requests, mut non_zero) = scheduler::effective_requests(
         template.containers.iter().map(req),
         template.init_containers.iter().map(|c| (req(c), c.sidecar)),
-    )
+    );
+    // Extended resources add up as PodRequests adds any resource; no default for a missing one.
+    for i in 0..crate::model::kube::MAX_EXTENDED_RESOURCES {
+        let app = template.containers.iter().map(|c| c.extended[i]);
+        let init = template.init_containers.iter().map(|c| (c.extended[i], c.sidecar));
+        let amount = crate::model::kube::pod_requests(app, init) as i64;
+        (requests.scalar[i], non_zero.scalar[i]) = (amount, amount);
+    }
+    (requests, non_zero)
 }
 
 /// The scheduler's view of a pod of `template`, before the cache prepares it.

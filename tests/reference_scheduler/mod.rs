@@ -42,6 +42,8 @@ pub struct Node {
     pub pods: Vec<Labels>,
     /// Images present, by name: (size, registered nodes that have it).
     pub images: BTreeMap<String, (i64, i64)>,
+    /// Extended resources by name: (allocatable, requested).
+    pub extended: BTreeMap<String, (i64, i64)>,
 }
 
 /// A pod as this scheduler sees it.
@@ -55,6 +57,8 @@ pub struct Pod {
     pub affinity: NodeAffinity,
     pub tolerations: Vec<Toleration>,
     pub constraints: Vec<TopologySpreadConstraint>,
+    /// Extended resources requested, by name.
+    pub extended: BTreeMap<String, i64>,
 }
 
 /// The snapshot: every registered node, in host order, and its host.
@@ -82,8 +86,17 @@ pub fn snapshot(world: &World) -> (Vec<Node>, Vec<HostId>) {
         .map(|(n, images)| {
             let (mut requested, mut non_zero) = (Resources::default(), Resources::default());
             let mut pods = Vec::new();
+            let mut extended: BTreeMap<String, (i64, i64)> = setup
+                .extended_resources
+                .iter()
+                .zip(setup.hosts[n.host.index()].extended)
+                .map(|(name, count)| (name.clone(), (count as i64, 0)))
+                .collect();
             for p in &n.pods {
                 let pod = &k.pods[p];
+                for (name, amount) in pod_extended(world, &pod.template) {
+                    extended.get_mut(&name).expect("every extended resource is listed").1 += amount;
+                }
                 let (r, nz) = template_requests(&pod.template);
                 for (sum, add) in [(&mut requested, r), (&mut non_zero, nz)] {
                     sum.milli_cpu += add.milli_cpu;
@@ -112,10 +125,33 @@ pub fn snapshot(world: &World) -> (Vec<Node>, Vec<HostId>) {
                 non_zero_requested: non_zero,
                 pods,
                 images,
+                extended,
             }
         })
         .collect();
     (nodes, registered.iter().map(|n| n.host).collect())
+}
+
+/// A pod's extended resources by name: each container's, init containers
+/// maxed as PodRequests does (a sidecar adds, a plain init container needs
+/// its own and the sidecars started before it).
+fn pod_extended(world: &World, t: &flotilla::model::kube::PodTemplate) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for (i, name) in world.setup().extended_resources.iter().enumerate() {
+        let app: i64 = t.containers.iter().map(|c| c.extended[i] as i64).sum();
+        let (mut sidecars, mut init_peak) = (0i64, 0i64);
+        for c in &t.init_containers {
+            let need = c.extended[i] as i64;
+            if c.sidecar {
+                sidecars += need;
+                init_peak = init_peak.max(sidecars);
+            } else {
+                init_peak = init_peak.max(sidecars + need);
+            }
+        }
+        out.insert(name.clone(), (app + sidecars).max(init_peak));
+    }
+    out
 }
 
 pub fn pod(world: &World, id: InstanceId) -> Pod {
@@ -131,6 +167,7 @@ pub fn pod(world: &World, id: InstanceId) -> Pod {
         affinity: t.affinity.clone(),
         tolerations: t.tolerations.clone(),
         constraints: t.topology_spread_constraints.clone(),
+        extended: pod_extended(world, t),
     }
 }
 
@@ -189,6 +226,12 @@ fn filter(name: &str, pod: &Pod, node: &Node, nodes: &[Node]) -> Result<(), Reje
             let free_memory = node.allocatable.memory - node.requested.memory;
             if pod.requests.memory > 0 && pod.requests.memory > free_memory {
                 reasons.push("Insufficient memory".to_string());
+            }
+            for (name, &want) in &pod.extended {
+                let (allocatable, requested) = node.extended.get(name).copied().unwrap_or((0, 0));
+                if want > 0 && want > allocatable - requested {
+                    reasons.push(format!("Insufficient {name}"));
+                }
             }
             if !reasons.is_empty() {
                 return Err((reasons, false));
@@ -251,9 +294,15 @@ fn domain_counts(c: &TopologySpreadConstraint, pod: &Pod, nodes: &[Node]) -> BTr
 
 /// Raw scores of one plugin over the feasible nodes, then normalised.
 fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[Node]) -> Vec<i64> {
-    let resource = |n: &str, requested: Resources, pod: Resources, allocatable: Resources| match n {
-        "cpu" => (requested.milli_cpu + pod.milli_cpu, allocatable.milli_cpu),
-        _ => (requested.memory + pod.memory, allocatable.memory),
+    // (requested with the pod's, allocatable); an extended resource the pod does not ask for
+    // and a resource nobody has are left out as (0, 0).
+    let resource = |n: &str, node: &Node, requested: Resources, pod_r: Resources| match n {
+        "cpu" => (requested.milli_cpu + pod_r.milli_cpu, node.allocatable.milli_cpu),
+        "memory" => (requested.memory + pod_r.memory, node.allocatable.memory),
+        name => match (pod.extended.get(name), node.extended.get(name)) {
+            (Some(&want), Some(&(allocatable, held))) if want > 0 => (held + want, allocatable),
+            _ => (0, 0),
+        },
     };
     match name {
         "TaintToleration" => {
@@ -291,8 +340,7 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
                 .map(|n| {
                     let (mut total, mut weights) = (0i64, 0i64);
                     for (r, w) in &strategy.resources {
-                        let (requested, capacity) =
-                            resource(r, n.non_zero_requested, pod.non_zero_requests, n.allocatable);
+                        let (requested, capacity) = resource(r, n, n.non_zero_requested, pod.non_zero_requests);
                         let s = match strategy.kind {
                             ScoringStrategyType::LeastAllocated | ScoringStrategyType::MostAllocated => {
                                 if capacity == 0 {
@@ -305,6 +353,9 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
                                 }
                             }
                             ScoringStrategyType::RequestedToCapacityRatio => {
+                                if capacity == 0 {
+                                    continue;
+                                }
                                 let shape: Vec<UtilizationShapePoint> = strategy
                                     .shape
                                     .iter()
@@ -338,14 +389,20 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
         "NodeResourcesBalancedAllocation" => feasible
             .iter()
             .map(|n| {
-                if pod.requests.milli_cpu == 0 && pod.requests.memory == 0 {
+                // PreScore's Skip: the pod requests none of the plugin's resources.
+                let asks = |r: &str| match r {
+                    "cpu" => pod.requests.milli_cpu > 0,
+                    "memory" => pod.requests.memory > 0,
+                    name => pod.extended.get(name).is_some_and(|&n| n > 0),
+                };
+                if !profile.balanced_resources.iter().any(|(r, _)| asks(r)) {
                     return 0;
                 }
                 let fractions: Vec<f64> = profile
                     .balanced_resources
                     .iter()
                     .filter_map(|(r, _)| {
-                        let (requested, allocatable) = resource(r, n.requested, pod.requests, n.allocatable);
+                        let (requested, allocatable) = resource(r, n, n.requested, pod.requests);
                         (allocatable != 0).then(|| (requested as f64 / allocatable as f64).min(1.0))
                     })
                     .collect();

@@ -565,4 +565,7 @@ fn add(total: &mut Resources, r: Resources, sign: i64) {
     total.milli_cpu += sign * r.milli_cpu;
     total.memory += sign * r.memory;
     total.pods += sign * r.pods;
+    for (t, r) in total.scalar.iter_mut().zip(r.scalar) {
+        *t += sign * r;
+    }
 }

@@ -200,17 +200,21 @@ pub struct Scheduler {
     scores: Vec<(&'static str, ScoreKind, i64)>,
     fit: Fit,
     balanced: BalancedAllocation,
+    /// The scenario's extended resources, by index, for Fit's reasons.
+    extended: Vec<String>,
     work: Work,
     last_failure: Option<Failure>,
 }
 
 impl Scheduler {
-    pub fn new(profile: Profile) -> Self {
+    /// A scheduler of `profile`; `extended` names the scenario's extended resources.
+    pub fn new(profile: Profile, extended: &[String]) -> Self {
         let filters = profile.filters.iter().filter_map(|&n| FilterKind::from_name(n).map(|k| (n, k))).collect();
         let scores = profile.scores.iter().filter_map(|&(n, w)| ScoreKind::from_name(n).map(|k| (n, k, w))).collect();
-        let fit = Fit::new(&profile.scoring_strategy);
-        let balanced = BalancedAllocation::new(&profile.balanced_resources);
-        Scheduler { profile, filters, scores, fit, balanced, work: Work::default(), last_failure: None }
+        let fit = Fit::new(&profile.scoring_strategy, extended);
+        let balanced = BalancedAllocation::new(&profile.balanced_resources, extended);
+        let extended = extended.to_vec();
+        Scheduler { profile, filters, scores, fit, balanced, extended, work: Work::default(), last_failure: None }
     }
 
     pub fn profile(&self) -> &Profile {
@@ -414,7 +418,7 @@ impl Scheduler {
             let constant = match kind {
                 ScoreKind::TaintToleration if !cache.counts_prefer_taints() => Some((0, MAX_NODE_SCORE)),
                 ScoreKind::NodeAffinity if pod.affinity.preferred.is_empty() => Some((0, 0)),
-                ScoreKind::NodeResourcesBalancedAllocation if BalancedAllocation::skips(pod) => Some((0, 0)),
+                ScoreKind::NodeResourcesBalancedAllocation if self.balanced.skips(pod) => Some((0, 0)),
                 _ => None,
             };
             if let Some((raw, normalized)) = constant {
@@ -485,15 +489,15 @@ impl Scheduler {
             *by_kind.entry(kind).or_insert(0) += k;
         }
         for (r, k) in by_kind {
-            let mut count = |reason: &'static str| *counts.entry(Cow::Borrowed(reason)).or_insert(0) += k;
+            let mut count = |reason: Cow<'static, str>| *counts.entry(reason).or_insert(0) += k;
             match r {
-                Rejection::Fit(bits) => node_resources_fit::reasons(bits).for_each(count),
+                Rejection::Fit(bits) => node_resources_fit::reasons(bits, &self.extended).for_each(count),
                 Rejection::Taint(_) => {}
-                Rejection::Unschedulable => count(node_unschedulable::REASON),
-                Rejection::NodeName => count(node_name::REASON),
-                Rejection::NodeAffinity => count(node_affinity::REASON),
-                Rejection::SpreadMissingLabel => count(pod_topology_spread::REASON_MISSING_LABEL),
-                Rejection::SpreadSkew => count(pod_topology_spread::REASON_SKEW),
+                Rejection::Unschedulable => count(node_unschedulable::REASON.into()),
+                Rejection::NodeName => count(node_name::REASON.into()),
+                Rejection::NodeAffinity => count(node_affinity::REASON.into()),
+                Rejection::SpreadMissingLabel => count(pod_topology_spread::REASON_MISSING_LABEL.into()),
+                Rejection::SpreadSkew => count(pod_topology_spread::REASON_SKEW.into()),
             }
         }
         let mut message = super::counted_reasons_message(n, counts.iter().map(|(r, c)| (r.as_ref(), *c)));
@@ -523,7 +527,7 @@ impl Scheduler {
                 if rejected < w.rejections.len() && w.rejections[rejected].0 == h {
                     let (_, at, r) = w.rejections[rejected];
                     rejected += 1;
-                    let verdict = Verdict::of(r, cache.node(h as usize));
+                    let verdict = Verdict::of(r, cache.node(h as usize), &self.extended);
                     return NodeVerdict {
                         node: HostId(h),
                         rejected_by: Some((self.filters[at].0, verdict)),

@@ -31,12 +31,15 @@ pub use framework::{CycleOutcome, Decision, NodeVerdict, PluginScore, Scheduler}
 /// The highest score a plugin gives (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
 
-/// CPU in millicores, memory in bytes, and a pod count, as the scheduler adds them up.
+/// CPU in millicores, memory in bytes, a pod count, and the scenario's
+/// extended resources by index (`ScalarResources`), as the scheduler adds
+/// them up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Resources {
     pub milli_cpu: i64,
     pub memory: i64,
     pub pods: i64,
+    pub scalar: [i64; crate::model::kube::MAX_EXTENDED_RESOURCES],
 }
 
 /// `pkg/scheduler/util/pod_resources.go`: a container that requests no CPU
@@ -136,10 +139,10 @@ pub fn effective_requests(
     };
     let cpu = resource(&|r| r.0.unwrap_or(0));
     let mem = resource(&|r| r.1.unwrap_or(0));
-    let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1 };
+    let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() };
     let cpu = resource(&|r| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST));
     let mem = resource(&|r| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST));
-    (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1 })
+    (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() })
 }
 
 /// Why a filter plugin ruled a node out.
@@ -167,15 +170,16 @@ impl Rejection {
         !matches!(self, Rejection::Fit(_) | Rejection::SpreadSkew)
     }
 
-    /// The reasons kube-scheduler prints for it, on `node`.
-    pub fn reasons(self, node: &cache::NodeInfo) -> Vec<String> {
+    /// The reasons kube-scheduler prints for it, on `node`; `extended` names
+    /// the scenario's extended resources.
+    pub fn reasons(self, node: &cache::NodeInfo, extended: &[String]) -> Vec<String> {
         use plugins::*;
         match self {
             Rejection::Unschedulable => vec![node_unschedulable::REASON.into()],
             Rejection::NodeName => vec![node_name::REASON.into()],
             Rejection::Taint(i) => vec![taint_toleration::reason(&node.taints[usize::from(i)])],
             Rejection::NodeAffinity => vec![node_affinity::REASON.into()],
-            Rejection::Fit(bits) => node_resources_fit::reasons(bits).map(String::from).collect(),
+            Rejection::Fit(bits) => node_resources_fit::reasons(bits, extended).map(String::from).collect(),
             Rejection::SpreadMissingLabel => vec![pod_topology_spread::REASON_MISSING_LABEL.into()],
             Rejection::SpreadSkew => vec![pod_topology_spread::REASON_SKEW.into()],
         }
@@ -206,8 +210,8 @@ impl Verdict {
     }
 
     /// The verdict a rejection gives on `node`.
-    pub fn of(rejection: Rejection, node: &cache::NodeInfo) -> Verdict {
-        let reasons = rejection.reasons(node);
+    pub fn of(rejection: Rejection, node: &cache::NodeInfo, extended: &[String]) -> Verdict {
+        let reasons = rejection.reasons(node, extended);
         if rejection.unresolvable() {
             Verdict::UnschedulableAndUnresolvable(reasons)
         } else {

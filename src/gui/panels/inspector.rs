@@ -87,6 +87,12 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                         node.allocatable.pods
                     ),
                 );
+                let requested = k.cache.node(host.index()).requested;
+                for (i, name) in world.setup().extended_resources.iter().enumerate() {
+                    if node.allocatable.scalar[i] > 0 {
+                        row(ui, name, format!("{} of {} requested", requested.scalar[i], node.allocatable.scalar[i]));
+                    }
+                }
                 row(ui, "pods bound", node.pods.len().to_string());
                 let taints: Vec<String> =
                     node.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.name())).collect();

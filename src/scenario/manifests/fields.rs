@@ -1,7 +1,8 @@
 //! The fields of each kind that Flotilla reads, and the walk that lists every
 //! other field a manifest sets as not simulated. A pattern names a field by
-//! its path; `[*]` is any item of a list, `*` any key of a map, and a field
-//! named is read whole, with everything below it.
+//! its path; `[*]` is any item of a list, `*` any key of a map, `+` any key
+//! with a domain (`nvidia.com/gpu`, an extended resource), and a field named
+//! is read whole, with everything below it.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,8 @@ const CONTAINER: &[&str] = &[
     "resources.requests.memory",
     "resources.limits.cpu",
     "resources.limits.memory",
+    "resources.requests.+",
+    "resources.limits.+",
     "readinessProbe.initialDelaySeconds",
 ];
 
@@ -121,6 +124,8 @@ struct Trie {
     whole: bool,
     keys: BTreeMap<String, Trie>,
     any_key: Option<Box<Trie>>,
+    /// Keys with a domain (`vendor.example/name`).
+    qualified_key: Option<Box<Trie>>,
     any_item: Option<Box<Trie>>,
 }
 
@@ -136,6 +141,8 @@ impl Trie {
                 };
                 t = if name == "*" {
                     t.any_key.get_or_insert_with(Box::default)
+                } else if name == "+" {
+                    t.qualified_key.get_or_insert_with(Box::default)
                 } else {
                     t.keys.entry(name.to_string()).or_default()
                 };
@@ -174,7 +181,8 @@ fn walk(trie: &Trie, node: &Node, path: &str, reported: &[Unread], out: &mut Vec
         Value::Map(entries) => {
             for (key, value) in entries {
                 let child = join(path, &key.name);
-                match trie.keys.get(&key.name).or(trie.any_key.as_deref()) {
+                let qualified = trie.qualified_key.as_deref().filter(|_| key.name.contains('/'));
+                match trie.keys.get(&key.name).or(qualified).or(trie.any_key.as_deref()) {
                     Some(t) => walk(t, value, &child, reported, out),
                     None if matches!(value.value, Value::Null) => {}
                     None if !reported.iter().any(|r| r.path == child) => {
@@ -225,7 +233,7 @@ mod tests {
                     spec:\n  replicas: 2\n  revisionHistoryLimit: 3\n  template:\n    spec:\n      containers:\n\
                     \x20     - name: web\n        image: web:1\n        ports: [{containerPort: 80}]\n\
                     \x20       readinessProbe: {initialDelaySeconds: 5, httpGet: {path: /}}\n\
-                    \x20       resources: {requests: {cpu: 1, nvidia.com/gpu: 1}}\n";
+                    \x20       resources: {requests: {cpu: 1, nvidia.com/gpu: 1, ephemeral-storage: 1Gi}}\n";
         let root = &documents(text).unwrap()[0].root;
         let paths: Vec<String> = unread("Deployment", root, &[]).into_iter().map(|u| u.path).collect();
         assert_eq!(
@@ -235,7 +243,8 @@ mod tests {
                 "spec.revisionHistoryLimit",
                 "spec.template.spec.containers[0].ports",
                 "spec.template.spec.containers[0].readinessProbe.httpGet",
-                "spec.template.spec.containers[0].resources.requests[nvidia.com/gpu]",
+                // An extended resource (a name with a domain) is read; ephemeral storage is not.
+                "spec.template.spec.containers[0].resources.requests.ephemeral-storage",
             ]
         );
         // A path listed already, with its own reason, is not listed again.

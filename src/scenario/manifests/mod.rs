@@ -134,6 +134,8 @@ pub struct NodeFile {
     pub unschedulable: Option<bool>,
     /// `status.capacity` (cpu, memory, pods), which only an import reads.
     pub capacity: (Option<Millicores>, Option<Bytes>, Option<u32>),
+    /// The extended resources of `status.capacity` (`nvidia.com/gpu`), which only an import reads.
+    pub extended: BTreeMap<String, u64>,
 }
 
 /// Where an HPA metric was read: its source's key (`resource`,
@@ -528,12 +530,30 @@ impl Converter<'_> {
             }
         };
         let res = c.resources.as_ref();
-        let list = |s: &mut Self, which: &str, map| {
-            let p = format!("{path}.resources.{which}");
-            let cpu = s.quantity(&p, map, "cpu", true, Millicores::parse);
-            let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
-            map.map(|_| ResourceListFile { cpu, memory })
-        };
+        let list =
+            |s: &mut Self,
+             which: &str,
+             map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
+                let p = format!("{path}.resources.{which}");
+                let cpu = s.quantity(&p, map, "cpu", true, Millicores::parse);
+                let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
+                // Extended resources (a name with a domain) count whole devices.
+                let mut extended = BTreeMap::new();
+                for name in map.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
+                    let whole = |text: &str| -> Result<u64, String> {
+                        let milli: u64 =
+                            text.trim_end_matches('m').parse().map_err(|_| "must be a non-negative integer")?;
+                        if text.starts_with('-') || !milli.is_multiple_of(1000) {
+                            return Err("must be an integer".into());
+                        }
+                        Ok(milli / 1000)
+                    };
+                    if let Some(n) = s.quantity(&p, map, name, true, whole) {
+                        extended.insert(name.clone(), n);
+                    }
+                }
+                map.map(|_| ResourceListFile { cpu, memory, extended })
+            };
         let requests = list(self, "requests", res.and_then(|r| r.requests.as_ref()));
         let limits = list(self, "limits", res.and_then(|r| r.limits.as_ref()));
         let delay = c.readiness_probe.as_ref().map(|p| {
@@ -1140,6 +1160,13 @@ impl Converter<'_> {
         let pods = self.quantity("status.capacity", capacity, "pods", false, |t| {
             t.parse::<u32>().map_err(|_| format!("{} is not a number of pods", quoted(t)))
         });
+        let mut extended = BTreeMap::new();
+        for name in capacity.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
+            let count = |t: &str| t.parse::<u64>().map_err(|_| format!("{}: must be an integer", quoted(t)));
+            if let Some(n) = self.quantity("status.capacity", capacity, name, false, count) {
+                extended.insert(name.clone(), n);
+            }
+        }
         if n.status.is_some() {
             self.not_simulated(
                 "status",
@@ -1152,6 +1179,7 @@ impl Converter<'_> {
             taints,
             unschedulable: spec.unschedulable,
             capacity: (cpu, memory, pods),
+            extended,
         })))
     }
 }

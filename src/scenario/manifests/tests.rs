@@ -243,3 +243,23 @@ fn a_pod_disruption_budget_is_read_with_its_selector_and_budget() {
     assert_eq!(b.selector.get("app").map(String::as_str), Some("web"));
     assert!(read.ignored.is_empty(), "{:?}", read.ignored);
 }
+
+#[test]
+fn extended_resources_are_read_as_whole_devices() {
+    let text = DEPLOYMENT.replace(
+        "          requests: {cpu: 250m, memory: 256Mi}\n",
+        "          requests: {cpu: 250m, memory: 256Mi}\n          limits: {nvidia.com/gpu: 2, ephemeral-storage: 1Gi}\n",
+    );
+    let read = read_one(&text);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let Object::Deployment(d) = &read.manifests[0].object else { panic!("a Deployment") };
+    let limits = d.template.containers[0].resources.limits.as_ref().unwrap();
+    assert_eq!(limits.extended.get("nvidia.com/gpu"), Some(&2));
+    let ignored: Vec<&str> = read.ignored.iter().map(|u| u.path.as_str()).collect();
+    assert!(ignored.contains(&"spec.template.spec.containers[0].resources.limits.ephemeral-storage"), "{ignored:?}");
+    // A part of a device is refused.
+    let read = read_one(&text.replace("nvidia.com/gpu: 2", "nvidia.com/gpu: 500m"));
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert!(read.problems[0].message.contains("must be an integer"), "{:?}", read.problems);
+    assert!(read.problems[0].path.ends_with("resources.limits[nvidia.com/gpu]"), "{:?}", read.problems);
+}

@@ -93,20 +93,33 @@ fn ca_spec(world: &World) -> Option<&ClusterAutoscalerSpec> {
     }
 }
 
-/// What a pod requests, (CPU millicores, memory bytes), as the scheduler counts it.
-fn requests(pod: &super::Pod) -> (i64, i64) {
-    let (r, _) = template_requests(&pod.template);
-    (r.milli_cpu, r.memory)
+/// What a pod requests, as the scheduler counts it (`pods` 1).
+fn requests(pod: &super::Pod) -> Resources {
+    template_requests(&pod.template).0
 }
 
-/// First fit: the first bin with room for (cpu, mem) and a pod takes them.
-/// Returns whether one had room.
-fn first_fit<'a>(bins: impl IntoIterator<Item = &'a mut (i64, i64, i64)>, (cpu, mem): (i64, i64)) -> bool {
-    match bins.into_iter().find(|b| b.0 >= cpu && b.1 >= mem && b.2 >= 1) {
+/// Whether `room` holds `r`: CPU, memory, a pod slot and every extended resource.
+fn holds(room: &Resources, r: &Resources) -> bool {
+    room.milli_cpu >= r.milli_cpu
+        && room.memory >= r.memory
+        && room.pods >= r.pods
+        && room.scalar.iter().zip(&r.scalar).all(|(have, want)| have >= want)
+}
+
+fn take(room: &mut Resources, r: &Resources) {
+    room.milli_cpu -= r.milli_cpu;
+    room.memory -= r.memory;
+    room.pods -= r.pods;
+    for (have, want) in room.scalar.iter_mut().zip(&r.scalar) {
+        *have -= want;
+    }
+}
+
+/// First fit: the first bin with room for the pod takes it. Returns whether one had room.
+fn first_fit<'a>(bins: impl IntoIterator<Item = &'a mut Resources>, r: &Resources) -> bool {
+    match bins.into_iter().find(|b| holds(b, r)) {
         Some(b) => {
-            b.0 -= cpu;
-            b.1 -= mem;
-            b.2 -= 1;
+            take(b, r);
             true
         }
         None => false,
@@ -474,9 +487,10 @@ impl World {
     /// node group by the least-waste expander. Returns whether it scaled up.
     fn scale_up(&mut self, ca: &ClusterAutoscalerSpec) -> bool {
         let k = self.kref();
-        let mut pending: Vec<(i64, i64)> =
+        let mut pending: Vec<Resources> =
             k.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
-        pending.sort_unstable_by(|a, b| b.cmp(a));
+        // First fit decreasing: by CPU, then memory, then extended resources.
+        pending.sort_unstable_by_key(|r| std::cmp::Reverse((r.milli_cpu, r.memory, r.scalar)));
         if pending.is_empty() {
             return false;
         }
@@ -581,14 +595,15 @@ impl World {
     /// Whether every pod on `host` fits on the other Ready nodes (first fit on requests).
     fn pods_fit_elsewhere(&self, host: HostId) -> bool {
         let k = self.kref();
-        let mut free: Vec<(i64, i64, i64)> = k
+        let mut free: Vec<Resources> = k
             .nodes
             .iter()
             .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
             .map(|n| {
-                let requested = k.node_requested(n);
-                let a = n.allocatable;
-                (a.milli_cpu - requested.milli_cpu, a.memory - requested.memory, a.pods - n.pods.len() as i64)
+                let mut room = n.allocatable;
+                take(&mut room, &k.node_requested(n));
+                room.pods = n.allocatable.pods - n.pods.len() as i64;
+                room
             })
             .collect();
         k.nodes[host.index()]
@@ -596,7 +611,7 @@ impl World {
             .iter()
             .filter_map(|p| k.pods.get(p))
             .filter(|p| !p.deleting)
-            .all(|p| first_fit(&mut free, requests(p)))
+            .all(|p| first_fit(&mut free, &requests(p)))
     }
 
     fn remove_node(&mut self, host: HostId) {
@@ -636,28 +651,30 @@ impl World {
 /// The binpacking estimator: how many new nodes of `template` the pending pods
 /// need (first fit decreasing, upcoming nodes first), at most `room`, and the
 /// least-waste score of those new nodes.
-pub fn binpack(pending: &[(i64, i64)], template: Resources, upcoming: Vec<Resources>, room: u32) -> (u32, f64) {
-    // Room left per node (CPU, memory, pods), and whether the node is new.
-    let mut bins: Vec<((i64, i64, i64), bool)> =
-        upcoming.iter().map(|r| ((r.milli_cpu, r.memory, r.pods), false)).collect();
+pub fn binpack(pending: &[Resources], template: Resources, upcoming: Vec<Resources>, room: u32) -> (u32, f64) {
+    // Room left per node, and whether the node is new.
+    let mut bins: Vec<(Resources, bool)> = upcoming.into_iter().map(|r| (r, false)).collect();
     let mut new_nodes = 0u32;
-    for &(cpu, mem) in pending {
-        if cpu > template.milli_cpu || mem > template.memory {
+    for r in pending {
+        if !holds(&template, r) {
             continue;
         }
-        if first_fit(bins.iter_mut().map(|b| &mut b.0), (cpu, mem)) {
+        if first_fit(bins.iter_mut().map(|b| &mut b.0), r) {
             continue;
         }
         if new_nodes >= room {
             continue;
         }
         new_nodes += 1;
-        bins.push(((template.milli_cpu - cpu, template.memory - mem, template.pods - 1), true));
+        let mut bin = template;
+        take(&mut bin, r);
+        bins.push((bin, true));
     }
-    let added: Vec<&(i64, i64, i64)> = bins.iter().filter(|b| b.1).map(|b| &b.0).collect();
+    let added: Vec<&Resources> = bins.iter().filter(|b| b.1).map(|b| &b.0).collect();
     let n = added.len().max(1) as f64;
-    let unused_cpu: f64 = added.iter().map(|b| b.0 as f64).sum::<f64>() / (template.milli_cpu.max(1) as f64 * n);
-    let unused_mem: f64 = added.iter().map(|b| b.1 as f64).sum::<f64>() / (template.memory.max(1) as f64 * n);
+    let unused_cpu: f64 =
+        added.iter().map(|b| b.milli_cpu as f64).sum::<f64>() / (template.milli_cpu.max(1) as f64 * n);
+    let unused_mem: f64 = added.iter().map(|b| b.memory as f64).sum::<f64>() / (template.memory.max(1) as f64 * n);
     (new_nodes, unused_cpu + unused_mem)
 }
 
@@ -667,9 +684,10 @@ mod tests {
 
     #[test]
     fn binpacking_counts_nodes_for_pending_pods() {
-        let template = Resources { milli_cpu: 4000, memory: 16_000, pods: 110 };
+        let template = Resources { milli_cpu: 4000, memory: 16_000, pods: 110, ..Resources::default() };
+        let pod = |cpu, memory| Resources { milli_cpu: cpu, memory, pods: 1, ..Resources::default() };
         // Five pods of 1500m: two per node → 3 nodes; unused CPU (1000 + 1000 + 2500)/12000, memory none used … .
-        let pending = vec![(1500, 1000); 5];
+        let pending = vec![pod(1500, 1000); 5];
         let (n, waste) = binpack(&pending, template, Vec::new(), 10);
         assert_eq!(n, 3);
         let expected = 4500.0 / 12_000.0 + (48_000.0 - 5_000.0) / 48_000.0;
@@ -679,6 +697,11 @@ mod tests {
         // At most `room` new nodes.
         assert_eq!(binpack(&pending, template, Vec::new(), 1).0, 1);
         // A pod larger than a node is left out.
-        assert_eq!(binpack(&[(5000, 1)], template, Vec::new(), 10).0, 0);
+        assert_eq!(binpack(&[pod(5000, 1)], template, Vec::new(), 10).0, 0);
+        // A pod asking for a GPU needs a node that has one.
+        let gpu = Resources { scalar: [1, 0, 0, 0], ..pod(100, 1) };
+        assert_eq!(binpack(&[gpu], template, Vec::new(), 10).0, 0);
+        let gpu_node = Resources { scalar: [4, 0, 0, 0], ..template };
+        assert_eq!(binpack(&[gpu; 6], gpu_node, Vec::new(), 10).0, 2);
     }
 }

@@ -6,7 +6,7 @@
 //! requests nothing (best effort) gets 0 from it. This is the formula of
 //! Kubernetes up to v1.35; later releases score the change in balance instead.
 
-use super::node_resources_fit::ResourceName;
+use super::node_resources_fit::{ResourceName, allocatable_request};
 use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo};
 
 #[derive(Clone, Debug)]
@@ -15,24 +15,27 @@ pub struct BalancedAllocation {
 }
 
 impl BalancedAllocation {
-    pub fn new(resources: &[(String, i64)]) -> Self {
-        BalancedAllocation { resources: resources.iter().map(|(n, _)| ResourceName::from_name(n)).collect() }
+    /// The plugin over `resources`; `extended` names the scenario's extended resources.
+    pub fn new(resources: &[(String, i64)], extended: &[String]) -> Self {
+        BalancedAllocation { resources: resources.iter().map(|(n, _)| ResourceName::from_name(n, extended)).collect() }
     }
 
-    /// PreScore's Skip: a pod that requests nothing is not scored (0 everywhere).
-    pub fn skips(pod: &PodInfo) -> bool {
-        pod.requests.milli_cpu == 0 && pod.requests.memory == 0
+    /// PreScore's Skip: a pod that requests none of the plugin's resources is
+    /// not scored (0 everywhere).
+    pub fn skips(&self, pod: &PodInfo) -> bool {
+        self.resources.iter().all(|&name| {
+            let empty = crate::behaviours::scheduler::Resources::default();
+            allocatable_request(name, &pod.requests, &empty, &empty).0 == 0
+        })
     }
 
     pub fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        if Self::skips(pod) {
+        if self.skips(pod) {
             return 0;
         }
         let fraction = |name: &ResourceName| {
-            let (requested, allocatable) = match name {
-                ResourceName::Cpu => (node.requested.milli_cpu + pod.requests.milli_cpu, node.allocatable.milli_cpu),
-                ResourceName::Memory => (node.requested.memory + pod.requests.memory, node.allocatable.memory),
-            };
+            let (requested, allocatable) =
+                allocatable_request(*name, &pod.requests, &node.requested, &node.allocatable);
             (allocatable != 0).then(|| (requested as f64 / allocatable as f64).min(1.0))
         };
         // Without allocating for the usual two or three resources.
@@ -73,10 +76,10 @@ mod tests {
         // balanced_allocation_test.go "nothing scheduled, resources requested, differently sized nodes":
         // pod 3000m / 5000 on node1 4000m / 10000: f = 0.75 and 0.5, σ = 0.125 → 87;
         // on node2 6000m / 10000: f = 0.5 and 0.5, σ = 0 → 100.
-        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)]);
+        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)], &[]);
         let pod = PodInfo::default().with_container_requests(&[(Some(3000), Some(5000))], &[]);
         let node = |cpu, mem| NodeInfo {
-            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
+            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110, ..Resources::default() },
             ..NodeInfo::default()
         };
         assert_eq!(b.score(&pod, &node(4000, 10000)), 87);
@@ -85,8 +88,8 @@ mod tests {
         // "resources requested, pods scheduled with resources": nodes 10000/20000; node1 holds 3000/0:
         // f = 0.6 and 0.25, σ = 0.175 → 82; node2 holds 3000/5000: 0.6 and 0.5 → 95.
         let busy = |cpu, mem| NodeInfo {
-            allocatable: Resources { milli_cpu: 10000, memory: 20000, pods: 110 },
-            requested: Resources { milli_cpu: cpu, memory: mem, pods: 1 },
+            allocatable: Resources { milli_cpu: 10000, memory: 20000, pods: 110, ..Resources::default() },
+            requested: Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() },
             ..NodeInfo::default()
         };
         assert_eq!(b.score(&pod, &busy(3000, 0)), 82);
@@ -159,15 +162,20 @@ mod tests {
                 Some([82, 95]),
             ),
         ];
-        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)]);
+        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)], &[]);
         for (name, pod, nodes, existing, expected) in cases {
             let pod = PodInfo::default().with_container_requests(pod, &[]);
-            assert_eq!(BalancedAllocation::skips(&pod), expected.is_none(), "{name}");
+            assert_eq!(b.skips(&pod), expected.is_none(), "{name}");
             let Some(expected) = expected else { continue };
             let scores = [0, 1].map(|i| {
                 let held = PodInfo::default().with_container_requests(existing[i], &[]);
                 let node = NodeInfo {
-                    allocatable: Resources { milli_cpu: nodes[i].0, memory: nodes[i].1, pods: 110 },
+                    allocatable: Resources {
+                        milli_cpu: nodes[i].0,
+                        memory: nodes[i].1,
+                        pods: 110,
+                        ..Resources::default()
+                    },
                     requested: held.requests,
                     non_zero_requested: held.non_zero_requests,
                     ..NodeInfo::default()

@@ -1,34 +1,78 @@
 //! NodeResourcesFit (`plugins/noderesources`). Filter (`fit.go`): the pod's
 //! requests must fit in what the node has left of its allocatable CPU,
-//! memory and pod slots. Score, by the profile's scoring strategy
-//! (`least_allocated.go`, `most_allocated.go`, `requested_to_capacity_ratio.go`,
-//! `resource_allocation.go`): per resource, from the node's requests
-//! *including the incoming pod*, with zero requests counted at 100m / 200 MB;
-//! then a weighted mean, in integer maths.
+//! memory, pod slots and extended resources. Score, by the profile's scoring
+//! strategy (`least_allocated.go`, `most_allocated.go`,
+//! `requested_to_capacity_ratio.go`, `resource_allocation.go`): per
+//! resource, from the node's requests *including the incoming pod*, with
+//! zero CPU and memory requests counted at 100m / 200 MB; an extended
+//! resource the pod does not request, and a resource the node has none of,
+//! are left out; then a weighted mean, in integer maths.
 
-use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection};
+use std::borrow::Cow;
+
+use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection, Resources};
 use crate::model::scheduler_profile::{ScoringStrategy, ScoringStrategyType, UtilizationShapePoint};
 
-/// A resource the scoring strategies weigh. Every name but `cpu` is memory.
+/// A resource the scoring strategies weigh: CPU, memory, one of the
+/// scenario's extended resources (by index), or a resource no node here has
+/// (ephemeral-storage, an extended resource nobody names), which every node
+/// has none of and so is left out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceName {
     Cpu,
     Memory,
+    Scalar(usize),
+    Absent,
 }
 
 impl ResourceName {
-    pub fn from_name(name: &str) -> Self {
-        if name == "cpu" { ResourceName::Cpu } else { ResourceName::Memory }
+    /// The resource named `name`, `extended` being the scenario's extended resources.
+    pub fn from_name(name: &str, extended: &[String]) -> Self {
+        match name {
+            "cpu" => ResourceName::Cpu,
+            "memory" => ResourceName::Memory,
+            _ => extended.iter().position(|e| e == name).map_or(ResourceName::Absent, ResourceName::Scalar),
+        }
+    }
+
+    /// (requested, allocatable) on `node` of this resource, for `calculateResourceAllocatableRequest`.
+    fn of(self, requested: &Resources, allocatable: &Resources) -> (i64, i64) {
+        match self {
+            ResourceName::Cpu => (requested.milli_cpu, allocatable.milli_cpu),
+            ResourceName::Memory => (requested.memory, allocatable.memory),
+            ResourceName::Scalar(i) => (requested.scalar[i], allocatable.scalar[i]),
+            ResourceName::Absent => (0, 0),
+        }
     }
 }
 
-/// Filter reasons, as bits of [`Rejection::Fit`].
+/// `calculateResourceAllocatableRequest`: (node's requests with the pod's,
+/// allocatable) of a resource; (0, 0), which leaves it out, for an
+/// extended resource the pod does not request.
+pub fn allocatable_request(
+    name: ResourceName,
+    pod: &Resources,
+    node: &Resources,
+    allocatable: &Resources,
+) -> (i64, i64) {
+    let (pod_request, _) = name.of(pod, allocatable);
+    if pod_request == 0 && matches!(name, ResourceName::Scalar(_)) {
+        return (0, 0);
+    }
+    let (requested, allocatable) = name.of(node, allocatable);
+    (requested + pod_request, allocatable)
+}
+
+/// Filter reasons, as bits of [`Rejection::Fit`]: pods, CPU, memory, then
+/// one bit per extended resource.
 pub const TOO_MANY_PODS: u8 = 1;
 pub const INSUFFICIENT_CPU: u8 = 2;
 pub const INSUFFICIENT_MEMORY: u8 = 4;
+const INSUFFICIENT_SCALAR: u8 = 8;
 
-/// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words and order.
-pub fn reasons(bits: u8) -> impl Iterator<Item = &'static str> {
+/// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words
+/// and order; `extended` names the scenario's extended resources.
+pub fn reasons(bits: u8, extended: &[String]) -> impl Iterator<Item = Cow<'static, str>> + '_ {
     [
         (TOO_MANY_PODS, "Too many pods"),
         (INSUFFICIENT_CPU, "Insufficient cpu"),
@@ -36,7 +80,14 @@ pub fn reasons(bits: u8) -> impl Iterator<Item = &'static str> {
     ]
     .into_iter()
     .filter(move |(bit, _)| bits & bit != 0)
-    .map(|(_, r)| r)
+    .map(|(_, r)| Cow::Borrowed(r))
+    .chain(
+        extended
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| bits & (INSUFFICIENT_SCALAR << i) != 0)
+            .map(|(_, name)| Cow::Owned(format!("Insufficient {name}"))),
+    )
 }
 
 /// `fitsRequest`: what the pod asks for against what the node has left.
@@ -50,6 +101,11 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
     }
     if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
         bits |= INSUFFICIENT_MEMORY;
+    }
+    for (i, &want) in pod.requests.scalar.iter().enumerate() {
+        if want > 0 && want > node.allocatable.scalar[i] - node.requested.scalar[i] {
+            bits |= INSUFFICIENT_SCALAR << i;
+        }
     }
     (bits != 0).then_some(Rejection::Fit(bits))
 }
@@ -68,10 +124,11 @@ const MAX_UTILIZATION: i64 = 100;
 const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 
 impl Fit {
-    pub fn new(strategy: &ScoringStrategy) -> Self {
+    /// The strategy's scorer; `extended` names the scenario's extended resources.
+    pub fn new(strategy: &ScoringStrategy, extended: &[String]) -> Self {
         Fit {
             kind: strategy.kind,
-            resources: strategy.resources.iter().map(|(n, w)| (ResourceName::from_name(n), *w)).collect(),
+            resources: strategy.resources.iter().map(|(n, w)| (ResourceName::from_name(n, extended), *w)).collect(),
             shape: strategy
                 .shape
                 .iter()
@@ -83,16 +140,10 @@ impl Fit {
         }
     }
 
-    /// (requested including the pod, allocatable) for a resource.
+    /// (requested including the pod, allocatable) for a resource, CPU and
+    /// memory with missing requests at the defaults.
     fn resource(name: ResourceName, pod: &PodInfo, node: &NodeInfo) -> (i64, i64) {
-        match name {
-            ResourceName::Cpu => {
-                (node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu, node.allocatable.milli_cpu)
-            }
-            ResourceName::Memory => {
-                (node.non_zero_requested.memory + pod.non_zero_requests.memory, node.allocatable.memory)
-            }
-        }
+        allocatable_request(name, &pod.non_zero_requests, &node.non_zero_requested, &node.allocatable)
     }
 
     pub fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
@@ -117,7 +168,10 @@ impl Fit {
             ScoringStrategyType::RequestedToCapacityRatio => {
                 for &(name, weight) in &self.resources {
                     let (requested, capacity) = Fit::resource(name, pod, node);
-                    let s = if capacity == 0 || requested > capacity {
+                    if capacity == 0 {
+                        continue;
+                    }
+                    let s = if requested > capacity {
                         broken_linear(&self.shape, MAX_UTILIZATION)
                     } else {
                         broken_linear(&self.shape, requested * MAX_UTILIZATION / capacity)
@@ -172,9 +226,9 @@ mod tests {
     const MI: i64 = 1024 * 1024;
 
     fn node(cpu: i64, mem: i64, used_cpu: i64, used_mem: i64) -> NodeInfo {
-        let used = Resources { milli_cpu: used_cpu, memory: used_mem, pods: 0 };
+        let used = Resources { milli_cpu: used_cpu, memory: used_mem, pods: 0, ..Resources::default() };
         NodeInfo {
-            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110 },
+            allocatable: Resources { milli_cpu: cpu, memory: mem, pods: 110, ..Resources::default() },
             requested: used,
             non_zero_requested: used,
             ..NodeInfo::default()
@@ -195,7 +249,7 @@ mod tests {
         // pod 3000m / 5000, node1 4000m / 10000, node2 6000m / 10000.
         // node1: cpu (4000−3000)·100/4000 = 25, memory (10000−5000)·100/10000 = 50 → (25+50)/2 = 37.
         // node2: cpu (6000−3000)·100/6000 = 50, memory 50 → 50.
-        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated), &[]);
         let p = pod(3000, 5000);
         assert_eq!(f.score(&p, &node(4000, 10000, 0, 0)), 37);
         assert_eq!(f.score(&p, &node(6000, 10000, 0, 0)), 50);
@@ -206,16 +260,19 @@ mod tests {
         // least_allocated_test.go "resources requested, pods scheduled with resources": pod 3000/5000,
         // nodes 10000/20000; node1 has 3000/0: cpu (10000−6000)·100/10000 = 40, memory 75 → 57;
         // node2 has 3000/5000: 40 and 50 → 45.
-        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated), &[]);
         let p = pod(3000, 5000);
         assert_eq!(f.score(&p, &node(10000, 20000, 3000, 0)), 57);
         assert_eq!(f.score(&p, &node(10000, 20000, 3000, 5000)), 45);
         // "… different weight on CPU and memory": memory weight 2: node1 (25 + 2·50)/3 = 41.
-        let weighted = Fit::new(&ScoringStrategy {
-            kind: ScoringStrategyType::LeastAllocated,
-            resources: vec![("cpu".into(), 1), ("memory".into(), 2)],
-            shape: Vec::new(),
-        });
+        let weighted = Fit::new(
+            &ScoringStrategy {
+                kind: ScoringStrategyType::LeastAllocated,
+                resources: vec![("cpu".into(), 1), ("memory".into(), 2)],
+                shape: Vec::new(),
+            },
+            &[],
+        );
         assert_eq!(weighted.score(&p, &node(4000, 10000, 0, 0)), 41);
     }
 
@@ -223,7 +280,7 @@ mod tests {
     fn most_allocated_matches_the_kubernetes_test_cases() {
         // most_allocated_test.go "nothing scheduled, resources requested, differently sized nodes":
         // pod 3000/5000; node1 4000/10000: cpu 3000·100/4000 = 75, memory 50 → 62; node2 6000/10000: 50, 50 → 50.
-        let f = Fit::new(&strategy(ScoringStrategyType::MostAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::MostAllocated), &[]);
         let p = pod(3000, 5000);
         assert_eq!(f.score(&p, &node(4000, 10000, 0, 0)), 62);
         assert_eq!(f.score(&p, &node(6000, 10000, 0, 0)), 50);
@@ -238,7 +295,7 @@ mod tests {
     fn missing_requests_count_at_the_defaults_when_scoring() {
         // A pod that names no request counts as 100m and 200 MiB: on 1000m / 1000 MiB,
         // cpu (1000−100)·100/1000 = 90, memory (1000−200)·100/1000 = 80 → 85.
-        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated));
+        let f = Fit::new(&strategy(ScoringStrategyType::LeastAllocated), &[]);
         let unset = PodInfo::default().with_container_requests(&[(None, None)], &[]);
         assert_eq!(f.score(&unset, &node(1000, 1000 * MI, 0, 0)), 85);
         // An explicit 0 stays 0 (NonMissingContainerRequests): the whole node is free → 100.
@@ -252,14 +309,17 @@ mod tests {
     fn requested_to_capacity_ratio_follows_its_shape() {
         // requested_to_capacity_ratio_test.go, shape (0 → 10, 100 → 0) scaled ×10: pod 3000/5000 on
         // node1 4000/10000: 75 % → 25, 50 % → 50, mean 37.5 rounds to 38; node2 6000/10000 → 50.
-        let f = Fit::new(&ScoringStrategy {
-            kind: ScoringStrategyType::RequestedToCapacityRatio,
-            resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-            shape: vec![
-                UtilizationShapePoint { utilization: 0, score: 10 },
-                UtilizationShapePoint { utilization: 100, score: 0 },
-            ],
-        });
+        let f = Fit::new(
+            &ScoringStrategy {
+                kind: ScoringStrategyType::RequestedToCapacityRatio,
+                resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
+                shape: vec![
+                    UtilizationShapePoint { utilization: 0, score: 10 },
+                    UtilizationShapePoint { utilization: 100, score: 0 },
+                ],
+            },
+            &[],
+        );
         assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0)), 38);
         assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0)), 50);
     }
@@ -278,11 +338,75 @@ mod tests {
         assert_eq!([20, 70].map(|p| broken_linear(&shape, p)), [6, 5]);
     }
 
+    /// A node of `cpu` / `mem` with `gpus` extended resource 0, `used` of them requested.
+    fn gpu_node(cpu: i64, mem: i64, gpus: i64, used: i64) -> NodeInfo {
+        let mut n = node(cpu, mem, 0, 0);
+        n.allocatable.scalar[0] = gpus;
+        n.requested.scalar[0] = used;
+        n.non_zero_requested.scalar[0] = used;
+        n
+    }
+
+    fn gpu_pod(cpu: i64, mem: i64, gpus: i64) -> PodInfo {
+        let mut p = pod(cpu, mem);
+        p.requests.scalar[0] = gpus;
+        p.non_zero_requests.scalar[0] = gpus;
+        p
+    }
+
+    #[test]
+    fn an_extended_resource_must_fit_what_the_node_has_left() {
+        // fit_test.go "extended resource fits" / "extended resource capacity enforced".
+        let extended = ["nvidia.com/gpu".to_string()];
+        let n = gpu_node(4000, 4000, 4, 3);
+        assert_eq!(filter(&gpu_pod(100, 100, 1), &n), None);
+        let Some(Rejection::Fit(bits)) = filter(&gpu_pod(100, 100, 2), &n) else { panic!("2 GPUs on 1 left") };
+        assert_eq!(reasons(bits, &extended).collect::<Vec<_>>(), ["Insufficient nvidia.com/gpu"]);
+        // A pod that asks for none fits a node without any.
+        assert_eq!(filter(&pod(100, 100), &node(4000, 4000, 0, 0)), None);
+        // And one that asks for one does not.
+        let Some(Rejection::Fit(bits)) = filter(&gpu_pod(5000, 100, 1), &node(4000, 4000, 0, 0)) else { panic!() };
+        assert_eq!(reasons(bits, &extended).collect::<Vec<_>>(), ["Insufficient cpu", "Insufficient nvidia.com/gpu"]);
+    }
+
+    #[test]
+    fn an_extended_resource_is_scored_only_for_pods_that_request_it() {
+        // LeastAllocated over cpu, memory and nvidia.com/gpu (weight 2), as resource_allocation.go
+        // calculateResourceAllocatableRequest: a pod that requests no GPU leaves the GPU out.
+        let extended = ["nvidia.com/gpu".to_string()];
+        let f = Fit::new(
+            &ScoringStrategy {
+                kind: ScoringStrategyType::LeastAllocated,
+                resources: vec![("cpu".into(), 1), ("memory".into(), 1), ("nvidia.com/gpu".into(), 2)],
+                shape: Vec::new(),
+            },
+            &extended,
+        );
+        let n = gpu_node(4000, 10000, 4, 1);
+        // cpu (4000 − 2000)·100/4000 = 50, memory (10000 − 5000)·100/10000 = 50 → 50; the GPU is not counted.
+        assert_eq!(f.score(&pod(2000, 5000), &n), 50);
+        // With 1 GPU: gpu (4 − 2)·100/4 = 50 → (50 + 50 + 2·50)/4 = 50; with 3: gpu 0 → (50 + 50)/4 = 25.
+        assert_eq!(f.score(&gpu_pod(2000, 5000, 1), &n), 50);
+        assert_eq!(f.score(&gpu_pod(2000, 5000, 3), &n), 25);
+        // A node without the resource leaves it out (allocatable 0): cpu and memory only.
+        assert_eq!(f.score(&gpu_pod(2000, 5000, 1), &node(4000, 10000, 0, 0)), 50);
+        // A resource no node has (ephemeral-storage here) is left out everywhere.
+        let g = Fit::new(
+            &ScoringStrategy {
+                kind: ScoringStrategyType::MostAllocated,
+                resources: vec![("cpu".into(), 1), ("ephemeral-storage".into(), 5)],
+                shape: Vec::new(),
+            },
+            &extended,
+        );
+        assert_eq!(g.score(&pod(1000, 0), &node(4000, 10000, 0, 0)), 25);
+    }
+
     #[test]
     fn filter_names_every_insufficient_resource() {
         let n = node(1000, 1000, 800, 900);
         let reasons = |r: Option<Rejection>| match r {
-            Some(Rejection::Fit(bits)) => reasons(bits).collect::<Vec<_>>(),
+            Some(Rejection::Fit(bits)) => reasons(bits, &[]).collect::<Vec<_>>(),
             _ => Vec::new(),
         };
         assert_eq!(reasons(filter(&pod(500, 200), &n)), ["Insufficient cpu", "Insufficient memory"]);
@@ -317,11 +441,14 @@ mod tests {
     /// The scores of `kind` over a case's nodes, the existing pods added to
     /// each node as the cache's `AddPod` does.
     fn scores_of(kind: ScoringStrategyType, case: &ScoringCase) -> Vec<i64> {
-        let fit = Fit::new(&ScoringStrategy {
-            kind,
-            resources: case.resources.iter().map(|&(n, w)| (n.to_string(), w)).collect(),
-            shape: Vec::new(),
-        });
+        let fit = Fit::new(
+            &ScoringStrategy {
+                kind,
+                resources: case.resources.iter().map(|&(n, w)| (n.to_string(), w)).collect(),
+                shape: Vec::new(),
+            },
+            &[],
+        );
         let pod = PodInfo::default().with_container_requests(case.pod, &[]);
         case.nodes
             .iter()
