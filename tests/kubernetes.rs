@@ -501,3 +501,30 @@ fn a_pod_asking_for_gpus_waits_where_none_are_left() {
         .expect("the third pod waits");
     assert!(message.contains("0/3 nodes are available: 3 Insufficient nvidia.com/gpu."), "{message}");
 }
+
+#[test]
+fn a_service_and_a_budget_select_pods_of_their_own_namespace() {
+    let deployment = |name: &str, ns: &str, replicas: u32| {
+        format!(
+            r#"At("0s", Apply(Deployment(name: "{name}", namespace: "{ns}", replicas: {replicas},
+                template: PodTemplate(labels: {{"tier": "web"}},
+                    containers: [Container(name: "nginx", image: "app:1")]))))"#
+        )
+    };
+    let text = scenario(&format!(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            {}, {},
+            At("0s", Apply(Service(name: "front", namespace: "shop", selector: {{"tier": "web"}}))),
+            At("0s", Apply(PodDisruptionBudget(name: "front", namespace: "shop", selector: {{"tier": "web"}},
+                                               minAvailable: 2)))])]"#,
+        deployment("web", "shop", 2),
+        deployment("staging-web", "staging", 3),
+    ));
+    let mut w = world(&text);
+    w.run_until(SimTime(60_000_000));
+    let k = w.kube().unwrap();
+    let service = k.services.iter().find(|s| s.spec.name == "front").unwrap();
+    assert_eq!(service.endpoints.len(), 2, "only shop's pods");
+    let (healthy, desired, allowed) = k.disruption_status(&k.disruption_budgets[0].0);
+    assert_eq!((healthy, desired, allowed), (2, 2, 0), "only shop's pods count");
+}

@@ -297,7 +297,8 @@ impl Cluster {
         let (mut matched, mut healthy) = (0u32, 0u32);
         let mut owners = BTreeSet::new();
         for (_, pod) in self.pods.iter() {
-            if !budget.matches(&pod.template.labels) {
+            // A budget selects pods of its own namespace.
+            if !budget.matches(&pod.template.labels) || self.pod_namespace(pod) != budget.namespace {
                 continue;
             }
             matched += 1;
@@ -308,6 +309,11 @@ impl Cluster {
         }
         let scale = owners.iter().map(|&d| self.deployments[d].spec.replicas).fold(0u32, u32::saturating_add);
         (matched, healthy, scale)
+    }
+
+    /// A pod's namespace: its Deployment's.
+    pub fn pod_namespace(&self, pod: &Pod) -> &str {
+        &self.deployments[self.replica_sets[pod.replica_set].deployment].spec.namespace
     }
 
     pub fn nodes_ready(&self) -> usize {
@@ -1227,11 +1233,17 @@ impl World {
         let changed = std::mem::take(&mut c.serving_changed);
         let mut now_changed = Vec::new();
         for id in changed {
-            let serving = c.pods.get(&id).filter(|p| p.ready && !p.deleting).map(|p| Arc::clone(&p.template));
+            let serving = c
+                .pods
+                .get(&id)
+                .filter(|p| p.ready && !p.deleting)
+                .map(|p| (Arc::clone(&p.template), c.pod_namespace(p).to_string()));
             let was = c.serving.contains(&id);
-            if let Some(template) = &serving {
+            if let Some((template, namespace)) = &serving {
+                // A Service selects pods of its own namespace.
                 for s in &mut c.services {
-                    if selector_matches(&s.spec.selector, &template.labels)
+                    if s.spec.namespace == *namespace
+                        && selector_matches(&s.spec.selector, &template.labels)
                         && let Err(at) = s.endpoints.binary_search(&id)
                     {
                         s.endpoints.insert(at, id);
@@ -1259,7 +1271,12 @@ impl World {
                 .serving
                 .iter()
                 .copied()
-                .filter(|id| c.pods.get(id).is_some_and(|p| selector_matches(&s.spec.selector, &p.template.labels)))
+                .filter(|id| {
+                    c.pods.get(id).is_some_and(|p| {
+                        c.deployments[c.replica_sets[p.replica_set].deployment].spec.namespace == s.spec.namespace
+                            && selector_matches(&s.spec.selector, &p.template.labels)
+                    })
+                })
                 .collect();
         }
         self.endpoints_changed.extend(now_changed);
@@ -1855,7 +1872,12 @@ impl World {
         if pod.deleting {
             return;
         }
-        let mut budgets = c.disruption_budgets.iter().map(|(b, _)| b).filter(|b| b.matches(&pod.template.labels));
+        let namespace = c.pod_namespace(pod);
+        let mut budgets = c
+            .disruption_budgets
+            .iter()
+            .map(|(b, _)| b)
+            .filter(|b| b.namespace == namespace && b.matches(&pod.template.labels));
         let allowed = match (budgets.next(), budgets.next()) {
             (None, _) => true,
             (Some(b), None) => {

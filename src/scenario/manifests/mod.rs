@@ -1000,9 +1000,17 @@ impl Converter<'_> {
                 }
             };
         let measured = |name: &str| matches!(name, "cpu" | "memory");
+        // validateMetricSpec: the source the type names must be given.
+        let missing = |this: &mut Self, key: &str| {
+            this.problem(
+                &format!("{path}.{key}"),
+                "Required value: must populate information for the given metric source",
+            );
+            None
+        };
         match m.type_.as_str() {
             "Resource" => {
-                let r = m.resource.as_ref()?;
+                let Some(r) = m.resource.as_ref() else { return missing(self, "resource") };
                 if !measured(&r.name) {
                     self.not_simulated(
                         path,
@@ -1020,7 +1028,7 @@ impl Converter<'_> {
                 ))
             }
             "ContainerResource" => {
-                let r = m.container_resource.as_ref()?;
+                let Some(r) = m.container_resource.as_ref() else { return missing(self, "containerResource") };
                 if !measured(&r.name) {
                     self.not_simulated(
                         path,
@@ -1038,7 +1046,7 @@ impl Converter<'_> {
                 ))
             }
             "Pods" => {
-                let p = m.pods.as_ref()?;
+                let Some(p) = m.pods.as_ref() else { return missing(self, "pods") };
                 if !PODS_METRICS.contains(&p.metric.name.as_str()) {
                     let served = PODS_METRICS.join(", ");
                     self.not_simulated(

@@ -263,3 +263,20 @@ fn extended_resources_are_read_as_whole_devices() {
     assert!(read.problems[0].message.contains("must be an integer"), "{:?}", read.problems);
     assert!(read.problems[0].path.ends_with("resources.limits[nvidia.com/gpu]"), "{:?}", read.problems);
 }
+
+#[test]
+fn an_hpa_metric_without_its_source_is_refused() {
+    let text = "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 10
+  metrics:
+  - type: Pods
+";
+    let read = read_one(text);
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert!(read.problems[0].path.ends_with("spec.metrics[0].pods"), "{:?}", read.problems);
+    assert!(read.problems[0].message.contains("must populate information"), "{:?}", read.problems);
+}
