@@ -361,13 +361,14 @@ fn get(
             Resource::Events => events_table(s, k, wide),
         };
         // Names are the first column; an event's is its own (a column of -o wide only).
+        let events = if r == Resource::Events { live_events(s) } else { Vec::new() };
         let keys: Vec<String> = match r {
-            Resource::Events => live_events(s).into_iter().map(event_name).collect(),
+            Resource::Events => events.iter().map(|e| event_name(e)).collect(),
             _ => rows.iter().map(|row| row[0].clone()).collect(),
         };
         let row_namespaces: Vec<&str> = match r {
             Resource::Nodes => vec![""; rows.len()],
-            Resource::Events => live_events(s).into_iter().map(|e| namespaces.of(e.kind, &e.object)).collect(),
+            Resource::Events => events.iter().map(|e| namespaces.of(e.kind, &e.object)).collect(),
             Resource::Pods => keys.iter().map(|n| namespaces.of(ObjectKind::Pod, n)).collect(),
             Resource::Deployments => keys.iter().map(|n| namespaces.of(ObjectKind::Deployment, n)).collect(),
             Resource::ReplicaSets => keys.iter().map(|n| namespaces.of(ObjectKind::ReplicaSet, n)).collect(),
@@ -941,7 +942,7 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
     let t = &pod.template;
     let mut d = Describe { text: String::new() };
     d.line(0, &format!("Name:\t{}", inst.name));
-    let namespace = &k.deployments[k.replica_sets[pod.replica_set].deployment].spec.namespace;
+    let namespace = k.pod_namespace(pod);
     d.line(0, &format!("Namespace:\t{namespace}"));
     // No PriorityClass exists here: every pod has the default priority.
     d.line(0, "Priority:\t0");

@@ -52,9 +52,7 @@ pub fn get(world: &World, resource: &str, name: Option<&str>, namespace: Option<
         "Pod" => cluster
             .pods
             .iter()
-            .filter(|(_, p)| {
-                in_scope(&cluster.deployments[cluster.replica_sets[p.replica_set].deployment].spec.namespace)
-            })
+            .filter(|(_, p)| in_scope(cluster.pod_namespace(p)))
             .map(|(id, _)| world.instance(id).name.clone())
             .collect(),
         "Node" => {
@@ -371,7 +369,7 @@ pub fn pod(world: &World, cluster: &Cluster, name: &str) -> Option<core::Pod> {
     if let Some(hash) = rs.name.rsplit('-').next() {
         labels.insert("pod-template-hash".to_string(), hash.to_string());
     }
-    let namespace = &cluster.deployments[rs.deployment].spec.namespace;
+    let namespace = cluster.pod_namespace(p);
     let metadata = meta(name, Some(namespace), labels);
     let mut spec = pod_spec(world, &p.template);
     if let Some(h) = p.node {

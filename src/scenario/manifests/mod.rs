@@ -999,7 +999,6 @@ impl Converter<'_> {
                     }
                 }
             };
-        let measured = |name: &str| matches!(name, "cpu" | "memory");
         // validateMetricSpec: the source the type names must be given.
         let missing = |this: &mut Self, key: &str| {
             this.problem(
@@ -1009,41 +1008,37 @@ impl Converter<'_> {
             None
         };
         match m.type_.as_str() {
-            "Resource" => {
-                let Some(r) = m.resource.as_ref() else { return missing(self, "resource") };
-                if !measured(&r.name) {
+            kind @ ("Resource" | "ContainerResource") => {
+                // The resource, the container (ContainerResource only), the target, and the key they sit under.
+                let (name, container, t, source) = match kind {
+                    "Resource" => {
+                        let Some(r) = m.resource.as_ref() else { return missing(self, "resource") };
+                        (&r.name, None, &r.target, "resource")
+                    }
+                    _ => {
+                        let Some(r) = m.container_resource.as_ref() else {
+                            return missing(self, "containerResource");
+                        };
+                        (&r.name, Some(&r.container), &r.target, "containerResource")
+                    }
+                };
+                if !matches!(name.as_str(), "cpu" | "memory") {
                     self.not_simulated(
                         path,
                         format!(
                             "not simulated: a {} metric; metrics-server here measures cpu and memory",
-                            quoted(&r.name)
+                            quoted(name)
                         ),
                     );
                     return None;
                 }
-                let (target, key) = target(self, &format!("{path}.resource.target"), &r.target, false)?;
-                Some((
-                    MetricFile::Resource { name: r.name.clone(), target },
-                    MetricKeys { source: "resource", target: key },
-                ))
-            }
-            "ContainerResource" => {
-                let Some(r) = m.container_resource.as_ref() else { return missing(self, "containerResource") };
-                if !measured(&r.name) {
-                    self.not_simulated(
-                        path,
-                        format!(
-                            "not simulated: a {} metric; metrics-server here measures cpu and memory",
-                            quoted(&r.name)
-                        ),
-                    );
-                    return None;
-                }
-                let (target, key) = target(self, &format!("{path}.containerResource.target"), &r.target, false)?;
-                Some((
-                    MetricFile::ContainerResource { name: r.name.clone(), container: r.container.clone(), target },
-                    MetricKeys { source: "containerResource", target: key },
-                ))
+                let (target, key) = target(self, &format!("{path}.{source}.target"), t, false)?;
+                let name = name.clone();
+                let metric = match container {
+                    None => MetricFile::Resource { name, target },
+                    Some(c) => MetricFile::ContainerResource { name, container: c.clone(), target },
+                };
+                Some((metric, MetricKeys { source, target: key }))
             }
             "Pods" => {
                 let Some(p) = m.pods.as_ref() else { return missing(self, "pods") };

@@ -76,6 +76,28 @@ fn rescale_reason(metric: &MetricSpec, r: &hpa::Recommendation) -> String {
     }
 }
 
+/// A pod as the replica calculator sees it, from metrics-server's record of
+/// it (its status beside its latest CPU sample): `usage` turns the sample's
+/// millicores into the metric's value.
+fn pod_sample(
+    traffic: &crate::world::traffic::Traffic,
+    id: InstanceId,
+    request_milli: u64,
+    usage: impl Fn(u64) -> u64,
+) -> PodSample {
+    let (failed, status, sample) = traffic.pod_metrics(id);
+    PodSample {
+        deleting: status.deleting,
+        failed,
+        pending: !status.running,
+        ready: status.ready,
+        ready_transition: status.ready_transition(),
+        start_time: status.start_time(),
+        request_milli,
+        sample: sample.map(|(millicores, at, window)| (usage(millicores), at, window)),
+    }
+}
+
 /// The cluster autoscaler's memory.
 #[derive(Clone, Debug, Default)]
 pub struct ClusterAutoscalerState {
@@ -376,26 +398,12 @@ impl World {
                 // The CPU the traffic uses is the first app container's.
                 let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
                 rs.pods.iter().map(move |&id| {
-                    let (failed, status, sample) = traffic.pod_metrics(id);
-                    debug_assert_eq!(Some(status), k.pods.get(&id).map(super::pod_status), "{id:?}");
-                    let sample = sample.map(|(millicores, at, window)| {
-                        let usage = match resource {
-                            MetricResource::Cpu if serving => millicores,
-                            MetricResource::Cpu => 0,
-                            MetricResource::Memory => request_milli,
-                        };
-                        (usage, at, window)
-                    });
-                    PodSample {
-                        deleting: status.deleting,
-                        failed,
-                        pending: !status.running,
-                        ready: status.ready,
-                        ready_transition: status.ready_transition(),
-                        start_time: status.start_time(),
-                        request_milli,
-                        sample,
-                    }
+                    debug_assert_eq!(Some(traffic.pod_metrics(id).1), k.pods.get(&id).map(super::pod_status), "{id:?}");
+                    pod_sample(traffic, id, request_milli, |millicores| match resource {
+                        MetricResource::Cpu if serving => millicores,
+                        MetricResource::Cpu => 0,
+                        MetricResource::Memory => request_milli,
+                    })
                 })
             })
         })
@@ -407,19 +415,10 @@ impl World {
         let k = self.kref();
         self.traffic().into_iter().flat_map(move |traffic| {
             k.deployments[d].replica_sets.iter().flat_map(move |&r| {
-                k.replica_sets[r].pods.iter().map(move |&id| {
-                    let (failed, status, _) = traffic.pod_metrics(id);
-                    PodSample {
-                        deleting: status.deleting,
-                        failed,
-                        pending: !status.running,
-                        ready: status.ready,
-                        ready_transition: status.ready_transition(),
-                        start_time: status.start_time(),
-                        request_milli: 0,
-                        sample: traffic.request_rate_sample(id),
-                    }
-                })
+                k.replica_sets[r]
+                    .pods
+                    .iter()
+                    .map(move |&id| pod_sample(traffic, id, 0, |millicores| traffic.request_rate(id, millicores)))
             })
         })
     }

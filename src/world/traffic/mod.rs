@@ -592,20 +592,18 @@ impl Traffic {
         })
     }
 
-    /// The `http_requests_per_second` a pod reports beside its CPU sample:
-    /// the requests its CPU work served over the same window, that work
-    /// divided by the mean CPU cost of a request of the first service it
-    /// joined (thousandths of a request a second). A pod that has served no
-    /// service reports 0.
-    pub fn request_rate_sample(&self, id: InstanceId) -> Option<CpuSample> {
-        let m = self.meters.get(id)?;
-        let (millicores, at, window) = m.sample(self.scrapes)?;
+    /// The `http_requests_per_second` a pod reports beside a CPU sample of
+    /// `millicores`: the requests that CPU work served over the same window,
+    /// the work divided by the mean CPU cost of a request of the first
+    /// service the pod joined (thousandths of a request a second). A pod that
+    /// has served no service reports 0.
+    pub fn request_rate(&self, id: InstanceId, millicores: u64) -> u64 {
+        let Some(m) = self.meters.get(id) else { return 0 };
         let service = (m.shape_service as usize).checked_sub(1).and_then(|i| self.services.get(i));
-        let rate = service.map_or(0, |s| {
+        service.map_or(0, |s| {
             let cost = s.spec.cost.mean().as_secs_f64();
             if cost > 0.0 { crate::engine::numbers::round(millicores as f64 / cost) as u64 } else { 0 }
-        });
-        Some((rate, at, window))
+        })
     }
 
     /// Whether the instance runs, as the meter keeps it.
