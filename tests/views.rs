@@ -324,3 +324,36 @@ fn objects_live_in_their_manifests_namespace() {
     let events = kubectl(&s, "get events");
     assert!(events.contains(" node/pool-2 ") && !events.contains(" pod/"), "{events}");
 }
+
+#[test]
+fn objects_applied_on_their_own_show_no_controller() {
+    let text = r#"Scenario(name: "own", seed: 1, duration: "10m",
+        hosts: [HostGroup(name: "node", count: 2, cpu: "4", memory: "16Gi", cached_images: ["redis:7"])],
+        images: [Image(name: "redis:7", layers: ["30MB"])],
+        apps: [App(name: "cache", image: "redis:7", cpu: "500m", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(ReplicaSet(name: "cache", replicas: 2, template: PodTemplate(labels: {"app": "cache"},
+                containers: [Container(name: "redis", image: "redis:7")])))),
+            At("0s", Apply(Pod(name: "debug", namespace: "tools", template: PodTemplate(labels: {"run": "debug"},
+                containers: [Container(name: "shell", image: "redis:7")]))))])])"#;
+    let scenario = Scenario::parse(text, "own.ron").unwrap_or_else(|e| panic!("{e}"));
+    let s = Snapshot::take(&scenario, "K", at("2m")).unwrap();
+    let rs = kubectl(&s, "get rs -o wide");
+    assert_aligned(&rs);
+    assert!(rs.contains("\ncache   2         2         2       2m    redis        redis:7   app=cache\n"), "{rs}");
+    let pods = kubectl(&s, "get pods -A");
+    assert_aligned(&pods);
+    assert!(pods.contains("\ntools       debug "), "{pods}");
+    let debug = kubectl(&s, "describe pod debug -n tools");
+    assert!(debug.contains("\nLabels:       run=debug\n"), "{debug}");
+    assert!(!debug.contains("Controlled By"), "{debug}");
+    assert!(debug.contains("Successfully assigned tools/debug to node-"), "{debug}");
+    let cache = pods.lines().find(|l| l.starts_with("default     cache-")).expect("a pod of the ReplicaSet");
+    let name = cache.split_whitespace().nth(1).unwrap();
+    let described = kubectl(&s, &format!("describe pod {name}"));
+    assert!(described.contains("\nControlled By:  ReplicaSet/cache\n"), "{described}");
+    let events = kubectl(&s, "get events");
+    assert!(events.contains(&format!("replicaset/cache   Created pod: {name}")), "{events}");
+    let yaml = kubectl(&s, "get pod debug -n tools -o yaml");
+    assert!(yaml.contains("namespace: tools") && !yaml.contains("pod-template-hash"), "{yaml}");
+}

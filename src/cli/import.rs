@@ -7,8 +7,8 @@ use std::path::Path;
 
 use crate::model::{Bytes, Millicores};
 use crate::scenario::file::{
-    ActionFile, AppFile, At, HostGroupFile, ImageFile, KubeObjectFile, KubernetesFile, PlatformFile, ScenarioFile,
-    WorldFile,
+    ActionFile, AppFile, At, HostGroupFile, ImageFile, KubeObjectFile, KubernetesFile, PlatformFile, PodTemplateFile,
+    ScenarioFile, WorldFile,
 };
 use crate::scenario::manifests::{self, Object};
 use crate::scenario::{MAX_FILE_BYTES, Scenario};
@@ -66,22 +66,18 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                 });
             }
             Object::Deployment(d) => {
-                for c in d.template.containers.iter().chain(&d.template.init_containers) {
-                    images.insert(c.image.clone(), ());
-                }
-                // Reading refuses a pod template without containers (`spec.template.spec.containers`).
-                let Some(first) = d.template.containers.first() else { continue };
-                let requests = first.resources.requests.clone().unwrap_or_default();
-                apps.push(AppFile {
-                    name: d.name.clone(),
-                    image: first.image.clone(),
-                    vm_image: None,
-                    cpu: requests.cpu.filter(|c| c.0 > 0).unwrap_or(DEFAULT_CPU),
-                    memory: requests.memory.filter(|b| b.0 > 0).unwrap_or(DEFAULT_MEMORY),
-                    disk: None,
-                });
+                workload(&d.name, &d.template, &mut images, &mut apps);
                 timeline
                     .push(At(Default::default(), ActionFile::Apply(Box::new(KubeObjectFile::Deployment(d.clone())))));
+            }
+            Object::ReplicaSet(r) => {
+                workload(&r.name, &r.template, &mut images, &mut apps);
+                timeline
+                    .push(At(Default::default(), ActionFile::Apply(Box::new(KubeObjectFile::ReplicaSet(r.clone())))));
+            }
+            Object::Pod(p) => {
+                workload(&p.name, &p.template, &mut images, &mut apps);
+                timeline.push(At(Default::default(), ActionFile::Apply(Box::new(KubeObjectFile::Pod(p.clone())))));
             }
             Object::Service(s) => {
                 timeline.push(At(Default::default(), ActionFile::Apply(Box::new(KubeObjectFile::Service(s.clone())))))
@@ -214,4 +210,26 @@ pub fn import(path: &Path, out: &Path) -> u8 {
         println!("  {i}");
     }
     OK
+}
+
+/// The images of a pod template, and an app of the object's name for the
+/// scenario's catalogue (once per name): its first container's image and requests.
+fn workload(name: &str, template: &PodTemplateFile, images: &mut BTreeMap<String, ()>, apps: &mut Vec<AppFile>) {
+    for c in template.containers.iter().chain(&template.init_containers) {
+        images.insert(c.image.clone(), ());
+    }
+    // Reading refuses a pod template without containers (`spec.template.spec.containers`).
+    let Some(first) = template.containers.first() else { return };
+    if apps.iter().any(|a| a.name == name) {
+        return;
+    }
+    let requests = first.resources.requests.clone().unwrap_or_default();
+    apps.push(AppFile {
+        name: name.to_string(),
+        image: first.image.clone(),
+        vm_image: None,
+        cpu: requests.cpu.filter(|c| c.0 > 0).unwrap_or(DEFAULT_CPU),
+        memory: requests.memory.filter(|b| b.0 > 0).unwrap_or(DEFAULT_MEMORY),
+        disk: None,
+    });
 }

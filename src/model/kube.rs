@@ -378,6 +378,26 @@ pub struct DeploymentSpec {
     pub template: PodTemplate,
 }
 
+/// A ReplicaSet applied on its own, checked: no Deployment owns it, so a new
+/// template is used for the pods it creates from then on and no rollout
+/// replaces the pods it already has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaSetSpec {
+    pub name: String,
+    pub namespace: String,
+    pub replicas: u32,
+    pub template: PodTemplate,
+}
+
+/// A Pod applied on its own, checked: it declares no controller, so nothing
+/// creates it again once it is deleted or evicted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StandalonePodSpec {
+    pub name: String,
+    pub namespace: String,
+    pub template: PodTemplate,
+}
+
 /// A Service, checked: it sends traffic to Ready pods whose labels match.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceSpec {
@@ -414,6 +434,15 @@ impl PodDisruptionBudgetSpec {
     /// `updatePdbStatus`: (expected pods, desired healthy, disruptions
     /// allowed), from the pods it matches (`matched`), those Ready
     /// (`healthy`), and the replicas their controllers ask for (`scale`).
+    /// Whether the status needs the scale of the pods' controllers
+    /// (`getExpectedScale`): for maxUnavailable and a percentage of minAvailable.
+    pub fn needs_scale(&self) -> bool {
+        matches!(
+            self.budget,
+            DisruptionBudget::MaxUnavailable(_) | DisruptionBudget::MinAvailable(IntOrPercent::Percent(_))
+        )
+    }
+
     pub fn status(&self, matched: u32, healthy: u32, scale: u32) -> (u32, u32, u32) {
         let (expected, desired) = match self.budget {
             DisruptionBudget::MaxUnavailable(m) => (scale, scale.saturating_sub(m.scaled(scale, true))),

@@ -199,6 +199,8 @@ impl Action {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KubeObject {
     Deployment(Box<DeploymentSpec>),
+    ReplicaSet(Box<super::kube::ReplicaSetSpec>),
+    Pod(Box<super::kube::StandalonePodSpec>),
     Service(ServiceSpec),
     HorizontalPodAutoscaler(HpaSpec),
     PodDisruptionBudget(super::kube::PodDisruptionBudgetSpec),

@@ -75,6 +75,10 @@ fn action_json(setup: &Setup, a: &Action) -> Value {
             crate::model::spec::KubeObject::Deployment(d) => {
                 json!({"action": "Apply", "kind": "Deployment", "name": d.name, "replicas": d.replicas})
             }
+            crate::model::spec::KubeObject::ReplicaSet(r) => {
+                json!({"action": "Apply", "kind": "ReplicaSet", "name": r.name, "replicas": r.replicas})
+            }
+            crate::model::spec::KubeObject::Pod(p) => json!({"action": "Apply", "kind": "Pod", "name": p.name}),
             crate::model::spec::KubeObject::Service(s) => json!({"action": "Apply", "kind": "Service", "name": s.name}),
             crate::model::spec::KubeObject::HorizontalPodAutoscaler(h) => {
                 json!({"action": "Apply", "kind": "HorizontalPodAutoscaler", "name": h.name, "target": h.target})

@@ -443,6 +443,19 @@ fn requests(load: &LoadProfile, d: f64) -> f64 {
 }
 
 /// What a fixed-period activity over the run adds up to.
+/// How often, over `d` seconds, the containers of one pod made from
+/// `template` restart: the kubelet restarts an exited container at least
+/// every 5 minutes (its back-off's cap).
+fn container_restarts(template: &crate::model::kube::PodTemplate, d: f64) -> f64 {
+    template
+        .containers
+        .iter()
+        .chain(&template.init_containers)
+        .filter_map(|c| c.exits_after)
+        .map(|exit| periods(d, (exit + SimDuration::from_secs(10)).min(SimDuration::from_secs(300))))
+        .sum()
+}
+
 fn periods(d: f64, period: SimDuration) -> f64 {
     d / period.as_secs_f64().max(1e-6)
 }
@@ -719,13 +732,20 @@ fn pods(
                     entry.2 += entry.1;
                     entry.1 = f64::from(spec.replicas);
                     entry.0 = entry.0.max(entry.1);
-                    for c in spec.template.containers.iter().chain(&spec.template.init_containers) {
-                        if let Some(exit) = c.exits_after {
-                            // The kubelet restarts it at least every 5 minutes (its back-off's cap).
-                            let every = (exit + SimDuration::from_secs(10)).min(SimDuration::from_secs(300));
-                            restarts += f64::from(spec.replicas) * periods(d, every);
-                        }
-                    }
+                    restarts += f64::from(spec.replicas) * container_restarts(&spec.template, d);
+                }
+                // A ReplicaSet or a Pod of its own replaces no pod when applied again.
+                KubeObject::ReplicaSet(spec) => {
+                    let entry = made_by.entry(format!("ReplicaSet/{}", spec.name)).or_insert((0.0, 0.0, 0.0));
+                    entry.1 = f64::from(spec.replicas);
+                    entry.0 = entry.0.max(entry.1);
+                    restarts += f64::from(spec.replicas) * container_restarts(&spec.template, d);
+                }
+                KubeObject::Pod(spec) => {
+                    let entry = made_by.entry(format!("Pod/{}", spec.name)).or_insert((0.0, 0.0, 0.0));
+                    entry.1 = 1.0;
+                    entry.0 = 1.0;
+                    restarts += container_restarts(&spec.template, d);
                 }
                 KubeObject::HorizontalPodAutoscaler(h) => {
                     let entry = made_by.entry(h.target.clone()).or_insert((0.0, 0.0, 0.0));

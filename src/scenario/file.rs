@@ -489,9 +489,39 @@ pub struct NodeComponentFile {
 #[serde(rename = "KubeObject")]
 pub enum KubeObjectFile {
     Deployment(Box<DeploymentFile>),
+    ReplicaSet(Box<ReplicaSetFile>),
+    Pod(Box<PodFile>),
     Service(ServiceFile),
     HorizontalPodAutoscaler(Box<HpaFile>),
     PodDisruptionBudget(PodDisruptionBudgetFile),
+}
+
+/// A ReplicaSet applied on its own (apps/v1): it keeps `replicas` pods of
+/// its template. Applied again with another template, it makes its new pods
+/// from that one and leaves the pods it has; no rollout happens.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "ReplicaSet", deny_unknown_fields)]
+pub struct ReplicaSetFile {
+    pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default = "one")]
+    pub replicas: u32,
+    pub template: PodTemplateFile,
+}
+
+/// A Pod applied on its own (v1): it declares no controller, so once it is
+/// deleted, evicted or its node is lost, nothing makes it again. Its
+/// `template` holds its labels and spec; any `restartPolicy` is allowed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Pod", deny_unknown_fields)]
+pub struct PodFile {
+    pub name: String,
+    /// Its namespace; `default` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub template: PodTemplateFile,
 }
 
 /// A PodDisruptionBudget (policy/v1): `kubectl drain` evicts a pod it

@@ -20,8 +20,9 @@ use super::expect;
 use super::file::LoadFile;
 use super::file::{
     ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, IntOrPercentFile, KubeObjectFile,
-    KubernetesFile, MetricFile, MetricTargetFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PowerFile,
-    ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
+    KubernetesFile, MetricFile, MetricTargetFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PodFile,
+    PodTemplateFile, PowerFile, ReplicaSetFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile,
+    StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::kube_rules;
 use super::manifests;
@@ -31,7 +32,10 @@ use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
 use crate::model::Millicores;
 use crate::model::hpa::{MetricResource, MetricSource, MetricSpec, MetricTarget, PODS_METRICS};
-use crate::model::kube::{ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ServiceSpec};
+use crate::model::kube::{
+    ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ReplicaSetSpec, ServiceSpec,
+    StandalonePodSpec,
+};
 use crate::model::scheduler_profile::Profile;
 use crate::model::spec::{
     AutoscalingGroup, ClusterAutoscalerSpec, HpaSpec, KubeObject, KubePlatform, NodeComponent, NodeGroup, NodeSource,
@@ -850,6 +854,8 @@ fn read_manifests(c: &mut Checker, at: &str, name: &str) -> Vec<usize> {
 fn apply_of(object: &manifests::Object) -> Option<ActionFile> {
     let object = match object {
         manifests::Object::Deployment(d) => KubeObjectFile::Deployment(d.clone()),
+        manifests::Object::ReplicaSet(r) => KubeObjectFile::ReplicaSet(r.clone()),
+        manifests::Object::Pod(p) => KubeObjectFile::Pod(p.clone()),
         manifests::Object::Service(s) => KubeObjectFile::Service(s.clone()),
         manifests::Object::HorizontalPodAutoscaler { hpa, .. } => KubeObjectFile::HorizontalPodAutoscaler(hpa.clone()),
         manifests::Object::PodDisruptionBudget(b) => KubeObjectFile::PodDisruptionBudget(b.clone()),
@@ -1137,7 +1143,10 @@ fn check_references(
                         );
                     }
                 }
-                KubeObjectFile::Service(_) | KubeObjectFile::PodDisruptionBudget(_) => {}
+                KubeObjectFile::Service(_)
+                | KubeObjectFile::PodDisruptionBudget(_)
+                | KubeObjectFile::ReplicaSet(_)
+                | KubeObjectFile::Pod(_) => {}
             },
             ActionFile::Scale { deployment, .. } => {
                 if let Some(message) = deployment_at(deployment) {
@@ -1300,6 +1309,16 @@ fn check_timeline(
                     *launched += u64::from(d.replicas);
                     deployment(c, &path, d, catalog)
                         .map(|spec| Action::Apply(Arc::new(KubeObject::Deployment(Box::new(spec)))))
+                }
+                KubeObjectFile::ReplicaSet(r) => {
+                    *launched += u64::from(r.replicas);
+                    replica_set(c, &path, r, catalog)
+                        .map(|spec| Action::Apply(Arc::new(KubeObject::ReplicaSet(Box::new(spec)))))
+                }
+                KubeObjectFile::Pod(p) => {
+                    *launched += 1;
+                    standalone_pod(c, &path, p, catalog)
+                        .map(|spec| Action::Apply(Arc::new(KubeObject::Pod(Box::new(spec)))))
                 }
                 KubeObjectFile::PodDisruptionBudget(b) => pod_disruption_budget(c, &path, b)
                     .map(|spec| Action::Apply(Arc::new(KubeObject::PodDisruptionBudget(spec)))),
@@ -2109,8 +2128,63 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             max_unavailable: max_unavailable.map(|x| x.0).unwrap_or(IntOrPercent::Percent(25)),
         },
     };
-    let t = &d.template;
-    let tpath = format!("{path}.template");
+    let template = pod_template(c, &format!("{path}.template"), &d.template, &d.name, catalog, true);
+    if c.found > before {
+        return None;
+    }
+    Some(DeploymentSpec {
+        name: d.name.clone(),
+        namespace: namespace(c, path, &d.namespace),
+        replicas: d.replicas,
+        strategy,
+        min_ready: SimDuration::from_secs(c.seconds(&format!("{path}.minReadySeconds"), d.min_ready_seconds)),
+        template,
+    })
+}
+
+/// A ReplicaSet applied on its own (`ValidateReplicaSet`).
+fn replica_set(c: &mut Checker, path: &str, r: &ReplicaSetFile, catalog: &Catalog) -> Option<ReplicaSetSpec> {
+    let before = c.found;
+    c.name(&format!("{path}.name"), &r.name, "ReplicaSet");
+    c.api_rule(&format!("{path}.name"), &r.name, kube_rules::dns1123_subdomain);
+    if r.replicas > MAX_REPLICAS {
+        c.problem(format!("{path}.replicas"), format!("at most {MAX_REPLICAS} replicas"));
+    }
+    let template = pod_template(c, &format!("{path}.template"), &r.template, &r.name, catalog, true);
+    if c.found > before {
+        return None;
+    }
+    Some(ReplicaSetSpec {
+        name: r.name.clone(),
+        namespace: namespace(c, path, &r.namespace),
+        replicas: r.replicas,
+        template,
+    })
+}
+
+/// A Pod applied on its own (`ValidatePodCreate`): any restart policy.
+fn standalone_pod(c: &mut Checker, path: &str, p: &PodFile, catalog: &Catalog) -> Option<StandalonePodSpec> {
+    let before = c.found;
+    c.name(&format!("{path}.name"), &p.name, "Pod");
+    c.api_rule(&format!("{path}.name"), &p.name, kube_rules::dns1123_subdomain);
+    let template = pod_template(c, &format!("{path}.template"), &p.template, &p.name, catalog, false);
+    if c.found > before {
+        return None;
+    }
+    Some(StandalonePodSpec { name: p.name.clone(), namespace: namespace(c, path, &p.namespace), template })
+}
+
+/// A pod template, checked as the API server checks a pod's spec; a
+/// controller's pods (`controlled`) must restart always. Its labels are
+/// `{"app": owner}` when it has none.
+fn pod_template(
+    c: &mut Checker,
+    tpath: &str,
+    t: &PodTemplateFile,
+    owner: &str,
+    catalog: &Catalog,
+    controlled: bool,
+) -> PodTemplate {
     if t.containers.is_empty() {
         c.problem(format!("{tpath}.containers"), "a pod needs at least one container");
     }
@@ -2252,43 +2326,33 @@ fn deployment(c: &mut Checker, path: &str, d: &DeploymentFile, catalog: &Catalog
             );
         }
     }
-    // ValidatePodTemplateSpecForReplicaSet: a Deployment's pods restart always.
-    if t.restart_policy != crate::model::kube::RestartPolicy::Always {
+    // ValidatePodTemplateSpecForReplicaSet: a controller's pods restart always.
+    if controlled && t.restart_policy != crate::model::kube::RestartPolicy::Always {
         c.problem(
             format!("{tpath}.restartPolicy"),
             format!("Unsupported value: {}: supported values: \"Always\"", quoted(&format!("{:?}", t.restart_policy))),
         );
     }
     let labels = if t.labels.is_empty() {
-        [("app".to_string(), d.name.clone())].into_iter().collect()
+        [("app".to_string(), owner.to_string())].into_iter().collect()
     } else {
         t.labels.clone()
     };
-    if c.found > before {
-        return None;
+    PodTemplate {
+        labels,
+        init_containers,
+        containers,
+        node_selector: t.node_selector.clone(),
+        node_name: t.node_name.clone(),
+        affinity: t.affinity.as_ref().map(|a| a.node_affinity.clone()).unwrap_or_default(),
+        tolerations: t.tolerations.clone(),
+        topology_spread_constraints: t.topology_spread_constraints.clone(),
+        restart_policy: t.restart_policy,
+        termination_grace: SimDuration::from_secs(c.seconds(
+            &format!("{tpath}.terminationGracePeriodSeconds"),
+            t.termination_grace_period_seconds.unwrap_or(30),
+        )),
     }
-    Some(DeploymentSpec {
-        name: d.name.clone(),
-        namespace: namespace(c, path, &d.namespace),
-        replicas: d.replicas,
-        strategy,
-        min_ready: SimDuration::from_secs(c.seconds(&format!("{path}.minReadySeconds"), d.min_ready_seconds)),
-        template: PodTemplate {
-            labels,
-            init_containers,
-            containers,
-            node_selector: t.node_selector.clone(),
-            node_name: t.node_name.clone(),
-            affinity: t.affinity.as_ref().map(|a| a.node_affinity.clone()).unwrap_or_default(),
-            tolerations: t.tolerations.clone(),
-            topology_spread_constraints: t.topology_spread_constraints.clone(),
-            restart_policy: t.restart_policy,
-            termination_grace: SimDuration::from_secs(c.seconds(
-                &format!("{tpath}.terminationGracePeriodSeconds"),
-                t.termination_grace_period_seconds.unwrap_or(30),
-            )),
-        },
-    })
 }
 
 /// What a host of a world offers instances when it is empty: its CPU times

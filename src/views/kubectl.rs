@@ -310,10 +310,10 @@ impl<'a> Namespaces<'a> {
             by_kind.insert((ObjectKind::Deployment, d.spec.name.as_str()), d.spec.namespace.as_str());
         }
         for rs in &k.replica_sets {
-            by_kind.insert(
-                (ObjectKind::ReplicaSet, rs.name.as_str()),
-                k.deployments[rs.deployment].spec.namespace.as_str(),
-            );
+            by_kind.insert((ObjectKind::ReplicaSet, rs.name.as_str()), rs.namespace.as_str());
+        }
+        for p in &k.standalone_pods {
+            by_kind.insert((ObjectKind::Pod, p.spec.name.as_str()), p.spec.namespace.as_str());
         }
         for h in k.hpas() {
             by_kind.insert((ObjectKind::HorizontalPodAutoscaler, h.spec.name.as_str()), h.spec.namespace.as_str());
@@ -323,10 +323,11 @@ impl<'a> Namespaces<'a> {
     }
 
     /// The namespace of an object of `kind` named `name`. A pod's name is
-    /// its ReplicaSet's and a suffix, which keeps it findable after the pod
-    /// is gone (for its events).
+    /// its own when it was applied as a Pod, or else its ReplicaSet's and a
+    /// suffix, which keeps it findable after the pod is gone (for its events).
     pub fn of(&self, kind: ObjectKind, name: &str) -> &'a str {
         let key = match kind {
+            ObjectKind::Pod if self.by_kind.contains_key(&(ObjectKind::Pod, name)) => (kind, name),
             ObjectKind::Pod => (ObjectKind::ReplicaSet, name.rsplit_once('-').map_or(name, |(rs, _)| rs)),
             ObjectKind::Node => return "default",
             _ => (kind, name),
@@ -631,11 +632,12 @@ fn deployments_table(s: &Snapshot, k: &Cluster, wide: bool) -> (Vec<&'static str
     (header, rows)
 }
 
-/// The `pod-template-hash` of a ReplicaSet: its name after its Deployment's.
-fn template_hash(k: &Cluster, r: usize) -> &str {
+/// The `pod-template-hash` of a Deployment's ReplicaSet: its name after
+/// the Deployment's. A ReplicaSet of its own has none.
+pub fn template_hash(k: &Cluster, r: usize) -> Option<&str> {
     let rs = &k.replica_sets[r];
-    let deployment = &k.deployments[rs.deployment].spec.name;
-    rs.name.strip_prefix(deployment.as_str()).and_then(|h| h.strip_prefix('-')).unwrap_or(&rs.name)
+    let deployment = &k.deployments[rs.deployment?].spec.name;
+    Some(rs.name.strip_prefix(deployment.as_str()).and_then(|h| h.strip_prefix('-')).unwrap_or(&rs.name))
 }
 
 fn replica_sets_table(s: &Snapshot, k: &Cluster, wide: bool) -> (Vec<&'static str>, Vec<Vec<String>>) {
@@ -659,7 +661,9 @@ fn replica_sets_table(s: &Snapshot, k: &Cluster, wide: bool) -> (Vec<&'static st
             if wide {
                 let (names, images) = container_cells(s, &rs.template);
                 let mut labels = rs.template.labels.clone();
-                labels.insert("pod-template-hash".into(), template_hash(k, r).to_string());
+                if let Some(hash) = template_hash(k, r) {
+                    labels.insert("pod-template-hash".into(), hash.to_string());
+                }
                 row.extend([names, images, selector(&labels)]);
             }
             row
@@ -955,9 +959,10 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
     if let Some(t) = record.and_then(|r| r.started) {
         d.line(0, &format!("Start Time:\t{}", rfc1123z(t)));
     }
-    let rs_name = &k.replica_sets[pod.replica_set].name;
     let mut labels: Vec<String> = t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    labels.push(format!("pod-template-hash={}", template_hash(k, pod.replica_set)));
+    if let Some(hash) = pod.owner.replica_set().and_then(|r| template_hash(k, r)) {
+        labels.push(format!("pod-template-hash={hash}"));
+    }
     labels.sort();
     d.multiline("Labels", &labels);
     d.line(0, "Annotations:\t<none>");
@@ -979,7 +984,9 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
         }
         None => d.line(0, "IPs:\t<none>"),
     }
-    d.line(0, &format!("Controlled By:\tReplicaSet/{rs_name}"));
+    if let Some(r) = pod.owner.replica_set() {
+        d.line(0, &format!("Controlled By:\tReplicaSet/{}", k.replica_sets[r].name));
+    }
     let admitted = pod.node.is_some() && inst.phase != Phase::WaitingForPlacement;
     if !t.init_containers.is_empty() {
         d.line(0, "Init Containers:");

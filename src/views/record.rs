@@ -62,8 +62,9 @@ pub struct KubeEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PodRecord {
     pub name: String,
-    pub replica_set: String,
-    /// Its Deployment's namespace.
+    /// Its controller, a ReplicaSet; `None` for a Pod applied on its own.
+    pub replica_set: Option<String>,
+    /// Its namespace.
     pub namespace: String,
     /// Its node when bound, and the IP the node's IPAM gave it.
     pub node: Option<HostId>,
@@ -339,22 +340,22 @@ impl Recorder {
         let Some(k) = world.kube() else { return };
         let name = world.instance(id).name.clone();
         let (replica_set, namespace) = match k.pods.get(&id) {
-            Some(p) => {
-                let rs = &k.replica_sets[p.replica_set];
-                (rs.name.clone(), k.deployments[rs.deployment].spec.namespace.clone())
-            }
-            None => (name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string()), "default".to_string()),
+            Some(p) => (p.owner.replica_set().map(|r| k.replica_sets[r].name.clone()), k.pod_namespace(p).to_string()),
+            // Gone already: a ReplicaSet's pod, named after it.
+            None => (Some(name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string())), "default".to_string()),
         };
-        self.record(
-            now,
-            false,
-            "SuccessfulCreate",
-            ObjectKind::ReplicaSet,
-            &replica_set,
-            None,
-            "replicaset-controller",
-            format!("Created pod: {name}"),
-        );
+        if let Some(rs) = &replica_set {
+            self.record(
+                now,
+                false,
+                "SuccessfulCreate",
+                ObjectKind::ReplicaSet,
+                rs,
+                None,
+                "replicaset-controller",
+                format!("Created pod: {name}"),
+            );
+        }
         self.pods.insert(
             id,
             PodRecord { name, replica_set, namespace, node: None, ip: None, started: None, last_restart: None },
@@ -555,16 +556,20 @@ impl Recorder {
                 "taint-eviction-controller",
                 format!("Marking for deletion Pod {}/{}", record.namespace, record.name),
             ),
-            _ => self.record(
-                now,
-                false,
-                "SuccessfulDelete",
-                ObjectKind::ReplicaSet,
-                &record.replica_set,
-                None,
-                "replicaset-controller",
-                format!("Deleted pod: {}", record.name),
-            ),
+            _ => {
+                if let Some(rs) = &record.replica_set {
+                    self.record(
+                        now,
+                        false,
+                        "SuccessfulDelete",
+                        ObjectKind::ReplicaSet,
+                        rs,
+                        None,
+                        "replicaset-controller",
+                        format!("Deleted pod: {}", record.name),
+                    );
+                }
+            }
         }
     }
 
@@ -682,8 +687,10 @@ impl Recorder {
                 continue;
             }
             self.rs_replicas[r] = rs.replicas;
+            // The Deployment controller scales its ReplicaSets; one of its own is scaled by kubectl.
+            let Some(d) = rs.deployment else { continue };
             let direction = if rs.replicas > before { "up" } else { "down" };
-            let deployment = k.deployments[rs.deployment].spec.name.clone();
+            let deployment = k.deployments[d].spec.name.clone();
             self.record(
                 now,
                 false,

@@ -364,9 +364,8 @@ fn core_condition(kind: &str, ok: bool, (reason, message): (&str, &str)) -> (Str
 pub fn pod(world: &World, cluster: &Cluster, name: &str) -> Option<core::Pod> {
     let (id, p) = cluster.pods.iter().find(|(id, _)| world.instance(*id).name == name)?;
     let instance = world.instance(id);
-    let rs = &cluster.replica_sets[p.replica_set];
     let mut labels = p.template.labels.clone();
-    if let Some(hash) = rs.name.rsplit('-').next() {
+    if let Some(hash) = p.owner.replica_set().and_then(|r| super::kubectl::template_hash(cluster, r)) {
         labels.insert("pod-template-hash".to_string(), hash.to_string());
     }
     let namespace = cluster.pod_namespace(p);

@@ -41,8 +41,8 @@ use crate::behaviours::scheduler::{self, Decision, NodeInfo, PodInfo, Resources,
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::kube::{
     DeploymentSpec, DeploymentStrategy, ImagePullPolicy, IntOrPercent, LABEL_HOSTNAME, LABEL_ZONE, Labels,
-    PodDisruptionBudgetSpec, PodTemplate, ServiceSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
-    Toleration, TolerationOperator, selector_matches,
+    PodDisruptionBudgetSpec, PodTemplate, ReplicaSetSpec, ServiceSpec, StandalonePodSpec, TAINT_UNREACHABLE,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, Toleration, TolerationOperator, selector_matches,
 };
 use crate::model::spec::{Action, KubeObject, KubePlatform, NodeSource, Platform};
 use crate::model::{AppId, Bytes, DemandId, HostId, ImageId, InstanceId, InstanceSet, Millicores, Phase, WorkloadId};
@@ -130,8 +130,10 @@ pub struct Pod {
     pub ready_changed: Option<SimTime>,
     /// When its containers first started.
     pub started_at: Option<SimTime>,
-    pub replica_set: usize,
+    pub owner: PodOwner,
     pub template: Arc<PodTemplate>,
+    /// The pod as the scheduler sees it.
+    pub pod_info: Arc<PodInfo>,
     pub node: Option<HostId>,
     pub created: SimTime,
     pub ready_since: Option<SimTime>,
@@ -143,18 +145,49 @@ pub struct Pod {
     pub images_missing: BTreeSet<ImageId>,
 }
 
+/// What created a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodOwner {
+    /// A ReplicaSet, its controller.
+    ReplicaSet(usize),
+    /// Nothing: the pod was applied as a Pod object (its index in
+    /// [`Cluster::standalone_pods`]) and declares no controller.
+    Standalone(usize),
+}
+
+impl PodOwner {
+    pub fn replica_set(self) -> Option<usize> {
+        match self {
+            PodOwner::ReplicaSet(r) => Some(r),
+            PodOwner::Standalone(_) => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ReplicaSet {
     pub name: String,
-    pub deployment: usize,
+    pub namespace: String,
+    /// The Deployment that owns it; `None` for a ReplicaSet applied on its own.
+    pub deployment: Option<usize>,
+    pub workload: WorkloadId,
+    /// The template of the pods it creates.
     pub template: Arc<PodTemplate>,
-    /// Its pods as the scheduler sees them.
+    /// Those pods as the scheduler sees them.
     pub pod_info: Arc<PodInfo>,
     pub demand: DemandId,
     pub replicas: u32,
     /// Its pods that still exist.
     pub pods: InstanceSet,
     pub created: SimTime,
+}
+
+/// A Pod applied on its own, and the pod made from it while that pod exists.
+#[derive(Clone, Debug)]
+pub struct StandalonePod {
+    pub spec: StandalonePodSpec,
+    pub workload: WorkloadId,
+    pub pod: Option<InstanceId>,
 }
 
 #[derive(Clone, Debug)]
@@ -219,6 +252,10 @@ pub struct Cluster {
     /// Each Deployment's index in `deployments`, by name.
     deployment_by_name: BTreeMap<String, usize>,
     pub replica_sets: Vec<ReplicaSet>,
+    /// ReplicaSets applied on their own, by name.
+    replica_set_by_name: BTreeMap<String, usize>,
+    /// Pods applied on their own, in the order they were first applied.
+    pub standalone_pods: Vec<StandalonePod>,
     pub services: Vec<Service>,
     scheduler: Scheduler,
     /// What the scheduler knows of every node.
@@ -287,15 +324,29 @@ impl Cluster {
     /// (current healthy, desired healthy, disruptions allowed).
     pub fn disruption_status(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
         let (matched, healthy, scale) = self.disruption_counts(budget);
-        let (_, desired, allowed) = budget.status(matched, healthy, scale);
-        (healthy, desired, allowed)
+        match scale {
+            Some(scale) => {
+                let (_, desired, allowed) = budget.status(matched, healthy, scale);
+                (healthy, desired, allowed)
+            }
+            // A pod without a controller has no scale to count: the sync
+            // fails and the controller allows no disruption (`failSafe`).
+            None if budget.needs_scale() => (healthy, 0, 0),
+            None => {
+                let (_, desired, allowed) = budget.status(matched, healthy, 0);
+                (healthy, desired, allowed)
+            }
+        }
     }
 
     /// For a PodDisruptionBudget: the pods it matches, those of them Ready
-    /// and not terminating, and the replicas the Deployments that own them ask for.
-    fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
+    /// and not terminating, and the replicas their controllers ask for
+    /// (`getExpectedScale`: a Deployment's, or a ReplicaSet's of its own);
+    /// `None` for the last when a pod declares no controller (`NoControllerRef`).
+    fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, Option<u32>) {
         let (mut matched, mut healthy) = (0u32, 0u32);
         let mut owners = BTreeSet::new();
+        let mut uncontrolled = false;
         for (_, pod) in self.pods.iter() {
             // A budget selects pods of its own namespace.
             if !budget.matches(&pod.template.labels) || self.pod_namespace(pod) != budget.namespace {
@@ -305,15 +356,39 @@ impl Cluster {
             if pod.ready && !pod.deleting {
                 healthy += 1;
             }
-            owners.insert(self.replica_sets[pod.replica_set].deployment);
+            match pod.owner {
+                PodOwner::ReplicaSet(r) => {
+                    owners.insert(self.replica_sets[r].deployment.ok_or(r));
+                }
+                PodOwner::Standalone(_) => uncontrolled = true,
+            }
         }
-        let scale = owners.iter().map(|&d| self.deployments[d].spec.replicas).fold(0u32, u32::saturating_add);
-        (matched, healthy, scale)
+        let scale = owners
+            .iter()
+            .map(|owner| match *owner {
+                Ok(d) => self.deployments[d].spec.replicas,
+                Err(r) => self.replica_sets[r].replicas,
+            })
+            .fold(0u32, u32::saturating_add);
+        (matched, healthy, (!uncontrolled).then_some(scale))
     }
 
-    /// A pod's namespace: its Deployment's.
+    /// A pod's namespace: its ReplicaSet's, or its own.
     pub fn pod_namespace(&self, pod: &Pod) -> &str {
-        &self.deployments[self.replica_sets[pod.replica_set].deployment].spec.namespace
+        match pod.owner {
+            PodOwner::ReplicaSet(r) => &self.replica_sets[r].namespace,
+            PodOwner::Standalone(i) => &self.standalone_pods[i].spec.namespace,
+        }
+    }
+
+    /// The Deployment that owns a pod through its ReplicaSet.
+    pub fn pod_deployment(&self, pod: &Pod) -> Option<usize> {
+        pod.owner.replica_set().and_then(|r| self.replica_sets[r].deployment)
+    }
+
+    /// A ReplicaSet applied on its own, by name.
+    pub fn standalone_replica_set(&self, name: &str) -> Option<usize> {
+        self.replica_set_by_name.get(name).copied()
     }
 
     pub fn nodes_ready(&self) -> usize {
@@ -375,11 +450,6 @@ impl Cluster {
     /// the scheduler adds them up (`pods` counts them).
     pub(super) fn node_requested(&self, node: &Node) -> Resources {
         self.cache.node(node.host.index()).requested
-    }
-
-    /// The scheduler's view of a pod.
-    fn pod_info(&self, pod: &Pod) -> &Arc<PodInfo> {
-        &self.replica_sets[pod.replica_set].pod_info
     }
 }
 
@@ -547,6 +617,8 @@ impl World {
             deployments: Vec::new(),
             deployment_by_name: BTreeMap::new(),
             replica_sets: Vec::new(),
+            replica_set_by_name: BTreeMap::new(),
+            standalone_pods: Vec::new(),
             services: Vec::new(),
             disruption_budgets: Vec::new(),
             evictions_refused: 0,
@@ -690,6 +762,8 @@ impl World {
             }
             Action::Apply(object) => match &**object {
                 KubeObject::Deployment(spec) => self.apply_deployment((**spec).clone()),
+                KubeObject::ReplicaSet(spec) => self.apply_replica_set(spec),
+                KubeObject::Pod(spec) => self.apply_pod(spec),
                 KubeObject::HorizontalPodAutoscaler(spec) => self.apply_hpa(spec.clone()),
                 KubeObject::PodDisruptionBudget(spec) => {
                     let now = self.now;
@@ -795,15 +869,20 @@ impl World {
         self.create_deployment(deployment)
     }
 
-    fn create_deployment(&mut self, spec: DeploymentSpec) -> usize {
-        let workload = match self.workloads.iter().position(|w| w.name == spec.name) {
+    /// The workload whose instances are the pods of the object `name`.
+    fn workload_named(&mut self, name: &str) -> WorkloadId {
+        match self.workloads.iter().position(|w| w.name == name) {
             Some(i) => WorkloadId(i as u32),
             None => {
-                self.workloads.push(Workload { name: spec.name.clone(), app: None });
+                self.workloads.push(Workload { name: name.to_string(), app: None });
                 self.name_counters.push(0);
                 WorkloadId(self.workloads.len() as u32 - 1)
             }
-        };
+        }
+    }
+
+    fn create_deployment(&mut self, spec: DeploymentSpec) -> usize {
+        let workload = self.workload_named(&spec.name);
         let c = self.cluster();
         c.deployment_by_name.insert(spec.name.clone(), c.deployments.len());
         c.deployments.push(Deployment {
@@ -835,6 +914,66 @@ impl World {
         };
         self.api_write();
         self.sync_deployment_soon(d);
+    }
+
+    /// `kubectl apply` of a ReplicaSet without an owner: its replicas and
+    /// template change; the pods it has keep the template they were made from.
+    fn apply_replica_set(&mut self, spec: &ReplicaSetSpec) {
+        let r = match self.kref().standalone_replica_set(&spec.name) {
+            Some(r) => {
+                let template = Arc::new(spec.template.clone());
+                if *self.kref().replica_sets[r].template != *template {
+                    let (demand, info) = self.pod_demand(&template);
+                    let rs = &mut self.cluster().replica_sets[r];
+                    rs.template = template;
+                    rs.demand = demand;
+                    rs.pod_info = info;
+                }
+                self.cluster().replica_sets[r].replicas = spec.replicas;
+                r
+            }
+            None => {
+                let workload = self.workload_named(&spec.name);
+                let template = Arc::new(spec.template.clone());
+                let r = self.create_replica_set(spec.name.clone(), &spec.namespace, None, workload, template);
+                let c = self.cluster();
+                c.replica_set_by_name.insert(spec.name.clone(), r);
+                c.replica_sets[r].replicas = spec.replicas;
+                r
+            }
+        };
+        self.api_write();
+        self.sync_replica_set_soon(r);
+    }
+
+    /// `kubectl apply` of a Pod: it is created when no pod of that name
+    /// exists. The API server refuses most changes to a pod's spec, so a
+    /// pod that exists is left as it is.
+    fn apply_pod(&mut self, spec: &StandalonePodSpec) {
+        let c = self.kref();
+        let found =
+            c.standalone_pods.iter().position(|p| p.spec.name == spec.name && p.spec.namespace == spec.namespace);
+        if found.is_some_and(|i| c.standalone_pods[i].pod.is_some()) {
+            return;
+        }
+        let i = match found {
+            Some(i) => {
+                self.cluster().standalone_pods[i].spec = spec.clone();
+                i
+            }
+            None => {
+                let workload = self.workload_named(&spec.name);
+                let c = self.cluster();
+                c.standalone_pods.push(StandalonePod { spec: spec.clone(), workload, pod: None });
+                c.standalone_pods.len() - 1
+            }
+        };
+        let template = Arc::new(spec.template.clone());
+        let (demand, info) = self.pod_demand(&template);
+        let workload = self.kref().standalone_pods[i].workload;
+        let id = self.create_pod(PodOwner::Standalone(i), workload, demand, template, info, spec.name.clone());
+        self.cluster().standalone_pods[i].pod = Some(id);
+        self.api_write();
     }
 
     fn set_cordon(&mut self, host: HostId, cordon: bool) {
@@ -892,7 +1031,7 @@ impl World {
         let new_rs = match rs_list.iter().copied().find(|&r| *self.cluster().replica_sets[r].template == spec.template)
         {
             Some(r) => r,
-            None => self.create_replica_set(d, Arc::new(spec.template.clone())),
+            None => self.create_deployment_replica_set(d, Arc::new(spec.template.clone())),
         };
         let olds: Vec<usize> =
             self.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
@@ -1011,29 +1150,51 @@ impl World {
         self.check_recovery();
     }
 
-    fn create_replica_set(&mut self, d: usize, template: Arc<PodTemplate>) -> usize {
+    /// What pods made from `template` need of a host, and how the scheduler sees them.
+    fn pod_demand(&mut self, template: &PodTemplate) -> (DemandId, Arc<PodInfo>) {
         let Platform::Kubernetes(platform) = &self.spec.platform else { unreachable!() };
-        let demand = kubelet::pod_demand(&template, platform, &self.setup);
+        let demand = kubelet::pod_demand(template, platform, &self.setup);
         Arc::make_mut(&mut self.demands).push(demand);
         let demand = DemandId(self.demands.len() as u32 - 1);
+        let mut info = pod_info(template);
+        self.cluster().cache.prepare(&mut info);
+        (demand, Arc::new(info))
+    }
+
+    /// A Deployment's new ReplicaSet, named after the Deployment and the template's hash.
+    fn create_deployment_replica_set(&mut self, d: usize, template: Arc<PodTemplate>) -> usize {
+        let dep = &self.kref().deployments[d];
+        let (name, namespace, workload) =
+            (format!("{}-{}", dep.spec.name, template.hash()), dep.spec.namespace.clone(), dep.workload);
+        let r = self.create_replica_set(name, &namespace, Some(d), workload, template);
+        self.cluster().deployments[d].replica_sets.push(r);
+        r
+    }
+
+    fn create_replica_set(
+        &mut self,
+        name: String,
+        namespace: &str,
+        deployment: Option<usize>,
+        workload: WorkloadId,
+        template: Arc<PodTemplate>,
+    ) -> usize {
+        let (demand, pod_info) = self.pod_demand(&template);
         let now = self.now;
-        let mut info = pod_info(&template);
         let c = self.cluster();
-        c.cache.prepare(&mut info);
-        let name = format!("{}-{}", c.deployments[d].spec.name, template.hash());
         c.replica_sets.push(ReplicaSet {
             name,
-            deployment: d,
+            namespace: namespace.to_string(),
+            deployment,
+            workload,
             template,
-            pod_info: Arc::new(info),
+            pod_info,
             demand,
             replicas: 0,
             pods: InstanceSet::new(),
             created: now,
         });
-        let r = c.replica_sets.len() - 1;
-        c.deployments[d].replica_sets.push(r);
-        r
+        c.replica_sets.len() - 1
     }
 
     /// The ReplicaSet controller's sync: create or delete pods to match replicas.
@@ -1044,7 +1205,16 @@ impl World {
         let want = self.cluster().replica_sets[r].replicas as usize;
         if active.len() < want {
             for _ in 0..(want - active.len()) {
-                self.create_pod(r);
+                let (workload, demand, template, info) = {
+                    let rs = &self.kref().replica_sets[r];
+                    (rs.workload, rs.demand, rs.template.clone(), Arc::clone(&rs.pod_info))
+                };
+                // Pods are named after their ReplicaSet, as Kubernetes names them.
+                let c = self.cluster();
+                c.pod_counter += 1;
+                let name = format!("{}-{}", c.replica_sets[r].name, pod_suffix(c.pod_counter));
+                let id = self.create_pod(PodOwner::ReplicaSet(r), workload, demand, template, info, name);
+                self.cluster().replica_sets[r].pods.insert(id);
             }
             self.api_write();
         } else if active.len() > want {
@@ -1069,29 +1239,30 @@ impl World {
             }
             self.api_write();
         }
-        let d = self.cluster().replica_sets[r].deployment;
-        self.sync_deployment_soon(d);
+        if let Some(d) = self.cluster().replica_sets[r].deployment {
+            self.sync_deployment_soon(d);
+        }
     }
 
-    fn create_pod(&mut self, r: usize) {
-        let (workload, demand, template) = {
-            let c = self.cluster();
-            let rs = &c.replica_sets[r];
-            (c.deployments[rs.deployment].workload, rs.demand, rs.template.clone())
-        };
+    /// The API server creates a pod; it waits for the scheduler.
+    fn create_pod(
+        &mut self,
+        owner: PodOwner,
+        workload: WorkloadId,
+        demand: DemandId,
+        template: Arc<PodTemplate>,
+        pod_info: Arc<PodInfo>,
+        name: String,
+    ) -> InstanceId {
         let id = self.launch_one(workload, demand);
-        // Pods are named after their ReplicaSet, as Kubernetes names them.
         let now = self.now;
         let c = self.cluster();
-        c.pod_counter += 1;
-        let suffix = pod_suffix(c.pod_counter);
-        let name = format!("{}-{}", c.replica_sets[r].name, suffix);
-        c.replica_sets[r].pods.insert(id);
         c.pods.insert(
             id,
             Pod {
-                replica_set: r,
+                owner,
                 template,
+                pod_info,
                 node: None,
                 created: now,
                 running: false,
@@ -1114,6 +1285,7 @@ impl World {
         self.waiting.remove(&id);
         let delay = self.watch_delay();
         self.schedule_kube(delay, KubeDue::SchedulingCycle);
+        id
     }
 
     /// Sets a pod's deletion timestamp; the kubelet then stops it.
@@ -1125,17 +1297,15 @@ impl World {
         pod.deleting = true;
         pod.eviction_at = None;
         self.pod_status_changed(p);
-        let pod = &self.kref().pods[&p];
-        let (node, ready, r) = (pod.node, pod.ready, pod.replica_set);
         let c = self.cluster();
+        let pod = &c.pods[&p];
+        let (node, ready, deployment, info) = (pod.node, pod.ready, c.pod_deployment(pod), Arc::clone(&pod.pod_info));
         c.serving_changed.insert(p);
-        if ready {
-            let d = c.replica_sets[r].deployment;
+        if ready && let Some(d) = deployment {
             c.deployments[d].ready_pods -= 1;
         }
         if let Some(h) = node {
             // Terminating: spreading counts it no more, though it still holds its requests.
-            let info = Arc::clone(&c.replica_sets[r].pod_info);
             c.cache.pod_terminating(h.index(), &info);
         }
         c.backoff.remove(&p);
@@ -1170,8 +1340,7 @@ impl World {
             }
         }
         self.endpoints_soon();
-        let r = self.cluster().pods.get(&p).map(|pod| pod.replica_set);
-        if let Some(r) = r {
+        if let Some(r) = self.cluster().pods.get(&p).and_then(|pod| pod.owner.replica_set()) {
             self.sync_replica_set_soon(r);
         }
     }
@@ -1181,23 +1350,32 @@ impl World {
         self.release_pod(p);
         let c = self.cluster();
         if let Some(pod) = c.pods.remove(&p) {
-            c.replica_sets[pod.replica_set].pods.remove(&p);
+            let deployment = c.pod_deployment(&pod);
+            match pod.owner {
+                PodOwner::ReplicaSet(r) => {
+                    c.replica_sets[r].pods.remove(&p);
+                }
+                PodOwner::Standalone(i) => c.standalone_pods[i].pod = None,
+            }
             c.serving_changed.insert(p);
             if pod.ready {
                 c.ready_pods -= 1;
-                if !pod.deleting {
-                    let d = c.replica_sets[pod.replica_set].deployment;
+                if !pod.deleting
+                    && let Some(d) = deployment
+                {
                     c.deployments[d].ready_pods -= 1;
                 }
             }
             if let Some(h) = pod.node {
                 c.nodes[h.index()].pods.remove(&p);
-                let info = Arc::clone(&c.replica_sets[pod.replica_set].pod_info);
-                c.cache.remove_pod(h.index(), &info, !pod.deleting);
+                c.cache.remove_pod(h.index(), &pod.pod_info, !pod.deleting);
             }
-            let (r, d) = (pod.replica_set, c.replica_sets[pod.replica_set].deployment);
-            self.sync_replica_set_soon(r);
-            self.sync_deployment_soon(d);
+            if let Some(r) = pod.owner.replica_set() {
+                self.sync_replica_set_soon(r);
+            }
+            if let Some(d) = deployment {
+                self.sync_deployment_soon(d);
+            }
         }
         self.api_write();
         self.cluster_event();
@@ -1265,7 +1443,8 @@ impl World {
                 now_changed.push(id);
             }
         }
-        for s in c.services.iter_mut().filter(|s| s.relist) {
+        let mut services = std::mem::take(&mut c.services);
+        for s in services.iter_mut().filter(|s| s.relist) {
             s.relist = false;
             s.endpoints = c
                 .serving
@@ -1273,12 +1452,12 @@ impl World {
                 .copied()
                 .filter(|id| {
                     c.pods.get(id).is_some_and(|p| {
-                        c.deployments[c.replica_sets[p.replica_set].deployment].spec.namespace == s.spec.namespace
-                            && selector_matches(&s.spec.selector, &p.template.labels)
+                        c.pod_namespace(p) == s.spec.namespace && selector_matches(&s.spec.selector, &p.template.labels)
                     })
                 })
                 .collect();
         }
+        c.services = services;
         self.endpoints_changed.extend(now_changed);
     }
 
@@ -1342,7 +1521,7 @@ impl World {
             }
             None => {
                 let c = self.cluster();
-                let info = Arc::clone(c.pod_info(&c.pods[&pod]));
+                let info = Arc::clone(&c.pods[&pod].pod_info);
                 let keep = c.keep_decisions > 0;
                 let outcome =
                     c.scheduler.schedule(&info, &c.cache, &mut c.next_start_node_index, &mut c.scheduler_rng, keep);
@@ -1433,7 +1612,7 @@ impl World {
         c.backoff.remove(&pod);
         let p = c.pods.get_mut(&pod).expect("the pod exists");
         p.node = Some(host);
-        let info = Arc::clone(&c.replica_sets[p.replica_set].pod_info);
+        let info = Arc::clone(&p.pod_info);
         c.nodes[host.index()].pods.insert(pod);
         c.cache.add_pod(host.index(), &info, true);
         self.api_write();
@@ -1611,13 +1790,13 @@ impl World {
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.ready_since = Some(now);
         p.ready_changed = Some(now);
-        let r = p.replica_set;
         self.set_pod_ready(pod, true);
         self.pod_status_changed(pod);
         self.set_phase(pod, Phase::Running);
         self.api_write();
         self.endpoints_soon();
-        let d = self.cluster().replica_sets[r].deployment;
+        let c = self.kref();
+        let Some(d) = c.pod_deployment(&c.pods[&pod]) else { return };
         self.sync_deployment_soon(d);
         let min_ready = self.cluster().deployments[d].spec.min_ready;
         if min_ready > SimDuration::ZERO {
@@ -1656,9 +1835,10 @@ impl World {
         self.instances[pod.index()].wait_reason = Some(reason.clone());
         self.emit(EventKind::Waiting { instance: pod, reason });
         self.schedule_phase_end(pod, backoff, Due::Kube(KubeDue::ContainerRestart(pod)));
-        let r = self.kref().pods[&pod].replica_set;
-        let d = self.kref().replica_sets[r].deployment;
-        self.sync_deployment_soon(d);
+        let c = self.kref();
+        if let Some(d) = c.pod_deployment(&c.pods[&pod]) {
+            self.sync_deployment_soon(d);
+        }
     }
 
     /// The pod's Ready condition; what counts Ready pods follows, and the
@@ -1671,15 +1851,15 @@ impl World {
         }
         p.ready = ready;
         let status = pod_status(p);
-        let (deleting, r) = (p.deleting, p.replica_set);
+        let deleting = p.deleting;
         if let Some(t) = self.traffic.as_deref_mut() {
             t.set_pod_status(pod, status);
         }
         let c = self.cluster();
-        let d = c.replica_sets[r].deployment;
+        let deployment = c.pod_deployment(&c.pods[&pod]);
         let delta = if ready { 1 } else { -1 };
         c.ready_pods = (c.ready_pods as i64 + delta) as usize;
-        if !deleting {
+        if !deleting && let Some(d) = deployment {
             c.deployments[d].ready_pods = (i64::from(c.deployments[d].ready_pods) + delta) as u32;
         }
         c.serving_changed.insert(pod);
@@ -1946,13 +2126,19 @@ impl World {
         }
     }
 
-    /// Recovery is complete when every Deployment has all its replicas
-    /// Ready on live nodes.
+    /// Recovery is complete when every Deployment and every ReplicaSet of
+    /// its own has all its replicas Ready on live nodes. A Pod of its own
+    /// that was lost is not made again, so it is not waited for.
     fn check_recovery(&mut self) {
         let now = self.now;
         let Some(since) = self.kref().stats.recovering_since else { return };
         let c = self.kref();
-        let healthy = c.deployments.iter().all(|d| d.ready_pods >= d.spec.replicas);
+        let healthy = c.deployments.iter().all(|d| d.ready_pods >= d.spec.replicas)
+            && c.replica_set_by_name.values().all(|&r| {
+                let rs = &c.replica_sets[r];
+                rs.pods.iter().filter(|p| c.pods.get(p).is_some_and(|p| p.ready && !p.deleting)).count()
+                    >= rs.replicas as usize
+            });
         // Every pod reported Ready runs: none is Ready on a node that is gone.
         let all_live = c.ready_pods == c.running_pods;
         if healthy && all_live {

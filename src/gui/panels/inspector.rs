@@ -157,7 +157,11 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
 fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, id: InstanceId, pod: &Pod) {
     ui.label(RichText::new("Kubernetes pod").strong());
     egui::Grid::new("pod-grid").num_columns(2).striped(true).show(ui, |ui| {
-        row(ui, "ReplicaSet", k.replica_sets[pod.replica_set].name.clone());
+        let controller = match pod.owner.replica_set() {
+            Some(r) => format!("ReplicaSet/{}", k.replica_sets[r].name),
+            None => "none (a Pod of its own)".to_string(),
+        };
+        row(ui, "controlled by", controller);
         row(ui, "labels", pod.template.labels.iter().map(|(a, b)| format!("{a}={b}")).collect::<Vec<_>>().join(", "));
         let status = format!(
             "{}{}{}",

@@ -53,13 +53,11 @@ pub fn patterns(kind: &str) -> Vec<String> {
     };
     match kind {
         "Deployment" | "ReplicaSet" => {
-            out.extend(
-                ["spec.replicas", "spec.selector", "spec.minReadySeconds", "spec.template.metadata.labels"]
-                    .map(String::from),
-            );
+            out.extend(["spec.replicas", "spec.selector", "spec.template.metadata.labels"].map(String::from));
             if kind == "Deployment" {
                 out.extend(
                     [
+                        "spec.minReadySeconds",
                         "spec.strategy.type",
                         "spec.strategy.rollingUpdate.maxSurge",
                         "spec.strategy.rollingUpdate.maxUnavailable",
@@ -218,6 +216,8 @@ fn reason(key: &str) -> &'static str {
         }
         "podAffinity" | "podAntiAffinity" => "not simulated: the InterPodAffinity plugin is not modelled",
         "annotations" | "labels" => "not simulated on this object",
+        "minReadySeconds" => "not simulated: a ReplicaSet's sets only availableReplicas in its status",
+        "ownerReferences" => "not simulated: the object is applied on its own, and nothing owns it",
         _ => "not simulated",
     }
 }

@@ -29,8 +29,9 @@ use serde::de::DeserializeOwned;
 use super::error::{Problem, quoted};
 use super::file::{
     AffinityFile, BehaviorFile, ContainerFile, DecimalQuantityFile, DeploymentFile, HpaFile, IntOrPercentFile,
-    MetricFile, MetricTargetFile, PodDisruptionBudgetFile, PodTemplateFile, ProbeFile, ResourceListFile, ResourcesFile,
-    ScalingPolicyFile, ScalingPolicyType, ScalingRulesFile, SelectPolicyFile, ServiceFile, StrategyFile,
+    MetricFile, MetricTargetFile, PodDisruptionBudgetFile, PodFile, PodTemplateFile, ProbeFile, ReplicaSetFile,
+    ResourceListFile, ResourcesFile, ScalingPolicyFile, ScalingPolicyType, ScalingRulesFile, SelectPolicyFile,
+    ServiceFile, StrategyFile,
 };
 use super::source::SideFiles;
 use crate::model::hpa::PODS_METRICS;
@@ -151,6 +152,8 @@ pub struct MetricKeys {
 #[derive(Clone, Debug)]
 pub enum Object {
     Deployment(Box<DeploymentFile>),
+    ReplicaSet(Box<ReplicaSetFile>),
+    Pod(Box<PodFile>),
     Service(ServiceFile),
     /// With the path its CPU target was read from, and for each of its
     /// metrics the index and keys it was read under, to place problems.
@@ -339,14 +342,8 @@ fn read_object(root: Arc<Node>, file: &str, document: usize, item: Option<usize>
             c.whole("not simulated: a Secret holds a container's credentials, which run as its service's cost");
             Some(Object::NotSimulated)
         }),
-        ("apps/v1", "ReplicaSet") => decode_then(&mut c, |c, _: apps::v1::ReplicaSet| {
-            c.whole("not simulated: Flotilla runs ReplicaSets only under Deployments; write a Deployment");
-            Some(Object::NotSimulated)
-        }),
-        ("v1", "Pod") => decode_then(&mut c, |c, _: core::v1::Pod| {
-            c.whole("not simulated: Flotilla runs pods only under Deployments; write a Deployment with replicas: 1");
-            Some(Object::NotSimulated)
-        }),
+        ("apps/v1", "ReplicaSet") => decode_then(&mut c, Converter::replica_set),
+        ("v1", "Pod") => decode_then(&mut c, Converter::pod),
         ("policy/v1", "PodDisruptionBudget") => decode_then(&mut c, Converter::pod_disruption_budget),
         _ => None,
     };
@@ -868,6 +865,46 @@ impl Converter<'_> {
         })))
     }
 
+    /// A ReplicaSet of its own. One that a Deployment owns (written out by
+    /// `kubectl get rs -o yaml` from a cluster) is read the same way: here
+    /// nothing owns it.
+    fn replica_set(&mut self, r: apps::v1::ReplicaSet) -> Option<Object> {
+        let spec = r.spec;
+        let labels = pod_labels(spec.template.as_ref().and_then(|t| t.metadata.as_ref()));
+        if labels.is_empty() {
+            self.problem(
+                "spec.template.metadata.labels",
+                "Required value: the pods need labels for the selector to match",
+            );
+        }
+        // ValidateReplicaSetSpec: the selector must select the template's pods.
+        if spec.selector.match_labels.is_none() && spec.selector.match_expressions.is_none() {
+            self.problem("spec.selector", "Required value");
+        }
+        let selected = self.labels("spec.selector", &spec.selector, &labels);
+        if selected.iter().any(|(k, v)| labels.get(k) != Some(v)) {
+            self.problem("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
+        }
+        let replicas = self
+            .non_negative("spec.replicas", spec.replicas.map(i64::from))
+            .map_or(1, |r| r.min(u64::from(u32::MAX)) as u32);
+        let template =
+            self.pod_spec("spec.template.spec", labels, spec.template.as_ref().and_then(|t| t.spec.as_ref()))?;
+        Some(Object::ReplicaSet(Box::new(ReplicaSetFile {
+            namespace: self.namespace(),
+            name: self.origin.name.clone(),
+            replicas,
+            template,
+        })))
+    }
+
+    /// A Pod of its own: its labels and spec.
+    fn pod(&mut self, p: core::v1::Pod) -> Option<Object> {
+        let labels = pod_labels(Some(&p.metadata));
+        let template = self.pod_spec("spec", labels, p.spec.as_ref())?;
+        Some(Object::Pod(Box::new(PodFile { namespace: self.namespace(), name: self.origin.name.clone(), template })))
+    }
+
     fn service(&mut self, s: core::v1::Service) -> Option<Object> {
         let selector = s.spec.and_then(|spec| spec.selector).unwrap_or_default();
         if selector.is_empty() {
@@ -1200,27 +1237,35 @@ pub fn manifest_path(object: &Object, suffix: &str) -> String {
         Some(i) => (&suffix[..i], &suffix[i..]),
         None => (suffix, ""),
     };
+    // A field of a pod template: its labels are under `meta`, the rest under `spec`.
+    let template = |meta: &str, spec: &str| {
+        let inner = rest.strip_prefix('.').unwrap_or(rest);
+        if inner.starts_with("labels") {
+            format!("{meta}.{inner}")
+        } else if inner.is_empty() {
+            spec.to_string()
+        } else {
+            // A scenario writes the required terms as a list; a manifest under nodeSelectorTerms.
+            let inner = inner.replace(
+                "requiredDuringSchedulingIgnoredDuringExecution[",
+                "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[",
+            );
+            format!("{spec}.{inner}")
+        }
+    };
     match object {
-        Object::Deployment(_) => match head {
+        Object::Deployment(_) | Object::ReplicaSet(_) => match head {
             "" => String::new(),
-            "name" => "metadata.name".into(),
+            "name" | "namespace" => format!("metadata.{head}"),
             "replicas" | "minReadySeconds" => format!("spec.{head}"),
             "strategy" => format!("spec.strategy.rollingUpdate{rest}"),
-            "template" => {
-                let inner = rest.strip_prefix('.').unwrap_or(rest);
-                if inner.starts_with("labels") {
-                    format!("spec.template.metadata.{inner}")
-                } else if inner.is_empty() {
-                    "spec.template".into()
-                } else {
-                    // A scenario writes the required terms as a list; a manifest under nodeSelectorTerms.
-                    let inner = inner.replace(
-                        "requiredDuringSchedulingIgnoredDuringExecution[",
-                        "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[",
-                    );
-                    format!("spec.template.spec.{inner}")
-                }
-            }
+            "template" => template("spec.template.metadata", "spec.template.spec"),
+            _ => format!("spec.{suffix}"),
+        },
+        Object::Pod(_) => match head {
+            "" => String::new(),
+            "name" | "namespace" => format!("metadata.{head}"),
+            "template" => template("metadata", "spec"),
             _ => format!("spec.{suffix}"),
         },
         Object::Service(_) => match head {

@@ -280,3 +280,68 @@ spec:
     assert!(read.problems[0].path.ends_with("spec.metrics[0].pods"), "{:?}", read.problems);
     assert!(read.problems[0].message.contains("must populate information"), "{:?}", read.problems);
 }
+
+const STANDALONE: &str = "apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: cache
+spec:
+  replicas: 2
+  minReadySeconds: 5
+  selector:
+    matchLabels: {app: cache}
+  template:
+    metadata:
+      labels: {app: cache}
+    spec:
+      containers:
+      - name: redis
+        image: redis:7
+        resources:
+          requests: {cpu: 500m, memory: 1Gi}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+  labels: {app: debug}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: shell
+    image: busybox:1.36
+    command: [sleep, '3600']
+";
+
+#[test]
+fn a_replica_set_and_a_pod_of_their_own_are_read() {
+    let read = read_one(STANDALONE);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let [rs, pod] = read.manifests.as_slice() else { panic!("two objects") };
+    let Object::ReplicaSet(r) = &rs.object else { panic!("a ReplicaSet") };
+    assert_eq!((r.name.as_str(), r.replicas, r.namespace.as_deref()), ("cache", 2, None));
+    assert_eq!(r.template.labels["app"], "cache");
+    assert_eq!(r.template.containers[0].resources.requests.as_ref().unwrap().cpu, Some(Millicores(500)));
+    let Object::Pod(p) = &pod.object else { panic!("a Pod") };
+    assert_eq!((p.name.as_str(), p.namespace.as_deref()), ("debug", Some("shop")));
+    assert_eq!((p.template.labels["app"].as_str(), p.template.restart_policy), ("debug", RestartPolicy::Never));
+    let listed: Vec<String> = read.ignored.iter().map(|i| format!("{}:{}", i.at.line, i.path)).collect();
+    assert_eq!(listed, vec!["7:spec.minReadySeconds", "31:spec.containers[0].command"]);
+    // The scenario's checks name a Pod's fields as the Pod has them.
+    assert_eq!(manifest_path(&pod.object, ".template.containers[0].image"), "spec.containers[0].image");
+    assert_eq!(manifest_path(&pod.object, ".template.labels"), "metadata.labels");
+    assert_eq!(manifest_path(&rs.object, ".template.restartPolicy"), "spec.template.spec.restartPolicy");
+}
+
+#[test]
+fn a_replica_set_whose_selector_misses_its_pods_is_refused() {
+    let read = read_one(&STANDALONE.replace("matchLabels: {app: cache}", "matchLabels: {app: redis}"));
+    let messages: Vec<String> = read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "k8s/app.yaml:12:7: document 1, ReplicaSet \"cache\", spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`"
+        ]
+    );
+}
