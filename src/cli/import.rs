@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::model::{Bytes, Millicores};
+use crate::scenario::Scenario;
 use crate::scenario::file::{
     ActionFile, AppFile, At, HostGroupFile, ImageFile, KubeObjectFile, KubernetesFile, PlatformFile, PodTemplateFile,
     ScenarioFile, WorldFile,
 };
 use crate::scenario::manifests::{self, Object};
-use crate::scenario::{MAX_FILE_BYTES, Scenario};
 
 use super::{INPUT_ERROR, OK};
 
@@ -26,7 +26,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
     let dir = path.parent().unwrap_or(Path::new(""));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let files = crate::scenario::source_beside(dir);
-    let mut budget = MAX_FILE_BYTES;
+    let mut budget = manifests::Budget::default();
     let read = manifests::read(&*files, &path.display().to_string(), &name, &mut budget);
     if !read.problems.is_empty() {
         return Err(read.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect());

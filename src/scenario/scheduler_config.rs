@@ -414,7 +414,7 @@ pub fn resolve_yaml(
         let field = if path.is_empty() { String::new() } else { format!(", {path}") };
         format!("{file}:{}:{}: {OBJECT}{field}", at.line, at.column)
     };
-    let documents = match yaml::documents(text) {
+    let documents = match yaml::documents(text, &mut yaml::Allowance::default()) {
         Ok(d) => d,
         Err(e) => {
             let p = Problem {

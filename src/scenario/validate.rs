@@ -71,7 +71,7 @@ struct Checker<'a> {
     /// Manifest fields not simulated, each once.
     ignored: BTreeSet<(String, manifests::yaml::Mark, String, String, String)>,
     /// Manifest text that may still be read.
-    manifest_budget: usize,
+    manifest_budget: manifests::Budget,
     /// The extended resources named so far, in the order first named.
     extended: Vec<String>,
 }
@@ -261,7 +261,7 @@ pub(super) fn validate(
         read_side_file,
         manifests: Vec::new(),
         ignored: BTreeSet::new(),
-        manifest_budget: super::MAX_FILE_BYTES,
+        manifest_budget: manifests::Budget::default(),
         extended: Vec::new(),
     };
 

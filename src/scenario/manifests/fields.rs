@@ -234,7 +234,7 @@ mod tests {
                     \x20     - name: web\n        image: web:1\n        ports: [{containerPort: 80}]\n\
                     \x20       readinessProbe: {initialDelaySeconds: 5, httpGet: {path: /}}\n\
                     \x20       resources: {requests: {cpu: 1, nvidia.com/gpu: 1, ephemeral-storage: 1Gi}}\n";
-        let root = &documents(text).unwrap()[0].root;
+        let root = &documents(text, &mut super::super::yaml::Allowance::default()).unwrap()[0].root;
         let paths: Vec<String> = unread("Deployment", root, &[]).into_iter().map(|u| u.path).collect();
         assert_eq!(
             paths,

@@ -185,11 +185,24 @@ pub struct Read {
     pub problems: Vec<Problem>,
 }
 
+/// What the manifests of one scenario may still hold, shared by all of them:
+/// bytes of text, and what their YAML expands to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub text: usize,
+    pub yaml: yaml::Allowance,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { text: super::MAX_FILE_BYTES, yaml: yaml::Allowance::default() }
+    }
+}
+
 /// Reads the manifests `names` stand for (files or folders, named relative
 /// to the scenario); `at` is the field that names them, for problems reading
-/// them. `budget` is the text that may still be read, shared by every
-/// manifest of a scenario.
-pub fn read(files: &dyn SideFiles, at: &str, name: &str, budget: &mut usize) -> Read {
+/// them. What they hold is taken from `budget`.
+pub fn read(files: &dyn SideFiles, at: &str, name: &str, budget: &mut Budget) -> Read {
     let mut out = Read::default();
     let names = match files.manifest_files(name) {
         Ok(n) => n,
@@ -206,7 +219,7 @@ pub fn read(files: &dyn SideFiles, at: &str, name: &str, budget: &mut usize) -> 
                 continue;
             }
         };
-        if text.len() > *budget {
+        if text.len() > budget.text {
             out.problems.push(Problem {
                 path: at.to_string(),
                 message: format!(
@@ -217,16 +230,17 @@ pub fn read(files: &dyn SideFiles, at: &str, name: &str, budget: &mut usize) -> 
             });
             return out;
         }
-        *budget -= text.len();
-        read_text(&text, &file, &mut out);
+        budget.text -= text.len();
+        read_text(&text, &file, &mut budget.yaml, &mut out);
     }
     out
 }
 
-/// Reads the documents of one file's text, named `file` in messages.
-pub fn read_text(text: &str, file: &str, out: &mut Read) {
+/// Reads the documents of one file's text, named `file` in messages; what
+/// its YAML expands to is taken from `allowance`.
+pub fn read_text(text: &str, file: &str, allowance: &mut yaml::Allowance, out: &mut Read) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let documents = match yaml::documents(text) {
+    let documents = match yaml::documents(text, allowance) {
         Ok(d) => d,
         Err(e) => {
             out.problems.push(Problem {

@@ -2,7 +2,7 @@ use super::*;
 
 fn read_one(text: &str) -> Read {
     let mut out = Read::default();
-    read_text(text, "k8s/app.yaml", &mut out);
+    read_text(text, "k8s/app.yaml", &mut yaml::Allowance::default(), &mut out);
     out
 }
 

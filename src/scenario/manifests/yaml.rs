@@ -4,9 +4,11 @@
 //! same way: into a generic tree first (sigs.k8s.io/yaml `YAMLToJSON`), then
 //! decoded into the API's types; here the tree decodes itself (`decode.rs`).
 //!
-//! The parser is serde-saphyr's, with its budget: at most 64 levels deep,
-//! 250,000 nodes and a bounded number of aliases, so that a hostile file
-//! (an alias bomb, say) is refused instead of filling memory.
+//! The parser is serde-saphyr's, with its budget: at most 64 levels deep and
+//! a bounded number of aliases; the nodes and the scalar text the files of
+//! one scenario expand to are counted against one [`Allowance`], so that a
+//! hostile file (an alias bomb, say), or many of them, is refused instead of
+//! filling memory.
 
 use std::fmt;
 
@@ -48,6 +50,22 @@ pub struct Key {
 }
 
 impl Node {
+    /// The nodes in this tree, keys included, and the bytes of its scalar text.
+    pub fn size(&self) -> (usize, usize) {
+        match &self.value {
+            Value::Seq(items) => items.iter().fold((1, 0), |(n, b), i| {
+                let (n2, b2) = i.size();
+                (n + n2, b + b2)
+            }),
+            Value::Map(entries) => entries.iter().fold((1, 0), |(n, b), (k, v)| {
+                let (n2, b2) = v.size();
+                (n + 1 + n2, b + k.name.len() + b2)
+            }),
+            Value::Str(text) => (1, text.len()),
+            _ => (1, 0),
+        }
+    }
+
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
@@ -274,18 +292,46 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// The nodes the YAML files of one scenario may expand to, all together.
+pub const MAX_NODES: usize = 250_000;
+
+/// What the YAML files of one scenario may still expand to: nodes
+/// (mappings, sequences, keys and scalars) and bytes of scalar text.
+/// Aliases count as what they expand to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    pub nodes: usize,
+    pub scalar_bytes: usize,
+}
+
+impl Default for Allowance {
+    fn default() -> Self {
+        Allowance { nodes: MAX_NODES, scalar_bytes: super::super::MAX_FILE_BYTES }
+    }
+}
+
 /// The documents of a file, empty ones left out (as kubectl leaves them out).
-/// Duplicate keys are an error, as they are for kubectl.
-pub fn documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
+/// Duplicate keys are an error, as they are for kubectl. What they expand to
+/// is taken from `allowance`.
+pub fn documents(text: &str, allowance: &mut Allowance) -> Result<Vec<Document>, SyntaxError> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = allowance.nodes;
+    budget.max_total_scalar_bytes = allowance.scalar_bytes;
     let options = serde_saphyr::options! {
         with_snippet: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        budget: Some(budget),
     };
     let roots: Vec<Node> =
         serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(text, options).map_err(|e| {
             let at = e.location().map_or(Mark::default(), |l| Mark { line: l.line(), column: l.column() });
             SyntaxError { at, message: message_of(&e) }
         })?;
+    for root in &roots {
+        let (nodes, bytes) = root.size();
+        allowance.nodes = allowance.nodes.saturating_sub(nodes);
+        allowance.scalar_bytes = allowance.scalar_bytes.saturating_sub(bytes);
+    }
     let starts = document_starts(text);
     Ok(roots
         .into_iter()
@@ -339,8 +385,8 @@ fn message_of(e: &serde_saphyr::Error) -> String {
     // The parser's budget (see the module's documentation), in words.
     match text.strip_prefix("budget breached: ") {
         Some(what) => format!(
-            "the file expands to more than the parser allows ({what}): at most 250,000 nodes, 64 levels deep, \
-             and aliases in proportion to anchors"
+            "the file expands to more than the parser allows ({what}): the manifests of a scenario expand to at \
+             most 250,000 nodes and 16 MiB of text all together, 64 levels deep, with aliases in proportion to anchors"
         ),
         None => text,
     }
@@ -352,7 +398,8 @@ mod tests {
 
     #[test]
     fn nodes_keep_their_line_and_column() {
-        let docs = documents("kind: Deployment\nspec:\n  replicas: 3\n  labels: {a: b}\n").unwrap();
+        let docs =
+            documents("kind: Deployment\nspec:\n  replicas: 3\n  labels: {a: b}\n", &mut Allowance::default()).unwrap();
         assert_eq!(docs.len(), 1);
         let root = &docs[0].root;
         assert_eq!(root.mark_of("spec.replicas"), Mark { line: 3, column: 3 });
@@ -368,20 +415,20 @@ mod tests {
     #[test]
     fn documents_are_numbered_as_written() {
         let text = "# a comment\n---\na: 1\n---\n---\nb: 2\n...\n---\nc: [1, 2]\n";
-        let docs = documents(text).unwrap();
+        let docs = documents(text, &mut Allowance::default()).unwrap();
         let indices: Vec<usize> = docs.iter().map(|d| d.index).collect();
         // The empty third document is left out, and the fourth keeps its number.
         assert_eq!(indices, vec![1, 3, 4]);
-        let without_marker = documents("a: 1\n---\nb: 2\n").unwrap();
+        let without_marker = documents("a: 1\n---\nb: 2\n", &mut Allowance::default()).unwrap();
         assert_eq!(without_marker.iter().map(|d| d.index).collect::<Vec<_>>(), vec![1, 2]);
     }
 
     #[test]
     fn a_syntax_error_has_its_place() {
-        let err = documents("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        let err = documents("a: 1\nb: [1, 2\nc: 3\n", &mut Allowance::default()).unwrap_err();
         assert!(err.at.line >= 2, "{err:?}");
         assert!(!err.message.is_empty());
-        let dup = documents("a: 1\na: 2\n").unwrap_err();
+        let dup = documents("a: 1\na: 2\n", &mut Allowance::default()).unwrap_err();
         assert_eq!(dup.at.line, 2, "{dup:?}");
     }
 
