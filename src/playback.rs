@@ -323,7 +323,36 @@ impl Playback {
 
     /// The lesson caption showing at the current time: the last step at or before it.
     pub fn caption(&self) -> Option<&LessonStep> {
-        self.scenario.lesson.iter().rev().find(|s| SimTime::ZERO + s.at <= self.clock)
+        self.caption_index().map(|i| &self.scenario.lesson[i])
+    }
+
+    /// The index of that step in the lesson.
+    pub fn caption_index(&self) -> Option<usize> {
+        self.scenario.lesson.iter().rposition(|s| SimTime::ZERO + s.at <= self.clock)
+    }
+
+    /// Goes to the lesson's next step (`forward`) or back to the one before
+    /// the step showing, and pauses there. Returns the step gone to.
+    pub fn go_to_step(&mut self, forward: bool) -> Option<LessonStep> {
+        let lesson = &self.scenario.lesson;
+        let target = match (self.caption_index(), forward) {
+            (None, true) => (!lesson.is_empty()).then_some(0),
+            (None, false) => None,
+            (Some(i), true) => {
+                // Steps at the same time as the one showing are passed over with it.
+                let at = lesson[i].at;
+                (i + 1..lesson.len()).find(|&j| lesson[j].at > at)
+            }
+            (Some(i), false) => {
+                // Back to the start of the step showing, when the clock is past it; else the one before.
+                let at = lesson[i].at;
+                if SimTime::ZERO + at < self.clock { Some(i) } else { lesson[..i].iter().rposition(|s| s.at < at) }
+            }
+        };
+        let step = lesson.get(target?)?.clone();
+        self.playing = false;
+        self.seek(SimTime::ZERO + step.at);
+        Some(step)
     }
 
     pub fn set_speed(&mut self, speed: f64) {
@@ -349,6 +378,40 @@ mod tests {
                 format!("{} {:?} {}", t.world.now().0, t.world.counts(), phases.join(";"))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_question_pauses_and_steps_are_gone_through_forward_and_back() {
+        let text = r#"Scenario(name: "q", duration: "5m",
+            hosts: [HostGroup(name: "node", count: 1, cpu: "4", memory: "16Gi")],
+            images: [Image(name: "a:1", layers: ["1MB"])],
+            apps: [App(name: "a", image: "a:1", cpu: "1", memory: "256Mi")],
+            worlds: [World(name: "C", platform: Containers())],
+            timeline: [At("0s", Launch(app: "a", count: 1))],
+            lesson: [
+                Step(at: "10s", caption: "One container."),
+                Step(at: "1m", caption: "Guess.", question: "How long did it take to start?", answer: "Under a second."),
+                Step(at: "2m", caption: "The end.", focus: World("C")),
+            ])"#;
+        let mut p = Playback::new(Scenario::parse(text, "q.ron").unwrap());
+        assert!(p.scenario.lesson[1].pause, "a question stops the clock");
+        p.playing = true;
+        let stopped = p.advance(100.0).expect("stops at the question");
+        assert_eq!((stopped.at, p.clock()), (SimDuration::from_secs(60), SimTime(60_000_000)));
+        assert_eq!(stopped.question.unwrap().answer, "Under a second.");
+        // Forward: the next step; back: the one before; back from the first: nothing.
+        assert_eq!(p.go_to_step(true).unwrap().caption, "The end.");
+        assert_eq!(p.clock(), SimTime(120_000_000));
+        assert!(!p.playing);
+        assert_eq!(p.go_to_step(true), None, "no step after the last");
+        assert_eq!(p.go_to_step(false).unwrap().caption, "Guess.");
+        // Back from a time past a step's start goes to that step's start.
+        p.seek(SimTime(90_000_000));
+        assert_eq!(p.go_to_step(false).unwrap().caption, "Guess.");
+        assert_eq!(p.go_to_step(false).unwrap().caption, "One container.");
+        assert_eq!(p.go_to_step(false), None);
+        p.seek(SimTime::ZERO);
+        assert_eq!(p.go_to_step(true).unwrap().caption, "One container.");
     }
 
     #[test]

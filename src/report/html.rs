@@ -431,7 +431,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 .badge{font-weight:700;font-size:.8rem;padding:.05rem .4rem;border-radius:.25rem;color:#fff}
 .badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}
-ol.lesson{padding-left:1.4rem}ol.lesson li{margin:.3rem 0}
+ol.lesson{padding-left:1.4rem}ol.lesson li{margin:.3rem 0}.question{margin:.2rem 0 0;font-style:italic}
+details{margin:.1rem 0 .3rem}summary{cursor:pointer;color:var(--dim)}
 .time{font-variant-numeric:tabular-nums;font-weight:600;margin-right:.4rem}
 .pause{font-size:.8rem;color:var(--dim);margin-left:.3rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:1rem 1.5rem}
@@ -533,9 +534,17 @@ pub fn html(scenario: &Scenario, result: &RunResult) -> String {
         out.push_str("<h2 id=\"lesson\">Lesson</h2>\n<ol class=\"lesson\">\n");
         for step in &scenario.lesson {
             let pause = if step.pause { "<span class=\"pause\">(pauses)</span>" } else { "" };
+            // The answer is folded away, for a class reading the page before the run.
+            let question = step.question.as_ref().map_or(String::new(), |q| {
+                format!(
+                    "<p class=\"question\">Question: {}</p><details><summary>Answer</summary><p>{}</p></details>",
+                    escape(&q.text),
+                    escape(&q.answer)
+                )
+            });
             let _ = writeln!(
                 out,
-                "<li><span class=\"time\">{}</span>{}{pause}</li>",
+                "<li><span class=\"time\">{}</span>{}{pause}{question}</li>",
                 time_label(step.at.as_secs_f64()),
                 escape(&step.caption)
             );

@@ -373,7 +373,9 @@ pub enum ActionFile {
     ApplyManifests(String),
 }
 
-/// A lesson caption shown at a time, optionally pausing the clock.
+/// A lesson step: a caption shown at a time, optionally pausing the clock,
+/// with an optional question for the class (the clock stops at it; the
+/// answer shows once it goes on) and an optional focus.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename = "Step", deny_unknown_fields)]
 pub struct Step {
@@ -381,6 +383,23 @@ pub struct Step {
     pub caption: String,
     #[serde(default)]
     pub pause: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<FocusFile>,
+}
+
+/// What a lesson step points at: `World("K8s")`, `Host("K8s", "node-2")`,
+/// `Pod("K8s", "web")` (the pods whose names start so), `Chart(Replicas)`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename = "Focus")]
+pub enum FocusFile {
+    World(String),
+    Host(String, String),
+    Pod(String, String),
+    Chart(super::LessonChart),
 }
 
 /// A Kubernetes world's settings; every field has a default.

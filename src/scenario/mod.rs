@@ -29,12 +29,65 @@ pub use source::SideFiles;
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 
-/// A lesson caption at a time, optionally pausing the clock there.
+/// A lesson step: a caption at a time, optionally pausing the clock there,
+/// asking the class a question and pointing at something on screen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LessonStep {
     pub at: SimDuration,
     pub caption: String,
+    /// The clock stops here; always so for a step with a question.
     pub pause: bool,
+    pub question: Option<Question>,
+    pub focus: Option<LessonFocus>,
+}
+
+/// A question for the class, asked while the clock stops at its step (the
+/// class predicts); its answer shows once the clock goes on (the class observes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Question {
+    pub text: String,
+    pub answer: String,
+}
+
+/// What a lesson step points at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonFocus {
+    /// A world, by its index.
+    World(usize),
+    /// A host of a world.
+    Host {
+        world: usize,
+        host: crate::model::HostId,
+    },
+    /// The instances or pods of a world whose names start with `name`.
+    Pod {
+        world: usize,
+        name: String,
+    },
+    Chart(LessonChart),
+}
+
+/// The charts a lesson can point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub enum LessonChart {
+    /// Instances running and pending per world.
+    Instances,
+    /// The start-up Gantt chart (in scenarios without traffic).
+    Startup,
+    /// The traffic charts (in scenarios with traffic).
+    Load,
+    Replicas,
+    Latency,
+    Drops,
+    Nodes,
+    Energy,
+}
+
+impl LessonChart {
+    /// Whether the chart shows traffic, which only scenarios with services have.
+    pub fn needs_traffic(self) -> bool {
+        !matches!(self, LessonChart::Instances | LessonChart::Startup)
+    }
 }
 
 /// A checked scenario, ready to run.

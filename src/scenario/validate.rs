@@ -19,14 +19,14 @@ use super::error::{Problem, ScenarioError, quoted};
 use super::expect;
 use super::file::LoadFile;
 use super::file::{
-    ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, HpaFile, IntOrPercentFile, KubeObjectFile,
-    KubernetesFile, MetricFile, MetricTargetFile, NodesFile, PlatformFile, PodDisruptionBudgetFile, PodFile,
-    PodTemplateFile, PowerFile, ReplicaSetFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile, SelectPolicyFile,
-    StrategyFile, TrafficFile, TrafficServiceFile,
+    ActionFile, At, ClusterAutoscalerFile, ContainerFile, DeploymentFile, FocusFile, HpaFile, IntOrPercentFile,
+    KubeObjectFile, KubernetesFile, MetricFile, MetricTargetFile, NodesFile, PlatformFile, PodDisruptionBudgetFile,
+    PodFile, PodTemplateFile, PowerFile, ReplicaSetFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile,
+    SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
 };
 use super::kube_rules;
 use super::manifests;
-use super::{LessonStep, Scenario};
+use super::{LessonChart, LessonFocus, LessonStep, Question, Scenario};
 use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, SelectPolicy, Tolerances};
 use crate::behaviours::kubelet;
 use crate::behaviours::scheduler::plugins::image_locality::normalized_image_name;
@@ -495,7 +495,34 @@ pub(super) fn validate(
         if step.caption.trim().is_empty() {
             c.problem(format!("lesson[{i}].caption"), "the caption is empty");
         }
-        lesson.push(LessonStep { at: step.at, caption: step.caption.clone(), pause: step.pause });
+        let question = match (&step.question, &step.answer) {
+            (None, None) => None,
+            (Some(text), Some(answer)) => {
+                for (field, value) in [("question", text), ("answer", answer)] {
+                    if value.trim().is_empty() {
+                        c.problem(format!("lesson[{i}].{field}"), format!("the {field} is empty"));
+                    }
+                }
+                Some(Question { text: text.clone(), answer: answer.clone() })
+            }
+            (Some(_), None) => {
+                c.problem(format!("lesson[{i}].answer"), "a question needs its answer, shown once the clock goes on");
+                None
+            }
+            (None, Some(_)) => {
+                c.problem(format!("lesson[{i}].question"), "an answer needs its question");
+                None
+            }
+        };
+        let focus =
+            step.focus.as_ref().and_then(|f| lesson_focus(&mut c, &format!("lesson[{i}].focus"), f, &raw, &host_index));
+        lesson.push(LessonStep {
+            at: step.at,
+            caption: step.caption.clone(),
+            pause: step.pause || question.is_some(),
+            question,
+            focus,
+        });
     }
     lesson.sort_by_key(|s| s.at);
 
@@ -2528,6 +2555,59 @@ fn check_apps_fit(c: &mut Checker, world_path: &str, world: &WorldSpec, setup: &
                 parts.join(", ")
             ),
         );
+    }
+}
+
+/// What a lesson step points at, checked against the scenario's worlds,
+/// hosts and charts.
+fn lesson_focus(
+    c: &mut Checker,
+    path: &str,
+    focus: &FocusFile,
+    raw: &ScenarioFile,
+    hosts: &BTreeMap<String, HostId>,
+) -> Option<LessonFocus> {
+    let world = |c: &mut Checker, name: &str| {
+        let found = raw.worlds.iter().position(|w| w.name == name);
+        if found.is_none() {
+            let known: Vec<String> = raw.worlds.iter().map(|w| quoted(&w.name)).collect();
+            c.problem(path, format!("no world is named {}; known: {}", quoted(name), known.join(", ")));
+        }
+        found
+    };
+    match focus {
+        FocusFile::World(name) => world(c, name).map(LessonFocus::World),
+        FocusFile::Host(w, name) => {
+            let w = world(c, w)?;
+            match hosts.get(name) {
+                Some(&host) => Some(LessonFocus::Host { world: w, host }),
+                None => {
+                    let known: Vec<&str> = hosts.keys().map(String::as_str).take(12).collect();
+                    c.problem(path, format!("no host is named {}; known: {}", quoted(name), known.join(", ")));
+                    None
+                }
+            }
+        }
+        FocusFile::Pod(w, name) => {
+            let w = world(c, w)?;
+            if name.trim().is_empty() {
+                c.problem(path, "name the pods (or instances) by the start of their names");
+                return None;
+            }
+            Some(LessonFocus::Pod { world: w, name: name.clone() })
+        }
+        FocusFile::Chart(chart) => {
+            let traffic = !raw.services.is_empty();
+            if chart.needs_traffic() && !traffic {
+                c.problem(path, format!("the {chart:?} chart shows traffic, and this scenario has no services"));
+                return None;
+            }
+            if *chart == LessonChart::Startup && traffic {
+                c.problem(path, "the Startup chart shows in scenarios without traffic; this one has services");
+                return None;
+            }
+            Some(LessonFocus::Chart(*chart))
+        }
     }
 }
 
