@@ -76,6 +76,7 @@ pub fn app_ui(ctx: &egui::Context, sim: &mut Sim) {
     let viewport = ctx.viewport_rect();
     let mut root =
         egui::Ui::new(ctx.clone(), "root".into(), UiBuilder::new().layer_id(LayerId::background()).max_rect(viewport));
+    sim.follow_lesson_focus();
     egui::Panel::top("top-bar").show(&mut root, |ui| panels::picker::top_bar_ui(ui, sim));
     egui::Panel::bottom("timeline").show(&mut root, |ui| timeline::timeline_ui(ui, sim));
     // The worlds keep at least half the width; on a projector the charts
@@ -94,6 +95,7 @@ pub fn app_ui(ctx: &egui::Context, sim: &mut Sim) {
     }
     egui::CentralPanel::default().show(&mut root, |ui| world_view::world_view_ui(ui, sim));
     panels::picker::help_ui(ctx, sim);
+    panels::lesson::steps_ui(ctx, sim);
     panels::picker::error_ui(ctx, sim);
 }
 
@@ -256,10 +258,14 @@ pub fn shot(file: &std::path::Path, at: &str, out: &std::path::Path, size: &str,
     let mut sim = Sim::new(scenario, file.display().to_string());
     sim.presentation = options.presentation;
     sim.hover_tips = false;
-    sim.playback.seek(SimTime::ZERO + at);
+    sim.open_at(SimTime::ZERO + at);
     if let Some(target) = options.inspect.as_deref() {
         match sim.find(target) {
-            Some(selection) => sim.selection = Some(selection),
+            Some(selection) => {
+                // What is asked for is shown, not what the lesson points at.
+                sim.selection = Some(selection);
+                sim.focused_step = sim.playback.caption_index();
+            }
             None => {
                 eprintln!("error: --inspect: no world:host or world:instance named \"{target}\" at {at}");
                 return INPUT_ERROR;

@@ -54,6 +54,12 @@ pub struct Sim {
     pub charts: Option<bool>,
     /// The screen's width at zoom 1 in the last frame, in points.
     pub screen_width: f32,
+    /// The list of the lesson's steps shown.
+    pub show_lesson: bool,
+    /// The lesson step whose focus was last followed.
+    pub focused_step: Option<usize>,
+    /// The world a lesson step points at, outlined.
+    pub focus_world: Option<usize>,
 }
 
 /// Below this width (at zoom 1), presentation mode starts with the charts
@@ -105,6 +111,9 @@ impl Sim {
             shown_worlds: Vec::new(),
             charts: None,
             screen_width: 1920.0,
+            show_lesson: false,
+            focused_step: None,
+            focus_world: None,
         }
     }
 
@@ -137,6 +146,8 @@ impl Sim {
         self.source = source;
         self.selection = None;
         self.paused_at = None;
+        self.focused_step = None;
+        self.focus_world = None;
         self.load_error = None;
         self.gantt_world = 0;
         self.launch_app = 0;
@@ -172,6 +183,65 @@ impl Sim {
         self.playback.restart();
         self.paused_at = None;
         self.selection = None;
+    }
+
+    /// Goes to the lesson's next step, or back one, and stops there.
+    pub fn go_to_step(&mut self, forward: bool) {
+        if let Some(step) = self.playback.go_to_step(forward) {
+            self.paused_at = Some(step);
+        }
+    }
+
+    /// Jumps the clock to `t`, stopped; at a lesson step that pauses, the
+    /// clock stops there as playing up to it would (its question showing).
+    pub fn open_at(&mut self, t: crate::engine::SimTime) {
+        self.playback.seek(t);
+        self.paused_at =
+            self.playback.scenario.lesson.iter().find(|s| s.pause && crate::engine::SimTime::ZERO + s.at == t).cloned();
+    }
+
+    /// Follows the focus of the lesson step showing, once each time the
+    /// step changes: its world into view and outlined, its host or pods
+    /// selected, its chart shown.
+    pub fn follow_lesson_focus(&mut self) {
+        use super::panels::charts::TrafficChart;
+        use crate::scenario::{LessonChart, LessonFocus};
+        let index = self.playback.caption_index();
+        if index == self.focused_step {
+            return;
+        }
+        self.focused_step = index;
+        self.focus_world = None;
+        let Some(focus) = index.and_then(|i| self.playback.scenario.lesson[i].focus.clone()) else { return };
+        match focus {
+            LessonFocus::World(w) => {
+                self.show_world(w);
+                self.focus_world = Some(w);
+            }
+            LessonFocus::Host { world, host } => {
+                self.show_world(world);
+                self.gantt_world = world;
+                self.selection = Some(Selection::Host { world, host });
+            }
+            LessonFocus::Pod { world, name } => {
+                let world_name = self.playback.tracks[world].world.name().to_string();
+                if let Some(selection) = self.find(&format!("{world_name}:{name}")) {
+                    self.selection = Some(selection);
+                }
+            }
+            LessonFocus::Chart(chart) => {
+                self.set_charts_shown(true);
+                self.traffic_chart = match chart {
+                    LessonChart::Instances | LessonChart::Startup => self.traffic_chart,
+                    LessonChart::Load => TrafficChart::Load,
+                    LessonChart::Replicas => TrafficChart::Replicas,
+                    LessonChart::Latency => TrafficChart::Latency,
+                    LessonChart::Drops => TrafficChart::Drops,
+                    LessonChart::Nodes => TrafficChart::Nodes,
+                    LessonChart::Energy => TrafficChart::Energy,
+                };
+            }
+        }
     }
 
     /// Advances by `real_seconds` of wall time when playing.

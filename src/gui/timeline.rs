@@ -6,6 +6,8 @@
 //! | Space | play / pause |
 //! | → | step to the next event |
 //! | ↑ / ↓ | faster / slower (0.1× … 1000×) |
+//! | N or Page Down / P or Page Up | the lesson's next / previous step |
+//! | L | the list of the lesson's steps |
 //! | R | restart the scenario as written |
 //! | F | presentation mode (large type) |
 //! | C | show or fold away the charts |
@@ -65,6 +67,15 @@ fn keyboard(
     }
     if keys.just_pressed(KeyCode::KeyR) {
         sim.restart();
+    }
+    if keys.just_pressed(KeyCode::KeyN) || keys.just_pressed(KeyCode::PageDown) {
+        sim.go_to_step(true);
+    }
+    if keys.just_pressed(KeyCode::KeyP) || keys.just_pressed(KeyCode::PageUp) {
+        sim.go_to_step(false);
+    }
+    if keys.just_pressed(KeyCode::KeyL) {
+        sim.show_lesson = !sim.show_lesson;
     }
     if keys.just_pressed(KeyCode::KeyF) {
         sim.toggle_presentation();

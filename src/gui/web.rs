@@ -107,7 +107,7 @@ fn initial_sim(query: &UrlQuery) -> Sim {
     };
     if let Some(at) = query.get("at") {
         match SimDuration::parse(&at) {
-            Ok(d) if d <= sim.playback.scenario.setup.duration => sim.playback.seek(SimTime::ZERO + d),
+            Ok(d) if d <= sim.playback.scenario.setup.duration => sim.open_at(SimTime::ZERO + d),
             Ok(_) => {
                 problem.get_or_insert(format!(
                     "?at={at}: after the scenario's end ({})",

@@ -36,7 +36,7 @@ struct Target {
 /// The central area: the lesson caption, then one column per world (tabs beyond three).
 pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.add(egui::Label::new(egui::RichText::new(&sim.playback.scenario.name).strong().size(17.0)).truncate());
-    caption_ui(ui, sim);
+    super::panels::lesson::caption_ui(ui, sim);
     let n = sim.playback.tracks.len();
     // Up to three columns; with more worlds, tabs choose which three.
     if n > MAX_COLUMNS {
@@ -67,6 +67,10 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         // Each world draws inside its own column, never over its neighbour.
         let painter = painter.with_clip_rect(col.intersect(painter.clip_rect()));
         draw_world(&painter, col, &sim.playback.tracks[w].world, &view, &mut targets);
+        if sim.focus_world == Some(w) {
+            // The world a lesson step points at.
+            painter.rect_stroke(col, 6.0, Stroke::new(3.0, theme::PALETTE[4]), StrokeKind::Inside);
+        }
     }
     let hit = |pos: Pos2| targets.iter().rev().find(|t| t.rect.contains(pos));
     if let Some(pos) = response.hover_pos().filter(|_| sim.hover_tips)
@@ -101,25 +105,6 @@ fn scale_memory(sim: &Sim) -> u64 {
     let now =
         sim.playback.tracks.iter().flat_map(|t| t.world.hosts().iter().map(|h| h.memory_used.0)).max().unwrap_or(0);
     sim.peak_host_memory.max(now).max(1)
-}
-
-/// The lesson caption, large, over the worlds.
-fn caption_ui(ui: &mut egui::Ui, sim: &Sim) {
-    let Some(step) = sim.playback.caption() else { return };
-    let paused_here = sim.paused_at.as_ref().is_some_and(|p| p.at == step.at);
-    egui::Frame::new().fill(theme::CAPTION_BG).inner_margin(egui::Margin::symmetric(12, 8)).corner_radius(6.0).show(
-        ui,
-        |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal_wrapped(|ui| {
-                ui.label(egui::RichText::new(&step.caption).size(20.0).color(Color32::WHITE));
-                if paused_here {
-                    ui.label(egui::RichText::new("  ⏸ paused — Space to go on").size(15.0).color(theme::PALETTE[4]));
-                }
-            });
-        },
-    );
-    ui.add_space(6.0);
 }
 
 fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, targets: &mut Vec<Target>) {

@@ -2597,7 +2597,7 @@ fn lesson_focus(
             Some(LessonFocus::Pod { world: w, name: name.clone() })
         }
         FocusFile::Chart(chart) => {
-            let traffic = !raw.services.is_empty();
+            let traffic = !raw.services.is_empty() || raw.worlds.iter().any(|w| !w.services.is_empty());
             if chart.needs_traffic() && !traffic {
                 c.problem(path, format!("the {chart:?} chart shows traffic, and this scenario has no services"));
                 return None;

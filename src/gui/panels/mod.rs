@@ -1,6 +1,8 @@
 //! Panels around the worlds: the top bar with the scenario picker and live
-//! actions, the inspector, the charts and legend, help and error windows.
+//! actions, the inspector, the charts and legend, the lesson, help and error
+//! windows.
 
 pub mod charts;
 pub mod inspector;
+pub mod lesson;
 pub mod picker;
