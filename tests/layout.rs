@@ -76,6 +76,10 @@ fn the_inspector_fits_with_a_node_and_a_pod_selected() {
         sim.selection = Some(sim.find(&format!("{name}:{target}")).expect("found"));
         check(&mut sim, &format!("node-failure.ron inspecting {target}"), &mut found);
     }
+    // A node that is down, long after it failed.
+    sim.playback.seek(SimTime::ZERO + SimDuration::from_secs(480));
+    sim.selection = Some(sim.find(&format!("{name}:node-2")).expect("found"));
+    check(&mut sim, "node-failure.ron inspecting node-2 at 8m", &mut found);
     assert!(found.is_empty(), "{} problems:\n{}", found.len(), found.join("\n"));
 }
 

@@ -96,7 +96,8 @@ fn host_ui(ui: &mut egui::Ui, sim: &mut Sim, world_index: usize, host: HostId) {
                 row(ui, "pods bound", node.pods.len().to_string());
                 let taints: Vec<String> =
                     node.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.name())).collect();
-                row(ui, "taints", if taints.is_empty() { "none".to_string() } else { taints.join(", ") });
+                // One a line: a NotReady node's two unreachable taints side by side would widen the panel.
+                row(ui, "taints", if taints.is_empty() { "none".to_string() } else { taints.join("\n") });
             });
         }
         ui.horizontal(|ui| {
