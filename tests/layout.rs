@@ -100,3 +100,15 @@ fn presentation_mode_on_a_projector_gives_the_worlds_the_screen() {
     lay_out(&mut sim, (1920.0, 1080.0));
     assert!(!sim.charts_shown());
 }
+
+#[test]
+fn the_traffic_chart_fits_beside_the_inspector() {
+    let s = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-shop.ron")).unwrap();
+    let mut sim = Sim::new(s, "small-shop.ron".into());
+    sim.hover_tips = false;
+    sim.playback.seek(SimTime::ZERO + SimDuration::from_secs(540));
+    sim.selection = Some(sim.find("Spread:pool-2").expect("found"));
+    let mut found = Vec::new();
+    check(&mut sim, "small-shop.ron inspecting pool-2", &mut found);
+    assert!(found.is_empty(), "{} problems:\n{}", found.len(), found.join("\n"));
+}

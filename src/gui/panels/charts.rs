@@ -140,6 +140,9 @@ fn keep_together(ui: &mut egui::Ui, swatch: f32, first_word: egui::RichText) {
 }
 
 /// Room left for a chart after `reserve` points below it; at least a little.
+/// The least height of a chart that shows its y axis' title.
+const MIN_HEIGHT_FOR_AXIS_TITLE: f32 = 130.0;
+
 fn chart_height(ui: &egui::Ui, reserve: f32) -> f32 {
     (ui.available_height() - reserve).max(60.0)
 }
@@ -385,39 +388,39 @@ pub fn traffic_chart_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     let clock = sim.playback.clock();
     let kind = sim.traffic_chart;
     let end = sim.playback.end().as_secs_f64();
-    clock_plot(ui, ("traffic", kind as u8), height)
-        .y_axis_label(kind.y_label())
-        .include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end))
-        .include_y(0.0)
-        .show(ui, |plot| {
-            let value = kind.value();
-            for (i, track) in sim.playback.tracks.iter().enumerate() {
-                let color = theme::world_color(i);
-                let points: PlotPoints = up_to(&track.series.load, clock, |l| l.time)
-                    .iter()
-                    .filter_map(|l| value(l).map(|y| [l.time.as_secs_f64(), y]))
-                    .collect();
-                plot.line(Line::new(track.world.name(), points).color(color).width(2.0));
-                // The autoscalers' decisions.
-                for (t, ..) in up_to(&track.events, clock, |e| e.time).iter().filter_map(decision) {
-                    plot.vline(VLine::new("", t.as_secs_f64()).color(color.gamma_multiply(0.5)).width(1.0));
-                }
-            }
-            let slo = sim
-                .playback
-                .scenario
-                .worlds
+    let plot = clock_plot(ui, ("traffic", kind as u8), height);
+    // A squeezed chart (the inspector open on a small screen) leaves out its
+    // axis title, which would stand taller than the chart; the tab names it.
+    let plot = if height >= MIN_HEIGHT_FOR_AXIS_TITLE { plot.y_axis_label(kind.y_label()) } else { plot };
+    plot.include_x((clock.as_secs_f64() * 1.15).clamp(10.0_f64.min(end), end)).include_y(0.0).show(ui, |plot| {
+        let value = kind.value();
+        for (i, track) in sim.playback.tracks.iter().enumerate() {
+            let color = theme::world_color(i);
+            let points: PlotPoints = up_to(&track.series.load, clock, |l| l.time)
                 .iter()
-                .flat_map(|w| w.services.first())
-                .map(|s| s.slo_p95.as_secs_f64())
-                .next();
-            if kind == TrafficChart::Latency
-                && let Some(slo) = slo
-            {
-                plot.hline(egui_plot::HLine::new("SLO", slo).color(theme::FAILED).width(1.0));
+                .filter_map(|l| value(l).map(|y| [l.time.as_secs_f64(), y]))
+                .collect();
+            plot.line(Line::new(track.world.name(), points).color(color).width(2.0));
+            // The autoscalers' decisions.
+            for (t, ..) in up_to(&track.events, clock, |e| e.time).iter().filter_map(decision) {
+                plot.vline(VLine::new("", t.as_secs_f64()).color(color.gamma_multiply(0.5)).width(1.0));
             }
-            plot.vline(VLine::new("", clock.as_secs_f64()).color(Color32::WHITE).width(1.0));
-        });
+        }
+        let slo = sim
+            .playback
+            .scenario
+            .worlds
+            .iter()
+            .flat_map(|w| w.services.first())
+            .map(|s| s.slo_p95.as_secs_f64())
+            .next();
+        if kind == TrafficChart::Latency
+            && let Some(slo) = slo
+        {
+            plot.hline(egui_plot::HLine::new("SLO", slo).color(theme::FAILED).width(1.0));
+        }
+        plot.vline(VLine::new("", clock.as_secs_f64()).color(Color32::WHITE).width(1.0));
+    });
     for galley in decisions.into_iter().take(shown) {
         ui.label(galley);
     }
