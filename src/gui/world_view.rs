@@ -59,7 +59,9 @@ pub fn world_view_ui(ui: &mut egui::Ui, sim: &mut Sim) {
     let clock = sim.playback.clock();
     let mut targets = Vec::new();
     let scale = scale_memory(sim);
-    let glow_window = SimDuration::from_secs_f64((0.4 * sim.playback.speed).max(0.4));
+    // A component stays lit for 0.4 s of real time, so that at 0.1× each
+    // hand-off of 50 ms lights its own component (at least 20 ms of simulated time).
+    let glow_window = SimDuration::from_secs_f64((0.4 * sim.playback.speed).max(0.02));
     for (k, &w) in shown.iter().enumerate() {
         let x0 = area.left() + k as f32 * (col_w + gap);
         let col = Rect::from_min_size(pos2(x0, area.top()), vec2(col_w, area.height()));
