@@ -7,7 +7,9 @@
 #
 #   web/build.sh              # dist/ beside Cargo.toml
 #   DIST=/srv/www web/build.sh
-#   WASM_OPT=-Os web/build.sh # wasm-opt's level (default -O1; "none" skips it)
+#   WASM_OPT=-Os web/build.sh # wasm-opt's passes (default -O1, then merging identical
+#                             # and similar functions and dropping unused arguments;
+#                             # "none" skips it)
 #
 # Tools go in $FLOTILLA_WEB_TOOLS (default ~/.cache/flotilla-web), so they are
 # installed once per machine.
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 dist=${DIST:-$root/dist}
 tools=${FLOTILLA_WEB_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/flotilla-web}
-opt_level=${WASM_OPT:--O1}
+opt_passes=${WASM_OPT:--O1 --duplicate-function-elimination --merge-similar-functions --dae-optimizing}
 binaryen_version=132.0.0
 target=wasm32-unknown-unknown
 profile=wasm-release
@@ -38,7 +40,7 @@ if [ "$("$bindgen" --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ];
 fi
 
 wasm_opt=$tools/node_modules/.bin/wasm-opt
-if [ "$opt_level" != none ] && [ "$("$wasm_opt" --version 2>/dev/null | awk '{print $3}')" != "${binaryen_version%%.*}" ]; then
+if [ "$opt_passes" != none ] && [ "$("$wasm_opt" --version 2>/dev/null | awk '{print $3}')" != "${binaryen_version%%.*}" ]; then
   say "installing binaryen $binaryen_version (wasm-opt) from npm into $tools"
   npm install --silent --no-audit --no-fund --prefix "$tools" "binaryen@$binaryen_version" >/dev/null
 fi
@@ -56,10 +58,11 @@ mkdir -p "$dist/scenarios"
   --out-dir "$dist" --out-name flotilla "$module"
 out=$dist/flotilla_bg.wasm
 raw=$(stat -c %s "$out")
-if [ "$opt_level" != none ]; then
-  say "wasm-opt $opt_level (binaryen $binaryen_version)"
+if [ "$opt_passes" != none ]; then
+  say "wasm-opt $opt_passes (binaryen $binaryen_version)"
+  read -ra passes <<< "$opt_passes"
   started=$(date +%s)
-  "$wasm_opt" "$opt_level" --strip-debug --strip-producers "$out" -o "$out.opt"
+  "$wasm_opt" "${passes[@]}" --strip-debug --strip-producers "$out" -o "$out.opt"
   mv "$out.opt" "$out"
   say "wasm-opt took $(( $(date +%s) - started )) s"
 fi

@@ -6,8 +6,11 @@
 //! Plugins, one per concern: [`timeline`] (keys and the clock), the layout
 //! (one egui pass drawing the panels' `…_ui` functions), the picker's file
 //! drops, the window's fit to the screen, and [`shot`] for screenshots.
-//! [`layout_check`] finds text that overlaps or is cut in what egui laid out.
+//! [`layout_check`] finds text that overlaps or is cut in what egui laid out;
+//! in the browser, `fonts` gives egui its default fonts from packed copies.
 
+#[cfg(any(target_arch = "wasm32", test))]
+pub mod fonts;
 pub mod layout_check;
 pub mod panels;
 #[cfg(not(target_arch = "wasm32"))]
@@ -21,6 +24,8 @@ pub mod world_view;
 
 use bevy::prelude::*;
 use bevy::window::{WindowResizeConstraints, WindowResolution};
+#[cfg(target_arch = "wasm32")]
+use bevy_egui::EguiPreUpdateSet;
 use bevy_egui::egui::{self, LayerId, UiBuilder};
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass};
 
@@ -36,6 +41,11 @@ impl Plugin for FlotillaPlugin {
         panels::picker::plugin(app);
         #[cfg(not(target_arch = "wasm32"))]
         shot::plugin(app);
+        #[cfg(target_arch = "wasm32")]
+        app.add_systems(
+            PreUpdate,
+            fonts::install.after(EguiPreUpdateSet::InitContexts).before(EguiPreUpdateSet::BeginPass),
+        );
         app.add_systems(Startup, spawn_camera)
             .add_systems(EguiPrimaryContextPass, layout_ui.run_if(resource_exists::<Sim>));
         #[cfg(not(target_arch = "wasm32"))]
