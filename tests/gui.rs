@@ -92,6 +92,24 @@ fn arrows_change_speed_and_play_stops_at_a_lesson_pause() {
 }
 
 #[test]
+fn page_down_and_page_up_go_through_the_lesson_and_its_question_shows() {
+    let mut app = app();
+    // cold-start.ron: steps at 0 s, 2 s (a question), 25 s and 50 s.
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(sim(&app).playback.clock(), SimTime(2_000_000));
+    let s = sim(&app);
+    let question = s.paused_at.as_ref().and_then(|p| p.question.as_ref()).expect("the step asks a question");
+    assert!(question.text.contains("40 VMs"), "{}", question.text);
+    assert!(!s.playback.playing);
+    press(&mut app, KeyCode::KeyN);
+    assert_eq!(sim(&app).playback.clock(), SimTime(25_000_000));
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(sim(&app).playback.clock(), SimTime(2_000_000));
+    press(&mut app, KeyCode::KeyL);
+    assert!(sim(&app).show_lesson);
+}
+
+#[test]
 fn right_arrow_steps_to_the_next_event() {
     let mut app = app();
     press(&mut app, KeyCode::ArrowRight);
