@@ -1,7 +1,8 @@
 //! ReplicaSets and Pods applied on their own, without a Deployment: a
 //! ReplicaSet replaces its lost pods, a Pod that declares no controller is
-//! never made again, a PodDisruptionBudget over such a pod cannot count its
-//! scale, and a ReplicaSet's new template reaches only the pods it makes next.
+//! never made again, a PodDisruptionBudget leaves such a pod out of its
+//! controllers' scale, and a ReplicaSet's new template reaches only the pods
+//! it makes next.
 
 use flotilla::engine::SimTime;
 use flotilla::model::spec::Action;
@@ -110,7 +111,7 @@ fn applying_a_pod_again_makes_it_only_when_it_is_gone() {
 }
 
 #[test]
-fn drain_evicts_a_pod_without_a_controller_unless_a_budget_needs_its_scale() {
+fn drain_evicts_a_pod_without_a_controller_unless_its_budget_expects_no_pods() {
     let run = |budget: &str| {
         let mut w = world(&format!("{DEBUG}{budget}"));
         w.run_until(secs(30));
@@ -127,11 +128,23 @@ fn drain_evicts_a_pod_without_a_controller_unless_a_budget_needs_its_scale() {
         run(r#", At("0s", Apply(PodDisruptionBudget(name: "debug", selector: {"app": "debug"}, minAvailable: 0)))"#),
         (false, 0, true)
     );
-    // maxUnavailable needs the scale of the pod's controller, and it has none:
-    // the disruption controller allows nothing (NoControllerRef), so the drain waits.
+    // maxUnavailable counts the scale of the pods' controllers, and this pod
+    // has none: 0 pods expected, so no disruption is allowed and the drain waits.
     let (kept, refused, _) =
         run(r#", At("0s", Apply(PodDisruptionBudget(name: "debug", selector: {"app": "debug"}, maxUnavailable: 1)))"#);
     assert!(kept && refused > 10, "{kept} {refused}");
+}
+
+#[test]
+fn a_budget_leaves_a_pod_without_a_controller_out_of_the_scale() {
+    // The ReplicaSet's 3 pods and the Pod all match: 3 expected (the
+    // ReplicaSet's replicas), 2 desired, 4 healthy, so 2 may go.
+    let budget = r#", At("0s", Apply(PodDisruptionBudget(name: "all", maxUnavailable: 1)))"#;
+    let mut w = world(&format!("{CACHE}, {DEBUG}{budget}"));
+    w.run_until(secs(30));
+    let k = w.kube().unwrap();
+    let spec = k.disruption_budgets[0].0.clone();
+    assert_eq!(k.disruption_status(&spec), (4, 2, 2));
 }
 
 #[test]

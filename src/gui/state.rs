@@ -224,9 +224,16 @@ impl Sim {
                 self.selection = Some(Selection::Host { world, host });
             }
             LessonFocus::Pod { world, name } => {
-                let world_name = self.playback.tracks[world].world.name().to_string();
-                if let Some(selection) = self.find(&format!("{world_name}:{name}")) {
-                    self.selection = Some(selection);
+                // The first live one whose name starts so, else any.
+                let instances = self.playback.tracks[world].world.instances();
+                let named = |i: &&crate::model::instance::Instance| i.name.starts_with(&name);
+                let found =
+                    instances.iter().filter(named).find(|i| !i.phase.is_terminal()).or(instances.iter().find(named));
+                if let Some(inst) = found {
+                    let instance = inst.id;
+                    self.show_world(world);
+                    self.gantt_world = world;
+                    self.selection = Some(Selection::Instance { world, instance });
                 }
             }
             LessonFocus::Chart(chart) => {

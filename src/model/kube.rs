@@ -434,15 +434,6 @@ impl PodDisruptionBudgetSpec {
     /// `updatePdbStatus`: (expected pods, desired healthy, disruptions
     /// allowed), from the pods it matches (`matched`), those Ready
     /// (`healthy`), and the replicas their controllers ask for (`scale`).
-    /// Whether the status needs the scale of the pods' controllers
-    /// (`getExpectedScale`): for maxUnavailable and a percentage of minAvailable.
-    pub fn needs_scale(&self) -> bool {
-        matches!(
-            self.budget,
-            DisruptionBudget::MaxUnavailable(_) | DisruptionBudget::MinAvailable(IntOrPercent::Percent(_))
-        )
-    }
-
     pub fn status(&self, matched: u32, healthy: u32, scale: u32) -> (u32, u32, u32) {
         let (expected, desired) = match self.budget {
             DisruptionBudget::MaxUnavailable(m) => (scale, scale.saturating_sub(m.scaled(scale, true))),

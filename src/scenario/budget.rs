@@ -442,11 +442,13 @@ fn requests(load: &LoadProfile, d: f64) -> f64 {
     }
 }
 
-/// What a fixed-period activity over the run adds up to.
 /// How often, over `d` seconds, the containers of one pod made from
 /// `template` restart: the kubelet restarts an exited container at least
-/// every 5 minutes (its back-off's cap).
+/// every 5 minutes (its back-off's cap), unless the pod never restarts.
 fn container_restarts(template: &crate::model::kube::PodTemplate, d: f64) -> f64 {
+    if template.restart_policy == crate::model::kube::RestartPolicy::Never {
+        return 0.0;
+    }
     template
         .containers
         .iter()
@@ -456,6 +458,7 @@ fn container_restarts(template: &crate::model::kube::PodTemplate, d: f64) -> f64
         .sum()
 }
 
+/// What a fixed-period activity over the run adds up to.
 fn periods(d: f64, period: SimDuration) -> f64 {
     d / period.as_secs_f64().max(1e-6)
 }
@@ -737,6 +740,10 @@ fn pods(
                 // A ReplicaSet or a Pod of its own replaces no pod when applied again.
                 KubeObject::ReplicaSet(spec) => {
                     let entry = made_by.entry(format!("ReplicaSet/{}", spec.name)).or_insert((0.0, 0.0, 0.0));
+                    // Applied again with more replicas, it makes pods as a Scale does.
+                    if entry.0 > 0.0 {
+                        entry.2 += (f64::from(spec.replicas) - entry.1).max(0.0);
+                    }
                     entry.1 = f64::from(spec.replicas);
                     entry.0 = entry.0.max(entry.1);
                     restarts += f64::from(spec.replicas) * container_restarts(&spec.template, d);

@@ -514,8 +514,22 @@ pub(super) fn validate(
                 None
             }
         };
+        if question.is_some() {
+            // The run starts past 0 s, and a step at the same time as another hides one of them.
+            if step.at == SimDuration::ZERO {
+                c.problem(
+                    format!("lesson[{i}].at"),
+                    "a question at 0s is never asked: the run starts past it; ask it a moment later",
+                );
+            } else if raw.lesson.iter().enumerate().any(|(j, other)| j != i && other.at == step.at) {
+                c.problem(
+                    format!("lesson[{i}].at"),
+                    format!("another step is at {} too, and only one shows; a question needs its own time", step.at),
+                );
+            }
+        }
         let focus =
-            step.focus.as_ref().and_then(|f| lesson_focus(&mut c, &format!("lesson[{i}].focus"), f, &raw, &host_index));
+            step.focus.as_ref().and_then(|f| lesson_focus(&mut c, &format!("lesson[{i}].focus"), f, &raw, &hosts));
         lesson.push(LessonStep {
             at: step.at,
             caption: step.caption.clone(),
@@ -2202,8 +2216,9 @@ fn standalone_pod(c: &mut Checker, path: &str, p: &PodFile, catalog: &Catalog) -
 }
 
 /// A pod template, checked as the API server checks a pod's spec; a
-/// controller's pods (`controlled`) must restart always. Its labels are
-/// `{"app": owner}` when it has none.
+/// controller's pods (`controlled`) must restart always, and get the labels
+/// `{"app": owner}` when the template has none. A Pod of its own keeps what
+/// it has.
 fn pod_template(
     c: &mut Checker,
     tpath: &str,
@@ -2360,7 +2375,7 @@ fn pod_template(
             format!("Unsupported value: {}: supported values: \"Always\"", quoted(&format!("{:?}", t.restart_policy))),
         );
     }
-    let labels = if t.labels.is_empty() {
+    let labels = if t.labels.is_empty() && controlled {
         [("app".to_string(), owner.to_string())].into_iter().collect()
     } else {
         t.labels.clone()
@@ -2565,7 +2580,7 @@ fn lesson_focus(
     path: &str,
     focus: &FocusFile,
     raw: &ScenarioFile,
-    hosts: &BTreeMap<String, HostId>,
+    hosts: &[crate::model::spec::HostSpec],
 ) -> Option<LessonFocus> {
     let world = |c: &mut Checker, name: &str| {
         let found = raw.worlds.iter().position(|w| w.name == name);
@@ -2579,11 +2594,23 @@ fn lesson_focus(
         FocusFile::World(name) => world(c, name).map(LessonFocus::World),
         FocusFile::Host(w, name) => {
             let w = world(c, w)?;
-            match hosts.get(name) {
-                Some(&host) => Some(LessonFocus::Host { world: w, host }),
+            // The hosts of the world: those of its host groups, or every one.
+            let groups = raw.worlds[w].host_groups.as_deref();
+            let of_world: Vec<(usize, &str)> = hosts
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| groups.is_none_or(|g| g.contains(&h.group)))
+                .map(|(i, h)| (i, h.name.as_str()))
+                .collect();
+            match of_world.iter().find(|(_, h)| h == name) {
+                Some(&(host, _)) => Some(LessonFocus::Host { world: w, host: HostId(host as u32) }),
                 None => {
-                    let known: Vec<&str> = hosts.keys().map(String::as_str).take(12).collect();
-                    c.problem(path, format!("no host is named {}; known: {}", quoted(name), known.join(", ")));
+                    let known: Vec<&str> = of_world.iter().map(|(_, h)| *h).take(12).collect();
+                    let world = quoted(&raw.worlds[w].name);
+                    c.problem(
+                        path,
+                        format!("world {world} has no host named {}; known: {}", quoted(name), known.join(", ")),
+                    );
                     None
                 }
             }

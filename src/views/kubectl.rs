@@ -294,8 +294,9 @@ fn age(s: &Snapshot, since: SimTime) -> String {
     human_duration(s.now().since(created))
 }
 
-/// Where each object lives: Deployments, HPAs and PodDisruptionBudgets as
-/// applied, a ReplicaSet and its pods in their Deployment's namespace.
+/// Where each object lives: Deployments, ReplicaSets, Pods, HPAs and
+/// PodDisruptionBudgets as applied, a Deployment's ReplicaSets and the pods
+/// of a ReplicaSet in their owner's namespace.
 /// Nodes are cluster-scoped; their events are in `default`, as kubectl
 /// shows them.
 pub struct Namespaces<'a> {

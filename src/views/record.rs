@@ -341,8 +341,13 @@ impl Recorder {
         let name = world.instance(id).name.clone();
         let (replica_set, namespace) = match k.pods.get(&id) {
             Some(p) => (p.owner.replica_set().map(|r| k.replica_sets[r].name.clone()), k.pod_namespace(p).to_string()),
-            // Gone already: a ReplicaSet's pod, named after it.
-            None => (Some(name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string())), "default".to_string()),
+            // Gone already: a Pod of its own by its name, else a ReplicaSet's pod, named after it.
+            None => match k.standalone_pods.iter().find(|p| p.spec.name == name) {
+                Some(p) => (None, p.spec.namespace.clone()),
+                None => {
+                    (Some(name.rsplit_once('-').map_or(name.clone(), |(rs, _)| rs.to_string())), "default".to_string())
+                }
+            },
         };
         if let Some(rs) = &replica_set {
             self.record(

@@ -324,29 +324,18 @@ impl Cluster {
     /// (current healthy, desired healthy, disruptions allowed).
     pub fn disruption_status(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
         let (matched, healthy, scale) = self.disruption_counts(budget);
-        match scale {
-            Some(scale) => {
-                let (_, desired, allowed) = budget.status(matched, healthy, scale);
-                (healthy, desired, allowed)
-            }
-            // A pod without a controller has no scale to count: the sync
-            // fails and the controller allows no disruption (`failSafe`).
-            None if budget.needs_scale() => (healthy, 0, 0),
-            None => {
-                let (_, desired, allowed) = budget.status(matched, healthy, 0);
-                (healthy, desired, allowed)
-            }
-        }
+        let (_, desired, allowed) = budget.status(matched, healthy, scale);
+        (healthy, desired, allowed)
     }
 
     /// For a PodDisruptionBudget: the pods it matches, those of them Ready
     /// and not terminating, and the replicas their controllers ask for
-    /// (`getExpectedScale`: a Deployment's, or a ReplicaSet's of its own);
-    /// `None` for the last when a pod declares no controller (`NoControllerRef`).
-    fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, Option<u32>) {
+    /// (`getExpectedScale`: a Deployment's, or a ReplicaSet's of its own).
+    /// A pod without a controller adds nothing to the scale: the disruption
+    /// controller leaves such pods out (with an `UnmanagedPods` warning).
+    fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
         let (mut matched, mut healthy) = (0u32, 0u32);
         let mut owners = BTreeSet::new();
-        let mut uncontrolled = false;
         for (_, pod) in self.pods.iter() {
             // A budget selects pods of its own namespace.
             if !budget.matches(&pod.template.labels) || self.pod_namespace(pod) != budget.namespace {
@@ -356,11 +345,8 @@ impl Cluster {
             if pod.ready && !pod.deleting {
                 healthy += 1;
             }
-            match pod.owner {
-                PodOwner::ReplicaSet(r) => {
-                    owners.insert(self.replica_sets[r].deployment.ok_or(r));
-                }
-                PodOwner::Standalone(_) => uncontrolled = true,
+            if let PodOwner::ReplicaSet(r) = pod.owner {
+                owners.insert(self.replica_sets[r].deployment.ok_or(r));
             }
         }
         let scale = owners
@@ -370,7 +356,7 @@ impl Cluster {
                 Err(r) => self.replica_sets[r].replicas,
             })
             .fold(0u32, u32::saturating_add);
-        (matched, healthy, (!uncontrolled).then_some(scale))
+        (matched, healthy, scale)
     }
 
     /// A pod's namespace: its ReplicaSet's, or its own.
@@ -1379,6 +1365,7 @@ impl World {
         }
         self.api_write();
         self.cluster_event();
+        self.check_recovery();
     }
 
     /// Gives back the pod's reservation on its host and its cache pins.

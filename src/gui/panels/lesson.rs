@@ -82,9 +82,9 @@ pub fn steps_ui(ctx: &egui::Context, sim: &mut Sim) {
     });
     sim.show_lesson = open;
     if let Some(i) = chosen {
-        let step = sim.playback.scenario.lesson[i].clone();
+        let at = sim.playback.scenario.lesson[i].at;
         sim.playback.playing = false;
-        sim.playback.seek(crate::engine::SimTime::ZERO + step.at);
-        sim.paused_at = Some(step);
+        sim.open_at(crate::engine::SimTime::ZERO + at);
+        sim.paused_at = Some(sim.playback.scenario.lesson[i].clone());
     }
 }
