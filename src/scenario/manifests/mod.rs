@@ -821,26 +821,38 @@ impl Converter<'_> {
         }
     }
 
-    fn deployment(&mut self, d: apps::v1::Deployment) -> Option<Object> {
-        let spec = d.spec;
-        let labels = pod_labels(spec.template.metadata.as_ref());
+    /// What a Deployment's and a ReplicaSet's specs share
+    /// (`ValidateDeploymentSpec`, `ValidateReplicaSetSpec`): the template's
+    /// labels, which the selector must select, and the replicas (1 when left out).
+    fn controller(
+        &mut self,
+        selector: &LabelSelector,
+        meta: Option<&ObjectMeta>,
+        replicas: Option<i32>,
+    ) -> (Labels, u32) {
+        let labels = pod_labels(meta);
         if labels.is_empty() {
             self.problem(
                 "spec.template.metadata.labels",
                 "Required value: the pods need labels for the selector to match",
             );
         }
-        // ValidateDeploymentSpec: the selector must select the template's pods.
-        if spec.selector.match_labels.is_none() && spec.selector.match_expressions.is_none() {
+        if selector.match_labels.is_none() && selector.match_expressions.is_none() {
             self.problem("spec.selector", "Required value");
         }
-        let selected = self.labels("spec.selector", &spec.selector, &labels);
+        let selected = self.labels("spec.selector", selector, &labels);
         if selected.iter().any(|(k, v)| labels.get(k) != Some(v)) {
             self.problem("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
         }
         let replicas = self
-            .non_negative("spec.replicas", spec.replicas.map(i64::from))
+            .non_negative("spec.replicas", replicas.map(i64::from))
             .map_or(1, |r| r.min(u64::from(u32::MAX)) as u32);
+        (labels, replicas)
+    }
+
+    fn deployment(&mut self, d: apps::v1::Deployment) -> Option<Object> {
+        let spec = d.spec;
+        let (labels, replicas) = self.controller(&spec.selector, spec.template.metadata.as_ref(), spec.replicas);
         let min_ready = self.non_negative("spec.minReadySeconds", spec.min_ready_seconds.map(i64::from)).unwrap_or(0);
         let strategy = match spec.strategy.as_ref() {
             None => None,
@@ -884,24 +896,8 @@ impl Converter<'_> {
     /// nothing owns it.
     fn replica_set(&mut self, r: apps::v1::ReplicaSet) -> Option<Object> {
         let spec = r.spec;
-        let labels = pod_labels(spec.template.as_ref().and_then(|t| t.metadata.as_ref()));
-        if labels.is_empty() {
-            self.problem(
-                "spec.template.metadata.labels",
-                "Required value: the pods need labels for the selector to match",
-            );
-        }
-        // ValidateReplicaSetSpec: the selector must select the template's pods.
-        if spec.selector.match_labels.is_none() && spec.selector.match_expressions.is_none() {
-            self.problem("spec.selector", "Required value");
-        }
-        let selected = self.labels("spec.selector", &spec.selector, &labels);
-        if selected.iter().any(|(k, v)| labels.get(k) != Some(v)) {
-            self.problem("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
-        }
-        let replicas = self
-            .non_negative("spec.replicas", spec.replicas.map(i64::from))
-            .map_or(1, |r| r.min(u64::from(u32::MAX)) as u32);
+        let meta = spec.template.as_ref().and_then(|t| t.metadata.as_ref());
+        let (labels, replicas) = self.controller(&spec.selector, meta, spec.replicas);
         let template =
             self.pod_spec("spec.template.spec", labels, spec.template.as_ref().and_then(|t| t.spec.as_ref()))?;
         Some(Object::ReplicaSet(Box::new(ReplicaSetFile {
