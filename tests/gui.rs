@@ -162,3 +162,48 @@ fn a_live_host_failure_replays_identically() {
     app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(120_000_000));
     assert_eq!(counts(&app), vec![(40.0, 0.0); 5]);
 }
+
+#[test]
+fn export_gives_the_charts_up_to_the_clock_and_the_world_as_kubectl_yaml() {
+    use flotilla::gui::export;
+    use flotilla::scenario::{Scenario, bundled};
+    let text = bundled::get("control-plane.ron").expect("control-plane.ron is bundled");
+    let mut sim = Sim::new(Scenario::parse(text, "control-plane.ron").unwrap(), "control-plane.ron".into());
+    sim.playback.seek(SimTime(5_000_000));
+    assert_eq!(export::file_name(&sim, "charts", "svg"), "control-plane-charts-at-5s.svg");
+    assert_eq!(export::file_name(&sim, "K8s", "yaml"), "control-plane-K8s-at-5s.yaml");
+
+    let svg = export::charts_svg(&sim);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{}", &svg[..80]);
+    assert!(svg.contains("at 5s</title>"), "{}", &svg[..400]);
+    for title in ["Instances running", "Start-up of each instance in K8s"] {
+        assert!(svg.contains(&format!(">{title}</text>")), "no chart {title}");
+    }
+    // Every element that opens closes: one <svg> per chart inside the page's own.
+    assert_eq!(svg.matches("<svg").count(), svg.matches("</svg>").count());
+    // The line of running instances ends at the clock, not at the end of the run.
+    let later = {
+        let mut s = Sim::new(Scenario::parse(text, "control-plane.ron").unwrap(), "control-plane.ron".into());
+        s.playback.seek(SimTime(60_000_000));
+        export::charts_svg(&s)
+    };
+    assert_ne!(svg, later);
+
+    let yaml = export::world_yaml(&sim, 0).expect("K8s is a Kubernetes world");
+    assert!(yaml.starts_with("# kubectl get nodes,deployments,pods,hpa -A -o yaml\n# world K8s of "), "{yaml}");
+    let list: serde_json::Value = serde_saphyr::from_str(&yaml).expect("the export is YAML");
+    assert_eq!(list["kind"], "List");
+    let kinds: Vec<(&str, &str)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["kind"].as_str().unwrap(), i["metadata"]["namespace"].as_str().unwrap_or("")))
+        .collect();
+    // Three nodes, the two Deployments (CoreDNS in kube-system, web) and their three pods, in kubectl's order.
+    assert_eq!(kinds.iter().filter(|k| k.0 == "Node").count(), 3, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| k.0 == "Deployment").count(), 2, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == &("Pod", "kube-system")).count(), 2, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == &("Pod", "default")).count(), 1, "{kinds:?}");
+    assert_eq!(kinds[0].0, "Node");
+    assert_eq!(kinds.last().unwrap().0, "Pod");
+}

@@ -55,7 +55,7 @@ fn every_shipped_scenario_meets_its_expectations() {
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("autoscaling-spike", "4b893f8a15db65e96e21b39eaf47e4b84e82b7f447ae581e60dd49c4053ee059"),
     ("cold-start", "949091d204fcf7c5dbea6251d02e49ac8a648830bfa4e594fde4501012d0a9d4"),
-    ("control-plane", "e0482b7d76d86653f8aaea301b9e61bf3fe3f22079eb41e377377a4c045d8260"),
+    ("control-plane", "b6d3eadf8ecc435c43b4c8cb2de45a95effb51fe7cba3071bcd6cc7944f8de6c"),
     ("density", "ca16f6bdec83f072c1e8916318a3e5630a63a62718ef081f7d490f3b5f25fcc7"),
     ("diurnal-day", "7a4233c12882ef2b021dabd9ffed89b4d3735a4f18ddb3f3e3748d91ebaa3e5c"),
     ("gpu-nodes", "d4c664625f5975df2a54771e9f0bd0460d19ce26fdc040b2f77eca81ef179170"),

@@ -9,6 +9,7 @@
 //! [`layout_check`] finds text that overlaps or is cut in what egui laid out;
 //! in the browser, `fonts` gives egui its default fonts from packed copies.
 
+pub mod export;
 #[cfg(any(target_arch = "wasm32", test))]
 pub mod fonts;
 pub mod layout_check;
@@ -49,7 +50,17 @@ impl Plugin for FlotillaPlugin {
         app.add_systems(Startup, spawn_camera)
             .add_systems(EguiPrimaryContextPass, layout_ui.run_if(resource_exists::<Sim>));
         #[cfg(not(target_arch = "wasm32"))]
-        app.add_systems(Update, fit_window_to_screen.run_if(resource_exists::<FitToScreen>));
+        app.add_systems(Update, fit_window_to_screen.run_if(resource_exists::<FitToScreen>))
+            .add_systems(Update, take_screenshot.run_if(resource_exists::<Sim>));
+    }
+}
+
+/// Saves the window as a PNG when the Export menu asked for it.
+#[cfg(not(target_arch = "wasm32"))]
+fn take_screenshot(mut commands: Commands, mut sim: ResMut<Sim>) {
+    use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+    if let Some(path) = sim.screenshot_to.take() {
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path));
     }
 }
 

@@ -60,6 +60,10 @@ pub struct Sim {
     pub focused_step: Option<usize>,
     /// The world a lesson step points at, outlined.
     pub focus_world: Option<usize>,
+    /// What the last export did: the file it saved, or why it could not.
+    pub export_message: Option<String>,
+    /// A screenshot asked for, to be saved at this path after the next frame.
+    pub screenshot_to: Option<std::path::PathBuf>,
 }
 
 /// Below this width (at zoom 1), presentation mode starts with the charts
@@ -114,6 +118,8 @@ impl Sim {
             show_lesson: false,
             focused_step: None,
             focus_world: None,
+            export_message: None,
+            screenshot_to: None,
         }
     }
 
@@ -149,6 +155,7 @@ impl Sim {
         self.focused_step = None;
         self.focus_world = None;
         self.load_error = None;
+        self.export_message = None;
         self.gantt_world = 0;
         self.launch_app = 0;
         self.shown_worlds.clear();

@@ -5,6 +5,7 @@
 //! as they are. Progress within a phase (a pull, a boot) is interpolated
 //! between events, so motion stays smooth at any speed.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bevy_egui::egui::text::{LayoutJob, TextWrapping};
@@ -153,7 +154,7 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     if let Some(t) = world.traffic() {
         if t.services.len() <= MAX_SERVICE_LANES {
             for svc in &t.services {
-                y = service_lane(painter, col, y, limit, t, svc, view.clock);
+                y = service_lane(painter, col, y, limit, world, t, svc, view.clock);
             }
         } else {
             y = service_grid(painter, col, y, limit, t);
@@ -421,6 +422,7 @@ fn service_lane(
     col: Rect,
     y: f32,
     limit: f32,
+    world: &World,
     t: &crate::world::traffic::Traffic,
     svc: &crate::world::traffic::ServiceState,
     clock: SimTime,
@@ -453,7 +455,7 @@ fn service_lane(
     // A span that holds the kept arrivals: 4 s of simulated time at low rates, less at high ones.
     let span = (0.8 * crate::world::traffic::RECENT_ARRIVALS as f64 / rate.max(1e-9)).clamp(0.05, 4.0);
     if per_request && rate * span < 0.8 * crate::world::traffic::RECENT_ARRIVALS as f64 + 1.0 && rate <= 400.0 {
-        for &(at, dropped) in svc.recent.iter().rev() {
+        for &crate::world::traffic::RecentArrival { at, dropped, .. } in svc.recent.iter().rev() {
             if at > clock {
                 continue;
             }
@@ -477,7 +479,85 @@ fn service_lane(
             x += gap;
         }
     }
-    y + h + 16.0
+    let below = lane.bottom() + 3.0;
+    if below + 13.0 > limit || svc.endpoints.is_empty() {
+        return y + h + 16.0;
+    }
+    spread_row(painter, lane, below, world, svc, clock, if per_request { span } else { 0.0 })
+}
+
+/// Under a service's lane, how its requests are spread: the proxy that picks
+/// an endpoint for each request (kube-proxy, at random in its iptables mode or
+/// in turn in IPVS round-robin mode), and a chip for each endpoint that lights
+/// up as requests reach it. Per request, a chip's fill is its share of the
+/// latest arrivals and it flashes when the newest one went to it; in fluid
+/// mode every endpoint gets an even share. Returns the y below the row.
+#[allow(clippy::too_many_arguments)]
+fn spread_row(
+    painter: &egui::Painter,
+    lane: Rect,
+    top: f32,
+    world: &World,
+    svc: &crate::world::traffic::ServiceState,
+    clock: SimTime,
+    span: f64,
+) -> f32 {
+    use crate::model::traffic::Routing;
+    let color = theme::app_color(svc.spec.app.index());
+    let proxy = match svc.spec.routing {
+        Routing::Random => "kube-proxy (iptables), at random:",
+        Routing::RoundRobin => "kube-proxy (IPVS), in turn:",
+        Routing::LeastRequests => "least requests (Envoy):",
+        Routing::SharedQueue => "one queue, first free worker:",
+    };
+    let font = FontId::proportional(10.0);
+    let label = painter.layout_no_wrap(proxy.to_string(), font.clone(), theme::TEXT_DIM);
+    let row_h = 12.0;
+    painter.galley(pos2(lane.left(), top), label.clone(), theme::TEXT_DIM);
+    let mut x = lane.left() + label.size().x + 6.0;
+    // Requests per endpoint among the arrivals still on the lane; the newest one's endpoint.
+    let mut counts: BTreeMap<InstanceId, usize> = BTreeMap::new();
+    let mut newest: Option<(InstanceId, f64)> = None;
+    let mut total = 0usize;
+    for a in svc.recent.iter().rev().filter(|a| a.at <= clock) {
+        let age = clock.since(a.at).as_secs_f64();
+        if span <= 0.0 || age > span {
+            break;
+        }
+        if let Some(id) = a.endpoint {
+            *counts.entry(id).or_default() += 1;
+            total += 1;
+            if newest.is_none() {
+                newest = Some((id, age));
+            }
+        }
+    }
+    let chip_w = 34.0;
+    let fits = ((lane.right() - x) / (chip_w + 3.0)).floor().max(0.0) as usize;
+    let n = svc.endpoints.len();
+    let shown = if fits < n { fits.saturating_sub(1) } else { n };
+    for &id in svc.endpoints.iter().take(shown) {
+        let chip = Rect::from_min_size(pos2(x, top), vec2(chip_w, row_h));
+        let share = if span > 0.0 && total > 0 {
+            counts.get(&id).copied().unwrap_or(0) as f32 / total as f32
+        } else {
+            1.0 / n as f32
+        };
+        let lit = (0.15 + 0.85 * (share * n as f32).min(1.0)).min(1.0);
+        painter.rect_filled(chip, 2.0, color.gamma_multiply(0.2 + 0.5 * lit));
+        let flash = newest.is_some_and(|(nid, age)| nid == id && age < span / 12.0);
+        let stroke = if flash { Stroke::new(1.5, Color32::WHITE) } else { Stroke::new(1.0, color) };
+        painter.rect_stroke(chip, 2.0, stroke, StrokeKind::Inside);
+        // A pod's random suffix, or an instance's number: enough to tell them apart.
+        let name = &world.instance(id).name;
+        let short = name.rsplit('-').next().unwrap_or(name);
+        painter.text(chip.center(), Align2::CENTER_CENTER, short, FontId::proportional(9.0), Color32::WHITE);
+        x += chip_w + 3.0;
+    }
+    if shown < n {
+        painter.text(pos2(x, top + row_h / 2.0), Align2::LEFT_CENTER, format!("+{}", n - shown), font, theme::TEXT_DIM);
+    }
+    top + row_h + 6.0
 }
 
 /// Many services: one short cell each (rate, instances serving, drops), in columns.
@@ -665,36 +745,34 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     let clipped = painter.with_clip_rect(inner);
     if node_memory > 0 && !places.is_empty() {
         let block = places.remove(0);
-        clipped.rect(block, 1.0, theme::GUEST_OS, Stroke::new(1.0, Color32::from_gray(120)), StrokeKind::Inside);
-        if block.width() > 26.0 {
-            clipped.text(
-                block.center(),
-                Align2::CENTER_CENTER,
-                "node",
-                FontId::proportional(10.0),
-                Color32::from_gray(210),
-            );
-        }
-        targets.push(Target {
-            rect: block,
-            selection: Selection::Host { world: world_index, host },
-            tip: format!(
-                "{} for kubelet, container runtime, kube-proxy, log agent (and the node's VM)",
-                Bytes(node_memory).binary()
-            ),
-        });
+        draw_node_components(&clipped, block, world, node_memory, world_index, host, targets);
     }
     for (inst, block) in shown.iter().zip(places) {
         let demand = world.demand_of(inst);
         let overhead = demand.overhead_memory.0 as f32 / demand.memory.0.max(1) as f32;
         draw_instance(&clipped, block, world, inst, overhead, clock);
+        // The cluster's own pods (CoreDNS and other add-ons) wear the node's colour as a frame.
+        let namespace = world.kube().and_then(|k| k.pods.get(&inst.id).map(|p| k.pod_namespace(p)));
+        let system = namespace == Some("kube-system");
+        if system {
+            clipped.rect_stroke(block, 1.0, Stroke::new(2.0, theme::GUEST_OS), StrokeKind::Inside);
+            let app = &world.workload(inst.workload).name;
+            if block.height() >= 12.0 && block.width() >= 6.0 * app.len() as f32 + 4.0 {
+                clipped.text(block.center(), Align2::CENTER_CENTER, app, FontId::proportional(9.5), Color32::WHITE);
+            }
+        }
         if selection == Some(Selection::Instance { world: world_index, instance: inst.id }) {
             clipped.rect_stroke(block.expand(1.0), 1.0, Stroke::new(2.0, theme::SELECTED), StrokeKind::Outside);
         }
         targets.push(Target {
             rect: block,
             selection: Selection::Instance { world: world_index, instance: inst.id },
-            tip: format!("{} — {}", inst.name, theme::phase_label(inst.phase)),
+            tip: match namespace {
+                Some(ns) if ns != "default" => {
+                    format!("{} in {ns} — {}", inst.name, theme::phase_label(inst.phase))
+                }
+                _ => format!("{} — {}", inst.name, theme::phase_label(inst.phase)),
+            },
         });
     }
     // What did not fit: in the corner when there is room, else in the header.
@@ -709,6 +787,79 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         painter.line_segment([rect.left_top(), rect.right_bottom()], cross);
         painter.line_segment([rect.right_top(), rect.left_bottom()], cross);
     }
+}
+
+/// A node's own processes in the block that stands for them: one band per
+/// node component (kubelet, container runtime, kube-proxy, log agent …),
+/// as high as its share of the memory they reserve, and under them what the
+/// node's VM holds besides (guest OS, hypervisor), when it is a VM.
+fn draw_node_components(
+    painter: &egui::Painter,
+    block: Rect,
+    world: &World,
+    node_memory: u64,
+    world_index: usize,
+    host: HostId,
+    targets: &mut Vec<Target>,
+) {
+    let components: &[crate::model::spec::NodeComponent] = match &world.spec().platform {
+        crate::model::spec::Platform::Kubernetes(k) => &k.node_components,
+        _ => &[],
+    };
+    let reserved: u64 = components.iter().map(|c| c.memory.0).sum();
+    let machine = node_memory.saturating_sub(reserved);
+    painter.rect(block, 1.0, theme::GUEST_OS, Stroke::new(1.0, Color32::from_gray(120)), StrokeKind::Inside);
+    targets.push(Target {
+        rect: block,
+        selection: Selection::Host { world: world_index, host },
+        tip: format!("{} for the node's own processes", Bytes(node_memory).binary()),
+    });
+    let mut bands: Vec<(String, String, u64)> = components
+        .iter()
+        .map(|c| {
+            let tip = format!(
+                "{} — reserves {} CPU, {} memory on every node",
+                node_component_title(&c.name),
+                c.cpu,
+                c.memory.binary()
+            );
+            (c.name.clone(), tip, c.memory.0)
+        })
+        .collect();
+    if machine > 0 {
+        bands.push((
+            "VM".to_string(),
+            format!("the node's VM — {} for its guest OS and hypervisor", Bytes(machine).binary()),
+            machine,
+        ));
+    }
+    let inner = block.shrink(1.0);
+    let total = bands.iter().map(|b| b.2).sum::<u64>().max(1) as f32;
+    let mut top = inner.top();
+    let font = FontId::proportional(9.5);
+    for (k, (label, tip, memory)) in bands.into_iter().enumerate() {
+        let h = inner.height() * memory as f32 / total;
+        let band = Rect::from_min_max(pos2(inner.left(), top), pos2(inner.right(), top + h));
+        top += h;
+        let shade = if k % 2 == 0 { theme::GUEST_OS } else { theme::GUEST_OS.gamma_multiply(1.35) };
+        painter.rect_filled(band, 0.0, shade);
+        if band.height() >= 10.0 && band.width() >= 6.0 * label.len() as f32 {
+            painter.text(band.center(), Align2::CENTER_CENTER, label, font.clone(), Color32::from_gray(225));
+        }
+        targets.push(Target { rect: band, selection: Selection::Host { world: world_index, host }, tip });
+    }
+}
+
+/// A node component's name with what it is, for the ones a default node runs.
+fn node_component_title(name: &str) -> String {
+    let role = match name {
+        "kubelet" => "the node agent, a systemd service",
+        "containerd" => "the container runtime, a systemd service",
+        "kube-proxy" => "Service routing, a DaemonSet pod in kube-system",
+        "fluentd" => "the log agent, a DaemonSet pod in kube-system",
+        _ => return name.to_string(),
+    };
+    format!("{name} ({role})")
 }
 
 /// A host's header: its name, its state when it is not plainly up (the

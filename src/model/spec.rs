@@ -392,15 +392,16 @@ impl KubePlatform {
     /// No sourced figure; a watch event usually arrives within tens of milliseconds.
     pub const DEFAULT_API_WATCH_DELAY: SimDuration = SimDuration::from_millis(50);
 
-    /// No sourced figures: kubelet, container runtime, kube-proxy and a log
-    /// agent at a few hundred MiB in all. Scenarios should state their own.
+    /// No sourced figures: the kubelet, the container runtime (containerd),
+    /// kube-proxy and a log agent (Fluentd) at a few hundred MiB in all.
+    /// Scenarios should state their own.
     pub fn default_node_components() -> Vec<NodeComponent> {
         let c = |name: &str, cpu, memory_mib: u64| NodeComponent {
             name: name.to_string(),
             cpu: Millicores(cpu),
             memory: Bytes(memory_mib * MIB),
         };
-        vec![c("kubelet", 100, 200), c("container runtime", 50, 100), c("kube-proxy", 50, 50), c("log agent", 50, 100)]
+        vec![c("kubelet", 100, 200), c("containerd", 50, 100), c("kube-proxy", 50, 50), c("fluentd", 50, 100)]
     }
 
     /// No sourced figure: 5 ms a scheduling cycle, 200 pods a second.

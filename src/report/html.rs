@@ -13,10 +13,12 @@ use std::fmt::Write as _;
 use crate::engine::SimTime;
 use crate::engine::time::trim_float;
 use crate::metrics::series::LoadSample;
+use crate::metrics::series::Series;
 use crate::model::Phase;
-use crate::run::{RunResult, WorldRun};
+use crate::run::RunResult;
 use crate::scenario::Scenario;
 use crate::scenario::expect::{self, METRICS};
+use crate::world::World;
 
 /// Columns a series is reduced to before it is drawn.
 pub const BUCKETS: usize = 480;
@@ -191,8 +193,74 @@ const RIGHT: f64 = 14.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 32.0;
 
-/// A line chart over time as an inline SVG, its legend in HTML beside it.
-fn line_chart(title: &str, y_label: &str, lines: &[Line], x_max: f64, reference: Option<(f64, &str)>) -> String {
+/// A chart: its title, its legend and its SVG drawing (`width` × `height` in its own units).
+pub struct Figure {
+    pub title: String,
+    legend: Vec<LegendEntry>,
+    svg: String,
+    width: f64,
+    height: f64,
+    /// A note under the chart (instances not drawn).
+    note: Option<String>,
+    wide: bool,
+}
+
+/// A legend entry: a line (solid or dashed), a block of colour, or the reference line.
+struct LegendEntry {
+    swatch: Swatch,
+    color: &'static str,
+    label: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Swatch {
+    Solid,
+    Dashed,
+    Block,
+    Reference,
+}
+
+impl Figure {
+    /// The chart in the report page: a figure with its caption, its legend in HTML and the SVG.
+    fn html(&self) -> String {
+        let mut legend = String::from("<ul class=\"legend\">");
+        for e in &self.legend {
+            let _ = match e.swatch {
+                Swatch::Solid | Swatch::Dashed => write!(
+                    legend,
+                    "<li><span class=\"swatch {}\" style=\"border-color:{}\"></span>{}</li>",
+                    if e.swatch == Swatch::Dashed { "dashed" } else { "solid" },
+                    e.color,
+                    escape(&e.label)
+                ),
+                Swatch::Block => write!(
+                    legend,
+                    "<li><span class=\"swatch block\" style=\"background:{}\"></span>{}</li>",
+                    e.color,
+                    escape(&e.label)
+                ),
+                Swatch::Reference => {
+                    write!(legend, "<li><span class=\"swatch reference\"></span>{}</li>", escape(&e.label))
+                }
+            };
+        }
+        legend.push_str("</ul>");
+        let note = self.note.as_ref().map(|n| format!("<p class=\"note\">{}</p>", escape(n))).unwrap_or_default();
+        format!(
+            "<figure class=\"chart{}\"><figcaption>{}</figcaption>{legend}<svg viewBox=\"0 0 {} {:.0}\" role=\"img\" aria-label=\"{}\"><title>{}</title>{}</svg>{note}</figure>\n",
+            if self.wide { " gantt" } else { "" },
+            escape(&self.title),
+            self.width,
+            self.height,
+            escape(&self.title),
+            escape(&self.title),
+            self.svg
+        )
+    }
+}
+
+/// A line chart over time.
+fn line_chart(title: &str, y_label: &str, lines: &[Line], x_max: f64, reference: Option<(f64, &str)>) -> Figure {
     let x_max = x_max.max(1e-3);
     let y_data = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max);
     let y_top = y_data.max(reference.map_or(0.0, |r| r.0)).max(1e-9) * 1.08;
@@ -201,12 +269,6 @@ fn line_chart(title: &str, y_label: &str, lines: &[Line], x_max: f64, reference:
     let px = |x: f64| LEFT + x / x_max * (W - LEFT - RIGHT);
     let py = |y: f64| TOP + (1.0 - y / y_max) * (H - TOP - BOTTOM);
     let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
-        escape(title),
-        escape(title)
-    );
     // Grid and axes.
     let mut y = 0.0;
     while y <= y_max + y_step * 1e-6 {
@@ -266,22 +328,18 @@ fn line_chart(title: &str, y_label: &str, lines: &[Line], x_max: f64, reference:
         let dash = if line.dashed { " stroke-dasharray=\"5 4\"" } else { "" };
         let _ = write!(svg, "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"{width:.1}\"{dash}/>", line.color);
     }
-    svg.push_str("</svg>");
-    let mut legend = String::from("<ul class=\"legend\">");
-    for line in lines {
-        let style = if line.dashed { "dashed" } else { "solid" };
-        let _ = write!(
-            legend,
-            "<li><span class=\"swatch {style}\" style=\"border-color:{}\"></span>{}</li>",
-            line.color,
-            escape(&line.label)
-        );
-    }
+    let mut legend: Vec<LegendEntry> = lines
+        .iter()
+        .map(|l| LegendEntry {
+            swatch: if l.dashed { Swatch::Dashed } else { Swatch::Solid },
+            color: l.color,
+            label: l.label.clone(),
+        })
+        .collect();
     if let Some((_, label)) = reference {
-        let _ = write!(legend, "<li><span class=\"swatch reference\"></span>{}</li>", escape(label));
+        legend.push(LegendEntry { swatch: Swatch::Reference, color: "#D55E00", label: label.to_string() });
     }
-    legend.push_str("</ul>");
-    format!("<figure class=\"chart\"><figcaption>{}</figcaption>{legend}{svg}</figure>\n", escape(title))
+    Figure { title: title.to_string(), legend, svg, width: W, height: H, note: None, wide: false }
 }
 
 /// Width of a chart that spans the page (the start-up charts).
@@ -289,8 +347,8 @@ const W_WIDE: f64 = 900.0;
 
 /// The start-up chart of one world: a row per instance (the first
 /// [`GANTT_ROWS`]), a bar per phase, up to when the last shown instance settled.
-fn gantt(run: &WorldRun, end: SimTime) -> Option<String> {
-    let instances = run.world.instances();
+fn gantt(world: &World, end: SimTime) -> Option<Figure> {
+    let instances = world.instances();
     if instances.is_empty() {
         return None;
     }
@@ -305,14 +363,8 @@ fn gantt(run: &WorldRun, end: SimTime) -> Option<String> {
     let row_h = 7.0;
     let height = TOP + shown.len() as f64 * row_h + BOTTOM;
     let px = |x: f64| LEFT + x.min(x_max) / x_max * (W_WIDE - LEFT - RIGHT);
-    let title = format!("Start-up of each instance in {}", run.world.name());
+    let title = format!("Start-up of each instance in {}", world.name());
     let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg viewBox=\"0 0 {W_WIDE} {height:.0}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
-        escape(&title),
-        escape(&title)
-    );
     let x_step = TIME_STEPS.iter().copied().find(|s| x_max / s <= 7.0).unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
     let mut x = 0.0;
     while x <= x_max + x_step * 1e-6 {
@@ -350,39 +402,30 @@ fn gantt(run: &WorldRun, end: SimTime) -> Option<String> {
             );
         }
     }
-    svg.push_str("</svg>");
     used.sort();
-    let mut legend = String::from("<ul class=\"legend\">");
-    for p in used {
-        let _ = write!(
-            legend,
-            "<li><span class=\"swatch block\" style=\"background:{}\"></span>{}</li>",
-            phase_color(p),
-            phase_words(p)
-        );
-    }
-    legend.push_str("</ul>");
-    let more = if instances.len() > shown.len() {
-        format!("<p class=\"note\">The first {} of {} instances.</p>", shown.len(), instances.len())
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "<figure class=\"chart gantt\"><figcaption>{}</figcaption>{legend}{svg}{more}</figure>\n",
-        escape(&title)
-    ))
+    let legend = used
+        .into_iter()
+        .map(|p| LegendEntry { swatch: Swatch::Block, color: phase_color(p), label: phase_words(p).to_string() })
+        .collect();
+    let note =
+        (instances.len() > shown.len()).then(|| format!("The first {} of {} instances.", shown.len(), instances.len()));
+    Some(Figure { title, legend, svg, width: W_WIDE, height, note, wide: true })
 }
 
 /// A load series of the worlds that have one, as lines.
-fn load_lines(result: &RunResult, value: fn(&LoadSample) -> Option<f64>, stepped: bool, end: f64) -> Vec<Line> {
-    result
-        .worlds
+fn load_lines(sources: &[ChartSource], value: fn(&LoadSample) -> Option<f64>, stepped: bool, end: f64) -> Vec<Line> {
+    sources
         .iter()
         .enumerate()
         .filter(|(_, w)| !w.series.load.is_empty())
         .filter_map(|(i, w)| {
-            let raw: Vec<(f64, f64)> =
-                w.series.load.iter().filter_map(|l| value(l).map(|y| (l.time.as_secs_f64(), y))).collect();
+            let raw: Vec<(f64, f64)> = w
+                .series
+                .load
+                .iter()
+                .filter(|l| l.time <= w.until)
+                .filter_map(|l| value(l).map(|y| (l.time.as_secs_f64(), y)))
+                .collect();
             if raw.is_empty() {
                 return None;
             }
@@ -391,6 +434,182 @@ fn load_lines(result: &RunResult, value: fn(&LoadSample) -> Option<f64>, stepped
         })
         .collect()
 }
+
+/// What a world's charts are drawn from: the world (names, instances) and
+/// its recorded series, up to `until`.
+pub struct ChartSource<'a> {
+    pub world: &'a World,
+    pub series: &'a Series,
+    pub until: SimTime,
+}
+
+/// The report's charts: instances running and pending, then, under load,
+/// offered load, replicas, hosts or nodes, p95 latency against the SLO,
+/// drops and energy, then each world's start-up chart; over `0..end`.
+pub fn figures(scenario: &Scenario, sources: &[ChartSource], end: SimTime) -> Vec<Figure> {
+    let end_s = end.as_secs_f64();
+    let mut out = Vec::new();
+    let running: Vec<Line> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.series.samples.is_empty())
+        .map(|(i, w)| Line {
+            label: w.world.name().to_string(),
+            color: world_color(i),
+            points: steps(
+                w.series
+                    .samples
+                    .iter()
+                    .filter(|s| s.time <= w.until)
+                    .map(|s| (s.time.as_secs_f64(), f64::from(s.running))),
+                end_s,
+            ),
+            dashed: false,
+        })
+        .collect();
+    if !running.is_empty() {
+        out.push(line_chart("Instances running", "running", &running, end_s, None));
+    }
+    let pending: Vec<Line> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.series.samples.iter().any(|s| s.pending > 0))
+        .map(|(i, w)| Line {
+            label: w.world.name().to_string(),
+            color: world_color(i),
+            points: steps(
+                w.series
+                    .samples
+                    .iter()
+                    .filter(|s| s.time <= w.until)
+                    .map(|s| (s.time.as_secs_f64(), f64::from(s.pending))),
+                end_s,
+            ),
+            dashed: true,
+        })
+        .collect();
+    if !pending.is_empty() {
+        out.push(line_chart("Pending (waiting for a host, an image or a start)", "pending", &pending, end_s, None));
+    }
+    let load = load_lines(sources, |l| Some(l.rate), false, end_s);
+    if !load.is_empty() {
+        out.push(line_chart("Offered load", "requests/s", &load, end_s, None));
+        let replicas = load_lines(sources, |l| Some(l.replicas as f64), true, end_s);
+        out.push(line_chart("Replicas serving", "instances serving", &replicas, end_s, None));
+        let nodes = load_lines(sources, |l| Some(l.nodes as f64), true, end_s);
+        out.push(line_chart("Hosts or nodes on", "hosts / nodes on", &nodes, end_s, None));
+        let latency = load_lines(sources, |l| l.p95, false, end_s);
+        if !latency.is_empty() {
+            let slo = scenario.worlds.iter().flat_map(|w| w.services.first()).map(|s| s.slo_p95.as_secs_f64()).next();
+            let label = slo.map(|s| format!("SLO p95 {}", trim_float(s))).unwrap_or_default();
+            let reference = slo.map(|s| (s, label.as_str()));
+            out.push(line_chart("p95 latency against the SLO", "p95 latency (s)", &latency, end_s, reference));
+        }
+        let dropped = load_lines(sources, |l| Some(l.dropped as f64), false, end_s);
+        if dropped.iter().any(|l| l.points.iter().any(|p| p.1 > 0.0)) {
+            out.push(line_chart("Requests dropped", "dropped per sample", &dropped, end_s, None));
+        }
+        let energy = load_lines(sources, |l| Some(l.energy_kwh), false, end_s);
+        out.push(line_chart("Energy drawn", "kWh so far", &energy, end_s, None));
+    }
+    for w in sources {
+        if let Some(g) = gantt(w.world, end) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+/// The charts as one standalone SVG document, two to a row (a start-up
+/// chart takes a row of its own), with their titles and legends, for a page,
+/// a slide or an editor.
+pub fn figures_svg(title: &str, figures: &[Figure]) -> String {
+    const MARGIN: f64 = 16.0;
+    const PAGE: f64 = 2.0 * W + 3.0 * MARGIN;
+    let mut body = String::new();
+    let _ = write!(body, "<text class=\"heading\" x=\"{MARGIN}\" y=\"{:.1}\">{}</text>", MARGIN + 18.0, escape(title));
+    let mut y = MARGIN + 36.0;
+    let mut column = 0;
+    let mut row_height: f64 = 0.0;
+    for f in figures {
+        if f.wide || column == 2 {
+            y += row_height;
+            row_height = 0.0;
+            column = 0;
+        }
+        let x0 = MARGIN + column as f64 * (W + MARGIN);
+        let height = figure_svg(&mut body, f, x0, y, if f.wide { PAGE - 2.0 * MARGIN } else { W });
+        row_height = row_height.max(height);
+        column = if f.wide { 2 } else { column + 1 };
+    }
+    y += row_height;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{PAGE}\" height=\"{y:.0}\" viewBox=\"0 0 {PAGE} {y:.0}\" font-family=\"system-ui,-apple-system,'Segoe UI',Roboto,sans-serif\" font-size=\"13\">\
+         <title>{}</title><style>{SVG_STYLE}</style><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>{body}</svg>\n",
+        escape(title)
+    )
+}
+
+/// One chart of [`figures_svg`] at (`x0`, `y0`), at most `room` wide; returns the height it took.
+fn figure_svg(body: &mut String, f: &Figure, x0: f64, y0: f64, room: f64) -> f64 {
+    let mut y = y0;
+    let _ = write!(body, "<text class=\"caption\" x=\"{x0}\" y=\"{:.1}\">{}</text>", y + 14.0, escape(&f.title));
+    y += 24.0;
+    // The legend on one line, each entry as wide as its words.
+    let mut x = x0;
+    for e in &f.legend {
+        let cy = y + 8.0;
+        let _ = match e.swatch {
+            Swatch::Block => write!(
+                body,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"10\" rx=\"2\" fill=\"{}\"/>",
+                cy - 5.0,
+                e.color
+            ),
+            Swatch::Reference => write!(
+                body,
+                "<line class=\"reference\" x1=\"{x:.1}\" x2=\"{:.1}\" y1=\"{cy:.1}\" y2=\"{cy:.1}\"/>",
+                x + 18.0
+            ),
+            Swatch::Solid | Swatch::Dashed => write!(
+                body,
+                "<line x1=\"{x:.1}\" x2=\"{:.1}\" y1=\"{cy:.1}\" y2=\"{cy:.1}\" stroke=\"{}\" stroke-width=\"3\"{}/>",
+                x + 18.0,
+                e.color,
+                if e.swatch == Swatch::Dashed { " stroke-dasharray=\"5 4\"" } else { "" }
+            ),
+        };
+        let _ = write!(
+            body,
+            "<text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            x + 24.0,
+            cy + 4.0,
+            escape(&e.label)
+        );
+        x += 24.0 + 7.0 * e.label.chars().count() as f64 + 18.0;
+    }
+    if !f.legend.is_empty() {
+        y += 22.0;
+    }
+    let width = f.width.min(room);
+    let height = f.height * width / f.width;
+    let _ = write!(
+        body,
+        "<svg x=\"{x0}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" viewBox=\"0 0 {} {:.0}\">{}</svg>",
+        f.width, f.height, f.svg
+    );
+    y += height + 8.0;
+    if let Some(note) = &f.note {
+        let _ = write!(body, "<text class=\"legend\" x=\"{x0}\" y=\"{:.1}\">{}</text>", y + 12.0, escape(note));
+        y += 20.0;
+    }
+    y + 16.0 - y0
+}
+
+/// The chart styles of [`STYLE`], for a standalone SVG.
+const SVG_STYLE: &str = "path{fill:none;stroke-linejoin:round}.grid{stroke:#e6e9ed;stroke-width:1}\
+.tick,.axis,.legend{fill:#5b6470}.reference{stroke:#D55E00;stroke-width:1.2;stroke-dasharray:2 3}\
+.reference-label{fill:#D55E00}.heading{font-size:18px;font-weight:700;fill:#1d2126}.caption{font-weight:600;fill:#1d2126}";
 
 fn format_metric(x: f64) -> String {
     if x == libm::trunc(x) && x.abs() < 1e12 {
@@ -464,7 +683,6 @@ footer{color:var(--dim);font-size:.8rem;margin-top:2.5rem}
 pub fn html(scenario: &Scenario, result: &RunResult) -> String {
     let setup = &scenario.setup;
     let end = SimTime::ZERO + setup.duration;
-    let end_s = end.as_secs_f64();
     let passed = result.outcomes.iter().filter(|o| o.passed).count();
     let total = result.outcomes.len();
     let mut out = String::with_capacity(64 * 1024);
@@ -557,67 +775,10 @@ pub fn html(scenario: &Scenario, result: &RunResult) -> String {
         "<h2 id=\"charts\">Charts</h2>\n<p class=\"note\">A line per world, in the colours above; where two worlds \
          coincide, the earlier world's wider line shows around the later one.</p>\n<div class=\"charts\">\n",
     );
-    let running: Vec<Line> = result
-        .worlds
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| !w.series.samples.is_empty())
-        .map(|(i, w)| Line {
-            label: w.world.name().to_string(),
-            color: world_color(i),
-            points: steps(w.series.samples.iter().map(|s| (s.time.as_secs_f64(), f64::from(s.running))), end_s),
-            dashed: false,
-        })
-        .collect();
-    if !running.is_empty() {
-        out.push_str(&line_chart("Instances running", "running", &running, end_s, None));
-    }
-    let pending: Vec<Line> = result
-        .worlds
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.series.samples.iter().any(|s| s.pending > 0))
-        .map(|(i, w)| Line {
-            label: w.world.name().to_string(),
-            color: world_color(i),
-            points: steps(w.series.samples.iter().map(|s| (s.time.as_secs_f64(), f64::from(s.pending))), end_s),
-            dashed: true,
-        })
-        .collect();
-    if !pending.is_empty() {
-        out.push_str(&line_chart(
-            "Pending (waiting for a host, an image or a start)",
-            "pending",
-            &pending,
-            end_s,
-            None,
-        ));
-    }
-    let load = load_lines(result, |l| Some(l.rate), false, end_s);
-    if !load.is_empty() {
-        out.push_str(&line_chart("Offered load", "requests/s", &load, end_s, None));
-        let replicas = load_lines(result, |l| Some(l.replicas as f64), true, end_s);
-        out.push_str(&line_chart("Replicas serving", "instances serving", &replicas, end_s, None));
-        let nodes = load_lines(result, |l| Some(l.nodes as f64), true, end_s);
-        out.push_str(&line_chart("Hosts or nodes on", "hosts / nodes on", &nodes, end_s, None));
-        let latency = load_lines(result, |l| l.p95, false, end_s);
-        if !latency.is_empty() {
-            let slo = scenario.worlds.iter().flat_map(|w| w.services.first()).map(|s| s.slo_p95.as_secs_f64()).next();
-            let label = slo.map(|s| format!("SLO p95 {}", trim_float(s))).unwrap_or_default();
-            let reference = slo.map(|s| (s, label.as_str()));
-            out.push_str(&line_chart("p95 latency against the SLO", "p95 latency (s)", &latency, end_s, reference));
-        }
-        let dropped = load_lines(result, |l| Some(l.dropped as f64), false, end_s);
-        if dropped.iter().any(|l| l.points.iter().any(|p| p.1 > 0.0)) {
-            out.push_str(&line_chart("Requests dropped", "dropped per sample", &dropped, end_s, None));
-        }
-        let energy = load_lines(result, |l| Some(l.energy_kwh), false, end_s);
-        out.push_str(&line_chart("Energy drawn", "kWh so far", &energy, end_s, None));
-    }
-    for w in &result.worlds {
-        if let Some(g) = gantt(w, end) {
-            out.push_str(&g);
-        }
+    let sources: Vec<ChartSource> =
+        result.worlds.iter().map(|w| ChartSource { world: &w.world, series: &w.series, until: end }).collect();
+    for figure in figures(scenario, &sources, end) {
+        out.push_str(&figure.html());
     }
     out.push_str("</div>\n");
 

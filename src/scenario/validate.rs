@@ -942,8 +942,10 @@ fn node_template(c: &mut Checker, id: usize, n: &manifests::NodeFile, hosts: &[H
     })
 }
 
-/// Objects of a namespace that no manifest makes are refused, as the API
-/// server refuses them (`namespaces "shop" not found`); and since a world
+/// Objects of a namespace that no manifest makes, other than the ones every
+/// cluster has (`default`, `kube-system`, `kube-public`, `kube-node-lease`),
+/// are refused, as the API server refuses them (`namespaces "shop" not
+/// found`); and since a world
 /// keeps one set of names, two objects of one kind and name in different
 /// namespaces are refused too.
 fn check_namespaces(c: &mut Checker, ids: &[usize]) {
@@ -952,6 +954,7 @@ fn check_namespaces(c: &mut Checker, ids: &[usize]) {
         .map(|&id| &c.manifests[id])
         .filter(|m| matches!(m.object, manifests::Object::Namespace))
         .map(|m| m.origin.name.as_str())
+        .chain(["kube-system", "kube-public", "kube-node-lease"])
         .collect();
     let mut seen: BTreeMap<(&str, &str), &str> = BTreeMap::new();
     let mut found: Vec<(String, String)> = Vec::new();

@@ -44,8 +44,43 @@ pub fn get(world: &World, resource: &str, name: Option<&str>, namespace: Option<
             "the server doesn't have a resource type {resource:?}; Flotilla prints deployments, pods, nodes and hpa"
         ));
     };
+    let value = match name {
+        Some(n) => {
+            let plural = resource_plural(kind);
+            let found = if names(world, cluster, kind, namespace).iter().any(|known| known == n) {
+                object(world, cluster, kind, n)
+            } else {
+                None
+            };
+            found.ok_or_else(|| format!("Error from server (NotFound): {plural} {n:?} not found"))?
+        }
+        None => list(items(world, cluster, kind, namespace)),
+    };
+    to_yaml(&value)
+}
+
+/// `kubectl get nodes,deployments,pods,hpa -A -o yaml` on a Kubernetes world
+/// as it is now: one `List` of every node, then every Deployment, pod and
+/// HorizontalPodAutoscaler, as kubectl prints several kinds at once.
+pub fn get_everything(world: &World) -> Result<String, String> {
+    let Some(cluster) = world.kube() else {
+        return Err(format!("world {:?} is not a Kubernetes world", world.name()));
+    };
+    let all = ["Node", "Deployment", "Pod", "HorizontalPodAutoscaler"]
+        .into_iter()
+        .flat_map(|kind| items(world, cluster, kind, None))
+        .collect();
+    to_yaml(&list(all))
+}
+
+fn list(items: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}})
+}
+
+/// The names of the objects of a kind in `namespace` (every namespace when `None`), in the order kubectl lists them.
+fn names(world: &World, cluster: &Cluster, kind: &str, namespace: Option<&str>) -> Vec<String> {
     let in_scope = |ns: &str| namespace.is_none_or(|n| n == ns);
-    let names: Vec<String> = match kind {
+    match kind {
         "Deployment" => {
             cluster.deployments.iter().filter(|d| in_scope(&d.spec.namespace)).map(|d| d.spec.name.clone()).collect()
         }
@@ -59,28 +94,21 @@ pub fn get(world: &World, resource: &str, name: Option<&str>, namespace: Option<
             cluster.nodes.iter().filter(|n| n.condition != NodeCondition::Absent).map(|n| n.name.clone()).collect()
         }
         _ => cluster.hpas().iter().filter(|h| in_scope(&h.spec.namespace)).map(|h| h.spec.name.clone()).collect(),
+    }
+}
+
+fn object(world: &World, cluster: &Cluster, kind: &str, name: &str) -> Option<serde_json::Value> {
+    let json = match kind {
+        "Deployment" => serde_json::to_value(deployment(world, cluster, name)?),
+        "Pod" => serde_json::to_value(pod(world, cluster, name)?),
+        "Node" => serde_json::to_value(node(world, cluster, name)?),
+        _ => serde_json::to_value(hpa(world, cluster, name)?),
     };
-    let one = |n: &str| -> Option<serde_json::Value> {
-        let json = match kind {
-            "Deployment" => serde_json::to_value(deployment(world, cluster, n)?),
-            "Pod" => serde_json::to_value(pod(world, cluster, n)?),
-            "Node" => serde_json::to_value(node(world, cluster, n)?),
-            _ => serde_json::to_value(hpa(world, cluster, n)?),
-        };
-        json.ok()
-    };
-    let value = match name {
-        Some(n) => {
-            let plural = resource_plural(kind);
-            let found = if names.iter().any(|known| known == n) { one(n) } else { None };
-            found.ok_or_else(|| format!("Error from server (NotFound): {plural} {n:?} not found"))?
-        }
-        None => {
-            let items: Vec<serde_json::Value> = names.iter().filter_map(|n| one(n)).collect();
-            serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}})
-        }
-    };
-    to_yaml(&value)
+    json.ok()
+}
+
+fn items(world: &World, cluster: &Cluster, kind: &str, namespace: Option<&str>) -> Vec<serde_json::Value> {
+    names(world, cluster, kind, namespace).iter().filter_map(|n| object(world, cluster, kind, n)).collect()
 }
 
 fn resource_plural(kind: &str) -> &'static str {

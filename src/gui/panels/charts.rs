@@ -268,6 +268,14 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
         swatch(ui, theme::GUEST_OS, false, "guest OS + hypervisor (fills while booting)");
         swatch(ui, theme::FAILED, false, "failed");
     });
+    let kubernetes =
+        sim.playback.scenario.worlds.iter().any(|w| matches!(w.platform, crate::model::spec::Platform::Kubernetes(_)));
+    if kubernetes {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new("Nodes:").color(theme::TEXT_DIM));
+            ui.label("grey bands are what each node reserves for its own processes (kubelet, containerd, kube-proxy, fluentd); a grey frame marks a kube-system pod such as CoreDNS");
+        });
+    }
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("Host bars:").color(theme::TEXT_DIM));
         swatch(ui, theme::PALETTE[1], false, "CPU reserved");
@@ -277,7 +285,7 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
     if traffic {
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Under load:").color(theme::TEXT_DIM));
-            ui.label("an instance's colour rises with its CPU use over the last 15 s sample; white dots are requests waiting; dots in a service's lane are requests arriving (red: dropped)");
+            ui.label("an instance's colour rises with its CPU use over the last 15 s sample; white dots are requests waiting; dots in a service's lane are requests arriving (red: dropped); under the lane, the proxy that picks an endpoint for each request, and each endpoint lit by its share");
         });
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Hosts:").color(theme::TEXT_DIM));

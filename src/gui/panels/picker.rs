@@ -100,6 +100,7 @@ pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         if ui.selectable_label(sim.show_help, "? Help").clicked() {
             sim.show_help = !sim.show_help;
         }
+        crate::gui::export::menu_ui(ui, sim);
     });
 }
 

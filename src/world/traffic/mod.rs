@@ -425,10 +425,21 @@ pub struct ServiceState {
     pub rate_now: f64,
     /// The load profile's highest rate, the ceiling of the thinning.
     max_rate: f64,
-    /// The latest arrivals (per request), newest last, and whether each found no instance to serve it.
-    pub recent: VecDeque<(SimTime, bool)>,
+    /// The latest arrivals (per request), newest last.
+    pub recent: VecDeque<RecentArrival>,
     /// Fluid mode: requests waiting beyond what the servers take at once, carried from tick to tick.
     pub backlog: f64,
+}
+
+/// One of a service's latest arrivals, kept for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecentArrival {
+    pub at: SimTime,
+    /// The endpoint the request was sent to, when the routing picks one on
+    /// arrival (not with a shared queue, where the first free worker takes it).
+    pub endpoint: Option<InstanceId>,
+    /// No instance was there to serve it, or the one picked was already gone.
+    pub dropped: bool,
 }
 
 /// Arrivals kept in [`ServiceState::recent`] for drawing.

@@ -43,7 +43,7 @@ impl World {
         if s.recent.len() == super::RECENT_ARRIVALS {
             s.recent.pop_front();
         }
-        s.recent.push_back((now, s.endpoints.is_empty()));
+        s.recent.push_back(super::RecentArrival { at: now, endpoint: None, dropped: s.endpoints.is_empty() });
         if s.endpoints.is_empty() {
             if counted {
                 let slo = s.spec.slo_p95;
@@ -102,13 +102,18 @@ impl World {
                     let s = &mut self.traffic_mut().services[i];
                     Self::account_in_system(s, now, -1);
                     if let Some(last) = s.recent.back_mut() {
-                        last.1 = true;
+                        last.endpoint = Some(pick);
+                        last.dropped = true;
                     }
                     if counted {
                         let slo = s.spec.slo_p95;
                         s.stats.drop_at(now, 1, slo);
                     }
                     return;
+                }
+                let s = &mut self.traffic_mut().services[i];
+                if let Some(last) = s.recent.back_mut() {
+                    last.endpoint = Some(pick);
                 }
                 self.traffic_mut().load_mut(pick).queue.push_back(request);
                 self.start_next(i, pick);
