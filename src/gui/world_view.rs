@@ -504,9 +504,13 @@ fn spread_row(
 ) -> f32 {
     use crate::model::traffic::Routing;
     let color = theme::app_color(svc.spec.app.index());
+    // In a Kubernetes world kube-proxy on every node does the picking.
+    let kube = world.kube().is_some();
     let proxy = match svc.spec.routing {
-        Routing::Random => "kube-proxy (iptables), at random:",
-        Routing::RoundRobin => "kube-proxy (IPVS), in turn:",
+        Routing::Random if kube => "kube-proxy (iptables), at random:",
+        Routing::Random => "at random:",
+        Routing::RoundRobin if kube => "kube-proxy (IPVS), in turn:",
+        Routing::RoundRobin => "in turn:",
         Routing::LeastRequests => "least requests (Envoy):",
         Routing::SharedQueue => "one queue, first free worker:",
     };
