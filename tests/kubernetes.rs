@@ -528,3 +528,28 @@ fn a_service_and_a_budget_select_pods_of_their_own_namespace() {
     let (healthy, desired, allowed) = k.disruption_status(&k.disruption_budgets[0].0);
     assert_eq!((healthy, desired, allowed), (2, 2, 0), "only shop's pods count");
 }
+
+#[test]
+fn manifests_may_use_the_namespaces_every_cluster_has_but_no_other_unmade_one() {
+    let text = scenario(r#"worlds: [World(name: "K", platform: Kubernetes(manifests: ["dns.yaml"]), timeline: [])]"#);
+    let manifest = |namespace: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: coredns\n  namespace: {namespace}\n\
+             spec:\n  replicas: 2\n  selector:\n    matchLabels: {{k8s-app: kube-dns}}\n  template:\n    \
+             metadata:\n      labels: {{k8s-app: kube-dns}}\n    spec:\n      containers:\n      - name: coredns\n        \
+             image: app:1\n        resources:\n          requests: {{cpu: 100m, memory: 70Mi}}\n"
+        )
+    };
+    for namespace in ["kube-system", "kube-public", "kube-node-lease"] {
+        let yaml = manifest(namespace);
+        let s = Scenario::parse_with_files(&text, "test.ron", &|_| Ok(yaml.clone())).unwrap_or_else(|e| panic!("{e}"));
+        let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
+        w.run_until(SimTime(30_000_000));
+        let k = w.kube().unwrap();
+        let in_namespace = k.pods.iter().filter(|(_, p)| k.pod_namespace(p) == namespace).count();
+        assert_eq!(in_namespace, 2, "{namespace}");
+    }
+    let yaml = manifest("kube-dns");
+    let err = Scenario::parse_with_files(&text, "test.ron", &|_| Ok(yaml.clone())).unwrap_err().to_string();
+    assert!(err.contains(r#"namespaces "kube-dns" not found"#), "{err}");
+}

@@ -263,3 +263,27 @@ fn a_terminating_pod_gets_no_new_requests_and_serves_what_it_holds() {
     assert!(metric(&w, "requests.served") > 1_000.0);
     assert_eq!(metric(&w, "requests.dropped"), 0.0);
 }
+
+#[test]
+fn the_latest_arrivals_name_the_endpoint_the_routing_picked() {
+    let last = |routing: &str| {
+        let w = run(&queue_scenario(routing, 3, 12.0, "1m"), 0);
+        let t = w.traffic().expect("the world has traffic");
+        let svc = &t.services[0];
+        assert_eq!(svc.recent.len(), flotilla::world::traffic::RECENT_ARRIVALS);
+        (svc.endpoints.clone(), svc.recent.iter().map(|a| a.endpoint).collect::<Vec<_>>())
+    };
+    // In turn: each arrival goes to the endpoint after the one before.
+    let (endpoints, picked) = last("RoundRobin");
+    assert_eq!(endpoints.len(), 3);
+    let index = |id| endpoints.iter().position(|&e| Some(e) == id).expect("an endpoint");
+    for pair in picked.windows(2) {
+        assert_eq!(index(pair[1]), (index(pair[0]) + 1) % 3);
+    }
+    // At random: every endpoint among the latest arrivals.
+    let (endpoints, picked) = last("Random");
+    assert!(endpoints.iter().all(|e| picked.contains(&Some(*e))));
+    // A shared queue picks no endpoint on arrival.
+    let (_, picked) = last("SharedQueue");
+    assert!(picked.iter().all(Option::is_none));
+}
