@@ -553,3 +553,23 @@ fn manifests_may_use_the_namespaces_every_cluster_has_but_no_other_unmade_one() 
     let err = Scenario::parse_with_files(&text, "test.ron", &|_| Ok(yaml.clone())).unwrap_err().to_string();
     assert!(err.contains(r#"namespaces "kube-dns" not found"#), "{err}");
 }
+
+#[test]
+fn a_scenario_of_manifests_alone_needs_no_apps_but_one_that_runs_nothing_does() {
+    let text = |worlds: &str| format!(r#"Scenario(name: "m", duration: "1m", {HOSTS} {worlds})"#);
+    let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    \
+                matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      \
+                containers:\n      - name: web\n        image: app:1\n";
+    let manifests = text(r#"worlds: [World(name: "K", platform: Kubernetes(manifests: ["web.yaml"]))]"#);
+    let s =
+        Scenario::parse_with_files(&manifests, "m.ron", &|_| Ok(yaml.to_string())).unwrap_or_else(|e| panic!("{e}"));
+    let mut w = World::new(s.setup.clone(), s.worlds[0].clone());
+    w.run_until(SimTime(30_000_000));
+    assert_eq!(w.kube().unwrap().pods.len(), 2);
+    let nothing = text(r#"worlds: [World(name: "K", platform: Kubernetes())]"#);
+    let err = Scenario::parse(&nothing, "m.ron").unwrap_err().to_string();
+    assert!(
+        err.contains("apps: a scenario needs at least one app, or a Kubernetes world that applies objects"),
+        "{err}"
+    );
+}

@@ -357,3 +357,30 @@ fn objects_applied_on_their_own_show_no_controller() {
     let yaml = kubectl(&s, "get pod debug -n tools -o yaml");
     assert!(yaml.contains("namespace: tools") && !yaml.contains("pod-template-hash"), "{yaml}");
 }
+
+#[test]
+fn show_labels_adds_each_objects_labels_as_a_last_column() {
+    let s = Snapshot::take(&scenario("control-plane.ron"), "K8s", at("5s")).unwrap();
+    let text = kubectl(&s, "get pods -A --show-labels");
+    assert_aligned(&text);
+    assert!(text.lines().next().unwrap().ends_with("   LABELS"), "{text}");
+    // A pod's labels: its template's and the ReplicaSet's pod-template-hash, in key order.
+    let k = s.world.kube().unwrap();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let (name, labels) = (cells[1], cells[cells.len() - 1]);
+        let hash = name.rsplit('-').nth(1).unwrap();
+        let expected = if name.starts_with("coredns-") {
+            format!("k8s-app=kube-dns,pod-template-hash={hash}")
+        } else {
+            format!("app=web,pod-template-hash={hash}")
+        };
+        assert_eq!(labels, expected, "{line}");
+    }
+    assert_eq!(text.lines().count(), 1 + k.pods.len());
+    // The ReplicaSets carry the same labels; a node its hostname.
+    let rs = kubectl(&s, "get rs -n kube-system --show-labels");
+    assert!(rs.lines().nth(1).unwrap().contains("   k8s-app=kube-dns,pod-template-hash="), "{rs}");
+    let nodes = kubectl(&s, "get nodes --show-labels");
+    assert!(nodes.lines().nth(1).unwrap().ends_with("   kubernetes.io/hostname=node-1"), "{nodes}");
+}

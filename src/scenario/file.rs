@@ -29,6 +29,9 @@ pub struct ScenarioFile {
     pub images: Vec<ImageFile>,
     #[serde(default)]
     pub vm_images: Vec<VmImageFile>,
+    /// What `Launch` starts; a scenario whose worlds only apply Deployments,
+    /// ReplicaSets, Pods or manifests needs none.
+    #[serde(default)]
     pub apps: Vec<AppFile>,
     pub worlds: Vec<WorldFile>,
     #[serde(default)]

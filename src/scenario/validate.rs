@@ -433,8 +433,12 @@ pub(super) fn validate(
     }
 
     // Apps.
-    if raw.apps.is_empty() {
-        c.problem("apps", "a scenario needs at least one app");
+    // Something must run: an app to launch, or a Kubernetes world that applies objects.
+    let applies = raw.worlds.iter().any(|w| {
+        !w.timeline.is_empty() || matches!(&w.platform, PlatformFile::Kubernetes(k) if !k.manifests.is_empty())
+    });
+    if raw.apps.is_empty() && !applies {
+        c.problem("apps", "a scenario needs at least one app, or a Kubernetes world that applies objects");
     }
     let app_index = index_names(&mut c, raw.apps.iter().map(|a| a.name.as_str()), "apps", "app");
     let mut apps = Vec::new();

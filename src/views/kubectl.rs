@@ -99,6 +99,8 @@ pub enum Command {
         resources: Vec<Resource>,
         names: Vec<String>,
         wide: bool,
+        /// `--show-labels`: a last column of each object's labels.
+        show_labels: bool,
         namespace: Option<String>,
     },
     /// `describe pod [NAME…]`: every pod when no name is given.
@@ -118,7 +120,7 @@ pub enum Command {
     },
 }
 
-const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replicasets|hpa|pdb|events [NAME…] [-o wide] \
+const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replicasets|hpa|pdb|events [NAME…] [-o wide] [--show-labels] \
                      (and get pods|nodes|deployments|hpa [NAME] -o yaml) \
                      (kinds may be joined: get deploy,rs), describe pod [NAME…], top nodes, top pods";
 
@@ -128,6 +130,7 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
     let mut words = Vec::new();
     let mut output: Option<String> = None;
     let mut namespace = Some("default".to_string());
+    let mut show_labels = false;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -143,6 +146,8 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
             output = Some(v.to_string());
         } else if a == "-A" || a == "--all-namespaces" {
             namespace = None;
+        } else if a == "--show-labels" {
+            show_labels = true;
         } else if a == "-n" || a == "--namespace" {
             namespace = Some(value(a)?);
         } else if let Some(v) = a.strip_prefix("--namespace=").or_else(|| a.strip_prefix("-n=")) {
@@ -189,7 +194,7 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
     match verb.as_str() {
         "get" => {
             let (resources, names) = resources_and_names(rest)?;
-            Ok(Command::Get { resources, names, wide, namespace })
+            Ok(Command::Get { resources, names, wide, show_labels, namespace })
         }
         "describe" => {
             let (resources, names) = resources_and_names(rest)?;
@@ -264,7 +269,9 @@ pub fn run(s: &Snapshot, command: &Command) -> Result<Output, ViewError> {
         });
     };
     match command {
-        Command::Get { resources, names, wide, namespace } => get(s, k, resources, names, *wide, namespace.as_deref()),
+        Command::Get { resources, names, wide, show_labels, namespace } => {
+            get(s, k, resources, names, (*wide, *show_labels), namespace.as_deref())
+        }
         Command::DescribePods { names, namespace } => describe_pods(s, k, names, namespace.as_deref()),
         Command::TopNodes => top_nodes(s, k),
         Command::TopPods { namespace } => top_pods(s, k, namespace.as_deref()),
@@ -346,7 +353,7 @@ fn get(
     k: &Cluster,
     resources: &[Resource],
     names: &[String],
-    wide: bool,
+    (wide, show_labels): (bool, bool),
     namespace: Option<&str>,
 ) -> Result<Output, ViewError> {
     let with_kind = resources.len() > 1;
@@ -409,15 +416,21 @@ fn get(
         let name_column = if all { 1 } else { 0 };
         let mut rows: Vec<Vec<String>> = kept
             .into_iter()
-            .map(|(_, ns, mut row)| {
+            .map(|(key, ns, mut row)| {
                 if all {
                     row.insert(0, ns.to_string());
+                }
+                if show_labels && r != Resource::Events {
+                    row.push(labels_of(s, k, r, &key));
                 }
                 row
             })
             .collect();
         if all {
             header.insert(0, "NAMESPACE");
+        }
+        if show_labels && r != Resource::Events {
+            header.push("LABELS");
         }
         if with_kind && r != Resource::Events {
             for row in &mut rows {
@@ -435,6 +448,28 @@ fn get(
     }
     // kubectl get.go: an empty line between the tables of different kinds.
     Ok(Output::out(tables.join("\n")))
+}
+
+/// An object's labels as `--show-labels` prints them: `key=value` in key
+/// order, joined by commas, or `<none>`; the same labels `-o yaml` gives.
+fn labels_of(s: &Snapshot, k: &Cluster, r: Resource, name: &str) -> String {
+    let labels: Option<std::collections::BTreeMap<String, String>> = match r {
+        Resource::Pods => super::yaml::pod(&s.world, k, name).and_then(|p| p.metadata.labels),
+        Resource::Nodes => super::yaml::node(&s.world, k, name).and_then(|n| n.metadata.labels),
+        Resource::Deployments => super::yaml::deployment(&s.world, k, name).and_then(|d| d.metadata.labels),
+        Resource::ReplicaSets => k.replica_sets.iter().position(|rs| rs.name == name).map(|i| {
+            let mut labels = k.replica_sets[i].template.labels.clone();
+            if let Some(hash) = template_hash(k, i) {
+                labels.insert("pod-template-hash".into(), hash.to_string());
+            }
+            labels.into_iter().collect()
+        }),
+        _ => None,
+    };
+    match labels {
+        Some(l) if !l.is_empty() => l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+        _ => "<none>".to_string(),
+    }
 }
 
 /// Pods in name order, as the API server lists them.
