@@ -148,8 +148,11 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     // Text above the hosts stops here, so that the hosts keep a third of the column.
     let limit = col.bottom() - (col.height() * 0.3).max(48.0);
 
+    let mut api_server = None;
     if let Some(k) = world.kube() {
-        y = control_plane(painter, col, y, limit, k, view);
+        let (below, api) = control_plane(painter, col, y, limit, k, view);
+        y = below;
+        api_server = Some(api);
     }
     if let Some(t) = world.traffic() {
         if t.services.len() <= MAX_SERVICE_LANES {
@@ -229,12 +232,24 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     let setup = world.setup();
     let max_memory = setup.hosts.iter().map(|h| h.memory.0).max().unwrap_or(1).max(1);
     let cells = grid(n, hosts_area);
+    let mut kubelets: Vec<(Rect, f32)> = Vec::new();
     for (h, cell) in cells.into_iter().enumerate() {
         let weight = (setup.hosts[h].memory.0 as f32 / max_memory as f32).max(0.25);
         let side_scale = weight.sqrt();
         let size = vec2(cell.width() * side_scale, cell.height() * side_scale.max(0.6));
         let rect = Rect::from_min_size(cell.min, size).shrink(3.0);
-        draw_host(painter, rect, world, HostId(h as u32), view, targets);
+        if let Some(kubelet) = draw_host(painter, rect, world, HostId(h as u32), view, targets) {
+            kubelets.push(kubelet);
+        }
+    }
+    // The watch that woke a kubelet: a line from the API server to the
+    // kubelet's band, fading as the kubelet's glow does.
+    if let Some(api) = api_server {
+        for (band, g) in kubelets {
+            let color = theme::PALETTE[0].gamma_multiply(0.25 + 0.6 * g);
+            painter.line_segment([api.center_bottom(), band.center_top()], Stroke::new(1.0 + 1.5 * g, color));
+            painter.circle_filled(band.center_top(), 2.5 + 2.0 * g, color);
+        }
     }
     if world.hosts().len() > n {
         painter.text(
@@ -342,7 +357,7 @@ fn counters_grid(painter: &egui::Painter, col: Rect, y: f32, counters: &[(&str, 
 
 /// The control plane as a row of components that light up when they act,
 /// with the Deployments and Services under it. Returns the y below it.
-fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Cluster, view: &View) -> f32 {
+fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Cluster, view: &View) -> (f32, Rect) {
     let left = col.left() + 10.0;
     let parts = [
         (Component::ApiServer, "API server"),
@@ -357,12 +372,11 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Clu
     let widest = ["API server", "etcd", "scheduler", "controllers"].iter().map(|n| width_of(n)).fold(0.0, f32::max);
     let per_row = if (col.width() - 20.0 - 18.0) / 4.0 >= widest + 8.0 { 4 } else { 2 };
     let w = (col.width() - 20.0 - (per_row - 1) as f32 * 6.0) / per_row as f32;
+    let api_server = Rect::from_min_size(pos2(left, y), vec2(w, 22.0));
     for (i, (component, name)) in parts.iter().enumerate() {
         let (r, c) = (i / per_row, i % per_row);
         let rect = Rect::from_min_size(pos2(left + c as f32 * (w + 6.0), y + r as f32 * 26.0), vec2(w, 22.0));
-        let glow = k.activity.get(component).map_or(0.0, |&t| {
-            1.0 - (view.clock.since(t).as_secs_f64() / view.glow_window.as_secs_f64().max(1e-6)).min(1.0) as f32
-        });
+        let glow = k.activity.get(component).map_or(0.0, |&t| glow(view, t));
         let fill = lerp_color(Color32::from_rgb(0x2A, 0x30, 0x3C), theme::PALETTE[0], glow * 0.85);
         let stroke = Stroke::new(1.0, lerp_color(theme::HOST_STROKE, Color32::WHITE, glow));
         painter.rect(rect, 4.0, fill, stroke, StrokeKind::Inside);
@@ -408,7 +422,16 @@ fn control_plane(painter: &egui::Painter, col: Rect, y: f32, limit: f32, k: &Clu
         painter.galley(pos2(left, y), galley, Color32::WHITE);
         y += h + 4.0;
     }
-    y
+    (y, api_server)
+}
+
+/// How bright something that acted at `t` glows at the view's clock: 1 at
+/// once, fading to 0 over the glow window (longer at higher speeds).
+fn glow(view: &View, t: SimTime) -> f32 {
+    if t > view.clock {
+        return 0.0;
+    }
+    1.0 - (view.clock.since(t).as_secs_f64() / view.glow_window.as_secs_f64().max(1e-6)).min(1.0) as f32
 }
 
 /// A service: its numbers on one line, and under it a lane in which requests
@@ -635,7 +658,15 @@ fn grid(n: usize, area: Rect) -> Vec<Rect> {
         .collect()
 }
 
-fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, view: &View, targets: &mut Vec<Target>) {
+/// Draws a host; returns its kubelet's band and glow when the kubelet has just acted.
+fn draw_host(
+    painter: &egui::Painter,
+    rect: Rect,
+    world: &World,
+    host: HostId,
+    view: &View,
+    targets: &mut Vec<Target>,
+) -> Option<(Rect, f32)> {
     let (world_index, clock, selection) = (view.index, view.clock, view.selection);
     let state = &world.hosts()[host.index()];
     let spec = &world.setup().hosts[host.index()];
@@ -702,7 +733,7 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     let inner = Rect::from_min_max(rect.left_top() + vec2(4.0, header + 2.0), rect.right_bottom() - vec2(4.0, 4.0));
     if inner.width() < 2.0 || inner.height() < 2.0 {
         host_header(painter, rect, &font, &spec.name, status, None, state.powered.then_some(bar_w));
-        return;
+        return None;
     }
     // Instances: those on the host, or, on a host that is down, the ones lost with it.
     let shown: Vec<&Instance> = if state.up {
@@ -747,9 +778,13 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
     }
     let (mut places, hidden) = laid;
     let clipped = painter.with_clip_rect(inner);
+    let kubelet_glow = world.kube().and_then(|k| k.nodes[host.index()].kubelet_acted).map_or(0.0, |t| glow(view, t));
+    let mut kubelet = None;
     if node_memory > 0 && !places.is_empty() {
         let block = places.remove(0);
-        draw_node_components(&clipped, block, world, node_memory, world_index, host, targets);
+        kubelet = draw_node_components(&clipped, block, world, node_memory, (world_index, host), kubelet_glow, targets)
+            .filter(|_| kubelet_glow > 0.0)
+            .map(|band| (band, kubelet_glow));
     }
     for (inst, block) in shown.iter().zip(places) {
         let demand = world.demand_of(inst);
@@ -791,21 +826,23 @@ fn draw_host(painter: &egui::Painter, rect: Rect, world: &World, host: HostId, v
         painter.line_segment([rect.left_top(), rect.right_bottom()], cross);
         painter.line_segment([rect.right_top(), rect.left_bottom()], cross);
     }
+    kubelet
 }
 
 /// A node's own processes in the block that stands for them: one band per
 /// node component (kubelet, container runtime, kube-proxy, log agent …),
 /// as high as its share of the memory they reserve, and under them what the
-/// node's VM holds besides (guest OS, hypervisor), when it is a VM.
+/// node's VM holds besides (guest OS, hypervisor), when it is a VM. The
+/// kubelet's band lights up by `kubelet_glow`; returns the kubelet's band.
 fn draw_node_components(
     painter: &egui::Painter,
     block: Rect,
     world: &World,
     node_memory: u64,
-    world_index: usize,
-    host: HostId,
+    (world_index, host): (usize, HostId),
+    kubelet_glow: f32,
     targets: &mut Vec<Target>,
-) {
+) -> Option<Rect> {
     let components: &[crate::model::spec::NodeComponent] = match &world.spec().platform {
         crate::model::spec::Platform::Kubernetes(k) => &k.node_components,
         _ => &[],
@@ -841,17 +878,27 @@ fn draw_node_components(
     let total = bands.iter().map(|b| b.2).sum::<u64>().max(1) as f32;
     let mut top = inner.top();
     let font = FontId::proportional(9.5);
+    let mut kubelet = None;
     for (k, (label, tip, memory)) in bands.into_iter().enumerate() {
         let h = inner.height() * memory as f32 / total;
         let band = Rect::from_min_max(pos2(inner.left(), top), pos2(inner.right(), top + h));
         top += h;
-        let shade = if k % 2 == 0 { theme::GUEST_OS } else { theme::GUEST_OS.gamma_multiply(1.35) };
+        let mut shade = if k % 2 == 0 { theme::GUEST_OS } else { theme::GUEST_OS.gamma_multiply(1.35) };
+        let mut ink = Color32::from_gray(225);
+        if label == "kubelet" {
+            kubelet = Some(band);
+            shade = lerp_color(shade, theme::PALETTE[0], kubelet_glow * 0.85);
+            if kubelet_glow > 0.5 {
+                ink = Color32::BLACK;
+            }
+        }
         painter.rect_filled(band, 0.0, shade);
         if band.height() >= 10.0 && band.width() >= 6.0 * label.len() as f32 {
-            painter.text(band.center(), Align2::CENTER_CENTER, label, font.clone(), Color32::from_gray(225));
+            painter.text(band.center(), Align2::CENTER_CENTER, label, font.clone(), ink);
         }
         targets.push(Target { rect: band, selection: Selection::Host { world: world_index, host }, tip });
     }
+    kubelet
 }
 
 /// A node component's name with what it is, for the ones a default node runs.

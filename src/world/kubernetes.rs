@@ -108,6 +108,9 @@ pub struct Node {
     /// Images waiting for the kubelet's (serialized) puller, and the one being pulled.
     pub pull_queue: VecDeque<ImageId>,
     pub pulling: BTreeSet<ImageId>,
+    /// When the node's kubelet last acted on a pod (admitted it, pulled for
+    /// it, started, probed or restarted its containers), for the front end.
+    pub kubelet_acted: Option<SimTime>,
 }
 
 /// A pod as the API server holds it; its life on the node is its instance.
@@ -489,6 +492,21 @@ impl World {
         self.cluster().activity.insert(c, now);
     }
 
+    /// The kubelet of `host` acted on one of its pods.
+    fn kubelet_acts(&mut self, host: HostId) {
+        let now = self.now;
+        if let Some(node) = self.cluster().nodes.get_mut(host.index()) {
+            node.kubelet_acted = Some(now);
+        }
+    }
+
+    /// The kubelet of the node `pod` is bound to acted on it.
+    fn kubelet_acts_on(&mut self, pod: InstanceId) {
+        if let Some(host) = self.cluster().pods.get(&pod).and_then(|p| p.node) {
+            self.kubelet_acts(host);
+        }
+    }
+
     /// The API server stored a change: etcd and the API server light up.
     fn api_write(&mut self) {
         self.touch(Component::ApiServer);
@@ -570,6 +588,7 @@ impl World {
                 pods: InstanceSet::new(),
                 pull_queue: VecDeque::new(),
                 pulling: BTreeSet::new(),
+                kubelet_acted: None,
             });
         }
         let n = nodes.len();
@@ -1620,6 +1639,7 @@ impl World {
         if !self.hosts[host.index()].up {
             return;
         }
+        self.kubelet_acts(host);
         let template = self.cluster().pods[&pod].template.clone();
         let missing: BTreeSet<ImageId> = template.images().filter(|&i| !self.image_present(host, i)).collect();
         if missing.is_empty() {
@@ -1702,6 +1722,7 @@ impl World {
     }
 
     fn image_pulled(&mut self, host: HostId, image: ImageId) {
+        self.kubelet_acts(host);
         self.cluster().nodes[host.index()].pulling.remove(&image);
         let waiting: Vec<InstanceId> = self.cluster().nodes[host.index()].pods.iter().copied().collect();
         for p in waiting {
@@ -1726,6 +1747,7 @@ impl World {
     /// Every image is present: pin the layers and start the containers.
     fn start_containers(&mut self, pod: InstanceId) {
         let Some(host) = self.instances[pod.index()].host else { return };
+        self.kubelet_acts(host);
         let demands = Arc::clone(&self.demands);
         let demand = &demands[self.instances[pod.index()].demand.index()];
         let already = self.cluster().pods[&pod].pinned;
@@ -1754,6 +1776,7 @@ impl World {
         if self.instances[pod.index()].phase != Phase::Starting {
             return;
         }
+        self.kubelet_acts_on(pod);
         let template = self.cluster().pods[&pod].template.clone();
         let now = self.now;
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
@@ -1773,6 +1796,7 @@ impl World {
         if self.instances[pod.index()].phase != Phase::Starting {
             return;
         }
+        self.kubelet_acts_on(pod);
         let now = self.now;
         let p = self.cluster().pods.get_mut(&pod).expect("the pod exists");
         p.ready_since = Some(now);
@@ -1880,6 +1904,7 @@ impl World {
         {
             return;
         }
+        self.kubelet_acts_on(pod);
         self.instances[pod.index()].wait_reason = None;
         let d = kube_platform(self).container_start_time.clone().sample(&mut self.startup_rng);
         self.schedule_phase_end(pod, d, Due::Kube(KubeDue::ContainerStarted(pod)));
