@@ -273,7 +273,7 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
     if kubernetes {
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Nodes:").color(theme::TEXT_DIM));
-            ui.label("grey bands are what each node reserves for its own processes (kubelet, containerd, kube-proxy, fluentd); a grey frame marks a kube-system pod such as CoreDNS");
+            ui.label("grey bands: the node's own processes; grey frame: a kube-system pod");
         });
     }
     ui.horizontal_wrapped(|ui| {
@@ -285,7 +285,7 @@ pub fn legend_ui(ui: &mut egui::Ui, sim: &Sim) {
     if traffic {
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Under load:").color(theme::TEXT_DIM));
-            ui.label("an instance's colour rises with its CPU use over the last 15 s sample; white dots are requests waiting; dots in a service's lane are requests arriving (red: dropped); under the lane, the proxy that picks an endpoint for each request, and each endpoint lit by its share");
+            ui.label("an instance's colour rises with its CPU use over the last 15 s sample; white dots are requests waiting; dots in a service's lane are requests arriving (red: dropped), sent to the endpoints under it");
         });
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Hosts:").color(theme::TEXT_DIM));
