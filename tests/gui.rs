@@ -207,3 +207,38 @@ fn export_gives_the_charts_up_to_the_clock_and_the_world_as_kubectl_yaml() {
     assert_eq!(kinds[0].0, "Node");
     assert_eq!(kinds.last().unwrap().0, "Pod");
 }
+
+#[test]
+fn k_opens_the_commands_window_whose_commands_print_what_the_cli_prints() {
+    use flotilla::gui::panels::terminal::run_line;
+    use flotilla::views::{Snapshot, kubectl};
+    let mut app = app();
+    press(&mut app, KeyCode::KeyK);
+    assert!(sim(&app).terminal.open);
+    // cold-start.ron at 2 s: its worlds are VMs, Containers, MicroVMs, Kubernetes, KubernetesOnVms.
+    press(&mut app, KeyCode::PageDown);
+    let s = sim(&app);
+    assert_eq!(s.playback.clock(), SimTime(2_000_000));
+    let docker = run_line(s, 1, "docker ps");
+    assert!(docker.starts_with("CONTAINER ID   IMAGE"), "{docker}");
+    assert_eq!(docker.lines().count(), 1 + 10, "ten containers on the first host: {docker}");
+    let virsh = run_line(s, 0, "virsh list --all");
+    assert!(virsh.starts_with(" Id   Name"), "{virsh}");
+    // The window's kubectl prints what `flotilla kubectl` prints at the same time.
+    let line = "get pods -o wide";
+    let cli = {
+        let snapshot = Snapshot::take(&s.playback.scenario, "Kubernetes", s.playback.clock()).unwrap();
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        kubectl::run(&snapshot, &kubectl::parse(&args).unwrap()).unwrap().stdout
+    };
+    assert_eq!(run_line(s, 3, &format!("kubectl {line}")), cli);
+    // A tool that does not apply to the world, and one not known here, say so.
+    assert!(run_line(s, 1, "kubectl get pods").starts_with("kubectl does not apply to world Containers"));
+    assert!(run_line(s, 3, "helm list").starts_with("helm: command not found here"));
+    // A live action counts: a failed host shows as NotReady once its node is marked so.
+    let mut app = app;
+    app.world_mut().resource_mut::<Sim>().act(Action::FailHost(HostId(0)));
+    app.world_mut().resource_mut::<Sim>().playback.seek(SimTime(60_000_000));
+    let nodes = run_line(sim(&app), 3, "kubectl get nodes");
+    assert!(nodes.lines().nth(1).is_some_and(|l| l.contains("NotReady")), "{nodes}");
+}

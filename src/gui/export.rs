@@ -71,13 +71,19 @@ pub fn save_text(name: &str, text: &str) -> String {
 pub fn save_text(name: &str, text: &str) -> String {
     use wasm_bindgen::JsCast;
     let mime = if name.ends_with(".svg") { "image/svg+xml" } else { "text/yaml" };
-    let href = format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text));
+    // A Blob's URL, which has no length limit as a data: URL has.
     let done = (|| {
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
         let document = web_sys::window()?.document()?;
         let link = document.create_element("a").ok()?;
-        link.set_attribute("href", &href).ok()?;
+        link.set_attribute("href", &url).ok()?;
         link.set_attribute("download", name).ok()?;
         link.dyn_into::<web_sys::HtmlElement>().ok()?.click();
+        web_sys::Url::revoke_object_url(&url).ok()?;
         Some(())
     })();
     match done {

@@ -117,6 +117,7 @@ pub fn app_ui(ctx: &egui::Context, sim: &mut Sim) {
     egui::CentralPanel::default().show(&mut root, |ui| world_view::world_view_ui(ui, sim));
     panels::picker::help_ui(ctx, sim);
     panels::lesson::steps_ui(ctx, sim);
+    panels::terminal::terminal_ui(ctx, sim);
     panels::picker::error_ui(ctx, sim);
 }
 

@@ -64,6 +64,8 @@ pub struct Sim {
     pub export_message: Option<String>,
     /// A screenshot asked for, to be saved at this path after the next frame.
     pub screenshot_to: Option<std::path::PathBuf>,
+    /// The commands window (kubectl, docker, virsh).
+    pub terminal: super::panels::terminal::Terminal,
 }
 
 /// Below this width (at zoom 1), presentation mode starts with the charts
@@ -120,6 +122,7 @@ impl Sim {
             focus_world: None,
             export_message: None,
             screenshot_to: None,
+            terminal: Default::default(),
         }
     }
 
@@ -156,6 +159,7 @@ impl Sim {
         self.focus_world = None;
         self.load_error = None;
         self.export_message = None;
+        self.terminal = Default::default();
         self.gantt_world = 0;
         self.launch_app = 0;
         self.shown_worlds.clear();

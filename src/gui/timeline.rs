@@ -77,6 +77,9 @@ fn keyboard(
     if keys.just_pressed(KeyCode::KeyL) {
         sim.show_lesson = !sim.show_lesson;
     }
+    if keys.just_pressed(KeyCode::KeyK) {
+        sim.terminal.open = !sim.terminal.open;
+    }
     if keys.just_pressed(KeyCode::KeyF) {
         sim.toggle_presentation();
     }

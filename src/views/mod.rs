@@ -68,6 +68,17 @@ impl Snapshot {
     /// Runs world `name` of `scenario` to `at` (its events at `at` included),
     /// recording as it goes. The run is the same as any other run of the world.
     pub fn take(scenario: &Scenario, name: &str, at: SimTime) -> Result<Snapshot, ViewError> {
+        Snapshot::take_with(scenario, name, at, &[])
+    }
+
+    /// [`Snapshot::take`] with actions taken live (in the app) at their times,
+    /// as the app's worlds took them.
+    pub fn take_with(
+        scenario: &Scenario,
+        name: &str,
+        at: SimTime,
+        live: &[(SimTime, crate::model::spec::Action)],
+    ) -> Result<Snapshot, ViewError> {
         let Some(spec) = scenario.worlds.iter().find(|w| w.name == name) else {
             return Err(ViewError::UnknownWorld { name: name.to_string(), known: scenario.world_names().join(", ") });
         };
@@ -76,6 +87,9 @@ impl Snapshot {
             return Err(ViewError::AfterEnd { at: at.to_string(), end: end.to_string() });
         }
         let mut world = World::new(scenario.setup.clone(), spec.clone());
+        for (t, action) in live {
+            world.apply_at(*t, action.clone());
+        }
         let mut recorder = Recorder::new(&world);
         while let Some(t) = world.next_event_time() {
             if t > at {
@@ -92,6 +106,17 @@ impl Snapshot {
 
     pub fn now(&self) -> SimTime {
         self.world.now()
+    }
+}
+
+/// Runs a command line of `tool` (its arguments, without the tool's name) on
+/// a snapshot, as `flotilla kubectl|docker|virsh` does; `host` is the host
+/// `docker` and `virsh` run on.
+pub fn run(snapshot: &Snapshot, tool: Tool, host: Option<&str>, args: &[String]) -> Result<Output, ViewError> {
+    match tool {
+        Tool::Kubectl => kubectl::run(snapshot, &kubectl::parse(args)?),
+        Tool::Docker => docker::run(snapshot, host.unwrap_or_default(), docker::parse(args)?),
+        Tool::Virsh => virsh::run(snapshot, host.unwrap_or_default(), virsh::parse(args)?),
     }
 }
 
@@ -112,7 +137,8 @@ impl Tool {
         }
     }
 
-    fn fits(self, platform: &crate::model::spec::Platform) -> bool {
+    /// Whether the tool applies to a world of this platform.
+    pub fn fits(self, platform: &crate::model::spec::Platform) -> bool {
         use crate::model::spec::Platform;
         matches!(
             (self, platform),

@@ -97,6 +97,13 @@ pub fn top_bar_ui(ui: &mut egui::Ui, sim: &mut Sim) {
         {
             sim.toggle_presentation();
         }
+        if ui
+            .selectable_label(sim.terminal.open, "K Commands")
+            .on_hover_text("kubectl, docker ps, virsh list at the current time")
+            .clicked()
+        {
+            sim.terminal.open = !sim.terminal.open;
+        }
         if ui.selectable_label(sim.show_help, "? Help").clicked() {
             sim.show_help = !sim.show_help;
         }
@@ -138,6 +145,7 @@ pub fn help_ui(ctx: &egui::Context, sim: &mut Sim) {
                     ("N  PgDn", "the lesson's next step"),
                     ("P  PgUp", "the lesson's previous step"),
                     ("L", "the list of the lesson's steps"),
+                    ("K", "commands: kubectl, docker ps, virsh list, now"),
                     ("F", "presentation mode: large type"),
                     ("C", "show or fold away the charts"),
                     ("?  H  F1", "this help"),
