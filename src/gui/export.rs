@@ -2,8 +2,9 @@
 //! SVG (the report's drawings, each line up to the clock), the window as a
 //! PNG screenshot, and a Kubernetes world as `kubectl get
 //! nodes,deployments,pods,hpa -A -o yaml`. On the desktop the files go into
-//! [`EXPORT_DIR`] under the working directory; in a browser the SVG and the
-//! YAML are downloaded.
+//! [`EXPORT_DIR`] under the working directory; in a browser the SVG is
+//! downloaded (the screenshot and the YAML, whose serializer would take the
+//! module over its size budget, are the desktop app's).
 
 use bevy_egui::egui;
 
@@ -44,6 +45,7 @@ pub fn charts_svg(sim: &Sim) -> String {
 }
 
 /// A Kubernetes world as kubectl prints it in YAML, under a comment that says which world and when.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn world_yaml(sim: &Sim, world: usize) -> Result<String, String> {
     let w = &sim.playback.tracks[world].world;
     let yaml = crate::views::yaml::get_everything(w)?;
@@ -70,7 +72,7 @@ pub fn save_text(name: &str, text: &str) -> String {
 #[cfg(target_arch = "wasm32")]
 pub fn save_text(name: &str, text: &str) -> String {
     use wasm_bindgen::JsCast;
-    let mime = if name.ends_with(".svg") { "image/svg+xml" } else { "text/yaml" };
+    let mime = if name.ends_with(".svg") { "image/svg+xml" } else { "text/plain" };
     // A Blob's URL, which has no length limit as a data: URL has.
     let done = (|| {
         let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
@@ -112,6 +114,7 @@ pub fn menu_ui(ui: &mut egui::Ui, sim: &mut Sim) {
             sim.screenshot_to = Some(path);
             ui.close();
         }
+        #[cfg(not(target_arch = "wasm32"))]
         let kube: Vec<(usize, String)> = sim
             .playback
             .tracks
@@ -120,6 +123,7 @@ pub fn menu_ui(ui: &mut egui::Ui, sim: &mut Sim) {
             .filter(|(_, t)| t.world.kube().is_some())
             .map(|(i, t)| (i, t.world.name().to_string()))
             .collect();
+        #[cfg(not(target_arch = "wasm32"))]
         for (i, name) in kube {
             let label = format!("{name} as kubectl YAML");
             if ui.button(label).on_hover_text("kubectl get nodes,deployments,pods,hpa -A -o yaml, now").clicked() {

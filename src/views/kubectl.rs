@@ -275,11 +275,18 @@ pub fn run(s: &Snapshot, command: &Command) -> Result<Output, ViewError> {
         Command::DescribePods { names, namespace } => describe_pods(s, k, names, namespace.as_deref()),
         Command::TopNodes => top_nodes(s, k),
         Command::TopPods { namespace } => top_pods(s, k, namespace.as_deref()),
+        #[cfg(not(target_arch = "wasm32"))]
         Command::GetYaml { resource, name, namespace } => {
             super::yaml::get(&s.world, resource, name.as_deref(), namespace.as_deref())
                 .map(|stdout| Output { stdout, stderr: String::new() })
                 .map_err(ViewError::Tool)
         }
+        // The browser's module stays within its size budget without the
+        // YAML serializer; the desktop app and the command line print it.
+        #[cfg(target_arch = "wasm32")]
+        Command::GetYaml { .. } => Err(ViewError::Tool(
+            "error: -o yaml is printed by the desktop app and by `flotilla kubectl`, not in the browser".into(),
+        )),
     }
 }
 
