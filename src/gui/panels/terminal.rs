@@ -37,22 +37,39 @@ struct Key {
     live: usize,
 }
 
-/// The usual commands for a world of this platform.
-fn presets(platform: &Platform) -> &'static [&'static str] {
-    match platform {
-        Platform::Kubernetes(_) => &[
-            "kubectl get pods -o wide",
-            "kubectl get nodes",
-            "kubectl get deploy,rs",
-            "kubectl get hpa",
-            "kubectl top nodes",
-            "kubectl get events",
-            "kubectl describe pod",
-            "kubectl get pods -A --show-labels",
-        ],
-        Platform::Containers(_) => &["docker ps", "docker ps -a"],
-        Platform::Vms(_) => &["virsh list", "virsh list --all"],
-        _ => &[],
+/// The usual commands for a world; in a cluster whose timeline applies
+/// objects outside `default`, across every namespace (`-A`), as one would
+/// ask there.
+fn presets(world: &crate::world::World) -> Vec<String> {
+    let list = |commands: &[&str]| commands.iter().map(|c| c.to_string()).collect();
+    match &world.spec().platform {
+        Platform::Kubernetes(_) => {
+            use crate::model::spec::{Action, KubeObject};
+            // What the world's timeline applies, whenever it does.
+            let elsewhere = world.spec().timeline.iter().any(|t| match &t.action {
+                Action::Apply(object) => match object.as_ref() {
+                    KubeObject::Deployment(d) => d.namespace != "default",
+                    KubeObject::ReplicaSet(r) => r.namespace != "default",
+                    KubeObject::Pod(p) => p.namespace != "default",
+                    _ => false,
+                },
+                _ => false,
+            });
+            let all = if elsewhere { " -A" } else { "" };
+            vec![
+                format!("kubectl get pods{all} -o wide"),
+                "kubectl get nodes".to_string(),
+                format!("kubectl get deploy,rs{all}"),
+                format!("kubectl get hpa{all}"),
+                "kubectl top nodes".to_string(),
+                format!("kubectl get events{all}"),
+                format!("kubectl describe pod{all}"),
+                "kubectl get pods -A --show-labels".to_string(),
+            ]
+        }
+        Platform::Containers(_) => list(&["docker ps", "docker ps -a"]),
+        Platform::Vms(_) => list(&["virsh list", "virsh list --all"]),
+        _ => Vec::new(),
     }
 }
 
@@ -128,8 +145,9 @@ pub fn terminal_ui(ctx: &egui::Context, sim: &mut Sim) {
     let world = sim.terminal.world.filter(|&w| w < worlds).or(sim.focus_world).unwrap_or(0).min(worlds - 1);
     sim.terminal.world = Some(world);
     let platform = sim.playback.tracks[world].world.spec().platform.clone();
+    let presets = presets(&sim.playback.tracks[world].world);
     if sim.terminal.line.is_empty() || split(&sim.terminal.line).is_ok_and(|(t, _)| !t.fits(&platform)) {
-        sim.terminal.line = presets(&platform).first().map_or_else(String::new, |p| p.to_string());
+        sim.terminal.line = presets.first().cloned().unwrap_or_default();
     }
     let mut open = true;
     let mut chosen_world = None;
@@ -161,10 +179,10 @@ pub fn terminal_ui(ctx: &egui::Context, sim: &mut Sim) {
                 );
             });
             ui.horizontal_wrapped(|ui| {
-                for p in presets(&platform) {
-                    let short = p.split_once(' ').map_or(*p, |(_, rest)| rest);
-                    if ui.selectable_label(sim.terminal.line == *p, short).on_hover_text(*p).clicked() {
-                        sim.terminal.line = p.to_string();
+                for p in &presets {
+                    let short = p.split_once(' ').map_or(p.as_str(), |(_, rest)| rest);
+                    if ui.selectable_label(sim.terminal.line == *p, short).on_hover_text(p.as_str()).clicked() {
+                        sim.terminal.line = p.clone();
                         run_now = true;
                     }
                 }
