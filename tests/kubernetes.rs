@@ -573,3 +573,43 @@ fn a_scenario_of_manifests_alone_needs_no_apps_but_one_that_runs_nothing_does() 
         "{err}"
     );
 }
+
+#[test]
+fn topology_spread_counts_only_pods_of_the_pods_own_namespace() {
+    // Two pods labelled app=x in namespace one, both on node-1; then three
+    // more app=x pods in namespace two, spread by hostname with maxSkew 1.
+    // Counting namespace one's pods too (as upstream does not) would keep
+    // namespace two off node-1 and leave its third pod Pending.
+    let template = |extra: &str| {
+        format!(
+            r#"template: PodTemplate(labels: {{"app": "x"}}, {extra}
+                containers: [Container(name: "x", image: "app:1",
+                    resources: Resources(requests: ResourceList(cpu: "100m", memory: "64Mi")))])"#
+        )
+    };
+    let one = template(r#"nodeSelector: {"kubernetes.io/hostname": "node-1"},"#);
+    let two = template(
+        r#"topologySpreadConstraints: [TopologySpreadConstraint(maxSkew: 1, topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: DoNotSchedule, labelSelector: {"app": "x"})],"#,
+    );
+    let mut w = world(&scenario(&format!(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "a", namespace: "one", replicas: 2, {one}))),
+            At("30s", Apply(Deployment(name: "b", namespace: "two", replicas: 3, {two}))),
+        ])]"#
+    )));
+    w.run_until(SimTime(90_000_000));
+    let k = w.kube().unwrap();
+    let nodes_of = |namespace: &str| -> Vec<String> {
+        let mut v: Vec<String> = k
+            .pods
+            .iter()
+            .filter(|(_, p)| k.pod_namespace(p) == namespace)
+            .map(|(_, p)| p.node.map_or("<none>".to_string(), |h| k.nodes[h.index()].name.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(nodes_of("one"), ["node-1", "node-1"]);
+    assert_eq!(nodes_of("two"), ["node-1", "node-2", "node-3"]);
+}

@@ -147,6 +147,14 @@ const VARIED: &str = r#"Scenario(
                         whenUnsatisfiable: DoNotSchedule, labelSelector: {"app": "ssd"})],
                 containers: [Container(name: "ssd", image: "web:2",
                     resources: Resources(requests: ResourceList(cpu: "250m")))])))),
+        At("0s", Apply(Deployment(name: "api-canary", namespace: "canary", replicas: 12,
+            template: PodTemplate(
+                labels: {"app": "api"},
+                topologySpreadConstraints: [
+                    TopologySpreadConstraint(maxSkew: 1, topologyKey: "kubernetes.io/hostname",
+                        whenUnsatisfiable: DoNotSchedule, labelSelector: {"app": "api"})],
+                containers: [Container(name: "api", image: "api:1",
+                    resources: Resources(requests: ResourceList(cpu: "250m", memory: "512Mi")))])))),
         At("0s", Apply(Deployment(name: "besteffort", replicas: 25,
             template: PodTemplate(containers: [Container(name: "be", image: "base")])))),
         At("3m", FailNode("b-3")),

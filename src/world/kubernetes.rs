@@ -928,7 +928,7 @@ impl World {
             Some(r) => {
                 let template = Arc::new(spec.template.clone());
                 if *self.kref().replica_sets[r].template != *template {
-                    let (demand, info) = self.pod_demand(&template);
+                    let (demand, info) = self.pod_demand(&template, &spec.namespace);
                     let rs = &mut self.cluster().replica_sets[r];
                     rs.template = template;
                     rs.demand = demand;
@@ -974,7 +974,7 @@ impl World {
             }
         };
         let template = Arc::new(spec.template.clone());
-        let (demand, info) = self.pod_demand(&template);
+        let (demand, info) = self.pod_demand(&template, &spec.namespace);
         let workload = self.kref().standalone_pods[i].workload;
         let id = self.create_pod(PodOwner::Standalone(i), workload, demand, template, info, spec.name.clone());
         self.cluster().standalone_pods[i].pod = Some(id);
@@ -1155,13 +1155,13 @@ impl World {
         self.check_recovery();
     }
 
-    /// What pods made from `template` need of a host, and how the scheduler sees them.
-    fn pod_demand(&mut self, template: &PodTemplate) -> (DemandId, Arc<PodInfo>) {
+    /// What pods made from `template` in `namespace` need of a host, and how the scheduler sees them.
+    fn pod_demand(&mut self, template: &PodTemplate, namespace: &str) -> (DemandId, Arc<PodInfo>) {
         let Platform::Kubernetes(platform) = &self.spec.platform else { unreachable!() };
         let demand = kubelet::pod_demand(template, platform, &self.setup);
         Arc::make_mut(&mut self.demands).push(demand);
         let demand = DemandId(self.demands.len() as u32 - 1);
-        let mut info = pod_info(template);
+        let mut info = pod_info(template, namespace);
         self.cluster().cache.prepare(&mut info);
         (demand, Arc::new(info))
     }
@@ -1184,7 +1184,7 @@ impl World {
         workload: WorkloadId,
         template: Arc<PodTemplate>,
     ) -> usize {
-        let (demand, pod_info) = self.pod_demand(&template);
+        let (demand, pod_info) = self.pod_demand(&template, namespace);
         let now = self.now;
         let c = self.cluster();
         c.replica_sets.push(ReplicaSet {
@@ -2243,9 +2243,10 @@ pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
     (requests, non_zero)
 }
 
-/// The scheduler's view of a pod of `template`, before the cache prepares it.
-pub fn pod_info(template: &PodTemplate) -> PodInfo {
+/// The scheduler's view of a pod of `template` in `namespace`, before the cache prepares it.
+pub fn pod_info(template: &PodTemplate, namespace: &str) -> PodInfo {
     PodInfo {
+        namespace: namespace.to_string(),
         labels: template.labels.clone(),
         images: template.images().collect(),
         node_selector: template.node_selector.clone(),

@@ -38,8 +38,8 @@ pub struct Node {
     pub allocatable: Resources,
     pub requested: Resources,
     pub non_zero_requested: Resources,
-    /// Labels of the pods on it that are not terminating.
-    pub pods: Vec<Labels>,
+    /// Namespaces and labels of the pods on it that are not terminating.
+    pub pods: Vec<(String, Labels)>,
     /// Images present, by name: (size, registered nodes that have it).
     pub images: BTreeMap<String, (i64, i64)>,
     /// Extended resources by name: (allocatable, requested).
@@ -48,6 +48,7 @@ pub struct Node {
 
 /// A pod as this scheduler sees it.
 pub struct Pod {
+    pub namespace: String,
     pub labels: Labels,
     pub requests: Resources,
     pub non_zero_requests: Resources,
@@ -104,7 +105,7 @@ pub fn snapshot(world: &World) -> (Vec<Node>, Vec<HostId>) {
                     sum.pods += 1;
                 }
                 if !pod.deleting {
-                    pods.push(pod.template.labels.clone());
+                    pods.push((k.pod_namespace(pod).to_string(), pod.template.labels.clone()));
                 }
             }
             let images = images
@@ -155,9 +156,11 @@ fn pod_extended(world: &World, t: &flotilla::model::kube::PodTemplate) -> BTreeM
 }
 
 pub fn pod(world: &World, id: InstanceId) -> Pod {
-    let t = &world.kube().expect("a Kubernetes world").pods[&id].template;
+    let k = world.kube().expect("a Kubernetes world");
+    let t = &k.pods[&id].template;
     let (requests, non_zero_requests) = template_requests(t);
     Pod {
+        namespace: k.pod_namespace(&k.pods[&id]).to_string(),
         labels: t.labels.clone(),
         requests,
         non_zero_requests,
@@ -286,7 +289,10 @@ fn domain_counts(c: &TopologySpreadConstraint, pod: &Pod, nodes: &[Node]) -> BTr
         if !node_matches(pod, &node.labels) {
             continue;
         }
-        let n = node.pods.iter().filter(|l| selector_matches(&c.label_selector, l)).count() as i64;
+        // Pods of the pod's own namespace only (`countPodsMatchSelector`).
+        let n =
+            node.pods.iter().filter(|(ns, l)| *ns == pod.namespace && selector_matches(&c.label_selector, l)).count()
+                as i64;
         *counts.entry(domain.clone()).or_insert(0) += n;
     }
     counts

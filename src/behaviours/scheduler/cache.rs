@@ -102,22 +102,26 @@ struct SpreadCounts {
 
 #[derive(Clone, Debug)]
 struct Selector {
+    /// The namespace of the pods whose constraints name it: it matches pods of that namespace only.
+    namespace: String,
     labels: Labels,
     /// Its (selector, key) pairs, as indices into `Spread::pairs`.
     pairs: Vec<u32>,
 }
 
-/// What PodTopologySpread counts: pods that are not terminating, by their labels.
+/// What PodTopologySpread counts: pods that are not terminating, by their
+/// namespace and labels. A constraint's selector matches pods of the
+/// constrained pod's namespace only (`countPodsMatchSelector` skips others).
 #[derive(Clone, Debug, Default)]
 struct Spread {
-    labelsets: Vec<Labels>,
-    by_labels: BTreeMap<Labels, u32>,
+    labelsets: Vec<(String, Labels)>,
+    by_labels: BTreeMap<(String, Labels), u32>,
     /// Per labelset, the selectors it matches, ascending.
     matching: Vec<Vec<u32>>,
     /// Per node, (labelset, pods) counted there.
     on_node: Vec<Vec<(u32, u32)>>,
     selectors: Vec<Selector>,
-    by_selector: BTreeMap<Labels, u32>,
+    by_selector: BTreeMap<(String, Labels), u32>,
     keys: Vec<TopologyKey>,
     by_key: BTreeMap<String, u32>,
     pairs: Vec<SpreadCounts>,
@@ -125,8 +129,9 @@ struct Spread {
 }
 
 impl Spread {
-    fn labelset(&mut self, labels: &Labels) -> u32 {
-        if let Some(&id) = self.by_labels.get(labels) {
+    fn labelset(&mut self, namespace: &str, labels: &Labels) -> u32 {
+        let key = (namespace.to_string(), labels.clone());
+        if let Some(&id) = self.by_labels.get(&key) {
             return id;
         }
         let id = self.labelsets.len() as u32;
@@ -134,11 +139,11 @@ impl Spread {
             .selectors
             .iter()
             .enumerate()
-            .filter(|(_, s)| selector_matches(&s.labels, labels))
+            .filter(|(_, s)| s.namespace == namespace && selector_matches(&s.labels, labels))
             .map(|(i, _)| i as u32);
         self.matching.push(matching.collect());
-        self.labelsets.push(labels.clone());
-        self.by_labels.insert(labels.clone(), id);
+        self.labelsets.push(key.clone());
+        self.by_labels.insert(key, id);
         id
     }
 
@@ -178,18 +183,19 @@ impl Spread {
         k
     }
 
-    fn selector(&mut self, labels: &Labels) -> u32 {
-        if let Some(&s) = self.by_selector.get(labels) {
+    fn selector(&mut self, namespace: &str, labels: &Labels) -> u32 {
+        let key = (namespace.to_string(), labels.clone());
+        if let Some(&s) = self.by_selector.get(&key) {
             return s;
         }
         let s = self.selectors.len() as u32;
-        for (ls, m) in self.labelsets.iter().zip(&mut self.matching) {
-            if selector_matches(labels, ls) {
+        for ((ns, ls), m) in self.labelsets.iter().zip(&mut self.matching) {
+            if ns == namespace && selector_matches(labels, ls) {
                 m.push(s);
             }
         }
-        self.selectors.push(Selector { labels: labels.clone(), pairs: Vec::new() });
-        self.by_selector.insert(labels.clone(), s);
+        self.selectors.push(Selector { namespace: namespace.to_string(), labels: labels.clone(), pairs: Vec::new() });
+        self.by_selector.insert(key, s);
         s
     }
 
@@ -463,13 +469,13 @@ impl SchedulerCache {
         );
         let next = self.alike.len() as u64 + 1;
         pod.alike = *self.alike.entry(ask).or_insert(next);
-        pod.labelset = self.spread.labelset(&pod.labels);
+        pod.labelset = self.spread.labelset(&pod.namespace, &pod.labels);
         pod.spread_counts = pod
             .spread
             .iter()
             .map(|c| {
                 let key = self.spread.key(&c.topology_key, &self.nodes);
-                let selector = self.spread.selector(&c.label_selector);
+                let selector = self.spread.selector(&pod.namespace, &c.label_selector);
                 self.spread.pair(selector, key, &self.nodes)
             })
             .collect();

@@ -53,6 +53,8 @@ pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
 /// spreads against.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodInfo {
+    /// Its namespace: PodTopologySpread counts only pods of the same one.
+    pub namespace: String,
     pub labels: Labels,
     /// The effective request (containers summed, init containers maxed); `pods` is 1.
     pub requests: Resources,

@@ -13,9 +13,11 @@ use crate::model::HostId;
 use crate::model::spec::Platform;
 use crate::views::{self, Snapshot, Tool, ViewError};
 
-/// While the clock runs, a command runs again at most this often (real
-/// seconds): each run replays the world from the start to the clock.
-const RERUN_EVERY: f64 = 1.0;
+/// As the clock moves, a command runs again at most this often (real
+/// seconds), while playing and while scrubbing: each run replays the world
+/// from the start to the clock.
+const RERUN_PLAYING: f64 = 1.0;
+const RERUN_SCRUBBING: f64 = 0.25;
 
 /// The window's state: which world, the command line, and the last output.
 #[derive(Default)]
@@ -187,6 +189,7 @@ pub fn terminal_ui(ctx: &egui::Context, sim: &mut Sim) {
                     }
                 }
             });
+            let mut typing = false;
             ui.horizontal(|ui| {
                 ui.label(RichText::new("$").monospace());
                 let edit = ui.add(
@@ -194,6 +197,7 @@ pub fn terminal_ui(ctx: &egui::Context, sim: &mut Sim) {
                         .font(egui::TextStyle::Monospace)
                         .desired_width(f32::INFINITY),
                 );
+                typing = edit.has_focus();
                 if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     run_now = true;
                 }
@@ -207,11 +211,14 @@ pub fn terminal_ui(ctx: &egui::Context, sim: &mut Sim) {
             };
             let now = ui.input(|i| i.time);
             let stale = sim.terminal.last.as_ref().is_none_or(|(k, _)| *k != key);
-            // A changed command runs at once; a moving clock at most once a second.
+            // A chosen command runs at once, a typed one on Enter; a moving clock
+            // at most once a second while playing, four times while scrubbing.
             let moved_only = sim.terminal.last.as_ref().is_some_and(|(k, _)| {
                 k.world == key.world && k.line == key.line && k.host == key.host && k.live == key.live
             });
-            if stale && (run_now || !moved_only || !sim.playback.playing || now - sim.terminal.ran_at >= RERUN_EVERY) {
+            let every = if sim.playback.playing { RERUN_PLAYING } else { RERUN_SCRUBBING };
+            let due = if moved_only { now - sim.terminal.ran_at >= every } else { !typing };
+            if stale && (run_now || due) {
                 let text = output(sim, &key);
                 sim.terminal.last = Some((key, text));
                 sim.terminal.ran_at = now;

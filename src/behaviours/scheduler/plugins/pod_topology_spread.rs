@@ -14,7 +14,8 @@
 //!
 //! Pods are counted over the registered nodes that have the key and pass the
 //! pod's node selector and required affinity (the default node inclusion
-//! policy); terminating pods are not counted. The scheduler's cache keeps the
+//! policy); only pods of the pod's own namespace count (`countPodsMatchSelector`),
+//! and terminating pods do not. The scheduler's cache keeps the
 //! counts per domain, so a pod without a node selector or affinity reads
 //! them as they are; one with them counts its own over the nodes it may use.
 
