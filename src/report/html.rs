@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 
 use crate::engine::SimTime;
 use crate::engine::time::trim_float;
-use crate::metrics::series::LoadSample;
 use crate::metrics::series::Series;
+use crate::metrics::series::{LoadSample, Sample};
 use crate::model::Phase;
 use crate::run::RunResult;
 use crate::scenario::Scenario;
@@ -412,6 +412,34 @@ fn gantt(world: &World, end: SimTime) -> Option<Figure> {
     Some(Figure { title, legend, svg, width: W_WIDE, height, note, wide: true })
 }
 
+/// A count of the sampled series (running, pending) as step lines, for the worlds `keep` takes.
+fn count_lines(
+    sources: &[ChartSource],
+    keep: fn(&ChartSource) -> bool,
+    value: fn(&Sample) -> u32,
+    dashed: bool,
+    end: f64,
+) -> Vec<Line> {
+    sources
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| keep(w))
+        .map(|(i, w)| Line {
+            label: w.world.name().to_string(),
+            color: world_color(i),
+            points: steps(
+                w.series
+                    .samples
+                    .iter()
+                    .filter(|s| s.time <= w.until)
+                    .map(|s| (s.time.as_secs_f64(), f64::from(value(s)))),
+                end,
+            ),
+            dashed,
+        })
+        .collect()
+}
+
 /// A load series of the worlds that have one, as lines.
 fn load_lines(sources: &[ChartSource], value: fn(&LoadSample) -> Option<f64>, stepped: bool, end: f64) -> Vec<Line> {
     sources
@@ -449,45 +477,11 @@ pub struct ChartSource<'a> {
 pub fn figures(scenario: &Scenario, sources: &[ChartSource], end: SimTime) -> Vec<Figure> {
     let end_s = end.as_secs_f64();
     let mut out = Vec::new();
-    let running: Vec<Line> = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| !w.series.samples.is_empty())
-        .map(|(i, w)| Line {
-            label: w.world.name().to_string(),
-            color: world_color(i),
-            points: steps(
-                w.series
-                    .samples
-                    .iter()
-                    .filter(|s| s.time <= w.until)
-                    .map(|s| (s.time.as_secs_f64(), f64::from(s.running))),
-                end_s,
-            ),
-            dashed: false,
-        })
-        .collect();
+    let running = count_lines(sources, |w| !w.series.samples.is_empty(), |s| s.running, false, end_s);
     if !running.is_empty() {
         out.push(line_chart("Instances running", "running", &running, end_s, None));
     }
-    let pending: Vec<Line> = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.series.samples.iter().any(|s| s.pending > 0))
-        .map(|(i, w)| Line {
-            label: w.world.name().to_string(),
-            color: world_color(i),
-            points: steps(
-                w.series
-                    .samples
-                    .iter()
-                    .filter(|s| s.time <= w.until)
-                    .map(|s| (s.time.as_secs_f64(), f64::from(s.pending))),
-                end_s,
-            ),
-            dashed: true,
-        })
-        .collect();
+    let pending = count_lines(sources, |w| w.series.samples.iter().any(|s| s.pending > 0), |s| s.pending, true, end_s);
     if !pending.is_empty() {
         out.push(line_chart("Pending (waiting for a host, an image or a start)", "pending", &pending, end_s, None));
     }
