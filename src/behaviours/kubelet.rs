@@ -6,8 +6,22 @@
 
 use crate::engine::SimDuration;
 use crate::model::kube::{ImagePullPolicy, PodTemplate};
-use crate::model::spec::{KubePlatform, Setup};
+use crate::model::spec::{HostSpec, KubePlatform, Setup};
 use crate::model::{Bytes, Demand};
+use std::collections::BTreeSet;
+
+use super::api_server;
+use std::collections::VecDeque;
+
+use super::cluster::{KubeDue, KubeWorld, Node, NodeCondition, node_overhead, pod_status};
+use super::controllers::{deployment, endpoints, node_lifecycle};
+use super::scheduler::Resources;
+use crate::engine::SimTime;
+use crate::model::InstanceSet;
+use crate::model::event::EventKind;
+use crate::model::kube::{LABEL_HOSTNAME, LABEL_ZONE, TAINT_UNSCHEDULABLE, Taint, TaintEffect};
+use crate::model::spec::NodeSource;
+use crate::model::{BlobId, HostId, ImageId, InstanceId, Phase};
 
 /// parameters.md B6, "Restart backoff": 10 s, doubling, capped at 300 s.
 pub const INITIAL_RESTART_BACKOFF: SimDuration = SimDuration::from_secs(10);
@@ -55,6 +69,443 @@ pub fn pod_demand(template: &PodTemplate, platform: &KubePlatform, setup: &Setup
         disk: Bytes(0),
         blobs,
         exclusive: false,
+    }
+}
+
+/// The kubelet of `host` acted on one of its pods.
+pub fn acts(w: &mut impl KubeWorld, host: HostId) {
+    let now = w.now();
+    if let Some(node) = w.cluster().nodes.get_mut(host.index()) {
+        node.kubelet_acted = Some(now);
+    }
+}
+
+/// The kubelet of the node `pod` is bound to acted on it.
+pub fn acts_on(w: &mut impl KubeWorld, pod: InstanceId) {
+    if let Some(host) = w.cluster().pods.get(&pod).and_then(|p| p.node) {
+        acts(w, host);
+    }
+}
+
+pub fn admit(w: &mut impl KubeWorld, pod: InstanceId) {
+    let Some(host) = w.cluster().pods.get(&pod).and_then(|p| if p.deleting { None } else { p.node }) else {
+        return;
+    };
+    if !w.host_up(host) {
+        return;
+    }
+    acts(w, host);
+    let template = w.cluster().pods[&pod].template.clone();
+    let missing: BTreeSet<ImageId> = template.images().filter(|&i| !image_present(w, host, i)).collect();
+    if missing.is_empty() {
+        start_containers(w, pod);
+        return;
+    }
+    w.set_phase(pod, Phase::FetchingImage);
+    // imagePullPolicy Never: the kubelet will not pull; the pod waits.
+    let never = template
+        .init_containers
+        .iter()
+        .chain(&template.containers)
+        .find(|c| c.image_pull_policy == ImagePullPolicy::Never && missing.contains(&c.image));
+    if let Some(c) = never {
+        let reason = format!(
+            "ErrImageNeverPull: container image \"{}\" is not present with pull policy of Never",
+            w.setup().images[c.image.index()].name
+        );
+        w.set_wait_reason(pod, reason);
+        return;
+    }
+    let c = w.cluster();
+    c.pods.get_mut(&pod).expect("the pod exists").images_missing = missing.clone();
+    let node = &mut c.nodes[host.index()];
+    for i in missing {
+        if !node.pulling.contains(&i) && !node.pull_queue.contains(&i) {
+            node.pull_queue.push_back(i);
+        }
+    }
+    next_pulls(w, host);
+}
+
+pub fn image_present(w: &impl KubeWorld, host: HostId, image: ImageId) -> bool {
+    let cache = w.layer_cache(host);
+    w.setup().images[image.index()].layers.iter().all(|b| cache.contains(*b))
+}
+
+/// Starts image pulls on `host`: one at a time when pulls are serialized.
+pub fn next_pulls(w: &mut impl KubeWorld, host: HostId) {
+    let serialize = w.platform().serialize_image_pulls;
+    loop {
+        let node = &mut w.cluster().nodes[host.index()];
+        if serialize && !node.pulling.is_empty() {
+            return;
+        }
+        let Some(image) = node.pull_queue.pop_front() else { return };
+        node.pulling.insert(image);
+        let layers = w.setup().images[image.index()].layers.clone();
+        for blob in layers {
+            w.pull_blob(host, blob);
+        }
+        w.start_transfers();
+        // An image whose layers were all here (another image brought them) is done at once.
+        if image_present(w, host, image) {
+            image_pulled(w, host, image);
+            continue;
+        }
+    }
+}
+
+/// A blob reached `host`: see which images are now complete.
+pub fn blob_arrived(w: &mut impl KubeWorld, host: HostId) {
+    let pulling: Vec<ImageId> = w.cluster().nodes[host.index()].pulling.iter().copied().collect();
+    for image in pulling {
+        if image_present(w, host, image) {
+            image_pulled(w, host, image);
+        }
+    }
+    next_pulls(w, host);
+}
+
+pub fn image_pulled(w: &mut impl KubeWorld, host: HostId, image: ImageId) {
+    acts(w, host);
+    w.cluster().nodes[host.index()].pulling.remove(&image);
+    let waiting: Vec<InstanceId> = w.cluster().nodes[host.index()].pods.iter().copied().collect();
+    for p in waiting {
+        // Only pods the kubelet is pulling for: one lost with its host
+        // (Unknown now) is no longer waiting for anything.
+        if w.instance(p).phase != Phase::FetchingImage {
+            continue;
+        }
+        let ready_to_start = {
+            let Some(pod) = w.cluster().pods.get_mut(&p) else { continue };
+            if !pod.images_missing.remove(&image) {
+                continue;
+            }
+            pod.images_missing.is_empty() && !pod.deleting
+        };
+        if ready_to_start {
+            start_containers(w, p);
+        }
+    }
+}
+
+/// Every image is present: pin the layers and start the containers.
+pub fn start_containers(w: &mut impl KubeWorld, pod: InstanceId) {
+    let Some(host) = w.instance(pod).host else { return };
+    acts(w, host);
+    let demands = w.demands();
+    let demand = &demands[w.instance(pod).demand.index()];
+    let already = w.cluster().pods[&pod].pinned;
+    if !already {
+        for &b in &demand.blobs {
+            w.layer_cache_mut(host).touch(b);
+            w.layer_cache_mut(host).pin(b);
+        }
+        w.cluster().pods.get_mut(&pod).expect("the pod exists").pinned = true;
+    }
+    w.set_phase(pod, Phase::Starting);
+    let template = w.cluster().pods[&pod].template.clone();
+    // Init containers run one after another to completion (a sidecar
+    // until it has started, then on beside the others), then the app
+    // containers start together.
+    let start = w.platform().container_start_time.clone();
+    let mut d = SimDuration::ZERO;
+    for _ in &template.init_containers {
+        d = d + start.sample(w.startup_rng());
+    }
+    d = d + start.sample(w.startup_rng());
+    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
+}
+
+pub fn container_started(w: &mut impl KubeWorld, pod: InstanceId) {
+    if w.instance(pod).phase != Phase::Starting {
+        return;
+    }
+    acts_on(w, pod);
+    let template = w.cluster().pods[&pod].template.clone();
+    let now = w.now();
+    let p = w.cluster().pods.get_mut(&pod).expect("the pod exists");
+    p.running = true;
+    p.started_at.get_or_insert(now);
+    pod_status_changed(w, pod);
+    // Sidecars' readiness probes count towards the pod's Ready condition too.
+    let readiness = template.running_containers().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
+    let delay = w.watch_delay();
+    w.schedule_phase_end(pod, readiness + delay, KubeDue::PodReady(pod));
+    if let Some(exit) = template.containers.iter().filter_map(|c| c.exits_after).min() {
+        w.schedule_kube(exit, KubeDue::ContainerExited(pod));
+    }
+}
+
+pub fn pod_ready(w: &mut impl KubeWorld, pod: InstanceId) {
+    if w.instance(pod).phase != Phase::Starting {
+        return;
+    }
+    acts_on(w, pod);
+    let now = w.now();
+    let p = w.cluster().pods.get_mut(&pod).expect("the pod exists");
+    p.ready_since = Some(now);
+    p.ready_changed = Some(now);
+    set_pod_ready(w, pod, true);
+    pod_status_changed(w, pod);
+    w.set_phase(pod, Phase::Running);
+    w.api_write();
+    endpoints::sync_soon(w);
+    let c = w.kref();
+    let Some(d) = c.pod_deployment(&c.pods[&pod]) else { return };
+    deployment::sync_soon(w, d);
+    let min_ready = w.cluster().deployments[d].spec.min_ready;
+    if min_ready > SimDuration::ZERO {
+        let delay = w.watch_delay();
+        w.schedule_kube(min_ready + delay, KubeDue::SyncDeployment(d));
+    }
+}
+
+pub fn container_exited(w: &mut impl KubeWorld, pod: InstanceId) {
+    let phase = w.instance(pod).phase;
+    if !matches!(phase, Phase::Starting | Phase::Running) || w.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
+        return;
+    }
+    let restart = w.cluster().pods[&pod].template.restart_policy;
+    let now = w.now();
+    set_pod_ready(w, pod, false);
+    let p = w.cluster().pods.get_mut(&pod).expect("the pod exists");
+    p.ready_changed = Some(now);
+    p.running = false;
+    p.restarts += 1;
+    p.restart_backoff = next_restart_backoff(p.restart_backoff);
+    let backoff = p.restart_backoff;
+    let restarts = p.restarts;
+    pod_status_changed(w, pod);
+    endpoints::sync_soon(w);
+    if restart == crate::model::kube::RestartPolicy::Never {
+        w.set_phase(pod, Phase::Failed);
+        api_server::forget_pod(w, pod);
+        return;
+    }
+    w.set_phase(pod, Phase::Starting);
+    let reason = format!("CrashLoopBackOff: back-off {} restarting failed container (restarts: {restarts})", backoff);
+    w.instance_mut(pod).wait_reason = Some(reason.clone());
+    w.emit(EventKind::Waiting { instance: pod, reason });
+    w.schedule_phase_end(pod, backoff, KubeDue::ContainerRestart(pod));
+    let c = w.kref();
+    if let Some(d) = c.pod_deployment(&c.pods[&pod]) {
+        deployment::sync_soon(w, d);
+    }
+}
+
+/// The pod's Ready condition; what counts Ready pods follows, and the
+/// endpoints controller will look at it again.
+pub fn set_pod_ready(w: &mut impl KubeWorld, pod: InstanceId, ready: bool) {
+    let c = w.cluster();
+    let Some(p) = c.pods.get_mut(&pod) else { return };
+    if p.ready == ready {
+        return;
+    }
+    p.ready = ready;
+    let status = pod_status(p);
+    let deleting = p.deleting;
+    w.set_pod_status(pod, status);
+    let c = w.cluster();
+    let deployment = c.pod_deployment(&c.pods[&pod]);
+    let delta = if ready { 1 } else { -1 };
+    c.ready_pods = (c.ready_pods as i64 + delta) as usize;
+    if !deleting && let Some(d) = deployment {
+        c.deployments[d].ready_pods = (i64::from(c.deployments[d].ready_pods) + delta) as u32;
+    }
+    c.serving_changed.insert(pod);
+}
+
+/// Metrics-server's record of the pod follows its status, for the HPA.
+pub fn pod_status_changed(w: &mut impl KubeWorld, pod: InstanceId) {
+    let Some(status) = w.kref().pods.get(&pod).map(pod_status) else { return };
+    w.set_pod_status(pod, status);
+}
+
+pub fn container_restart(w: &mut impl KubeWorld, pod: InstanceId) {
+    if w.instance(pod).phase != Phase::Starting || w.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
+        return;
+    }
+    acts_on(w, pod);
+    w.instance_mut(pod).wait_reason = None;
+    let d = w.platform().container_start_time.clone().sample(w.startup_rng());
+    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
+}
+
+pub fn pod_terminated(w: &mut impl KubeWorld, pod: InstanceId) {
+    if w.instance(pod).phase != Phase::Stopping {
+        return;
+    }
+    // forget_pod gives back what the pod held.
+    w.set_phase(pod, Phase::Stopped);
+    api_server::forget_pod(w, pod);
+}
+
+pub fn node_booted(w: &mut impl KubeWorld, host: HostId) {
+    if !w.host_up(host) {
+        return;
+    }
+    node_lifecycle::node_heard(w, host);
+}
+
+/// The kubelet of a host that came back starts and reports at once.
+pub fn started(w: &mut impl KubeWorld, host: HostId) {
+    let condition = w.kref().nodes[host.index()].condition;
+    if !w.host_up(host)
+        || !w.host_powered(host)
+        || matches!(condition, NodeCondition::Provisioning | NodeCondition::Absent)
+    {
+        return;
+    }
+    node_lifecycle::node_heard(w, host);
+}
+
+/// The kubelet stops with its host (or its node leaves the cluster): its
+/// last heartbeat is the last one it sent before now. One due at this
+/// very instant went out first only when a person at the controls stopped
+/// the host; a timeline entry acts before anything else at its instant.
+pub fn stopped(w: &mut impl KubeWorld, host: HostId, live: bool) {
+    let now = w.now();
+    let c = w.cluster();
+    let every = c.heartbeat_every.as_micros().max(1);
+    let node = &mut c.nodes[host.index()];
+    let Some(since) = node.kubelet_since.take() else { return };
+    let beats = now.since(since).as_micros() / every;
+    let beats = if beats > 0 && !live && since + SimDuration(beats * every) == now { beats - 1 } else { beats };
+    node.last_heartbeat = since + SimDuration(beats * every);
+    if node.condition == NodeCondition::Ready {
+        c.silent.insert(host);
+    }
+}
+
+/// The host went down: the pods on it are gone in fact, though the
+/// control plane will not know for a while.
+pub fn host_failed(w: &mut impl KubeWorld, host: HostId, lost: &[InstanceId], live: bool) {
+    // A machine the cluster autoscaler keeps powered off is no node: nothing is lost.
+    if !w.host_powered(host) {
+        return;
+    }
+    let now = w.now();
+    stopped(w, host, live);
+    for &p in lost {
+        if let Some(pod) = w.cluster().pods.get_mut(&p) {
+            pod.pinned = false;
+            w.set_phase(p, Phase::Unknown);
+        }
+    }
+    let node = &mut w.cluster().nodes[host.index()];
+    node.pull_queue.clear();
+    node.pulling.clear();
+    let c = w.cluster();
+    c.stats.recovering_since = Some(now);
+}
+
+/// The host is back: its kubelet (or its node VM, first) starts again. A
+/// machine the cluster autoscaler keeps powered off stays out of the
+/// cluster until the autoscaler provisions it.
+pub fn host_recovered(w: &mut impl KubeWorld, host: HostId) {
+    if !w.host_powered(host) {
+        return;
+    }
+    let platform = w.platform().clone();
+    w.hold_node_overhead(host, true);
+    w.host_changed(host);
+    match &platform.nodes {
+        NodeSource::Hosts => w.schedule_kube(SimDuration::ZERO, KubeDue::KubeletStarted(host)),
+        NodeSource::Vms(vm) => {
+            let boot = vm.boot_time.sample(w.startup_rng());
+            node_lifecycle::set_node_condition(w, host, NodeCondition::Provisioning);
+            w.schedule_kube(boot, KubeDue::NodeBooted(host));
+        }
+    }
+}
+
+/// A blob arrived in or left `host`'s layer cache: the images present there may have changed.
+pub fn cache_changed(w: &mut impl KubeWorld, host: HostId, blob: BlobId) {
+    let images = w.kref().blob_images[blob.index()].clone();
+    for image in images {
+        let present = image_present(w, host, image);
+        w.cluster().cache.set_image_present(host.index(), image.index(), present);
+    }
+}
+
+/// The node the kubelet on `host` registers (`initialNode`): the host's
+/// labels with its hostname and zone, its taints, or those of the node
+/// manifests that name it, and as allocatable its capacity less what the
+/// node's own components reserve.
+pub fn register_node(host: HostId, spec: &HostSpec, platform: &KubePlatform, powered: bool) -> Node {
+    let (reserved_cpu, _) = platform.reserved();
+    let overhead = node_overhead(platform);
+    let mut labels = spec.labels.clone();
+    labels.insert(LABEL_HOSTNAME.to_string(), spec.name.clone());
+    if let Some(zone) = &spec.zone {
+        labels.insert(LABEL_ZONE.to_string(), zone.clone());
+    }
+    let allocatable = Resources {
+        milli_cpu: spec.cpu.0.saturating_sub(reserved_cpu.0) as i64,
+        memory: spec.memory.0.saturating_sub(overhead.1.0) as i64,
+        pods: i64::from(platform.max_pods),
+        scalar: spec.extended.map(|n| n as i64),
+    };
+    // A host the world does not use is no node at all.
+    let condition = if !powered {
+        NodeCondition::Absent
+    } else {
+        match platform.nodes {
+            NodeSource::Hosts => NodeCondition::Ready,
+            NodeSource::Vms(_) => NodeCondition::Provisioning,
+        }
+    };
+    // A node on a host at the start has a kubelet heartbeating from time zero.
+    let kubelet_since = (condition == NodeCondition::Ready).then_some(SimTime::ZERO);
+    // Node manifests that name the host or its group, applied in turn:
+    // their labels added, their taints (where written) in place of the group's.
+    let mut taints = spec.taints.clone();
+    let mut unschedulable = false;
+    for t in platform.node_templates.iter().filter(|t| t.hosts.contains(&host)) {
+        labels.extend(t.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(written) = &t.taints {
+            taints = written.clone();
+        }
+        if let Some(cordoned) = t.unschedulable {
+            unschedulable = cordoned;
+        }
+    }
+    if unschedulable {
+        // As `kubectl cordon` marks it.
+        taints.push(Taint { key: TAINT_UNSCHEDULABLE.into(), value: String::new(), effect: TaintEffect::NoSchedule });
+    }
+    Node {
+        host,
+        name: spec.name.clone(),
+        labels,
+        taints,
+        unschedulable,
+        condition,
+        kubelet_since,
+        last_heartbeat: SimTime::ZERO,
+        allocatable,
+        pods: InstanceSet::new(),
+        pull_queue: VecDeque::new(),
+        pulling: BTreeSet::new(),
+        kubelet_acted: None,
+    }
+}
+
+/// The kubelets report the images their nodes hold, and node VMs start booting.
+pub fn start_nodes(w: &mut impl KubeWorld) {
+    for h in 0..w.kref().nodes.len() {
+        let host = HostId(h as u32);
+        let blobs: Vec<BlobId> = w.layer_cache(host).blobs().map(|(b, _)| b).collect();
+        for blob in blobs {
+            cache_changed(w, host, blob);
+        }
+        let condition = w.kref().nodes[h].condition;
+        if let (NodeCondition::Provisioning, NodeSource::Vms(vm)) = (condition, &w.platform().nodes) {
+            let boot = vm.boot_time.clone();
+            let boot = boot.sample(w.startup_rng());
+            w.schedule_kube(boot, KubeDue::NodeBooted(host));
+        }
     }
 }
 

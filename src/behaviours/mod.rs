@@ -1,10 +1,19 @@
 //! The moving parts, one module per real component.
 
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
+pub mod api_server;
 pub mod bare_metal;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
+pub mod cluster;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
+pub mod cluster_autoscaler;
 pub mod container_runtime;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
 pub mod controllers;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
 pub mod hpa;
 pub mod hypervisor;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
 pub mod kubelet;
 pub mod placement;
 pub mod power;

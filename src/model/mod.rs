@@ -2,6 +2,7 @@
 //! and instances. Plain data with typed ids into vectors.
 
 pub mod cache;
+pub mod event;
 pub mod hpa;
 pub mod ids;
 pub mod instance;

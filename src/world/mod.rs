@@ -12,7 +12,7 @@
 // the fuzz targets check these after every instant.
 #[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
 mod autoscaling;
-pub mod event;
+pub use crate::model::event;
 #[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
 pub mod kubernetes;
 #[allow(clippy::expect_used, reason = "invariants of the world's own state, checked by the property tests")]
@@ -145,6 +145,8 @@ pub struct World {
     emitted: u64,
     /// The control plane and kubelets, in a Kubernetes world.
     kube: Option<Box<kubernetes::Cluster>>,
+    /// A test's implementation of the scheduling cycle, run in place of the scheduler's own.
+    replaced_scheduler: Option<kubernetes::ScheduleFn>,
     /// Services under load.
     traffic: Option<Box<traffic::Traffic>>,
     /// Instances whose phase or readiness changed since services' endpoints followed.
@@ -217,6 +219,7 @@ impl World {
             steps: 0,
             emitted: 0,
             kube: None,
+            replaced_scheduler: None,
             traffic: None,
             endpoints_changed: Vec::new(),
             autoscaling: None,

@@ -4,6 +4,12 @@
 //! available pods stay at or above `replicas − maxUnavailable`.
 
 use crate::model::kube::{DeploymentStrategy, resolve_fenceposts};
+use std::sync::Arc;
+
+use super::node_lifecycle;
+use super::replica_set;
+use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
+use crate::model::kube::PodTemplate;
 
 /// `NewRSNewReplicas` (deployment_util.go): how big the new ReplicaSet may
 /// be now. A rolling update grows it while all the Deployment's ReplicaSets
@@ -56,6 +62,152 @@ pub fn min_available(strategy: &DeploymentStrategy, replicas: u32) -> u32 {
 /// counted on).
 pub fn max_scaled_down(all_pods: u32, min_available: u32, new_rs_unavailable: u32) -> u32 {
     all_pods.saturating_sub(min_available).saturating_sub(new_rs_unavailable)
+}
+
+pub fn sync_soon(w: &mut impl KubeWorld, d: usize) {
+    let delay = w.watch_delay();
+    if w.cluster().sync_pending.insert((0, d)) {
+        w.schedule_kube(delay, KubeDue::SyncDeployment(d));
+    }
+}
+
+/// The Deployment controller's sync: find or make the new ReplicaSet,
+/// then scale it up and the old ones down within the strategy's bounds.
+pub fn sync(w: &mut impl KubeWorld, d: usize) {
+    w.cluster().sync_pending.remove(&(0, d));
+    w.touch(Component::ControllerManager);
+    let now = w.now();
+    let (spec, rs_list) = {
+        let dep = &w.cluster().deployments[d];
+        (dep.spec.clone(), dep.replica_sets.clone())
+    };
+    let new_rs = match rs_list.iter().copied().find(|&r| *w.cluster().replica_sets[r].template == spec.template) {
+        Some(r) => r,
+        None => create_replica_set(w, d, Arc::new(spec.template.clone())),
+    };
+    let olds: Vec<usize> = w.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
+    let replicas = spec.replicas;
+    let mut changed: Vec<usize> = Vec::new();
+    let old_active: u32 = olds.iter().map(|&r| w.cluster().active_pods(r).len() as u32).sum();
+    let old_replicas: u32 = olds.iter().map(|&r| w.cluster().replica_sets[r].replicas).sum();
+    match spec.strategy {
+        DeploymentStrategy::Recreate => {
+            for &r in &olds {
+                if w.cluster().replica_sets[r].replicas != 0 {
+                    w.cluster().replica_sets[r].replicas = 0;
+                    changed.push(r);
+                }
+            }
+            // rolloutRecreate: the new ReplicaSet grows only once every old pod is gone.
+            let old_pods: usize = olds.iter().map(|&r| w.cluster().replica_sets[r].pods.len()).sum();
+            let current_new = w.cluster().replica_sets[new_rs].replicas;
+            let target = new_rs_new_replicas(&spec.strategy, replicas, old_replicas, current_new);
+            if old_pods == 0 && current_new != target {
+                w.cluster().replica_sets[new_rs].replicas = target;
+                changed.push(new_rs);
+            }
+        }
+        DeploymentStrategy::RollingUpdate { .. } => {
+            if old_replicas == 0 {
+                // Not in a rollout: plain scaling.
+                if w.cluster().replica_sets[new_rs].replicas != replicas {
+                    w.cluster().replica_sets[new_rs].replicas = replicas;
+                    changed.push(new_rs);
+                }
+            } else {
+                let total: u32 = {
+                    let c = w.kref();
+                    c.deployments[d].replica_sets.iter().map(|&r| c.replica_sets[r].replicas).sum()
+                };
+                let current_new = w.cluster().replica_sets[new_rs].replicas;
+                let target = new_rs_new_replicas(&spec.strategy, replicas, total, current_new);
+                if target != current_new {
+                    w.cluster().replica_sets[new_rs].replicas = target;
+                    changed.push(new_rs);
+                }
+                // Scale old ReplicaSets down, unhealthy pods first.
+                let min_ready = spec.min_ready;
+                let min_available = min_available(&spec.strategy, replicas);
+                let all_pods: u32 = {
+                    let c = w.kref();
+                    c.deployments[d].replica_sets.iter().map(|&r| c.replica_sets[r].replicas).sum()
+                };
+                let new_available = w.cluster().available_pods(new_rs, now, min_ready);
+                let new_unavailable = w.cluster().replica_sets[new_rs].replicas.saturating_sub(new_available);
+                let mut budget = max_scaled_down(all_pods, min_available, new_unavailable);
+                // cleanupUnhealthyReplicas, oldest ReplicaSet first.
+                for &r in &olds {
+                    if budget == 0 {
+                        break;
+                    }
+                    let (replicas_now, available) = {
+                        let c = w.kref();
+                        (c.replica_sets[r].replicas, c.available_pods(r, now, min_ready))
+                    };
+                    let unhealthy = replicas_now.saturating_sub(available);
+                    let cut = unhealthy.min(budget).min(replicas_now);
+                    if cut > 0 {
+                        w.cluster().replica_sets[r].replicas -= cut;
+                        budget -= cut;
+                        changed.push(r);
+                    }
+                }
+                // scaleDownOldReplicaSetsForRollingUpdate.
+                let available_all: u32 = {
+                    let c = w.kref();
+                    c.deployments[d].replica_sets.iter().map(|&r| c.available_pods(r, now, min_ready)).sum()
+                };
+                let mut cut_total = available_all.saturating_sub(min_available);
+                for &r in &olds {
+                    if cut_total == 0 {
+                        break;
+                    }
+                    let cut = w.cluster().replica_sets[r].replicas.min(cut_total);
+                    if cut > 0 {
+                        w.cluster().replica_sets[r].replicas -= cut;
+                        cut_total -= cut;
+                        changed.push(r);
+                    }
+                }
+            }
+        }
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    if !changed.is_empty() {
+        w.api_write();
+    }
+    for r in changed {
+        replica_set::sync_soon(w, r);
+    }
+    // Rollout complete: the new ReplicaSet has every replica available and no old pod is left.
+    let c = w.cluster();
+    if c.deployments[d].rollout_started.is_some() {
+        let available: u32 =
+            c.deployments[d].replica_sets.iter().map(|&r| c.available_pods(r, now, spec.min_ready)).sum();
+        let dep = &mut c.deployments[d];
+        dep.rollout_min_available = Some(dep.rollout_min_available.map_or(available, |m| m.min(available)));
+    }
+    let new_available = c.available_pods(new_rs, now, spec.min_ready);
+    let old_left: usize = olds.iter().map(|&r| c.replica_sets[r].pods.len()).sum();
+    if c.replica_sets[new_rs].replicas == replicas && new_available >= replicas && old_left == 0 && old_active == 0 {
+        let dep = &mut c.deployments[d];
+        if let Some(start) = dep.rollout_started.take() {
+            dep.last_rollout = Some(now.since(start));
+            dep.last_rollout_min_available = dep.rollout_min_available.take();
+        }
+    }
+    node_lifecycle::check_recovery(w);
+}
+
+/// A Deployment's new ReplicaSet, named after the Deployment and the template's hash.
+pub fn create_replica_set(w: &mut impl KubeWorld, d: usize, template: Arc<PodTemplate>) -> usize {
+    let dep = &w.kref().deployments[d];
+    let (name, namespace, workload) =
+        (format!("{}-{}", dep.spec.name, template.hash()), dep.spec.namespace.clone(), dep.workload);
+    let r = replica_set::create(w, name, &namespace, Some(d), workload, template);
+    w.cluster().deployments[d].replica_sets.push(r);
+    r
 }
 
 #[cfg(test)]

@@ -7,6 +7,13 @@
 use std::cmp::Ordering;
 
 use crate::engine::SimTime;
+use std::sync::Arc;
+
+use super::deployment;
+use crate::behaviours::api_server;
+use crate::behaviours::cluster::{Component, KubeDue, KubeWorld, PodOwner, ReplicaSet};
+use crate::model::kube::PodTemplate;
+use crate::model::{InstanceId, InstanceSet, WorkloadId};
 
 /// What the ordering looks at, per pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +38,93 @@ pub fn deletion_order(a: &PodRank, b: &PodRank) -> Ordering {
         .then(b.restarts.cmp(&a.restarts))
         // Newer first.
         .then(b.created.cmp(&a.created))
+}
+
+pub fn sync_soon(w: &mut impl KubeWorld, rs: usize) {
+    let delay = w.watch_delay();
+    if w.cluster().sync_pending.insert((1, rs)) {
+        w.schedule_kube(delay, KubeDue::SyncReplicaSet(rs));
+    }
+}
+
+/// The ReplicaSet controller's sync: create or delete pods to match replicas.
+pub fn sync(w: &mut impl KubeWorld, r: usize) {
+    w.cluster().sync_pending.remove(&(1, r));
+    w.touch(Component::ControllerManager);
+    let active = w.cluster().active_pods(r);
+    let want = w.cluster().replica_sets[r].replicas as usize;
+    if active.len() < want {
+        for _ in 0..(want - active.len()) {
+            let (workload, demand, template, info) = {
+                let rs = &w.kref().replica_sets[r];
+                (rs.workload, rs.demand, rs.template.clone(), Arc::clone(&rs.pod_info))
+            };
+            // Pods are named after their ReplicaSet, as Kubernetes names them.
+            let c = w.cluster();
+            c.pod_counter += 1;
+            let name = format!("{}-{}", c.replica_sets[r].name, pod_suffix(c.pod_counter));
+            let id = api_server::create_pod(w, PodOwner::ReplicaSet(r), workload, demand, template, info, name);
+            w.cluster().replica_sets[r].pods.insert(id);
+        }
+        w.api_write();
+    } else if active.len() > want {
+        let mut ranked: Vec<(PodRank, InstanceId)> = active
+            .iter()
+            .map(|&p| {
+                let pod = &w.cluster().pods[&p];
+                let rank = PodRank {
+                    assigned: pod.node.is_some(),
+                    running: pod.running,
+                    ready: pod.ready,
+                    ready_since: pod.ready_since,
+                    restarts: pod.restarts,
+                    created: pod.created,
+                };
+                (rank, p)
+            })
+            .collect();
+        ranked.sort_by(|a, b| deletion_order(&a.0, &b.0).then(b.1.cmp(&a.1)));
+        for (_, p) in ranked.into_iter().take(active.len() - want) {
+            api_server::delete_pod(w, p);
+        }
+        w.api_write();
+    }
+    if let Some(d) = w.cluster().replica_sets[r].deployment {
+        deployment::sync_soon(w, d);
+    }
+}
+
+pub fn create(
+    w: &mut impl KubeWorld,
+    name: String,
+    namespace: &str,
+    deployment: Option<usize>,
+    workload: WorkloadId,
+    template: Arc<PodTemplate>,
+) -> usize {
+    let (demand, pod_info) = api_server::pod_demand(w, &template, namespace);
+    let now = w.now();
+    let c = w.cluster();
+    c.replica_sets.push(ReplicaSet {
+        name,
+        namespace: namespace.to_string(),
+        deployment,
+        workload,
+        template,
+        pod_info,
+        demand,
+        replicas: 0,
+        pods: InstanceSet::new(),
+        created: now,
+    });
+    c.replica_sets.len() - 1
+}
+
+/// Five characters as Kubernetes appends to generated pod names.
+fn pod_suffix(n: u64) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let h = crate::engine::random::stable_hash(&[&n.to_le_bytes()]);
+    (0..5).map(|i| ALPHABET[((h >> (i * 7)) % ALPHABET.len() as u64) as usize] as char).collect()
 }
 
 #[cfg(test)]

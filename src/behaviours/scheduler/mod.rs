@@ -18,6 +18,10 @@
 pub mod cache;
 pub mod framework;
 pub mod plugins;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
+pub mod schedule_one;
+#[allow(clippy::expect_used, reason = "invariants of the cluster's own state, checked by the property tests")]
+pub mod scheduling_queue;
 
 use std::collections::BTreeMap;
 

@@ -29,6 +29,7 @@ use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::traffic::{ServiceLoad, TrafficMode};
 use crate::model::{HostId, InstanceId, InstanceSet, Phase, WorkloadId};
 
+pub use crate::behaviours::cluster::PodStatus;
 pub use fluid::{FluidLatency, mean_latency};
 
 /// metrics-server's `--metric-resolution` default: a sample every 15 s.
@@ -253,57 +254,6 @@ impl Meter {
     }
 }
 
-/// A pod's status as the HPA reads it: a deletion timestamp, phase Running,
-/// the Ready condition and when it last changed, and when its containers
-/// started. Times absent are [`SimTime::MAX`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PodStatus {
-    pub deleting: bool,
-    pub running: bool,
-    pub ready: bool,
-    ready_transition: SimTime,
-    start_time: SimTime,
-}
-
-impl Default for PodStatus {
-    fn default() -> Self {
-        PodStatus {
-            deleting: false,
-            running: false,
-            ready: false,
-            ready_transition: SimTime::MAX,
-            start_time: SimTime::MAX,
-        }
-    }
-}
-
-impl PodStatus {
-    pub fn new(
-        deleting: bool,
-        running: bool,
-        ready: bool,
-        ready_transition: Option<SimTime>,
-        start_time: Option<SimTime>,
-    ) -> Self {
-        PodStatus {
-            deleting,
-            running,
-            ready,
-            ready_transition: ready_transition.unwrap_or(SimTime::MAX),
-            start_time: start_time.unwrap_or(SimTime::MAX),
-        }
-    }
-
-    /// When the Ready condition last changed (or the pod started, before it ever did).
-    pub fn ready_transition(&self) -> Option<SimTime> {
-        (self.ready_transition != SimTime::MAX).then_some(self.ready_transition)
-    }
-
-    pub fn start_time(&self) -> Option<SimTime> {
-        (self.start_time != SimTime::MAX).then_some(self.start_time)
-    }
-}
-
 /// One calendar second of a service's completions and drops, for its SLO and
 /// for the traffic series.
 #[derive(Clone, Debug, Default)]
@@ -463,7 +413,7 @@ impl ServiceState {
 }
 
 /// metrics-server's latest sample of an instance: millicores, when, over what window.
-pub type CpuSample = (u64, SimTime, SimDuration);
+pub use crate::behaviours::cluster::CpuSample;
 
 /// All traffic in a world.
 #[derive(Clone, Debug)]

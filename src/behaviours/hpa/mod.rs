@@ -13,6 +13,8 @@
 //! `behavior` policies (up: 4 pods or 100 % per 15 s, whichever is more;
 //! down: 100 % per 15 s), and kept within min and max replicas.
 
+pub mod controller;
+
 use crate::engine::{SimDuration, SimTime};
 pub use crate::model::hpa::{Behavior, DecimalQuantity, MetricResource, ScalingPolicy, ScalingRules, SelectPolicy};
 

@@ -1,0 +1,326 @@
+//! The cluster autoscaler (`kubernetes/autoscaler`, `cluster-autoscaler`):
+//! every scan interval it adds nodes for pods that fit nowhere, choosing the
+//! node group by the least-waste expander after binpacking the pending pods,
+//! and drains and removes nodes that stayed under the utilisation threshold
+//! for the unneeded time and whose pods fit elsewhere.
+
+use std::collections::BTreeMap;
+
+use super::api_server;
+use super::cluster::{Component, KubeDue, KubeWorld, NodeCondition, Pod, template_requests};
+use super::controllers::node_lifecycle;
+use super::kubelet;
+use super::scheduler::Resources;
+use crate::engine::SimTime;
+use crate::model::HostId;
+use crate::model::event::EventKind;
+use crate::model::spec::{ClusterAutoscalerSpec, NodeGroup};
+
+/// The cluster autoscaler's memory.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterAutoscalerState {
+    pub last_scale_up: Option<SimTime>,
+    /// Since when each node has been unneeded.
+    pub unneeded_since: BTreeMap<HostId, SimTime>,
+    /// Nodes being drained for removal.
+    pub removing: Vec<HostId>,
+}
+
+/// What a pod requests, as the scheduler counts it (`pods` 1).
+fn requests(pod: &Pod) -> Resources {
+    template_requests(&pod.template).0
+}
+
+/// Whether `room` holds `r`: CPU, memory, a pod slot and every extended resource.
+fn holds(room: &Resources, r: &Resources) -> bool {
+    room.milli_cpu >= r.milli_cpu
+        && room.memory >= r.memory
+        && room.pods >= r.pods
+        && room.scalar.iter().zip(&r.scalar).all(|(have, want)| have >= want)
+}
+
+fn take(room: &mut Resources, r: &Resources) {
+    room.milli_cpu -= r.milli_cpu;
+    room.memory -= r.memory;
+    room.pods -= r.pods;
+    for (have, want) in room.scalar.iter_mut().zip(&r.scalar) {
+        *have -= want;
+    }
+}
+
+/// First fit: the first bin with room for the pod takes it. Returns whether one had room.
+fn first_fit<'a>(bins: impl IntoIterator<Item = &'a mut Resources>, r: &Resources) -> bool {
+    match bins.into_iter().find(|b| holds(b, r)) {
+        Some(b) => {
+            take(b, r);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Spare hosts of node groups start powered off and out of the cluster.
+pub fn init(w: &mut impl KubeWorld) {
+    let Some(ca) = w.platform().cluster_autoscaler.clone() else { return };
+    for g in &ca.node_groups {
+        for &h in g.hosts.iter().skip(g.initial as usize) {
+            power_off_node(w, h);
+        }
+    }
+    w.cluster().autoscaler = Some(ClusterAutoscalerState::default());
+    w.schedule_kube(ca.scan_interval, KubeDue::ClusterAutoscalerScan);
+}
+
+/// The node leaves the cluster and its machine is powered off.
+fn power_off_node(w: &mut impl KubeWorld, host: HostId) {
+    node_lifecycle::set_node_condition(w, host, NodeCondition::Absent);
+    kubelet::stopped(w, host, false);
+    let node = &mut w.cluster().nodes[host.index()];
+    node.unschedulable = false;
+    node.taints.retain(|t| t.key != crate::model::kube::TAINT_UNSCHEDULABLE);
+    node_lifecycle::node_taints_changed(w, host);
+    if w.host_powered(host) {
+        w.set_powered(host, false);
+        w.hold_node_overhead(host, false);
+    }
+    w.host_changed(host);
+}
+
+/// The machine is powered on and its node VM boots, to register as a node.
+fn provision_node(w: &mut impl KubeWorld, group: &NodeGroup, host: HostId) {
+    w.set_powered(host, true);
+    w.hold_node_overhead(host, true);
+    w.host_changed(host);
+    node_lifecycle::set_node_condition(w, host, NodeCondition::Provisioning);
+    let d = group.provisioning_time.sample(w.startup_rng());
+    w.schedule_kube(d, KubeDue::NodeBooted(host));
+}
+
+pub fn scan(w: &mut impl KubeWorld) {
+    let Some(ca) = w.platform().cluster_autoscaler.clone() else { return };
+    w.schedule_kube(ca.scan_interval, KubeDue::ClusterAutoscalerScan);
+    w.touch(Component::ControllerManager);
+    finish_removals(w);
+    if !scale_up(w, &ca) && ca.scale_down_enabled {
+        scale_down(w, &ca);
+    }
+}
+
+/// Pods the scheduler could not place: add nodes so they fit, choosing the
+/// node group by the least-waste expander. Returns whether it scaled up.
+pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
+    let k = w.kref();
+    let mut pending: Vec<Resources> =
+        k.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
+    // First fit decreasing: by CPU, then memory, then extended resources.
+    pending.sort_unstable_by_key(|r| std::cmp::Reverse((r.milli_cpu, r.memory, r.scalar)));
+    if pending.is_empty() {
+        return false;
+    }
+    // Per group: how many new nodes the binpacking estimator needs, and the waste.
+    let mut best: Option<(f64, usize, u32)> = None;
+    for (gi, g) in ca.node_groups.iter().enumerate() {
+        let template = k.nodes[g.hosts[0].index()].allocatable;
+        // Nodes already coming up take pods first.
+        let upcoming: Vec<Resources> = g
+            .hosts
+            .iter()
+            .filter(|h| k.nodes[h.index()].condition == NodeCondition::Provisioning)
+            .map(|_| template)
+            .collect();
+        let in_group = g.hosts.iter().filter(|h| k.nodes[h.index()].condition != NodeCondition::Absent).count() as u32;
+        let room = g.max.saturating_sub(in_group);
+        let (new_nodes, waste) = binpack(&pending, template, upcoming, room);
+        if new_nodes == 0 {
+            continue;
+        }
+        // least-waste: the smallest (unused CPU / CPU) + (unused memory / memory); ties keep the first.
+        if best.is_none_or(|(w, _, _)| waste < w) {
+            best = Some((waste, gi, new_nodes));
+        }
+    }
+    let Some((waste, gi, n)) = best else { return false };
+    let group = ca.node_groups[gi].clone();
+    let absent: Vec<HostId> = group
+        .hosts
+        .iter()
+        .copied()
+        .filter(|h| w.kref().nodes[h.index()].condition == NodeCondition::Absent && w.host_up(*h))
+        .take(n as usize)
+        .collect();
+    if absent.is_empty() {
+        return false;
+    }
+    let before =
+        group.hosts.iter().filter(|h| w.kref().nodes[h.index()].condition != NodeCondition::Absent).count() as u32;
+    for &h in &absent {
+        provision_node(w, &group, h);
+    }
+    let now = w.now();
+    if let Some(s) = w.cluster().autoscaler.as_mut() {
+        s.last_scale_up = Some(now);
+    }
+    w.emit(EventKind::Scaled {
+        by: "cluster-autoscaler".into(),
+        target: group.name.clone(),
+        from: before,
+        to: before + absent.len() as u32,
+        reason: format!("{} pods unschedulable; least-waste expander, waste {waste:.2}", pending.len()),
+    });
+    true
+}
+
+/// Nodes under the utilisation threshold for the unneeded time, whose pods
+/// fit elsewhere, are drained and removed.
+pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
+    let now = w.now();
+    let since_add = w.kref().autoscaler.as_ref().and_then(|s| s.last_scale_up).map(|t| now.since(t));
+    let mut candidates = Vec::new();
+    for g in &ca.node_groups {
+        let k = w.kref();
+        let ready: Vec<HostId> =
+            g.hosts.iter().copied().filter(|h| k.nodes[h.index()].condition == NodeCondition::Ready).collect();
+        let removing = k.autoscaler.as_ref().map_or(0, |s| s.removing.iter().filter(|h| g.hosts.contains(h)).count());
+        let mut allowed = (ready.len() - removing.min(ready.len())).saturating_sub(g.min as usize);
+        for h in ready {
+            let node = &k.nodes[h.index()];
+            let requested = k.node_requested(node);
+            let utilization = (requested.milli_cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
+                .max(requested.memory as f64 / node.allocatable.memory.max(1) as f64);
+            let unneeded = utilization < ca.scale_down_utilization_threshold
+                && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h));
+            candidates.push((h, unneeded, allowed > 0));
+            if unneeded && allowed > 0 {
+                allowed -= 1;
+            }
+        }
+    }
+    let mut removed = 0;
+    for (h, unneeded, allowed) in candidates {
+        let state = w.cluster().autoscaler.as_mut().expect("the autoscaler is set up");
+        if !unneeded {
+            state.unneeded_since.remove(&h);
+            continue;
+        }
+        let since = *state.unneeded_since.entry(h).or_insert(now);
+        let waited = now.since(since) >= ca.scale_down_unneeded_time;
+        let after_add = since_add.is_none_or(|d| d >= ca.scale_down_delay_after_add);
+        if waited && after_add && allowed && removed == 0 && pods_fit_elsewhere(w, h) {
+            removed += 1;
+            remove_node(w, h);
+        }
+    }
+}
+
+/// Whether every pod on `host` fits on the other Ready nodes (first fit on requests).
+fn pods_fit_elsewhere(w: &impl KubeWorld, host: HostId) -> bool {
+    let k = w.kref();
+    let mut free: Vec<Resources> = k
+        .nodes
+        .iter()
+        .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
+        .map(|n| {
+            let mut room = n.allocatable;
+            take(&mut room, &k.node_requested(n));
+            room.pods = n.allocatable.pods - n.pods.len() as i64;
+            room
+        })
+        .collect();
+    k.nodes[host.index()]
+        .pods
+        .iter()
+        .filter_map(|p| k.pods.get(p))
+        .filter(|p| !p.deleting)
+        .all(|p| first_fit(&mut free, &requests(p)))
+}
+
+pub fn remove_node(w: &mut impl KubeWorld, host: HostId) {
+    let name = w.setup().hosts[host.index()].name.clone();
+    let group = w.setup().hosts[host.index()].group.clone();
+    w.emit(EventKind::Scaled {
+        by: "cluster-autoscaler".into(),
+        target: group,
+        from: 1,
+        to: 0,
+        reason: format!("{name} was unneeded for the scale-down-unneeded-time"),
+    });
+    if let Some(s) = w.cluster().autoscaler.as_mut() {
+        s.removing.push(host);
+        s.unneeded_since.remove(&host);
+    }
+    // Drain: cordon, then evict every pod; the node goes when it is empty.
+    api_server::act(w, &crate::model::spec::Action::Drain(host));
+    finish_removals(w);
+}
+
+/// Powers off drained nodes once their pods are gone.
+pub fn finish_removals(w: &mut impl KubeWorld) {
+    let removing = w.kref().autoscaler.as_ref().map(|s| s.removing.clone()).unwrap_or_default();
+    for h in removing {
+        if w.kref().nodes[h.index()].pods.is_empty() {
+            if let Some(s) = w.cluster().autoscaler.as_mut() {
+                s.removing.retain(|x| *x != h);
+            }
+            power_off_node(w, h);
+            node_lifecycle::note_nodes_ready(w);
+        }
+    }
+}
+
+/// The binpacking estimator: how many new nodes of `template` the pending pods
+/// need (first fit decreasing, upcoming nodes first), at most `room`, and the
+/// least-waste score of those new nodes.
+pub fn binpack(pending: &[Resources], template: Resources, upcoming: Vec<Resources>, room: u32) -> (u32, f64) {
+    // Room left per node, and whether the node is new.
+    let mut bins: Vec<(Resources, bool)> = upcoming.into_iter().map(|r| (r, false)).collect();
+    let mut new_nodes = 0u32;
+    for r in pending {
+        if !holds(&template, r) {
+            continue;
+        }
+        if first_fit(bins.iter_mut().map(|b| &mut b.0), r) {
+            continue;
+        }
+        if new_nodes >= room {
+            continue;
+        }
+        new_nodes += 1;
+        let mut bin = template;
+        take(&mut bin, r);
+        bins.push((bin, true));
+    }
+    let added: Vec<&Resources> = bins.iter().filter(|b| b.1).map(|b| &b.0).collect();
+    let n = added.len().max(1) as f64;
+    let unused_cpu: f64 =
+        added.iter().map(|b| b.milli_cpu as f64).sum::<f64>() / (template.milli_cpu.max(1) as f64 * n);
+    let unused_mem: f64 = added.iter().map(|b| b.memory as f64).sum::<f64>() / (template.memory.max(1) as f64 * n);
+    (new_nodes, unused_cpu + unused_mem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binpacking_counts_nodes_for_pending_pods() {
+        let template = Resources { milli_cpu: 4000, memory: 16_000, pods: 110, ..Resources::default() };
+        let pod = |cpu, memory| Resources { milli_cpu: cpu, memory, pods: 1, ..Resources::default() };
+        // Five pods of 1500m: two per node → 3 nodes; unused CPU (1000 + 1000 + 2500)/12000, memory none used … .
+        let pending = vec![pod(1500, 1000); 5];
+        let (n, waste) = binpack(&pending, template, Vec::new(), 10);
+        assert_eq!(n, 3);
+        let expected = 4500.0 / 12_000.0 + (48_000.0 - 5_000.0) / 48_000.0;
+        assert!((waste - expected).abs() < 1e-12);
+        // One node already coming up takes two of them.
+        assert_eq!(binpack(&pending, template, vec![template], 10).0, 2);
+        // At most `room` new nodes.
+        assert_eq!(binpack(&pending, template, Vec::new(), 1).0, 1);
+        // A pod larger than a node is left out.
+        assert_eq!(binpack(&[pod(5000, 1)], template, Vec::new(), 10).0, 0);
+        // A pod asking for a GPU needs a node that has one.
+        let gpu = Resources { scalar: [1, 0, 0, 0], ..pod(100, 1) };
+        assert_eq!(binpack(&[gpu], template, Vec::new(), 10).0, 0);
+        let gpu_node = Resources { scalar: [4, 0, 0, 0], ..template };
+        assert_eq!(binpack(&[gpu; 6], gpu_node, Vec::new(), 10).0, 2);
+    }
+}

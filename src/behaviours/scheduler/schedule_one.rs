@@ -1,0 +1,103 @@
+//! kube-scheduler's cycle for one pod (`pkg/scheduler/schedule_one.go`,
+//! `ScheduleOne`): take the next pod from the active queue, run the
+//! framework over the cache, and after the cycle's time bind it to the
+//! chosen node, or leave it unschedulable with the reason, in back-off.
+
+use std::sync::Arc;
+
+use super::scheduling_queue;
+use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
+use crate::engine::SimDuration;
+use crate::model::event::EventKind;
+use crate::model::{HostId, InstanceId};
+
+pub fn schedule_one(w: &mut impl KubeWorld) {
+    if w.cluster().scheduling.is_some() {
+        return;
+    }
+    let pod = loop {
+        let Some(p) = w.cluster().active_queue.pop_front() else { return };
+        if w.cluster().pods.get(&p).is_some_and(|pod| !pod.deleting && pod.node.is_none()) {
+            break p;
+        }
+    };
+    w.touch(Component::Scheduler);
+    let (node, message) = match w.scheduler_replaced() {
+        true => {
+            let c = w.kref();
+            let (mut start, mut rng) = (c.next_start_node_index, c.scheduler_rng.clone());
+            let outcome = w.replaced_schedule(pod, &mut start, &mut rng).expect("the scheduler is replaced");
+            let c = w.cluster();
+            (c.next_start_node_index, c.scheduler_rng) = (start, rng);
+            outcome
+        }
+        false => {
+            let c = w.cluster();
+            let info = Arc::clone(&c.pods[&pod].pod_info);
+            let keep = c.keep_decisions > 0;
+            let outcome =
+                c.scheduler.schedule(&info, &c.cache, &mut c.next_start_node_index, &mut c.scheduler_rng, keep);
+            if let Some(d) = outcome.decision {
+                c.decision_verdicts += d.verdicts.len();
+                c.decisions.push_back((pod, Arc::new(d)));
+                while c.decision_verdicts > c.keep_decisions && c.decisions.len() > 1 {
+                    let (_, old) = c.decisions.pop_front().expect("more than one decision");
+                    c.decision_verdicts -= old.verdicts.len();
+                }
+            }
+            (outcome.node, outcome.message)
+        }
+    };
+    let c = w.cluster();
+    c.stats.scheduling_attempts += 1;
+    c.scheduling = Some((pod, node, message));
+    c.pods.get_mut(&pod).expect("the pod exists").attempts += 1;
+    let d = w.platform().scheduling_time.clone().sample(w.startup_rng());
+    w.schedule_kube(d, KubeDue::BindDone(pod));
+}
+
+/// The end of a cycle: bind the pod, or leave it unschedulable with the reason.
+pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
+    let now = w.now();
+    let outcome = w.cluster().scheduling.take();
+    let usable = w.cluster().pods.get(&pod).is_some_and(|p| !p.deleting && p.node.is_none());
+    if let (Some((p, node, message)), true) = (outcome, usable)
+        && p == pod
+    {
+        match node {
+            Some(host) => bind(w, pod, host),
+            None => {
+                let message = message.unwrap_or_default();
+                let attempts = w.cluster().pods[&pod].attempts;
+                let backoff = scheduling_queue::calculate_backoff_duration(w, attempts);
+                let c = w.cluster();
+                c.stats.scheduling_unschedulable += 1;
+                c.unschedulable.insert(pod, now);
+                c.backoff.insert(pod, now + backoff);
+                w.set_wait_reason(pod, message);
+                w.schedule_kube(backoff, KubeDue::BackoffDone(pod));
+            }
+        }
+    }
+    if !w.cluster().active_queue.is_empty() {
+        w.schedule_kube(SimDuration::ZERO, KubeDue::SchedulingCycle);
+    }
+}
+
+pub fn bind(w: &mut impl KubeWorld, pod: InstanceId, host: HostId) {
+    let delay = w.watch_delay();
+    let c = w.cluster();
+    c.unschedulable.remove(&pod);
+    c.backoff.remove(&pod);
+    let p = c.pods.get_mut(&pod).expect("the pod exists");
+    p.node = Some(host);
+    let info = Arc::clone(&p.pod_info);
+    c.nodes[host.index()].pods.insert(pod);
+    c.cache.add_pod(host.index(), &info, true);
+    w.api_write();
+    // The scheduler's cache holds the resources from the binding on.
+    w.reserve(pod, host);
+    w.instance_mut(pod).wait_reason = None;
+    w.emit(EventKind::Placed { instance: pod, host });
+    w.schedule_kube(delay, KubeDue::KubeletAdmit(pod));
+}
