@@ -294,7 +294,7 @@ pub fn create_pod(
             started_at: None,
         },
     );
-    c.active_queue.push_back(id);
+    c.queue.active.push_back(id);
     w.instance_mut(id).name = name;
     let delay = w.watch_delay();
     w.schedule_kube(delay, KubeDue::SchedulingCycle);
@@ -313,7 +313,7 @@ pub fn delete_pod(w: &mut impl KubeWorld, p: InstanceId) {
     let c = w.cluster();
     let pod = &c.pods[&p];
     let (node, ready, deployment, info) = (pod.node, pod.ready, c.pod_deployment(pod), Arc::clone(&pod.pod_info));
-    c.serving_changed.insert(p);
+    c.endpoints_controller.changed.insert(p);
     if ready && let Some(d) = deployment {
         c.deployments[d].ready_pods -= 1;
     }
@@ -321,11 +321,11 @@ pub fn delete_pod(w: &mut impl KubeWorld, p: InstanceId) {
         // Terminating: spreading counts it no more, though it still holds its requests.
         c.cache.pod_terminating(h.index(), &info);
     }
-    c.backoff.remove(&p);
-    c.unschedulable.remove(&p);
+    c.queue.backoff.remove(&p);
+    c.queue.unschedulable.remove(&p);
     // EndpointSlice conditions: a pod with a deletion timestamp is
     // `ready: false, terminating: true` at once, and gets no new requests.
-    if c.serving.remove(&p) {
+    if c.endpoints_controller.serving.remove(&p) {
         for s in &mut c.services {
             if let Ok(at) = s.endpoints.binary_search(&p) {
                 s.endpoints.remove(at);
@@ -370,7 +370,7 @@ pub fn forget_pod(w: &mut impl KubeWorld, p: InstanceId) {
             }
             PodOwner::Standalone(i) => c.standalone_pods[i].pod = None,
         }
-        c.serving_changed.insert(p);
+        c.endpoints_controller.changed.insert(p);
         if pod.ready {
             c.ready_pods -= 1;
             if !pod.deleting

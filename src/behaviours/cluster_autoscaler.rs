@@ -111,7 +111,7 @@ pub fn scan(w: &mut impl KubeWorld) {
 pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
     let k = w.kref();
     let mut pending: Vec<Resources> =
-        k.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
+        k.queue.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
     // First fit decreasing: by CPU, then memory, then extended resources.
     pending.sort_unstable_by_key(|r| std::cmp::Reverse((r.milli_cpu, r.memory, r.scalar)));
     if pending.is_empty() {

@@ -313,7 +313,7 @@ pub fn set_pod_ready(w: &mut impl KubeWorld, pod: InstanceId, ready: bool) {
     if !deleting && let Some(d) = deployment {
         c.deployments[d].ready_pods = (i64::from(c.deployments[d].ready_pods) + delta) as u32;
     }
-    c.serving_changed.insert(pod);
+    c.endpoints_controller.changed.insert(pod);
 }
 
 /// Metrics-server's record of the pod follows its status, for the HPA.
@@ -374,7 +374,7 @@ pub fn stopped(w: &mut impl KubeWorld, host: HostId, live: bool) {
     let beats = if beats > 0 && !live && since + SimDuration(beats * every) == now { beats - 1 } else { beats };
     node.last_heartbeat = since + SimDuration(beats * every);
     if node.condition == NodeCondition::Ready {
-        c.silent.insert(host);
+        c.node_lifecycle.silent.insert(host);
     }
 }
 

@@ -167,12 +167,13 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
     // The queue of instances waiting for a host: the placer's, or the scheduler's.
     let waiting: Vec<InstanceId> = match world.kube() {
         Some(k) => k
-            .scheduling
+            .cycle
+            .current
             .iter()
             .map(|(id, ..)| id)
-            .chain(&k.active_queue)
-            .chain(k.backoff.keys())
-            .chain(k.unschedulable.keys())
+            .chain(&k.queue.active)
+            .chain(k.queue.backoff.keys())
+            .chain(k.queue.unschedulable.keys())
             .copied()
             .collect(),
         None => world.waiting().collect(),
@@ -185,9 +186,9 @@ fn draw_world(painter: &egui::Painter, col: Rect, world: &World, view: &View, ta
             Some(k) => format!(
                 "{} pending in the scheduler ({} queued, {} backing off, {} unschedulable): {}",
                 waiting.len(),
-                k.active_queue.len() + usize::from(k.scheduling.is_some()),
-                k.backoff.len(),
-                k.unschedulable.len(),
+                k.queue.active.len() + usize::from(k.cycle.current.is_some()),
+                k.queue.backoff.len(),
+                k.queue.unschedulable.len(),
                 reason
             ),
             None => format!("{} waiting: {}", waiting.len(), reason),

@@ -742,7 +742,7 @@ impl Recorder {
                     .map_or(to, |g| g.max),
                 _ => to,
             };
-            let pods: Vec<String> = k.unschedulable.keys().map(|p| world.instance(*p).name.clone()).collect();
+            let pods: Vec<String> = k.queue.unschedulable.keys().map(|p| world.instance(*p).name.clone()).collect();
             for pod in pods {
                 self.record(
                     now,

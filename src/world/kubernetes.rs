@@ -72,7 +72,7 @@ impl World {
     /// a front end to show why each pod went where it went.
     pub fn keep_decisions(&mut self, verdicts: usize) {
         if let Some(c) = self.kube.as_deref_mut() {
-            c.keep_decisions = verdicts;
+            c.cycle.keep_decisions = verdicts;
         }
     }
 

@@ -35,7 +35,13 @@ mod pods;
 pub use pods::Pods;
 
 use super::cluster_autoscaler::ClusterAutoscalerState;
+use super::controllers::deployment::DeploymentController;
+use super::controllers::endpoints::EndpointsController;
+use super::controllers::node_lifecycle::NodeLifecycleController;
+use super::controllers::replica_set::ReplicaSetController;
 use super::hpa::controller::HpaState;
+use super::scheduler::schedule_one::SchedulingCycle;
+use super::scheduler::scheduling_queue::SchedulingQueue;
 use super::scheduler::{self, Decision, NodeInfo, PodInfo, Resources, Scheduler, SchedulerCache};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::cache::BlobCache;
@@ -243,6 +249,7 @@ pub struct KubeStats {
 /// Everything a Kubernetes world adds to a world.
 #[derive(Clone, Debug)]
 pub struct Cluster {
+    // The objects the API server holds.
     pub nodes: Vec<Node>,
     pub pods: Pods,
     pub deployments: Vec<Deployment>,
@@ -254,56 +261,42 @@ pub struct Cluster {
     /// Pods applied on their own, in the order they were first applied.
     pub standalone_pods: Vec<StandalonePod>,
     pub services: Vec<Service>,
+    /// PodDisruptionBudgets, with when each was first applied.
+    pub disruption_budgets: Vec<(PodDisruptionBudgetSpec, SimTime)>,
+    /// Names per ReplicaSet for pods (`web-<hash>-<n>`).
+    pub(crate) pod_counter: u64,
+
+    // What each component keeps of its own.
+    /// kube-scheduler's framework: its profile and plugins.
     pub(crate) scheduler: Scheduler,
     /// What the scheduler knows of every node.
     pub cache: SchedulerCache,
-    /// Where the next cycle starts looking (`nextStartNodeIndex`).
-    pub(crate) next_start_node_index: usize,
-    pub(crate) scheduler_rng: RandomStream,
-    /// The scheduler's active queue, oldest first; pods deleted or bound
-    /// meanwhile are passed over when they come up.
-    pub active_queue: VecDeque<InstanceId>,
-    /// Pods waiting out their back-off, with when it ends.
-    pub backoff: BTreeMap<InstanceId, SimTime>,
-    /// Pods that did not fit, with when they last failed.
-    pub unschedulable: BTreeMap<InstanceId, SimTime>,
-    /// The pod in the current scheduling cycle, the node chosen for it, or why none fits.
-    pub scheduling: Option<(InstanceId, Option<HostId>, Option<String>)>,
-    /// The latest cycles' verdicts and scores, newest last, while kept.
-    pub(crate) decisions: VecDeque<(InstanceId, Arc<Decision>)>,
-    /// Verdicts in `decisions`, and how many may be kept.
-    pub(crate) decision_verdicts: usize,
-    pub(crate) keep_decisions: usize,
-    /// Per blob, the images that have it as a layer.
-    pub(crate) blob_images: Vec<Vec<ImageId>>,
-    /// `nodeStatusUpdateFrequency`: a running kubelet reports this often.
-    pub(crate) heartbeat_every: SimDuration,
-    /// Ready nodes whose kubelet has stopped: the node lifecycle controller watches these.
-    pub(crate) silent: BTreeSet<HostId>,
-    pub(crate) ready_nodes: usize,
-    pub(crate) provisioning_nodes: usize,
-    /// Pods Ready, and pods whose containers run.
-    pub(crate) ready_pods: usize,
-    pub(crate) running_pods: usize,
-    /// Pods whose Ready or terminating state changed since the endpoints controller last looked.
-    pub(crate) serving_changed: BTreeSet<InstanceId>,
-    pub(crate) sync_pending: BTreeSet<(u8, usize)>,
-    pub(crate) endpoints_pending: bool,
-    pub stats: KubeStats,
-    pub activity: BTreeMap<Component, SimTime>,
-    /// Names per ReplicaSet for pods (`web-<hash>-<n>`).
-    pub(crate) pod_counter: u64,
+    pub queue: SchedulingQueue,
+    pub cycle: SchedulingCycle,
+    pub(crate) deployment_controller: DeploymentController,
+    pub(crate) replica_set_controller: ReplicaSetController,
+    pub endpoints_controller: EndpointsController,
+    pub(crate) node_lifecycle: NodeLifecycleController,
     /// Never shrinks: the HPA controller's sync starts with the first one.
     pub(crate) hpas: Vec<HpaState>,
     pub autoscaler: Option<ClusterAutoscalerState>,
-    /// The most nodes Ready at once.
-    pub nodes_ready_max: usize,
-    /// Pods the endpoints controller last listed as serving: Ready and not terminating.
-    pub serving: BTreeSet<InstanceId>,
-    /// PodDisruptionBudgets, with when each was first applied.
-    pub disruption_budgets: Vec<(PodDisruptionBudgetSpec, SimTime)>,
     /// How often the eviction API refused `kubectl drain` for a budget.
     pub evictions_refused: u64,
+    /// Per blob, the images that have it as a layer (for the kubelets' reports of their images).
+    pub(crate) blob_images: Vec<Vec<ImageId>>,
+    /// `nodeStatusUpdateFrequency`: a running kubelet reports this often.
+    pub(crate) heartbeat_every: SimDuration,
+
+    // Counts for the metrics and the front end.
+    pub(crate) ready_nodes: usize,
+    pub(crate) provisioning_nodes: usize,
+    /// The most nodes Ready at once.
+    pub nodes_ready_max: usize,
+    /// Pods Ready, and pods whose containers run.
+    pub(crate) ready_pods: usize,
+    pub(crate) running_pods: usize,
+    pub stats: KubeStats,
+    pub activity: BTreeMap<Component, SimTime>,
 }
 
 impl Cluster {
@@ -343,7 +336,7 @@ impl Cluster {
 
     /// The latest cycle's verdicts and scores for `pod`, while they are kept.
     pub fn decision(&self, pod: InstanceId) -> Option<&Decision> {
-        self.decisions.iter().rev().find(|(p, _)| *p == pod).map(|(_, d)| &**d)
+        self.cycle.decisions.iter().rev().find(|(p, _)| *p == pod).map(|(_, d)| &**d)
     }
 
     /// The scheduler's profile.
@@ -509,35 +502,27 @@ impl Cluster {
             standalone_pods: Vec::new(),
             services: Vec::new(),
             disruption_budgets: Vec::new(),
-            evictions_refused: 0,
+            pod_counter: 0,
             scheduler: Scheduler::new(platform.profile.clone(), &setup.extended_resources),
             cache,
-            next_start_node_index: 0,
-            scheduler_rng,
-            active_queue: VecDeque::new(),
-            backoff: BTreeMap::new(),
-            unschedulable: BTreeMap::new(),
-            scheduling: None,
-            decisions: VecDeque::new(),
-            decision_verdicts: 0,
-            keep_decisions: 0,
-            blob_images,
-            heartbeat_every: platform.node_status_update_frequency,
-            silent: BTreeSet::new(),
-            ready_nodes,
-            provisioning_nodes,
-            ready_pods: 0,
-            running_pods: 0,
-            serving_changed: BTreeSet::new(),
-            sync_pending: BTreeSet::new(),
-            endpoints_pending: false,
-            stats: KubeStats { nodes_ready_min: None, ..KubeStats::default() },
-            activity: BTreeMap::new(),
-            pod_counter: 0,
+            queue: SchedulingQueue::default(),
+            cycle: SchedulingCycle::new(scheduler_rng),
+            deployment_controller: DeploymentController::default(),
+            replica_set_controller: ReplicaSetController::default(),
+            endpoints_controller: EndpointsController::default(),
+            node_lifecycle: NodeLifecycleController::default(),
             hpas: Vec::new(),
             autoscaler: None,
+            evictions_refused: 0,
+            blob_images,
+            heartbeat_every: platform.node_status_update_frequency,
+            ready_nodes,
+            provisioning_nodes,
             nodes_ready_max: 0,
-            serving: BTreeSet::new(),
+            ready_pods: 0,
+            running_pods: 0,
+            stats: KubeStats { nodes_ready_min: None, ..KubeStats::default() },
+            activity: BTreeMap::new(),
         };
         for (h, node) in cluster.nodes.iter().enumerate() {
             cluster.cache.set_registered(h, registered(node.condition));

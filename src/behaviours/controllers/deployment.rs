@@ -4,12 +4,19 @@
 //! available pods stay at or above `replicas − maxUnavailable`.
 
 use crate::model::kube::{DeploymentStrategy, resolve_fenceposts};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::node_lifecycle;
 use super::replica_set;
 use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
 use crate::model::kube::PodTemplate;
+
+/// The Deployment controller's work queue: Deployments due a sync.
+#[derive(Clone, Debug, Default)]
+pub struct DeploymentController {
+    pub(crate) pending: BTreeSet<usize>,
+}
 
 /// `NewRSNewReplicas` (deployment_util.go): how big the new ReplicaSet may
 /// be now. A rolling update grows it while all the Deployment's ReplicaSets
@@ -66,7 +73,7 @@ pub fn max_scaled_down(all_pods: u32, min_available: u32, new_rs_unavailable: u3
 
 pub fn sync_soon(w: &mut impl KubeWorld, d: usize) {
     let delay = w.watch_delay();
-    if w.cluster().sync_pending.insert((0, d)) {
+    if w.cluster().deployment_controller.pending.insert(d) {
         w.schedule_kube(delay, KubeDue::SyncDeployment(d));
     }
 }
@@ -74,7 +81,7 @@ pub fn sync_soon(w: &mut impl KubeWorld, d: usize) {
 /// The Deployment controller's sync: find or make the new ReplicaSet,
 /// then scale it up and the old ones down within the strategy's bounds.
 pub fn sync(w: &mut impl KubeWorld, d: usize) {
-    w.cluster().sync_pending.remove(&(0, d));
+    w.cluster().deployment_controller.pending.remove(&d);
     w.touch(Component::ControllerManager);
     let now = w.now();
     let (spec, rs_list) = {

@@ -3,15 +3,28 @@
 //! Only pods whose state changed since the last sync are looked at again; a
 //! Service whose selector is new lists its pods afresh.
 
+use crate::model::InstanceId;
+use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// What the endpoints controller keeps between its syncs.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointsController {
+    /// Pods it last listed as serving: Ready and not terminating.
+    pub serving: BTreeSet<InstanceId>,
+    /// Pods whose Ready or terminating state changed since it last looked.
+    pub(crate) changed: BTreeSet<InstanceId>,
+    /// A sync is due.
+    pub(crate) pending: bool,
+}
 
 use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
 use crate::model::kube::selector_matches;
 
 pub fn sync_soon(w: &mut impl KubeWorld) {
     let delay = w.watch_delay();
-    if !w.cluster().endpoints_pending {
-        w.cluster().endpoints_pending = true;
+    if !w.cluster().endpoints_controller.pending {
+        w.cluster().endpoints_controller.pending = true;
         w.schedule_kube(delay, KubeDue::SyncEndpoints);
     }
 }
@@ -20,10 +33,10 @@ pub fn sync_soon(w: &mut impl KubeWorld) {
 /// not terminating. Only pods whose state changed since the last sync
 /// are looked at again.
 pub fn sync(w: &mut impl KubeWorld) {
-    w.cluster().endpoints_pending = false;
+    w.cluster().endpoints_controller.pending = false;
     w.touch(Component::ControllerManager);
     let c = w.cluster();
-    let changed = std::mem::take(&mut c.serving_changed);
+    let changed = std::mem::take(&mut c.endpoints_controller.changed);
     let mut now_changed = Vec::new();
     for id in changed {
         let serving = c
@@ -31,7 +44,7 @@ pub fn sync(w: &mut impl KubeWorld) {
             .get(&id)
             .filter(|p| p.ready && !p.deleting)
             .map(|p| (Arc::clone(&p.template), c.pod_namespace(p).to_string()));
-        let was = c.serving.contains(&id);
+        let was = c.endpoints_controller.serving.contains(&id);
         if let Some((template, namespace)) = &serving {
             // A Service selects pods of its own namespace.
             for s in &mut c.services {
@@ -51,9 +64,9 @@ pub fn sync(w: &mut impl KubeWorld) {
         }
         if serving.is_some() != was {
             if was {
-                c.serving.remove(&id);
+                c.endpoints_controller.serving.remove(&id);
             } else {
-                c.serving.insert(id);
+                c.endpoints_controller.serving.insert(id);
             }
             now_changed.push(id);
         }
@@ -62,6 +75,7 @@ pub fn sync(w: &mut impl KubeWorld) {
     for s in services.iter_mut().filter(|s| s.relist) {
         s.relist = false;
         s.endpoints = c
+            .endpoints_controller
             .serving
             .iter()
             .copied()

@@ -13,6 +13,14 @@ use crate::behaviours::{api_server, kubelet};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::kube::{TAINT_UNREACHABLE, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::model::{HostId, InstanceId, Phase};
+use std::collections::BTreeSet;
+
+/// What the node lifecycle controller watches.
+#[derive(Clone, Debug, Default)]
+pub struct NodeLifecycleController {
+    /// Ready nodes whose kubelet has stopped.
+    pub(crate) silent: BTreeSet<HostId>,
+}
 
 /// Whether the node is heard from often enough.
 pub fn is_healthy(now: SimTime, last_heartbeat: SimTime, grace: SimDuration) -> bool {
@@ -26,7 +34,7 @@ pub fn monitor(w: &mut impl KubeWorld) {
     w.touch(Component::ControllerManager);
     let platform = w.platform().clone();
     let now = w.now();
-    let silent: Vec<HostId> = w.kref().silent.iter().copied().collect();
+    let silent: Vec<HostId> = w.kref().node_lifecycle.silent.iter().copied().collect();
     for host in silent {
         let h = host.index();
         let last = w.kref().last_heartbeat(host, now);
@@ -71,7 +79,7 @@ pub fn monitor(w: &mut impl KubeWorld) {
 pub fn node_heard(w: &mut impl KubeWorld, host: HostId) {
     let now = w.now();
     let c = w.cluster();
-    c.silent.remove(&host);
+    c.node_lifecycle.silent.remove(&host);
     let node = &mut c.nodes[host.index()];
     node.last_heartbeat = now;
     node.kubelet_since = Some(now);
@@ -132,7 +140,7 @@ pub fn set_node_condition(w: &mut impl KubeWorld, host: HostId, condition: NodeC
         }
     }
     if condition != NodeCondition::Ready {
-        c.silent.remove(&host);
+        c.node_lifecycle.silent.remove(&host);
     }
     c.cache.set_registered(host.index(), registered(condition));
 }

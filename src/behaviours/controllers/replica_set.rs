@@ -5,6 +5,7 @@
 //! ready for less time first, more restarts first, newer first.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use crate::engine::SimTime;
 use std::sync::Arc;
@@ -27,6 +28,12 @@ pub struct PodRank {
     pub created: SimTime,
 }
 
+/// The ReplicaSet controller's work queue: ReplicaSets due a sync.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicaSetController {
+    pub(crate) pending: BTreeSet<usize>,
+}
+
 /// `ActivePods` order: the first pods are the first to delete.
 pub fn deletion_order(a: &PodRank, b: &PodRank) -> Ordering {
     a.assigned
@@ -42,14 +49,14 @@ pub fn deletion_order(a: &PodRank, b: &PodRank) -> Ordering {
 
 pub fn sync_soon(w: &mut impl KubeWorld, rs: usize) {
     let delay = w.watch_delay();
-    if w.cluster().sync_pending.insert((1, rs)) {
+    if w.cluster().replica_set_controller.pending.insert(rs) {
         w.schedule_kube(delay, KubeDue::SyncReplicaSet(rs));
     }
 }
 
 /// The ReplicaSet controller's sync: create or delete pods to match replicas.
 pub fn sync(w: &mut impl KubeWorld, r: usize) {
-    w.cluster().sync_pending.remove(&(1, r));
+    w.cluster().replica_set_controller.pending.remove(&r);
     w.touch(Component::ControllerManager);
     let active = w.cluster().active_pods(r);
     let want = w.cluster().replica_sets[r].replicas as usize;

@@ -3,7 +3,41 @@
 //! framework over the cache, and after the cycle's time bind it to the
 //! chosen node, or leave it unschedulable with the reason, in back-off.
 
+use std::collections::VecDeque;
+
+use super::Decision;
+use crate::engine::RandomStream;
 use std::sync::Arc;
+
+/// The scheduler's cycle: where it starts looking, its random stream, the
+/// pod under way and, while kept, the latest cycles' verdicts and scores.
+#[derive(Clone, Debug)]
+pub struct SchedulingCycle {
+    /// Where the next cycle starts looking (`nextStartNodeIndex`).
+    pub(crate) next_start_node_index: usize,
+    /// Breaks ties between the best-scored nodes (`selectHost`).
+    pub(crate) rng: RandomStream,
+    /// The pod in the current cycle, the node chosen for it, or why none fits.
+    pub current: Option<(InstanceId, Option<HostId>, Option<String>)>,
+    /// The latest cycles' verdicts and scores, newest last, while kept.
+    pub(crate) decisions: VecDeque<(InstanceId, Arc<Decision>)>,
+    /// Verdicts in `decisions`, and how many may be kept.
+    pub(crate) decision_verdicts: usize,
+    pub(crate) keep_decisions: usize,
+}
+
+impl SchedulingCycle {
+    pub fn new(rng: RandomStream) -> Self {
+        SchedulingCycle {
+            next_start_node_index: 0,
+            rng,
+            current: None,
+            decisions: VecDeque::new(),
+            decision_verdicts: 0,
+            keep_decisions: 0,
+        }
+    }
+}
 
 use super::scheduling_queue;
 use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
@@ -12,11 +46,11 @@ use crate::model::event::EventKind;
 use crate::model::{HostId, InstanceId};
 
 pub fn schedule_one(w: &mut impl KubeWorld) {
-    if w.cluster().scheduling.is_some() {
+    if w.cluster().cycle.current.is_some() {
         return;
     }
     let pod = loop {
-        let Some(p) = w.cluster().active_queue.pop_front() else { return };
+        let Some(p) = w.cluster().queue.active.pop_front() else { return };
         if w.cluster().pods.get(&p).is_some_and(|pod| !pod.deleting && pod.node.is_none()) {
             break p;
         }
@@ -25,24 +59,24 @@ pub fn schedule_one(w: &mut impl KubeWorld) {
     let (node, message) = match w.scheduler_replaced() {
         true => {
             let c = w.kref();
-            let (mut start, mut rng) = (c.next_start_node_index, c.scheduler_rng.clone());
+            let (mut start, mut rng) = (c.cycle.next_start_node_index, c.cycle.rng.clone());
             let outcome = w.replaced_schedule(pod, &mut start, &mut rng).expect("the scheduler is replaced");
             let c = w.cluster();
-            (c.next_start_node_index, c.scheduler_rng) = (start, rng);
+            (c.cycle.next_start_node_index, c.cycle.rng) = (start, rng);
             outcome
         }
         false => {
             let c = w.cluster();
             let info = Arc::clone(&c.pods[&pod].pod_info);
-            let keep = c.keep_decisions > 0;
+            let keep = c.cycle.keep_decisions > 0;
             let outcome =
-                c.scheduler.schedule(&info, &c.cache, &mut c.next_start_node_index, &mut c.scheduler_rng, keep);
+                c.scheduler.schedule(&info, &c.cache, &mut c.cycle.next_start_node_index, &mut c.cycle.rng, keep);
             if let Some(d) = outcome.decision {
-                c.decision_verdicts += d.verdicts.len();
-                c.decisions.push_back((pod, Arc::new(d)));
-                while c.decision_verdicts > c.keep_decisions && c.decisions.len() > 1 {
-                    let (_, old) = c.decisions.pop_front().expect("more than one decision");
-                    c.decision_verdicts -= old.verdicts.len();
+                c.cycle.decision_verdicts += d.verdicts.len();
+                c.cycle.decisions.push_back((pod, Arc::new(d)));
+                while c.cycle.decision_verdicts > c.cycle.keep_decisions && c.cycle.decisions.len() > 1 {
+                    let (_, old) = c.cycle.decisions.pop_front().expect("more than one decision");
+                    c.cycle.decision_verdicts -= old.verdicts.len();
                 }
             }
             (outcome.node, outcome.message)
@@ -50,7 +84,7 @@ pub fn schedule_one(w: &mut impl KubeWorld) {
     };
     let c = w.cluster();
     c.stats.scheduling_attempts += 1;
-    c.scheduling = Some((pod, node, message));
+    c.cycle.current = Some((pod, node, message));
     c.pods.get_mut(&pod).expect("the pod exists").attempts += 1;
     let d = w.platform().scheduling_time.clone().sample(w.startup_rng());
     w.schedule_kube(d, KubeDue::BindDone(pod));
@@ -59,7 +93,7 @@ pub fn schedule_one(w: &mut impl KubeWorld) {
 /// The end of a cycle: bind the pod, or leave it unschedulable with the reason.
 pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
     let now = w.now();
-    let outcome = w.cluster().scheduling.take();
+    let outcome = w.cluster().cycle.current.take();
     let usable = w.cluster().pods.get(&pod).is_some_and(|p| !p.deleting && p.node.is_none());
     if let (Some((p, node, message)), true) = (outcome, usable)
         && p == pod
@@ -72,14 +106,14 @@ pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
                 let backoff = scheduling_queue::calculate_backoff_duration(w, attempts);
                 let c = w.cluster();
                 c.stats.scheduling_unschedulable += 1;
-                c.unschedulable.insert(pod, now);
-                c.backoff.insert(pod, now + backoff);
+                c.queue.unschedulable.insert(pod, now);
+                c.queue.backoff.insert(pod, now + backoff);
                 w.set_wait_reason(pod, message);
                 w.schedule_kube(backoff, KubeDue::BackoffDone(pod));
             }
         }
     }
-    if !w.cluster().active_queue.is_empty() {
+    if !w.cluster().queue.active.is_empty() {
         w.schedule_kube(SimDuration::ZERO, KubeDue::SchedulingCycle);
     }
 }
@@ -87,8 +121,8 @@ pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
 pub fn bind(w: &mut impl KubeWorld, pod: InstanceId, host: HostId) {
     let delay = w.watch_delay();
     let c = w.cluster();
-    c.unschedulable.remove(&pod);
-    c.backoff.remove(&pod);
+    c.queue.unschedulable.remove(&pod);
+    c.queue.backoff.remove(&pod);
     let p = c.pods.get_mut(&pod).expect("the pod exists");
     p.node = Some(host);
     let info = Arc::clone(&p.pod_info);

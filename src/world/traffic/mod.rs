@@ -657,7 +657,7 @@ impl World {
     /// while it runs.
     fn serves(&self, id: InstanceId) -> bool {
         match self.kube() {
-            Some(k) => k.serving.contains(&id),
+            Some(k) => k.endpoints_controller.serving.contains(&id),
             None => self.instances[id.index()].phase == Phase::Running,
         }
     }
