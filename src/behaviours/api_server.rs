@@ -147,6 +147,7 @@ pub fn deployment_for_app(w: &mut impl KubeWorld, app: AppId) -> usize {
     create_deployment(w, deployment)
 }
 
+/// Stores a new Deployment; the workload its pods belong to is named after it.
 pub fn create_deployment(w: &mut impl KubeWorld, spec: DeploymentSpec) -> usize {
     let workload = w.workload_named(&spec.name);
     let c = w.cluster();
@@ -164,6 +165,7 @@ pub fn create_deployment(w: &mut impl KubeWorld, spec: DeploymentSpec) -> usize 
     c.deployments.len() - 1
 }
 
+/// `kubectl apply` of a Deployment: a new template starts a rollout.
 pub fn apply_deployment(w: &mut impl KubeWorld, spec: DeploymentSpec) {
     let d = match w.cluster().deployment(&spec.name) {
         Some(d) => {
@@ -241,6 +243,7 @@ pub fn apply_pod(w: &mut impl KubeWorld, spec: &StandalonePodSpec) {
     w.api_write();
 }
 
+/// `kubectl cordon` or `uncordon`: the node takes no new pods while cordoned.
 pub fn set_cordon(w: &mut impl KubeWorld, host: HostId, cordon: bool) {
     let node = &mut w.cluster().nodes[host.index()];
     node.unschedulable = cordon;

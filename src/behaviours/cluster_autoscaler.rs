@@ -96,6 +96,7 @@ fn provision_node(w: &mut impl KubeWorld, group: &NodeGroup, host: HostId) {
     w.schedule_kube(d, KubeDue::NodeBooted(host));
 }
 
+/// A scan: first scale up for pods that fit nowhere; only when none is added, scale down.
 pub fn scan(w: &mut impl KubeWorld) {
     let Some(ca) = w.platform().cluster_autoscaler.clone() else { return };
     w.schedule_kube(ca.scan_interval, KubeDue::ClusterAutoscalerScan);
@@ -234,6 +235,7 @@ fn pods_fit_elsewhere(w: &impl KubeWorld, host: HostId) -> bool {
         .all(|p| first_fit(&mut free, &requests(p)))
 }
 
+/// Drains `host` for removal; it is powered off once its pods are gone.
 pub fn remove_node(w: &mut impl KubeWorld, host: HostId) {
     let name = w.setup().hosts[host.index()].name.clone();
     let group = w.setup().hosts[host.index()].group.clone();

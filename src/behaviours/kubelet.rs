@@ -1,8 +1,10 @@
-//! The kubelet: it admits pods bound to its node, pulls their images (one
-//! image at a time when `serializeImagePulls` is on, the default) through the
-//! registry and the node's layer cache, starts the containers, reports them
-//! Ready after their readiness delay, restarts them with a back-off of 10 s
-//! doubling to 5 min when they exit, and sends heartbeats.
+//! The kubelet: it registers its node, admits pods bound to it, pulls their
+//! images (one image at a time when `serializeImagePulls` is on, the
+//! default) through the registry and the node's layer cache, starts the
+//! containers (init containers first, one after another), reports them Ready
+//! after their readiness delay, restarts them with a back-off of 10 s
+//! doubling to 5 min when they exit, stops them when the pod is deleted,
+//! reports the images its node holds, and sends heartbeats.
 
 use crate::engine::SimDuration;
 use crate::model::kube::{ImagePullPolicy, PodTemplate};
@@ -87,6 +89,7 @@ pub fn acts_on(w: &mut impl KubeWorld, pod: InstanceId) {
     }
 }
 
+/// A pod bound to the node: the kubelet admits it and pulls what images it lacks, or starts it.
 pub fn admit(w: &mut impl KubeWorld, pod: InstanceId) {
     let Some(host) = w.cluster().pods.get(&pod).and_then(|p| if p.deleting { None } else { p.node }) else {
         return;
@@ -127,6 +130,7 @@ pub fn admit(w: &mut impl KubeWorld, pod: InstanceId) {
     next_pulls(w, host);
 }
 
+/// Whether every layer of `image` is in the node's layer cache.
 pub fn image_present(w: &impl KubeWorld, host: HostId, image: ImageId) -> bool {
     let cache = w.layer_cache(host);
     w.setup().images[image.index()].layers.iter().all(|b| cache.contains(*b))
@@ -166,6 +170,7 @@ pub fn blob_arrived(w: &mut impl KubeWorld, host: HostId) {
     next_pulls(w, host);
 }
 
+/// An image is complete on `host`: pods waiting only for it start.
 pub fn image_pulled(w: &mut impl KubeWorld, host: HostId, image: ImageId) {
     acts(w, host);
     w.cluster().nodes[host.index()].pulling.remove(&image);
@@ -217,6 +222,7 @@ pub fn start_containers(w: &mut impl KubeWorld, pod: InstanceId) {
     w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
 }
 
+/// The containers run (phase Running): readiness probes begin, and a container that will exit is timed.
 pub fn container_started(w: &mut impl KubeWorld, pod: InstanceId) {
     if w.instance(pod).phase != Phase::Starting {
         return;
@@ -237,6 +243,7 @@ pub fn container_started(w: &mut impl KubeWorld, pod: InstanceId) {
     }
 }
 
+/// The readiness probes passed: the pod is Ready, and the endpoints and Deployment controllers hear of it.
 pub fn pod_ready(w: &mut impl KubeWorld, pod: InstanceId) {
     if w.instance(pod).phase != Phase::Starting {
         return;
@@ -261,6 +268,7 @@ pub fn pod_ready(w: &mut impl KubeWorld, pod: InstanceId) {
     }
 }
 
+/// A container exited: the pod is restarted after its back-off, or fails under `restartPolicy: Never`.
 pub fn container_exited(w: &mut impl KubeWorld, pod: InstanceId) {
     let phase = w.instance(pod).phase;
     if !matches!(phase, Phase::Starting | Phase::Running) || w.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
@@ -322,6 +330,7 @@ pub fn pod_status_changed(w: &mut impl KubeWorld, pod: InstanceId) {
     w.set_pod_status(pod, status);
 }
 
+/// The back-off ran out: the container starts again.
 pub fn container_restart(w: &mut impl KubeWorld, pod: InstanceId) {
     if w.instance(pod).phase != Phase::Starting || w.cluster().pods.get(&pod).is_none_or(|p| p.deleting) {
         return;
@@ -332,6 +341,7 @@ pub fn container_restart(w: &mut impl KubeWorld, pod: InstanceId) {
     w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
 }
 
+/// The pod's containers stopped after its deletion: the pod is gone.
 pub fn pod_terminated(w: &mut impl KubeWorld, pod: InstanceId) {
     if w.instance(pod).phase != Phase::Stopping {
         return;
@@ -341,6 +351,7 @@ pub fn pod_terminated(w: &mut impl KubeWorld, pod: InstanceId) {
     api_server::forget_pod(w, pod);
 }
 
+/// A node VM finished booting: its kubelet registers and reports.
 pub fn node_booted(w: &mut impl KubeWorld, host: HostId) {
     if !w.host_up(host) {
         return;

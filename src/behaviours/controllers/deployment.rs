@@ -1,7 +1,11 @@
-//! The Deployment controller's rolling update (`pkg/controller/deployment/rolling.go`
-//! and `util/deployment_util.go`): the new ReplicaSet may grow while the total
-//! stays within `replicas + maxSurge`, and old ReplicaSets shrink while the
-//! available pods stay at or above `replicas − maxUnavailable`.
+//! The Deployment controller (`pkg/controller/deployment`). Its sync finds
+//! or makes the ReplicaSet of the current template, then scales: a rolling
+//! update (`rolling.go`, `util/deployment_util.go`) lets the new ReplicaSet
+//! grow while the total stays within `replicas + maxSurge`, and shrinks old
+//! ReplicaSets while the available pods stay at or above
+//! `replicas − maxUnavailable`; Recreate (`recreate.go`) scales the old ones
+//! to zero and grows the new one once their pods are gone. It also times
+//! each rollout.
 
 use crate::model::kube::{DeploymentStrategy, resolve_fenceposts};
 use std::collections::BTreeSet;
@@ -71,6 +75,7 @@ pub fn max_scaled_down(all_pods: u32, min_available: u32, new_rs_unavailable: u3
     all_pods.saturating_sub(min_available).saturating_sub(new_rs_unavailable)
 }
 
+/// The Deployment changed: the controller syncs it after the watch delay, once however many changes come.
 pub fn sync_soon(w: &mut impl KubeWorld, d: usize) {
     let delay = w.watch_delay();
     if w.cluster().deployment_controller.pending.insert(d) {

@@ -21,6 +21,7 @@ pub struct EndpointsController {
 use crate::behaviours::cluster::{Component, KubeDue, KubeWorld};
 use crate::model::kube::selector_matches;
 
+/// A pod's serving state or a Service changed: the controller syncs after the watch delay.
 pub fn sync_soon(w: &mut impl KubeWorld) {
     let delay = w.watch_delay();
     if !w.cluster().endpoints_controller.pending {

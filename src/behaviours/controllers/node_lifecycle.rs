@@ -116,6 +116,7 @@ pub fn node_heard(w: &mut impl KubeWorld, host: HostId) {
     }
 }
 
+/// The pod's toleration of the unreachable taint ran out: the taint-eviction controller deletes it.
 pub fn evict(w: &mut impl KubeWorld, pod: InstanceId) {
     let now = w.now();
     if w.cluster().pods.get(&pod).is_some_and(|p| p.eviction_at == Some(now)) {
@@ -152,6 +153,7 @@ pub fn node_taints_changed(w: &mut impl KubeWorld, host: HostId) {
     c.cache.set_taints(host.index(), &node.taints, node.unschedulable);
 }
 
+/// The count of Ready nodes changed: its most and its fewest follow.
 pub fn note_nodes_ready(w: &mut impl KubeWorld) {
     let c = w.cluster();
     let ready = c.nodes_ready();

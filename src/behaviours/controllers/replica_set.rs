@@ -1,4 +1,5 @@
-//! The ReplicaSet controller keeps `replicas` active pods: it creates the
+//! The ReplicaSet controller (`pkg/controller/replicaset`) keeps `replicas`
+//! active pods, named after the ReplicaSet: it creates the
 //! missing ones and, when there are too many, deletes in the order of
 //! `controller.ActivePods` (`pkg/controller/controller_utils.go`): pods not
 //! yet on a node first, then pending before running, not ready before ready,
@@ -47,6 +48,7 @@ pub fn deletion_order(a: &PodRank, b: &PodRank) -> Ordering {
         .then(b.created.cmp(&a.created))
 }
 
+/// The ReplicaSet changed: the controller syncs it after the watch delay, once however many changes come.
 pub fn sync_soon(w: &mut impl KubeWorld, rs: usize) {
     let delay = w.watch_delay();
     if w.cluster().replica_set_controller.pending.insert(rs) {
@@ -101,6 +103,7 @@ pub fn sync(w: &mut impl KubeWorld, r: usize) {
     }
 }
 
+/// Stores a new ReplicaSet with no replicas.
 pub fn create(
     w: &mut impl KubeWorld,
     name: String,

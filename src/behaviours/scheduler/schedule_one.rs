@@ -45,6 +45,7 @@ use crate::engine::SimDuration;
 use crate::model::event::EventKind;
 use crate::model::{HostId, InstanceId};
 
+/// A cycle (`ScheduleOne`): the next pod from the active queue is filtered and scored against the cache.
 pub fn schedule_one(w: &mut impl KubeWorld) {
     if w.cluster().cycle.current.is_some() {
         return;
@@ -103,7 +104,14 @@ pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
             None => {
                 let message = message.unwrap_or_default();
                 let attempts = w.cluster().pods[&pod].attempts;
-                let backoff = scheduling_queue::calculate_backoff_duration(w, attempts);
+                let backoff = {
+                    let profile = &w.platform().profile;
+                    scheduling_queue::calculate_backoff_duration(
+                        profile.pod_initial_backoff,
+                        profile.pod_max_backoff,
+                        attempts,
+                    )
+                };
                 let c = w.cluster();
                 c.stats.scheduling_unschedulable += 1;
                 c.queue.unschedulable.insert(pod, now);
@@ -118,6 +126,7 @@ pub fn bind_done(w: &mut impl KubeWorld, pod: InstanceId) {
     }
 }
 
+/// Binds the pod to `host` (`bind`): the cache and the node hold its requests, and the kubelet hears of it.
 pub fn bind(w: &mut impl KubeWorld, pod: InstanceId, host: HostId) {
     let delay = w.watch_delay();
     let c = w.cluster();

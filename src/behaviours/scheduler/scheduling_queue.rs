@@ -52,19 +52,21 @@ pub fn move_all_to_active_or_backoff(w: &mut impl KubeWorld) {
     }
 }
 
-pub fn calculate_backoff_duration(w: &impl KubeWorld, attempts: u32) -> SimDuration {
-    // calculateBackoffDuration: initial × 2^(attempts − 1), at most the maximum.
-    let profile = &w.platform().profile;
-    let mut d = profile.pod_initial_backoff;
+/// `calculateBackoffDuration` (`scheduling_queue.go`): the initial back-off
+/// doubled for every attempt after the first, at most the maximum.
+pub fn calculate_backoff_duration(initial: SimDuration, max: SimDuration, attempts: u32) -> SimDuration {
+    let mut duration = initial;
     for _ in 1..attempts {
-        d = SimDuration(d.0.saturating_mul(2));
-        if d >= profile.pod_max_backoff {
-            return profile.pod_max_backoff;
+        // As upstream, a comparison with the room left instead of a doubling that could overflow.
+        if duration.0 > max.0.saturating_sub(duration.0) {
+            return max;
         }
+        duration = SimDuration(duration.0 * 2);
     }
-    d.min(profile.pod_max_backoff)
+    duration
 }
 
+/// The pod's back-off ran out: it goes back to the active queue unless it waits as unschedulable.
 pub fn backoff_done(w: &mut impl KubeWorld, pod: InstanceId) {
     let now = w.now();
     let c = w.cluster();
@@ -78,6 +80,7 @@ pub fn backoff_done(w: &mut impl KubeWorld, pod: InstanceId) {
     }
 }
 
+/// `flushUnschedulablePodsLeftover`, every 30 s: pods unschedulable for 5 min go back to the active queue.
 pub fn flush_unschedulable_pods_leftover(w: &mut impl KubeWorld) {
     let now = w.now();
     let c = w.cluster();
@@ -97,4 +100,28 @@ pub fn flush_unschedulable_pods_leftover(w: &mut impl KubeWorld) {
         w.schedule_kube(SimDuration::ZERO, KubeDue::SchedulingCycle);
     }
     w.schedule_kube(FLUSH_INTERVAL, KubeDue::FlushUnschedulable);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `TestPriorityQueue_calculateBackoffDuration`, every case; the durations
+    /// there are nanoseconds, here the same counts of the clock's unit.
+    #[test]
+    fn priority_queue_calculate_backoff_duration() {
+        let cases: [(&str, u64, u64, u32, u64); 3] = [
+            ("normal", 1, 32, 16, 32),
+            ("overflow_32bit", 1, i32::MAX as u64, 32, i32::MAX as u64),
+            ("overflow_64bit", 1, i64::MAX as u64, 64, i64::MAX as u64),
+        ];
+        for (name, initial, max, attempts, want) in cases {
+            let got = calculate_backoff_duration(SimDuration(initial), SimDuration(max), attempts);
+            assert_eq!(got, SimDuration(want), "{name}");
+        }
+        // The defaults: 1 s doubling to 10 s.
+        let backoff = |n| calculate_backoff_duration(SimDuration::from_secs(1), SimDuration::from_secs(10), n);
+        let got: Vec<u64> = (1..=6).map(|n| backoff(n).as_micros() / 1_000_000).collect();
+        assert_eq!(got, [1, 2, 4, 8, 10, 10]);
+    }
 }
