@@ -14,6 +14,8 @@
 //! down: 100 % per 15 s), and kept within min and max replicas.
 
 pub mod controller;
+#[cfg(test)]
+mod replica_calculator_test;
 
 use crate::engine::{SimDuration, SimTime};
 pub use crate::model::hpa::{Behavior, DecimalQuantity, MetricResource, ScalingPolicy, ScalingRules, SelectPolicy};
@@ -111,7 +113,7 @@ pub struct Recommendation {
     pub raw_milli: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Group {
     Ready,
     Unready,
@@ -293,8 +295,16 @@ pub fn calc_plain_metric_replicas<P: std::borrow::Borrow<PodSample>>(
         return recommend(libm::ceil(ratio * ready.pods as f64) as u32);
     }
     let mut samples = ready;
-    if missing.pods > 0 {
-        let fill = if ratio < 1.0 { target_milli } else { 0 };
+    // Missing pods count at the target on a scale-down, at 0 on a scale-up;
+    // at a ratio of exactly 1 they are left out, as upstream leaves them.
+    let fill = if ratio < 1.0 {
+        Some(target_milli)
+    } else if ratio > 1.0 {
+        Some(0)
+    } else {
+        None
+    };
+    if let Some(fill) = fill.filter(|_| missing.pods > 0) {
         samples = samples.and(Sums { pods: missing.pods, usage: fill * missing.pods, requests: 0 });
     }
     if scale_up_with_unready {
