@@ -523,17 +523,6 @@ mod tests {
     const NOW: SimTime = SimTime(1_000_000_000);
 
     #[test]
-    fn scale_up_is_ceil_of_ratio_times_ready_pods() {
-        // replica_calculator_test.go "TestReplicaCalcScaleUp": 3 pods requesting 1000m use 300m, 500m, 700m
-        // against a 30 % target: utilisation 50 %, ratio 5/3, ⌈3 × 5/3⌉ = 5.
-        let pods = [pod(300, 1000), pod(500, 1000), pod(700, 1000)];
-        let r =
-            get_resource_replicas(pods, 3, 30, MetricResource::Cpu, Tolerances::default(), NOW, &HpaConfig::default())
-                .unwrap();
-        assert_eq!((r.replicas, r.utilization, r.raw_milli), (5, 50, 500));
-    }
-
-    #[test]
     fn within_tolerance_nothing_changes() {
         // Utilisation 105 % of a 100 % target: |1 − 1.05| ≤ 0.1 → stay at 4.
         let pods = [pod(1050, 1000); 4];
@@ -727,46 +716,6 @@ mod tests {
         assert_eq!(normalize_with_behaviors(&mut m, S(299), 10, 2, 1..=100, &up, &down), 10);
         // 300 s after the last recommendation of 10, the highest in the window is 2.
         assert_eq!(normalize_with_behaviors(&mut m, S(300), 10, 2, 1..=100, &up, &down), 2);
-    }
-
-    /// `calc_plain_metric_replicas` for a custom metric: pods whose samples
-    /// are `levels` (thousandths), the Ready condition of each.
-    fn plain(levels: &[u64], ready: &[bool], current: u32, target: u64) -> Recommendation {
-        let pods = levels.iter().zip(ready).map(|(&l, &r)| PodSample { ready: r, ..pod(l, 0) });
-        calc_plain_metric_replicas(pods, current, target, None, Tolerances::default(), NOW, &HpaConfig::default())
-            .unwrap()
-    }
-
-    // replica_calculator_test.go, the custom-metric (CM) cases of GetMetricReplicas.
-    #[test]
-    fn replica_calc_scale_up_cm() {
-        let r = plain(&[20000, 10000, 30000], &[true; 3], 3, 15000);
-        assert_eq!((r.replicas, r.raw_milli), (4, 20000));
-    }
-
-    #[test]
-    fn replica_calc_scale_up_cm_unready_hot_cpu_no_less_scale() {
-        // A custom metric takes no account of readiness: every pod with a sample counts.
-        let r = plain(&[50000, 10000, 30000], &[true, true, false], 3, 15000);
-        assert_eq!((r.replicas, r.raw_milli), (6, 30000));
-    }
-
-    #[test]
-    fn replica_calc_scale_up_cm_unready_hot_cpu_scale_would_scale_down() {
-        let r = plain(&[50000, 15000, 30000], &[true, false, false], 3, 15000);
-        assert_eq!((r.replicas, r.raw_milli), (7, 31666));
-    }
-
-    #[test]
-    fn replica_calc_scale_down_cm() {
-        let r = plain(&[12000, 12000, 12000, 12000, 12000], &[true; 5], 5, 20000);
-        assert_eq!((r.replicas, r.raw_milli), (3, 12000));
-    }
-
-    #[test]
-    fn replica_calc_tolerance_cm() {
-        let r = plain(&[20000, 21000, 21000], &[true; 3], 3, 20666);
-        assert_eq!((r.replicas, r.raw_milli), (3, 20666));
     }
 
     #[test]
