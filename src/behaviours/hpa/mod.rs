@@ -762,4 +762,24 @@ mod tests {
         // TestScaleUpBothMetricsEmpty: nothing to go on.
         assert_eq!(compute_replicas_for_metrics(&[None, None], 3), None);
     }
+
+    // horizontal_test.go TestTolerance and TestToleranceCM: the whole sync of an HPA
+    // (min 1, max 5, 3 replicas, no behavior) whose metric is within the tolerance.
+    #[test]
+    fn horizontal_tolerance_keeps_the_replicas() {
+        let cfg = HpaConfig::default();
+        // TestTolerance: one container each, 0.9, 1.0 and 1.1 CPU requested, 1010m, 1030m and
+        // 1020m used against a 100 % target: 3060/3000 = 102 %, within 10 %.
+        let pods = [pod(1010, 900), pod(1030, 1000), pod(1020, 1100)];
+        let r = get_resource_replicas(pods, 3, 100, MetricResource::Cpu, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!((r.replicas, r.utilization), (3, 102));
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);
+        // TestToleranceCM: qps of 20, 20.001 and 21 against an average value of 20: 20.333, within 10 %.
+        let pods = [pod(20000, 0), pod(20001, 0), pod(21000, 0)];
+        let r = calc_plain_metric_replicas(pods, 3, 20000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        assert_eq!((r.replicas, r.raw_milli), (3, 20333));
+        let mut m = HpaMemory::default();
+        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);
+    }
 }
