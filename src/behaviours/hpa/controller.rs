@@ -14,7 +14,7 @@ use crate::engine::SimDuration;
 use crate::model::InstanceId;
 use crate::model::event::EventKind;
 use crate::model::hpa::{MetricCurrent, MetricResource, MetricSource, MetricSpec, MetricTarget, decimal_si_milli};
-use crate::model::kube::ContainerSpec;
+use crate::model::kube::{ContainerSpec, PodTemplate};
 use crate::model::spec::HpaSpec;
 
 /// kube-controller-manager `--horizontal-pod-autoscaler-sync-period`: 15 s (parameters.md B4).
@@ -272,19 +272,13 @@ fn missing_request(
     let mut first: Option<(InstanceId, &str)> = None;
     for &r in &k.deployments[d].replica_sets {
         let rs = &k.replica_sets[r];
-        let Some(c) = rs.template.running_containers().find(|c| {
-            container.is_none_or(|name| c.name == name)
-                && match resource {
-                    MetricResource::Cpu => c.cpu_request.is_none(),
-                    MetricResource::Memory => c.memory_request.is_none(),
-                }
-        }) else {
+        let Err(RequestError::MissingRequest(c)) = calculate_pod_requests(&rs.template, container, resource) else {
             continue;
         };
         if let Some(&pod) = rs.pods.iter().min()
             && first.is_none_or(|(p, _)| pod < p)
         {
-            first = Some((pod, &c.name));
+            first = Some((pod, c));
         }
     }
     first.map(|(pod, c)| (c.to_string(), w.instance(pod).name.clone()))
@@ -303,6 +297,44 @@ fn pod_without_container(w: &impl KubeWorld, d: usize, container: &str) -> Optio
         .filter(|&id| w.pod_metrics(id).is_some_and(|(_, _, sample)| sample.is_some()))
         .min()
         .map(|id| w.instance(id).name.clone())
+}
+
+/// Why a pod's requests cannot be summed for a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestError<'a> {
+    /// `missing request for <resource> in container <name> of Pod <pod>`.
+    MissingRequest(&'a str),
+    /// `container <name> not found in Pod <pod>`: the metric names a container the pod lacks.
+    ContainerNotFound,
+}
+
+/// `calculatePodRequests` (`replica_calculator.go`) for a pod of
+/// `template`: the sum of its requests of `resource`, in thousandths (CPU
+/// millicores, memory milli-bytes), over the containers a metric counts:
+/// every app container and every sidecar (an init container with
+/// `restartPolicy: Always`), or the one named. A counted container that
+/// requests none of it is an error, the first one found, app containers
+/// first; so is a named container the pod does not have.
+pub fn calculate_pod_requests<'a>(
+    template: &'a PodTemplate,
+    container: Option<&str>,
+    resource: MetricResource,
+) -> Result<u64, RequestError<'a>> {
+    let counted = template.containers.iter().chain(template.init_containers.iter().filter(|c| c.sidecar));
+    let mut sum = 0u64;
+    let mut found = false;
+    for c in counted.filter(|c| container.is_none_or(|name| c.name == name)) {
+        found = true;
+        let request = match resource {
+            MetricResource::Cpu => c.cpu_request.map(|m| m.0),
+            MetricResource::Memory => c.memory_request.map(|b| b.0.saturating_mul(1000)),
+        };
+        sum = sum.saturating_add(request.ok_or(RequestError::MissingRequest(c.name.as_str()))?);
+    }
+    if container.is_some() && !found {
+        return Err(RequestError::ContainerNotFound);
+    }
+    Ok(sum)
 }
 
 /// Every pod of a Deployment as the replica calculator sees it for a

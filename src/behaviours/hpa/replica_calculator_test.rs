@@ -56,11 +56,12 @@
 //! `TestReplicaCalcScaleUpCMExternalNoLabels` are, despite their names,
 //! `podMetric` cases of `GetMetricReplicas`, and are ported.)
 //!
-//! `TestCalculatePodRequests` and
-//! `TestCalculatePodRequestsFromContainers_NonExistentContainer` test
-//! `calculateRequests` on pod specs: the controller sums a template's
-//! requests itself (`controller.rs`), and neither pod-level resources nor
-//! restartable init containers are modelled, so they are not ported.
+//! `TestCalculatePodRequests` is ported against
+//! [`controller::calculate_pod_requests`], which works on one pod template;
+//! `TestCalculatePodRequestsFromContainers_NonExistentContainer` as well.
+//! Pod-level resources (`spec.resources`, behind the `PodLevelResources`
+//! gate, off by default) are not modelled, and the newest upstream's cases
+//! for them are not ported.
 //!
 //! The newest upstream gathers the resource scale tests (`TestReplicaCalcScaleUp`,
 //! `TestReplicaCalcContainerScaleUp`, … `TestReplicaCalcScaleDownIgnoresDeletionPods_StillRunning`)
@@ -727,4 +728,76 @@ fn test_group_pods() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A container of `name` requesting `cpu` millicores, if any; a sidecar
+/// when `sidecar` (an init container with `restartPolicy: Always`).
+fn request_container(name: &str, cpu: Option<u64>, sidecar: bool) -> crate::model::kube::ContainerSpec {
+    crate::model::kube::ContainerSpec {
+        name: name.into(),
+        image: crate::model::ImageId(0),
+        image_pull_policy: crate::model::kube::ImagePullPolicy::IfNotPresent,
+        cpu_request: cpu.map(crate::model::Millicores),
+        memory_request: None,
+        cpu_limit: None,
+        memory_limit: None,
+        readiness_delay: SimDuration::ZERO,
+        exits_after: None,
+        sidecar,
+        extended: [0; crate::model::kube::MAX_EXTENDED_RESOURCES],
+    }
+}
+
+/// `TestCalculatePodRequests`, every case, and
+/// `TestCalculatePodRequestsFromContainers_NonExistentContainer`.
+#[test]
+fn test_calculate_pod_requests() {
+    use crate::model::kube::{ContainerSpec, PodTemplate};
+    use controller::{RequestError, calculate_pod_requests};
+    let pod = |containers: Vec<ContainerSpec>, init_containers: Vec<ContainerSpec>| PodTemplate {
+        labels: Default::default(),
+        init_containers,
+        containers,
+        node_selector: Default::default(),
+        node_name: None,
+        affinity: Default::default(),
+        tolerations: Vec::new(),
+        topology_spread_constraints: Vec::new(),
+        restart_policy: Default::default(),
+        termination_grace: SimDuration::from_secs(30),
+    };
+    let regular = pod(
+        vec![request_container("container1", Some(100), false), request_container("container2", Some(50), false)],
+        Vec::new(),
+    );
+    let missing = pod(vec![request_container("container1", None, false)], Vec::new());
+    let restartable = pod(
+        vec![request_container("container1", Some(100), false)],
+        vec![
+            request_container("init-container1", Some(20), false),
+            request_container("restartable-container1", Some(50), true),
+        ],
+    );
+    let cpu = MetricResource::Cpu;
+    // "void": no pods, no requests.
+    let none: [&PodTemplate; 0] = [];
+    assert!(none.iter().map(|p| calculate_pod_requests(p, None, cpu)).next().is_none(), "void");
+    assert_eq!(calculate_pod_requests(&regular, None, cpu), Ok(150), "pod with regular containers");
+    assert_eq!(
+        calculate_pod_requests(&regular, Some("container1"), cpu),
+        Ok(100),
+        "calculate requests with special container"
+    );
+    assert_eq!(
+        calculate_pod_requests(&missing, None, cpu),
+        Err(RequestError::MissingRequest("container1")),
+        "container missing requests"
+    );
+    assert_eq!(calculate_pod_requests(&restartable, None, cpu), Ok(150), "pod with restartable init containers");
+    let one = pod(vec![request_container("container1", Some(100), false)], Vec::new());
+    assert_eq!(
+        calculate_pod_requests(&one, Some("non-existent-container"), cpu),
+        Err(RequestError::ContainerNotFound),
+        "TestCalculatePodRequestsFromContainers_NonExistentContainer"
+    );
 }
