@@ -244,7 +244,7 @@ fn metric_replicas(
                     hpa::get_resource_replicas(samples, current, percent, *resource, tolerances, now, cfg)
                 }
                 MetricTarget::AverageValue { milli, .. } => {
-                    hpa::calc_plain_metric_replicas(samples, current, milli, Some(*resource), tolerances, now, cfg)
+                    hpa::get_raw_resource_replicas(samples, current, milli, *resource, tolerances, now, cfg)
                 }
             };
             recommendation.ok_or_else(|| MetricError::quiet(hpa::NO_METRICS))
@@ -253,7 +253,7 @@ fn metric_replicas(
             let MetricTarget::AverageValue { milli, .. } = metric.target else {
                 return Err(MetricError::quiet("a Pods metric has an averageValue target"));
             };
-            hpa::calc_plain_metric_replicas(request_rate_samples(w, d), current, milli, None, tolerances, now, cfg)
+            hpa::get_metric_replicas(request_rate_samples(w, d), current, milli, tolerances, now, cfg)
                 .ok_or_else(|| MetricError::quiet(hpa::NO_METRICS))
         }
     }

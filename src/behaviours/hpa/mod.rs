@@ -113,16 +113,18 @@ pub struct Recommendation {
     pub raw_milli: u64,
 }
 
+/// Where `groupPods` puts a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Group {
+pub enum Group {
     Ready,
     Unready,
     Missing,
     Ignored,
 }
 
-/// `groupPods`: only a CPU sample can be too early to trust.
-fn group(p: &PodSample, now: SimTime, cfg: &HpaConfig, cpu: bool) -> Group {
+/// `groupPods` (`replica_calculator.go`), for one pod: only a CPU sample
+/// can be too early to trust.
+pub fn group_pods(p: &PodSample, now: SimTime, cfg: &HpaConfig, cpu: bool) -> Group {
     if p.deleting || p.failed {
         return Group::Ignored;
     }
@@ -214,7 +216,7 @@ pub fn get_resource_replicas<P: std::borrow::Borrow<PodSample>>(
     let mut missing_at_fallback = Sums::default();
     for p in pods {
         let p = p.borrow();
-        match group(p, now, cfg, cpu) {
+        match group_pods(p, now, cfg, cpu) {
             Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), p.request_milli),
             Group::Unready => unready.add(0, p.request_milli),
             Group::Missing => {
@@ -278,7 +280,7 @@ pub fn calc_plain_metric_replicas<P: std::borrow::Borrow<PodSample>>(
     let (mut ready, mut unready, mut missing) = (Sums::default(), Sums::default(), Sums::default());
     for p in pods {
         let p = p.borrow();
-        match group(p, now, cfg, cpu) {
+        match group_pods(p, now, cfg, cpu) {
             Group::Ready => ready.add(p.sample.map_or(0, |s| s.0), 0),
             Group::Unready => unready.add(0, 0),
             Group::Missing => missing.add(0, 0),
@@ -319,6 +321,34 @@ pub fn calc_plain_metric_replicas<P: std::borrow::Borrow<PodSample>>(
         return recommend(current_replicas);
     }
     recommend(replicas)
+}
+
+/// `GetMetricReplicas` (`replica_calculator.go`): a `Pods` metric's
+/// recommendation, the plain-metric calculation over each pod's value.
+pub fn get_metric_replicas<P: std::borrow::Borrow<PodSample>>(
+    pods: impl IntoIterator<Item = P>,
+    current_replicas: u32,
+    target_milli: u64,
+    tolerances: Tolerances,
+    now: SimTime,
+    cfg: &HpaConfig,
+) -> Option<Recommendation> {
+    calc_plain_metric_replicas(pods, current_replicas, target_milli, None, tolerances, now, cfg)
+}
+
+/// `GetRawResourceReplicas` (`replica_calculator.go`): a resource metric
+/// with an `AverageValue` target, the plain-metric calculation over each
+/// pod's use of `resource`.
+pub fn get_raw_resource_replicas<P: std::borrow::Borrow<PodSample>>(
+    pods: impl IntoIterator<Item = P>,
+    current_replicas: u32,
+    target_milli: u64,
+    resource: MetricResource,
+    tolerances: Tolerances,
+    now: SimTime,
+    cfg: &HpaConfig,
+) -> Option<Recommendation> {
+    calc_plain_metric_replicas(pods, current_replicas, target_milli, Some(resource), tolerances, now, cfg)
 }
 
 /// `computeReplicasForMetrics` (`horizontal.go`): each metric's proposal,
@@ -724,14 +754,14 @@ mod tests {
         let missing = PodSample { sample: None, ..pod(0, 0) };
         // Down: two pods at 5 against 10, one missing counted at 10: average 6.67, ⌈3 × 0.667⌉ = 2.
         let pods = [pod(5000, 0), pod(5000, 0), missing];
-        let r = calc_plain_metric_replicas(pods, 3, 10000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        let r = get_metric_replicas(pods, 3, 10000, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!(r.replicas, 2);
         // Up: two pods at 30 against 10, one missing counted at 0: average 20, ⌈3 × 2⌉ = 6.
         let pods = [pod(30000, 0), pod(30000, 0), missing];
-        let r = calc_plain_metric_replicas(pods, 3, 10000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        let r = get_metric_replicas(pods, 3, 10000, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!(r.replicas, 6);
         // No pod with a sample: no recommendation.
-        assert!(calc_plain_metric_replicas([missing], 1, 10000, None, Tolerances::default(), NOW, &cfg).is_none());
+        assert!(get_metric_replicas([missing], 1, 10000, Tolerances::default(), NOW, &cfg).is_none());
     }
 
     #[test]
@@ -777,7 +807,7 @@ mod tests {
         assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);
         // TestToleranceCM: qps of 20, 20.001 and 21 against an average value of 20: 20.333, within 10 %.
         let pods = [pod(20000, 0), pod(20001, 0), pod(21000, 0)];
-        let r = calc_plain_metric_replicas(pods, 3, 20000, None, Tolerances::default(), NOW, &cfg).unwrap();
+        let r = get_metric_replicas(pods, 3, 20000, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!((r.replicas, r.raw_milli), (3, 20333));
         let mut m = HpaMemory::default();
         assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);

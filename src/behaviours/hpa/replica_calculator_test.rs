@@ -628,7 +628,7 @@ fn test_replica_calc_pods_metric() {
             .tolerances
             .map_or(Tolerances::flag(cfg.tolerance), |(scale_down, scale_up)| Tolerances { scale_down, scale_up });
         let samples = (0..case.pods.count()).map(|i| case.pods.sample(i, 0, case.levels.get(i).copied()));
-        let got = calc_plain_metric_replicas(samples, case.pods.current, case.target, None, tolerances, NOW, &cfg)
+        let got = get_metric_replicas(samples, case.pods.current, case.target, tolerances, NOW, &cfg)
             .map(|r| (r.replicas, r.raw_milli));
         if got != case.expected {
             failures.push(format!("{}: got {got:?}, upstream expects {:?}", case.name, case.expected));
@@ -722,7 +722,7 @@ fn test_group_pods() {
     // "void": no pods, no groups; nothing to call `group` with.
     let mut failures = Vec::new();
     for (name, pod, cpu, expected) in cases {
-        let got = group(pod, NOW, &cfg, *cpu);
+        let got = group_pods(pod, NOW, &cfg, *cpu);
         if got != *expected {
             failures.push(format!("{name}: got {got:?}, upstream expects {expected:?}"));
         }
