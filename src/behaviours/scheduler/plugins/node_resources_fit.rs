@@ -418,7 +418,9 @@ mod tests {
     /// One container's requests in an upstream test: cpu in millicores, memory in bytes.
     type Req = (Option<i64>, Option<i64>);
 
-    /// A case of `TestLeastAllocatedScoringStrategy` or `TestMostAllocatedScoringStrategy`.
+    /// A case of `TestLeastAllocatedScoringStrategy`,
+    /// `TestMostAllocatedScoringStrategy` or one of requested_to_capacity_ratio_test.go's.
+    #[derive(Default)]
     struct ScoringCase {
         name: &'static str,
         /// The requested pod's containers (`st.MakePod().Req(…).Req(…)`).
@@ -429,6 +431,14 @@ mod tests {
         existing: &'static [(usize, &'static [Req])],
         resources: &'static [(&'static str, i64)],
         expected: &'static [i64],
+        /// The extended resources the requested pod asks for: (name, amount).
+        pod_extended: &'static [(&'static str, i64)],
+        /// The nodes' extended resources: (the node's position, name, amount).
+        node_extended: &'static [(usize, &'static str, i64)],
+        /// The extended resources the bound pods ask for: (the node's position, name, amount).
+        existing_extended: &'static [(usize, &'static str, i64)],
+        /// RequestedToCapacityRatio's shape: (utilization, score).
+        shape: &'static [(i64, i64)],
     }
 
     /// Upstream writes `"cpu": "4000"`: 4000 cores.
@@ -437,19 +447,40 @@ mod tests {
     }
 
     const DEFAULT_RESOURCES: &[(&str, i64)] = &[("cpu", 1), ("memory", 1)];
+    /// Upstream's `extendedRes` and `extendedResourceSet` (test_util.go).
+    const EXTENDED_RES: &str = "abc.com/xyz";
+    const EXTENDED_RESOURCE_SET: &[(&str, i64)] = &[("cpu", 1), ("memory", 1), (EXTENDED_RES, 1)];
 
     /// The scores of `kind` over a case's nodes, the existing pods added to
-    /// each node as the cache's `AddPod` does.
+    /// each node as the cache's `AddPod` does. The scenario's extended
+    /// resources are those the case's nodes and pods name.
     fn scores_of(kind: ScoringStrategyType, case: &ScoringCase) -> Vec<i64> {
+        let mut extended: Vec<String> = Vec::new();
+        let named = case.pod_extended.iter().map(|&(name, _)| name);
+        let named = named.chain(case.node_extended.iter().chain(case.existing_extended).map(|&(_, name, _)| name));
+        for name in named {
+            if !extended.iter().any(|e| e == name) {
+                extended.push(name.to_string());
+            }
+        }
+        let index = |name: &str| extended.iter().position(|e| e == name).expect("named");
         let fit = Fit::new(
             &ScoringStrategy {
                 kind,
                 resources: case.resources.iter().map(|&(n, w)| (n.to_string(), w)).collect(),
-                shape: Vec::new(),
+                shape: case
+                    .shape
+                    .iter()
+                    .map(|&(utilization, score)| UtilizationShapePoint { utilization, score })
+                    .collect(),
             },
-            &[],
+            &extended,
         );
-        let pod = PodInfo::default().with_container_requests(case.pod, &[]);
+        let mut pod = PodInfo::default().with_container_requests(case.pod, &[]);
+        for &(name, amount) in case.pod_extended {
+            pod.requests.scalar[index(name)] += amount;
+            pod.non_zero_requests.scalar[index(name)] += amount;
+        }
         case.nodes
             .iter()
             .enumerate()
@@ -462,6 +493,13 @@ mod tests {
                     node.non_zero_requested.milli_cpu += p.non_zero_requests.milli_cpu;
                     node.non_zero_requested.memory += p.non_zero_requests.memory;
                 }
+                for &(_, name, amount) in case.node_extended.iter().filter(|(at, _, _)| *at == i) {
+                    node.allocatable.scalar[index(name)] = amount;
+                }
+                for &(_, name, amount) in case.existing_extended.iter().filter(|(at, _, _)| *at == i) {
+                    node.requested.scalar[index(name)] += amount;
+                    node.non_zero_requested.scalar[index(name)] += amount;
+                }
                 fit.score(&pod, &node)
             })
             .collect()
@@ -471,17 +509,17 @@ mod tests {
     const TWO_CONTAINERS: &[Req] = &[(cores(1000), Some(2000)), (cores(2000), Some(3000))];
     const CPU_3000_MEMORY_0: &[Req] = &[(cores(3000), Some(0))];
     const CPU_3000_MEMORY_5000: &[Req] = &[(cores(3000), Some(5000))];
+    const CPU_3000_MEMORY_4000: &[Req] = &[(cores(3000), Some(4000))];
     const CAPACITY_REQUEST: &[Req] = &[(cores(2000), Some(4000)), (cores(3000), Some(5000))];
 
-    /// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go), every
-    /// case Flotilla can express. Not here: "Resources not set, pods scheduled
+    /// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go): 16
+    /// cases upstream, 12 here. Not here: "Resources not set, pods scheduled
     /// with error" (a scenario's scoring strategy without resources takes cpu
     /// and memory at weight 1, as the v1 API's defaulting does, so Score
-    /// never sees none);
-    /// "bypass extended resource if the pod does not request", "honor
-    /// extended resource if the pod requests" and "if the node doesn't have a
-    /// resource" (extended resources are not modelled). The three weight cases
-    /// are `scoring_strategy_weights_are_validated_as_upstream` in
+    /// never sees none); "resource with negative weight", "resource with
+    /// zero weight" and "resource weight larger than MaxNodeScore", which
+    /// test NewFit's validation: they are
+    /// `scoring_strategy_weights_are_validated_as_upstream` in
     /// `scenario::scheduler_config`.
     #[test]
     fn test_least_allocated_scoring_strategy() {
@@ -493,6 +531,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[100, 100],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested, differently sized nodes",
@@ -501,6 +540,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[37, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled",
@@ -509,6 +549,7 @@ mod tests {
                 existing: &[(0, &[]), (0, &[]), (1, &[]), (1, &[])],
                 resources: DEFAULT_RESOURCES,
                 expected: &[100, 100],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled with resources",
@@ -522,6 +563,7 @@ mod tests {
                 ],
                 resources: DEFAULT_RESOURCES,
                 expected: &[70, 57],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources",
@@ -530,6 +572,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[57, 45],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources, differently sized nodes",
@@ -538,6 +581,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[57, 60],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "requested resources exceed node capacity",
@@ -546,6 +590,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[50, 25],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "zero node resources, pods scheduled with resources",
@@ -554,6 +599,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[0, 0],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested with different weight on CPU and memory, differently sized nodes",
@@ -562,6 +608,35 @@ mod tests {
                 existing: &[],
                 resources: &[("memory", 2), ("cpu", 1)],
                 expected: &[41, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "bypass extended resource if the pod does not request",
+                pod: TWO_CONTAINERS,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "honor extended resource if the pod requests",
+                pod: CPU_3000_MEMORY_5000,
+                pod_extended: &[(EXTENDED_RES, 2)],
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(0, EXTENDED_RES, 4), (1, EXTENDED_RES, 10)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 60],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "if the node doesn't have a resource",
+                pod: CPU_3000_MEMORY_4000,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: &[(EXTENDED_RES, 2), ("cpu", 1), ("memory", 1)],
+                expected: &[55, 55],
+                ..ScoringCase::default()
             },
         ];
         for case in &cases {
@@ -569,10 +644,10 @@ mod tests {
         }
     }
 
-    /// `TestMostAllocatedScoringStrategy` (most_allocated_test.go), every case
-    /// Flotilla can express; left out as for the LeastAllocated table:
-    /// "Resources not set, pods scheduled with error", the weight cases
-    /// (validation), and the three extended-resource cases.
+    /// `TestMostAllocatedScoringStrategy` (most_allocated_test.go): 14 cases
+    /// upstream, 10 here; left out as for the LeastAllocated table: "Resources
+    /// not set, pods scheduled with error" and the three weight cases
+    /// (validation, in `scoring_strategy_weights_are_validated_as_upstream`).
     #[test]
     fn test_most_allocated_scoring_strategy() {
         const MI: i64 = 1024 * 1024;
@@ -584,6 +659,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[0, 0],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested, differently sized nodes",
@@ -592,6 +668,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[62, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled with resources",
@@ -605,6 +682,7 @@ mod tests {
                 ],
                 resources: DEFAULT_RESOURCES,
                 expected: &[30, 42],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources",
@@ -613,6 +691,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[42, 55],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested equal node capacity",
@@ -621,6 +700,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[95, 75],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 // Upstream gives this name twice; this is the weighted one.
@@ -630,6 +710,7 @@ mod tests {
                 existing: &[],
                 resources: &[("memory", 2), ("cpu", 1)],
                 expected: &[58, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled, nonzero request for resource",
@@ -638,6 +719,35 @@ mod tests {
                 existing: &[(0, &[(None, None)]), (0, &[(None, None)])],
                 resources: DEFAULT_RESOURCES,
                 expected: &[80, 30],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "bypass extended resource if the pod does not request",
+                pod: TWO_CONTAINERS,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "honor extended resource if the pod request",
+                pod: CPU_3000_MEMORY_5000,
+                pod_extended: &[(EXTENDED_RES, 2)],
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(0, EXTENDED_RES, 4), (1, EXTENDED_RES, 10)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 40],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "if the node doesn't have a resource",
+                pod: CPU_3000_MEMORY_4000,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: &[(EXTENDED_RES, 2), ("cpu", 1), ("memory", 1)],
+                expected: &[45, 45],
+                ..ScoringCase::default()
             },
         ];
         for case in &cases {
