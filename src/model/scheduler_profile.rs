@@ -30,7 +30,7 @@ pub enum ScoringStrategyType {
 pub struct ScoringStrategy {
     pub kind: ScoringStrategyType,
     /// (resource name, weight): `cpu`, `memory` and the scenario's extended
-    /// resources are modelled; any other resource no node has, and is left out.
+    /// resources are modelled; any other is a resource no node has, left out.
     pub resources: Vec<(String, i64)>,
     /// For RequestedToCapacityRatio.
     pub shape: Vec<UtilizationShapePoint>,
