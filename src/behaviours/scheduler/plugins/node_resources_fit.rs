@@ -305,39 +305,6 @@ mod tests {
         assert_eq!(f.score(&cpu_only, &node(1000, 1000 * MI, 0, 0)), 90);
     }
 
-    #[test]
-    fn requested_to_capacity_ratio_follows_its_shape() {
-        // requested_to_capacity_ratio_test.go, shape (0 → 10, 100 → 0) scaled ×10: pod 3000/5000 on
-        // node1 4000/10000: 75 % → 25, 50 % → 50, mean 37.5 rounds to 38; node2 6000/10000 → 50.
-        let f = Fit::new(
-            &ScoringStrategy {
-                kind: ScoringStrategyType::RequestedToCapacityRatio,
-                resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-                shape: vec![
-                    UtilizationShapePoint { utilization: 0, score: 10 },
-                    UtilizationShapePoint { utilization: 100, score: 0 },
-                ],
-            },
-            &[],
-        );
-        assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0)), 38);
-        assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0)), 50);
-    }
-
-    #[test]
-    fn broken_linear_function_matches_its_test() {
-        // helper/shape_score_test.go: points (10, 1), (90, 9).
-        let shape =
-            [UtilizationShapePoint { utilization: 10, score: 1 }, UtilizationShapePoint { utilization: 90, score: 9 }];
-        assert_eq!([15, 20, 89, 110].map(|p| broken_linear(&shape, p)), [1, 2, 8, 9]);
-        let shape = [
-            UtilizationShapePoint { utilization: 0, score: 2 },
-            UtilizationShapePoint { utilization: 40, score: 10 },
-            UtilizationShapePoint { utilization: 100, score: 0 },
-        ];
-        assert_eq!([20, 70].map(|p| broken_linear(&shape, p)), [6, 5]);
-    }
-
     /// A node of `cpu` / `mem` with `gpus` extended resource 0, `used` of them requested.
     fn gpu_node(cpu: i64, mem: i64, gpus: i64, used: i64) -> NodeInfo {
         let mut n = node(cpu, mem, 0, 0);
@@ -752,6 +719,200 @@ mod tests {
         ];
         for case in &cases {
             assert_eq!(scores_of(ScoringStrategyType::MostAllocated, case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// requested_to_capacity_ratio_test.go's shape for its first table: 0 % → 10, 100 % → 0.
+    const LEAST_REQUESTED_SHAPE: &[(i64, i64)] = &[(0, 10), (100, 0)];
+    /// And for its bin-packing tables: 0 % → 0, 100 % → 1.
+    const BIN_PACKING_SHAPE: &[(i64, i64)] = &[(0, 0), (100, 1)];
+    const NO_CONTAINER: &[Req] = &[];
+    /// `Req` of extended resources only: one container with no cpu or memory.
+    const ONE_CONTAINER: &[Req] = &[(None, None)];
+
+    /// `TestRequestedToCapacityRatioScoringStrategy`
+    /// (requested_to_capacity_ratio_test.go), all 3 cases. Upstream's bound
+    /// pods made with `st.MakePod().Obj()` have no containers, so request nothing.
+    #[test]
+    fn test_requested_to_capacity_ratio_scoring_strategy() {
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested (default - least requested nodes have priority)",
+                pod: NO_CONTAINER,
+                nodes: &[(4_000_000, 10000), (4_000_000, 10000)],
+                existing: &[(0, NO_CONTAINER), (0, NO_CONTAINER)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[100, 100],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "nothing scheduled, resources requested, differently sized nodes (default - least requested nodes have priority)",
+                pod: TWO_CONTAINERS,
+                nodes: &[(4_000_000, 10000), (6_000_000, 10000)],
+                existing: &[(0, NO_CONTAINER), (0, NO_CONTAINER)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[38, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "no resources requested, pods scheduled with resources (default - least requested nodes have priority)",
+                pod: NO_CONTAINER,
+                nodes: &[(4_000_000, 10000), (6_000_000, 10000)],
+                existing: &[(0, CPU_3000_MEMORY_5000), (1, CPU_3000_MEMORY_5000)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[38, 50],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in &cases {
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// `TestBrokenLinearFunction` (requested_to_capacity_ratio_test.go), every
+    /// point of its three shapes (upstream names them case_0 … case_2).
+    #[test]
+    fn test_broken_linear_function() {
+        type Test = (&'static [(i64, i64)], &'static [(i64, i64)]);
+        let tests: [Test; 3] = [
+            (
+                &[(10, 1), (90, 9)],
+                &[
+                    (-10, 1),
+                    (0, 1),
+                    (9, 1),
+                    (10, 1),
+                    (15, 1),
+                    (19, 1),
+                    (20, 2),
+                    (89, 8),
+                    (90, 9),
+                    (99, 9),
+                    (100, 9),
+                    (110, 9),
+                ],
+            ),
+            (
+                &[(0, 2), (40, 10), (100, 0)],
+                &[(-10, 2), (0, 2), (20, 6), (30, 8), (40, 10), (70, 5), (100, 0), (110, 0)],
+            ),
+            (&[(0, 2), (40, 2), (100, 2)], &[(-10, 2), (0, 2), (20, 2), (30, 2), (40, 2), (70, 2), (100, 2), (110, 2)]),
+        ];
+        for (i, (points, assertions)) in tests.iter().enumerate() {
+            let shape: Vec<_> =
+                points.iter().map(|&(utilization, score)| UtilizationShapePoint { utilization, score }).collect();
+            for &(p, expected) in *assertions {
+                assert_eq!(broken_linear(&shape, p), expected, "case_{i}, p={p}");
+            }
+        }
+    }
+
+    /// `TestResourceBinPackingSingleExtended` (requested_to_capacity_ratio_test.go),
+    /// all 4 cases: RequestedToCapacityRatio over intel.com/foo alone, nodes of
+    /// 4000m, 10000 MiB and 8 or 4 intel.com/foo. Upstream's pods without a node
+    /// (`st.MakePod().Obj()`) are in no node's sums and are left out.
+    #[test]
+    fn test_resource_bin_packing_single_extended() {
+        const FOO: &str = "intel.com/foo";
+        const NODES: &[(i64, i64)] = &[(4000, 10000 * MI), (4000, 10000 * MI)];
+        const NODE_EXTENDED: &[(usize, &str, i64)] = &[(0, FOO, 8), (1, FOO, 4)];
+        const RESOURCES: &[(&str, i64)] = &[(FOO, 1)];
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested",
+                pod: NO_CONTAINER,
+                expected: &[0, 0],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with less resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2)],
+                expected: &[2, 5],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with resources, on node with existing pod running ",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2)],
+                existing: &[(1, ONE_CONTAINER)],
+                existing_extended: &[(1, FOO, 2)],
+                expected: &[2, 10],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with more resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 4)],
+                expected: &[5, 10],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in cases {
+            let case = ScoringCase {
+                nodes: NODES,
+                node_extended: NODE_EXTENDED,
+                resources: RESOURCES,
+                shape: BIN_PACKING_SHAPE,
+                ..case
+            };
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, &case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// `TestResourceBinPackingMultipleExtended` (requested_to_capacity_ratio_test.go),
+    /// all 4 cases: intel.com/foo at weight 3 and intel.com/bar at weight 5;
+    /// node1 has 8 foo and 4 bar, node2 4 foo and 8 bar.
+    #[test]
+    fn test_resource_bin_packing_multiple_extended() {
+        const FOO: &str = "intel.com/foo";
+        const BAR: &str = "intel.com/bar";
+        const NODES: &[(i64, i64)] = &[(4000, 10000 * MI), (4000, 10000 * MI)];
+        const NODE_EXTENDED: &[(usize, &str, i64)] = &[(0, FOO, 8), (0, BAR, 4), (1, FOO, 4), (1, BAR, 8)];
+        const RESOURCES: &[(&str, i64)] = &[(FOO, 3), (BAR, 5)];
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested",
+                pod: NO_CONTAINER,
+                expected: &[0, 0],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with less resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2), (BAR, 2)],
+                expected: &[4, 3],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with resources, on node with existing pod running ",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2), (BAR, 2)],
+                existing: &[(1, ONE_CONTAINER)],
+                existing_extended: &[(1, FOO, 4), (1, BAR, 2)],
+                expected: &[4, 7],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with more resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 4), (BAR, 2)],
+                expected: &[5, 5],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in cases {
+            let case = ScoringCase {
+                nodes: NODES,
+                node_extended: NODE_EXTENDED,
+                resources: RESOURCES,
+                shape: BIN_PACKING_SHAPE,
+                ..case
+            };
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, &case), case.expected, "{}", case.name);
         }
     }
 }
