@@ -1,6 +1,7 @@
 //! NodeResourcesFit (`plugins/noderesources`). Filter (`fit.go`): the pod's
 //! requests must fit in what the node has left of its allocatable CPU,
-//! memory, pod slots and extended resources. Score, by the profile's scoring
+//! memory, pod slots and extended resources; a request larger than the
+//! node's whole allocatable is unresolvable, no preemption could help. Score, by the profile's scoring
 //! strategy (`least_allocated.go`, `most_allocated.go`,
 //! `requested_to_capacity_ratio.go`, `resource_allocation.go`): per
 //! resource, from the node's requests *including the incoming pod*, with
@@ -69,6 +70,12 @@ pub const TOO_MANY_PODS: u8 = 1;
 pub const INSUFFICIENT_CPU: u8 = 2;
 pub const INSUFFICIENT_MEMORY: u8 = 4;
 const INSUFFICIENT_SCALAR: u8 = 8;
+/// And one more, no reason of its own: the pod asks for more of some
+/// resource than the node's whole allocatable, so no preemption could make
+/// room (`InsufficientResource.Unresolvable`, UnschedulableAndUnresolvable
+/// since kube-scheduler v1.34). A full node's pod slots stay resolvable.
+pub const UNRESOLVABLE: u8 = 128;
+const _: () = assert!((INSUFFICIENT_SCALAR as usize) << (crate::model::kube::MAX_EXTENDED_RESOURCES - 1) < 128);
 
 /// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words
 /// and order; `extended` names the scenario's extended resources.
@@ -90,22 +97,26 @@ pub fn reasons(bits: u8, extended: &[String]) -> impl Iterator<Item = Cow<'stati
     )
 }
 
-/// `fitsRequest`: what the pod asks for against what the node has left.
+/// `fitsRequest`: what the pod asks for against what the node has left;
+/// [`UNRESOLVABLE`] set when some request exceeds the node's allocatable.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
     let mut bits = 0;
     if node.requested.pods + 1 > node.allocatable.pods {
         bits |= TOO_MANY_PODS;
     }
-    if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu {
-        bits |= INSUFFICIENT_CPU;
-    }
-    if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
-        bits |= INSUFFICIENT_MEMORY;
-    }
-    for (i, &want) in pod.requests.scalar.iter().enumerate() {
-        if want > 0 && want > node.allocatable.scalar[i] - node.requested.scalar[i] {
-            bits |= INSUFFICIENT_SCALAR << i;
+    // Whether `want` does not fit in what is left of `allocatable`, and whether it exceeds all of it.
+    let mut check = |want: i64, allocatable: i64, requested: i64, bit: u8| {
+        if want > 0 && want > allocatable - requested {
+            bits |= bit;
+            if want > allocatable {
+                bits |= UNRESOLVABLE;
+            }
         }
+    };
+    check(pod.requests.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu, INSUFFICIENT_CPU);
+    check(pod.requests.memory, node.allocatable.memory, node.requested.memory, INSUFFICIENT_MEMORY);
+    for (i, &want) in pod.requests.scalar.iter().enumerate() {
+        check(want, node.allocatable.scalar[i], node.requested.scalar[i], INSUFFICIENT_SCALAR << i);
     }
     (bits != 0).then_some(Rejection::Fit(bits))
 }
@@ -221,7 +232,7 @@ pub fn broken_linear(shape: &[UtilizationShapePoint], p: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::behaviours::scheduler::Resources;
+    use crate::behaviours::scheduler::{Resources, Verdict};
 
     const MI: i64 = 1024 * 1024;
 
@@ -913,6 +924,369 @@ mod tests {
                 ..case
             };
             assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, &case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// fit_test.go's extended resources: `extendedResourceA`, `extendedResourceB`, `extendedResourceDRA`.
+    const AAA: &str = "example.com/aaa";
+    const BBB: &str = "example.com/bbb";
+    const DRA: &str = "extended.resource.dra.io/something";
+    /// One container of `newResourcePod`: millicores, bytes and extended resources.
+    type Container = (i64, i64, &'static [(&'static str, i64)]);
+
+    /// What Filter answers: the status code and its reasons.
+    #[derive(Debug)]
+    enum Want {
+        Fits,
+        Unschedulable(&'static [&'static str]),
+        UnschedulableAndUnresolvable(&'static [&'static str]),
+    }
+
+    /// A case of `TestEnoughRequests` or `TestNotEnoughRequests`.
+    struct FitCase {
+        name: &'static str,
+        containers: &'static [Container],
+        init_containers: &'static [Container],
+        /// The one pod the node holds (`framework.NewNodeInfo(newResourcePod(…))`).
+        used: Container,
+        want: Want,
+    }
+
+    /// Filter's verdict on a node of `allocatable` (millicores, bytes, pods,
+    /// example.com/aaa) holding the case's one pod.
+    fn fit_verdict(case: &FitCase, allocatable: (i64, i64, i64, i64)) -> Verdict {
+        let extended = [AAA, BBB, DRA].map(String::from);
+        let index = |name: &str| extended.iter().position(|e| e == name).expect("named");
+        let requests = |containers: &[Container], init: &[Container]| {
+            let cpu_memory = |c: &Container| (Some(c.0), Some(c.1));
+            let regular: Vec<_> = containers.iter().map(cpu_memory).collect();
+            let init_requests: Vec<_> = init.iter().map(|c| (cpu_memory(c), false)).collect();
+            let mut pod = PodInfo::default().with_container_requests(&regular, &init_requests);
+            for name in &extended {
+                let amount = |c: &Container| c.2.iter().filter(|(n, _)| n == name).map(|&(_, a)| a as u64).sum();
+                let total = crate::model::kube::pod_requests(
+                    containers.iter().map(amount),
+                    init.iter().map(|c| (amount(c), false)),
+                ) as i64;
+                pod.requests.scalar[index(name)] = total;
+                pod.non_zero_requests.scalar[index(name)] = total;
+            }
+            pod
+        };
+        let held = requests(std::slice::from_ref(&case.used), &[]);
+        let (cpu, memory, pods, aaa) = allocatable;
+        let mut node = NodeInfo {
+            allocatable: Resources { milli_cpu: cpu, memory, pods, ..Resources::default() },
+            requested: held.requests,
+            non_zero_requested: held.non_zero_requests,
+            ..NodeInfo::default()
+        };
+        node.allocatable.scalar[index(AAA)] = aaa;
+        let pod = requests(case.containers, case.init_containers);
+        filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &extended))
+    }
+
+    fn wanted(want: &Want) -> Verdict {
+        let owned = |r: &[&str]| r.iter().map(|s| s.to_string()).collect();
+        match want {
+            Want::Fits => Verdict::Fits,
+            Want::Unschedulable(r) => Verdict::Unschedulable(owned(r)),
+            Want::UnschedulableAndUnresolvable(r) => Verdict::UnschedulableAndUnresolvable(owned(r)),
+        }
+    }
+
+    /// `TestEnoughRequests` (fit_test.go): 49 cases upstream, 30 here, on
+    /// upstream's node of 10m CPU, 20 bytes, 32 pods and 5 example.com/aaa
+    /// holding one pod. Status codes as since v1.34: a request larger than the
+    /// node's whole allocatable is UnschedulableAndUnresolvable.
+    ///
+    /// Not here, needing what Flotilla does not model:
+    /// - "kubernetes.io resource capacity enforced" and "… for init container":
+    ///   resources in the kubernetes.io domain (a scenario refuses the names);
+    /// - "hugepages resource capacity enforced", "… for init container",
+    ///   "hugepages resource allocatable enforced for multiple containers":
+    ///   huge pages;
+    /// - "skip checking ignored extended resource" and "skip checking ignored
+    ///   extended resource via resource groups": NodeResourcesFitArgs'
+    ///   ignoredResources and ignoredResourceGroups (read, not simulated);
+    /// - "resources + pod overhead fits", "requests + overhead does not fit
+    ///   for memory": pod overhead (RuntimeClass);
+    /// - "both pod-level and container-level resources fit", "pod-level cpu
+    ///   resource not fit", "pod-level memory resource not fit", "pod-level
+    ///   hugepages resource fit", "both pod-level and container-level hugepages
+    ///   resource fit", "pod-level hugepages resource not fit", "one pod-level
+    ///   cpu resource fits and all init and non-init containers resources
+    ///   fit": pod-level resources;
+    /// - "extended resource backed by DRA", "extended resource backed by DRA,
+    ///   nil draManager", "extended resource was backed by Device Plugin
+    ///   (Allocatable: 0)": an extended resource handed to dynamic resource
+    ///   allocation (device classes).
+    ///
+    /// Here though they name a feature: "skip checking extended resource
+    /// request with quantity zero via resource groups" sets no resource group,
+    /// "skip checking resource request with quantity zero" no pod-level
+    /// resources; in "extended resource backed by device plugin", "extended
+    /// resource backed by DRA not enabled", "extended resource NOT backed by
+    /// DRA" and "… (Allocatable: 0), global cache" the resource is the node's
+    /// own or no device class names it, so Filter checks it as any extended resource.
+    #[test]
+    fn test_enough_requests() {
+        use Want::*;
+        let cases = [
+            FitCase {
+                name: "no resources requested always fits",
+                containers: &[],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "too many resources fails",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: Unschedulable(&["Insufficient cpu", "Insufficient memory"]),
+            },
+            FitCase {
+                name: "too many resources fails due to init container cpu",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(3, 1, &[])],
+                used: (8, 19, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "too many resources fails due to highest init container cpu",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(3, 1, &[]), (2, 1, &[])],
+                used: (8, 19, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "too many resources fails due to init container memory",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 3, &[])],
+                used: (9, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "too many resources fails due to highest init container memory",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 3, &[]), (1, 2, &[])],
+                used: (9, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "init container fits because it's the max, not sum, of containers and init containers",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 1, &[])],
+                used: (9, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "multiple init containers fit because it's the max, not sum, of containers and init containers",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 1, &[]), (1, 1, &[])],
+                used: (9, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "both resources fit",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (5, 5, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "one resource memory fits",
+                containers: &[(2, 1, &[])],
+                init_containers: &[],
+                used: (9, 5, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "one resource cpu fits",
+                containers: &[(1, 2, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "equal edge case",
+                containers: &[(5, 1, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "equal edge case for init container",
+                containers: &[(4, 1, &[])],
+                init_containers: &[(5, 1, &[])],
+                used: (5, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource fits",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource fits for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(0, 0, &[(AAA, 1)])],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource capacity enforced",
+                containers: &[(1, 1, &[(AAA, 10)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 0)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource capacity enforced for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 10)])],
+                used: (0, 0, &[(AAA, 0)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced",
+                containers: &[(1, 1, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 5)]),
+                want: Unschedulable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 1)])],
+                used: (0, 0, &[(AAA, 5)]),
+                want: Unschedulable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for multiple containers",
+                containers: &[(1, 1, &[(AAA, 3)]), (1, 1, &[(AAA, 3)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 2)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable admits multiple init containers",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 3)]), (1, 1, &[(AAA, 3)])],
+                used: (0, 0, &[(AAA, 2)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for multiple init containers",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 6)]), (1, 1, &[(AAA, 3)])],
+                used: (0, 0, &[(AAA, 2)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for unknown resource",
+                containers: &[(1, 1, &[(BBB, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for unknown resource for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(BBB, 1)])],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "skip checking extended resource request with quantity zero via resource groups",
+                containers: &[(1, 1, &[(AAA, 0)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 6)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "skip checking resource request with quantity zero",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (20, 30, &[(AAA, 1)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource backed by device plugin",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource backed by DRA not enabled",
+                containers: &[(1, 1, &[(DRA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient extended.resource.dra.io/something"]),
+            },
+            FitCase {
+                name: "extended resource NOT backed by DRA",
+                containers: &[(1, 1, &[(BBB, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "extended resource was backed by Device Plugin (Allocatable: 0), global cache",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 0)]),
+                want: Fits,
+            },
+        ];
+        assert_eq!(cases.len(), 30);
+        for case in &cases {
+            assert_eq!(fit_verdict(case, (10, 20, 32, 5)), wanted(&case.want), "{}", case.name);
+        }
+    }
+
+    /// `TestNotEnoughRequests` (fit_test.go), all 4 cases: a node of 10m, 20
+    /// bytes and one pod slot, already holding a pod.
+    #[test]
+    fn test_not_enough_requests() {
+        const TOO_MANY: Want = Want::Unschedulable(&["Too many pods"]);
+        let cases = [
+            FitCase {
+                name: "even without specified resources, predicate fails when there's no space for additional pod",
+                containers: &[],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even if both resources fit, predicate fails when there's no space for additional pod",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (5, 5, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even for equal edge case, predicate fails when there's no space for additional pod",
+                containers: &[(5, 1, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even for equal edge case, predicate fails when there's no space for additional pod due to init container",
+                containers: &[(5, 1, &[])],
+                init_containers: &[(5, 1, &[])],
+                used: (5, 19, &[]),
+                want: TOO_MANY,
+            },
+        ];
+        for case in &cases {
+            assert_eq!(fit_verdict(case, (10, 20, 1, 0)), wanted(&case.want), "{}", case.name);
         }
     }
 }
