@@ -29,7 +29,8 @@ pub enum ScoringStrategyType {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScoringStrategy {
     pub kind: ScoringStrategyType,
-    /// (resource name, weight): `cpu` and `memory` are modelled.
+    /// (resource name, weight): `cpu`, `memory` and the scenario's extended
+    /// resources are modelled; any other is a resource no node has, left out.
     pub resources: Vec<(String, i64)>,
     /// For RequestedToCapacityRatio.
     pub shape: Vec<UtilizationShapePoint>,

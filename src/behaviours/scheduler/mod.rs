@@ -171,9 +171,15 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// Whether preemption could not help (`UnschedulableAndUnresolvable`).
+    /// Whether preemption could not help (`UnschedulableAndUnresolvable`):
+    /// NodeResourcesFit's only when the pod asks for more than the node's
+    /// whole allocatable of some resource.
     pub fn unresolvable(self) -> bool {
-        !matches!(self, Rejection::Fit(_) | Rejection::SpreadSkew)
+        match self {
+            Rejection::Fit(bits) => bits & plugins::node_resources_fit::UNRESOLVABLE != 0,
+            Rejection::SpreadSkew => false,
+            _ => true,
+        }
     }
 
     /// The reasons kube-scheduler prints for it, on `node`; `extended` names
@@ -199,7 +205,8 @@ pub enum Verdict {
     /// The node is ruled out, with the reasons kube-scheduler prints;
     /// preempting other pods could make room.
     Unschedulable(Vec<String>),
-    /// Ruled out in a way preemption cannot change (a taint, a selector).
+    /// Ruled out in a way preemption cannot change (a taint, a selector, a
+    /// request larger than the node).
     UnschedulableAndUnresolvable(Vec<String>),
 }
 

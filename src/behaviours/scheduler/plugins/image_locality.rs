@@ -50,31 +50,120 @@ mod tests {
     use crate::behaviours::scheduler::NodeInfo;
     use crate::model::ImageId;
 
+    /// A node's images in an upstream test, by name.
+    type Images = &'static [&'static str];
+
+    /// A case of `TestImageLocalityPriority`.
+    struct Case {
+        name: &'static str,
+        /// The pod's containers' and init containers' images, as the pod names them.
+        containers: &'static [&'static str],
+        init_containers: &'static [&'static str],
+        nodes: &'static [Images],
+        expected: &'static [i64],
+    }
+
+    /// `TestImageLocalityPriority` (image_locality_test.go), all 7 cases.
+    /// Upstream's node images carry extra names besides `…:latest`
+    /// (`gcr.io/40:v1`); a Flotilla image has one name, and no pod here asks
+    /// for the others, so they are left out without changing a score.
     #[test]
-    fn scores_follow_image_size_and_spread() {
-        // image_locality_test.go: node1 has images of 40, 300 and 2000 MiB, node2 of 250 and 10 MiB,
-        // each image on one of the two nodes.
-        let sizes = [40, 300, 2000, 250, 10];
-        let mut cache = SchedulerCache::new(sizes.iter().map(|m| m * MB).collect());
-        for (h, images) in [vec![0, 1, 2], vec![3, 4]].into_iter().enumerate() {
-            cache.add_node(NodeInfo { name: format!("node{}", h + 1), ..NodeInfo::default() });
-            cache.set_registered(h, true);
-            for i in images {
-                cache.set_image_present(h, i, true);
+    fn test_image_locality_priority() {
+        /// Every image of the table: its name on the nodes and its size in MiB.
+        const CATALOGUE: &[(&str, i64)] = &[
+            ("gcr.io/10:latest", 10),
+            ("gcr.io/20:latest", 20),
+            ("gcr.io/30:latest", 30),
+            ("gcr.io/40:latest", 40),
+            ("gcr.io/250:latest", 250),
+            ("gcr.io/300:latest", 300),
+            ("gcr.io/600:latest", 600),
+            ("gcr.io/900:latest", 900),
+            ("gcr.io/2000:latest", 2000),
+            ("gcr.io/4000:latest", 4000),
+        ];
+        const NODE_403002000: Images = &["gcr.io/40:latest", "gcr.io/300:latest", "gcr.io/2000:latest"];
+        const NODE_25010: Images = &["gcr.io/250:latest", "gcr.io/10:latest"];
+        const NODE_60040900: Images = &["gcr.io/600:latest", "gcr.io/40:latest", "gcr.io/900:latest"];
+        const NODE_300600900: Images = &["gcr.io/300:latest", "gcr.io/600:latest", "gcr.io/900:latest"];
+        const NODE_400030: Images = &["gcr.io/4000:latest", "gcr.io/30:latest"];
+        const NODE_203040: Images = &["gcr.io/20:latest", "gcr.io/30:latest", "gcr.io/40:latest"];
+        const NODE_WITH_NO_IMAGES: Images = &[];
+        const TEST_40250: &[&str] = &["gcr.io/40", "gcr.io/250"];
+        const TEST_40300: &[&str] = &["gcr.io/40", "gcr.io/300"];
+        const TEST_MIN_MAX: &[&str] = &["gcr.io/10", "gcr.io/4000"];
+        const TEST_300600900: &[&str] = &["gcr.io/300", "gcr.io/600", "gcr.io/900"];
+        const TEST_3040: &[&str] = &["gcr.io/30", "gcr.io/40"];
+        let cases = [
+            Case {
+                name: "two images spread on two nodes, prefer the larger image one",
+                containers: TEST_40250,
+                init_containers: &[],
+                nodes: &[NODE_403002000, NODE_25010],
+                expected: &[0, 5],
+            },
+            Case {
+                name: "two images on one node, prefer this node",
+                containers: TEST_40300,
+                init_containers: &[],
+                nodes: &[NODE_403002000, NODE_25010],
+                expected: &[7, 0],
+            },
+            Case {
+                name: "if exceed limit, use limit",
+                containers: TEST_MIN_MAX,
+                init_containers: &[],
+                nodes: &[NODE_400030, NODE_25010],
+                expected: &[MAX_NODE_SCORE, 0],
+            },
+            Case {
+                name: "if exceed limit, use limit (with node which has no images present)",
+                containers: TEST_MIN_MAX,
+                init_containers: &[],
+                nodes: &[NODE_400030, NODE_25010, NODE_WITH_NO_IMAGES],
+                expected: &[66, 0, 0],
+            },
+            Case {
+                name: "pod with multiple large images, node2 is preferred",
+                containers: TEST_300600900,
+                init_containers: &[],
+                nodes: &[NODE_60040900, NODE_300600900, NODE_WITH_NO_IMAGES],
+                expected: &[32, 36, 0],
+            },
+            Case {
+                name: "pod with multiple small images",
+                containers: TEST_3040,
+                init_containers: &[],
+                nodes: &[NODE_203040, NODE_400030],
+                expected: &[1, 0],
+            },
+            Case {
+                name: "include InitContainers: two images spread on two nodes, prefer the larger image one",
+                containers: &["gcr.io/30"],
+                init_containers: &["gcr.io/300"],
+                nodes: &[NODE_403002000, NODE_203040],
+                expected: &[6, 0],
+            },
+        ];
+        let index = |name: &str| CATALOGUE.iter().position(|&(n, _)| n == name).expect("in the catalogue");
+        for case in &cases {
+            let mut cache = SchedulerCache::new(CATALOGUE.iter().map(|&(_, mib)| mib * MB).collect());
+            for (h, images) in case.nodes.iter().enumerate() {
+                cache.add_node(NodeInfo { name: format!("node{}", h + 1), ..NodeInfo::default() });
+                cache.set_registered(h, true);
+                for image in *images {
+                    cache.set_image_present(h, index(image), true);
+                }
             }
-        }
-        let pod =
-            |images: &[u32]| PodInfo { images: images.iter().map(|&i| ImageId(i)).collect(), ..PodInfo::default() };
-        let node_scores = |pod: &PodInfo| {
+            // Init containers first, as `PodInfo::images` lists them.
+            let named = case.init_containers.iter().chain(case.containers);
+            let images = named.map(|name| ImageId(index(&normalized_image_name(name)) as u32)).collect();
+            let pod = PodInfo { images, ..PodInfo::default() };
             let mut c = Vec::new();
-            contributions(pod, &cache, &mut c);
-            [score(&c, &cache, 0), score(&c, &cache, 1)]
-        };
-        // "two images spread on two nodes, prefer the larger image one": pod [40, 250].
-        // node1: 40·½ = 20 MiB, below 23 → 0. node2: 250·½ = 125 → 100·(125 − 23)/(2000 − 23) = 5.
-        assert_eq!(node_scores(&pod(&[0, 3])), [0, 5]);
-        // "two images on one node, prefer this node": pod [40, 300]: node1 20 + 150 = 170 → 7; node2 0.
-        assert_eq!(node_scores(&pod(&[0, 1])), [7, 0]);
+            contributions(&pod, &cache, &mut c);
+            let scores: Vec<i64> = (0..case.nodes.len()).map(|h| score(&c, &cache, h)).collect();
+            assert_eq!(scores, case.expected, "{}", case.name);
+        }
     }
 
     #[test]

@@ -102,87 +102,137 @@ mod tests {
         assert_eq!(balanced_score(&[0.2, 0.4, 0.6]), 83);
     }
 
+    /// Containers' requests in an upstream test: millicores, bytes.
+    type Pod = &'static [(Option<i64>, Option<i64>)];
+
+    /// A case of `TestNodeResourcesBalancedAllocation`, on two nodes.
+    #[derive(Default)]
+    struct Case {
+        name: &'static str,
+        pod: Pod,
+        /// The nvidia.com/gpu the pod asks for.
+        pod_gpus: i64,
+        /// Allocatable millicores and bytes of node1 and node2.
+        nodes: [(i64, i64); 2],
+        /// Their nvidia.com/gpu.
+        node_gpus: [i64; 2],
+        /// The pod bound to node1 and the one bound to node2.
+        existing: [Pod; 2],
+        /// The nvidia.com/gpu those ask for.
+        existing_gpus: [i64; 2],
+        /// The plugin's resources: cpu and memory, and nvidia.com/gpu when set.
+        with_gpu: bool,
+        /// `None`: PreScore skips.
+        expected: Option<[i64; 2]>,
+    }
+
     /// `TestNodeResourcesBalancedAllocation` (balanced_allocation_test.go, the
-    /// 1 − σ formula), every case Flotilla can express. Not here: "include
-    /// scalar resource on a node for balanced resource allocation", "node
-    /// without the scalar resource should skip the scalar resource" (extended
-    /// resources are not modelled) and the two "include DRA resource …" cases
-    /// (dynamic resource allocation is not modelled). Flotilla's Score does
-    /// not depend on PreScore having run, so the "… if PreScore not called"
-    /// case is the same computation as its sibling.
+    /// 1 − σ formula): 10 cases upstream, 8 here. Not here: "include DRA
+    /// resource on a node for balanced resource allocation" and "… if
+    /// PreScore not called" (dynamic resource allocation, device classes and
+    /// resource slices, is not modelled). Flotilla's Score does not depend on
+    /// PreScore having run, so the "… if PreScore not called" case is the
+    /// same computation as its sibling.
     #[test]
     fn test_node_resources_balanced_allocation() {
-        // Containers' requests: millicores, bytes.
-        type Pod = &'static [(Option<i64>, Option<i64>)];
         const CPU_AND_MEMORY: Pod = &[(Some(1000), Some(2000)), (Some(2000), Some(3000))];
         const CPU_ONLY: Pod = &[(Some(1000), Some(0)), (Some(2000), Some(0))];
-        /// (name, pod, node capacities, pods on node1 and on node2, scores); `None`: PreScore skips.
-        type Case = (&'static str, Pod, [(i64, i64); 2], [Pod; 2], Option<[i64; 2]>);
-        let cases: [Case; 6] = [
-            (
-                "nothing scheduled, nothing requested, skip in PreScore",
-                &[],
-                [(4000, 10000), (4000, 10000)],
-                [&[], &[]],
-                None,
-            ),
-            (
-                "nothing scheduled, resources requested, differently sized nodes",
-                CPU_AND_MEMORY,
-                [(4000, 10000), (6000, 10000)],
-                [&[], &[]],
-                Some([87, 100]),
-            ),
-            (
-                "resources requested, pods scheduled with resources",
-                CPU_AND_MEMORY,
-                [(10000, 20000), (10000, 20000)],
-                [CPU_ONLY, CPU_AND_MEMORY],
-                Some([82, 95]),
-            ),
-            (
-                "resources requested, pods scheduled with resources, differently sized nodes",
-                CPU_AND_MEMORY,
-                [(10000, 20000), (10000, 50000)],
-                [CPU_ONLY, CPU_AND_MEMORY],
-                Some([82, 80]),
-            ),
-            (
-                "requested resources at node capacity",
-                CPU_ONLY,
-                [(6000, 10000), (6000, 10000)],
-                [CPU_ONLY, CPU_AND_MEMORY],
-                Some([50, 75]),
-            ),
-            (
-                "resources requested, pods scheduled with resources if PreScore not called",
-                CPU_AND_MEMORY,
-                [(10000, 20000), (10000, 20000)],
-                [CPU_ONLY, CPU_AND_MEMORY],
-                Some([82, 95]),
-            ),
+        let cases = [
+            Case {
+                name: "nothing scheduled, nothing requested, skip in PreScore",
+                nodes: [(4000, 10000), (4000, 10000)],
+                ..Case::default()
+            },
+            Case {
+                name: "nothing scheduled, resources requested, differently sized nodes",
+                pod: CPU_AND_MEMORY,
+                nodes: [(4000, 10000), (6000, 10000)],
+                expected: Some([87, 100]),
+                ..Case::default()
+            },
+            Case {
+                name: "resources requested, pods scheduled with resources",
+                pod: CPU_AND_MEMORY,
+                nodes: [(10000, 20000), (10000, 20000)],
+                existing: [CPU_ONLY, CPU_AND_MEMORY],
+                expected: Some([82, 95]),
+                ..Case::default()
+            },
+            Case {
+                name: "resources requested, pods scheduled with resources, differently sized nodes",
+                pod: CPU_AND_MEMORY,
+                nodes: [(10000, 20000), (10000, 50000)],
+                existing: [CPU_ONLY, CPU_AND_MEMORY],
+                expected: Some([82, 80]),
+                ..Case::default()
+            },
+            Case {
+                name: "requested resources at node capacity",
+                pod: CPU_ONLY,
+                nodes: [(6000, 10000), (6000, 10000)],
+                existing: [CPU_ONLY, CPU_AND_MEMORY],
+                expected: Some([50, 75]),
+                ..Case::default()
+            },
+            Case {
+                // node1 holds cpuAndMemoryAndGPU (CPU_AND_MEMORY with 3 GPUs), node2 cpuAndMemory;
+                // the pod asks for memory 0 and 1 GPU, no CPU.
+                name: "include scalar resource on a node for balanced resource allocation",
+                pod: &[(None, Some(0))],
+                pod_gpus: 1,
+                nodes: [(3500, 40000), (3500, 40000)],
+                node_gpus: [8, 8],
+                existing: [CPU_AND_MEMORY, CPU_AND_MEMORY],
+                existing_gpus: [3, 0],
+                with_gpu: true,
+                expected: Some([70, 65]),
+            },
+            Case {
+                name: "node without the scalar resource should skip the scalar resource",
+                pod: CPU_AND_MEMORY,
+                nodes: [(3500, 40000), (3500, 40000)],
+                node_gpus: [8, 0],
+                with_gpu: true,
+                expected: Some([63, 63]),
+                ..Case::default()
+            },
+            Case {
+                name: "resources requested, pods scheduled with resources if PreScore not called",
+                pod: CPU_AND_MEMORY,
+                nodes: [(10000, 20000), (10000, 20000)],
+                existing: [CPU_ONLY, CPU_AND_MEMORY],
+                expected: Some([82, 95]),
+                ..Case::default()
+            },
         ];
-        let b = BalancedAllocation::new(&[("cpu".into(), 1), ("memory".into(), 1)], &[]);
-        for (name, pod, nodes, existing, expected) in cases {
-            let pod = PodInfo::default().with_container_requests(pod, &[]);
-            assert_eq!(b.skips(&pod), expected.is_none(), "{name}");
-            let Some(expected) = expected else { continue };
+        let extended = ["nvidia.com/gpu".to_string()];
+        for case in &cases {
+            let mut resources = vec![("cpu".to_string(), 1), ("memory".to_string(), 1)];
+            if case.with_gpu {
+                resources.push(("nvidia.com/gpu".to_string(), 1));
+            }
+            let b = BalancedAllocation::new(&resources, &extended);
+            let mut pod = PodInfo::default().with_container_requests(case.pod, &[]);
+            pod.requests.scalar[0] = case.pod_gpus;
+            pod.non_zero_requests.scalar[0] = case.pod_gpus;
+            assert_eq!(b.skips(&pod), case.expected.is_none(), "{}", case.name);
+            let Some(expected) = case.expected else { continue };
             let scores = [0, 1].map(|i| {
-                let held = PodInfo::default().with_container_requests(existing[i], &[]);
+                let mut held = PodInfo::default().with_container_requests(case.existing[i], &[]);
+                held.requests.scalar[0] = case.existing_gpus[i];
+                held.non_zero_requests.scalar[0] = case.existing_gpus[i];
+                let (cpu, memory) = case.nodes[i];
+                let mut allocatable = Resources { milli_cpu: cpu, memory, pods: 110, ..Resources::default() };
+                allocatable.scalar[0] = case.node_gpus[i];
                 let node = NodeInfo {
-                    allocatable: Resources {
-                        milli_cpu: nodes[i].0,
-                        memory: nodes[i].1,
-                        pods: 110,
-                        ..Resources::default()
-                    },
+                    allocatable,
                     requested: held.requests,
                     non_zero_requested: held.non_zero_requests,
                     ..NodeInfo::default()
                 };
                 b.score(&pod, &node)
             });
-            assert_eq!(scores, expected, "{name}");
+            assert_eq!(scores, expected, "{}", case.name);
         }
     }
 }

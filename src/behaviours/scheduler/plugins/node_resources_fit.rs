@@ -1,6 +1,7 @@
 //! NodeResourcesFit (`plugins/noderesources`). Filter (`fit.go`): the pod's
 //! requests must fit in what the node has left of its allocatable CPU,
-//! memory, pod slots and extended resources. Score, by the profile's scoring
+//! memory, pod slots and extended resources; a request larger than the
+//! node's whole allocatable is unresolvable, no preemption could help. Score, by the profile's scoring
 //! strategy (`least_allocated.go`, `most_allocated.go`,
 //! `requested_to_capacity_ratio.go`, `resource_allocation.go`): per
 //! resource, from the node's requests *including the incoming pod*, with
@@ -69,6 +70,12 @@ pub const TOO_MANY_PODS: u8 = 1;
 pub const INSUFFICIENT_CPU: u8 = 2;
 pub const INSUFFICIENT_MEMORY: u8 = 4;
 const INSUFFICIENT_SCALAR: u8 = 8;
+/// And one more, no reason of its own: the pod asks for more of some
+/// resource than the node's whole allocatable, so no preemption could make
+/// room (`InsufficientResource.Unresolvable`, UnschedulableAndUnresolvable
+/// since kube-scheduler v1.34). A full node's pod slots stay resolvable.
+pub const UNRESOLVABLE: u8 = 128;
+const _: () = assert!((INSUFFICIENT_SCALAR as usize) << (crate::model::kube::MAX_EXTENDED_RESOURCES - 1) < 128);
 
 /// The reasons a [`Rejection::Fit`] stands for, in kube-scheduler's words
 /// and order; `extended` names the scenario's extended resources.
@@ -90,22 +97,26 @@ pub fn reasons(bits: u8, extended: &[String]) -> impl Iterator<Item = Cow<'stati
     )
 }
 
-/// `fitsRequest`: what the pod asks for against what the node has left.
+/// `fitsRequest`: what the pod asks for against what the node has left;
+/// [`UNRESOLVABLE`] set when some request exceeds the node's allocatable.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
     let mut bits = 0;
     if node.requested.pods + 1 > node.allocatable.pods {
         bits |= TOO_MANY_PODS;
     }
-    if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu {
-        bits |= INSUFFICIENT_CPU;
-    }
-    if pod.requests.memory > 0 && pod.requests.memory > node.allocatable.memory - node.requested.memory {
-        bits |= INSUFFICIENT_MEMORY;
-    }
-    for (i, &want) in pod.requests.scalar.iter().enumerate() {
-        if want > 0 && want > node.allocatable.scalar[i] - node.requested.scalar[i] {
-            bits |= INSUFFICIENT_SCALAR << i;
+    // Whether `want` does not fit in what is left of `allocatable`, and whether it exceeds all of it.
+    let mut check = |want: i64, allocatable: i64, requested: i64, bit: u8| {
+        if want > 0 && want > allocatable - requested {
+            bits |= bit;
+            if want > allocatable {
+                bits |= UNRESOLVABLE;
+            }
         }
+    };
+    check(pod.requests.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu, INSUFFICIENT_CPU);
+    check(pod.requests.memory, node.allocatable.memory, node.requested.memory, INSUFFICIENT_MEMORY);
+    for (i, &want) in pod.requests.scalar.iter().enumerate() {
+        check(want, node.allocatable.scalar[i], node.requested.scalar[i], INSUFFICIENT_SCALAR << i);
     }
     (bits != 0).then_some(Rejection::Fit(bits))
 }
@@ -221,7 +232,7 @@ pub fn broken_linear(shape: &[UtilizationShapePoint], p: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::behaviours::scheduler::Resources;
+    use crate::behaviours::scheduler::{Resources, Verdict};
 
     const MI: i64 = 1024 * 1024;
 
@@ -305,39 +316,6 @@ mod tests {
         assert_eq!(f.score(&cpu_only, &node(1000, 1000 * MI, 0, 0)), 90);
     }
 
-    #[test]
-    fn requested_to_capacity_ratio_follows_its_shape() {
-        // requested_to_capacity_ratio_test.go, shape (0 → 10, 100 → 0) scaled ×10: pod 3000/5000 on
-        // node1 4000/10000: 75 % → 25, 50 % → 50, mean 37.5 rounds to 38; node2 6000/10000 → 50.
-        let f = Fit::new(
-            &ScoringStrategy {
-                kind: ScoringStrategyType::RequestedToCapacityRatio,
-                resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
-                shape: vec![
-                    UtilizationShapePoint { utilization: 0, score: 10 },
-                    UtilizationShapePoint { utilization: 100, score: 0 },
-                ],
-            },
-            &[],
-        );
-        assert_eq!(f.score(&pod(3000, 5000), &node(4000, 10000, 0, 0)), 38);
-        assert_eq!(f.score(&pod(3000, 5000), &node(6000, 10000, 0, 0)), 50);
-    }
-
-    #[test]
-    fn broken_linear_function_matches_its_test() {
-        // helper/shape_score_test.go: points (10, 1), (90, 9).
-        let shape =
-            [UtilizationShapePoint { utilization: 10, score: 1 }, UtilizationShapePoint { utilization: 90, score: 9 }];
-        assert_eq!([15, 20, 89, 110].map(|p| broken_linear(&shape, p)), [1, 2, 8, 9]);
-        let shape = [
-            UtilizationShapePoint { utilization: 0, score: 2 },
-            UtilizationShapePoint { utilization: 40, score: 10 },
-            UtilizationShapePoint { utilization: 100, score: 0 },
-        ];
-        assert_eq!([20, 70].map(|p| broken_linear(&shape, p)), [6, 5]);
-    }
-
     /// A node of `cpu` / `mem` with `gpus` extended resource 0, `used` of them requested.
     fn gpu_node(cpu: i64, mem: i64, gpus: i64, used: i64) -> NodeInfo {
         let mut n = node(cpu, mem, 0, 0);
@@ -418,7 +396,9 @@ mod tests {
     /// One container's requests in an upstream test: cpu in millicores, memory in bytes.
     type Req = (Option<i64>, Option<i64>);
 
-    /// A case of `TestLeastAllocatedScoringStrategy` or `TestMostAllocatedScoringStrategy`.
+    /// A case of `TestLeastAllocatedScoringStrategy`,
+    /// `TestMostAllocatedScoringStrategy` or one of requested_to_capacity_ratio_test.go's.
+    #[derive(Default)]
     struct ScoringCase {
         name: &'static str,
         /// The requested pod's containers (`st.MakePod().Req(…).Req(…)`).
@@ -429,6 +409,14 @@ mod tests {
         existing: &'static [(usize, &'static [Req])],
         resources: &'static [(&'static str, i64)],
         expected: &'static [i64],
+        /// The extended resources the requested pod asks for: (name, amount).
+        pod_extended: &'static [(&'static str, i64)],
+        /// The nodes' extended resources: (the node's position, name, amount).
+        node_extended: &'static [(usize, &'static str, i64)],
+        /// The extended resources the bound pods ask for: (the node's position, name, amount).
+        existing_extended: &'static [(usize, &'static str, i64)],
+        /// RequestedToCapacityRatio's shape: (utilization, score).
+        shape: &'static [(i64, i64)],
     }
 
     /// Upstream writes `"cpu": "4000"`: 4000 cores.
@@ -437,19 +425,40 @@ mod tests {
     }
 
     const DEFAULT_RESOURCES: &[(&str, i64)] = &[("cpu", 1), ("memory", 1)];
+    /// Upstream's `extendedRes` and `extendedResourceSet` (test_util.go).
+    const EXTENDED_RES: &str = "abc.com/xyz";
+    const EXTENDED_RESOURCE_SET: &[(&str, i64)] = &[("cpu", 1), ("memory", 1), (EXTENDED_RES, 1)];
 
     /// The scores of `kind` over a case's nodes, the existing pods added to
-    /// each node as the cache's `AddPod` does.
+    /// each node as the cache's `AddPod` does. The scenario's extended
+    /// resources are those the case's nodes and pods name.
     fn scores_of(kind: ScoringStrategyType, case: &ScoringCase) -> Vec<i64> {
+        let mut extended: Vec<String> = Vec::new();
+        let named = case.pod_extended.iter().map(|&(name, _)| name);
+        let named = named.chain(case.node_extended.iter().chain(case.existing_extended).map(|&(_, name, _)| name));
+        for name in named {
+            if !extended.iter().any(|e| e == name) {
+                extended.push(name.to_string());
+            }
+        }
+        let index = |name: &str| extended.iter().position(|e| e == name).expect("named");
         let fit = Fit::new(
             &ScoringStrategy {
                 kind,
                 resources: case.resources.iter().map(|&(n, w)| (n.to_string(), w)).collect(),
-                shape: Vec::new(),
+                shape: case
+                    .shape
+                    .iter()
+                    .map(|&(utilization, score)| UtilizationShapePoint { utilization, score })
+                    .collect(),
             },
-            &[],
+            &extended,
         );
-        let pod = PodInfo::default().with_container_requests(case.pod, &[]);
+        let mut pod = PodInfo::default().with_container_requests(case.pod, &[]);
+        for &(name, amount) in case.pod_extended {
+            pod.requests.scalar[index(name)] += amount;
+            pod.non_zero_requests.scalar[index(name)] += amount;
+        }
         case.nodes
             .iter()
             .enumerate()
@@ -462,6 +471,13 @@ mod tests {
                     node.non_zero_requested.milli_cpu += p.non_zero_requests.milli_cpu;
                     node.non_zero_requested.memory += p.non_zero_requests.memory;
                 }
+                for &(_, name, amount) in case.node_extended.iter().filter(|(at, _, _)| *at == i) {
+                    node.allocatable.scalar[index(name)] = amount;
+                }
+                for &(_, name, amount) in case.existing_extended.iter().filter(|(at, _, _)| *at == i) {
+                    node.requested.scalar[index(name)] += amount;
+                    node.non_zero_requested.scalar[index(name)] += amount;
+                }
                 fit.score(&pod, &node)
             })
             .collect()
@@ -471,17 +487,17 @@ mod tests {
     const TWO_CONTAINERS: &[Req] = &[(cores(1000), Some(2000)), (cores(2000), Some(3000))];
     const CPU_3000_MEMORY_0: &[Req] = &[(cores(3000), Some(0))];
     const CPU_3000_MEMORY_5000: &[Req] = &[(cores(3000), Some(5000))];
+    const CPU_3000_MEMORY_4000: &[Req] = &[(cores(3000), Some(4000))];
     const CAPACITY_REQUEST: &[Req] = &[(cores(2000), Some(4000)), (cores(3000), Some(5000))];
 
-    /// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go), every
-    /// case Flotilla can express. Not here: "Resources not set, pods scheduled
+    /// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go): 16
+    /// cases upstream, 12 here. Not here: "Resources not set, pods scheduled
     /// with error" (a scenario's scoring strategy without resources takes cpu
     /// and memory at weight 1, as the v1 API's defaulting does, so Score
-    /// never sees none);
-    /// "bypass extended resource if the pod does not request", "honor
-    /// extended resource if the pod requests" and "if the node doesn't have a
-    /// resource" (extended resources are not modelled). The three weight cases
-    /// are `scoring_strategy_weights_are_validated_as_upstream` in
+    /// never sees none); "resource with negative weight", "resource with
+    /// zero weight" and "resource weight larger than MaxNodeScore", which
+    /// test NewFit's validation: they are
+    /// `scoring_strategy_weights_are_validated_as_upstream` in
     /// `scenario::scheduler_config`.
     #[test]
     fn test_least_allocated_scoring_strategy() {
@@ -493,6 +509,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[100, 100],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested, differently sized nodes",
@@ -501,6 +518,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[37, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled",
@@ -509,6 +527,7 @@ mod tests {
                 existing: &[(0, &[]), (0, &[]), (1, &[]), (1, &[])],
                 resources: DEFAULT_RESOURCES,
                 expected: &[100, 100],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled with resources",
@@ -522,6 +541,7 @@ mod tests {
                 ],
                 resources: DEFAULT_RESOURCES,
                 expected: &[70, 57],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources",
@@ -530,6 +550,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[57, 45],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources, differently sized nodes",
@@ -538,6 +559,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[57, 60],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "requested resources exceed node capacity",
@@ -546,6 +568,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[50, 25],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "zero node resources, pods scheduled with resources",
@@ -554,6 +577,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[0, 0],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested with different weight on CPU and memory, differently sized nodes",
@@ -562,6 +586,35 @@ mod tests {
                 existing: &[],
                 resources: &[("memory", 2), ("cpu", 1)],
                 expected: &[41, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "bypass extended resource if the pod does not request",
+                pod: TWO_CONTAINERS,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "honor extended resource if the pod requests",
+                pod: CPU_3000_MEMORY_5000,
+                pod_extended: &[(EXTENDED_RES, 2)],
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(0, EXTENDED_RES, 4), (1, EXTENDED_RES, 10)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 60],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "if the node doesn't have a resource",
+                pod: CPU_3000_MEMORY_4000,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: &[(EXTENDED_RES, 2), ("cpu", 1), ("memory", 1)],
+                expected: &[55, 55],
+                ..ScoringCase::default()
             },
         ];
         for case in &cases {
@@ -569,10 +622,10 @@ mod tests {
         }
     }
 
-    /// `TestMostAllocatedScoringStrategy` (most_allocated_test.go), every case
-    /// Flotilla can express; left out as for the LeastAllocated table:
-    /// "Resources not set, pods scheduled with error", the weight cases
-    /// (validation), and the three extended-resource cases.
+    /// `TestMostAllocatedScoringStrategy` (most_allocated_test.go): 14 cases
+    /// upstream, 10 here; left out as for the LeastAllocated table: "Resources
+    /// not set, pods scheduled with error" and the three weight cases
+    /// (validation, in `scoring_strategy_weights_are_validated_as_upstream`).
     #[test]
     fn test_most_allocated_scoring_strategy() {
         const MI: i64 = 1024 * 1024;
@@ -584,6 +637,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[0, 0],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "nothing scheduled, resources requested, differently sized nodes",
@@ -592,6 +646,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[62, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled with resources",
@@ -605,6 +660,7 @@ mod tests {
                 ],
                 resources: DEFAULT_RESOURCES,
                 expected: &[30, 42],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested, pods scheduled with resources",
@@ -613,6 +669,7 @@ mod tests {
                 existing: &[(0, CPU_3000_MEMORY_0), (1, CPU_3000_MEMORY_5000)],
                 resources: DEFAULT_RESOURCES,
                 expected: &[42, 55],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "resources requested equal node capacity",
@@ -621,6 +678,7 @@ mod tests {
                 existing: &[],
                 resources: DEFAULT_RESOURCES,
                 expected: &[95, 75],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 // Upstream gives this name twice; this is the weighted one.
@@ -630,6 +688,7 @@ mod tests {
                 existing: &[],
                 resources: &[("memory", 2), ("cpu", 1)],
                 expected: &[58, 50],
+                ..ScoringCase::default()
             },
             ScoringCase {
                 name: "no resources requested, pods scheduled, nonzero request for resource",
@@ -638,10 +697,596 @@ mod tests {
                 existing: &[(0, &[(None, None)]), (0, &[(None, None)])],
                 resources: DEFAULT_RESOURCES,
                 expected: &[80, 30],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "bypass extended resource if the pod does not request",
+                pod: TWO_CONTAINERS,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "honor extended resource if the pod request",
+                pod: CPU_3000_MEMORY_5000,
+                pod_extended: &[(EXTENDED_RES, 2)],
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(0, EXTENDED_RES, 4), (1, EXTENDED_RES, 10)],
+                resources: EXTENDED_RESOURCE_SET,
+                expected: &[50, 40],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "if the node doesn't have a resource",
+                pod: CPU_3000_MEMORY_4000,
+                nodes: &[(6_000_000, 10000), (6_000_000, 10000)],
+                node_extended: &[(1, EXTENDED_RES, 4)],
+                resources: &[(EXTENDED_RES, 2), ("cpu", 1), ("memory", 1)],
+                expected: &[45, 45],
+                ..ScoringCase::default()
             },
         ];
         for case in &cases {
             assert_eq!(scores_of(ScoringStrategyType::MostAllocated, case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// requested_to_capacity_ratio_test.go's shape for its first table: 0 % → 10, 100 % → 0.
+    const LEAST_REQUESTED_SHAPE: &[(i64, i64)] = &[(0, 10), (100, 0)];
+    /// And for its bin-packing tables: 0 % → 0, 100 % → 1.
+    const BIN_PACKING_SHAPE: &[(i64, i64)] = &[(0, 0), (100, 1)];
+    const NO_CONTAINER: &[Req] = &[];
+    /// `Req` of extended resources only: one container with no cpu or memory.
+    const ONE_CONTAINER: &[Req] = &[(None, None)];
+
+    /// `TestRequestedToCapacityRatioScoringStrategy`
+    /// (requested_to_capacity_ratio_test.go), all 3 cases. Upstream's bound
+    /// pods made with `st.MakePod().Obj()` have no containers, so request nothing.
+    #[test]
+    fn test_requested_to_capacity_ratio_scoring_strategy() {
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested (default - least requested nodes have priority)",
+                pod: NO_CONTAINER,
+                nodes: &[(4_000_000, 10000), (4_000_000, 10000)],
+                existing: &[(0, NO_CONTAINER), (0, NO_CONTAINER)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[100, 100],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "nothing scheduled, resources requested, differently sized nodes (default - least requested nodes have priority)",
+                pod: TWO_CONTAINERS,
+                nodes: &[(4_000_000, 10000), (6_000_000, 10000)],
+                existing: &[(0, NO_CONTAINER), (0, NO_CONTAINER)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[38, 50],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "no resources requested, pods scheduled with resources (default - least requested nodes have priority)",
+                pod: NO_CONTAINER,
+                nodes: &[(4_000_000, 10000), (6_000_000, 10000)],
+                existing: &[(0, CPU_3000_MEMORY_5000), (1, CPU_3000_MEMORY_5000)],
+                resources: DEFAULT_RESOURCES,
+                shape: LEAST_REQUESTED_SHAPE,
+                expected: &[38, 50],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in &cases {
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// `TestBrokenLinearFunction` (requested_to_capacity_ratio_test.go), every
+    /// point of its three shapes (upstream names them case_0 … case_2).
+    #[test]
+    fn test_broken_linear_function() {
+        type Test = (&'static [(i64, i64)], &'static [(i64, i64)]);
+        let tests: [Test; 3] = [
+            (
+                &[(10, 1), (90, 9)],
+                &[
+                    (-10, 1),
+                    (0, 1),
+                    (9, 1),
+                    (10, 1),
+                    (15, 1),
+                    (19, 1),
+                    (20, 2),
+                    (89, 8),
+                    (90, 9),
+                    (99, 9),
+                    (100, 9),
+                    (110, 9),
+                ],
+            ),
+            (
+                &[(0, 2), (40, 10), (100, 0)],
+                &[(-10, 2), (0, 2), (20, 6), (30, 8), (40, 10), (70, 5), (100, 0), (110, 0)],
+            ),
+            (&[(0, 2), (40, 2), (100, 2)], &[(-10, 2), (0, 2), (20, 2), (30, 2), (40, 2), (70, 2), (100, 2), (110, 2)]),
+        ];
+        for (i, (points, assertions)) in tests.iter().enumerate() {
+            let shape: Vec<_> =
+                points.iter().map(|&(utilization, score)| UtilizationShapePoint { utilization, score }).collect();
+            for &(p, expected) in *assertions {
+                assert_eq!(broken_linear(&shape, p), expected, "case_{i}, p={p}");
+            }
+        }
+    }
+
+    /// `TestResourceBinPackingSingleExtended` (requested_to_capacity_ratio_test.go),
+    /// all 4 cases: RequestedToCapacityRatio over intel.com/foo alone, nodes of
+    /// 4000m, 10000 MiB and 8 or 4 intel.com/foo. Upstream's pods without a node
+    /// (`st.MakePod().Obj()`) are in no node's sums and are left out.
+    #[test]
+    fn test_resource_bin_packing_single_extended() {
+        const FOO: &str = "intel.com/foo";
+        const NODES: &[(i64, i64)] = &[(4000, 10000 * MI), (4000, 10000 * MI)];
+        const NODE_EXTENDED: &[(usize, &str, i64)] = &[(0, FOO, 8), (1, FOO, 4)];
+        const RESOURCES: &[(&str, i64)] = &[(FOO, 1)];
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested",
+                pod: NO_CONTAINER,
+                expected: &[0, 0],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with less resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2)],
+                expected: &[2, 5],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with resources, on node with existing pod running ",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2)],
+                existing: &[(1, ONE_CONTAINER)],
+                existing_extended: &[(1, FOO, 2)],
+                expected: &[2, 10],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with more resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 4)],
+                expected: &[5, 10],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in cases {
+            let case = ScoringCase {
+                nodes: NODES,
+                node_extended: NODE_EXTENDED,
+                resources: RESOURCES,
+                shape: BIN_PACKING_SHAPE,
+                ..case
+            };
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, &case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// `TestResourceBinPackingMultipleExtended` (requested_to_capacity_ratio_test.go),
+    /// all 4 cases: intel.com/foo at weight 3 and intel.com/bar at weight 5;
+    /// node1 has 8 foo and 4 bar, node2 4 foo and 8 bar.
+    #[test]
+    fn test_resource_bin_packing_multiple_extended() {
+        const FOO: &str = "intel.com/foo";
+        const BAR: &str = "intel.com/bar";
+        const NODES: &[(i64, i64)] = &[(4000, 10000 * MI), (4000, 10000 * MI)];
+        const NODE_EXTENDED: &[(usize, &str, i64)] = &[(0, FOO, 8), (0, BAR, 4), (1, FOO, 4), (1, BAR, 8)];
+        const RESOURCES: &[(&str, i64)] = &[(FOO, 3), (BAR, 5)];
+        let cases = [
+            ScoringCase {
+                name: "nothing scheduled, nothing requested",
+                pod: NO_CONTAINER,
+                expected: &[0, 0],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with less resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2), (BAR, 2)],
+                expected: &[4, 3],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with resources, on node with existing pod running ",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 2), (BAR, 2)],
+                existing: &[(1, ONE_CONTAINER)],
+                existing_extended: &[(1, FOO, 4), (1, BAR, 2)],
+                expected: &[4, 7],
+                ..ScoringCase::default()
+            },
+            ScoringCase {
+                name: "resources requested, pods scheduled with more resources",
+                pod: ONE_CONTAINER,
+                pod_extended: &[(FOO, 4), (BAR, 2)],
+                expected: &[5, 5],
+                ..ScoringCase::default()
+            },
+        ];
+        for case in cases {
+            let case = ScoringCase {
+                nodes: NODES,
+                node_extended: NODE_EXTENDED,
+                resources: RESOURCES,
+                shape: BIN_PACKING_SHAPE,
+                ..case
+            };
+            assert_eq!(scores_of(ScoringStrategyType::RequestedToCapacityRatio, &case), case.expected, "{}", case.name);
+        }
+    }
+
+    /// fit_test.go's extended resources: `extendedResourceA`, `extendedResourceB`, `extendedResourceDRA`.
+    const AAA: &str = "example.com/aaa";
+    const BBB: &str = "example.com/bbb";
+    const DRA: &str = "extended.resource.dra.io/something";
+    /// One container of `newResourcePod`: millicores, bytes and extended resources.
+    type Container = (i64, i64, &'static [(&'static str, i64)]);
+
+    /// What Filter answers: the status code and its reasons.
+    #[derive(Debug)]
+    enum Want {
+        Fits,
+        Unschedulable(&'static [&'static str]),
+        UnschedulableAndUnresolvable(&'static [&'static str]),
+    }
+
+    /// A case of `TestEnoughRequests` or `TestNotEnoughRequests`.
+    struct FitCase {
+        name: &'static str,
+        containers: &'static [Container],
+        init_containers: &'static [Container],
+        /// The one pod the node holds (`framework.NewNodeInfo(newResourcePod(…))`).
+        used: Container,
+        want: Want,
+    }
+
+    /// Filter's verdict on a node of `allocatable` (millicores, bytes, pods,
+    /// example.com/aaa) holding the case's one pod.
+    fn fit_verdict(case: &FitCase, allocatable: (i64, i64, i64, i64)) -> Verdict {
+        let extended = [AAA, BBB, DRA].map(String::from);
+        let index = |name: &str| extended.iter().position(|e| e == name).expect("named");
+        let requests = |containers: &[Container], init: &[Container]| {
+            let cpu_memory = |c: &Container| (Some(c.0), Some(c.1));
+            let regular: Vec<_> = containers.iter().map(cpu_memory).collect();
+            let init_requests: Vec<_> = init.iter().map(|c| (cpu_memory(c), false)).collect();
+            let mut pod = PodInfo::default().with_container_requests(&regular, &init_requests);
+            for name in &extended {
+                let amount = |c: &Container| c.2.iter().filter(|(n, _)| n == name).map(|&(_, a)| a as u64).sum();
+                let total = crate::model::kube::pod_requests(
+                    containers.iter().map(amount),
+                    init.iter().map(|c| (amount(c), false)),
+                ) as i64;
+                pod.requests.scalar[index(name)] = total;
+                pod.non_zero_requests.scalar[index(name)] = total;
+            }
+            pod
+        };
+        let held = requests(std::slice::from_ref(&case.used), &[]);
+        let (cpu, memory, pods, aaa) = allocatable;
+        let mut node = NodeInfo {
+            allocatable: Resources { milli_cpu: cpu, memory, pods, ..Resources::default() },
+            requested: held.requests,
+            non_zero_requested: held.non_zero_requests,
+            ..NodeInfo::default()
+        };
+        node.allocatable.scalar[index(AAA)] = aaa;
+        let pod = requests(case.containers, case.init_containers);
+        filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &extended))
+    }
+
+    fn wanted(want: &Want) -> Verdict {
+        let owned = |r: &[&str]| r.iter().map(|s| s.to_string()).collect();
+        match want {
+            Want::Fits => Verdict::Fits,
+            Want::Unschedulable(r) => Verdict::Unschedulable(owned(r)),
+            Want::UnschedulableAndUnresolvable(r) => Verdict::UnschedulableAndUnresolvable(owned(r)),
+        }
+    }
+
+    /// `TestEnoughRequests` (fit_test.go): 49 cases upstream, 30 here, on
+    /// upstream's node of 10m CPU, 20 bytes, 32 pods and 5 example.com/aaa
+    /// holding one pod. Status codes as since v1.34: a request larger than the
+    /// node's whole allocatable is UnschedulableAndUnresolvable.
+    ///
+    /// Not here, needing what Flotilla does not model:
+    /// - "kubernetes.io resource capacity enforced" and "… for init container":
+    ///   resources in the kubernetes.io domain (a scenario refuses the names);
+    /// - "hugepages resource capacity enforced", "… for init container",
+    ///   "hugepages resource allocatable enforced for multiple containers":
+    ///   huge pages;
+    /// - "skip checking ignored extended resource" and "skip checking ignored
+    ///   extended resource via resource groups": NodeResourcesFitArgs'
+    ///   ignoredResources and ignoredResourceGroups (read, not simulated);
+    /// - "resources + pod overhead fits", "requests + overhead does not fit
+    ///   for memory": pod overhead (RuntimeClass);
+    /// - "both pod-level and container-level resources fit", "pod-level cpu
+    ///   resource not fit", "pod-level memory resource not fit", "pod-level
+    ///   hugepages resource fit", "both pod-level and container-level hugepages
+    ///   resource fit", "pod-level hugepages resource not fit", "one pod-level
+    ///   cpu resource fits and all init and non-init containers resources
+    ///   fit": pod-level resources;
+    /// - "extended resource backed by DRA", "extended resource backed by DRA,
+    ///   nil draManager", "extended resource was backed by Device Plugin
+    ///   (Allocatable: 0)": an extended resource handed to dynamic resource
+    ///   allocation (device classes).
+    ///
+    /// Here though they name a feature: "skip checking extended resource
+    /// request with quantity zero via resource groups" sets no resource group,
+    /// "skip checking resource request with quantity zero" no pod-level
+    /// resources; in "extended resource backed by device plugin", "extended
+    /// resource backed by DRA not enabled", "extended resource NOT backed by
+    /// DRA" and "… (Allocatable: 0), global cache" the resource is the node's
+    /// own or no device class names it, so Filter checks it as any extended resource.
+    #[test]
+    fn test_enough_requests() {
+        use Want::*;
+        let cases = [
+            FitCase {
+                name: "no resources requested always fits",
+                containers: &[],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "too many resources fails",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: Unschedulable(&["Insufficient cpu", "Insufficient memory"]),
+            },
+            FitCase {
+                name: "too many resources fails due to init container cpu",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(3, 1, &[])],
+                used: (8, 19, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "too many resources fails due to highest init container cpu",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(3, 1, &[]), (2, 1, &[])],
+                used: (8, 19, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "too many resources fails due to init container memory",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 3, &[])],
+                used: (9, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "too many resources fails due to highest init container memory",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 3, &[]), (1, 2, &[])],
+                used: (9, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "init container fits because it's the max, not sum, of containers and init containers",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 1, &[])],
+                used: (9, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "multiple init containers fit because it's the max, not sum, of containers and init containers",
+                containers: &[(1, 1, &[])],
+                init_containers: &[(1, 1, &[]), (1, 1, &[])],
+                used: (9, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "both resources fit",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (5, 5, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "one resource memory fits",
+                containers: &[(2, 1, &[])],
+                init_containers: &[],
+                used: (9, 5, &[]),
+                want: Unschedulable(&["Insufficient cpu"]),
+            },
+            FitCase {
+                name: "one resource cpu fits",
+                containers: &[(1, 2, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: Unschedulable(&["Insufficient memory"]),
+            },
+            FitCase {
+                name: "equal edge case",
+                containers: &[(5, 1, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "equal edge case for init container",
+                containers: &[(4, 1, &[])],
+                init_containers: &[(5, 1, &[])],
+                used: (5, 19, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource fits",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource fits for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(0, 0, &[(AAA, 1)])],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource capacity enforced",
+                containers: &[(1, 1, &[(AAA, 10)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 0)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource capacity enforced for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 10)])],
+                used: (0, 0, &[(AAA, 0)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced",
+                containers: &[(1, 1, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 5)]),
+                want: Unschedulable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 1)])],
+                used: (0, 0, &[(AAA, 5)]),
+                want: Unschedulable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for multiple containers",
+                containers: &[(1, 1, &[(AAA, 3)]), (1, 1, &[(AAA, 3)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 2)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable admits multiple init containers",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 3)]), (1, 1, &[(AAA, 3)])],
+                used: (0, 0, &[(AAA, 2)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for multiple init containers",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(AAA, 6)]), (1, 1, &[(AAA, 3)])],
+                used: (0, 0, &[(AAA, 2)]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/aaa"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for unknown resource",
+                containers: &[(1, 1, &[(BBB, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "extended resource allocatable enforced for unknown resource for init container",
+                containers: &[(0, 0, &[])],
+                init_containers: &[(1, 1, &[(BBB, 1)])],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "skip checking extended resource request with quantity zero via resource groups",
+                containers: &[(1, 1, &[(AAA, 0)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 6)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "skip checking resource request with quantity zero",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (20, 30, &[(AAA, 1)]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource backed by device plugin",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: Fits,
+            },
+            FitCase {
+                name: "extended resource backed by DRA not enabled",
+                containers: &[(1, 1, &[(DRA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient extended.resource.dra.io/something"]),
+            },
+            FitCase {
+                name: "extended resource NOT backed by DRA",
+                containers: &[(1, 1, &[(BBB, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[]),
+                want: UnschedulableAndUnresolvable(&["Insufficient example.com/bbb"]),
+            },
+            FitCase {
+                name: "extended resource was backed by Device Plugin (Allocatable: 0), global cache",
+                containers: &[(0, 0, &[(AAA, 1)])],
+                init_containers: &[],
+                used: (0, 0, &[(AAA, 0)]),
+                want: Fits,
+            },
+        ];
+        assert_eq!(cases.len(), 30);
+        for case in &cases {
+            assert_eq!(fit_verdict(case, (10, 20, 32, 5)), wanted(&case.want), "{}", case.name);
+        }
+    }
+
+    /// `TestNotEnoughRequests` (fit_test.go), all 4 cases: a node of 10m, 20
+    /// bytes and one pod slot, already holding a pod.
+    #[test]
+    fn test_not_enough_requests() {
+        const TOO_MANY: Want = Want::Unschedulable(&["Too many pods"]);
+        let cases = [
+            FitCase {
+                name: "even without specified resources, predicate fails when there's no space for additional pod",
+                containers: &[],
+                init_containers: &[],
+                used: (10, 20, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even if both resources fit, predicate fails when there's no space for additional pod",
+                containers: &[(1, 1, &[])],
+                init_containers: &[],
+                used: (5, 5, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even for equal edge case, predicate fails when there's no space for additional pod",
+                containers: &[(5, 1, &[])],
+                init_containers: &[],
+                used: (5, 19, &[]),
+                want: TOO_MANY,
+            },
+            FitCase {
+                name: "even for equal edge case, predicate fails when there's no space for additional pod due to init container",
+                containers: &[(5, 1, &[])],
+                init_containers: &[(5, 1, &[])],
+                used: (5, 19, &[]),
+                want: TOO_MANY,
+            },
+        ];
+        for case in &cases {
+            assert_eq!(fit_verdict(case, (10, 20, 1, 0)), wanted(&case.want), "{}", case.name);
         }
     }
 }
