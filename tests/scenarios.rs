@@ -58,7 +58,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("control-plane", "b6d3eadf8ecc435c43b4c8cb2de45a95effb51fe7cba3071bcd6cc7944f8de6c"),
     ("density", "ca16f6bdec83f072c1e8916318a3e5630a63a62718ef081f7d490f3b5f25fcc7"),
     ("diurnal-day", "7a4233c12882ef2b021dabd9ffed89b4d3735a4f18ddb3f3e3748d91ebaa3e5c"),
-    ("gpu-nodes", "d4c664625f5975df2a54771e9f0bd0460d19ce26fdc040b2f77eca81ef179170"),
+    ("gpu-nodes", "15fd7eb079d7a5e139090adb134fb9dc79a86cab4fc57a1933192c048819f39e"),
     ("hpa-metrics", "890d400238583f43dd69a36c2631e89b9ca69c2e5a484128fd7645d9ec27d962"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
     ("image-locality", "289ad9e18596019a7e648b63dd2ca82e76a483a14abac1966c5a53309f284f10"),

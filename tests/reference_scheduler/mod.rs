@@ -219,25 +219,25 @@ fn filter(name: &str, pod: &Pod, node: &Node, nodes: &[Node]) -> Result<(), Reje
         }
         "NodeResourcesFit" => {
             let mut reasons = Vec::new();
+            // More than the node's whole allocatable: no preemption makes room.
+            let mut larger_than_node = false;
             if node.requested.pods + 1 > node.allocatable.pods {
                 reasons.push("Too many pods".to_string());
             }
-            let free_cpu = node.allocatable.milli_cpu - node.requested.milli_cpu;
-            if pod.requests.milli_cpu > 0 && pod.requests.milli_cpu > free_cpu {
-                reasons.push("Insufficient cpu".to_string());
-            }
-            let free_memory = node.allocatable.memory - node.requested.memory;
-            if pod.requests.memory > 0 && pod.requests.memory > free_memory {
-                reasons.push("Insufficient memory".to_string());
-            }
-            for (name, &want) in &pod.extended {
-                let (allocatable, requested) = node.extended.get(name).copied().unwrap_or((0, 0));
+            let mut check = |want: i64, allocatable: i64, requested: i64, name: &str| {
                 if want > 0 && want > allocatable - requested {
                     reasons.push(format!("Insufficient {name}"));
+                    larger_than_node |= want > allocatable;
                 }
+            };
+            check(pod.requests.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu, "cpu");
+            check(pod.requests.memory, node.allocatable.memory, node.requested.memory, "memory");
+            for (name, &want) in &pod.extended {
+                let (allocatable, requested) = node.extended.get(name).copied().unwrap_or((0, 0));
+                check(want, allocatable, requested, name);
             }
             if !reasons.is_empty() {
-                return Err((reasons, false));
+                return Err((reasons, larger_than_node));
             }
         }
         "PodTopologySpread" => {
