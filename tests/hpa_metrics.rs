@@ -109,6 +109,40 @@ fn a_container_resource_metric_reads_one_container_when_another_names_no_request
     assert_eq!(peak(&scalings), 8, "{scalings:?}");
 }
 
+/// The app and the proxy sidecar of [`WITH_SIDECAR`] under a pod-level
+/// budget of 2 CPU and 512Mi (`spec.resources`) that the two share.
+const POD_LEVEL: &str = r#"PodTemplate(
+    initContainers: [Container(name: "proxy", image: "a:1", restartPolicy: Always,
+        resources: Resources(requests: ResourceList(memory: "64Mi")))],
+    containers: [Container(name: "app", image: "a:1",
+        resources: Resources(requests: ResourceList(cpu: "1", memory: "256Mi")))],
+    resources: Resources(requests: ResourceList(cpu: "2", memory: "512Mi")))"#;
+
+#[test]
+fn pod_level_requests_are_what_a_resource_metric_divides_by() {
+    // calculateRequests: with pod-level requests the sidecar's missing CPU
+    // request no longer matters, and utilization is use over the pod's 2 CPU:
+    // the same 4 cores of work at 50 % need 4 pods, not the 8 of 1-CPU pods.
+    let (_, scalings, warnings) =
+        run(&spike(POD_LEVEL, r#"metrics: [Resource(name: "cpu", target: Utilization(50))]"#), 540);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(peak(&scalings), 4, "{scalings:?}");
+    // A ContainerResource metric ignores the pod-level requests and reads its container's.
+    let metrics = r#"metrics: [ContainerResource(name: "cpu", container: "app", target: Utilization(50))]"#;
+    let (_, scalings, _) = run(&spike(POD_LEVEL, metrics), 540);
+    assert_eq!(peak(&scalings), 8, "{scalings:?}");
+    // A pod that sets requests of its own but none of CPU, nor has a container
+    // naming one: the HPA cannot compute the metric.
+    let memory_only = POD_LEVEL
+        .replace(r#"ResourceList(cpu: "1", memory: "256Mi")"#, r#"ResourceList(memory: "256Mi")"#)
+        .replace(r#"ResourceList(cpu: "2", memory: "512Mi")"#, r#"ResourceList(memory: "512Mi")"#);
+    let (_, scalings, warnings) =
+        run(&spike(&memory_only, r#"metrics: [Resource(name: "cpu", target: Utilization(50))]"#), 540);
+    assert!(scalings.is_empty(), "{scalings:?}");
+    assert_eq!(warnings[0].0, "FailedGetResourceMetric");
+    assert!(warnings[0].1.contains("missing pod-level request for cpu in Pod a-"), "{warnings:?}");
+}
+
 #[test]
 fn an_invalid_metric_lets_the_others_scale_up_but_not_down() {
     let metrics = r#"metrics: [

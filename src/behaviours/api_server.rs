@@ -131,6 +131,7 @@ pub fn deployment_for_app(w: &mut impl KubeWorld, app: AppId) -> usize {
         topology_spread_constraints: Vec::new(),
         restart_policy: Default::default(),
         termination_grace: SimDuration::from_secs(30),
+        resources: Default::default(),
     };
     let deployment = DeploymentSpec {
         name: spec.name.clone(),

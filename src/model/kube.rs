@@ -277,12 +277,51 @@ pub struct PodTemplate {
     pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
     pub restart_policy: RestartPolicy,
     pub termination_grace: SimDuration,
+    /// Pod-level resources (`spec.resources`, KEP-2837, the
+    /// `PodLevelResources` gate on by default since v1.34): a CPU and
+    /// memory budget for the whole pod.
+    pub resources: PodResources,
 }
+
+/// A pod's own requests and limits (`spec.resources`), checked: only CPU and
+/// memory, a limit alone defaulting the request as `defaultPodRequests` does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PodResources {
+    pub cpu_request: Option<Millicores>,
+    pub memory_request: Option<Bytes>,
+    pub cpu_limit: Option<Millicores>,
+    pub memory_limit: Option<Bytes>,
+}
+
+impl PodResources {
+    /// `IsPodLevelRequestsSet`: the pod names a request of its own.
+    pub fn requests_set(&self) -> bool {
+        self.cpu_request.is_some() || self.memory_request.is_some()
+    }
+
+    /// `IsPodLevelResourcesSet`: the pod names a request or a limit of its own.
+    pub fn is_set(&self) -> bool {
+        self.requests_set() || self.cpu_limit.is_some() || self.memory_limit.is_some()
+    }
+}
+
+/// The resources a pod may set at its own level (`IsSupportedPodLevelResource`,
+/// huge pages not modelled).
+pub const SUPPORTED_POD_LEVEL_RESOURCES: [&str; 2] = ["cpu", "memory"];
 
 impl PodTemplate {
     /// The pod's effective request per resource, as the scheduler and the
-    /// kubelet count it ([`pod_requests`]), a missing request counted as 0.
+    /// kubelet count it (`PodRequests`): the pod-level request where the
+    /// pod sets one, else its containers' ([`pod_requests`]), a missing
+    /// request counted as 0.
     pub fn requests(&self) -> (Millicores, Bytes) {
+        let (cpu, memory) = self.container_requests();
+        (self.resources.cpu_request.unwrap_or(cpu), self.resources.memory_request.unwrap_or(memory))
+    }
+
+    /// `AggregateContainerRequests`: what the containers request, without
+    /// the pod-level requests.
+    pub fn container_requests(&self) -> (Millicores, Bytes) {
         let cpu = |c: &ContainerSpec| c.cpu_request.map_or(0, |m| m.0);
         let mem = |c: &ContainerSpec| c.memory_request.map_or(0, |b| b.0);
         let init = |f: fn(&ContainerSpec) -> u64| self.init_containers.iter().map(move |c| (f(c), c.sidecar));
@@ -290,13 +329,6 @@ impl PodTemplate {
             Millicores(pod_requests(self.containers.iter().map(cpu), init(cpu))),
             Bytes(pod_requests(self.containers.iter().map(mem), init(mem))),
         )
-    }
-
-    /// The CPU the pod requests as the HPA counts it (`calculateRequests`):
-    /// its app containers and its sidecars.
-    pub fn container_cpu_requests(&self) -> Millicores {
-        let running = self.containers.iter().chain(self.init_containers.iter().filter(|c| c.sidecar));
-        Millicores(running.map(|c| c.cpu_request.map_or(0, |m| m.0)).sum())
     }
 
     /// The containers that run once the pod has started: sidecars, then the app containers.
@@ -311,7 +343,14 @@ impl PodTemplate {
 
     /// A short stable hash of the template, as `pod-template-hash` labels carry.
     pub fn hash(&self) -> String {
-        let text = format!("{self:?}");
+        let mut text = format!("{self:?}");
+        // Pod-level resources enter the hash only when set, so a template
+        // without them hashes by its other fields alone.
+        if !self.resources.is_set()
+            && let Some(rest) = text.strip_suffix(&format!(", resources: {:?} }}", self.resources))
+        {
+            text = format!("{rest} }}");
+        }
         let h = crate::engine::random::stable_hash(&[text.as_bytes()]);
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         (0..10).map(|i| ALPHABET[((h >> (i * 6)) % ALPHABET.len() as u64) as usize] as char).collect()

@@ -831,6 +831,9 @@ pub struct PodTemplateFile {
     pub restart_policy: crate::model::kube::RestartPolicy,
     #[serde(default, rename = "terminationGracePeriodSeconds")]
     pub termination_grace_period_seconds: Option<u64>,
+    /// Pod-level resources: CPU and memory for the whole pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesFile>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

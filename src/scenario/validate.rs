@@ -2325,6 +2325,7 @@ fn pod_template(
         .enumerate()
         .filter_map(|(i, f)| container(c, format!("{tpath}.initContainers[{i}]"), f, true))
         .collect();
+    let resources = pod_level_resources(c, tpath, t, &containers, &init_containers);
     let names: Vec<&str> = t.containers.iter().chain(&t.init_containers).map(|f| f.name.as_str()).collect();
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
@@ -2401,7 +2402,103 @@ fn pod_template(
             &format!("{tpath}.terminationGracePeriodSeconds"),
             t.termination_grace_period_seconds.unwrap_or(30),
         )),
+        resources,
     }
+}
+
+/// A pod's own resources (`spec.resources`), checked as
+/// `validatePodResources` and `validatePodResourceConsistency` check them and
+/// defaulted as `defaultPodRequests` defaults them: only CPU and memory; a
+/// limit not below its request; a pod-level request not below what the
+/// containers request together (`AggregateContainerRequests`); no container
+/// limit above the pod's. A pod-level limit without a request requests what
+/// the containers request together, or the limit when no container names
+/// that resource.
+fn pod_level_resources(
+    c: &mut Checker,
+    tpath: &str,
+    t: &PodTemplateFile,
+    containers: &[ContainerSpec],
+    init_containers: &[ContainerSpec],
+) -> crate::model::kube::PodResources {
+    use crate::model::kube::{PodResources, SUPPORTED_POD_LEVEL_RESOURCES, pod_requests};
+    let Some(f) = &t.resources else { return PodResources::default() };
+    let requests = f.requests.clone().unwrap_or_default();
+    let limits = f.limits.clone().unwrap_or_default();
+    let supported = SUPPORTED_POD_LEVEL_RESOURCES.map(|r| format!("\"{r}\"")).join(", ");
+    for (kind, list) in [("requests", &requests), ("limits", &limits)] {
+        for name in list.extended.keys() {
+            c.problem(
+                format!("{tpath}.resources.{kind}[{name}]"),
+                format!("Unsupported value: \"{name}\": supported values: {supported}"),
+            );
+        }
+    }
+    // What the containers request together, and whether any names the resource.
+    let aggregate = |of: fn(&ContainerSpec) -> Option<u64>| {
+        let named = containers.iter().chain(init_containers).any(|c| of(c).is_some());
+        let app = containers.iter().map(|c| of(c).unwrap_or(0));
+        let init = init_containers.iter().map(|c| (of(c).unwrap_or(0), c.sidecar));
+        named.then(|| pod_requests(app, init))
+    };
+    let containers_cpu = aggregate(|c| c.cpu_request.map(|m| m.0));
+    let containers_memory = aggregate(|c| c.memory_request.map(|b| b.0));
+    let cpu_request = requests.cpu.or_else(|| limits.cpu.map(|l| containers_cpu.map_or(l, Millicores)));
+    let memory_request = requests.memory.or_else(|| limits.memory.map(|l| containers_memory.map_or(l, Bytes)));
+    if let (Some(l), Some(r)) = (limits.cpu, cpu_request)
+        && l < r
+    {
+        c.problem(format!("{tpath}.resources.limits.cpu"), "the limit is below the request");
+    }
+    if let (Some(l), Some(r)) = (limits.memory, memory_request)
+        && l < r
+    {
+        c.problem(format!("{tpath}.resources.limits.memory"), "the limit is below the request");
+    }
+    if let (Some(own), Some(sum)) = (requests.cpu, containers_cpu)
+        && own.0 < sum
+    {
+        c.problem(
+            format!("{tpath}.resources.requests.cpu"),
+            format!(
+                "Invalid value: \"{own}\": must be greater than or equal to aggregate container requests of {}",
+                Millicores(sum)
+            ),
+        );
+    }
+    if let (Some(own), Some(sum)) = (requests.memory, containers_memory)
+        && own.0 < sum
+    {
+        c.problem(
+            format!("{tpath}.resources.requests.memory"),
+            format!(
+                "Invalid value: \"{own}\": must be greater than or equal to aggregate container requests of {}",
+                Bytes(sum)
+            ),
+        );
+    }
+    let each = (t.containers.iter().enumerate().map(|(i, f)| (format!("containers[{i}]"), f)))
+        .chain(t.init_containers.iter().enumerate().map(|(i, f)| (format!("initContainers[{i}]"), f)));
+    for (at, f) in each {
+        let Some(own) = &f.resources.limits else { continue };
+        if let (Some(l), Some(pod)) = (own.cpu, limits.cpu)
+            && l > pod
+        {
+            c.problem(
+                format!("{tpath}.{at}.resources.limits.cpu"),
+                format!("Invalid value: \"{l}\": must be less than or equal to pod limits of {pod}"),
+            );
+        }
+        if let (Some(l), Some(pod)) = (own.memory, limits.memory)
+            && l > pod
+        {
+            c.problem(
+                format!("{tpath}.{at}.resources.limits.memory"),
+                format!("Invalid value: \"{l}\": must be less than or equal to pod limits of {pod}"),
+            );
+        }
+    }
+    PodResources { cpu_request, memory_request, cpu_limit: limits.cpu, memory_limit: limits.memory }
 }
 
 /// What a host of a world offers instances when it is empty: its CPU times

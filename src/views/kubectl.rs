@@ -936,8 +936,22 @@ fn describe_pods(s: &Snapshot, k: &Cluster, names: &[String], namespace: Option<
 }
 
 /// `GetPodQOS`: Guaranteed when every container's requests equal limits for
-/// both CPU and memory, BestEffort when none asks for anything.
+/// both CPU and memory, BestEffort when none asks for anything. A pod that
+/// sets resources of its own is judged by them alone (`ComputePodQOS` with
+/// `PodLevelResources`): Guaranteed when it limits both CPU and memory and
+/// requests what it limits.
 fn qos_class(t: &PodTemplate) -> &'static str {
+    let own = &t.resources;
+    if own.is_set() {
+        // Zero quantities do not count (`processResourceList`).
+        let requests = [own.cpu_request.map(|m| m.0), own.memory_request.map(|b| b.0)].map(|q| q.filter(|&q| q > 0));
+        let limits = [own.cpu_limit.map(|m| m.0), own.memory_limit.map(|b| b.0)].map(|q| q.filter(|&q| q > 0));
+        if requests.iter().chain(&limits).all(Option::is_none) {
+            return "BestEffort";
+        }
+        let guaranteed = limits.iter().all(Option::is_some) && requests == limits;
+        return if guaranteed { "Guaranteed" } else { "Burstable" };
+    }
     let all: Vec<&ContainerSpec> = t.init_containers.iter().chain(&t.containers).collect();
     let any = all.iter().any(|c| {
         c.cpu_request.is_some() || c.memory_request.is_some() || c.cpu_limit.is_some() || c.memory_limit.is_some()

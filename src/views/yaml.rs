@@ -167,17 +167,23 @@ fn int_or_percent(v: IntOrPercent) -> IntOrString {
     }
 }
 
+/// A resource list of CPU and memory, `None` when empty.
+fn resource_list(
+    cpu_q: Option<crate::model::Millicores>,
+    mem: Option<crate::model::Bytes>,
+) -> Option<BTreeMap<String, Quantity>> {
+    let mut m = BTreeMap::new();
+    if let Some(c) = cpu_q {
+        m.insert("cpu".to_string(), cpu(c));
+    }
+    if let Some(b) = mem {
+        m.insert("memory".to_string(), memory(b));
+    }
+    (!m.is_empty()).then_some(m)
+}
+
 fn container(world: &World, c: &ContainerSpec) -> core::Container {
-    let list = |cpu_q: Option<crate::model::Millicores>, mem: Option<crate::model::Bytes>| {
-        let mut m = BTreeMap::new();
-        if let Some(c) = cpu_q {
-            m.insert("cpu".to_string(), cpu(c));
-        }
-        if let Some(b) = mem {
-            m.insert("memory".to_string(), memory(b));
-        }
-        (!m.is_empty()).then_some(m)
-    };
+    let list = resource_list;
     // Extended resources: a request equals its limit, and both are written.
     let extended = |m: Option<BTreeMap<String, Quantity>>| {
         let mut m = m.unwrap_or_default();
@@ -298,6 +304,11 @@ fn pod_spec(world: &World, t: &PodTemplate) -> core::PodSpec {
         termination_grace_period_seconds: Some(
             i64::try_from(t.termination_grace.as_micros() / 1_000_000).unwrap_or(i64::MAX),
         ),
+        resources: t.resources.is_set().then(|| core::ResourceRequirements {
+            requests: resource_list(t.resources.cpu_request, t.resources.memory_request),
+            limits: resource_list(t.resources.cpu_limit, t.resources.memory_limit),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }

@@ -98,7 +98,7 @@ pub fn snapshot(world: &World) -> (Vec<Node>, Vec<HostId>) {
                 for (name, amount) in pod_extended(world, &pod.template) {
                     extended.get_mut(&name).expect("every extended resource is listed").1 += amount;
                 }
-                let (r, nz) = template_requests(&pod.template);
+                let (r, nz, _) = template_requests(&pod.template);
                 for (sum, add) in [(&mut requested, r), (&mut non_zero, nz)] {
                     sum.milli_cpu += add.milli_cpu;
                     sum.memory += add.memory;
@@ -158,7 +158,8 @@ fn pod_extended(world: &World, t: &flotilla::model::kube::PodTemplate) -> BTreeM
 pub fn pod(world: &World, id: InstanceId) -> Pod {
     let k = world.kube().expect("a Kubernetes world");
     let t = &k.pods[&id].template;
-    let (requests, non_zero_requests) = template_requests(t);
+    // The pod being placed is scored with what Score counts for it.
+    let (requests, _, non_zero_requests) = template_requests(t);
     Pod {
         namespace: k.pod_namespace(&k.pods[&id]).to_string(),
         labels: t.labels.clone(),

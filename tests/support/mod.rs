@@ -514,7 +514,7 @@ pub fn check(w: &World, log: &Log) -> Result<(), String> {
                 ensure!(bound.insert(*p, i).is_none(), "pod {} on two nodes", p.index());
                 if let Some(pod) = k.pods.get(p) {
                     ensure!(pod.node == Some(node.host), "pod {} is not where its node says", p.index());
-                    let (r, _) = flotilla::world::kubernetes::template_requests(&pod.template);
+                    let (r, ..) = flotilla::world::kubernetes::template_requests(&pod.template);
                     cpu += r.milli_cpu;
                     memory += r.memory;
                 }

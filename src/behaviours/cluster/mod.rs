@@ -637,24 +637,27 @@ pub trait KubeWorld {
 }
 
 /// A pod's effective request as the scheduler counts it (containers summed,
-/// init containers maxed; `pods` is 1), and the same with requests left out
-/// counted at the defaults.
-pub fn template_requests(template: &PodTemplate) -> (Resources, Resources) {
+/// init containers maxed, the pod-level request where set; `pods` is 1),
+/// the same with missing requests counted at the defaults, and what Score
+/// counts for it (see [`scheduler::effective_requests`]).
+pub fn template_requests(template: &PodTemplate) -> (Resources, Resources, Resources) {
     let req = |c: &crate::model::kube::ContainerSpec| {
         (c.cpu_request.map(|m| m.0 as i64), c.memory_request.map(|b| b.0 as i64))
     };
-    let (mut requests, mut non_zero) = scheduler::effective_requests(
+    let own = &template.resources;
+    let (mut requests, mut non_zero, mut score) = scheduler::effective_requests(
         template.containers.iter().map(req),
         template.init_containers.iter().map(|c| (req(c), c.sidecar)),
+        (own.cpu_request.map(|m| m.0 as i64), own.memory_request.map(|b| b.0 as i64)),
     );
     // Extended resources add up as PodRequests adds any resource; no default for a missing one.
     for i in 0..crate::model::kube::MAX_EXTENDED_RESOURCES {
         let app = template.containers.iter().map(|c| c.extended[i]);
         let init = template.init_containers.iter().map(|c| (c.extended[i], c.sidecar));
         let amount = crate::model::kube::pod_requests(app, init) as i64;
-        (requests.scalar[i], non_zero.scalar[i]) = (amount, amount);
+        (requests.scalar[i], non_zero.scalar[i], score.scalar[i]) = (amount, amount, amount);
     }
-    (requests, non_zero)
+    (requests, non_zero, score)
 }
 
 /// The scheduler's view of a pod of `template` in `namespace`, before the cache prepares it.

@@ -237,9 +237,9 @@ fn metric_replicas(
             let samples = pod_samples(w, d, *resource, container.as_deref());
             let recommendation = match metric.target {
                 MetricTarget::Utilization(percent) => {
-                    // calculatePodRequests: every counted container must request the resource.
-                    if let Some((c, pod)) = missing_request(w, d, *resource, container.as_deref()) {
-                        return Err(failed(format!("missing request for {name} in container {c} of Pod {pod}")));
+                    // calculateRequests: every counted container, or the pod itself, must request the resource.
+                    if let Some(error) = request_error(w, d, *resource, container.as_deref()) {
+                        return Err(failed(error));
                     }
                     hpa::get_resource_replicas(samples, current, percent, *resource, tolerances, now, cfg)
                 }
@@ -259,29 +259,31 @@ fn metric_replicas(
     }
 }
 
-/// The first container, in the first pod of the Deployment that has one,
-/// that names no request of `resource` among the containers a metric
-/// counts (every running one, or the one named): (container, pod).
-fn missing_request(
-    w: &impl KubeWorld,
-    d: usize,
-    resource: MetricResource,
-    container: Option<&str>,
-) -> Option<(String, String)> {
+/// Why the requests of the Deployment's pods cannot be counted for a
+/// utilization target (`calculateRequests`' error), for the first pod that
+/// fails: a counted container without a request of `resource`, or a pod
+/// that sets requests of its own but names none of it.
+fn request_error(w: &impl KubeWorld, d: usize, resource: MetricResource, container: Option<&str>) -> Option<String> {
     let k = w.kref();
-    let mut first: Option<(InstanceId, &str)> = None;
+    let mut first: Option<(InstanceId, RequestError)> = None;
     for &r in &k.deployments[d].replica_sets {
         let rs = &k.replica_sets[r];
-        let Err(RequestError::MissingRequest(c)) = calculate_pod_requests(&rs.template, container, resource) else {
-            continue;
+        let error = match calculate_requests(&rs.template, container, resource) {
+            Err(e @ (RequestError::MissingRequest(_) | RequestError::MissingPodLevelRequest)) => e,
+            _ => continue,
         };
         if let Some(&pod) = rs.pods.iter().min()
             && first.is_none_or(|(p, _)| pod < p)
         {
-            first = Some((pod, c));
+            first = Some((pod, error));
         }
     }
-    first.map(|(pod, c)| (c.to_string(), w.instance(pod).name.clone()))
+    let (pod, error) = first?;
+    let (name, pod) = (resource.name(), &w.instance(pod).name);
+    Some(match error {
+        RequestError::MissingRequest(c) => format!("missing request for {name} in container {c} of Pod {pod}"),
+        _ => format!("missing pod-level request for {name} in Pod {pod}"),
+    })
 }
 
 /// The first pod of the Deployment with a metrics sample whose template
@@ -304,18 +306,66 @@ fn pod_without_container(w: &impl KubeWorld, d: usize, container: &str) -> Optio
 pub enum RequestError<'a> {
     /// `missing request for <resource> in container <name> of Pod <pod>`.
     MissingRequest(&'a str),
+    /// `missing pod-level request for <resource> in Pod <pod>`: the pod sets
+    /// requests of its own, none of them, nor any container's, for this resource.
+    MissingPodLevelRequest,
     /// `container <name> not found in Pod <pod>`: the metric names a container the pod lacks.
     ContainerNotFound,
 }
 
-/// `calculatePodRequests` (`replica_calculator.go`) for a pod of
-/// `template`: the sum of its requests of `resource`, in thousandths (CPU
-/// millicores, memory milli-bytes), over the containers a metric counts:
-/// every app container and every sidecar (an init container with
-/// `restartPolicy: Always`), or the one named. A counted container that
-/// requests none of it is an error, the first one found, app containers
-/// first; so is a named container the pod does not have.
-pub fn calculate_pod_requests<'a>(
+/// One request of `resource` in thousandths (CPU millicores, memory milli-bytes).
+fn thousandths(
+    resource: MetricResource,
+    cpu: Option<crate::model::Millicores>,
+    memory: Option<crate::model::Bytes>,
+) -> Option<u64> {
+    match resource {
+        MetricResource::Cpu => cpu.map(|m| m.0),
+        MetricResource::Memory => memory.map(|b| b.0.saturating_mul(1000)),
+    }
+}
+
+/// `calculateRequests` (`replica_calculator.go`) for a pod of `template`:
+/// its request of `resource` in thousandths, from its pod-level requests
+/// when it sets any and the metric names no container
+/// ([`calculate_pod_level_requests`]), else from its containers
+/// ([`calculate_pod_requests_from_containers`]).
+pub fn calculate_requests<'a>(
+    template: &'a PodTemplate,
+    container: Option<&str>,
+    resource: MetricResource,
+) -> Result<u64, RequestError<'a>> {
+    if template.resources.requests_set() && container.is_none() {
+        calculate_pod_level_requests(template, resource)
+    } else {
+        calculate_pod_requests_from_containers(template, container, resource)
+    }
+}
+
+/// `calculatePodLevelRequests` (`replica_calculator.go`): the pod's
+/// `PodRequests` of `resource`, its own request where it sets one, else
+/// what its containers request together; an error when neither names it.
+pub fn calculate_pod_level_requests(template: &PodTemplate, resource: MetricResource) -> Result<u64, RequestError<'_>> {
+    let own = &template.resources;
+    if let Some(r) = thousandths(resource, own.cpu_request, own.memory_request) {
+        return Ok(r);
+    }
+    let named = template.containers.iter().chain(&template.init_containers);
+    if !named.clone().any(|c| thousandths(resource, c.cpu_request, c.memory_request).is_some()) {
+        return Err(RequestError::MissingPodLevelRequest);
+    }
+    let (cpu, memory) = template.container_requests();
+    Ok(thousandths(resource, Some(cpu), Some(memory)).unwrap_or(0))
+}
+
+/// `calculatePodRequestsFromContainers` (`replica_calculator.go`) for a pod
+/// of `template`: the sum of its requests of `resource`, in thousandths,
+/// over the containers a metric counts: every app container and every
+/// sidecar (an init container with `restartPolicy: Always`), or the one
+/// named. A counted container that requests none of it is an error, the
+/// first one found, app containers first; so is a named container the pod
+/// does not have.
+pub fn calculate_pod_requests_from_containers<'a>(
     template: &'a PodTemplate,
     container: Option<&str>,
     resource: MetricResource,
@@ -325,10 +375,7 @@ pub fn calculate_pod_requests<'a>(
     let mut found = false;
     for c in counted.filter(|c| container.is_none_or(|name| c.name == name)) {
         found = true;
-        let request = match resource {
-            MetricResource::Cpu => c.cpu_request.map(|m| m.0),
-            MetricResource::Memory => c.memory_request.map(|b| b.0.saturating_mul(1000)),
-        };
+        let request = thousandths(resource, c.cpu_request, c.memory_request);
         sum = sum.saturating_add(request.ok_or(RequestError::MissingRequest(c.name.as_str()))?);
     }
     if container.is_some() && !found {
@@ -357,11 +404,12 @@ fn pod_samples(
         k.deployments[d].replica_sets.iter().flat_map(move |&r| {
             let rs = &k.replica_sets[r];
             let counted = |c: &&ContainerSpec| container.as_deref().is_none_or(|name| c.name == name);
-            let request = |c: &ContainerSpec| match resource {
-                MetricResource::Cpu => c.cpu_request.map_or(0, |m| m.0),
-                MetricResource::Memory => c.memory_request.map_or(0, |b| b.0.saturating_mul(1000)),
-            };
-            let request_milli: u64 = rs.template.running_containers().filter(counted).map(request).sum();
+            // What calculateRequests gives, or where it fails (the metric is
+            // then not computed for a utilization target) a missing request as 0.
+            let request_milli = calculate_requests(&rs.template, container.as_deref(), resource).unwrap_or_else(|_| {
+                let request = |c: &ContainerSpec| thousandths(resource, c.cpu_request, c.memory_request).unwrap_or(0);
+                rs.template.running_containers().filter(counted).map(request).sum()
+            });
             // The CPU the traffic uses is the first app container's.
             let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
             rs.pods.iter().map(move |&id| {

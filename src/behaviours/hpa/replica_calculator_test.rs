@@ -56,12 +56,10 @@
 //! `TestReplicaCalcScaleUpCMExternalNoLabels` are, despite their names,
 //! `podMetric` cases of `GetMetricReplicas`, and are ported.)
 //!
-//! `TestCalculatePodRequests` is ported against
-//! [`controller::calculate_pod_requests`], which works on one pod template;
-//! `TestCalculatePodRequestsFromContainers_NonExistentContainer` as well.
-//! Pod-level resources (`spec.resources`, behind the `PodLevelResources`
-//! gate, off by default) are not modelled, and the newest upstream's cases
-//! for them are not ported.
+//! `TestCalculateRequests` is ported against [`controller::calculate_requests`],
+//! which works on one pod template, pod-level resources included;
+//! `TestCalculatePodRequestsFromContainers_NonExistentContainer` against
+//! [`controller::calculate_pod_requests_from_containers`].
 //!
 //! The newest upstream gathers the resource scale tests (`TestReplicaCalcScaleUp`,
 //! `TestReplicaCalcContainerScaleUp`, … `TestReplicaCalcScaleDownIgnoresDeletionPods_StillRunning`)
@@ -748,13 +746,15 @@ fn request_container(name: &str, cpu: Option<u64>, sidecar: bool) -> crate::mode
     }
 }
 
-/// `TestCalculatePodRequests`, every case, and
+/// `TestCalculateRequests`, every case, names kept (the `PodLevelResources`
+/// gate is on, as by default since v1.34; the two cases that turn it off
+/// set no pod-level requests, so the gate changes nothing for them), and
 /// `TestCalculatePodRequestsFromContainers_NonExistentContainer`.
 #[test]
-fn test_calculate_pod_requests() {
-    use crate::model::kube::{ContainerSpec, PodTemplate};
-    use controller::{RequestError, calculate_pod_requests};
-    let pod = |containers: Vec<ContainerSpec>, init_containers: Vec<ContainerSpec>| PodTemplate {
+fn test_calculate_requests() {
+    use crate::model::kube::{ContainerSpec, PodResources, PodTemplate};
+    use controller::{RequestError, calculate_pod_requests_from_containers, calculate_requests};
+    let pod = |containers: Vec<ContainerSpec>, init_containers: Vec<ContainerSpec>, own_cpu: Option<u64>| PodTemplate {
         labels: Default::default(),
         init_containers,
         containers,
@@ -765,39 +765,79 @@ fn test_calculate_pod_requests() {
         topology_spread_constraints: Vec::new(),
         restart_policy: Default::default(),
         termination_grace: SimDuration::from_secs(30),
+        resources: PodResources { cpu_request: own_cpu.map(crate::model::Millicores), ..PodResources::default() },
     };
-    let regular = pod(
-        vec![request_container("container1", Some(100), false), request_container("container2", Some(50), false)],
-        Vec::new(),
-    );
-    let missing = pod(vec![request_container("container1", None, false)], Vec::new());
+    let two =
+        || vec![request_container("container1", Some(100), false), request_container("container2", Some(50), false)];
+    let one_missing =
+        || vec![request_container("container1", None, false), request_container("container2", Some(50), false)];
     let restartable = pod(
         vec![request_container("container1", Some(100), false)],
         vec![
             request_container("init-container1", Some(20), false),
             request_container("restartable-container1", Some(50), true),
         ],
+        None,
     );
     let cpu = MetricResource::Cpu;
+    type Want = Result<u64, RequestError<'static>>;
+    let cases: Vec<(&str, PodTemplate, Option<&str>, Want)> = vec![
+        ("Sum container requests if pod-level feature is disabled", pod(two(), vec![], None), None, Ok(150)),
+        (
+            "Pod-level resources are enabled, but not set: fallback to sum container requests",
+            pod(two(), vec![], None),
+            None,
+            Ok(150),
+        ),
+        (
+            "Pod-level resources override container requests when feature enabled and pod resources specified",
+            pod(two(), vec![], Some(800)),
+            None,
+            Ok(800),
+        ),
+        (
+            "Fail if at least one of the containers is missing requests and pod-level feature/requests are not set",
+            pod(one_missing(), vec![], None),
+            None,
+            Err(RequestError::MissingRequest("container1")),
+        ),
+        (
+            "Pod-level resources override missing container requests when feature enabled and pod resources specified",
+            pod(one_missing(), vec![], Some(800)),
+            None,
+            Ok(800),
+        ),
+        (
+            "Container: if a container name is specified, calculate requests only for that container",
+            pod(two(), vec![], None),
+            Some("container1"),
+            Ok(100),
+        ),
+        (
+            "Container: if a container name is specified, calculate requests only for that container and ignore pod-level requests",
+            pod(two(), vec![], Some(800)),
+            Some("container1"),
+            Ok(100),
+        ),
+        ("pod with restartable init containers", restartable, None, Ok(150)),
+    ];
     // "void": no pods, no requests.
     let none: [&PodTemplate; 0] = [];
-    assert!(none.iter().map(|p| calculate_pod_requests(p, None, cpu)).next().is_none(), "void");
-    assert_eq!(calculate_pod_requests(&regular, None, cpu), Ok(150), "pod with regular containers");
+    assert!(none.iter().map(|p| calculate_requests(p, None, cpu)).next().is_none(), "void");
+    for (name, template, container, want) in &cases {
+        assert_eq!(calculate_requests(template, *container, cpu), *want, "{name}");
+    }
+    let one = pod(vec![request_container("container1", Some(100), false)], Vec::new(), None);
     assert_eq!(
-        calculate_pod_requests(&regular, Some("container1"), cpu),
-        Ok(100),
-        "calculate requests with special container"
-    );
-    assert_eq!(
-        calculate_pod_requests(&missing, None, cpu),
-        Err(RequestError::MissingRequest("container1")),
-        "container missing requests"
-    );
-    assert_eq!(calculate_pod_requests(&restartable, None, cpu), Ok(150), "pod with restartable init containers");
-    let one = pod(vec![request_container("container1", Some(100), false)], Vec::new());
-    assert_eq!(
-        calculate_pod_requests(&one, Some("non-existent-container"), cpu),
+        calculate_pod_requests_from_containers(&one, Some("non-existent-container"), cpu),
         Err(RequestError::ContainerNotFound),
         "TestCalculatePodRequestsFromContainers_NonExistentContainer"
     );
+    // calculatePodLevelRequests: a pod with requests of its own but none of
+    // this resource, from neither itself nor a container.
+    let memory_only = PodTemplate {
+        resources: PodResources { memory_request: Some(crate::model::Bytes(1 << 30)), ..PodResources::default() },
+        ..pod(vec![request_container("container1", None, false)], Vec::new(), None)
+    };
+    assert_eq!(calculate_requests(&memory_only, None, cpu), Err(RequestError::MissingPodLevelRequest));
 }

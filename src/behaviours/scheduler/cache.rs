@@ -460,6 +460,7 @@ impl SchedulerCache {
             (
                 pod.requests,
                 pod.non_zero_requests,
+                pod.score_requests,
                 &pod.images,
                 &pod.node_selector,
                 &pod.node_name,

@@ -62,8 +62,15 @@ pub struct PodInfo {
     pub labels: Labels,
     /// The effective request (containers summed, init containers maxed); `pods` is 1.
     pub requests: Resources,
-    /// The same with zero requests counted at the defaults.
+    /// The same with missing requests counted at the defaults, as the
+    /// scheduler's cache adds it to a node (`calculateResource`).
     pub non_zero_requests: Resources,
+    /// What NodeResourcesFit's Score counts for this pod when it is the one
+    /// being placed (`calculatePodResourceRequest`): a container's missing
+    /// request at the default even where the pod sets requests of its own.
+    /// The same as `non_zero_requests` unless pod-level requests leave a
+    /// resource to containers of which only some name it.
+    pub score_requests: Resources,
     /// The image of every container, init containers first, as ImageLocality counts them.
     pub images: Vec<ImageId>,
     pub node_selector: Labels,
@@ -95,22 +102,28 @@ impl PodInfo {
         self
     }
 
-    /// Sets the effective request and the same with zero requests counted at the defaults.
-    pub fn with_requests(mut self, (requests, non_zero_requests): (Resources, Resources)) -> Self {
-        (self.requests, self.non_zero_requests) = (requests, non_zero_requests);
+    /// Sets the effective request, the same with missing requests counted at
+    /// the defaults, and what Score counts (see [`effective_requests`]).
+    pub fn with_requests(mut self, (requests, non_zero, score): (Resources, Resources, Resources)) -> Self {
+        (self.requests, self.non_zero_requests, self.score_requests) = (requests, non_zero, score);
         self
     }
 
-    /// Fills `requests` and `non_zero_requests` from per-container requests,
-    /// regular and init.
+    /// Fills the requests from per-container requests, regular and init.
     /// `init` gives each init container's requests and whether it is a sidecar.
-    pub fn with_container_requests(
-        mut self,
+    pub fn with_container_requests(self, regular: &[ContainerRequests], init: &[(ContainerRequests, bool)]) -> Self {
+        self.with_pod_requests(regular, init, (None, None))
+    }
+
+    /// Fills the requests from per-container requests and the pod's own
+    /// (`spec.resources.requests`, cpu and memory).
+    pub fn with_pod_requests(
+        self,
         regular: &[ContainerRequests],
         init: &[(ContainerRequests, bool)],
+        pod_level: ContainerRequests,
     ) -> Self {
-        (self.requests, self.non_zero_requests) = effective_requests(regular.iter().copied(), init.iter().copied());
-        self
+        self.with_requests(effective_requests(regular.iter().copied(), init.iter().copied(), pod_level))
     }
 
     /// Whether the pod is limited to nodes by a node selector or required node affinity.
@@ -130,25 +143,52 @@ impl PodInfo {
 pub type ContainerRequests = (Option<i64>, Option<i64>);
 
 /// A pod's effective request from per-container requests, regular and init
-/// (with whether each is a sidecar), per resource as `PodRequests` adds them
-/// up ([`crate::model::kube::pod_requests`]); `pods` is 1. Then
-/// the same with a request left out counted at the defaults (100m, 200Mi) —
-/// an explicit 0 stays 0, as `NonMissingContainerRequests` applies the
-/// defaults only to missing keys.
+/// (with whether each is a sidecar), and its pod-level requests, per
+/// resource as `PodRequests` adds them up: the pod-level request where set,
+/// else the containers' ([`crate::model::kube::pod_requests`]); `pods` is 1.
+/// Then the same with missing requests counted at the defaults (100m,
+/// 200Mi) as the cache adds the pod to a node (`calculateResource`,
+/// `getNonMissingContainerRequests`): without pod-level requests every
+/// container's missing key is defaulted; with them, only a resource that
+/// neither the pod nor any container names. An explicit 0 stays 0. Last,
+/// what Score counts for the pod being placed (`calculatePodResourceRequest`):
+/// every container's missing key defaulted, then the pod-level requests.
 pub fn effective_requests(
     regular: impl Iterator<Item = ContainerRequests> + Clone,
     init: impl Iterator<Item = (ContainerRequests, bool)> + Clone,
-) -> (Resources, Resources) {
+    pod_level: ContainerRequests,
+) -> (Resources, Resources, Resources) {
     let resource = |of: &dyn Fn(ContainerRequests) -> i64| {
         let app = regular.clone().map(|r| of(r).max(0) as u64);
         crate::model::kube::pod_requests(app, init.clone().map(|(r, sidecar)| (of(r).max(0) as u64, sidecar))) as i64
     };
-    let cpu = resource(&|r| r.0.unwrap_or(0));
-    let mem = resource(&|r| r.1.unwrap_or(0));
+    let named = |of: &dyn Fn(ContainerRequests) -> Option<i64>| {
+        regular.clone().any(|r| of(r).is_some()) || init.clone().any(|(r, _)| of(r).is_some())
+    };
+    let pod_level_set = pod_level.0.is_some() || pod_level.1.is_some();
+    let cpu = pod_level.0.unwrap_or_else(|| resource(&|r| r.0.unwrap_or(0)));
+    let mem = pod_level.1.unwrap_or_else(|| resource(&|r| r.1.unwrap_or(0)));
     let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() };
-    let cpu = resource(&|r| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST));
-    let mem = resource(&|r| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST));
-    (requests, Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() })
+    let defaulted_cpu = resource(&|r| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST));
+    let defaulted_mem = resource(&|r| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST));
+    let cached = |own: Option<i64>, summed: i64, defaulted: i64, named: bool| match own {
+        Some(v) => v,
+        None if pod_level_set && named => summed,
+        None => defaulted,
+    };
+    let non_zero = Resources {
+        milli_cpu: cached(pod_level.0, cpu, defaulted_cpu, named(&|r| r.0)),
+        memory: cached(pod_level.1, mem, defaulted_mem, named(&|r| r.1)),
+        pods: 1,
+        ..Resources::default()
+    };
+    let score = Resources {
+        milli_cpu: pod_level.0.unwrap_or(defaulted_cpu),
+        memory: pod_level.1.unwrap_or(defaulted_mem),
+        pods: 1,
+        ..Resources::default()
+    };
+    (requests, non_zero, score)
 }
 
 /// Why a filter plugin ruled a node out.

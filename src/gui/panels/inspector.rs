@@ -164,6 +164,16 @@ fn pod_ui(ui: &mut egui::Ui, world: &crate::world::World, k: &Cluster, id: Insta
         };
         row(ui, "controlled by", controller);
         row(ui, "labels", pod.template.labels.iter().map(|(a, b)| format!("{a}={b}")).collect::<Vec<_>>().join(", "));
+        // What the scheduler and the kubelet count (`PodRequests`), and where it comes from.
+        let (cpu, memory) = pod.template.requests();
+        let own = &pod.template.resources;
+        let from = if own.requests_set() { "pod-level" } else { "its containers" };
+        row(ui, "requests", format!("{cpu} CPU, {} memory (from {from})", memory.binary()));
+        if own.cpu_limit.is_some() || own.memory_limit.is_some() {
+            let limits =
+                [own.cpu_limit.map(|c| format!("{c} CPU")), own.memory_limit.map(|m| format!("{} memory", m.binary()))];
+            row(ui, "pod-level limits", limits.into_iter().flatten().collect::<Vec<_>>().join(", "));
+        }
         let status = format!(
             "{}{}{}",
             if pod.running { "Running" } else { "Pending" },

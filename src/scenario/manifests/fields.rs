@@ -36,6 +36,12 @@ const POD_SPEC: &[&str] = &[
     "topologySpreadConstraints[*].labelSelector.matchLabels",
     "restartPolicy",
     "terminationGracePeriodSeconds",
+    "resources.requests.cpu",
+    "resources.requests.memory",
+    "resources.limits.cpu",
+    "resources.limits.memory",
+    "resources.requests.+",
+    "resources.limits.+",
 ];
 
 /// What every object has.

@@ -519,6 +519,37 @@ impl Converter<'_> {
         }
     }
 
+    /// A container's or a pod's `resources`: CPU, memory and extended
+    /// resources (a name with a domain), whole devices.
+    fn resources(&mut self, path: &str, res: Option<&core::v1::ResourceRequirements>) -> ResourcesFile {
+        let list =
+            |s: &mut Self,
+             which: &str,
+             map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
+                let p = format!("{path}.{which}");
+                let cpu = s.quantity(&p, map, "cpu", true, Millicores::parse);
+                let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
+                let mut extended = BTreeMap::new();
+                for name in map.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
+                    let whole = |text: &str| -> Result<u64, String> {
+                        let milli: u64 =
+                            text.trim_end_matches('m').parse().map_err(|_| "must be a non-negative integer")?;
+                        if text.starts_with('-') || !milli.is_multiple_of(1000) {
+                            return Err("must be an integer".into());
+                        }
+                        Ok(milli / 1000)
+                    };
+                    if let Some(n) = s.quantity(&p, map, name, true, whole) {
+                        extended.insert(name.clone(), n);
+                    }
+                }
+                map.map(|_| ResourceListFile { cpu, memory, extended })
+            };
+        let requests = list(self, "requests", res.and_then(|r| r.requests.as_ref()));
+        let limits = list(self, "limits", res.and_then(|r| r.limits.as_ref()));
+        ResourcesFile { requests, limits }
+    }
+
     fn container(&mut self, path: &str, c: &core::v1::Container, init: bool) -> Option<ContainerFile> {
         let image = match &c.image {
             Some(i) if !i.is_empty() => i.clone(),
@@ -540,33 +571,7 @@ impl Converter<'_> {
                 None
             }
         };
-        let res = c.resources.as_ref();
-        let list =
-            |s: &mut Self,
-             which: &str,
-             map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
-                let p = format!("{path}.resources.{which}");
-                let cpu = s.quantity(&p, map, "cpu", true, Millicores::parse);
-                let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
-                // Extended resources (a name with a domain) count whole devices.
-                let mut extended = BTreeMap::new();
-                for name in map.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
-                    let whole = |text: &str| -> Result<u64, String> {
-                        let milli: u64 =
-                            text.trim_end_matches('m').parse().map_err(|_| "must be a non-negative integer")?;
-                        if text.starts_with('-') || !milli.is_multiple_of(1000) {
-                            return Err("must be an integer".into());
-                        }
-                        Ok(milli / 1000)
-                    };
-                    if let Some(n) = s.quantity(&p, map, name, true, whole) {
-                        extended.insert(name.clone(), n);
-                    }
-                }
-                map.map(|_| ResourceListFile { cpu, memory, extended })
-            };
-        let requests = list(self, "requests", res.and_then(|r| r.requests.as_ref()));
-        let limits = list(self, "limits", res.and_then(|r| r.limits.as_ref()));
+        let resources = self.resources(&format!("{path}.resources"), c.resources.as_ref());
         let delay = c.readiness_probe.as_ref().map(|p| {
             let d = self.non_negative(
                 &format!("{path}.readinessProbe.initialDelaySeconds"),
@@ -591,7 +596,7 @@ impl Converter<'_> {
             name: c.name.clone(),
             image,
             image_pull_policy: pull,
-            resources: ResourcesFile { requests, limits },
+            resources,
             readiness_probe: delay,
             restart_policy,
             exits_after: None,
@@ -766,6 +771,7 @@ impl Converter<'_> {
         };
         let grace =
             self.non_negative(&format!("{path}.terminationGracePeriodSeconds"), spec.termination_grace_period_seconds);
+        let resources = spec.resources.as_ref().map(|r| self.resources(&format!("{path}.resources"), Some(r)));
         if self.problems.len() > before {
             return None;
         }
@@ -780,6 +786,7 @@ impl Converter<'_> {
             topology_spread_constraints,
             restart_policy,
             termination_grace_period_seconds: grace,
+            resources,
         })
     }
 

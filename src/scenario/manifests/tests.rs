@@ -345,3 +345,21 @@ fn a_replica_set_whose_selector_misses_its_pods_is_refused() {
         ]
     );
 }
+
+#[test]
+fn pod_level_resources_are_read_and_huge_pages_listed_as_not_simulated() {
+    let text = DEPLOYMENT.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      resources:\n        requests: {cpu: 500m, memory: 512Mi, hugepages-2Mi: 4Mi}\n        limits: {cpu: \"1\"}\n      containers:",
+    );
+    let read = read_one(&text);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let [m] = read.manifests.as_slice() else { panic!("one object") };
+    let Object::Deployment(d) = &m.object else { panic!("a Deployment") };
+    let own = d.template.resources.as_ref().expect("pod-level resources");
+    let requests = own.requests.as_ref().expect("requests");
+    assert_eq!((requests.cpu, requests.memory), (Some(Millicores(500)), Some(Bytes(512 << 20))));
+    assert_eq!(own.limits.as_ref().and_then(|l| l.cpu), Some(Millicores(1000)));
+    let listed: Vec<&str> = read.ignored.iter().map(|i| i.path.as_str()).collect();
+    assert!(listed.contains(&"spec.template.spec.resources.requests.hugepages-2Mi"), "{listed:?}");
+}

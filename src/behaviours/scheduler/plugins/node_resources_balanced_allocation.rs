@@ -215,6 +215,7 @@ mod tests {
             let mut pod = PodInfo::default().with_container_requests(case.pod, &[]);
             pod.requests.scalar[0] = case.pod_gpus;
             pod.non_zero_requests.scalar[0] = case.pod_gpus;
+            pod.score_requests.scalar[0] = case.pod_gpus;
             assert_eq!(b.skips(&pod), case.expected.is_none(), "{}", case.name);
             let Some(expected) = case.expected else { continue };
             let scores = [0, 1].map(|i| {

@@ -154,7 +154,7 @@ impl Fit {
     /// (requested including the pod, allocatable) for a resource, CPU and
     /// memory with missing requests at the defaults.
     fn resource(name: ResourceName, pod: &PodInfo, node: &NodeInfo) -> (i64, i64) {
-        allocatable_request(name, &pod.non_zero_requests, &node.non_zero_requested, &node.allocatable)
+        allocatable_request(name, &pod.score_requests, &node.non_zero_requested, &node.allocatable)
     }
 
     pub fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
@@ -316,6 +316,29 @@ mod tests {
         assert_eq!(f.score(&cpu_only, &node(1000, 1000 * MI, 0, 0)), 90);
     }
 
+    #[test]
+    fn pod_level_requests_replace_the_containers_and_their_defaults() {
+        // calculateResource and calculatePodResourceRequest with pod-level
+        // requests of 1500m CPU and none of memory, over a container naming
+        // 64 MiB and one naming nothing.
+        let pod =
+            PodInfo::default().with_pod_requests(&[(Some(100), Some(64 * MI)), (None, None)], &[], (Some(1500), None));
+        assert_eq!((pod.requests.milli_cpu, pod.requests.memory), (1500, 64 * MI));
+        // The cache: a container names memory, so no default is added for the other.
+        assert_eq!((pod.non_zero_requests.milli_cpu, pod.non_zero_requests.memory), (1500, 64 * MI));
+        // Score for the pod being placed: every missing container key at its default.
+        assert_eq!((pod.score_requests.milli_cpu, pod.score_requests.memory), (1500, 264 * MI));
+        // No container names memory: the cache counts the default for each container.
+        let unnamed = PodInfo::default().with_pod_requests(&[(None, None), (None, None)], &[], (Some(1500), None));
+        assert_eq!(unnamed.requests.memory, 0);
+        assert_eq!(unnamed.non_zero_requests.memory, 400 * MI);
+        assert_eq!(unnamed.score_requests.memory, 400 * MI);
+        // Without pod-level requests the three agree with the plain defaults.
+        let plain = PodInfo::default().with_container_requests(&[(Some(100), Some(64 * MI)), (None, None)], &[]);
+        assert_eq!(plain.non_zero_requests, plain.score_requests);
+        assert_eq!((plain.non_zero_requests.milli_cpu, plain.non_zero_requests.memory), (200, 264 * MI));
+    }
+
     /// A node of `cpu` / `mem` with `gpus` extended resource 0, `used` of them requested.
     fn gpu_node(cpu: i64, mem: i64, gpus: i64, used: i64) -> NodeInfo {
         let mut n = node(cpu, mem, 0, 0);
@@ -329,6 +352,7 @@ mod tests {
         let mut p = pod(cpu, mem);
         p.requests.scalar[0] = gpus;
         p.non_zero_requests.scalar[0] = gpus;
+        p.score_requests.scalar[0] = gpus;
         p
     }
 
@@ -458,6 +482,7 @@ mod tests {
         for &(name, amount) in case.pod_extended {
             pod.requests.scalar[index(name)] += amount;
             pod.non_zero_requests.scalar[index(name)] += amount;
+            pod.score_requests.scalar[index(name)] += amount;
         }
         case.nodes
             .iter()
@@ -955,13 +980,22 @@ mod tests {
     /// Filter's verdict on a node of `allocatable` (millicores, bytes, pods,
     /// example.com/aaa) holding the case's one pod.
     fn fit_verdict(case: &FitCase, allocatable: (i64, i64, i64, i64)) -> Verdict {
+        pod_level_fit_verdict(case, allocatable, (None, None))
+    }
+
+    /// The same for a pod that sets pod-level requests (millicores, bytes).
+    fn pod_level_fit_verdict(
+        case: &FitCase,
+        allocatable: (i64, i64, i64, i64),
+        pod_level: (Option<i64>, Option<i64>),
+    ) -> Verdict {
         let extended = [AAA, BBB, DRA].map(String::from);
         let index = |name: &str| extended.iter().position(|e| e == name).expect("named");
-        let requests = |containers: &[Container], init: &[Container]| {
+        let requests = |containers: &[Container], init: &[Container], pod_level| {
             let cpu_memory = |c: &Container| (Some(c.0), Some(c.1));
             let regular: Vec<_> = containers.iter().map(cpu_memory).collect();
             let init_requests: Vec<_> = init.iter().map(|c| (cpu_memory(c), false)).collect();
-            let mut pod = PodInfo::default().with_container_requests(&regular, &init_requests);
+            let mut pod = PodInfo::default().with_pod_requests(&regular, &init_requests, pod_level);
             for name in &extended {
                 let amount = |c: &Container| c.2.iter().filter(|(n, _)| n == name).map(|&(_, a)| a as u64).sum();
                 let total = crate::model::kube::pod_requests(
@@ -970,10 +1004,11 @@ mod tests {
                 ) as i64;
                 pod.requests.scalar[index(name)] = total;
                 pod.non_zero_requests.scalar[index(name)] = total;
+                pod.score_requests.scalar[index(name)] = total;
             }
             pod
         };
-        let held = requests(std::slice::from_ref(&case.used), &[]);
+        let held = requests(std::slice::from_ref(&case.used), &[], (None, None));
         let (cpu, memory, pods, aaa) = allocatable;
         let mut node = NodeInfo {
             allocatable: Resources { milli_cpu: cpu, memory, pods, ..Resources::default() },
@@ -982,7 +1017,7 @@ mod tests {
             ..NodeInfo::default()
         };
         node.allocatable.scalar[index(AAA)] = aaa;
-        let pod = requests(case.containers, case.init_containers);
+        let pod = requests(case.containers, case.init_containers, pod_level);
         filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &extended))
     }
 
@@ -995,7 +1030,7 @@ mod tests {
         }
     }
 
-    /// `TestEnoughRequests` (fit_test.go): 49 cases upstream, 30 here, on
+    /// `TestEnoughRequests` (fit_test.go): 49 cases upstream, 34 here, on
     /// upstream's node of 10m CPU, 20 bytes, 32 pods and 5 example.com/aaa
     /// holding one pod. Status codes as since v1.34: a request larger than the
     /// node's whole allocatable is UnschedulableAndUnresolvable.
@@ -1011,12 +1046,9 @@ mod tests {
     ///   ignoredResources and ignoredResourceGroups (read, not simulated);
     /// - "resources + pod overhead fits", "requests + overhead does not fit
     ///   for memory": pod overhead (RuntimeClass);
-    /// - "both pod-level and container-level resources fit", "pod-level cpu
-    ///   resource not fit", "pod-level memory resource not fit", "pod-level
-    ///   hugepages resource fit", "both pod-level and container-level hugepages
-    ///   resource fit", "pod-level hugepages resource not fit", "one pod-level
-    ///   cpu resource fits and all init and non-init containers resources
-    ///   fit": pod-level resources;
+    /// - "pod-level hugepages resource fit", "both pod-level and
+    ///   container-level hugepages resource fit", "pod-level hugepages
+    ///   resource not fit": huge pages at the pod level;
     /// - "extended resource backed by DRA", "extended resource backed by DRA,
     ///   nil draManager", "extended resource was backed by Device Plugin
     ///   (Allocatable: 0)": an extended resource handed to dynamic resource
@@ -1025,7 +1057,7 @@ mod tests {
     /// Here though they name a feature: "skip checking extended resource
     /// request with quantity zero via resource groups" sets no resource group,
     /// "skip checking resource request with quantity zero" no pod-level
-    /// resources; in "extended resource backed by device plugin", "extended
+    /// requests though it turns the gate on; in "extended resource backed by device plugin", "extended
     /// resource backed by DRA not enabled", "extended resource NOT backed by
     /// DRA" and "… (Allocatable: 0), global cache" the resource is the node's
     /// own or no device class names it, so Filter checks it as any extended resource.
@@ -1247,6 +1279,54 @@ mod tests {
         assert_eq!(cases.len(), 30);
         for case in &cases {
             assert_eq!(fit_verdict(case, (10, 20, 32, 5)), wanted(&case.want), "{}", case.name);
+        }
+        // The pod-level cases (`newPodLevelResourcesPod`): pod-level requests
+        // of (millicores, bytes) over the containers'.
+        let pod_level = [
+            (
+                FitCase {
+                    name: "both pod-level and container-level resources fit",
+                    containers: &[(1, 1, &[])],
+                    init_containers: &[],
+                    used: (5, 5, &[]),
+                    want: Fits,
+                },
+                (1, 2),
+            ),
+            (
+                FitCase {
+                    name: "pod-level cpu resource not fit",
+                    containers: &[(1, 1, &[])],
+                    init_containers: &[],
+                    used: (5, 5, &[]),
+                    want: Unschedulable(&["Insufficient cpu"]),
+                },
+                (7, 2),
+            ),
+            (
+                FitCase {
+                    name: "pod-level memory resource not fit",
+                    containers: &[(1, 1, &[])],
+                    init_containers: &[],
+                    used: (5, 19, &[]),
+                    want: Unschedulable(&["Insufficient memory"]),
+                },
+                (3, 2),
+            ),
+            (
+                FitCase {
+                    name: "one pod-level cpu resource fits and all init and non-init containers resources fit",
+                    containers: &[(1, 1, &[])],
+                    init_containers: &[(1, 1, &[])],
+                    used: (5, 19, &[]),
+                    want: Unschedulable(&["Insufficient memory"]),
+                },
+                (3, 2),
+            ),
+        ];
+        for (case, (cpu, memory)) in &pod_level {
+            let verdict = pod_level_fit_verdict(case, (10, 20, 32, 5), (Some(*cpu), Some(*memory)));
+            assert_eq!(verdict, wanted(&case.want), "{}", case.name);
         }
     }
 
