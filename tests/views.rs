@@ -384,3 +384,19 @@ fn show_labels_adds_each_objects_labels_as_a_last_column() {
     let nodes = kubectl(&s, "get nodes --show-labels");
     assert!(nodes.lines().nth(1).unwrap().ends_with("   kubernetes.io/hostname=node-1"), "{nodes}");
 }
+
+#[test]
+fn a_pod_with_pod_level_resources_takes_its_qos_class_from_them_and_shows_them() {
+    // sidecars.ron's PodLevel pods: no container names a request; the pod
+    // requests 1500m / 768Mi and limits 2 / 1Gi, so it is Burstable
+    // (ComputePodQOS from spec.resources), where its containers alone would be BestEffort.
+    let s = Snapshot::take(&scenario("sidecars.ron"), "PodLevel", at("10s")).unwrap();
+    let k = s.world.kube().unwrap();
+    let (id, _) = k.pods.iter().next().expect("a pod");
+    let name = s.world.instance(id).name.clone();
+    let text = kubectl(&s, &format!("describe pod {name}"));
+    assert!(text.contains("\nQoS Class:                    Burstable\n"), "{text}");
+    let yaml = kubectl(&s, &format!("get pod {name} -o yaml"));
+    let own = "  resources:\n    limits:\n      cpu: \"2\"\n      memory: 1Gi\n    requests:\n      cpu: 1500m\n      memory: 768Mi\n";
+    assert!(yaml.contains(own), "{yaml}");
+}

@@ -2410,8 +2410,8 @@ fn pod_template(
 /// `validatePodResources` and `validatePodResourceConsistency` check them and
 /// defaulted as `defaultPodRequests` defaults them: only CPU and memory; a
 /// limit not below its request; a pod-level request not below what the
-/// containers request together (`AggregateContainerRequests`); no container
-/// limit above the pod's. A pod-level limit without a request requests what
+/// containers request together (`AggregateContainerRequests`); no app
+/// container's limit above the pod's. A pod-level limit without a request requests what
 /// the containers request together, or the limit when no container names
 /// that resource.
 fn pod_level_resources(
@@ -2477,9 +2477,9 @@ fn pod_level_resources(
             ),
         );
     }
-    let each = (t.containers.iter().enumerate().map(|(i, f)| (format!("containers[{i}]"), f)))
-        .chain(t.init_containers.iter().enumerate().map(|(i, f)| (format!("initContainers[{i}]"), f)));
-    for (at, f) in each {
+    // The app containers only, as upstream checks them.
+    for (i, f) in t.containers.iter().enumerate() {
+        let at = format!("containers[{i}]");
         let Some(own) = &f.resources.limits else { continue };
         if let (Some(l), Some(pod)) = (own.cpu, limits.cpu)
             && l > pod
