@@ -434,16 +434,40 @@ mod tests {
         }
     }
 
+    /// A case of `TestDefaultNormalizeScore`.
+    struct NormalizeCase {
+        reverse: bool,
+        scores: &'static [i64],
+        expected_scores: &'static [i64],
+    }
+
+    /// `TestDefaultNormalizeScore` (plugins/helper/normalize_score_test.go),
+    /// all 7 cases, each named `case_<index>` as upstream's `t.Run` names them.
     #[test]
-    fn default_normalize_scales_to_the_maximum() {
-        let mut s = [10, 20, 40];
-        default_normalize_score(100, false, &mut s);
-        assert_eq!(s, [25, 50, 100]);
-        let mut s = [0, 1, 2];
-        default_normalize_score(100, true, &mut s);
-        assert_eq!(s, [100, 50, 0]);
+    fn test_default_normalize_score() {
+        let case = |reverse, scores, expected_scores| NormalizeCase { reverse, scores, expected_scores };
+        let tests = [
+            case(false, &[1, 2, 3, 4], &[25, 50, 75, 100]),
+            case(true, &[1, 2, 3, 4], &[75, 50, 25, 0]),
+            case(false, &[1000, 10, 20, 30], &[100, 1, 2, 3]),
+            case(true, &[1000, 10, 20, 30], &[0, 99, 98, 97]),
+            case(false, &[1, 1, 1, 1], &[100, 100, 100, 100]),
+            case(false, &[1000, 1, 1, 1], &[100, 0, 0, 0]),
+            case(true, &[0, 1, 1, 1], &[100, 0, 0, 0]),
+        ];
+        for (i, test) in tests.iter().enumerate() {
+            let mut scores = test.scores.to_vec();
+            default_normalize_score(MAX_NODE_SCORE, test.reverse, &mut scores);
+            assert_eq!(scores, test.expected_scores, "case_{i}");
+        }
+    }
+
+    #[test]
+    fn all_zero_scores_stay_zero_or_reverse_to_the_maximum() {
         let mut s = [0, 0];
-        default_normalize_score(100, true, &mut s);
+        default_normalize_score(MAX_NODE_SCORE, false, &mut s);
+        assert_eq!(s, [0, 0]);
+        default_normalize_score(MAX_NODE_SCORE, true, &mut s);
         assert_eq!(s, [100, 100]);
     }
 
