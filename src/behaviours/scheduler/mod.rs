@@ -222,14 +222,14 @@ impl Rejection {
         }
     }
 
-    /// The reasons kube-scheduler prints for it, on `node`; `extended` names
-    /// the scenario's extended resources.
-    pub fn reasons(self, node: &cache::NodeInfo, extended: &[String]) -> Vec<String> {
+    /// The reasons kube-scheduler prints for it; `extended` names the
+    /// scenario's extended resources.
+    pub fn reasons(self, extended: &[String]) -> Vec<String> {
         use plugins::*;
         match self {
             Rejection::Unschedulable => vec![node_unschedulable::REASON.into()],
             Rejection::NodeName => vec![node_name::REASON.into()],
-            Rejection::Taint(i) => vec![taint_toleration::reason(&node.taints[usize::from(i)])],
+            Rejection::Taint(_) => vec![taint_toleration::REASON.into()],
             Rejection::NodeAffinity => vec![node_affinity::REASON.into()],
             Rejection::Fit(bits) => node_resources_fit::reasons(bits, extended).map(String::from).collect(),
             Rejection::SpreadMissingLabel => vec![pod_topology_spread::REASON_MISSING_LABEL.into()],
@@ -262,9 +262,9 @@ impl Verdict {
         }
     }
 
-    /// The verdict a rejection gives on `node`.
-    pub fn of(rejection: Rejection, node: &cache::NodeInfo, extended: &[String]) -> Verdict {
-        let reasons = rejection.reasons(node, extended);
+    /// The verdict a rejection gives on a node; no reason depends on which.
+    pub fn of(rejection: Rejection, _node: &cache::NodeInfo, extended: &[String]) -> Verdict {
+        let reasons = rejection.reasons(extended);
         if rejection.unresolvable() {
             Verdict::UnschedulableAndUnresolvable(reasons)
         } else {
@@ -346,7 +346,7 @@ pub fn num_feasible_nodes_to_find(percentage_of_nodes_to_score: u32, num_all_nod
 }
 
 /// `FitError.Error()` (`framework/types.go`): `0/5 nodes are available: 2
-/// node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu.` — each
+/// node(s) had untolerated taint(s), 3 Insufficient cpu.` — each
 /// reason with the number of nodes that gave it, and the "count reason"
 /// strings sorted as plain strings (so "10 …" comes before "2 …").
 pub fn unschedulable_message(num_all_nodes: usize, reasons_per_node: &[Vec<String>]) -> String {
@@ -477,13 +477,13 @@ mod tests {
             vec!["Insufficient cpu".to_string()],
             vec!["Insufficient cpu".to_string()],
             vec!["Insufficient cpu".to_string()],
-            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
-            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
+            vec!["node(s) had untolerated taint(s)".to_string()],
+            vec!["node(s) had untolerated taint(s)".to_string()],
         ];
         // Sorted as strings, count first, as FitError.Error() does.
         assert_eq!(
             unschedulable_message(5, &per_node),
-            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu."
+            "0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient cpu."
         );
         assert_eq!(
             preemption_clause(5, 2, 3),
