@@ -131,10 +131,10 @@ impl PodInfo {
         !self.node_selector.is_empty() || !self.affinity.required.is_empty()
     }
 
-    /// Whether `labels` pass the pod's node selector and required node affinity.
+    /// Whether `labels` pass the pod's node selector and required node affinity
+    /// (see [`plugins::node_affinity::required_node_affinity_match`]).
     pub fn node_matches(&self, labels: &Labels) -> bool {
-        self.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            && (self.affinity.required.is_empty() || self.affinity.required.iter().any(|t| t.matches(labels)))
+        plugins::node_affinity::required_node_affinity_match(self, labels)
     }
 }
 
