@@ -47,7 +47,7 @@ fn a_pod_that_fits_nowhere_carries_kube_schedulers_message() {
     assert_eq!(
         k.decision(id).unwrap().message.as_deref(),
         Some(
-            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu. \
+            "0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient cpu. \
              preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling."
         )
     );
@@ -287,9 +287,7 @@ fn a_sidecar_runs_beside_the_app_containers_and_counts_in_the_request() {
     assert_eq!(pod.node, None);
     let message = k.decision(id).unwrap().message.clone().unwrap();
     assert!(
-        message.starts_with(
-            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu."
-        ),
+        message.starts_with("0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient cpu."),
         "{message}"
     );
     // As a plain init container it runs to completion first: 3 cores, which a 4-core node holds.

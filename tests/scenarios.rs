@@ -67,7 +67,7 @@ const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
     ("rolling-update", "12961e4b6a42d8dfa24e95b1a7f1d1a7c032d78ef586f5d5480ac78de879de02"),
     ("scheduling-strategies", "9845a5cfab3c2cbc0980eb28be79ec276c06e62633f6d05f460193ecd715eed2"),
     ("sidecars", "35be10432f4859ce648937f8f53947e41611d720b8eec374b59fde9cc54b78cc"),
-    ("small-shop", "16a0d044ad5b51e7de3aed9ea378c10030609befa95eb2659ac8c131b2a0cad9"),
+    ("small-shop", "e16a3a0a0e3c49bb965e4170b741ca2de70cc3f41ee8844daefd528239674e16"),
     ("volte-core", "8ddb49e8054447b80cc67b0fbd7981b2e557edcf65ecf0f030e1cf806ff4c973"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];

@@ -208,9 +208,8 @@ fn filter(name: &str, pod: &Pod, node: &Node, nodes: &[Node]) -> Result<(), Reje
         }
         "TaintToleration" => {
             let hard = |t: &Taint| matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute);
-            if let Some(t) = node.taints.iter().find(|t| hard(t) && !pod.tolerations.iter().any(|tol| tol.tolerates(t)))
-            {
-                return unresolvable(&format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value));
+            if node.taints.iter().any(|t| hard(t) && !pod.tolerations.iter().any(|tol| tol.tolerates(t))) {
+                return unresolvable("node(s) had untolerated taint(s)");
             }
         }
         "NodeAffinity" => {

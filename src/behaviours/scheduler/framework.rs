@@ -298,7 +298,7 @@ impl Scheduler {
         *next_start_node_index = (start + processed) % n;
 
         if w.feasible.is_empty() {
-            let message = self.failure_message(cache, n);
+            let message = self.failure_message(n);
             let decision = keep.then(|| self.decision(cache, start, processed, None, Some(message.clone())));
             if !keep {
                 self.last_failure =
@@ -460,29 +460,22 @@ impl Scheduler {
     /// of a cycle that found no node. Rejections are counted by kind first
     /// (a failed cycle over thousands of nodes has a handful of kinds), then
     /// by the reasons each kind gives.
-    fn failure_message(&self, cache: &SchedulerCache, n: usize) -> String {
+    fn failure_message(&self, n: usize) -> String {
         let mut by_kind: BTreeMap<Rejection, usize> = BTreeMap::new();
         let mut counts: BTreeMap<Cow<'static, str>, usize> = BTreeMap::new();
         let mut unresolvable = 0;
         let mut last: Option<(Rejection, usize)> = None;
-        for &(h, _, r) in &self.work.rejections {
+        for &(_, _, r) in &self.work.rejections {
             if r.unresolvable() {
                 unresolvable += 1;
             }
-            match r {
-                // A taint's reason names it, and taints differ from node to node.
-                Rejection::Taint(i) => {
-                    let reason = taint_toleration::reason(&cache.node(h as usize).taints[usize::from(i)]);
-                    *counts.entry(Cow::Owned(reason)).or_insert(0) += 1;
-                }
-                _ => match &mut last {
-                    Some((kind, k)) if *kind == r => *k += 1,
-                    _ => {
-                        if let Some((kind, k)) = last.replace((r, 1)) {
-                            *by_kind.entry(kind).or_insert(0) += k;
-                        }
+            match &mut last {
+                Some((kind, k)) if *kind == r => *k += 1,
+                _ => {
+                    if let Some((kind, k)) = last.replace((r, 1)) {
+                        *by_kind.entry(kind).or_insert(0) += k;
                     }
-                },
+                }
             }
         }
         if let Some((kind, k)) = last {
@@ -492,7 +485,7 @@ impl Scheduler {
             let mut count = |reason: Cow<'static, str>| *counts.entry(reason).or_insert(0) += k;
             match r {
                 Rejection::Fit(bits) => node_resources_fit::reasons(bits, &self.extended).for_each(count),
-                Rejection::Taint(_) => {}
+                Rejection::Taint(_) => count(taint_toleration::REASON.into()),
                 Rejection::Unschedulable => count(node_unschedulable::REASON.into()),
                 Rejection::NodeName => count(node_name::REASON.into()),
                 Rejection::NodeAffinity => count(node_affinity::REASON.into()),

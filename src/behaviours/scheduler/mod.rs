@@ -131,10 +131,10 @@ impl PodInfo {
         !self.node_selector.is_empty() || !self.affinity.required.is_empty()
     }
 
-    /// Whether `labels` pass the pod's node selector and required node affinity.
+    /// Whether `labels` pass the pod's node selector and required node affinity
+    /// (see [`plugins::node_affinity::required_node_affinity_match`]).
     pub fn node_matches(&self, labels: &Labels) -> bool {
-        self.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            && (self.affinity.required.is_empty() || self.affinity.required.iter().any(|t| t.matches(labels)))
+        plugins::node_affinity::required_node_affinity_match(self, labels)
     }
 }
 
@@ -222,14 +222,14 @@ impl Rejection {
         }
     }
 
-    /// The reasons kube-scheduler prints for it, on `node`; `extended` names
-    /// the scenario's extended resources.
-    pub fn reasons(self, node: &cache::NodeInfo, extended: &[String]) -> Vec<String> {
+    /// The reasons kube-scheduler prints for it; `extended` names the
+    /// scenario's extended resources.
+    pub fn reasons(self, extended: &[String]) -> Vec<String> {
         use plugins::*;
         match self {
             Rejection::Unschedulable => vec![node_unschedulable::REASON.into()],
             Rejection::NodeName => vec![node_name::REASON.into()],
-            Rejection::Taint(i) => vec![taint_toleration::reason(&node.taints[usize::from(i)])],
+            Rejection::Taint(_) => vec![taint_toleration::REASON.into()],
             Rejection::NodeAffinity => vec![node_affinity::REASON.into()],
             Rejection::Fit(bits) => node_resources_fit::reasons(bits, extended).map(String::from).collect(),
             Rejection::SpreadMissingLabel => vec![pod_topology_spread::REASON_MISSING_LABEL.into()],
@@ -262,9 +262,9 @@ impl Verdict {
         }
     }
 
-    /// The verdict a rejection gives on `node`.
-    pub fn of(rejection: Rejection, node: &cache::NodeInfo, extended: &[String]) -> Verdict {
-        let reasons = rejection.reasons(node, extended);
+    /// The verdict a rejection gives on a node; no reason depends on which.
+    pub fn of(rejection: Rejection, _node: &cache::NodeInfo, extended: &[String]) -> Verdict {
+        let reasons = rejection.reasons(extended);
         if rejection.unresolvable() {
             Verdict::UnschedulableAndUnresolvable(reasons)
         } else {
@@ -346,7 +346,7 @@ pub fn num_feasible_nodes_to_find(percentage_of_nodes_to_score: u32, num_all_nod
 }
 
 /// `FitError.Error()` (`framework/types.go`): `0/5 nodes are available: 2
-/// node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu.` — each
+/// node(s) had untolerated taint(s), 3 Insufficient cpu.` — each
 /// reason with the number of nodes that gave it, and the "count reason"
 /// strings sorted as plain strings (so "10 …" comes before "2 …").
 pub fn unschedulable_message(num_all_nodes: usize, reasons_per_node: &[Vec<String>]) -> String {
@@ -434,17 +434,34 @@ mod tests {
         }
     }
 
+    /// A case of `TestDefaultNormalizeScore`.
+    struct NormalizeCase {
+        reverse: bool,
+        scores: &'static [i64],
+        expected_scores: &'static [i64],
+    }
+
+    /// `TestDefaultNormalizeScore` (plugins/helper/normalize_score_test.go),
+    /// all 9 cases, each named `case_<index>` as upstream's `t.Run` names them.
     #[test]
-    fn default_normalize_scales_to_the_maximum() {
-        let mut s = [10, 20, 40];
-        default_normalize_score(100, false, &mut s);
-        assert_eq!(s, [25, 50, 100]);
-        let mut s = [0, 1, 2];
-        default_normalize_score(100, true, &mut s);
-        assert_eq!(s, [100, 50, 0]);
-        let mut s = [0, 0];
-        default_normalize_score(100, true, &mut s);
-        assert_eq!(s, [100, 100]);
+    fn test_default_normalize_score() {
+        let case = |reverse, scores, expected_scores| NormalizeCase { reverse, scores, expected_scores };
+        let tests = [
+            case(false, &[1, 2, 3, 4], &[25, 50, 75, 100]),
+            case(true, &[1, 2, 3, 4], &[75, 50, 25, 0]),
+            case(false, &[1000, 10, 20, 30], &[100, 1, 2, 3]),
+            case(true, &[1000, 10, 20, 30], &[0, 99, 98, 97]),
+            case(false, &[1, 1, 1, 1], &[100, 100, 100, 100]),
+            case(false, &[1000, 1, 1, 1], &[100, 0, 0, 0]),
+            case(true, &[0, 1, 1, 1], &[100, 0, 0, 0]),
+            case(false, &[0, 0, 0, 0], &[0, 0, 0, 0]),
+            case(true, &[0, 0, 0, 0], &[100, 100, 100, 100]),
+        ];
+        for (i, test) in tests.iter().enumerate() {
+            let mut scores = test.scores.to_vec();
+            default_normalize_score(MAX_NODE_SCORE, test.reverse, &mut scores);
+            assert_eq!(scores, test.expected_scores, "case_{i}");
+        }
     }
 
     #[test]
@@ -453,13 +470,13 @@ mod tests {
             vec!["Insufficient cpu".to_string()],
             vec!["Insufficient cpu".to_string()],
             vec!["Insufficient cpu".to_string()],
-            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
-            vec!["node(s) had untolerated taint {dedicated: db}".to_string()],
+            vec!["node(s) had untolerated taint(s)".to_string()],
+            vec!["node(s) had untolerated taint(s)".to_string()],
         ];
         // Sorted as strings, count first, as FitError.Error() does.
         assert_eq!(
             unschedulable_message(5, &per_node),
-            "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: db}, 3 Insufficient cpu."
+            "0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient cpu."
         );
         assert_eq!(
             preemption_clause(5, 2, 3),

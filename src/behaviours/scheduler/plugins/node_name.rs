@@ -15,13 +15,36 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::behaviours::scheduler::Verdict;
 
+    /// A case of `TestNodeName`.
+    struct Case {
+        /// The pod's `spec.nodeName`, if it names one.
+        pod_node_name: Option<&'static str>,
+        node_name: &'static str,
+        name: &'static str,
+        want_status: Verdict,
+    }
+
+    /// `TestNodeName` (nodename/node_name_test.go), all 3 cases. An empty
+    /// upstream status is [`Verdict::Fits`]; `ErrReason` is [`REASON`].
     #[test]
-    fn only_the_named_node_fits() {
-        let pod = PodInfo { node_name: Some("node-2".into()), ..PodInfo::default() };
-        let node = |n: &str| NodeInfo { name: n.into(), ..NodeInfo::default() };
-        assert_eq!(filter(&pod, &node("node-2")), None);
-        assert_eq!(filter(&pod, &node("node-1")), Some(Rejection::NodeName));
-        assert_eq!(filter(&PodInfo::default(), &node("node-1")), None);
+    fn test_node_name() {
+        let tests = [
+            Case { pod_node_name: None, node_name: "", name: "no host specified", want_status: Verdict::Fits },
+            Case { pod_node_name: Some("foo"), node_name: "foo", name: "host matches", want_status: Verdict::Fits },
+            Case {
+                pod_node_name: Some("bar"),
+                node_name: "foo",
+                name: "host doesn't match",
+                want_status: Verdict::UnschedulableAndUnresolvable(vec![REASON.into()]),
+            },
+        ];
+        for test in &tests {
+            let pod = PodInfo { node_name: test.pod_node_name.map(String::from), ..PodInfo::default() };
+            let node = NodeInfo { name: test.node_name.into(), ..NodeInfo::default() };
+            let got_status = filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &[]));
+            assert_eq!(got_status, test.want_status, "{}", test.name);
+        }
     }
 }

@@ -21,24 +21,58 @@ pub fn filter(tolerates: bool, node: &NodeInfo) -> Option<Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kube::{Toleration, TolerationOperator};
+    use crate::behaviours::scheduler::Verdict;
+    use crate::model::kube::Toleration;
 
+    /// A case of `TestNodeUnschedulable`.
+    struct Case {
+        name: &'static str,
+        pod: PodInfo,
+        /// The node's `spec.unschedulable`.
+        unschedulable: bool,
+        want_status: Verdict,
+    }
+
+    /// `TestNodeUnschedulable` (nodeunschedulable/node_unschedulable_test.go),
+    /// all 3 cases. An empty upstream status is [`Verdict::Fits`];
+    /// `ErrReasonUnschedulable` is [`REASON`].
     #[test]
-    fn a_cordoned_node_takes_only_pods_that_tolerate_the_cordon() {
-        let cordoned = NodeInfo { unschedulable: true, ..NodeInfo::default() };
-        let plain = PodInfo::default();
-        assert_eq!(filter(tolerates_cordon(&plain), &cordoned), Some(Rejection::Unschedulable));
-        assert_eq!(filter(tolerates_cordon(&plain), &NodeInfo::default()), None);
-        let tolerant = PodInfo {
-            tolerations: vec![Toleration {
-                key: TAINT_UNSCHEDULABLE.into(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: Some(TaintEffect::NoSchedule),
-                toleration_seconds: None,
-            }],
-            ..PodInfo::default()
-        };
-        assert_eq!(filter(tolerates_cordon(&tolerant), &cordoned), None);
+    fn test_node_unschedulable() {
+        let test_cases = [
+            Case {
+                name: "Does not schedule pod to unschedulable node (node.Spec.Unschedulable==true)",
+                pod: PodInfo::default(),
+                unschedulable: true,
+                want_status: Verdict::UnschedulableAndUnresolvable(vec![REASON.into()]),
+            },
+            Case {
+                name: "Schedule pod to normal node",
+                pod: PodInfo::default(),
+                unschedulable: false,
+                want_status: Verdict::Fits,
+            },
+            Case {
+                name: "Schedule pod with toleration to unschedulable node (node.Spec.Unschedulable==true)",
+                pod: PodInfo {
+                    // Key and effect only: the operator defaults to Equal and the value to "".
+                    tolerations: vec![Toleration {
+                        key: TAINT_UNSCHEDULABLE.into(),
+                        operator: Default::default(),
+                        value: String::new(),
+                        effect: Some(TaintEffect::NoSchedule),
+                        toleration_seconds: None,
+                    }],
+                    ..PodInfo::default()
+                },
+                unschedulable: true,
+                want_status: Verdict::Fits,
+            },
+        ];
+        for test in &test_cases {
+            let node = NodeInfo { unschedulable: test.unschedulable, ..NodeInfo::default() };
+            let got_status =
+                filter(tolerates_cordon(&test.pod), &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &[]));
+            assert_eq!(got_status, test.want_status, "{}", test.name);
+        }
     }
 }
