@@ -264,7 +264,13 @@ fn filter(name: &str, pod: &Pod, node: &Node, nodes: &[Node]) -> Result<(), Reje
 
 fn node_matches(pod: &Pod, labels: &Labels) -> bool {
     pod.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-        && (pod.affinity.required.is_empty() || pod.affinity.required.iter().any(|t| t.matches(labels)))
+        && (pod.affinity.required.is_empty() || pod.affinity.required.iter().any(|t| term_matches(t, labels)))
+}
+
+/// A node-selector term of a scenario (checked when read) on a node's
+/// labels: an empty term matches no node.
+fn term_matches(t: &flotilla::model::kube::NodeSelectorTerm, labels: &Labels) -> bool {
+    !t.match_expressions.is_empty() && t.matches(labels)
 }
 
 /// The pod's own spread constraints, or the system defaults.
@@ -333,7 +339,12 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
             let mut s: Vec<i64> = feasible
                 .iter()
                 .map(|n| {
-                    pod.affinity.preferred.iter().filter(|p| p.preference.matches(&n.labels)).map(|p| p.weight).sum()
+                    pod.affinity
+                        .preferred
+                        .iter()
+                        .filter(|p| term_matches(&p.preference, &n.labels))
+                        .map(|p| p.weight)
+                        .sum()
                 })
                 .collect();
             default_normalize_score(MAX_NODE_SCORE, false, &mut s);
