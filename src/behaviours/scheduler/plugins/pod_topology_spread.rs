@@ -175,7 +175,7 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
         }
         if cache.spread_key_is_per_node(pair) {
             // One domain per node: as many domains as nodes scored.
-            state.score[i].weight = libm::log(scored as f64 + 2.0);
+            state.score[i].weight = topology_normalizing_weight(scored);
             continue;
         }
         let domain_of = cache.spread_domains_of(pair);
@@ -195,7 +195,7 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
                 distinct += 1;
             }
         }
-        state.score[i].weight = libm::log(f64::from(distinct) + 2.0);
+        state.score[i].weight = topology_normalizing_weight(distinct);
     }
 }
 
@@ -215,7 +215,7 @@ pub fn score_unignored(
         let c = &state.score[only];
         let domain_of = cache.spread_domains_of(c.pair);
         let counts = c.own_counts.as_deref().unwrap_or_else(|| cache.spread_counts(c.pair).0);
-        let (weight, skew) = (c.weight, (c.max_skew - 1) as f64);
+        let (weight, max_skew) = (c.weight, c.max_skew);
         // The raw score of each count below 64, once worked out (i64::MIN before).
         const UNSET: i64 = i64::MIN;
         let table = &mut state.by_count;
@@ -231,11 +231,11 @@ pub fn score_unignored(
                 match usize::try_from(count) {
                     Ok(i) if i < 64 => {
                         if table[i] == UNSET {
-                            table[i] = round(count as f64 * weight + skew);
+                            table[i] = round(score_for_count(count, max_skew, weight));
                         }
                         table[i]
                     }
-                    _ => round(count as f64 * weight + skew),
+                    _ => round(score_for_count(count, max_skew, weight)),
                 }
             };
             min = min.min(raw);
@@ -260,16 +260,29 @@ pub fn score(state: &mut CycleState, cache: &SchedulerCache, feasible: &[u32], o
         }
         let domain_of = cache.spread_domains_of(c.pair);
         let counts = c.own_counts.as_deref().unwrap_or_else(|| cache.spread_counts(c.pair).0);
-        let (weight, skew) = (c.weight, (c.max_skew - 1) as f64);
         for (sum, &h) in sums.iter_mut().zip(feasible) {
             let d = domain_of[h as usize];
             if d != u32::MAX {
-                *sum += counts[d as usize] as f64 * weight + skew;
+                *sum += score_for_count(counts[d as usize], c.max_skew, c.weight);
             }
         }
     }
     out.clear();
     out.extend(sums.iter().zip(&state.ignored).map(|(&s, ignored)| if *ignored { 0 } else { round(s) }));
+}
+
+/// `topologyNormalizingWeight` (scoring.go): the weight of a constraint
+/// whose key has `size` domains among the scored nodes, ln(size + 2), so
+/// that a key with more domains weighs more.
+pub fn topology_normalizing_weight(size: usize) -> f64 {
+    libm::log((size + 2) as f64)
+}
+
+/// `scoreForCount` (scoring.go): what one constraint adds to a node's raw
+/// score, `cnt` matching pods in its domain × the constraint's weight, plus
+/// maxSkew − 1 so that a larger maxSkew evens the scores out.
+pub fn score_for_count(cnt: i64, max_skew: i64, tp_weight: f64) -> f64 {
+    cnt as f64 * tp_weight + (max_skew - 1) as f64
 }
 
 /// Go's `math.Round` (half away from zero) of a score.
@@ -296,6 +309,9 @@ pub fn normalize(state: &CycleState, scores: &mut [i64]) {
 mod tests {
     use super::*;
     use crate::behaviours::scheduler::NodeInfo;
+    use crate::model::kube::{
+        NodeAffinity, NodeSelectorTerm, Requirement, SelectorOperator, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
+    };
 
     fn app() -> Labels {
         [("app".to_string(), "web".to_string())].into_iter().collect()
@@ -326,6 +342,121 @@ mod tests {
         pod
     }
 
+    /// The labels `pairs`.
+    fn labels<'a>(pairs: impl IntoIterator<Item = &'a (&'a str, &'a str)>) -> Labels {
+        pairs.into_iter().map(|&(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// Labels `keys`, each with the empty value, as upstream's tables give their pods (`Label("foo", "")`).
+    fn keys(keys: &[&str]) -> Labels {
+        keys.iter().map(|k| (k.to_string(), String::new())).collect()
+    }
+
+    const FOO: &[&str] = &["foo"];
+    const BAR: &[&str] = &["bar"];
+    const FOO_BAR: &[&str] = &["foo", "bar"];
+
+    /// A node of an upstream table; `tainted`: it carries upstream's `taints`
+    /// (`node.kubernetes.io/unschedulable:NoSchedule`).
+    struct Node {
+        name: &'static str,
+        labels: &'static [(&'static str, &'static str)],
+        tainted: bool,
+    }
+
+    const fn node(name: &'static str, labels: &'static [(&'static str, &'static str)]) -> Node {
+        Node { name, labels, tainted: false }
+    }
+
+    /// `count` existing pods on `node` with labels `labels` (upstream lists
+    /// them one by one), of `namespace` (upstream's default where empty),
+    /// `terminating` as `Terminating()` makes them.
+    struct Existing {
+        node: &'static str,
+        labels: &'static [&'static str],
+        count: usize,
+        namespace: &'static str,
+        terminating: bool,
+    }
+
+    const fn pods(node: &'static str, labels: &'static [&'static str], count: usize) -> Existing {
+        Existing { node, labels, count, namespace: "", terminating: false }
+    }
+
+    /// The pod to place. Each constraint is (maxSkew, topologyKey, selector);
+    /// upstream's `fooSelector` and `barSelector` are `Exists("foo")` and
+    /// `Exists("bar")`, here the matchLabels `foo: ""` and `bar: ""`, which
+    /// match the same pods as every pod of the tables has the empty value. An
+    /// empty selector matches no pod, as upstream's null one. No constraint at
+    /// all: the system defaults. The affinity is one required term of one
+    /// requirement.
+    struct Incoming {
+        labels: &'static [&'static str],
+        node_selector: &'static [(&'static str, &'static str)],
+        affinity: Option<(&'static str, SelectorOperator, &'static [&'static str])>,
+        constraints: &'static [(i64, &'static str, &'static [&'static str])],
+    }
+
+    const fn pod(
+        labels: &'static [&'static str],
+        constraints: &'static [(i64, &'static str, &'static [&'static str])],
+    ) -> Incoming {
+        Incoming { labels, node_selector: &[], affinity: None, constraints }
+    }
+
+    /// A cache holding `nodes`, all registered, and the `existing` pods.
+    fn snapshot(nodes: &[&Node], existing: &[Existing]) -> SchedulerCache {
+        let mut cache = SchedulerCache::new(Vec::new());
+        for (h, n) in nodes.iter().enumerate() {
+            let taints = if n.tainted {
+                vec![Taint { key: TAINT_UNSCHEDULABLE.into(), value: String::new(), effect: TaintEffect::NoSchedule }]
+            } else {
+                Vec::new()
+            };
+            cache.add_node(NodeInfo { name: n.name.into(), labels: labels(n.labels), taints, ..NodeInfo::default() });
+            cache.set_registered(h, true);
+        }
+        for e in existing {
+            let h = nodes.iter().position(|n| n.name == e.node).expect("a node of the table");
+            let mut pod = PodInfo { namespace: e.namespace.into(), labels: keys(e.labels), ..PodInfo::default() };
+            cache.prepare(&mut pod);
+            for _ in 0..e.count {
+                cache.add_pod(h, &pod, !e.terminating);
+            }
+        }
+        cache
+    }
+
+    /// The pod to place, its constraints all `action`, prepared in `cache`.
+    fn incoming(cache: &mut SchedulerCache, pod: &Incoming, action: UnsatisfiableConstraintAction) -> PodInfo {
+        let constraints = pod
+            .constraints
+            .iter()
+            .map(|&(max_skew, key, selector)| TopologySpreadConstraint {
+                max_skew,
+                topology_key: key.into(),
+                when_unsatisfiable: action,
+                label_selector: keys(selector),
+            })
+            .collect();
+        let required = pod.affinity.iter().map(|&(key, operator, values)| NodeSelectorTerm {
+            match_expressions: vec![Requirement {
+                key: key.into(),
+                operator,
+                values: values.iter().map(|v| v.to_string()).collect(),
+            }],
+        });
+        let mut p = PodInfo {
+            labels: keys(pod.labels),
+            node_selector: labels(pod.node_selector),
+            affinity: NodeAffinity { required: required.collect(), preferred: Vec::new() },
+            ..PodInfo::default()
+        }
+        .with_spread_constraints(constraints);
+        cache.prepare(&mut p);
+        p
+    }
+
     fn scores(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32]) -> (Vec<i64>, Vec<i64>) {
         let mut state = CycleState::default();
         pre_score(pod, cache, feasible, &mut state);
@@ -347,21 +478,292 @@ mod tests {
         assert_eq!(scores(&pod, &cache, &[0, 1, 2]), (vec![12, 9, 6], vec![50, 75, 100]));
     }
 
+    /// A case of `TestPodTopologySpreadScore`: `nodes` are scored, `failed_nodes`
+    /// are registered but did not pass the filters.
+    struct ScoreCase {
+        name: &'static str,
+        pod: Incoming,
+        existing: &'static [Existing],
+        nodes: &'static [Node],
+        failed_nodes: &'static [Node],
+        want: &'static [i64],
+    }
+
+    /// PreScore, Score and NormalizeScore over the scored nodes, as upstream's
+    /// loop calls them. Where no node is ignored the framework takes
+    /// [`score_unignored`], which must give the same raw scores.
+    fn run_score(case: &ScoreCase) -> Vec<i64> {
+        let all: Vec<&Node> = case.nodes.iter().chain(case.failed_nodes).collect();
+        let mut cache = snapshot(&all, case.existing);
+        let pod = incoming(&mut cache, &case.pod, UnsatisfiableConstraintAction::ScheduleAnyway);
+        let feasible: Vec<u32> = (0..case.nodes.len() as u32).collect();
+        let mut state = CycleState::default();
+        pre_score(&pod, &cache, &feasible, &mut state);
+        let mut raw = Vec::new();
+        score(&mut state, &cache, &feasible, &mut raw);
+        if !state.ignored.contains(&true) {
+            let mut unignored = Vec::new();
+            let bounds = score_unignored(&mut state, &cache, &feasible, &mut unignored);
+            assert_eq!(unignored, raw, "{}", case.name);
+            let (min, max) = (raw.iter().min().copied().unwrap_or(i64::MAX), raw.iter().max().copied().unwrap_or(0));
+            assert_eq!(bounds, (min, max), "{}", case.name);
+        }
+        normalize(&state, &mut raw);
+        raw
+    }
+
+    /// `TestPodTopologySpreadScore` (scoring_test.go): 21 of its 28 cases.
+    /// The system defaults select the pods with the pod's own labels, where
+    /// upstream takes the selector of the Service that selects the pod; in
+    /// "system defaulting, nodes don't have zone, pods match service" the
+    /// Service selects `foo: ""`, the pod's own labels. Left out, for the
+    /// machinery Flotilla does not model:
+    /// - "minDomains has no effect when ScheduleAnyway": a constraint's minDomains.
+    /// - "NodeAffinityPolicy ignored with labelSelectors", "NodeAffinityPolicy
+    ///   ignored with nodeAffinity": nodeAffinityPolicy (Flotilla always honours
+    ///   the pod's node selector and required affinity, upstream's default).
+    /// - "NodeTaintsPolicy honored": nodeTaintsPolicy (Flotilla never counts
+    ///   taints, upstream's default).
+    /// - "matchLabelKeys ignored when feature gate disabled", "matchLabelKeys
+    ///   ANDed with LabelSelector when LabelSelector is empty", "matchLabelKeys
+    ///   ANDed with LabelSelector when LabelSelector isn't empty": matchLabelKeys.
     #[test]
-    fn one_hostname_constraint_over_four_candidates() {
-        // scoring_test.go "one constraint on node, all 4 nodes are candidates": matching pods
-        // 2, 1, 0, 3 on node-a..d, maxSkew 1 → 20, 60, 100, 0.
-        // Weight ln(4 + 2) = 1.792: raw round(3.58) = 4, round(1.79) = 2, 0, round(5.38) = 5;
-        // normalised 100·(5 + 0 − raw)/5.
-        let mut cache = cluster(&[("node-a", "z", 2), ("node-b", "z", 1), ("node-c", "z", 0), ("node-d", "z", 3)]);
-        let constraint = TopologySpreadConstraint {
-            max_skew: 1,
-            topology_key: LABEL_HOSTNAME.into(),
-            when_unsatisfiable: UnsatisfiableConstraintAction::ScheduleAnyway,
-            label_selector: app(),
-        };
-        let pod = web(&mut cache, vec![constraint]);
-        assert_eq!(scores(&pod, &cache, &[0, 1, 2, 3]).1, vec![20, 60, 100, 0]);
+    fn test_pod_topology_spread_score() {
+        const H: &str = LABEL_HOSTNAME;
+        const CASES: &[ScoreCase] = &[
+            ScoreCase {
+                name: "one constraint on node, no existing pods",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[],
+                nodes: &[node("node-a", &[(H, "node-a")]), node("node-b", &[(H, "node-b")])],
+                failed_nodes: &[],
+                want: &[100, 100],
+            },
+            ScoreCase {
+                name: "one constraint on node, only one node is candidate",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[pods("node-a", FOO, 2), pods("node-b", FOO, 1)],
+                nodes: &[node("node-a", &[(H, "node-a")])],
+                failed_nodes: &[node("node-b", &[(H, "node-b")])],
+                want: &[100],
+            },
+            ScoreCase {
+                name: "one constraint on node, all nodes have the same number of matching pods",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[pods("node-a", FOO, 1), pods("node-b", FOO, 1)],
+                nodes: &[node("node-a", &[(H, "node-a")]), node("node-b", &[(H, "node-b")])],
+                failed_nodes: &[],
+                want: &[100, 100],
+            },
+            ScoreCase {
+                name: "one constraint on node, all 4 nodes are candidates",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-d", FOO, 3)],
+                nodes: HOSTS_ABCD,
+                failed_nodes: &[],
+                want: &[20, 60, 100, 0],
+            },
+            ScoreCase {
+                name: "one constraint on node, null selector",
+                pod: pod(FOO, &[(1, H, &[])]),
+                existing: &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-d", FOO, 3)],
+                nodes: HOSTS_ABCD,
+                failed_nodes: &[],
+                want: &[100, 100, 100, 100],
+            },
+            ScoreCase {
+                name: "one constraint on node, all 4 nodes are candidates, maxSkew=2",
+                pod: pod(FOO, &[(2, H, FOO)]),
+                existing: &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-d", FOO, 3)],
+                nodes: HOSTS_ABCD,
+                failed_nodes: &[],
+                want: &[33, 66, 100, 16],
+            },
+            ScoreCase {
+                name: "one constraint on node, all 4 nodes are candidates, maxSkew=3",
+                pod: pod(FOO, &[(3, H, FOO)]),
+                existing: SPREAD_4321,
+                nodes: HOSTS_ABCD,
+                failed_nodes: &[],
+                want: &[44, 66, 77, 100],
+            },
+            ScoreCase {
+                name: "system defaulting, nodes don't have zone, pods match service",
+                pod: pod(FOO, &[]),
+                existing: SPREAD_4321,
+                nodes: HOSTS_ABCD,
+                failed_nodes: &[],
+                want: &[44, 66, 77, 100],
+            },
+            ScoreCase {
+                name: "one constraint on node, 3 out of 4 nodes are candidates",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: SPREAD_4213,
+                nodes: &[
+                    node("node-a", &[(H, "node-a")]),
+                    node("node-b", &[(H, "node-b")]),
+                    node("node-x", &[(H, "node-x")]),
+                ],
+                failed_nodes: &[node("node-y", &[(H, "node-y")])],
+                want: &[33, 83, 100],
+            },
+            ScoreCase {
+                name: "one constraint on node, 3 out of 4 nodes are candidates, one node doesn't match topology key",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: SPREAD_4213,
+                nodes: &[
+                    node("node-a", &[(H, "node-a")]),
+                    node("node-b", &[("n", "node-b")]),
+                    node("node-x", &[(H, "node-x")]),
+                ],
+                failed_nodes: &[node("node-y", &[(H, "node-y")])],
+                want: &[16, 0, 100],
+            },
+            ScoreCase {
+                name: "one constraint on zone, 3 out of 4 nodes are candidates",
+                pod: pod(FOO, &[(1, "zone", FOO)]),
+                existing: SPREAD_4213,
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), (H, "node-a")]),
+                    node("node-b", &[("zone", "zone1"), (H, "node-b")]),
+                    node("node-x", &[("zone", "zone2"), (H, "node-x")]),
+                ],
+                failed_nodes: &[node("node-y", &[("zone", "zone2"), (H, "node-y")])],
+                want: &[75, 75, 100],
+            },
+            ScoreCase {
+                name: "two Constraints on zone and node, 2 out of 4 nodes are candidates",
+                pod: pod(FOO, &[(1, "zone", FOO), (1, H, FOO)]),
+                existing: &[
+                    pods("node-a", FOO, 2),
+                    pods("node-b", FOO, 1),
+                    pods("node-x", FOO, 2),
+                    pods("node-y", FOO, 4),
+                ],
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), (H, "node-a")]),
+                    node("node-x", &[("zone", "zone2"), (H, "node-x")]),
+                ],
+                failed_nodes: &[
+                    node("node-b", &[("zone", "zone1"), (H, "node-b")]),
+                    node("node-y", &[("zone", "zone2"), (H, "node-y")]),
+                ],
+                want: &[100, 63],
+            },
+            ScoreCase {
+                name: "two Constraints on zone, 2 out of 4 nodes are candidates",
+                pod: pod(FOO_BAR, &[(1, "zone", FOO), (1, "zone", BAR)]),
+                existing: &[
+                    pods("node-a", FOO_BAR, 1),
+                    pods("node-a", FOO, 1),
+                    pods("node-b", FOO_BAR, 1),
+                    pods("node-y", FOO, 2),
+                    pods("node-y", FOO_BAR, 1),
+                ],
+                nodes: &[node("node-a", &[("zone", "zone1")]), node("node-x", &[("zone", "zone2")])],
+                failed_nodes: &[node("node-b", &[("zone", "zone1")]), node("node-y", &[("zone", "zone2")])],
+                want: &[85, 100],
+            },
+            ScoreCase {
+                name: "two Constraints on zone and node, with different labelSelectors",
+                pod: pod(FOO_BAR, &[(1, "zone", FOO), (1, H, BAR)]),
+                existing: FOO_BAR_SPREAD,
+                nodes: ZONED_HOSTS,
+                failed_nodes: &[],
+                want: &[60, 20, 100, 60],
+            },
+            ScoreCase {
+                name: "two Constraints on zone and node, with different labelSelectors, some nodes have 0 pods",
+                pod: pod(FOO_BAR, &[(1, "zone", FOO), (1, H, BAR)]),
+                existing: &[pods("node-b", BAR, 1), pods("node-x", FOO, 1), pods("node-y", FOO_BAR, 1)],
+                nodes: ZONED_HOSTS,
+                failed_nodes: &[],
+                want: &[100, 60, 40, 0],
+            },
+            ScoreCase {
+                name: "two Constraints on zone and node, with different labelSelectors, 3 out of 4 nodes are candidates",
+                pod: pod(FOO_BAR, &[(1, "zone", FOO), (1, H, BAR)]),
+                existing: FOO_BAR_SPREAD,
+                nodes: ZONED_HOSTS.split_at(3).0,
+                failed_nodes: ZONED_HOSTS.split_at(3).1,
+                want: &[50, 25, 100],
+            },
+            ScoreCase {
+                name: "existing pods in a different namespace do not count",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[
+                    Existing { namespace: "ns1", ..pods("node-a", FOO, 1) },
+                    pods("node-a", FOO, 1),
+                    pods("node-b", FOO, 2),
+                ],
+                nodes: &[node("node-a", &[(H, "node-a")]), node("node-b", &[(H, "node-b")])],
+                failed_nodes: &[],
+                want: &[100, 33],
+            },
+            ScoreCase {
+                name: "terminating Pods should be excluded",
+                pod: pod(FOO, &[(1, H, FOO)]),
+                existing: &[Existing { terminating: true, ..pods("node-a", FOO, 1) }, pods("node-b", FOO, 1)],
+                nodes: &[node("node-a", &[(H, "node-a")]), node("node-b", &[(H, "node-b")])],
+                failed_nodes: &[],
+                want: &[100, 0],
+            },
+            ScoreCase {
+                name: "NodeAffinityPolicy honoed with labelSelectors",
+                pod: Incoming { node_selector: &[("foo", "")], ..pod(FOO, &[(1, "node", FOO)]) },
+                existing: SPREAD_211,
+                nodes: FOO_ON_AB,
+                failed_nodes: &[],
+                want: &[0, 33, 100],
+            },
+            ScoreCase {
+                name: "NodeAffinityPolicy honoed with nodeAffinity",
+                pod: Incoming { affinity: Some(("foo", SelectorOperator::In, &[""])), ..pod(FOO, &[(1, "node", FOO)]) },
+                existing: SPREAD_211,
+                nodes: FOO_ON_AB,
+                failed_nodes: &[],
+                want: &[0, 33, 100],
+            },
+            ScoreCase {
+                name: "NodeTaintsPolicy ignored",
+                pod: pod(FOO, &[(1, "node", FOO)]),
+                existing: SPREAD_211,
+                nodes: &[
+                    node("node-a", &[("node", "node-a")]),
+                    node("node-b", &[("node", "node-b")]),
+                    Node { tainted: true, ..node("node-c", &[("node", "node-c")]) },
+                ],
+                failed_nodes: &[],
+                want: &[66, 100, 100],
+            },
+        ];
+        const HOSTS_ABCD: &[Node] = &[
+            node("node-a", &[(H, "node-a")]),
+            node("node-b", &[(H, "node-b")]),
+            node("node-c", &[(H, "node-c")]),
+            node("node-d", &[(H, "node-d")]),
+        ];
+        const ZONED_HOSTS: &[Node] = &[
+            node("node-a", &[("zone", "zone1"), (H, "node-a")]),
+            node("node-b", &[("zone", "zone1"), (H, "node-b")]),
+            node("node-x", &[("zone", "zone2"), (H, "node-x")]),
+            node("node-y", &[("zone", "zone2"), (H, "node-y")]),
+        ];
+        const FOO_ON_AB: &[Node] = &[
+            node("node-a", &[("node", "node-a"), ("foo", "")]),
+            node("node-b", &[("node", "node-b"), ("foo", "")]),
+            node("node-c", &[("node", "node-c")]),
+        ];
+        const SPREAD_4321: &[Existing] =
+            &[pods("node-a", FOO, 4), pods("node-b", FOO, 3), pods("node-c", FOO, 2), pods("node-d", FOO, 1)];
+        const SPREAD_4213: &[Existing] =
+            &[pods("node-a", FOO, 4), pods("node-b", FOO, 2), pods("node-x", FOO, 1), pods("node-y", FOO, 3)];
+        const SPREAD_211: &[Existing] = &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-c", FOO, 1)];
+        const FOO_BAR_SPREAD: &[Existing] =
+            &[pods("node-a", FOO, 1), pods("node-b", FOO_BAR, 1), pods("node-y", FOO, 1), pods("node-y", BAR, 1)];
+        for case in CASES {
+            assert_eq!(run_score(case), case.want, "{}", case.name);
+        }
     }
 
     #[test]
