@@ -766,6 +766,338 @@ mod tests {
         }
     }
 
+    /// A Filter verdict as upstream's status codes name it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Code {
+        Success,
+        Unschedulable,
+        UnschedulableAndUnresolvable,
+    }
+
+    /// A case of `TestSingleConstraint` or `TestMultipleConstraints`; `want`
+    /// per node, in order.
+    struct FilterCase {
+        name: &'static str,
+        pod: Incoming,
+        nodes: &'static [Node],
+        existing: &'static [Existing],
+        want: &'static [Code],
+    }
+
+    /// PreFilter over all nodes, then Filter on each, as upstream's loop calls them.
+    fn run_filter(case: &FilterCase) -> Vec<Code> {
+        let all: Vec<&Node> = case.nodes.iter().collect();
+        let mut cache = snapshot(&all, case.existing);
+        let pod = incoming(&mut cache, &case.pod, UnsatisfiableConstraintAction::DoNotSchedule);
+        assert!(filters(&pod), "{}", case.name);
+        let mut state = CycleState::default();
+        pre_filter(&pod, &cache, &mut state);
+        (0..case.nodes.len())
+            .map(|h| match filter(&state, &cache, h) {
+                None => Code::Success,
+                Some(r) if r.unresolvable() => Code::UnschedulableAndUnresolvable,
+                Some(_) => Code::Unschedulable,
+            })
+            .collect()
+    }
+
+    /// node-a and node-b in zone1, node-x and node-y in zone2, each named by its `node` label.
+    const ZONES: &[Node] = &[
+        node("node-a", &[("zone", "zone1"), ("node", "node-a")]),
+        node("node-b", &[("zone", "zone1"), ("node", "node-b")]),
+        node("node-x", &[("zone", "zone2"), ("node", "node-x")]),
+        node("node-y", &[("zone", "zone2"), ("node", "node-y")]),
+    ];
+    /// Matching pods spread as 2/1/0/3 over `ZONES`.
+    const SPREAD_2103: &[Existing] = &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-y", FOO, 3)];
+
+    /// `TestSingleConstraint` (filtering_test.go): 16 of its 23 cases. Left
+    /// out, for the machinery Flotilla does not model:
+    /// - "pods spread across nodes as 2/2/1, maxSkew is 2, and the number of
+    ///   domains < minDomains, then the third node fits", "pods spread across
+    ///   nodes as 2/2/1, maxSkew is 2, and the number of domains > minDomains,
+    ///   then the all nodes fit", "pods spread across zone as 2/1, maxSkew is 2
+    ///   and the number of domains < minDomains, then the third and fourth
+    ///   nodes fit", "pods spread across zone as 2/1, maxSkew is 2 and the
+    ///   number of domains > minDomains, then the all nodes fit": minDomains.
+    /// - "NodeAffinityPolicy ignored with labelSelectors" (upstream has two
+    ///   cases of that name, one with a node selector, one with node affinity):
+    ///   nodeAffinityPolicy Ignore.
+    /// - "NodeTaintsPolicy honored": nodeTaintsPolicy Honor.
+    #[test]
+    fn test_single_constraint() {
+        use Code::*;
+        const CASES: &[FilterCase] = &[
+            FilterCase {
+                name: "no existing pods",
+                pod: pod(FOO, &[(1, "zone", FOO)]),
+                nodes: ZONES,
+                existing: &[],
+                want: &[Success, Success, Success, Success],
+            },
+            FilterCase {
+                name: "no existing pods, incoming pod doesn't match itself",
+                pod: pod(FOO, &[(1, "zone", BAR)]),
+                nodes: ZONES,
+                existing: &[],
+                want: &[Success, Success, Success, Success],
+            },
+            FilterCase {
+                name: "existing pods in a different namespace do not count",
+                pod: pod(FOO, &[(1, "zone", FOO)]),
+                nodes: ZONES,
+                existing: &[
+                    Existing { namespace: "ns1", ..pods("node-a", FOO, 1) },
+                    Existing { namespace: "ns2", ..pods("node-a", FOO, 1) },
+                    pods("node-x", FOO, 1),
+                    pods("node-y", FOO, 1),
+                ],
+                want: &[Success, Success, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "existing pods do not match null selector",
+                pod: pod(FOO, &[(1, "zone", &[])]),
+                nodes: ZONES,
+                existing: &[pods("node-x", FOO, 1), pods("node-y", FOO, 1)],
+                want: &[Success, Success, Success, Success],
+            },
+            FilterCase {
+                name: "pods spread across zones as 3/3, all nodes fit",
+                pod: pod(FOO, &[(1, "zone", FOO)]),
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Success, Success, Success, Success],
+            },
+            FilterCase {
+                name: "pods spread across zones as 1/2 due to absence of label 'zone' on node-b",
+                pod: pod(FOO, &[(1, "zone", FOO)]),
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), ("node", "node-a")]),
+                    node("node-b", &[("zon", "zone1"), ("node", "node-b")]),
+                    node("node-x", &[("zone", "zone2"), ("node", "node-x")]),
+                    node("node-y", &[("zone", "zone2"), ("node", "node-y")]),
+                ],
+                existing: &[
+                    pods("node-a", FOO, 1),
+                    pods("node-b", FOO, 1),
+                    pods("node-x", FOO, 1),
+                    pods("node-y", FOO, 1),
+                ],
+                want: &[Success, UnschedulableAndUnresolvable, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "pod cannot be scheduled as all nodes don't have label 'rack'",
+                pod: pod(FOO, &[(1, "rack", FOO)]),
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), ("node", "node-a")]),
+                    node("node-x", &[("zone", "zone2"), ("node", "node-x")]),
+                ],
+                existing: &[],
+                want: &[UnschedulableAndUnresolvable, UnschedulableAndUnresolvable],
+            },
+            FilterCase {
+                name: "pods spread across nodes as 2/1/0/3, only node-x fits",
+                pod: pod(FOO, &[(1, "node", FOO)]),
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Unschedulable, Unschedulable, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "pods spread across nodes as 2/1/0/3, maxSkew is 2, node-b and node-x fit",
+                pod: pod(FOO, &[(2, "node", FOO)]),
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Unschedulable, Success, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "pods spread across nodes as 2/1/0/3, but pod doesn't match itself",
+                pod: pod(BAR, &[(1, "node", FOO)]),
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Unschedulable, Success, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "incoming pod has nodeAffinity, pods spread as 2/~1~/~0~/3, hence node-a fits",
+                pod: Incoming {
+                    affinity: Some(("node", SelectorOperator::In, &["node-a", "node-y"])),
+                    ..pod(FOO, &[(1, "node", FOO)])
+                },
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Success, Success, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "terminating Pods should be excluded",
+                pod: pod(FOO, &[(1, "node", FOO)]),
+                nodes: &[node("node-a", &[("node", "node-a")]), node("node-b", &[("node", "node-b")])],
+                existing: &[Existing { terminating: true, ..pods("node-a", FOO, 1) }, pods("node-b", FOO, 1)],
+                want: &[Success, Unschedulable],
+            },
+            FilterCase {
+                name: "incoming pod has nodeAffinity, pods spread as 0/~2~/0/1, hence node-a fits",
+                pod: Incoming {
+                    affinity: Some(("node", SelectorOperator::NotIn, &["node-b"])),
+                    ..pod(FOO, &[(1, "zone", FOO)])
+                },
+                nodes: ZONES,
+                existing: &[pods("node-b", FOO, 2), pods("node-y", FOO, 1)],
+                want: &[Success, Success, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "NodeAffinityPolicy honored with labelSelectors",
+                pod: Incoming { node_selector: &[("foo", "")], ..pod(FOO, &[(1, "node", FOO)]) },
+                nodes: FOO_ON_ABX,
+                existing: SPREAD_1101,
+                want: &[Unschedulable, Unschedulable, Success, Success],
+            },
+            FilterCase {
+                name: "NodeAffinityPolicy honored with nodeAffinity",
+                pod: Incoming { affinity: Some(("foo", SelectorOperator::In, &[""])), ..pod(FOO, &[(1, "node", FOO)]) },
+                nodes: FOO_ON_ABX,
+                existing: SPREAD_1101,
+                want: &[Unschedulable, Unschedulable, Success, Success],
+            },
+            FilterCase {
+                name: "NodeTaintsPolicy ignored",
+                pod: pod(FOO, &[(1, "node", FOO)]),
+                nodes: &[
+                    node("node-a", &[("node", "node-a"), ("foo", "")]),
+                    node("node-b", &[("node", "node-b"), ("foo", "")]),
+                    node("node-x", &[("node", "node-x"), ("foo", "")]),
+                    Node { tainted: true, ..node("node-y", &[("node", "node-y")]) },
+                ],
+                existing: SPREAD_1101,
+                want: &[Unschedulable, Unschedulable, Success, Unschedulable],
+            },
+        ];
+        const FOO_ON_ABX: &[Node] = &[
+            node("node-a", &[("node", "node-a"), ("foo", "")]),
+            node("node-b", &[("node", "node-b"), ("foo", "")]),
+            node("node-x", &[("node", "node-x"), ("foo", "")]),
+            node("node-y", &[("node", "node-y")]),
+        ];
+        const SPREAD_1101: &[Existing] = &[pods("node-a", FOO, 1), pods("node-b", FOO, 1), pods("node-y", FOO, 1)];
+        for case in CASES {
+            assert_eq!(run_filter(case), case.want, "{}", case.name);
+        }
+    }
+
+    /// `TestMultipleConstraints` (filtering_test.go): 10 of its 13 cases.
+    /// Left out, for the machinery Flotilla does not model: "two node
+    /// inclusion Constraints, zone: honor/ignore, node: ignore/ignore" and
+    /// "two node inclusion Constraints, zone: honor/honor, node: ignore/ignore"
+    /// (nodeAffinityPolicy Ignore on the node constraint), "two node inclusion
+    /// Constraints, zone: honor/honor, node: honor/ignore" (nodeTaintsPolicy
+    /// Honor on the zone constraint).
+    #[test]
+    fn test_multiple_constraints() {
+        use Code::*;
+        const ZONE_AND_NODE: &[(i64, &str, &[&str])] = &[(1, "zone", FOO), (1, "node", FOO)];
+        const FOO_ZONE_BAR_NODE: &[(i64, &str, &[&str])] = &[(1, "zone", FOO), (1, "node", BAR)];
+        const CASES: &[FilterCase] = &[
+            FilterCase {
+                name: "two Constraints on zone and node, spreads = [3/3, 2/1/0/3]",
+                pod: pod(FOO, ZONE_AND_NODE),
+                nodes: ZONES,
+                existing: SPREAD_2103,
+                want: &[Unschedulable, Unschedulable, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "two Constraints on zone and node, spreads = [3/4, 2/1/0/4]",
+                pod: pod(FOO, ZONE_AND_NODE),
+                nodes: ZONES,
+                existing: &[pods("node-a", FOO, 2), pods("node-b", FOO, 1), pods("node-y", FOO, 4)],
+                want: &[Unschedulable, Unschedulable, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "Constraints hold different labelSelectors, spreads = [1/0, 1/0/0/1]",
+                pod: pod(FOO_BAR, FOO_ZONE_BAR_NODE),
+                nodes: ZONES,
+                existing: &[pods("node-a", FOO, 1), pods("node-y", BAR, 1)],
+                want: &[Unschedulable, Unschedulable, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "Constraints hold different labelSelectors, spreads = [1/0, 0/0/1/1]",
+                pod: pod(FOO_BAR, FOO_ZONE_BAR_NODE),
+                nodes: ZONES,
+                existing: &[pods("node-a", FOO, 1), pods("node-x", BAR, 1), pods("node-y", BAR, 1)],
+                want: &[Unschedulable, Unschedulable, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "Constraints hold different labelSelectors, spreads = [2/3, 1/0/0/1]",
+                pod: pod(FOO_BAR, FOO_ZONE_BAR_NODE),
+                nodes: ZONES,
+                existing: &[
+                    pods("node-a", FOO, 1),
+                    pods("node-a", FOO_BAR, 1),
+                    pods("node-y", FOO, 2),
+                    pods("node-y", FOO_BAR, 1),
+                ],
+                want: &[Unschedulable, Success, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "Constraints hold different labelSelectors but pod doesn't match itself on 'zone' constraint",
+                pod: pod(BAR, FOO_ZONE_BAR_NODE),
+                nodes: ZONES,
+                existing: &[pods("node-a", FOO, 1), pods("node-x", BAR, 1), pods("node-y", BAR, 1)],
+                want: &[Success, Success, Unschedulable, Unschedulable],
+            },
+            FilterCase {
+                name: "two Constraints on zone and node, absence of label 'node' on node-x, spreads = [1/1, 1/0/0/1]",
+                pod: pod(FOO, ZONE_AND_NODE),
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), ("node", "node-a")]),
+                    node("node-b", &[("zone", "zone1"), ("node", "node-b")]),
+                    node("node-x", &[("zone", "zone2")]),
+                    node("node-y", &[("zone", "zone2"), ("node", "node-y")]),
+                ],
+                existing: &[pods("node-a", FOO, 1), pods("node-y", FOO, 1)],
+                want: &[Unschedulable, Success, UnschedulableAndUnresolvable, Unschedulable],
+            },
+            FilterCase {
+                name: "two node inclusion Constraints, zone: honor/ignore, node: honor/ignore",
+                pod: Incoming { node_selector: &[("foo", "")], ..pod(FOO, ZONE_AND_NODE) },
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), ("node", "node-a"), ("foo", "")]),
+                    node("node-b", &[("zone", "zone1"), ("node", "node-b")]),
+                    node("node-x", &[("zone", "zone2"), ("node", "node-x"), ("foo", "")]),
+                    Node { tainted: true, ..node("node-y", &[("zone", "zone2"), ("node", "node-y"), ("foo", "")]) },
+                ],
+                existing: &[pods("node-a", FOO, 1), pods("node-b", FOO, 1), pods("node-y", FOO, 1)],
+                want: &[Unschedulable, Success, Success, Unschedulable],
+            },
+            FilterCase {
+                name: "two Constraints on zone, spreads = [3/3, 2/1]",
+                pod: pod(FOO_BAR, &[(1, "zone", BAR), (1, "zone", FOO)]),
+                nodes: ZONES,
+                existing: &[
+                    pods("node-a", FOO_BAR, 1),
+                    pods("node-a", FOO, 1),
+                    pods("node-b", FOO_BAR, 1),
+                    pods("node-y", FOO, 2),
+                    pods("node-y", FOO_BAR, 1),
+                ],
+                want: &[Unschedulable, Unschedulable, Success, Success],
+            },
+            FilterCase {
+                name: "two Constraints on zone, spreads = [3/4, 2/1]",
+                pod: pod(FOO_BAR, &[(1, "zone", BAR), (1, "zone", FOO)]),
+                nodes: ZONES,
+                existing: &[
+                    pods("node-a", FOO_BAR, 1),
+                    pods("node-a", FOO, 1),
+                    pods("node-b", FOO_BAR, 1),
+                    pods("node-y", FOO, 3),
+                    pods("node-y", FOO_BAR, 1),
+                ],
+                want: &[Unschedulable, Unschedulable, Unschedulable, Unschedulable],
+            },
+        ];
+        for case in CASES {
+            assert_eq!(run_filter(case), case.want, "{}", case.name);
+        }
+    }
+
     #[test]
     fn do_not_schedule_keeps_the_skew() {
         // maxSkew 1 on hostname: n1 has 2, n2 has 1, n3 has 0 (global min 0).
