@@ -9,7 +9,9 @@
 //!
 //! Score (`scoring.go`), for ScheduleAnyway constraints: raw =
 //! Σ [matching pods in the node's domain × ln(domains + 2) + (maxSkew − 1)],
-//! rounded; nodes lacking a key are ignored. Normalised as
+//! rounded; with its own constraints nodes lacking a key are ignored, with
+//! the system defaults they count as one more domain and score nothing for
+//! that key. Normalised as
 //! `100 × (max + min − raw) / max`, so fewer matching pods score higher.
 //!
 //! Pods are counted over the registered nodes that have the key and pass the
@@ -185,9 +187,18 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
         }
         state.cycle += 1;
         let mut distinct = 0;
+        // Scored nodes without the key, which only the system defaults leave
+        // unignored, are one more domain: `initPreScoreState` reads their value
+        // as "" ("Nodes with no zone are not excluded. They are considered a
+        // separate zone.").
+        let mut unlabelled = false;
         for (&h, &ignored) in feasible.iter().zip(&state.ignored) {
             let d = domain_of[h as usize];
-            if ignored || d == u32::MAX {
+            if ignored {
+                continue;
+            }
+            if d == u32::MAX {
+                unlabelled = true;
                 continue;
             }
             if state.seen[d as usize] != state.cycle {
@@ -195,7 +206,7 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
                 distinct += 1;
             }
         }
-        state.score[i].weight = topology_normalizing_weight(distinct);
+        state.score[i].weight = topology_normalizing_weight(distinct + usize::from(unlabelled));
     }
 }
 
@@ -347,9 +358,10 @@ mod tests {
         pairs.into_iter().map(|&(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    /// Labels `keys`, each with the empty value, as upstream's tables give their pods (`Label("foo", "")`).
+    /// Labels `keys`, each with the empty value as upstream's tables mostly
+    /// give them (`Label("foo", "")`), or the value after `=`.
     fn keys(keys: &[&str]) -> Labels {
-        keys.iter().map(|k| (k.to_string(), String::new())).collect()
+        keys.iter().map(|k| k.split_once('=').unwrap_or((k, ""))).map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     const FOO: &[&str] = &["foo"];
@@ -395,13 +407,15 @@ mod tests {
         node_selector: &'static [(&'static str, &'static str)],
         affinity: Option<(&'static str, SelectorOperator, &'static [&'static str])>,
         constraints: &'static [(i64, &'static str, &'static [&'static str])],
+        /// Constraints of the other kind (DoNotSchedule where the table's are ScheduleAnyway).
+        others: &'static [(i64, &'static str, &'static [&'static str])],
     }
 
     const fn pod(
         labels: &'static [&'static str],
         constraints: &'static [(i64, &'static str, &'static [&'static str])],
     ) -> Incoming {
-        Incoming { labels, node_selector: &[], affinity: None, constraints }
+        Incoming { labels, node_selector: &[], affinity: None, constraints, others: &[] }
     }
 
     /// A cache holding `nodes`, all registered, and the `existing` pods.
@@ -429,13 +443,16 @@ mod tests {
 
     /// The pod to place, its constraints all `action`, prepared in `cache`.
     fn incoming(cache: &mut SchedulerCache, pod: &Incoming, action: UnsatisfiableConstraintAction) -> PodInfo {
-        let constraints = pod
-            .constraints
-            .iter()
-            .map(|&(max_skew, key, selector)| TopologySpreadConstraint {
+        let other = match action {
+            UnsatisfiableConstraintAction::ScheduleAnyway => UnsatisfiableConstraintAction::DoNotSchedule,
+            UnsatisfiableConstraintAction::DoNotSchedule => UnsatisfiableConstraintAction::ScheduleAnyway,
+        };
+        let constraints = (pod.others.iter().map(|c| (c, other)))
+            .chain(pod.constraints.iter().map(|c| (c, action)))
+            .map(|(&(max_skew, key, selector), when_unsatisfiable)| TopologySpreadConstraint {
                 max_skew,
                 topology_key: key.into(),
-                when_unsatisfiable: action,
+                when_unsatisfiable,
                 label_selector: keys(selector),
             })
             .collect();
@@ -476,6 +493,130 @@ mod tests {
         let mut cache = cluster(&[("n1", "a", 2), ("n2", "a", 0), ("n3", "b", 0)]);
         let pod = web(&mut cache, Vec::new());
         assert_eq!(scores(&pod, &cache, &[0, 1, 2]), (vec![12, 9, 6], vec![50, 75, 100]));
+    }
+
+    /// A case of `TestPreScoreStateEmptyNodes`: every node is scored, none
+    /// has pods; what PreScore works out of them.
+    struct PreScoreCase {
+        name: &'static str,
+        pod: Incoming,
+        nodes: &'static [Node],
+        /// `TopologyNormalizingWeight`, as the sizes given to `topologyNormalizingWeight`.
+        weights: &'static [usize],
+        ignored: &'static [&'static str],
+    }
+
+    /// `TestPreScoreStateEmptyNodes` (scoring_test.go): 8 of its 12 cases,
+    /// comparing the normalizing weights and the ignored nodes (with no pods,
+    /// upstream's `TopologyValueToPodCounts` are all 0). In "system default
+    /// constraints and a replicaset" the system defaults select the pod's own
+    /// labels where upstream takes the ReplicaSet's selector, which changes no
+    /// weight. Left out, for the machinery Flotilla does not model: "default
+    /// constraints and a replicaset" (default constraints configured as a
+    /// list), "NodeAffinityPolicy ignored with labelSelectors" and
+    /// "NodeAffinityPolicy ignored with nodeAffinity" (nodeAffinityPolicy
+    /// Ignore), "NodeTaintsPolicy honored" (nodeTaintsPolicy Honor).
+    #[test]
+    fn test_pre_score_state_empty_nodes() {
+        const H: &str = LABEL_HOSTNAME;
+        const CASES: &[PreScoreCase] = &[
+            PreScoreCase {
+                name: "normal case",
+                pod: pod(FOO, &[(1, "zone", FOO), (1, H, FOO)]),
+                nodes: THREE_NODES,
+                weights: &[2, 3],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "null selector",
+                pod: pod(FOO, &[(1, "zone", &[])]),
+                nodes: THREE_NODES,
+                weights: &[2],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "node-x doesn't have label zone",
+                pod: pod(FOO, &[(1, "zone", FOO), (1, H, BAR)]),
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), (H, "node-a")]),
+                    node("node-b", &[("zone", "zone1"), (H, "node-b")]),
+                    node("node-x", &[(H, "node-x")]),
+                ],
+                weights: &[1, 2],
+                ignored: &["node-x"],
+            },
+            PreScoreCase {
+                name: "system default constraints and a replicaset",
+                pod: pod(&["foo=tar", "baz=sup"], &[]),
+                nodes: &[
+                    node("node-a", &[(H, "node-a"), (LABEL_ZONE, "mars")]),
+                    node("node-b", &[(H, "node-b"), (LABEL_ZONE, "mars")]),
+                    node("node-c", &[(H, "node-c")]),
+                    node("node-d", &[(H, "node-d")]),
+                ],
+                weights: &[4, 2],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "default constraints and a replicaset, but pod has constraints",
+                pod: Incoming {
+                    others: &[(1, "zone", BAR)],
+                    ..pod(&["foo=bar", "baz=sup"], &[(2, "planet", &["baz=sup"])])
+                },
+                nodes: &[node("node-a", &[("planet", "mars"), ("galaxy", "andromeda")])],
+                weights: &[1],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "NodeAffinityPolicy honored with labelSelectors",
+                pod: Incoming { node_selector: &[("foo", "")], ..pod(FOO, &[(1, "zone", BAR)]) },
+                nodes: FOO_ON_AB,
+                weights: &[2],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "NodeAffinityPolicy honored with nodeAffinity",
+                pod: Incoming { affinity: Some(("foo", SelectorOperator::In, &[""])), ..pod(FOO, &[(1, "zone", BAR)]) },
+                nodes: FOO_ON_AB,
+                weights: &[2],
+                ignored: &[],
+            },
+            PreScoreCase {
+                name: "NodeTaintsPolicy ignored",
+                pod: pod(FOO, &[(1, "zone", BAR)]),
+                nodes: &[
+                    node("node-a", &[("zone", "zone1"), ("foo", ""), (H, "node-a")]),
+                    node("node-b", &[("zone", "zone1"), ("foo", ""), (H, "node-b")]),
+                    Node { tainted: true, ..node("node-x", &[("zone", "zone2"), (H, "node-x")]) },
+                ],
+                weights: &[2],
+                ignored: &[],
+            },
+        ];
+        const THREE_NODES: &[Node] = &[
+            node("node-a", &[("zone", "zone1"), (H, "node-a")]),
+            node("node-b", &[("zone", "zone1"), (H, "node-b")]),
+            node("node-x", &[("zone", "zone2"), (H, "node-x")]),
+        ];
+        const FOO_ON_AB: &[Node] = &[
+            node("node-a", &[("zone", "zone1"), ("foo", ""), (H, "node-a")]),
+            node("node-b", &[("zone", "zone1"), ("foo", ""), (H, "node-b")]),
+            node("node-x", &[("zone", "zone2"), (H, "node-x")]),
+        ];
+        for case in CASES {
+            let all: Vec<&Node> = case.nodes.iter().collect();
+            let mut cache = snapshot(&all, &[]);
+            let pod = incoming(&mut cache, &case.pod, UnsatisfiableConstraintAction::ScheduleAnyway);
+            let feasible: Vec<u32> = (0..case.nodes.len() as u32).collect();
+            let mut state = CycleState::default();
+            pre_score(&pod, &cache, &feasible, &mut state);
+            let weights: Vec<f64> = state.score.iter().map(|c| c.weight).collect();
+            let want: Vec<f64> = case.weights.iter().map(|&size| topology_normalizing_weight(size)).collect();
+            assert_eq!(weights, want, "{}", case.name);
+            let ignored: Vec<&str> =
+                case.nodes.iter().zip(&state.ignored).filter(|(_, ig)| **ig).map(|(n, _)| n.name).collect();
+            assert_eq!(ignored, case.ignored, "{}", case.name);
+        }
     }
 
     /// A case of `TestPodTopologySpreadScore`: `nodes` are scored, `failed_nodes`
