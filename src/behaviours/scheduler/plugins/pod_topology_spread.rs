@@ -398,7 +398,8 @@ mod tests {
     /// The pod to place. Each constraint is (maxSkew, topologyKey, selector);
     /// upstream's `fooSelector` and `barSelector` are `Exists("foo")` and
     /// `Exists("bar")`, here the matchLabels `foo: ""` and `bar: ""`, which
-    /// match the same pods as every pod of the tables has the empty value. An
+    /// match the same pods, as every existing pod of the tables has the empty
+    /// value; labels and selectors are given by key, `key=value` for others. An
     /// empty selector matches no pod, as upstream's null one. No constraint at
     /// all: the system defaults. The affinity is one required term of one
     /// requirement.
