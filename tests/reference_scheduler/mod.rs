@@ -454,11 +454,12 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
             let weights: Vec<f64> = scored
                 .iter()
                 .map(|c| {
-                    let mut domains: Vec<&String> = feasible
+                    // A node without the key is in the "" domain (`node.Labels[key]`).
+                    let mut domains: Vec<&str> = feasible
                         .iter()
                         .zip(&ignored)
                         .filter(|(_, ig)| !**ig)
-                        .filter_map(|(n, _)| n.labels.get(&c.topology_key))
+                        .map(|(n, _)| n.labels.get(&c.topology_key).map_or("", String::as_str))
                         .collect();
                     domains.sort();
                     domains.dedup();
