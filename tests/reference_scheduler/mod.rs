@@ -241,10 +241,12 @@ fn filter(name: &str, pod: &Pod, node: &Node, nodes: &[Node]) -> Result<(), Reje
             }
         }
         "PodTopologySpread" => {
-            for c in
-                constraints(pod).iter().filter(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::DoNotSchedule)
-            {
-                let counts = domain_counts(c, pod, nodes);
+            let hard: Vec<TopologySpreadConstraint> = constraints(pod)
+                .into_iter()
+                .filter(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::DoNotSchedule)
+                .collect();
+            for c in &hard {
+                let counts = domain_counts(c, pod, nodes, &hard);
                 let min = counts.values().copied().min().unwrap_or(0);
                 let Some(domain) = node.labels.get(&c.topology_key) else {
                     return unresolvable(
@@ -287,12 +289,19 @@ fn constraints(pod: &Pod) -> Vec<TopologySpreadConstraint> {
     vec![c(LABEL_HOSTNAME, 3), c(LABEL_ZONE, 5)]
 }
 
-/// Matching pods per domain over the nodes that have the key and pass the pod's node selector and affinity.
-fn domain_counts(c: &TopologySpreadConstraint, pod: &Pod, nodes: &[Node]) -> BTreeMap<String, i64> {
+/// Matching pods per domain over the nodes that have the key, every key of
+/// `all` (`nodeLabelsMatchSpreadConstraints`) and pass the pod's node
+/// selector and affinity.
+fn domain_counts(
+    c: &TopologySpreadConstraint,
+    pod: &Pod,
+    nodes: &[Node],
+    all: &[TopologySpreadConstraint],
+) -> BTreeMap<String, i64> {
     let mut counts = BTreeMap::new();
     for node in nodes {
         let Some(domain) = node.labels.get(&c.topology_key) else { continue };
-        if !node_matches(pod, &node.labels) {
+        if !node_matches(pod, &node.labels) || all.iter().any(|a| !node.labels.contains_key(&a.topology_key)) {
             continue;
         }
         // Pods of the pod's own namespace only (`countPodsMatchSelector`).
@@ -466,7 +475,9 @@ fn score(profile: &Profile, name: &str, pod: &Pod, feasible: &[&Node], nodes: &[
                     libm::log(domains.len() as f64 + 2.0)
                 })
                 .collect();
-            let counts: Vec<BTreeMap<String, i64>> = scored.iter().map(|c| domain_counts(c, pod, nodes)).collect();
+            // requireAllTopologies: the pod's own constraints count over the nodes with all their keys.
+            let all: &[TopologySpreadConstraint] = if own { &scored } else { &[] };
+            let counts: Vec<BTreeMap<String, i64>> = scored.iter().map(|c| domain_counts(c, pod, nodes, all)).collect();
             let mut s: Vec<i64> = feasible
                 .iter()
                 .zip(&ignored)

@@ -561,6 +561,11 @@ impl SchedulerCache {
         key.nodes_without as usize == self.nodes.len()
     }
 
+    /// Whether some node lacks the pair's topology key.
+    pub(super) fn spread_key_is_missing_somewhere(&self, pair: u32) -> bool {
+        self.spread.keys[self.spread.pairs[pair as usize].key as usize].nodes_without > 0
+    }
+
     /// Domains the pair's key has.
     pub(super) fn spread_domains(&self, pair: u32) -> usize {
         let key = self.spread.pairs[pair as usize].key as usize;

@@ -16,8 +16,10 @@
 //!
 //! Pods are counted over the registered nodes that have the key and pass the
 //! pod's node selector and required affinity (the default node inclusion
-//! policy); only pods of the pod's own namespace count (`countPodsMatchSelector`),
-//! and terminating pods do not. The scheduler's cache keeps the
+//! policy) — for Filter, and for Score with the pod's own constraints, only
+//! over nodes that have the keys of all its constraints of that kind
+//! (`nodeLabelsMatchSpreadConstraints`); only pods of the pod's own namespace
+//! count (`countPodsMatchSelector`), and terminating pods do not. The scheduler's cache keeps the
 //! counts per domain, so a pod without a node selector or affinity reads
 //! them as they are; one with them counts its own over the nodes it may use.
 
@@ -84,15 +86,15 @@ pub struct CycleState {
     by_count: Vec<i64>,
 }
 
-/// Counts per domain of `pair` over the registered nodes `pod` may use, and
-/// which domains have such a node.
-fn own_counts(pod: &PodInfo, cache: &SchedulerCache, pair: u32) -> (Vec<i64>, Vec<bool>) {
+/// Counts per domain of `pair` over the registered nodes `pod` may use that
+/// have every key of `all_keys`, and which domains have such a node.
+fn own_counts(pod: &PodInfo, cache: &SchedulerCache, pair: u32, all_keys: &[u32]) -> (Vec<i64>, Vec<bool>) {
     let domains = cache.spread_domains(pair);
     let (mut counts, mut eligible) = (vec![0; domains], vec![false; domains]);
     for &h in cache.registered() {
         let h = h as usize;
         let Some(d) = cache.spread_domain(pair, h) else { continue };
-        if !pod.node_matches(&cache.node(h).labels) {
+        if !pod.node_matches(&cache.node(h).labels) || all_keys.iter().any(|&p| cache.spread_domain(p, h).is_none()) {
             continue;
         }
         eligible[d] = true;
@@ -101,11 +103,23 @@ fn own_counts(pod: &PodInfo, cache: &SchedulerCache, pair: u32) -> (Vec<i64>, Ve
     (counts, eligible)
 }
 
-fn counted(pod: &PodInfo, cache: &SchedulerCache, k: usize) -> (Counted, Option<Vec<bool>>) {
+/// The pairs of the pod's constraints of one kind (`DoNotSchedule` or
+/// `ScheduleAnyway`) when some node lacks one of their keys and there is more
+/// than one: upstream counts only the nodes that have every key of them
+/// (`nodeLabelsMatchSpreadConstraints`). Empty when no node is left out so.
+fn all_keys(pod: &PodInfo, cache: &SchedulerCache, kind: UnsatisfiableConstraintAction) -> Vec<u32> {
+    let pairs: Vec<u32> = (pod.spread.iter().zip(&pod.spread_counts))
+        .filter(|(c, _)| c.when_unsatisfiable == kind)
+        .map(|(_, &p)| p)
+        .collect();
+    if pairs.len() > 1 && pairs.iter().any(|&p| cache.spread_key_is_missing_somewhere(p)) { pairs } else { Vec::new() }
+}
+
+fn counted(pod: &PodInfo, cache: &SchedulerCache, k: usize, all_keys: &[u32]) -> (Counted, Option<Vec<bool>>) {
     let c = &pod.spread[k];
     let pair = pod.spread_counts[k];
-    let (own, eligible) = if pod.has_node_constraints() {
-        let (counts, eligible) = own_counts(pod, cache, pair);
+    let (own, eligible) = if pod.has_node_constraints() || !all_keys.is_empty() {
+        let (counts, eligible) = own_counts(pod, cache, pair, all_keys);
         (Some(counts), Some(eligible))
     } else {
         (None, None)
@@ -122,11 +136,12 @@ pub fn filters(pod: &PodInfo) -> bool {
 /// PreFilter: counts and the global minimum for each DoNotSchedule constraint.
 pub fn pre_filter(pod: &PodInfo, cache: &SchedulerCache, state: &mut CycleState) {
     state.filter.clear();
+    let all_keys = all_keys(pod, cache, UnsatisfiableConstraintAction::DoNotSchedule);
     for (k, c) in pod.spread.iter().enumerate() {
         if c.when_unsatisfiable != UnsatisfiableConstraintAction::DoNotSchedule {
             continue;
         }
-        let (mut counted, eligible) = counted(pod, cache, k);
+        let (mut counted, eligible) = counted(pod, cache, k, &all_keys);
         let (counts, registered) = cache.spread_counts(counted.pair);
         counted.min = match &eligible {
             Some(e) => (0..e.len()).filter(|&d| e[d]).map(|d| counted.count(cache, d)).min(),
@@ -153,9 +168,12 @@ pub fn filter(state: &CycleState, cache: &SchedulerCache, h: usize) -> Option<Re
 /// ScheduleAnyway constraint's weight.
 pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state: &mut CycleState) {
     state.score.clear();
+    // requireAllTopologies: only a pod's own constraints count over the nodes that have all their keys.
+    let all_keys =
+        if pod.own_spread { all_keys(pod, cache, UnsatisfiableConstraintAction::ScheduleAnyway) } else { Vec::new() };
     for (k, c) in pod.spread.iter().enumerate() {
         if c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway {
-            state.score.push(counted(pod, cache, k).0);
+            state.score.push(counted(pod, cache, k, &all_keys).0);
         }
     }
     // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
@@ -1238,6 +1256,47 @@ mod tests {
         for case in CASES {
             assert_eq!(run_filter(case), case.want, "{}", case.name);
         }
+    }
+
+    #[test]
+    fn only_nodes_with_every_key_of_the_constraints_are_counted() {
+        // calPreFilterState, and initPreScoreState with the pod's own
+        // constraints (requireAllTopologies), skip a node that lacks any key
+        // of the constraints: its pods count for none of them.
+        const NODES: &[Node] = &[
+            node("node-a", &[("zone", "zone1"), ("node", "node-a")]),
+            node("node-b", &[("zone", "zone1"), ("node", "node-b")]),
+            node("node-c", &[("node", "node-c")]),
+        ];
+        const EXISTING: &[Existing] = &[pods("node-a", FOO, 2), pods("node-b", FOO, 1)];
+        // Filter, maxSkew 1 on zone and on node: node-c (no zone, no pods) is
+        // left out, so the node minimum is node-b's 1, not node-c's 0: node-a
+        // 2 + 1 − 1 = 2 > 1; node-b 1 + 1 − 1 = 1 fits; node-c lacks the zone key.
+        let case = FilterCase {
+            name: "a node without the zone key is left out of the node minimum",
+            pod: pod(FOO, &[(1, "zone", FOO), (1, "node", FOO)]),
+            nodes: NODES,
+            existing: EXISTING,
+            want: &[Code::Unschedulable, Code::Success, Code::UnschedulableAndUnresolvable],
+        };
+        assert_eq!(run_filter(&case), case.want, "{}", case.name);
+        // Score, ScheduleAnyway on zone and rack: node-z has a zone but no
+        // rack, so its 3 pods do not count for zone1. Two zones and two racks
+        // among the scored nodes weigh ln 4 each: node-r1 has 1 in zone1 and 1
+        // in r1 → 2 × 1.386 = 2.77 → 3 (with node-z's pods, 5 × 1.386 = 6.93 → 7).
+        const RACKS: &[Node] = &[
+            node("node-r1", &[("zone", "zone1"), ("rack", "r1")]),
+            node("node-r2", &[("zone", "zone2"), ("rack", "r2")]),
+            node("node-z", &[("zone", "zone1")]),
+        ];
+        const ON_RACKS: &[Existing] = &[pods("node-r1", FOO, 1), pods("node-z", FOO, 3)];
+        let all: Vec<&Node> = RACKS.iter().collect();
+        let mut cache = snapshot(&all, ON_RACKS);
+        let racked = pod(FOO, &[(1, "zone", FOO), (1, "rack", FOO)]);
+        let p = incoming(&mut cache, &racked, UnsatisfiableConstraintAction::ScheduleAnyway);
+        let (raw, normalized) = scores(&p, &cache, &[0, 1, 2]);
+        assert_eq!(raw, vec![3, 0, 0]);
+        assert_eq!(normalized, vec![0, 100, 0]);
     }
 
     #[test]
