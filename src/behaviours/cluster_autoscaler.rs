@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::api_server;
-use super::cluster::{Component, KubeDue, KubeWorld, NodeCondition, Pod, template_requests};
+use super::cluster::{Component, KubeDue, KubeWorld, NodeCondition, Pod};
 use super::controllers::node_lifecycle;
 use super::kubelet;
 use super::scheduler::Resources;
@@ -28,7 +28,7 @@ pub struct ClusterAutoscalerState {
 
 /// What a pod requests, as the scheduler counts it (`pods` 1).
 fn requests(pod: &Pod) -> Resources {
-    template_requests(&pod.template).0
+    pod.pod_info.requests
 }
 
 /// Whether `room` holds `r`: CPU, memory, a pod slot and every extended resource.

@@ -268,6 +268,11 @@ pub fn shown_value(text: &str) -> String {
     out
 }
 
+/// A value from a file in quotes, escaped and cut to [`MAX_VALUE_SHOWN`] characters.
+pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", shown_value(text))
+}
+
 /// Formats a float with at most six decimals and no trailing zeros.
 pub fn trim_float(x: f64) -> String {
     let s = format!("{x:.6}");

@@ -7,6 +7,7 @@ pub mod hpa;
 pub mod ids;
 pub mod instance;
 pub mod kube;
+pub mod kube_rules;
 pub mod quantity;
 pub mod scheduler_profile;
 pub mod spec;

@@ -65,10 +65,7 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
-/// A value from the file in quotes, escaped and cut to [`MAX_VALUE_SHOWN`] characters.
-pub fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::engine::time::shown_value(text))
-}
+pub use crate::engine::time::quoted;
 
 /// The line with a caret under `column`; a long line is shown as a window around it.
 fn caret(line: usize, column: usize, text: &str) -> String {

@@ -8,7 +8,6 @@ pub mod bundled;
 pub mod error;
 pub mod expect;
 pub mod file;
-pub mod kube_rules;
 pub mod manifests;
 pub mod scheduler_config;
 mod source;

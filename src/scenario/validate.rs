@@ -24,7 +24,6 @@ use super::file::{
     PodFile, PodTemplateFile, PowerFile, ReplicaSetFile, ScalingPolicyType, ScalingRulesFile, ScenarioFile,
     SelectPolicyFile, StrategyFile, TrafficFile, TrafficServiceFile,
 };
-use super::kube_rules;
 use super::manifests;
 use super::{LessonChart, LessonFocus, LessonStep, Question, Scenario};
 use crate::behaviours::hpa::{Behavior, HpaConfig, ScalingPolicy, ScalingRules, SelectPolicy, Tolerances};
@@ -36,6 +35,7 @@ use crate::model::kube::{
     ContainerSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, ReplicaSetSpec, ServiceSpec,
     StandalonePodSpec,
 };
+use crate::model::kube_rules;
 use crate::model::scheduler_profile::Profile;
 use crate::model::spec::{
     AutoscalingGroup, ClusterAutoscalerSpec, HpaSpec, KubeObject, KubePlatform, NodeComponent, NodeGroup, NodeSource,

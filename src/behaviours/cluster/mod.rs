@@ -668,10 +668,10 @@ pub fn pod_info(template: &PodTemplate, namespace: &str) -> PodInfo {
         images: template.images().collect(),
         node_selector: template.node_selector.clone(),
         node_name: template.node_name.clone(),
-        affinity: template.affinity.clone(),
         tolerations: template.tolerations.clone(),
         ..PodInfo::default()
     }
+    .with_affinity(template.affinity.clone())
     .with_requests(template_requests(template))
     .with_spread_constraints(template.topology_spread_constraints.clone())
 }

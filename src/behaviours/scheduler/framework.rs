@@ -485,7 +485,7 @@ impl Scheduler {
             let mut count = |reason: Cow<'static, str>| *counts.entry(reason).or_insert(0) += k;
             match r {
                 Rejection::Fit(bits) => node_resources_fit::reasons(bits, &self.extended).for_each(count),
-                Rejection::Taint(_) => count(taint_toleration::REASON.into()),
+                Rejection::Taint => count(taint_toleration::REASON.into()),
                 Rejection::Unschedulable => count(node_unschedulable::REASON.into()),
                 Rejection::NodeName => count(node_name::REASON.into()),
                 Rejection::NodeAffinity => count(node_affinity::REASON.into()),
@@ -520,7 +520,7 @@ impl Scheduler {
                 if rejected < w.rejections.len() && w.rejections[rejected].0 == h {
                     let (_, at, r) = w.rejections[rejected];
                     rejected += 1;
-                    let verdict = Verdict::of(r, cache.node(h as usize), &self.extended);
+                    let verdict = Verdict::of(r, &self.extended);
                     return NodeVerdict {
                         node: HostId(h),
                         rejected_by: Some((self.filters[at].0, verdict)),

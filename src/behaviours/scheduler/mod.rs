@@ -126,6 +126,12 @@ impl PodInfo {
         self.with_requests(effective_requests(regular.iter().copied(), init.iter().copied(), pod_level))
     }
 
+    /// Sets the pod's node affinity, its terms parsed ([`plugins::node_affinity::parse_terms`]).
+    pub fn with_affinity(mut self, affinity: NodeAffinity) -> Self {
+        self.affinity = plugins::node_affinity::parse_terms(affinity);
+        self
+    }
+
     /// Whether the pod is limited to nodes by a node selector or required node affinity.
     pub fn has_node_constraints(&self) -> bool {
         !self.node_selector.is_empty() || !self.affinity.required.is_empty()
@@ -171,14 +177,15 @@ pub fn effective_requests(
     let requests = Resources { milli_cpu: cpu, memory: mem, pods: 1, ..Resources::default() };
     let defaulted_cpu = resource(&|r| r.0.unwrap_or(DEFAULT_MILLI_CPU_REQUEST));
     let defaulted_mem = resource(&|r| r.1.unwrap_or(DEFAULT_MEMORY_REQUEST));
-    let cached = |own: Option<i64>, summed: i64, defaulted: i64, named: bool| match own {
-        Some(v) => v,
-        None if pod_level_set && named => summed,
-        None => defaulted,
-    };
+    let cached =
+        |own: Option<i64>, summed: i64, defaulted: i64, of: &dyn Fn(ContainerRequests) -> Option<i64>| match own {
+            Some(v) => v,
+            None if pod_level_set && named(of) => summed,
+            None => defaulted,
+        };
     let non_zero = Resources {
-        milli_cpu: cached(pod_level.0, cpu, defaulted_cpu, named(&|r| r.0)),
-        memory: cached(pod_level.1, mem, defaulted_mem, named(&|r| r.1)),
+        milli_cpu: cached(pod_level.0, cpu, defaulted_cpu, &|r| r.0),
+        memory: cached(pod_level.1, mem, defaulted_mem, &|r| r.1),
         pods: 1,
         ..Resources::default()
     };
@@ -198,8 +205,8 @@ pub enum Rejection {
     Unschedulable,
     /// NodeName: not the node the pod names.
     NodeName,
-    /// TaintToleration: the node's taint at this index is not tolerated.
-    Taint(u16),
+    /// TaintToleration: a NoSchedule or NoExecute taint is not tolerated.
+    Taint,
     /// NodeAffinity: the node selector or required affinity does not match.
     NodeAffinity,
     /// NodeResourcesFit: [`plugins::node_resources_fit::TOO_MANY_PODS`] and the other bits.
@@ -229,7 +236,7 @@ impl Rejection {
         match self {
             Rejection::Unschedulable => vec![node_unschedulable::REASON.into()],
             Rejection::NodeName => vec![node_name::REASON.into()],
-            Rejection::Taint(_) => vec![taint_toleration::REASON.into()],
+            Rejection::Taint => vec![taint_toleration::REASON.into()],
             Rejection::NodeAffinity => vec![node_affinity::REASON.into()],
             Rejection::Fit(bits) => node_resources_fit::reasons(bits, extended).map(String::from).collect(),
             Rejection::SpreadMissingLabel => vec![pod_topology_spread::REASON_MISSING_LABEL.into()],
@@ -262,8 +269,8 @@ impl Verdict {
         }
     }
 
-    /// The verdict a rejection gives on a node; no reason depends on which.
-    pub fn of(rejection: Rejection, _node: &cache::NodeInfo, extended: &[String]) -> Verdict {
+    /// The verdict a rejection gives; `extended` names the scenario's extended resources.
+    pub fn of(rejection: Rejection, extended: &[String]) -> Verdict {
         let reasons = rejection.reasons(extended);
         if rejection.unresolvable() {
             Verdict::UnschedulableAndUnresolvable(reasons)

@@ -8,21 +8,21 @@ use std::collections::BTreeMap;
 
 use super::yaml::{Node, Value, join};
 
-/// Fields of a container that Flotilla reads.
-const CONTAINER: &[&str] = &[
-    "name",
-    "image",
-    "imagePullPolicy",
+/// Fields of a container that Flotilla reads, besides its [`RESOURCES`].
+const CONTAINER: &[&str] = &["name", "image", "imagePullPolicy", "readinessProbe.initialDelaySeconds"];
+
+/// The resources Flotilla reads, of a container and of a pod alike.
+const RESOURCES: &[&str] = &[
     "resources.requests.cpu",
     "resources.requests.memory",
     "resources.limits.cpu",
     "resources.limits.memory",
     "resources.requests.+",
     "resources.limits.+",
-    "readinessProbe.initialDelaySeconds",
 ];
 
-/// Fields of a pod's spec that Flotilla reads (containers' own come from [`CONTAINER`]).
+/// Fields of a pod's spec that Flotilla reads besides its [`RESOURCES`]
+/// (containers' own come from [`CONTAINER`]).
 const POD_SPEC: &[&str] = &[
     "nodeSelector",
     "nodeName",
@@ -36,12 +36,6 @@ const POD_SPEC: &[&str] = &[
     "topologySpreadConstraints[*].labelSelector.matchLabels",
     "restartPolicy",
     "terminationGracePeriodSeconds",
-    "resources.requests.cpu",
-    "resources.requests.memory",
-    "resources.limits.cpu",
-    "resources.limits.memory",
-    "resources.requests.+",
-    "resources.limits.+",
 ];
 
 /// What every object has.
@@ -52,10 +46,10 @@ pub fn patterns(kind: &str) -> Vec<String> {
     let mut out: Vec<String> = OBJECT.iter().map(|s| s.to_string()).collect();
     let pod = |prefix: &str, out: &mut Vec<String>| {
         for list in ["containers", "initContainers"] {
-            out.extend(CONTAINER.iter().map(|f| format!("{prefix}{list}[*].{f}")));
+            out.extend(CONTAINER.iter().chain(RESOURCES).map(|f| format!("{prefix}{list}[*].{f}")));
         }
         out.push(format!("{prefix}initContainers[*].restartPolicy"));
-        out.extend(POD_SPEC.iter().map(|f| format!("{prefix}{f}")));
+        out.extend(POD_SPEC.iter().chain(RESOURCES).map(|f| format!("{prefix}{f}")));
     };
     match kind {
         "Deployment" | "ReplicaSet" => {

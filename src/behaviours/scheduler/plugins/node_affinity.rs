@@ -4,8 +4,8 @@
 //! matches, normalised so the best node scores 100.
 
 use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection, default_normalize_score};
-use crate::model::kube::{Labels, NodeSelectorTerm, Requirement, SelectorOperator};
-use crate::scenario::kube_rules;
+use crate::model::kube::{Labels, NodeAffinity, NodeSelectorTerm, Requirement, SelectorOperator};
+use crate::model::kube_rules;
 
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
 
@@ -26,14 +26,25 @@ pub fn valid_requirement(r: &Requirement) -> bool {
         && r.values.iter().all(|v| kube_rules::label_value(v).is_empty())
 }
 
+/// `nodeSelectorRequirementsAsSelector` over a pod's node-affinity terms,
+/// once when the scheduler first sees the pod: a term with a requirement
+/// that fails to parse (see [`valid_requirement`]) is emptied, so that it
+/// matches no node, as `LazyErrorNodeSelector.Match` skips it and
+/// `RequiredNodeAffinity.Match` drops the error.
+pub fn parse_terms(mut affinity: NodeAffinity) -> NodeAffinity {
+    let terms = affinity.required.iter_mut().chain(affinity.preferred.iter_mut().map(|p| &mut p.preference));
+    for term in terms.filter(|t| !t.match_expressions.iter().all(valid_requirement)) {
+        term.match_expressions.clear();
+    }
+    affinity
+}
+
 /// `nodeSelectorTerm.match` (k8s.io/component-helpers
 /// scheduling/corev1/nodeaffinity/nodeaffinity.go) for a term of
-/// `matchExpressions`: a term without any matches no node
-/// (`isEmptyNodeSelectorTerm`), and so does one that fails to parse (see
-/// [`valid_requirement`]); `LazyErrorNodeSelector.Match` skips it and
-/// `RequiredNodeAffinity.Match` drops the error.
+/// `matchExpressions`, parsed by [`parse_terms`]: a term without any matches
+/// no node (`isEmptyNodeSelectorTerm`).
 pub fn node_selector_term_match(term: &NodeSelectorTerm, labels: &Labels) -> bool {
-    !term.match_expressions.is_empty() && term.matches(labels) && term.match_expressions.iter().all(valid_requirement)
+    !term.match_expressions.is_empty() && term.matches(labels)
 }
 
 /// `RequiredNodeAffinity.Match` (k8s.io/component-helpers
@@ -294,11 +305,11 @@ mod tests {
             },
         ];
         for test in tests {
-            let mut pod = PodInfo { node_selector: labels(test.node_selector), ..PodInfo::default() };
-            pod.affinity.required = test.required;
+            let pod = PodInfo { node_selector: labels(test.node_selector), ..PodInfo::default() }
+                .with_affinity(NodeAffinity { required: test.required, preferred: Vec::new() });
             let node = NodeInfo { labels: labels(test.labels), ..NodeInfo::default() };
             assert_eq!(!pod.has_node_constraints(), test.want_pre_filter_skip, "{}: PreFilter", test.name);
-            let got_status = filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &[]));
+            let got_status = filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &[]));
             assert_eq!(got_status, test.want_status, "{}", test.name);
         }
     }
@@ -376,8 +387,8 @@ mod tests {
             },
         ];
         for test in tests {
-            let mut pod = PodInfo::default();
-            pod.affinity.preferred = test.preferred;
+            let pod =
+                PodInfo::default().with_affinity(NodeAffinity { required: Vec::new(), preferred: test.preferred });
             let nodes: Vec<NodeInfo> = test
                 .nodes
                 .into_iter()

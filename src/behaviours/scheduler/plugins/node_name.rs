@@ -43,7 +43,7 @@ mod tests {
         for test in &tests {
             let pod = PodInfo { node_name: test.pod_node_name.map(String::from), ..PodInfo::default() };
             let node = NodeInfo { name: test.node_name.into(), ..NodeInfo::default() };
-            let got_status = filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &[]));
+            let got_status = filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &[]));
             assert_eq!(got_status, test.want_status, "{}", test.name);
         }
     }

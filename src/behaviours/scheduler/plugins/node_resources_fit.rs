@@ -1,10 +1,10 @@
 //! NodeResourcesFit (`plugins/noderesources`). Filter (`fit.go`): the pod's
 //! requests must fit in what the node has left of its allocatable CPU,
 //! memory, pod slots and extended resources; a request larger than the
-//! node's whole allocatable is unresolvable, no preemption could help. Score, by the profile's scoring
-//! strategy (`least_allocated.go`, `most_allocated.go`,
-//! `requested_to_capacity_ratio.go`, `resource_allocation.go`): per
-//! resource, from the node's requests *including the incoming pod*, with
+//! node's whole allocatable is unresolvable, no preemption could help.
+//! Score, by the profile's scoring strategy (`least_allocated.go`,
+//! `most_allocated.go`, `requested_to_capacity_ratio.go`,
+//! `resource_allocation.go`): per resource, from the node's requests *including the incoming pod*, with
 //! zero CPU and memory requests counted at 100m / 200 MB; an extended
 //! resource the pod does not request, and a resource the node has none of,
 //! are left out; then a weighted mean, in integer maths.
@@ -1018,7 +1018,7 @@ mod tests {
         };
         node.allocatable.scalar[index(AAA)] = aaa;
         let pod = requests(case.containers, case.init_containers, pod_level);
-        filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &extended))
+        filter(&pod, &node).map_or(Verdict::Fits, |r| Verdict::of(r, &extended))
     }
 
     fn wanted(want: &Want) -> Verdict {

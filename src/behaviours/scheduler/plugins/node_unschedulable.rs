@@ -70,8 +70,7 @@ mod tests {
         ];
         for test in &test_cases {
             let node = NodeInfo { unschedulable: test.unschedulable, ..NodeInfo::default() };
-            let got_status =
-                filter(tolerates_cordon(&test.pod), &node).map_or(Verdict::Fits, |r| Verdict::of(r, &node, &[]));
+            let got_status = filter(tolerates_cordon(&test.pod), &node).map_or(Verdict::Fits, |r| Verdict::of(r, &[]));
             assert_eq!(got_status, test.want_status, "{}", test.name);
         }
     }

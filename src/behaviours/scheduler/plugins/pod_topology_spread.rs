@@ -482,13 +482,10 @@ mod tests {
                 values: values.iter().map(|v| v.to_string()).collect(),
             }],
         });
-        let mut p = PodInfo {
-            labels: keys(pod.labels),
-            node_selector: labels(pod.node_selector),
-            affinity: NodeAffinity { required: required.collect(), preferred: Vec::new() },
-            ..PodInfo::default()
-        }
-        .with_spread_constraints(constraints);
+        let mut p =
+            PodInfo { labels: keys(pod.labels), node_selector: labels(pod.node_selector), ..PodInfo::default() }
+                .with_affinity(NodeAffinity { required: required.collect(), preferred: Vec::new() })
+                .with_spread_constraints(constraints);
         cache.prepare(&mut p);
         p
     }

@@ -6,15 +6,15 @@
 use crate::behaviours::scheduler::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection, default_normalize_score};
 use crate::model::kube::TaintEffect;
 
-/// The first NoSchedule or NoExecute taint of the node the pod does not tolerate.
+/// Whether the node has a NoSchedule or NoExecute taint the pod does not tolerate.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
     node.taints
         .iter()
-        .position(|taint| {
+        .any(|taint| {
             matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
                 && !pod.tolerations.iter().any(|t| t.tolerates(taint))
         })
-        .map(|i| Rejection::Taint(i.min(usize::from(u16::MAX)) as u16))
+        .then_some(Rejection::Taint)
 }
 
 /// The reason kube-scheduler prints for an untolerated taint. Since
@@ -248,7 +248,7 @@ mod tests {
             },
         ];
         for test in &tests {
-            let got_status = filter(&test.pod, &test.node).map_or(Verdict::Fits, |r| Verdict::of(r, &test.node, &[]));
+            let got_status = filter(&test.pod, &test.node).map_or(Verdict::Fits, |r| Verdict::of(r, &[]));
             assert_eq!(got_status, test.want_status, "{}", test.name);
         }
     }

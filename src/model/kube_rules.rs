@@ -1,5 +1,5 @@
-//! The Kubernetes API server's own validation rules, for the parts of a
-//! scenario that mirror its objects: names, labels, selectors, taints and
+//! The Kubernetes API server's own validation rules, for the objects a
+//! scenario applies: names, labels, selectors, taints and
 //! tolerations, rolling-update fenceposts. The messages are apimachinery's
 //! (`k8s.io/apimachinery/pkg/util/validation`, `pkg/apis/core/validation`),
 //! so that what a student learns here is what `kubectl apply` would say.
@@ -159,7 +159,8 @@ pub fn label_value(value: &str) -> Vec<String> {
 
 /// `field.Invalid`'s wording: the value, then why.
 pub fn invalid(value: &str, errors: &[String]) -> Option<String> {
-    (!errors.is_empty()).then(|| format!("Invalid value: {}: {}", super::error::quoted(value), errors.join("; ")))
+    (!errors.is_empty())
+        .then(|| format!("Invalid value: {}: {}", crate::engine::time::quoted(value), errors.join("; ")))
 }
 
 /// Problems with a map of labels, as `(field suffix, message)`.
@@ -170,7 +171,7 @@ pub fn labels<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Ve
             out.push((String::new(), m));
         }
         if let Some(m) = invalid(v, &label_value(v)) {
-            out.push((format!("[{}]", super::error::quoted(k)), m));
+            out.push((format!("[{}]", crate::engine::time::quoted(k)), m));
         }
     }
     out
@@ -234,7 +235,7 @@ pub fn toleration(t: &Toleration) -> Vec<(String, String)> {
                     ".operator".to_string(),
                     format!(
                         "Invalid value: {}: value must be empty when `operator` is 'Exists'",
-                        super::error::quoted(&t.value)
+                        crate::engine::time::quoted(&t.value)
                     ),
                 ));
             }
