@@ -135,11 +135,8 @@ const MAX_SCORE_PLUGINS: usize = 6;
 /// Each part is an array by node, so that a cycle reads only what it needs.
 #[derive(Clone, Debug, Default)]
 struct Memo {
-    /// For which pods, and at which generation of the node.
-    alike: Vec<u64>,
-    node_generation: Vec<u64>,
-    /// The first node-local filter that ruled the node out (its position in the profile), and why.
-    rejected: Vec<Option<(u8, Rejection)>>,
+    /// The filters' verdict, read by every cycle's walk.
+    verdict: Vec<FilterMemo>,
     /// The image generation the scores were worked out at.
     scored_at: Vec<Option<u64>>,
     /// The weighted sum of the plugins that normalise nothing (NodeResourcesFit,
@@ -149,12 +146,21 @@ struct Memo {
     raw: Vec<[i64; MAX_SCORE_PLUGINS]>,
 }
 
+/// What the node-local filters found on a node, kept together so that the
+/// walk over the nodes reads one array.
+#[derive(Clone, Copy, Debug, Default)]
+struct FilterMemo {
+    /// For which pods, and at which generation of the node.
+    alike: u64,
+    node_generation: u64,
+    /// The first node-local filter that ruled the node out (its position in the profile), and why.
+    rejected: Option<(u8, Rejection)>,
+}
+
 impl Memo {
     fn grow(&mut self, nodes: usize) {
-        if self.alike.len() < nodes {
-            self.alike.resize(nodes, 0);
-            self.node_generation.resize(nodes, 0);
-            self.rejected.resize(nodes, None);
+        if self.verdict.len() < nodes {
+            self.verdict.resize(nodes, FilterMemo::default());
             self.scored_at.resize(nodes, None);
             self.settled.resize(nodes, 0);
             self.raw.resize(nodes, [0; MAX_SCORE_PLUGINS]);
@@ -188,8 +194,7 @@ struct Work {
     kept: Vec<(Vec<i64>, Vec<i64>)>,
     spread: pod_topology_spread::CycleState,
     images: Vec<(usize, i64)>,
-    /// `bounds[k]`: a draw below k, for breaking ties among k nodes.
-    bounds: Vec<Bound>,
+    best: Best,
 }
 
 /// A scheduler for one profile.
@@ -263,7 +268,8 @@ impl Scheduler {
                 let h = h as usize;
                 processed += 1;
                 let memo = &mut w.memo;
-                if memo.alike[h] != pod.alike || memo.node_generation[h] != generations[h] {
+                let verdict = &mut memo.verdict[h];
+                if verdict.alike != pod.alike || verdict.node_generation != generations[h] {
                     let node = cache.node(h);
                     let rejected = w.filters.iter().find_map(|&(at, kind)| {
                         let r = match kind {
@@ -276,12 +282,10 @@ impl Scheduler {
                         };
                         r.map(|r| (at as u8, r))
                     });
-                    memo.alike[h] = pod.alike;
-                    memo.node_generation[h] = generations[h];
-                    memo.rejected[h] = rejected;
+                    *verdict = FilterMemo { alike: pod.alike, node_generation: generations[h], rejected };
                     memo.scored_at[h] = None;
                 }
-                let rejected = match memo.rejected[h] {
+                let rejected = match memo.verdict[h].rejected {
                     Some((at, r)) => Some((usize::from(at), r)),
                     None => spread.and_then(|at| pod_topology_spread::filter(&w.spread, cache, h).map(|r| (at, r))),
                 };
@@ -319,7 +323,7 @@ impl Scheduler {
             w.kept.clear();
             self.score(pod, cache, keep);
             let w = &mut self.work;
-            select_host(&w.feasible, &w.totals, &mut w.bounds, rng)
+            select_host(&w.feasible, &w.totals, &mut w.best, rng)
         };
         let decision = keep.then(|| self.decision(cache, start, processed, Some(HostId(chosen)), None));
         CycleOutcome { node: Some(HostId(chosen)), message: None, decision }
@@ -368,18 +372,21 @@ impl Scheduler {
         self.memo_scores(pod, cache);
         let w = &mut self.work;
         let settled = &w.memo.settled;
-        w.totals.clear();
-        w.totals.extend(w.feasible.iter().map(|&h| settled[h as usize] + constant));
+        w.best.clear();
         if let Some(weight) = spread_weight {
             pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
             let (min, max) = pod_topology_spread::score_unignored(&mut w.spread, cache, &w.feasible, &mut w.raw);
             let by = super::Divisor::new(max);
-            for (t, &raw) in w.totals.iter_mut().zip(&w.raw) {
+            for (&h, &raw) in w.feasible.iter().zip(&w.raw) {
                 let normalized = if max == 0 { MAX_NODE_SCORE } else { by.divide(MAX_NODE_SCORE * (max + min - raw)) };
-                *t += normalized.clamp(0, MAX_NODE_SCORE) * weight;
+                w.best.offer(h, settled[h as usize] + constant + normalized.clamp(0, MAX_NODE_SCORE) * weight);
+            }
+        } else {
+            for &h in &w.feasible {
+                w.best.offer(h, settled[h as usize] + constant);
             }
         }
-        Some(select_host(&w.feasible, &w.totals, &mut w.bounds, rng))
+        Some(w.best.pick(rng))
     }
 
     /// Fills the memo's node-local raw scores of every feasible node that lacks them.
@@ -586,18 +593,53 @@ fn node_scores(
 /// Upstream draws once per tie while it walks the nodes (reservoir
 /// sampling); one draw among the ties once they are counted picks from the
 /// same distribution, and a cycle over hundreds of equal nodes (a fresh
-/// cluster) then draws once rather than hundreds of times. `bounds[k]` is the
-/// draw below k, kept from cycle to cycle.
-fn select_host(feasible: &[u32], totals: &[i64], bounds: &mut Vec<Bound>, rng: &mut RandomStream) -> u32 {
-    let best = totals.iter().copied().max().unwrap_or(0);
-    let ties = totals.iter().filter(|&&t| t == best).count();
-    let pick = if ties > 1 {
-        while bounds.len() <= ties {
-            bounds.push(Bound::new(bounds.len().max(1) as u64));
+/// cluster) then draws once rather than hundreds of times.
+fn select_host(feasible: &[u32], totals: &[i64], best: &mut Best, rng: &mut RandomStream) -> u32 {
+    best.clear();
+    for (&h, &t) in feasible.iter().zip(totals) {
+        best.offer(h, t);
+    }
+    best.pick(rng)
+}
+
+/// The highest total of a cycle so far and the nodes that have it, in the
+/// order they were scored.
+#[derive(Clone, Debug, Default)]
+struct Best {
+    total: i64,
+    nodes: Vec<u32>,
+    /// `bounds[k]`: a draw below k, for breaking ties among k nodes; kept from cycle to cycle.
+    bounds: Vec<Bound>,
+}
+
+impl Best {
+    fn clear(&mut self) {
+        self.total = i64::MIN;
+        self.nodes.clear();
+    }
+
+    #[inline]
+    fn offer(&mut self, h: u32, total: i64) {
+        if total > self.total {
+            self.total = total;
+            self.nodes.clear();
+            self.nodes.push(h);
+        } else if total == self.total {
+            self.nodes.push(h);
         }
-        rng.below_by(&bounds[ties]) as usize
-    } else {
-        0
-    };
-    feasible.iter().zip(totals).filter(|&(_, &t)| t == best).nth(pick).map_or(feasible[0], |(&h, _)| h)
+    }
+
+    /// One of the nodes with the highest total, each equally likely (a draw only when they tie).
+    fn pick(&mut self, rng: &mut RandomStream) -> u32 {
+        let ties = self.nodes.len();
+        let pick = if ties > 1 {
+            while self.bounds.len() <= ties {
+                self.bounds.push(Bound::new(self.bounds.len().max(1) as u64));
+            }
+            rng.below_by(&self.bounds[ties]) as usize
+        } else {
+            0
+        };
+        self.nodes[pick]
+    }
 }
