@@ -391,53 +391,50 @@ pub fn calculate_pod_requests_from_containers<'a>(
 /// app container, which so has all of its CPU use; a container's memory
 /// use is its memory request. Without traffic no pod has a sample, and no
 /// pod counts.
-fn pod_samples(
-    w: &impl KubeWorld,
-    d: usize,
-    resource: MetricResource,
-    container: Option<&str>,
-) -> impl Iterator<Item = PodSample> {
+fn pod_samples(w: &impl KubeWorld, d: usize, resource: MetricResource, container: Option<&str>) -> Vec<PodSample> {
     let k = w.kref();
-    let container = container.map(str::to_string);
-    w.metered().then_some(()).into_iter().flat_map(move |()| {
-        let container = container.clone();
-        k.deployments[d].replica_sets.iter().flat_map(move |&r| {
-            let rs = &k.replica_sets[r];
-            let counted = |c: &&ContainerSpec| container.as_deref().is_none_or(|name| c.name == name);
-            // What calculateRequests gives, or where it fails (the metric is
-            // then not computed for a utilization target) a missing request as 0.
-            let request_milli = calculate_requests(&rs.template, container.as_deref(), resource).unwrap_or_else(|_| {
-                let request = |c: &ContainerSpec| thousandths(resource, c.cpu_request, c.memory_request).unwrap_or(0);
-                rs.template.running_containers().filter(counted).map(request).sum()
-            });
-            // The CPU the traffic uses is the first app container's.
-            let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
-            rs.pods.iter().map(move |&id| {
-                debug_assert_eq!(
-                    w.pod_metrics(id).map(|(_, status, _)| status),
-                    k.pods.get(&id).map(pod_status),
-                    "{id:?}"
-                );
-                pod_sample(w, id, request_milli, |millicores| match resource {
-                    MetricResource::Cpu if serving => millicores,
-                    MetricResource::Cpu => 0,
-                    MetricResource::Memory => request_milli,
-                })
+    let mut samples = Vec::new();
+    if !w.metered() {
+        return samples;
+    }
+    for &r in &k.deployments[d].replica_sets {
+        let rs = &k.replica_sets[r];
+        let counted = |c: &&ContainerSpec| container.is_none_or(|name| c.name == name);
+        // What calculateRequests gives, or where it fails (the metric is
+        // then not computed for a utilization target) a missing request as 0.
+        let request_milli = calculate_requests(&rs.template, container, resource).unwrap_or_else(|_| {
+            let request = |c: &ContainerSpec| thousandths(resource, c.cpu_request, c.memory_request).unwrap_or(0);
+            rs.template.running_containers().filter(counted).map(request).sum()
+        });
+        // The CPU the traffic uses is the first app container's.
+        let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
+        samples.extend(rs.pods.iter().map(|&id| {
+            debug_assert_eq!(
+                w.pod_metrics(id).map(|(_, status, _)| status),
+                k.pods.get(&id).map(pod_status),
+                "{id:?}"
+            );
+            pod_sample(w, id, request_milli, |millicores| match resource {
+                MetricResource::Cpu if serving => millicores,
+                MetricResource::Cpu => 0,
+                MetricResource::Memory => request_milli,
             })
-        })
-    })
+        }));
+    }
+    samples
 }
 
 /// Every pod of a Deployment with its `http_requests_per_second`, as the
 /// custom metrics API serves it.
-fn request_rate_samples(w: &impl KubeWorld, d: usize) -> impl Iterator<Item = PodSample> {
+fn request_rate_samples(w: &impl KubeWorld, d: usize) -> Vec<PodSample> {
     let k = w.kref();
-    w.metered().then_some(()).into_iter().flat_map(move |()| {
-        k.deployments[d].replica_sets.iter().flat_map(move |&r| {
-            k.replica_sets[r]
-                .pods
-                .iter()
-                .map(move |&id| pod_sample(w, id, 0, |millicores| w.request_rate(id, millicores)))
-        })
-    })
+    let mut samples = Vec::new();
+    if !w.metered() {
+        return samples;
+    }
+    for &r in &k.deployments[d].replica_sets {
+        let pods = k.replica_sets[r].pods.iter();
+        samples.extend(pods.map(|&id| pod_sample(w, id, 0, |millicores| w.request_rate(id, millicores))));
+    }
+    samples
 }
