@@ -409,11 +409,7 @@ fn pod_samples(w: &impl KubeWorld, d: usize, resource: MetricResource, container
         // The CPU the traffic uses is the first app container's.
         let serving = rs.template.containers.first().is_some_and(|c| counted(&c));
         samples.extend(rs.pods.iter().map(|&id| {
-            debug_assert_eq!(
-                w.pod_metrics(id).map(|(_, status, _)| status),
-                k.pods.get(&id).map(pod_status),
-                "{id:?}"
-            );
+            debug_assert_eq!(w.pod_metrics(id).map(|(_, status, _)| status), k.pods.get(&id).map(pod_status), "{id:?}");
             pod_sample(w, id, request_milli, |millicores| match resource {
                 MetricResource::Cpu if serving => millicores,
                 MetricResource::Cpu => 0,

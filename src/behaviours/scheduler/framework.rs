@@ -132,37 +132,34 @@ const MAX_SCORE_PLUGINS: usize = 6;
 /// score but its) found for pods alike ([`PodInfo::alike`]) on each node. It
 /// holds while the node is unchanged, so the pods of a ReplicaSet, scheduled
 /// one after another, work it out once per node rather than once per cycle.
-/// Each part is an array by node, so that a cycle reads only what it needs.
+/// What a cycle reads of every node it walks is one record, and the raw
+/// scores, read only to keep or normalise them, are apart.
 #[derive(Clone, Debug, Default)]
 struct Memo {
-    /// The filters' verdict, read by every cycle's walk.
-    verdict: Vec<FilterMemo>,
-    /// The image generation the scores were worked out at.
-    scored_at: Vec<Option<u64>>,
-    /// The weighted sum of the plugins that normalise nothing (NodeResourcesFit,
-    /// NodeResourcesBalancedAllocation, ImageLocality): their part of the total.
-    settled: Vec<i64>,
+    node: Vec<NodeMemo>,
     /// Raw scores by score plugin position.
     raw: Vec<[i64; MAX_SCORE_PLUGINS]>,
 }
 
-/// What the node-local filters found on a node, kept together so that the
-/// walk over the nodes reads one array.
+/// What the node-local plugins found on a node.
 #[derive(Clone, Copy, Debug, Default)]
-struct FilterMemo {
+struct NodeMemo {
     /// For which pods, and at which generation of the node.
     alike: u64,
     node_generation: u64,
     /// The first node-local filter that ruled the node out (its position in the profile), and why.
     rejected: Option<(u8, Rejection)>,
+    /// The image generation the scores were worked out at.
+    scored_at: Option<u64>,
+    /// The weighted sum of the plugins that normalise nothing (NodeResourcesFit,
+    /// NodeResourcesBalancedAllocation, ImageLocality): their part of the total.
+    settled: i64,
 }
 
 impl Memo {
     fn grow(&mut self, nodes: usize) {
-        if self.verdict.len() < nodes {
-            self.verdict.resize(nodes, FilterMemo::default());
-            self.scored_at.resize(nodes, None);
-            self.settled.resize(nodes, 0);
+        if self.node.len() < nodes {
+            self.node.resize(nodes, NodeMemo::default());
             self.raw.resize(nodes, [0; MAX_SCORE_PLUGINS]);
         }
     }
@@ -268,7 +265,7 @@ impl Scheduler {
                 let h = h as usize;
                 processed += 1;
                 let memo = &mut w.memo;
-                let verdict = &mut memo.verdict[h];
+                let verdict = &mut memo.node[h];
                 if verdict.alike != pod.alike || verdict.node_generation != generations[h] {
                     let node = cache.node(h);
                     let rejected = w.filters.iter().find_map(|&(at, kind)| {
@@ -282,10 +279,10 @@ impl Scheduler {
                         };
                         r.map(|r| (at as u8, r))
                     });
-                    *verdict = FilterMemo { alike: pod.alike, node_generation: generations[h], rejected };
-                    memo.scored_at[h] = None;
+                    let (alike, node_generation) = (pod.alike, generations[h]);
+                    *verdict = NodeMemo { alike, node_generation, rejected, scored_at: None, settled: 0 };
                 }
-                let rejected = match memo.verdict[h].rejected {
+                let rejected = match memo.node[h].rejected {
                     Some((at, r)) => Some((usize::from(at), r)),
                     None => spread.and_then(|at| pod_topology_spread::filter(&w.spread, cache, h).map(|r| (at, r))),
                 };
@@ -371,7 +368,7 @@ impl Scheduler {
         }
         self.memo_scores(pod, cache);
         let w = &mut self.work;
-        let settled = &w.memo.settled;
+        let settled = &w.memo.node;
         w.best.clear();
         if let Some(weight) = spread_weight {
             pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
@@ -379,11 +376,11 @@ impl Scheduler {
             let by = super::Divisor::new(max);
             for (&h, &raw) in w.feasible.iter().zip(&w.raw) {
                 let normalized = if max == 0 { MAX_NODE_SCORE } else { by.divide(MAX_NODE_SCORE * (max + min - raw)) };
-                w.best.offer(h, settled[h as usize] + constant + normalized.clamp(0, MAX_NODE_SCORE) * weight);
+                w.best.offer(h, settled[h as usize].settled + constant + normalized.clamp(0, MAX_NODE_SCORE) * weight);
             }
         } else {
             for &h in &w.feasible {
-                w.best.offer(h, settled[h as usize] + constant);
+                w.best.offer(h, settled[h as usize].settled + constant);
             }
         }
         Some(w.best.pick(rng))
@@ -396,10 +393,19 @@ impl Scheduler {
         let memo = &mut w.memo;
         for &h in &w.feasible {
             let h = h as usize;
-            if memo.scored_at[h] != Some(images_at) {
-                let node = (&mut memo.raw[h], &mut memo.settled[h]);
-                node_scores(&self.scores, &self.fit, &self.balanced, pod, cache, h, &mut w.images, node);
-                memo.scored_at[h] = Some(images_at);
+            let node = &mut memo.node[h];
+            if node.scored_at != Some(images_at) {
+                node_scores(
+                    &self.scores,
+                    &self.fit,
+                    &self.balanced,
+                    pod,
+                    cache,
+                    h,
+                    &mut w.images,
+                    (&mut memo.raw[h], &mut node.settled),
+                );
+                node.scored_at = Some(images_at);
             }
         }
     }
@@ -411,9 +417,9 @@ impl Scheduler {
         let k = w.feasible.len();
         // Unless the cycle keeps every score, the settled plugins' part of each total is in the memo.
         if !keep {
-            let settled = &w.memo.settled;
+            let node = &w.memo.node;
             for (t, &h) in w.totals.iter_mut().zip(&w.feasible) {
-                *t += settled[h as usize];
+                *t += node[h as usize].settled;
             }
         }
         for (at, &(_, kind, weight)) in self.scores.iter().enumerate() {
