@@ -317,13 +317,20 @@ pub(super) fn mixture_quantile(parts: impl Iterator<Item = (f64, Part)> + Clone,
 #[derive(Clone, Debug, Default)]
 pub struct FluidLatency {
     /// (kind, μ's bits, the patience's bits, bin) → (weight, weight × the
-    /// binned parameter), in key order; a tick adds to the bins it added to
-    /// last time more often than not, so the last one found is tried first.
+    /// binned parameter), in key order.
     bins: Vec<(BinKey, (f64, f64))>,
-    last: usize,
+    /// Where the k-th addition of the last tick went. A tick adds to the
+    /// bins the one before it added to, or to their neighbours as the load
+    /// moves, in the same order; the search for each starts there.
+    hints: Vec<usize>,
+    /// Additions so far in this tick.
+    added: usize,
 }
 
 type BinKey = (u8, u64, u64, i64);
+
+/// Additions per tick whose place is remembered for the next tick.
+const HINTS: usize = 64;
 
 fn bin(x: f64) -> i64 {
     (libm::log(x.max(1e-12)) / BIN_WIDTH).floor() as i64
@@ -340,30 +347,82 @@ impl FluidLatency {
             Part::Behind { wait, mu } => ((2, mu.to_bits(), 0, bin(wait)), wait),
             Part::TwoChoices { rho, mu } => ((3, mu.to_bits(), 0, bin(rho)), rho),
         };
-        let e = self.entry(key);
+        let k = self.added.min(HINTS);
+        self.added += 1;
+        let at = self.find_near(self.hints.get(k).copied().unwrap_or(0), key);
+        if k < self.hints.len() {
+            self.hints[k] = at;
+        } else if k < HINTS {
+            self.hints.push(at);
+        }
+        let e = &mut self.bins[at].1;
         e.0 += weight;
         e.1 += weight * param;
     }
 
-    /// The bin of `key`, made empty if it is new.
-    fn entry(&mut self, key: BinKey) -> &mut (f64, f64) {
-        let at = match self.bins.get(self.last) {
-            Some((k, _)) if *k == key => self.last,
-            _ => match self.bins.binary_search_by(|(k, _)| k.cmp(&key)) {
-                Ok(at) => at,
-                Err(at) => {
-                    self.bins.insert(at, (key, (0.0, 0.0)));
-                    at
+    /// A new tick's additions begin.
+    pub fn begin_tick(&mut self) {
+        self.added = 0;
+    }
+
+    /// The place of `key`'s bin, made empty if it is new, searched for
+    /// outward from `near` in steps that double, then by halves: a bin a few
+    /// places away is found in a few steps among thousands.
+    fn find_near(&mut self, near: usize, key: BinKey) -> usize {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let bins = &self.bins;
+        let n = bins.len();
+        // Every bin before `lo` is below `key`, every bin from `hi` on above it.
+        let (lo, hi) = if n == 0 {
+            (0, 0)
+        } else {
+            let p = near.min(n - 1);
+            match bins[p].0.cmp(&key) {
+                Equal => return p,
+                Less => {
+                    let (mut lo, mut step) = (p + 1, 1);
+                    loop {
+                        let probe = p + step;
+                        if probe >= n {
+                            break (lo, n);
+                        }
+                        match bins[probe].0.cmp(&key) {
+                            Equal => return probe,
+                            Less => (lo, step) = (probe + 1, step * 2),
+                            Greater => break (lo, probe),
+                        }
+                    }
                 }
-            },
+                Greater => {
+                    let (mut hi, mut step) = (p, 1);
+                    loop {
+                        if step > p {
+                            break (0, hi);
+                        }
+                        let probe = p - step;
+                        match bins[probe].0.cmp(&key) {
+                            Equal => return probe,
+                            Greater => (hi, step) = (probe, step * 2),
+                            Less => break (probe + 1, hi),
+                        }
+                    }
+                }
+            }
         };
-        self.last = at;
-        &mut self.bins[at].1
+        let at = match bins[lo..hi].binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => return lo + i,
+            Err(i) => lo + i,
+        };
+        self.bins.insert(at, (key, (0.0, 0.0)));
+        at
     }
 
     pub fn merge(&mut self, other: &FluidLatency) {
+        // Both in key order: each search starts where the last one ended.
+        let mut at = 0;
         for &(key, (w, p)) in &other.bins {
-            let e = self.entry(key);
+            at = self.find_near(at, key);
+            let e = &mut self.bins[at].1;
             e.0 += w;
             e.1 += p;
         }
@@ -646,6 +705,7 @@ impl World {
                 // Nobody serves: what waited gives up.
                 dropped_total += backlog;
             }
+            s.stats.fluid.begin_tick();
             let mut tick_parts = std::mem::take(&mut s.stats.tick_parts);
             tick_parts.clear();
             served_rates.clear();
