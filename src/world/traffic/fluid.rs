@@ -870,6 +870,51 @@ mod tests {
     }
 
     #[test]
+    fn a_bin_is_found_from_last_ticks_place_as_a_search_over_all_bins_finds_it() {
+        // Ticks of three additions each, whose bins wander back and forth and
+        // jump now and then, against the same weights summed by key.
+        let mut sketch = FluidLatency::default();
+        let mut by_key: std::collections::BTreeMap<BinKey, (f64, f64)> = Default::default();
+        for tick in 0..3_000u64 {
+            sketch.begin_tick();
+            let wander = (tick as f64 / 97.0).sin() * 3.0 + (tick % 11) as f64 * 0.01;
+            let parts = [
+                Part::Service { mu: 10.0 + (tick % 3) as f64 },
+                Part::Queued { theta: libm::exp(wander), mu: 10.0, limit: f64::INFINITY },
+                Part::Behind { wait: libm::exp(-wander * 1.5) + (tick % 400 == 0) as u64 as f64 * 50.0, mu: 20.0 },
+            ];
+            for (k, part) in parts.into_iter().enumerate() {
+                let w = 1.0 + k as f64 + (tick % 5) as f64;
+                sketch.add(w, part);
+                let (key, param) = match part {
+                    Part::Service { mu } => ((0, mu.to_bits(), 0, 0), 0.0),
+                    Part::Queued { theta, mu, limit } => ((1, mu.to_bits(), limit.to_bits(), bin(theta)), theta),
+                    Part::Behind { wait, mu } => ((2, mu.to_bits(), 0, bin(wait)), wait),
+                    Part::TwoChoices { .. } => unreachable!(),
+                };
+                let e = by_key.entry(key).or_default();
+                e.0 += w;
+                e.1 += w * param;
+            }
+        }
+        let want: Vec<(BinKey, (f64, f64))> = by_key.into_iter().collect();
+        assert!(want.len() > 1_000, "{} bins", want.len());
+        assert_eq!(sketch.bins, want);
+        // A merge into a sketch that has bins of its own.
+        let mut merged = FluidLatency::default();
+        merged.add(1.0, Part::Behind { wait: 0.5, mu: 20.0 });
+        merged.merge(&sketch);
+        let mut again = FluidLatency::default();
+        again.merge(&sketch);
+        again.merge(&FluidLatency {
+            bins: vec![((2, 20.0f64.to_bits(), 0, bin(0.5)), (1.0, 0.5))],
+            ..Default::default()
+        });
+        assert_eq!(merged.bins.len(), again.bins.len());
+        assert!(merged.bins.windows(2).all(|p| p[0].0 < p[1].0));
+    }
+
+    #[test]
     fn the_sketch_keeps_quantiles_within_its_bin_width() {
         // Many M/M/1 ticks with slowly varying load: the sketch's p95 against the exact mixture.
         let mut sketch = FluidLatency::default();
