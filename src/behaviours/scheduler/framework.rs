@@ -265,8 +265,8 @@ impl Scheduler {
                 let h = h as usize;
                 processed += 1;
                 let memo = &mut w.memo;
-                let verdict = &mut memo.node[h];
-                if verdict.alike != pod.alike || verdict.node_generation != generations[h] {
+                let node_memo = &mut memo.node[h];
+                if node_memo.alike != pod.alike || node_memo.node_generation != generations[h] {
                     let node = cache.node(h);
                     let rejected = w.filters.iter().find_map(|&(at, kind)| {
                         let r = match kind {
@@ -280,7 +280,7 @@ impl Scheduler {
                         r.map(|r| (at as u8, r))
                     });
                     let (alike, node_generation) = (pod.alike, generations[h]);
-                    *verdict = NodeMemo { alike, node_generation, rejected, scored_at: None, settled: 0 };
+                    *node_memo = NodeMemo { alike, node_generation, rejected, scored_at: None, settled: 0 };
                 }
                 let rejected = match memo.node[h].rejected {
                     Some((at, r)) => Some((usize::from(at), r)),
@@ -368,7 +368,7 @@ impl Scheduler {
         }
         self.memo_scores(pod, cache);
         let w = &mut self.work;
-        let settled = &w.memo.node;
+        let node_memo = &w.memo.node;
         w.best.clear();
         if let Some(weight) = spread_weight {
             pod_topology_spread::pre_score(pod, cache, &w.feasible, &mut w.spread);
@@ -376,11 +376,12 @@ impl Scheduler {
             let by = super::Divisor::new(max);
             for (&h, &raw) in w.feasible.iter().zip(&w.raw) {
                 let normalized = if max == 0 { MAX_NODE_SCORE } else { by.divide(MAX_NODE_SCORE * (max + min - raw)) };
-                w.best.offer(h, settled[h as usize].settled + constant + normalized.clamp(0, MAX_NODE_SCORE) * weight);
+                w.best
+                    .offer(h, node_memo[h as usize].settled + constant + normalized.clamp(0, MAX_NODE_SCORE) * weight);
             }
         } else {
             for &h in &w.feasible {
-                w.best.offer(h, settled[h as usize].settled + constant);
+                w.best.offer(h, node_memo[h as usize].settled + constant);
             }
         }
         Some(w.best.pick(rng))
