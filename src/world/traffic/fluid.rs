@@ -367,7 +367,7 @@ impl FluidLatency {
 
     /// The place of `key`'s bin, made empty if it is new, searched for
     /// outward from `near` in steps that double, then by halves: a bin a few
-    /// places away is found in a few steps among thousands.
+    /// places away is found in a few steps among hundreds.
     fn find_near(&mut self, near: usize, key: BinKey) -> usize {
         use std::cmp::Ordering::{Equal, Greater, Less};
         let bins = &self.bins;
