@@ -347,13 +347,13 @@ impl FluidLatency {
             Part::Behind { wait, mu } => ((2, mu.to_bits(), 0, bin(wait)), wait),
             Part::TwoChoices { rho, mu } => ((3, mu.to_bits(), 0, bin(rho)), rho),
         };
-        let k = self.added.min(HINTS);
+        let k = self.added;
         self.added += 1;
         let at = self.find_near(self.hints.get(k).copied().unwrap_or(0), key);
-        if k < self.hints.len() {
-            self.hints[k] = at;
-        } else if k < HINTS {
-            self.hints.push(at);
+        match self.hints.get_mut(k) {
+            Some(hint) => *hint = at,
+            None if k < HINTS => self.hints.push(at),
+            None => {}
         }
         let e = &mut self.bins[at].1;
         e.0 += weight;
