@@ -92,8 +92,9 @@ impl Work {
 /// What a fluid tick, the power model, metrics-server and the HPA read of an
 /// instance, in two cache lines: over a cluster of 100,000 pods a table per
 /// field would cost a miss per field and per pod. The first line is what a
-/// fluid tick reads and writes; the second, metrics-server's record and the
-/// pod's status as the HPA reads it.
+/// fluid tick reads and writes; the second, metrics-server's record (with
+/// the count of scrapes it has taken) and the pod's status as the HPA reads
+/// it, so an HPA sync that finds the record up to date reads one line.
 ///
 /// metrics-server's scrapes are taken lazily: every scrape that falls while
 /// nothing about the instance changes would read the same work function, so
@@ -115,8 +116,6 @@ struct Meter {
     host: u32,
     /// The fluid tick that last gave it cores (ticks count from 1).
     tick: u32,
-    /// The scrapes taken into account so far.
-    scrapes: u32,
     /// Its phase is Running; Running or Starting (what metrics-server scrapes).
     running: bool,
     scraped_phase: bool,
@@ -135,9 +134,12 @@ struct Meter {
     pod_running: bool,
     ready: bool,
     failed: bool,
+    /// The scrapes taken into account so far.
+    scrapes: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<Meter>() == 128);
+const _: () = assert!(std::mem::offset_of!(Meter, scraped_work) == 64 && std::mem::offset_of!(Meter, scrapes) > 64);
 
 impl Default for Meter {
     fn default() -> Self {
