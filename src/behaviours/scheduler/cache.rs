@@ -300,6 +300,9 @@ pub struct SchedulerCache {
     /// The generation of the last change to how many registered nodes have
     /// each image (ImageLocality weighs an image by it).
     image_generation: u64,
+    /// The generation of the last change to which nodes are registered
+    /// (nodes keep their labels), so which nodes a node selector matches.
+    membership_generation: u64,
     /// Pods prepared so far: each prepared pod gets its own id.
     prepared: u64,
     /// The ids of pods alike but for their labels and spread constraints, by what they ask for.
@@ -327,6 +330,7 @@ impl SchedulerCache {
         self.images.present.extend(std::iter::repeat_n(false, self.images.size.len()));
         debug_assert_eq!(self.spread.on_node.len(), h + 1);
         self.touched(h);
+        self.membership_generation = self.generation;
     }
 
     pub fn node(&self, h: usize) -> &NodeInfo {
@@ -355,6 +359,11 @@ impl SchedulerCache {
     /// Every node's generation, by node.
     pub(super) fn node_generations(&self) -> &[u64] {
         &self.node_generation
+    }
+
+    /// Changes whenever a node is added, joins or leaves the snapshot.
+    pub fn membership_generation(&self) -> u64 {
+        self.membership_generation
     }
 
     /// Changes whenever the number of registered nodes with some image changes.
@@ -406,6 +415,7 @@ impl SchedulerCache {
         self.spread.node_in_domains(h, sign);
         self.touched(h);
         self.image_generation = self.generation;
+        self.membership_generation = self.generation;
     }
 
     /// The node's taints and cordon changed.

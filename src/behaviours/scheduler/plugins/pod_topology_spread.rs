@@ -23,6 +23,8 @@
 //! counts per domain, so a pod without a node selector or affinity reads
 //! them as they are; one with them counts its own over the nodes it may use.
 
+use std::collections::BTreeMap;
+
 use crate::behaviours::scheduler::{Divisor, MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache};
 use crate::model::kube::{
     LABEL_HOSTNAME, LABEL_ZONE, Labels, TopologySpreadConstraint, UnsatisfiableConstraintAction, selector_matches,
@@ -84,23 +86,110 @@ pub struct CycleState {
     sums: Vec<f64>,
     /// The raw score of a domain count, for one constraint (see [`score_unignored`]).
     by_count: Vec<i64>,
+    counted_nodes: CountedNodes,
+}
+
+/// Which nodes count for the spread of pods alike ([`PodInfo::alike`]) that
+/// are limited to some nodes, as of the cache's membership generation. Such
+/// a pod's spread is counted over the registered nodes its node selector and
+/// required node affinity let it use (and that have every key of
+/// `all_keys`), in every cycle; matching each node's labels again each time
+/// would cost a cycle a pass of string comparisons over the whole cluster,
+/// and adding up each node's pods a pass over every node. What stays while
+/// no node joins or leaves is kept here: the nodes usable, and per (pair,
+/// `all_keys`) which domains have a counted node, which domains count all
+/// their registered nodes (their count is the cache's for the domain), and
+/// the counted nodes of the other domains.
+#[derive(Clone, Debug, Default)]
+struct CountedNodes {
+    usable: BTreeMap<u64, (u64, Vec<u32>)>,
+    domains: BTreeMap<(u64, u32, Vec<u32>), (u64, Domains)>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Domains {
+    eligible: Vec<bool>,
+    whole: Vec<u32>,
+    partial: Vec<(u32, u32)>,
+}
+
+impl CountedNodes {
+    /// Pods alike and (pod, pair) kept at most: each costs a list of nodes.
+    const KEPT: usize = 256;
+
+    /// The registered nodes the pod's node selector and required node affinity let it use.
+    fn usable<'a>(usable: &'a mut BTreeMap<u64, (u64, Vec<u32>)>, pod: &PodInfo, cache: &SchedulerCache) -> &'a [u32] {
+        let generation = cache.membership_generation();
+        if usable.get(&pod.alike).is_none_or(|(g, _)| *g != generation) {
+            if usable.len() >= Self::KEPT {
+                usable.clear();
+            }
+            let nodes =
+                cache.registered().iter().copied().filter(|&h| pod.node_matches(&cache.node(h as usize).labels));
+            usable.insert(pod.alike, (generation, nodes.collect()));
+        }
+        &usable[&pod.alike].1
+    }
+
+    fn domains(&mut self, pod: &PodInfo, cache: &SchedulerCache, pair: u32, all_keys: &[u32]) -> &Domains {
+        let generation = cache.membership_generation();
+        let key = (pod.alike, pair, all_keys.to_vec());
+        if self.domains.get(&key).is_none_or(|(g, _)| *g != generation) {
+            if self.domains.len() >= Self::KEPT {
+                self.domains.clear();
+            }
+            let nodes = if pod.has_node_constraints() {
+                Self::usable(&mut self.usable, pod, cache)
+            } else {
+                cache.registered()
+            };
+            let n = cache.spread_domains(pair);
+            let registered = cache.spread_counts(pair).1;
+            let (mut eligible, mut counted_nodes) = (vec![false; n], vec![0u32; n]);
+            let mut counted = Vec::with_capacity(nodes.len());
+            for &h in nodes {
+                let Some(d) = cache.spread_domain(pair, h as usize) else { continue };
+                if all_keys.iter().any(|&p| cache.spread_domain(p, h as usize).is_none()) {
+                    continue;
+                }
+                eligible[d] = true;
+                counted_nodes[d] += 1;
+                counted.push((h, d as u32));
+            }
+            let whole =
+                (0..n).filter(|&d| eligible[d] && counted_nodes[d] == registered[d]).map(|d| d as u32).collect();
+            counted.retain(|&(_, d)| counted_nodes[d as usize] < registered[d as usize]);
+            self.domains.insert(key.clone(), (generation, Domains { eligible, whole, partial: counted }));
+        }
+        &self.domains[&key].1
+    }
 }
 
 /// Counts per domain of `pair` over the registered nodes `pod` may use that
-/// have every key of `all_keys`, and which domains have such a node.
-fn own_counts(pod: &PodInfo, cache: &SchedulerCache, pair: u32, all_keys: &[u32]) -> (Vec<i64>, Vec<bool>) {
-    let domains = cache.spread_domains(pair);
-    let (mut counts, mut eligible) = (vec![0; domains], vec![false; domains]);
-    for &h in cache.registered() {
-        let h = h as usize;
-        let Some(d) = cache.spread_domain(pair, h) else { continue };
-        if !pod.node_matches(&cache.node(h).labels) || all_keys.iter().any(|&p| cache.spread_domain(p, h).is_none()) {
-            continue;
-        }
-        eligible[d] = true;
-        counts[d] += cache.spread_on_node(pair, h);
+/// have every key of `all_keys`, and which domains have such a node. A
+/// domain all of whose registered nodes count has the cache's count for the
+/// whole domain (always so for a key such as `kubernetes.io/hostname`, a
+/// domain per node); only the others add up their counted nodes' pods.
+fn own_counts(
+    pod: &PodInfo,
+    cache: &SchedulerCache,
+    pair: u32,
+    all_keys: &[u32],
+    memo: &mut CountedNodes,
+) -> (Vec<i64>, Vec<bool>) {
+    // A pod the cache has not prepared (alike 0) is matched afresh.
+    let mut fresh = CountedNodes::default();
+    let memo = if pod.alike == 0 { &mut fresh } else { memo };
+    let domains = memo.domains(pod, cache, pair, all_keys);
+    let whole = cache.spread_counts(pair).0;
+    let mut counts = vec![0; domains.eligible.len()];
+    for &d in &domains.whole {
+        counts[d as usize] = whole[d as usize];
     }
-    (counts, eligible)
+    for &(h, d) in &domains.partial {
+        counts[d as usize] += cache.spread_on_node(pair, h as usize);
+    }
+    (counts, domains.eligible.clone())
 }
 
 /// The pairs of the pod's constraints of one kind (`DoNotSchedule` or
@@ -115,11 +204,17 @@ fn all_keys(pod: &PodInfo, cache: &SchedulerCache, kind: UnsatisfiableConstraint
     if pairs.len() > 1 && pairs.iter().any(|&p| cache.spread_key_is_missing_somewhere(p)) { pairs } else { Vec::new() }
 }
 
-fn counted(pod: &PodInfo, cache: &SchedulerCache, k: usize, all_keys: &[u32]) -> (Counted, Option<Vec<bool>>) {
+fn counted(
+    pod: &PodInfo,
+    cache: &SchedulerCache,
+    k: usize,
+    all_keys: &[u32],
+    memo: &mut CountedNodes,
+) -> (Counted, Option<Vec<bool>>) {
     let c = &pod.spread[k];
     let pair = pod.spread_counts[k];
     let (own, eligible) = if pod.has_node_constraints() || !all_keys.is_empty() {
-        let (counts, eligible) = own_counts(pod, cache, pair, all_keys);
+        let (counts, eligible) = own_counts(pod, cache, pair, all_keys, memo);
         (Some(counts), Some(eligible))
     } else {
         (None, None)
@@ -141,7 +236,7 @@ pub fn pre_filter(pod: &PodInfo, cache: &SchedulerCache, state: &mut CycleState)
         if c.when_unsatisfiable != UnsatisfiableConstraintAction::DoNotSchedule {
             continue;
         }
-        let (mut counted, eligible) = counted(pod, cache, k, &all_keys);
+        let (mut counted, eligible) = counted(pod, cache, k, &all_keys, &mut state.counted_nodes);
         let (counts, registered) = cache.spread_counts(counted.pair);
         counted.min = match &eligible {
             Some(e) => (0..e.len()).filter(|&d| e[d]).map(|d| counted.count(cache, d)).min(),
@@ -173,7 +268,7 @@ pub fn pre_score(pod: &PodInfo, cache: &SchedulerCache, feasible: &[u32], state:
         if pod.own_spread { all_keys(pod, cache, UnsatisfiableConstraintAction::ScheduleAnyway) } else { Vec::new() };
     for (k, c) in pod.spread.iter().enumerate() {
         if c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway {
-            state.score.push(counted(pod, cache, k, &all_keys).0);
+            state.score.push(counted(pod, cache, k, &all_keys, &mut state.counted_nodes).0);
         }
     }
     // requireAllTopologies: only a pod's own constraints ignore nodes without the keys.
