@@ -136,6 +136,19 @@ fn import_writes_a_scenario_that_loads_and_runs() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_among_a_folders_scenarios_is_reported_not_waited_on() {
+    let dir = scratch("validate-named-pipe");
+    small(&dir, r#""Containers.instances.running == 3""#);
+    let status = Command::new("mkfifo").arg(dir.join("pipe.ron")).status().expect("mkfifo runs");
+    assert!(status.success());
+    let o = flotilla(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("small.ron"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("pipe.ron: it is a named pipe; only regular files are read"), "{}", stderr(&o));
+}
+
 #[test]
 fn json_output_has_the_documented_shape() {
     let dir = scratch("check-json");

@@ -230,14 +230,16 @@ pub fn source_beside(dir: &Path) -> Box<dyn SideFiles + '_> {
 }
 
 /// The scenario files of `path`: the file itself, or a directory's `*.ron`
-/// files (not recursive), sorted by name.
+/// files (not recursive), sorted by name. A `*.ron` entry that is not a
+/// folder is listed whatever it is (a named pipe, say), so that reading it
+/// reports why it cannot be read rather than passing over it in silence.
 pub fn collect_files(path: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
             .map_err(|e| ScenarioError::Io { file: path.display().to_string(), message: e.to_string() })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "ron"))
+            .filter(|p| !p.is_dir() && p.extension().is_some_and(|x| x == "ron"))
             .collect();
         files.sort();
         if files.is_empty() {

@@ -42,18 +42,24 @@ fn read_to_cap(mut file: impl Read, cap: usize) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-/// Reads the scenario file a person named. It may be any readable file (a
-/// pipe from a shell's process substitution, say); the cap still holds.
+/// Reads the scenario file a person named: a regular file, as for the files
+/// it names (a named pipe nothing writes to would keep the command waiting
+/// for ever), and at most [`MAX_FILE_BYTES`] of it.
 pub(crate) fn read_scenario(path: &Path) -> Result<Vec<u8>, ScenarioError> {
     let file = path.display().to_string();
-    let handle =
-        std::fs::File::open(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
-    if handle.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(ScenarioError::Io { file, message: "this is a directory, not a scenario file".to_string() });
+    let io = |message: String| ScenarioError::Io { file: file.clone(), message };
+    let handle = open_without_blocking(path).map_err(|e| io(e.to_string()))?;
+    // What was opened is checked, not the path, which may have changed since.
+    let meta = handle.metadata().map_err(|e| io(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(io("this is a directory, not a scenario file".to_string()));
+    }
+    if let Some(kind) = not_regular(&meta) {
+        return Err(io(format!("it is {kind}; only regular files are read")));
     }
     read_to_cap(handle, MAX_FILE_BYTES).map_err(|e| match e {
-        ReadError::TooLarge => ScenarioError::TooLarge { file },
-        ReadError::Other(message) => ScenarioError::Io { file, message },
+        ReadError::TooLarge => ScenarioError::TooLarge { file: file.clone() },
+        ReadError::Other(message) => io(message),
     })
 }
 
@@ -229,8 +235,8 @@ impl SideFiles for Bundled {
     }
 }
 
-/// Opens for reading without waiting for a writer, should the path have
-/// become a named pipe since it was checked.
+/// Opens for reading without waiting for a writer, should the path be (or
+/// have become since it was checked) a named pipe.
 fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -311,6 +317,25 @@ mod tests {
         assert_eq!((bad.line, bad.column), (2, 3));
         assert!(bad.message.contains("0xFF"), "{}", bad.message);
         assert_eq!(bad.line_text, "cd");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_scenario_file_that_is_a_named_pipe_is_refused_without_waiting_for_a_writer() {
+        let dir = std::env::temp_dir().join(format!("flotilla-fifo-scenario-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("s.ron");
+        let _ = std::fs::remove_file(&fifo);
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(status.success());
+        // Nothing ever writes to the pipe: a read that waited would never return.
+        let (send, receive) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || send.send(read_scenario(&path).map_err(|e| e.to_string())));
+        let result = receive.recv_timeout(std::time::Duration::from_secs(10)).expect("the read returns");
+        let _ = std::fs::remove_dir_all(&dir);
+        let message = result.expect_err("a named pipe is refused");
+        assert!(message.ends_with("it is a named pipe; only regular files are read"), "{message}");
     }
 
     #[test]
