@@ -298,9 +298,18 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, ExprError> {
             }
             let unit: String = chars[unit_start..i].iter().collect();
             let value = if unit.is_empty() {
-                number
+                let value = number
                     .parse::<f64>()
-                    .map_err(|_| ExprError { column: col, message: format!("{} is not a number", quoted(&number)) })?
+                    .map_err(|_| ExprError { column: col, message: format!("{} is not a number", quoted(&number)) })?;
+                // Rust's parse rounds a literal past f64's range to infinity, which
+                // would make `0 * 1e400` not a number and every comparison with it odd.
+                if !value.is_finite() {
+                    return Err(ExprError {
+                        column: col,
+                        message: format!("{} is too large a number; the largest is about 1.8e308", quoted(&number)),
+                    });
+                }
+                value
             } else {
                 let d = SimDuration::parse(&format!("{number}{unit}"))
                     .map_err(|e| ExprError { column: col, message: e.to_string() })?;
@@ -623,6 +632,15 @@ mod tests {
         assert_eq!(err.column, 17);
         assert!(parse("VMs.startup.p95 + 3", WORLDS).is_err());
         assert!(parse("1 < 2 < 3", WORLDS).is_err());
+    }
+
+    #[test]
+    fn a_number_past_f64s_range_is_refused_where_it_stands() {
+        // 1e400 would round to infinity, and 0 * infinity is not a number.
+        let err = parse("0 * 1e400 != 0", WORLDS).unwrap_err();
+        assert_eq!(err.column, 5);
+        assert!(err.message.contains("\"1e400\" is too large a number"), "{}", err.message);
+        assert!(parse("VMs.startup.p95 < 1e308", WORLDS).is_ok());
     }
 
     #[test]
