@@ -846,6 +846,14 @@ impl Converter<'_> {
         }
         if selector.match_labels.is_none() && selector.match_expressions.is_none() {
             self.problem("spec.selector", "Required value");
+        } else if selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+            && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
+        {
+            // ValidateDeploymentSpec and ValidateReplicaSetSpec: a selector
+            // that selects every pod in the namespace is refused (both say
+            // "deployment"). The value is shown as JSON, as the API server does.
+            let value = serde_json::to_string(selector).unwrap_or_default();
+            self.problem("spec.selector", format!("Invalid value: {value}: empty selector is invalid for deployment"));
         }
         let selected = self.labels("spec.selector", selector, &labels);
         if selected.iter().any(|(k, v)| labels.get(k) != Some(v)) {

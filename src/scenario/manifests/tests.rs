@@ -347,6 +347,25 @@ fn a_replica_set_whose_selector_misses_its_pods_is_refused() {
 }
 
 #[test]
+fn an_empty_selector_is_refused_as_the_api_server_refuses_it() {
+    let messages = |text: &str| -> Vec<String> {
+        read_one(text).problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect()
+    };
+    assert_eq!(
+        messages(&DEPLOYMENT.replace("matchLabels: {app: web}", "matchLabels: {}")),
+        vec![
+            "k8s/app.yaml:8:3: document 1, Deployment \"web\", spec.selector: Invalid value: {\"matchLabels\":{}}: empty selector is invalid for deployment"
+        ]
+    );
+    assert_eq!(
+        messages(&STANDALONE.replace("matchLabels: {app: cache}", "matchExpressions: []")),
+        vec![
+            "k8s/app.yaml:8:3: document 1, ReplicaSet \"cache\", spec.selector: Invalid value: {\"matchExpressions\":[]}: empty selector is invalid for deployment"
+        ]
+    );
+}
+
+#[test]
 fn pod_level_resources_are_read_and_huge_pages_listed_as_not_simulated() {
     let text = DEPLOYMENT.replace(
         "    spec:\n      containers:",
