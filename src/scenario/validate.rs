@@ -1751,6 +1751,14 @@ fn services(
         };
         let Some(load) = load_profile(c, &format!("{path}.load"), &s.load, duration) else { continue };
         c.distribution(&format!("{path}.cost"), &s.cost);
+        // Requests are measured from the warmup to the end; a warmup that
+        // reaches the end would leave every request metric empty.
+        if let Some(warmup) = s.warmup.filter(|w| *w >= duration) {
+            c.problem(
+                format!("{path}.warmup"),
+                format!("{warmup} is not before the end of the scenario ({duration}), so no request would be measured"),
+            );
+        }
         let concurrency = s.concurrency.unwrap_or(1);
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             c.problem(
