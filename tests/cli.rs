@@ -136,6 +136,38 @@ fn import_writes_a_scenario_that_loads_and_runs() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
+#[test]
+fn import_refuses_to_write_over_a_manifest_it_reads() {
+    let dir = scratch("import-over-input");
+    let k8s = dir.join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    let manifest = k8s.join("web.yaml");
+    std::fs::copy("scenarios/small-shop/k8s/web.yaml", &manifest).unwrap();
+    let before = std::fs::read_to_string(&manifest).unwrap();
+    let file = manifest.to_str().unwrap();
+    // The same file however it is spelt, read alone or as one of a folder's.
+    let respelt = k8s.join("../k8s/web.yaml");
+    for (input, out) in [(file, file), (k8s.to_str().unwrap(), respelt.to_str().unwrap())] {
+        let o = flotilla(&["import", input, "--out", out]);
+        assert_eq!(o.status.code(), Some(2), "{input} --out {out}: {}", stdout(&o));
+        assert!(stderr(&o).contains("one of the manifests read"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&manifest).unwrap(), before);
+    }
+}
+
+#[test]
+fn a_failed_import_leaves_no_file_behind() {
+    let dir = scratch("import-failed");
+    // A folder where the scenario should go: the write fails, and nothing is left beside it.
+    std::fs::create_dir_all(dir.join("shop.ron")).unwrap();
+    let out = dir.join("shop.ron");
+    let o = flotilla(&["import", "scenarios/small-shop/k8s", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, vec!["shop.ron"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_among_a_folders_scenarios_is_reported_not_waited_on() {

@@ -3,7 +3,8 @@
 //! Flotilla's own RON for people who want to edit it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use crate::model::{Bytes, Millicores};
 use crate::scenario::Scenario;
@@ -187,6 +188,14 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
 
 /// Runs the import; returns the exit code.
 pub fn import(path: &Path, out: &Path) -> u8 {
+    if let Some(input) = input_at(path, out) {
+        eprintln!(
+            "error: --out {}: this is {}, one of the manifests read; write the scenario to a file of its own",
+            out.display(),
+            input.display()
+        );
+        return INPUT_ERROR;
+    }
     let (text, ignored) = match scenario_from(path) {
         Ok(t) => t,
         Err(problems) => {
@@ -201,7 +210,7 @@ pub fn import(path: &Path, out: &Path) -> u8 {
         eprintln!("error: the imported scenario does not load: {e}");
         return INPUT_ERROR;
     }
-    if let Err(e) = std::fs::write(out, &text) {
+    if let Err(e) = write_whole(out, &text) {
         eprintln!("error: {}: {e}", out.display());
         return INPUT_ERROR;
     }
@@ -210,6 +219,38 @@ pub fn import(path: &Path, out: &Path) -> u8 {
         println!("  {i}");
     }
     OK
+}
+
+/// The manifest file among those `path` stands for that `out` names too,
+/// however spelt (compared as canonical paths); `None` when `out` does not
+/// exist yet, since then it is no input.
+fn input_at(path: &Path, out: &Path) -> Option<PathBuf> {
+    let out = std::fs::canonicalize(out).ok()?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let names = crate::scenario::source_beside(dir).manifest_files(&name).ok()?;
+    names.iter().map(|n| dir.join(n)).find(|input| std::fs::canonicalize(input).is_ok_and(|real| real == out))
+}
+
+/// Writes `text` to `out` whole or not at all: into a new file in the same
+/// folder, renamed over `out` once written, and removed if anything fails,
+/// so that a failed import leaves no file, nor half of one.
+fn write_whole(out: &Path, text: &str) -> std::io::Result<()> {
+    let name = out.file_name().ok_or_else(|| std::io::Error::other("this names a folder, not a file"))?;
+    let temporary = out.with_file_name(format!(".{}.{}.partial", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, out));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// The images of a pod template, and an app of the object's name for the
