@@ -268,10 +268,13 @@ pub(super) fn validate(
     // The budget first: what the file may ask for follows from it.
     let mut budget = Budget::DEFAULT;
     if let Some(b) = &raw.budget {
+        // A budget that is not one is reported once, and the default stands
+        // in for it, so that nothing is weighed against the bad figure.
         if let Some(message) = b.problem() {
             c.problem("budget", message);
+        } else {
+            budget = b.over(budget);
         }
-        budget = b.over(budget);
     }
     if let Some(b) = options.budget {
         budget = b.over(budget);
