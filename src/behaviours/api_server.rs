@@ -307,12 +307,14 @@ pub fn create_pod(
 
 /// Sets a pod's deletion timestamp; the kubelet then stops it.
 pub fn delete_pod(w: &mut impl KubeWorld, p: InstanceId) {
-    let Some(pod) = w.cluster().pods.get_mut(&p) else { return };
-    if pod.deleting {
+    let c = w.cluster();
+    if c.pods.get(&p).is_none_or(|pod| pod.deleting) {
         return;
     }
-    pod.deleting = true;
-    pod.eviction_at = None;
+    c.update_pod(p, |pod| {
+        pod.deleting = true;
+        pod.eviction_at = None;
+    });
     kubelet::pod_status_changed(w, p);
     let c = w.cluster();
     let pod = &c.pods[&p];
@@ -366,7 +368,7 @@ pub fn delete_pod(w: &mut impl KubeWorld, p: InstanceId) {
 pub fn forget_pod(w: &mut impl KubeWorld, p: InstanceId) {
     release_pod(w, p);
     let c = w.cluster();
-    if let Some(pod) = c.pods.remove(&p) {
+    if let Some(pod) = c.remove_pod(p) {
         let deployment = c.pod_deployment(&pod);
         match pod.owner {
             PodOwner::ReplicaSet(r) => {

@@ -250,9 +250,12 @@ pub fn pod_ready(w: &mut impl KubeWorld, pod: InstanceId) {
     }
     acts_on(w, pod);
     let now = w.now();
-    let p = w.cluster().pods.get_mut(&pod).expect("the pod exists");
-    p.ready_since = Some(now);
-    p.ready_changed = Some(now);
+    w.cluster()
+        .update_pod(pod, |p| {
+            p.ready_since = Some(now);
+            p.ready_changed = Some(now);
+        })
+        .expect("the pod exists");
     set_pod_ready(w, pod, true);
     pod_status_changed(w, pod);
     w.set_phase(pod, Phase::Running);
@@ -306,13 +309,15 @@ pub fn container_exited(w: &mut impl KubeWorld, pod: InstanceId) {
 /// endpoints controller will look at it again.
 pub fn set_pod_ready(w: &mut impl KubeWorld, pod: InstanceId, ready: bool) {
     let c = w.cluster();
-    let Some(p) = c.pods.get_mut(&pod) else { return };
-    if p.ready == ready {
+    if c.pods.get(&pod).is_none_or(|p| p.ready == ready) {
         return;
     }
-    p.ready = ready;
-    let status = pod_status(p);
-    let deleting = p.deleting;
+    let (status, deleting) = c
+        .update_pod(pod, |p| {
+            p.ready = ready;
+            (pod_status(p), p.deleting)
+        })
+        .expect("the pod exists");
     w.set_pod_status(pod, status);
     let c = w.cluster();
     let deployment = c.pod_deployment(&c.pods[&pod]);

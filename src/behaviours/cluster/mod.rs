@@ -189,7 +189,47 @@ pub struct ReplicaSet {
     pub replicas: u32,
     /// Its pods that still exist.
     pub pods: InstanceSet,
+    /// What its controllers count of those pods.
+    pub counts: PodCounts,
     pub created: SimTime,
+}
+
+/// What a ReplicaSet's controllers count of its pods, kept as the pods
+/// change so that a sync need not walk them all: the pods being deleted,
+/// and when each Ready pod not being deleted became Ready (for
+/// `minReadySeconds`).
+#[derive(Clone, Debug, Default)]
+pub struct PodCounts {
+    deleting: u32,
+    ready: u32,
+    ready_since: BTreeMap<SimTime, u32>,
+}
+
+impl PodCounts {
+    /// Counts `pod` in (`sign` 1) or out (−1).
+    fn count(&mut self, pod: &Pod, sign: i32) {
+        let add = |n: &mut u32| *n = n.checked_add_signed(sign).expect("a pod counted out was counted in");
+        if pod.deleting {
+            add(&mut self.deleting);
+        } else if pod.ready
+            && let Some(t) = pod.ready_since
+        {
+            add(&mut self.ready);
+            let n = self.ready_since.entry(t).or_insert(0);
+            add(n);
+            if *n == 0 {
+                self.ready_since.remove(&t);
+            }
+        }
+    }
+
+    /// Pods not being deleted that have been Ready for at least `min_ready` at `now`.
+    fn available(&self, now: SimTime, min_ready: SimDuration) -> u32 {
+        // Ready at or before `now - min_ready`; none when that is before time began.
+        let Some(latest) = now.0.checked_sub(min_ready.0) else { return 0 };
+        let recent: u32 = self.ready_since.range(SimTime(latest + 1)..).map(|(_, n)| n).sum();
+        self.ready - recent
+    }
 }
 
 /// A Pod applied on its own, and the pod made from it while that pod exists.
@@ -353,6 +393,37 @@ impl Cluster {
         self.deployment_by_name.get(name).copied()
     }
 
+    /// How many pods of a ReplicaSet count as its replicas: not being deleted.
+    pub(crate) fn active_count(&self, rs: usize) -> usize {
+        let r = &self.replica_sets[rs];
+        let n = r.pods.len() - r.counts.deleting as usize;
+        debug_assert_eq!(n, self.active_pods(rs).len(), "ReplicaSet {rs}");
+        n
+    }
+
+    /// Changes pod `id` (if it exists) with `change`, keeping its ReplicaSet's counts.
+    pub(crate) fn update_pod<R>(&mut self, id: InstanceId, change: impl FnOnce(&mut Pod) -> R) -> Option<R> {
+        let pod = self.pods.get_mut(&id)?;
+        let rs = pod.owner.replica_set();
+        if let Some(r) = rs {
+            self.replica_sets[r].counts.count(pod, -1);
+        }
+        let out = change(pod);
+        if let Some(r) = rs {
+            self.replica_sets[r].counts.count(pod, 1);
+        }
+        Some(out)
+    }
+
+    /// Pod `id` leaves the API server: its ReplicaSet counts it no more.
+    pub(crate) fn remove_pod(&mut self, id: InstanceId) -> Option<Pod> {
+        let pod = self.pods.remove(&id)?;
+        if let Some(r) = pod.owner.replica_set() {
+            self.replica_sets[r].counts.count(&pod, -1);
+        }
+        Some(pod)
+    }
+
     /// Pods of a ReplicaSet that count as its replicas: not being deleted.
     pub(crate) fn active_pods(&self, rs: usize) -> Vec<InstanceId> {
         self.replica_sets[rs]
@@ -365,12 +436,18 @@ impl Cluster {
 
     /// Pods of a ReplicaSet available for `min_ready`: Ready, not deleting.
     pub(crate) fn available_pods(&self, rs: usize, now: SimTime, min_ready: SimDuration) -> u32 {
-        self.replica_sets[rs]
-            .pods
-            .iter()
-            .filter_map(|p| self.pods.get(p))
-            .filter(|p| !p.deleting && p.ready && p.ready_since.is_some_and(|t| now.since(t) >= min_ready))
-            .count() as u32
+        let n = self.replica_sets[rs].counts.available(now, min_ready);
+        debug_assert_eq!(
+            n as usize,
+            self.replica_sets[rs]
+                .pods
+                .iter()
+                .filter_map(|p| self.pods.get(p))
+                .filter(|p| !p.deleting && p.ready && p.ready_since.is_some_and(|t| now.since(t) >= min_ready))
+                .count(),
+            "ReplicaSet {rs}"
+        );
+        n
     }
 
     /// The instance that is pod `id` changed phase: the count of pods running follows.

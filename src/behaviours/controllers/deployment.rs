@@ -100,7 +100,7 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
     let olds: Vec<usize> = w.cluster().deployments[d].replica_sets.iter().copied().filter(|&r| r != new_rs).collect();
     let replicas = spec.replicas;
     let mut changed: Vec<usize> = Vec::new();
-    let old_active: u32 = olds.iter().map(|&r| w.cluster().active_pods(r).len() as u32).sum();
+    let old_active: u32 = olds.iter().map(|&r| w.cluster().active_count(r) as u32).sum();
     let old_replicas: u32 = olds.iter().map(|&r| w.cluster().replica_sets[r].replicas).sum();
     match spec.strategy {
         DeploymentStrategy::Recreate => {

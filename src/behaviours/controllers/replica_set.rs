@@ -60,10 +60,10 @@ pub fn sync_soon(w: &mut impl KubeWorld, rs: usize) {
 pub fn sync(w: &mut impl KubeWorld, r: usize) {
     w.cluster().replica_set_controller.pending.remove(&r);
     w.touch(Component::ControllerManager);
-    let active = w.cluster().active_pods(r);
+    let active = w.cluster().active_count(r);
     let want = w.cluster().replica_sets[r].replicas as usize;
-    if active.len() < want {
-        for _ in 0..(want - active.len()) {
+    if active < want {
+        for _ in 0..(want - active) {
             let (workload, demand, template, info) = {
                 let rs = &w.kref().replica_sets[r];
                 (rs.workload, rs.demand, rs.template.clone(), Arc::clone(&rs.pod_info))
@@ -76,11 +76,13 @@ pub fn sync(w: &mut impl KubeWorld, r: usize) {
             w.cluster().replica_sets[r].pods.insert(id);
         }
         w.api_write();
-    } else if active.len() > want {
-        let mut ranked: Vec<(PodRank, InstanceId)> = active
+    } else if active > want {
+        let c = w.kref();
+        let mut ranked: Vec<(PodRank, InstanceId)> = c.replica_sets[r]
+            .pods
             .iter()
-            .map(|&p| {
-                let pod = &w.cluster().pods[&p];
+            .filter_map(|&p| {
+                let pod = c.pods.get(&p).filter(|pod| !pod.deleting)?;
                 let rank = PodRank {
                     assigned: pod.node.is_some(),
                     running: pod.running,
@@ -89,11 +91,11 @@ pub fn sync(w: &mut impl KubeWorld, r: usize) {
                     restarts: pod.restarts,
                     created: pod.created,
                 };
-                (rank, p)
+                Some((rank, p))
             })
             .collect();
         ranked.sort_by(|a, b| deletion_order(&a.0, &b.0).then(b.1.cmp(&a.1)));
-        for (_, p) in ranked.into_iter().take(active.len() - want) {
+        for (_, p) in ranked.into_iter().take(active - want) {
             api_server::delete_pod(w, p);
         }
         w.api_write();
@@ -125,6 +127,7 @@ pub fn create(
         demand,
         replicas: 0,
         pods: InstanceSet::new(),
+        counts: Default::default(),
         created: now,
     });
     c.replica_sets.len() - 1
