@@ -226,3 +226,22 @@ fn a_replica_sets_pods_must_restart_always_and_a_pods_may_not() {
     assert!(!err.contains("restartPolicy"), "{err}");
     assert!(err.contains(r#"timeline[0].template.containers[0].image: no image is named "app:2""#), "{err}");
 }
+
+#[test]
+fn a_budget_matches_the_pods_of_a_replica_set_applied_again_by_their_own_labels() {
+    // At 60 s the ReplicaSet's template gets other labels and a fourth
+    // replica: its first 3 pods keep `app: cache`, the new one has `app: store`.
+    let relabelled = CACHE
+        .replace(r#"At("0s""#, r#"At("60s""#)
+        .replace("replicas: 3", "replicas: 4")
+        .replace(r#"{"app": "cache"}"#, r#"{"app": "store"}"#);
+    let old = r#", At("0s", Apply(PodDisruptionBudget(name: "old", selector: {"app": "cache"}, maxUnavailable: 1)))"#;
+    let new = r#", At("0s", Apply(PodDisruptionBudget(name: "new", selector: {"app": "store"}, maxUnavailable: 1)))"#;
+    let mut w = world(&format!("{CACHE}, {relabelled}{old}{new}"));
+    w.run_until(secs(120));
+    let k = w.kube().unwrap();
+    let status = |i: usize| k.disruption_status(&k.disruption_budgets[i].0.clone());
+    // Healthy, desired (the ReplicaSet's 4 replicas less 1), allowed.
+    assert_eq!(status(0), (3, 3, 0));
+    assert_eq!(status(1), (1, 3, 0));
+}

@@ -195,6 +195,7 @@ pub fn apply_replica_set(w: &mut impl KubeWorld, spec: &ReplicaSetSpec) {
                 let (demand, info) = pod_demand(w, &template, &spec.namespace);
                 let rs = &mut w.cluster().replica_sets[r];
                 rs.template = template;
+                rs.older_templates |= !rs.pods.is_empty();
                 rs.demand = demand;
                 rs.pod_info = info;
             }

@@ -191,18 +191,23 @@ pub struct ReplicaSet {
     pub pods: InstanceSet,
     /// What its controllers count of those pods.
     pub counts: PodCounts,
+    /// Some of its pods may have been made from an earlier template (a
+    /// ReplicaSet applied again with another keeps the pods it has).
+    pub older_templates: bool,
     pub created: SimTime,
 }
 
-/// What a ReplicaSet's controllers count of its pods, kept as the pods
-/// change so that a sync need not walk them all: the pods being deleted,
-/// and when each Ready pod not being deleted became Ready (for
-/// `minReadySeconds`).
+/// What a ReplicaSet's controllers and the disruption controller count of
+/// its pods, kept as the pods change so that a sync need not walk them all:
+/// the pods being deleted, the Ready ones not being deleted, and when each
+/// of those became Ready (for `minReadySeconds`).
 #[derive(Clone, Debug, Default)]
 pub struct PodCounts {
     deleting: u32,
-    ready: u32,
+    pub(crate) healthy: u32,
     ready_since: BTreeMap<SimTime, u32>,
+    /// The pods in `ready_since`.
+    timed: u32,
 }
 
 impl PodCounts {
@@ -211,10 +216,10 @@ impl PodCounts {
         let add = |n: &mut u32| *n = n.checked_add_signed(sign).expect("a pod counted out was counted in");
         if pod.deleting {
             add(&mut self.deleting);
-        } else if pod.ready
-            && let Some(t) = pod.ready_since
-        {
-            add(&mut self.ready);
+        } else if pod.ready {
+            add(&mut self.healthy);
+            let Some(t) = pod.ready_since else { return };
+            add(&mut self.timed);
             let n = self.ready_since.entry(t).or_insert(0);
             add(n);
             if *n == 0 {
@@ -228,7 +233,7 @@ impl PodCounts {
         // Ready at or before `now - min_ready`; none when that is before time began.
         let Some(latest) = now.0.checked_sub(min_ready.0) else { return 0 };
         let recent: u32 = self.ready_since.range(SimTime(latest + 1)..).map(|(_, n)| n).sum();
-        self.ready - recent
+        self.timed - recent
     }
 }
 

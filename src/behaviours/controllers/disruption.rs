@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::behaviours::api_server;
-use crate::behaviours::cluster::{Cluster, Component, KubeDue, KubeWorld, PodOwner};
+use crate::behaviours::cluster::{Cluster, Component, KubeDue, KubeWorld, Pod};
 use crate::engine::SimDuration;
 use crate::model::InstanceId;
 use crate::model::kube::PodDisruptionBudgetSpec;
@@ -27,22 +27,42 @@ impl Cluster {
     /// (`getExpectedScale`: a Deployment's, or a ReplicaSet's of its own).
     /// A pod without a controller adds nothing to the scale: the disruption
     /// controller leaves such pods out (with an `UnmanagedPods` warning).
+    ///
+    /// A ReplicaSet's pods share its template, so they are matched once
+    /// through it and counted from its counts; only a ReplicaSet that may
+    /// keep pods of an earlier template has its pods matched one by one.
     fn disruption_counts(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32, u32) {
         let (mut matched, mut healthy) = (0u32, 0u32);
         let mut owners = BTreeSet::new();
-        for (_, pod) in self.pods.iter() {
+        let is_healthy = |pod: &Pod| u32::from(pod.ready && !pod.deleting);
+        for (r, rs) in self.replica_sets.iter().enumerate() {
             // A budget selects pods of its own namespace.
-            if !budget.matches(&pod.template.labels) || self.pod_namespace(pod) != budget.namespace {
+            if rs.pods.is_empty() || rs.namespace != budget.namespace {
                 continue;
             }
-            matched += 1;
-            if pod.ready && !pod.deleting {
-                healthy += 1;
-            }
-            if let PodOwner::ReplicaSet(r) = pod.owner {
-                owners.insert(self.replica_sets[r].deployment.ok_or(r));
+            let (m, h) = if rs.older_templates {
+                let pods = rs.pods.iter().filter_map(|p| self.pods.get(p));
+                pods.filter(|pod| budget.matches(&pod.template.labels))
+                    .fold((0, 0), |(m, h), pod| (m + 1, h + is_healthy(pod)))
+            } else if budget.matches(&rs.template.labels) {
+                (rs.pods.len() as u32, rs.counts.healthy)
+            } else {
+                (0, 0)
+            };
+            if m > 0 {
+                matched += m;
+                healthy += h;
+                owners.insert(rs.deployment.ok_or(r));
             }
         }
+        for standalone in &self.standalone_pods {
+            let Some(pod) = standalone.pod.and_then(|p| self.pods.get(&p)) else { continue };
+            if standalone.spec.namespace == budget.namespace && budget.matches(&pod.template.labels) {
+                matched += 1;
+                healthy += is_healthy(pod);
+            }
+        }
+        debug_assert_eq!((matched, healthy), self.disruption_counts_by_pod(budget), "{}", budget.name);
         let scale = owners
             .iter()
             .map(|owner| match *owner {
@@ -51,6 +71,15 @@ impl Cluster {
             })
             .fold(0u32, u32::saturating_add);
         (matched, healthy, scale)
+    }
+
+    /// The pods a budget matches and the healthy ones among them, pod by
+    /// pod: what [`Cluster::disruption_counts`] must agree with.
+    fn disruption_counts_by_pod(&self, budget: &PodDisruptionBudgetSpec) -> (u32, u32) {
+        let matching = self.pods.iter().map(|(_, pod)| pod);
+        let matching =
+            matching.filter(|pod| budget.matches(&pod.template.labels) && self.pod_namespace(pod) == budget.namespace);
+        matching.fold((0, 0), |(m, h), pod| (m + 1, h + u32::from(pod.ready && !pod.deleting)))
     }
 }
 

@@ -128,6 +128,7 @@ pub fn create(
         replicas: 0,
         pods: InstanceSet::new(),
         counts: Default::default(),
+        older_templates: false,
         created: now,
     });
     c.replica_sets.len() - 1
