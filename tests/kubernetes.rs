@@ -126,6 +126,38 @@ fn a_node_back_before_eviction_restarts_its_pods() {
 }
 
 #[test]
+fn a_kubelet_back_before_its_node_is_not_ready_starts_every_pod_bound_to_it() {
+    // node-1 fails at 61 s and is back at 90 s, before the node lifecycle
+    // controller would call it NotReady (115 s, as above): the control plane
+    // never notices, and binds to it some of the pods the scale-up at 65 s
+    // adds. Its kubelet, back, starts those, and starts again the one pod
+    // whose container died with the host (restarts 1).
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [At("65s", Scale(deployment: "app", replicas: 9))])],
+        timeline: [At("0s", Launch(app: "app", count: 3)), At("61s", FailNode("node-1")), At("90s", RecoverNode("node-1"))]"#,
+    ));
+    w.run_until(SimTime(89_000_000));
+    let k = w.kube().unwrap();
+    let bound: Vec<_> = k.nodes[0].pods.iter().copied().collect();
+    let lost: Vec<_> = bound.iter().copied().filter(|p| w.instance(*p).phase == Phase::Unknown).collect();
+    let unstarted: Vec<_> =
+        bound.iter().copied().filter(|p| w.instance(*p).phase == Phase::WaitingForPlacement).collect();
+    assert_eq!(lost.len(), 1, "one of the first three pods ran on node-1");
+    assert!(!unstarted.is_empty(), "the scheduler bound new pods to the silent node");
+    assert_eq!(lost.len() + unstarted.len(), bound.len());
+    w.run_until(SimTime(120_000_000));
+    let k = w.kube().unwrap();
+    assert_eq!(k.nodes[0].condition, NodeCondition::Ready);
+    for p in &bound {
+        assert_eq!(w.instance(*p).phase, Phase::Running, "started on node-1");
+        assert!(k.pods[p].ready);
+    }
+    assert_eq!(k.pods[&lost[0]].restarts, 1);
+    assert!(unstarted.iter().all(|p| k.pods[p].restarts == 0));
+    assert_eq!(w.counts().running, 9);
+}
+
+#[test]
 fn crashing_containers_back_off_10_20_40_seconds() {
     let mut w = world(&scenario(
         r#"worlds: [World(name: "K", platform: Kubernetes(container_start_time: Constant("0s")),

@@ -94,7 +94,8 @@ pub fn admit(w: &mut impl KubeWorld, pod: InstanceId) {
     let Some(host) = w.cluster().pods.get(&pod).and_then(|p| if p.deleting { None } else { p.node }) else {
         return;
     };
-    if !w.host_up(host) {
+    // Only once: a kubelet that started again may have admitted it already.
+    if !w.host_up(host) || w.instance(pod).phase != Phase::WaitingForPlacement {
         return;
     }
     acts(w, host);
@@ -362,6 +363,7 @@ pub fn node_booted(w: &mut impl KubeWorld, host: HostId) {
         return;
     }
     node_lifecycle::node_heard(w, host);
+    sync_pods(w, host);
 }
 
 /// The kubelet of a host that came back starts and reports at once.
@@ -374,6 +376,39 @@ pub fn started(w: &mut impl KubeWorld, host: HostId) {
         return;
     }
     node_lifecycle::node_heard(w, host);
+    sync_pods(w, host);
+}
+
+/// The kubelet (re)started: it syncs every pod the API server has bound to
+/// its node (`HandlePodAdditions`), whether or not the node went NotReady
+/// meanwhile. A pod whose containers died with the host starts them again,
+/// its restart count one higher (the kubelet finds the old container
+/// exited); a pod bound while the kubelet was down is admitted now.
+pub fn sync_pods(w: &mut impl KubeWorld, host: HostId) {
+    let now = w.now();
+    let pods: Vec<InstanceId> = w.kref().nodes[host.index()].pods.iter().copied().collect();
+    for p in pods {
+        if w.kref().pods.get(&p).is_none_or(|pod| pod.deleting) {
+            continue;
+        }
+        match w.instance(p).phase {
+            Phase::Unknown => {
+                set_pod_ready(w, p, false);
+                let pod = w.cluster().pods.get_mut(&p).expect("the pod exists");
+                pod.restarts += 1;
+                pod.running = false;
+                pod.ready_changed = Some(now);
+                pod.pinned = false;
+                pod_status_changed(w, p);
+                w.reserve(p, host);
+                w.set_phase(p, Phase::WaitingForPlacement);
+                w.wait_on_node(p);
+                w.schedule_kube(SimDuration::ZERO, KubeDue::KubeletAdmit(p));
+            }
+            Phase::WaitingForPlacement => w.schedule_kube(SimDuration::ZERO, KubeDue::KubeletAdmit(p)),
+            _ => {}
+        }
+    }
 }
 
 /// The kubelet stops with its host (or its node leaves the cluster): its

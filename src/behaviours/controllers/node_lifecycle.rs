@@ -12,7 +12,7 @@ use crate::behaviours::scheduler::scheduling_queue;
 use crate::behaviours::{api_server, kubelet};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::kube::{TAINT_UNREACHABLE, Taint, TaintEffect, Toleration, TolerationOperator};
-use crate::model::{HostId, InstanceId, Phase};
+use crate::model::{HostId, InstanceId};
 use std::collections::BTreeSet;
 
 /// What the node lifecycle controller watches.
@@ -95,23 +95,6 @@ pub fn node_heard(w: &mut impl KubeWorld, host: HostId) {
         }
         w.api_write();
         note_nodes_ready(w);
-        // The kubelet starts again the pods still bound to it.
-        for p in pods {
-            if w.instance(p).phase == Phase::Unknown {
-                kubelet::set_pod_ready(w, p, false);
-                if let Some(pod) = w.cluster().pods.get_mut(&p) {
-                    pod.restarts += 1;
-                    pod.running = false;
-                    pod.ready_changed = Some(now);
-                    pod.pinned = false;
-                }
-                kubelet::pod_status_changed(w, p);
-                w.reserve(p, host);
-                w.set_phase(p, Phase::WaitingForPlacement);
-                w.wait_on_node(p);
-                w.schedule_kube(SimDuration::ZERO, KubeDue::KubeletAdmit(p));
-            }
-        }
         scheduling_queue::move_all_to_active_or_backoff(w);
     }
 }
