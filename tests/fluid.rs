@@ -134,3 +134,26 @@ fn through_a_node_failure_both_modes_lose_and_recover_alike() {
     let text = scenario("20m", "Constant(30)", timeline, "");
     assert_agree("node failure", &text, Agreement { served: 0.02, dropped_share: 0.01, p95: 0.2, replicas: 0 });
 }
+
+#[test]
+fn a_run_that_serves_nothing_has_no_latency_in_either_mode() {
+    // Four 1-core pods, each request an hour of work, a 5 s timeout: in the
+    // 5 minutes about 4 cores × 300 s / 3600 s ≈ 0.3 requests' worth enter
+    // service in fluid mode, which is none once counted in requests.
+    let text = r#"Scenario(name: "nothing-served", seed: 7, duration: "5m",
+        hosts: [HostGroup(name: "node", count: 2, cpu: "8", memory: "32Gi", cached_images: ["app:1"])],
+        images: [Image(name: "app:1", layers: ["20MB"])],
+        apps: [App(name: "web", image: "app:1", cpu: "1", memory: "1Gi")],
+        services: [Service(name: "web", app: "web", load: Constant(100), cost: Constant("1h"),
+                           routing: SharedQueue, timeout: "5s")],
+        worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "web", count: 4))])"#;
+    for mode in [TrafficMode::PerRequest, TrafficMode::Fluid { tick: SimDuration::from_secs(1) }] {
+        let run = run_in(text, mode);
+        assert_eq!(metric(&run, "requests.served"), 0.0, "{mode:?}");
+        assert!(metric(&run, "requests.dropped") > 0.0, "{mode:?}");
+        for name in ["latency.p50", "latency.p95", "latency.p99", "latency.mean", "wait.mean"] {
+            assert_eq!(run.metrics[name], None, "{name} in {mode:?}");
+        }
+    }
+}

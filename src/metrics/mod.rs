@@ -98,15 +98,20 @@ fn traffic(world: &World, m: &mut Metrics) {
     m.insert("requests.dropped".into(), Some(dropped as f64));
     let fluid = matches!(t.mode, crate::model::traffic::TrafficMode::Fluid { .. });
     if fluid {
-        // The latency distribution is the served-weighted mixture of each tick's queueing times.
+        // The latency distribution is the served-weighted mixture of each
+        // tick's queueing times. Rates are fractions of requests: a run whose
+        // served requests come to less than one has a mixture of some weight
+        // all the same, but no request was served to take a latency from, as
+        // in per-request mode.
         let mut all = crate::world::traffic::FluidLatency::default();
         for s in &t.services {
             all.merge(&s.stats.fluid);
         }
+        let any = served > 0;
         for (name, q) in [("latency.p50", 0.5), ("latency.p95", 0.95), ("latency.p99", 0.99)] {
-            m.insert(name.into(), all.quantile(q));
+            m.insert(name.into(), all.quantile(q).filter(|_| any));
         }
-        m.insert("latency.mean".into(), crate::world::traffic::mean_latency(&all));
+        m.insert("latency.mean".into(), crate::world::traffic::mean_latency(&all).filter(|_| any));
     } else {
         let mut all = crate::engine::stats::Durations::default();
         for s in &t.services {
