@@ -137,6 +137,33 @@ fn import_writes_a_scenario_that_loads_and_runs() {
 }
 
 #[test]
+fn import_gives_each_node_the_pods_its_capacity_declares() {
+    // A node of 5 pods at most (status.capacity.pods) and 20 replicas
+    // of 10m, which its 4 cores would hold 20 times over: 5 run.
+    let dir = scratch("import-node-pods");
+    let k8s = dir.join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    std::fs::write(
+        k8s.join("node.yaml"),
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\nstatus:\n  capacity:\n    cpu: '4'\n    memory: 16Gi\n    pods: '5'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        k8s.join("web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 20\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        resources:\n          requests:\n            cpu: 10m\n            memory: 10Mi\n",
+    )
+    .unwrap();
+    let out = dir.join("s.ron");
+    let o = flotilla(&["import", k8s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("max_pods: 5"), "{text}");
+    let o = flotilla(&["kubectl", out.to_str().unwrap(), "get", "deploy"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("web    5/20"), "{}", stdout(&o));
+}
+
+#[test]
 fn import_refuses_to_write_over_a_manifest_it_reads() {
     let dir = scratch("import-over-input");
     let k8s = dir.join("k8s");

@@ -158,6 +158,29 @@ fn a_kubelet_back_before_its_node_is_not_ready_starts_every_pod_bound_to_it() {
 }
 
 #[test]
+fn a_host_groups_max_pods_caps_the_pods_on_each_of_its_nodes() {
+    // The three 4-core nodes take 2 pods each (max_pods), the tainted db nodes
+    // none: 6 of 8 one-core pods run, the others fit nowhere, "Too many pods"
+    // on the three nodes that have the cores.
+    let text = scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 8))]"#,
+    )
+    .replace(r#"HostGroup(name: "node", count: 3,"#, r#"HostGroup(name: "node", count: 3, max_pods: 2,"#);
+    let mut w = world(&text);
+    w.run_until(SimTime(60_000_000));
+    let k = w.kube().unwrap();
+    assert!(k.nodes[..3].iter().all(|n| n.allocatable.pods == 2 && n.pods.len() == 2));
+    assert_eq!(w.counts().running, 6);
+    let waiting: Vec<_> = k.pods.iter().filter(|(id, _)| w.instance(*id).phase == Phase::WaitingForPlacement).collect();
+    assert_eq!(waiting.len(), 2);
+    for (id, _) in waiting {
+        let reason = w.instance(id).wait_reason.as_deref().unwrap();
+        assert!(reason.contains("3 Too many pods"), "{reason}");
+    }
+}
+
+#[test]
 fn crashing_containers_back_off_10_20_40_seconds() {
     let mut w = world(&scenario(
         r#"worlds: [World(name: "K", platform: Kubernetes(container_start_time: Constant("0s")),

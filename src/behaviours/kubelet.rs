@@ -483,7 +483,8 @@ pub fn cache_changed(w: &mut impl KubeWorld, host: HostId, blob: BlobId) {
 /// The node the kubelet on `host` registers (`initialNode`): the host's
 /// labels with its hostname and zone, its taints, or those of the node
 /// manifests that name it, and as allocatable its capacity less what the
-/// node's own components reserve.
+/// node's own components reserve, and its kubelet's `maxPods` pods (its host
+/// group's, or else the platform's).
 pub fn register_node(host: HostId, spec: &HostSpec, platform: &KubePlatform, powered: bool) -> Node {
     let (reserved_cpu, _) = platform.reserved();
     let overhead = node_overhead(platform);
@@ -495,7 +496,7 @@ pub fn register_node(host: HostId, spec: &HostSpec, platform: &KubePlatform, pow
     let allocatable = Resources {
         milli_cpu: spec.cpu.0.saturating_sub(reserved_cpu.0) as i64,
         memory: spec.memory.0.saturating_sub(overhead.1.0) as i64,
-        pods: i64::from(platform.max_pods),
+        pods: i64::from(spec.max_pods.unwrap_or(platform.max_pods)),
         scalar: spec.extended.map(|n| n as i64),
     };
     // A host the world does not use is no node at all.

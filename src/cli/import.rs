@@ -40,7 +40,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
     for m in &read.manifests {
         match &m.object {
             Object::Node(n) => {
-                let (Some(cpu), Some(memory), _) = n.capacity else {
+                let (Some(cpu), Some(memory), max_pods) = n.capacity else {
                     problems.push(format!(
                         "{}:{}: {}: an import makes a host of each Node from its status.capacity (cpu and memory), which this one lacks",
                         m.origin.file,
@@ -64,6 +64,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
                     taints: n.taints.clone().unwrap_or_default(),
                     price_per_hour: None,
                     extended_resources: n.extended.clone(),
+                    max_pods,
                 });
             }
             Object::Deployment(d) => {
@@ -116,6 +117,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
             taints: Vec::new(),
             price_per_hour: None,
             extended_resources: BTreeMap::new(),
+            max_pods: None,
         });
     }
     let raw = ScenarioFile {

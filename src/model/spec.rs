@@ -64,6 +64,8 @@ pub struct HostSpec {
     /// Extended resources its node advertises (GPUs), by their index in
     /// [`Setup::extended_resources`].
     pub extended: crate::model::kube::ExtendedAmounts,
+    /// Its node's kubelet `maxPods`, where it is not the platform's.
+    pub max_pods: Option<u32>,
 }
 
 /// Power drawn against CPU utilisation: linear between idle and peak

@@ -780,14 +780,18 @@ fn pods(
         alive.insert(deployment.clone(), m.0);
     }
     let most: f64 = made_by.values().map(|m| m.0).sum();
-    let per_node = f64::from(k.max_pods).min(most);
+    // Each node's maxPods: its host group's, or else the platform's.
+    let max_pods = setup.hosts.iter().map(|h| f64::from(h.max_pods.unwrap_or(k.max_pods)));
+    let (largest, mean) =
+        (max_pods.clone().fold(0.0, f64::max), max_pods.sum::<f64>() / setup.hosts.len().max(1) as f64);
+    let per_node = largest.min(most);
     let made = made_by.values().map(|m| m.0 + m.2).sum::<f64>() + failures * per_node;
     let scored = crate::behaviours::scheduler::num_feasible_nodes_to_find(
         k.profile.percentage_of_nodes_to_score,
         nodes as usize,
     ) as f64;
     // Pods beyond what the nodes hold wait, and are tried again every 5 minutes.
-    let waiting = (most - nodes * f64::from(k.max_pods)).max(0.0);
+    let waiting = (most - nodes * mean).max(0.0);
     let retries = waiting * d / UNSCHEDULABLE_RETRY_S;
     e.add(
         name,

@@ -173,6 +173,11 @@ pub struct HostGroupFile {
     /// `{"nvidia.com/gpu": 4}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extended_resources: BTreeMap<String, u64>,
+    /// The most pods each node of the group runs in a Kubernetes world (its
+    /// kubelet's `maxPods`, its allocatable `pods`); the platform's
+    /// `max_pods` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<u32>,
 }
 
 fn one() -> u32 {

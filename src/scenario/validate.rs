@@ -411,6 +411,9 @@ pub(super) fn validate(
         }
         let cached: Arc<[BlobId]> = cached.into_iter().collect();
         let extended = c.extended_amounts(&format!("hosts[{g}].extended_resources"), &group.extended_resources);
+        if let Some(max_pods) = group.max_pods {
+            c.positive(&format!("hosts[{g}].max_pods"), u64::from(max_pods), "max_pods");
+        }
         for n in 1..=group.count {
             let name = format!("{}-{}", group.name, n);
             if host_index.insert(name.clone(), HostId(hosts.len() as u32)).is_some() {
@@ -431,6 +434,7 @@ pub(super) fn validate(
                 taints: group.taints.clone(),
                 price_per_hour,
                 extended,
+                max_pods: group.max_pods,
             });
         }
     }
