@@ -102,8 +102,6 @@ struct SpreadCounts {
 
 #[derive(Clone, Debug)]
 struct Selector {
-    /// The namespace of the pods whose constraints name it: it matches pods of that namespace only.
-    namespace: String,
     labels: Labels,
     /// Its (selector, key) pairs, as indices into `Spread::pairs`.
     pairs: Vec<u32>,
@@ -126,6 +124,14 @@ struct Spread {
     by_key: BTreeMap<String, u32>,
     pairs: Vec<SpreadCounts>,
     by_pair: BTreeMap<(u32, u32), u32>,
+    /// Selectors by their namespace and first label, and labelsets by
+    /// their namespace and each of their labels: a selector can only match
+    /// a labelset that has its first label, so a new labelset or selector is
+    /// matched against those alone, not against every one of the other kind
+    /// (with a Deployment's pods each a labelset and its spread each a
+    /// selector, that would be Deployments squared).
+    selectors_by_first: BTreeMap<(String, String, String), Vec<u32>>,
+    labelsets_by_label: BTreeMap<(String, String, String), Vec<u32>>,
 }
 
 impl Spread {
@@ -135,13 +141,18 @@ impl Spread {
             return id;
         }
         let id = self.labelsets.len() as u32;
-        let matching = self
-            .selectors
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.namespace == namespace && selector_matches(&s.labels, labels))
-            .map(|(i, _)| i as u32);
-        self.matching.push(matching.collect());
+        let mut matching = Vec::new();
+        for (k, v) in labels {
+            let at = (namespace.to_string(), k.clone(), v.clone());
+            if let Some(candidates) = self.selectors_by_first.get(&at) {
+                let selectors = &self.selectors;
+                matching
+                    .extend(candidates.iter().filter(|&&s| selector_matches(&selectors[s as usize].labels, labels)));
+            }
+            self.labelsets_by_label.entry(at).or_default().push(id);
+        }
+        matching.sort_unstable();
+        self.matching.push(matching);
         self.labelsets.push(key.clone());
         self.by_labels.insert(key, id);
         id
@@ -189,12 +200,17 @@ impl Spread {
             return s;
         }
         let s = self.selectors.len() as u32;
-        for ((ns, ls), m) in self.labelsets.iter().zip(&mut self.matching) {
-            if ns == namespace && selector_matches(labels, ls) {
-                m.push(s);
+        // An empty selector matches nothing.
+        if let Some((k, v)) = labels.iter().next() {
+            let at = (namespace.to_string(), k.clone(), v.clone());
+            for &ls in self.labelsets_by_label.get(&at).map_or(&[][..], Vec::as_slice) {
+                if selector_matches(labels, &self.labelsets[ls as usize].1) {
+                    self.matching[ls as usize].push(s);
+                }
             }
+            self.selectors_by_first.entry(at).or_default().push(s);
         }
-        self.selectors.push(Selector { namespace: namespace.to_string(), labels: labels.clone(), pairs: Vec::new() });
+        self.selectors.push(Selector { labels: labels.clone(), pairs: Vec::new() });
         self.by_selector.insert(key, s);
         s
     }
