@@ -170,6 +170,70 @@ Scenario(
 """
 
 
+def deployment(name, replicas, template_extra=""):
+    return (f'            At("0s", Apply(Deployment(name: "{name}", replicas: {replicas}, template: PodTemplate(\n'
+            f'                labels: {{"app": "{name}"}}{template_extra},\n'
+            f'                containers: [Container(name: "app", image: "app:1.0",\n'
+            f'                    resources: Resources(requests: ResourceList(cpu: "250m", memory: "512Mi")))])))),')
+
+
+def shape(name, title, what, hosts, timeline, pods, duration="30m", images=IMAGE):
+    """150,000 pods of 250m / 512Mi on 5,000 nodes, in a shape other than schedule-150k's."""
+    lines = "\n".join(timeline)
+    return name, f"""// {title}
+//
+// {what}
+// Written by bench/generate.py; run by bench/run.py.
+Scenario(
+    name: "{title}",
+    seed: 1,
+    duration: "{duration}",
+    budget: Budget(events: 1e9, memory: "16Gi"),
+    hosts: [
+{hosts}
+    ],
+    {images}
+    apps: [],
+    worlds: [World(name: "K8s", platform: Kubernetes(), timeline: [
+{lines}
+    ])],
+    expect: ["K8s.pods.running == {pods}"],
+)
+"""
+
+
+def shapes(nodes=5000, deployments=1000, replicas=150):
+    pods = deployments * replicas
+    names = [f"app-{i:04}" for i in range(deployments)]
+    one_group = f'        HostGroup(name: "node", count: {nodes}, {NODE}),'
+    big = nodes * 2 // 5
+    pools = (f'        HostGroup(name: "big", count: {big}, {NODE}, labels: {{"pool": "big"}}),\n'
+             f'        HostGroup(name: "small", count: {nodes - big}, {NODE}, labels: {{"pool": "small"}}),')
+    pool = lambda i: "big" if i % 2 == 0 else "small"
+    yield shape(
+        "shape-node-selector.ron", "Shape: 150,000 pods held to node pools by a nodeSelector",
+        f"{deployments:,} Deployments of {replicas}, each with a nodeSelector to one of two node pools\n"
+        f"// ({big:,} and {nodes - big:,} nodes): PodTopologySpread's default constraints count\n"
+        "// each pod's spread over the nodes of its pool only.",
+        pools, [deployment(n, replicas, f', nodeSelector: {{"pool": "{pool(i)}"}}') for i, n in enumerate(names)], pods)
+    yield shape(
+        "shape-rollout.ron", "Shape: one Deployment of 150,000 pods rolled out",
+        f"One Deployment of {pods:,} pods on {nodes:,} nodes, its image changed at 15 min (a rolling\n"
+        "// update with the default 25 % surge and unavailability).",
+        f'        HostGroup(name: "node", count: {nodes}, cpu: "16", memory: "64Gi", cached_images: ["app:1.0", "app:2.0"]),',
+        [deployment("app", pods), '            At("15m", SetImage(deployment: "app", image: "app:2.0")),'], pods,
+        duration="1h",
+        images='images: [Image(name: "app:1.0", layers: ["28.2MB", "16.6MB"]), Image(name: "app:2.0", layers: ["28.2MB", "17MB"])],')
+    budgets = [f'            At("0s", Apply(PodDisruptionBudget(name: "{n}", selector: {{"app": "{n}"}}, minAvailable: "90%"))),'
+               for n in names]
+    drains = [f'            At("15m", Drain("node-{i}")),' for i in range(1, nodes + 1, 10)]
+    yield shape(
+        "shape-pdb-drain.ron", "Shape: 500 nodes drained under a PodDisruptionBudget per Deployment",
+        f"{deployments:,} Deployments of {replicas}, each with a PodDisruptionBudget of minAvailable 90 %;\n"
+        f"// at 15 min `kubectl drain` of every tenth node ({nodes // 10:,}), whose evictions the budgets pace.",
+        one_group, [deployment(n, replicas) for n in names] + budgets + drains, pods, duration="45m")
+
+
 def files():
     yield schedule(5000, 1000, 150, "schedule-150k.ron", "Scheduler: 150,000 pods onto 5,000 nodes")
     for nodes in (500, 1000, 2000, 5000):
@@ -181,6 +245,7 @@ def files():
         yield mmc(f"mmc-{days}d.ron", f"{days}d", f"M/M/4 at 90 % for {days} d")
     for days in (1, 7, 30, 365):
         yield diurnal(f"diurnal-{days}d.ron", f"{days}d", "10s", f"Diurnal cluster for {days} d")
+    yield from shapes()
 
 
 def main():

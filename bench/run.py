@@ -152,6 +152,14 @@ def main():
         results[name] = (wall, peak)
         row(name, wall, lo, hi, peak, events(s) / wall, rate, unit)
 
+    # Other shapes of a 150,000-pod cluster: node pools, one huge rollout, drains under budgets.
+    for name in ["shape-node-selector", "shape-rollout", "shape-pdb-drain"]:
+        if not want(name):
+            continue
+        wall, peak, lo, hi, s = check(BENCH / f"{name}.ron", a.runs)
+        results[name] = (wall, peak)
+        row(name, wall, lo, hi, peak, events(s) / wall, metric(s, "scheduling.attempts") / wall, "scheduling cycles/s")
+
     growth = {}
     for kind, sizes in [("growth-nodes", [500, 1000, 2000, 5000]), ("mmc", ["1d", "7d", "30d"]),
                         ("diurnal", ["1d", "7d", "30d", "365d"])]:
