@@ -916,16 +916,35 @@ fn apply_of(object: &manifests::Object) -> Option<ActionFile> {
     Some(ActionFile::Apply(Box::new(object)))
 }
 
-/// A Node manifest as a template for the nodes it names: a host, or every
-/// host of a host group.
+/// A Node manifest as a template for the nodes it names: the host of
+/// exactly that name, or every host of the host group of that name. Host
+/// names are their group's name and a number (`a-1`), so one name can be
+/// both a host's and another group's (groups `a` and `a-1`); such a name is
+/// refused, as it does not say which it means.
 fn node_template(c: &mut Checker, id: usize, n: &manifests::NodeFile, hosts: &[HostSpec]) -> Option<NodeTemplate> {
     let at = format!("{MANIFEST}{id}");
-    let named: Vec<HostId> = hosts
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.name == n.name || h.group == n.name)
-        .map(|(k, _)| HostId(k as u32))
-        .collect();
+    let host = hosts.iter().position(|h| h.name == n.name);
+    let group: Vec<HostId> =
+        hosts.iter().enumerate().filter(|(_, h)| h.group == n.name).map(|(k, _)| HostId(k as u32)).collect();
+    if let Some(h) = host
+        && !group.is_empty()
+    {
+        c.problem(
+            format!("{at}.name"),
+            format!(
+                "{} is the name of a host of host group {} and of host group {}; a Node manifest names one host or one host group: rename host group {}",
+                quoted(&n.name),
+                quoted(&hosts[h].group),
+                quoted(&n.name),
+                quoted(&n.name),
+            ),
+        );
+        return None;
+    }
+    let named: Vec<HostId> = match host {
+        Some(h) => vec![HostId(h as u32)],
+        None => group,
+    };
     c.labels(&format!("{at}.labels"), &n.labels);
     for (k, t) in n.taints.iter().flatten().enumerate() {
         for (field, message) in kube_rules::taint(t) {
