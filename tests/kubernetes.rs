@@ -667,3 +667,35 @@ fn topology_spread_counts_only_pods_of_the_pods_own_namespace() {
     assert_eq!(nodes_of("one"), ["node-1", "node-1"]);
     assert_eq!(nodes_of("two"), ["node-1", "node-2", "node-3"]);
 }
+
+#[test]
+fn a_pod_restarted_after_a_brief_host_failure_is_ready_only_after_its_new_start() {
+    // The pod's containers start within the first seconds and its readiness
+    // probe passes 30 s later. The host fails at 10 s and is back at 12 s:
+    // the kubelet starts the pod again, and it is Ready 30 s after that new
+    // start (after 42 s), not when the first run's probe would have passed
+    // (before 40 s).
+    let text = r#"Scenario(name: "k8s", seed: 1, duration: "2m",
+        hosts: [HostGroup(name: "n", count: 1, cpu: "4", memory: "16Gi", cached_images: ["app:1"])],
+        images: [Image(name: "app:1", layers: ["10MB"])],
+        apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "web", replicas: 1, template: PodTemplate(containers: [
+                Container(name: "web", image: "app:1", resources: Resources(requests: ResourceList(cpu: "1", memory: "1Gi")),
+                          readinessProbe: Probe(initialDelaySeconds: 30))])))),
+        ])],
+        timeline: [At("10s", FailNode("n-1")), At("12s", RecoverNode("n-1"))])"#;
+    let mut w = world(text);
+    w.run_until(SimTime(9_000_000));
+    let k = w.kube().unwrap();
+    let pod = *k.pods.iter().next().map(|(id, _)| id).as_ref().expect("one pod");
+    assert!(k.pods[&pod].running && !k.pods[&pod].ready, "started, not yet Ready");
+    w.run_until(SimTime(41_000_000));
+    let k = w.kube().unwrap();
+    assert_eq!(k.pods[&pod].restarts, 1);
+    assert!(!k.pods[&pod].ready, "Ready at {:?}, before its new start's probe passed", k.pods[&pod].ready_since);
+    w.run_until(SimTime(60_000_000));
+    let k = w.kube().unwrap();
+    assert!(k.pods[&pod].ready);
+    assert!(k.pods[&pod].ready_since.is_some_and(|t| t >= SimTime(42_000_000)), "{:?}", k.pods[&pod].ready_since);
+}

@@ -297,6 +297,7 @@ pub fn create_pod(
             images_missing: BTreeSet::new(),
             pinned: false,
             started_at: None,
+            epoch: 0,
         },
     );
     c.queue.active.push_back(id);

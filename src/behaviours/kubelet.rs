@@ -220,7 +220,18 @@ pub fn start_containers(w: &mut impl KubeWorld, pod: InstanceId) {
         d = d + start.sample(w.startup_rng());
     }
     d = d + start.sample(w.startup_rng());
-    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
+    let epoch = epoch(w, pod);
+    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod, epoch));
+}
+
+/// The run of the pod's containers a timer was set for is still the
+/// current one (see [`Pod::epoch`](crate::behaviours::cluster::Pod)).
+pub fn current(w: &impl KubeWorld, pod: InstanceId, epoch: u32) -> bool {
+    w.kref().pods.get(&pod).is_some_and(|p| p.epoch == epoch)
+}
+
+fn epoch(w: &impl KubeWorld, pod: InstanceId) -> u32 {
+    w.kref().pods.get(&pod).map_or(0, |p| p.epoch)
 }
 
 /// The containers run (phase Running): readiness probes begin, and a container that will exit is timed.
@@ -238,9 +249,10 @@ pub fn container_started(w: &mut impl KubeWorld, pod: InstanceId) {
     // Sidecars' readiness probes count towards the pod's Ready condition too.
     let readiness = template.running_containers().map(|c| c.readiness_delay).max().unwrap_or(SimDuration::ZERO);
     let delay = w.watch_delay();
-    w.schedule_phase_end(pod, readiness + delay, KubeDue::PodReady(pod));
+    let epoch = epoch(w, pod);
+    w.schedule_phase_end(pod, readiness + delay, KubeDue::PodReady(pod, epoch));
     if let Some(exit) = template.containers.iter().filter_map(|c| c.exits_after).min() {
-        w.schedule_kube(exit, KubeDue::ContainerExited(pod));
+        w.schedule_kube(exit, KubeDue::ContainerExited(pod, epoch));
     }
 }
 
@@ -285,6 +297,7 @@ pub fn container_exited(w: &mut impl KubeWorld, pod: InstanceId) {
     p.ready_changed = Some(now);
     p.running = false;
     p.restarts += 1;
+    p.epoch += 1;
     p.restart_backoff = next_restart_backoff(p.restart_backoff);
     let backoff = p.restart_backoff;
     let restarts = p.restarts;
@@ -299,7 +312,8 @@ pub fn container_exited(w: &mut impl KubeWorld, pod: InstanceId) {
     let reason = format!("CrashLoopBackOff: back-off {} restarting failed container (restarts: {restarts})", backoff);
     w.instance_mut(pod).wait_reason = Some(reason.clone());
     w.emit(EventKind::Waiting { instance: pod, reason });
-    w.schedule_phase_end(pod, backoff, KubeDue::ContainerRestart(pod));
+    let epoch = epoch(w, pod);
+    w.schedule_phase_end(pod, backoff, KubeDue::ContainerRestart(pod, epoch));
     let c = w.kref();
     if let Some(d) = c.pod_deployment(&c.pods[&pod]) {
         deployment::sync_soon(w, d);
@@ -344,7 +358,8 @@ pub fn container_restart(w: &mut impl KubeWorld, pod: InstanceId) {
     acts_on(w, pod);
     w.instance_mut(pod).wait_reason = None;
     let d = w.platform().container_start_time.clone().sample(w.startup_rng());
-    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod));
+    let epoch = epoch(w, pod);
+    w.schedule_phase_end(pod, d, KubeDue::ContainerStarted(pod, epoch));
 }
 
 /// The pod's containers stopped after its deletion: the pod is gone.
@@ -441,6 +456,7 @@ pub fn host_failed(w: &mut impl KubeWorld, host: HostId, lost: &[InstanceId], li
     for &p in lost {
         if let Some(pod) = w.cluster().pods.get_mut(&p) {
             pod.pinned = false;
+            pod.epoch += 1;
             w.set_phase(p, Phase::Unknown);
         }
     }

@@ -135,13 +135,18 @@ impl World {
             KubeDue::BackoffDone(p) => scheduling_queue::backoff_done(self, p),
             KubeDue::FlushUnschedulable => scheduling_queue::flush_unschedulable_pods_leftover(self),
             KubeDue::KubeletAdmit(p) => kubelet::admit(self, p),
-            KubeDue::ContainerStarted(p) => kubelet::container_started(self, p),
-            KubeDue::PodReady(p) => {
+            KubeDue::ContainerStarted(p, epoch)
+            | KubeDue::PodReady(p, epoch)
+            | KubeDue::ContainerExited(p, epoch)
+            | KubeDue::ContainerRestart(p, epoch)
+                if !kubelet::current(self, p, epoch) => {}
+            KubeDue::ContainerStarted(p, _) => kubelet::container_started(self, p),
+            KubeDue::PodReady(p, _) => {
                 kubelet::pod_ready(self, p);
                 node_lifecycle::check_recovery(self);
             }
-            KubeDue::ContainerExited(p) => kubelet::container_exited(self, p),
-            KubeDue::ContainerRestart(p) => kubelet::container_restart(self, p),
+            KubeDue::ContainerExited(p, _) => kubelet::container_exited(self, p),
+            KubeDue::ContainerRestart(p, _) => kubelet::container_restart(self, p),
             KubeDue::PodTerminated(p) => kubelet::pod_terminated(self, p),
             KubeDue::SyncEndpoints => endpoints::sync(self),
             KubeDue::HpaSync => hpa::controller::sync(self),

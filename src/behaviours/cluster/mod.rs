@@ -72,10 +72,12 @@ pub enum KubeDue {
     BackoffDone(InstanceId),
     FlushUnschedulable,
     KubeletAdmit(InstanceId),
-    ContainerStarted(InstanceId),
-    PodReady(InstanceId),
-    ContainerExited(InstanceId),
-    ContainerRestart(InstanceId),
+    // The kubelet's timers for a run of a pod's containers carry the
+    // pod's `epoch` when they were set, and are inert once it moved on.
+    ContainerStarted(InstanceId, u32),
+    PodReady(InstanceId, u32),
+    ContainerExited(InstanceId, u32),
+    ContainerRestart(InstanceId, u32),
     PodTerminated(InstanceId),
     SyncEndpoints,
     HpaSync,
@@ -153,6 +155,11 @@ pub struct Pod {
     pub eviction_at: Option<SimTime>,
     /// Images still missing before the kubelet can start it.
     pub images_missing: BTreeSet<ImageId>,
+    /// Which run of its containers this is: one more each time they die
+    /// (with their host, or by exiting). The kubelet's timers for a run
+    /// (started, Ready, exit, restart back-off) carry it, so one left from
+    /// an earlier run does nothing to the run after.
+    pub epoch: u32,
 }
 
 /// What created a pod.
