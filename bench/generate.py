@@ -17,6 +17,20 @@ NODE = 'cpu: "16", memory: "64Gi", cached_images: ["app:1.0"]'
 IMAGE = 'images: [Image(name: "app:1.0", layers: ["28.2MB", "16.6MB"])],'
 
 
+def header(title, what, duration):
+    """A Kubernetes bench scenario's opening: what it is, its name, seed, duration and budget."""
+    return f"""// {title}
+//
+// {what}
+// Written by bench/generate.py; run by bench/run.py.
+Scenario(
+    name: "{title}",
+    seed: 1,
+    duration: "{duration}",
+    budget: Budget(events: 1e9, memory: "16Gi"),
+"""
+
+
 def schedule(nodes, deployments, replicas, name, title, duration="30m"):
     """`deployments` Deployments of `replicas` 250m / 512Mi pods created at 0 s."""
     pods = deployments * replicas
@@ -26,18 +40,10 @@ def schedule(nodes, deployments, replicas, name, title, duration="30m"):
     launches = "\n".join(
         f'            At("0s", Launch(app: "app-{i:04}", count: {replicas})),' for i in range(deployments)
     )
-    return name, f"""// {title}
-//
-// {pods:,} pods of 250m / 512Mi in {deployments:,} Deployments of {replicas}, created at 0 s,
-// onto {nodes:,} nodes of 16 CPU / 64Gi that hold the image, with the default
-// scheduler profile (the adaptive percentageOfNodesToScore, parameters.md B1).
-// Written by bench/generate.py; run by bench/run.py.
-Scenario(
-    name: "{title}",
-    seed: 1,
-    duration: "{duration}",
-    budget: Budget(events: 1e9, memory: "16Gi"),
-    hosts: [HostGroup(name: "node", count: {nodes}, {NODE})],
+    what = (f"{pods:,} pods of 250m / 512Mi in {deployments:,} Deployments of {replicas}, created at 0 s,\n"
+            f"// onto {nodes:,} nodes of 16 CPU / 64Gi that hold the image, with the default\n"
+            "// scheduler profile (the adaptive percentageOfNodesToScore, parameters.md B1).")
+    return name, header(title, what, duration) + f"""    hosts: [HostGroup(name: "node", count: {nodes}, {NODE})],
     {IMAGE}
     apps: [
 {apps}
@@ -180,16 +186,7 @@ def deployment(name, replicas, template_extra=""):
 def shape(name, title, what, hosts, timeline, pods, duration="30m", images=IMAGE):
     """150,000 pods of 250m / 512Mi on 5,000 nodes, in a shape other than schedule-150k's."""
     lines = "\n".join(timeline)
-    return name, f"""// {title}
-//
-// {what}
-// Written by bench/generate.py; run by bench/run.py.
-Scenario(
-    name: "{title}",
-    seed: 1,
-    duration: "{duration}",
-    budget: Budget(events: 1e9, memory: "16Gi"),
-    hosts: [
+    return name, header(title, what, duration) + f"""    hosts: [
 {hosts}
     ],
     {images}
