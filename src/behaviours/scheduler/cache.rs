@@ -97,7 +97,9 @@ impl TopologyKey {
 struct SpreadCounts {
     selector: u32,
     key: u32,
-    per_domain: Vec<i64>,
+    /// 32 bits: a count per node for every workload's selector is most of
+    /// the cache's memory in a cluster of many small workloads.
+    per_domain: Vec<i32>,
 }
 
 #[derive(Clone, Debug)]
@@ -220,11 +222,11 @@ impl Spread {
             return p;
         }
         let domains = &self.keys[key as usize];
-        let mut per_domain = vec![0i64; domains.values.len()];
+        let mut per_domain = vec![0i32; domains.values.len()];
         for (h, n) in nodes.iter().enumerate() {
             let d = domains.domain_of[h];
             if n.registered && d != NONE {
-                per_domain[d as usize] += self.on_node_matching(h, selector);
+                per_domain[d as usize] += self.on_node_matching(h, selector) as i32;
             }
         }
         let p = self.pairs.len() as u32;
@@ -257,7 +259,7 @@ impl Spread {
                 let pair = &mut self.pairs[p as usize];
                 let d = self.keys[pair.key as usize].domain_of[h];
                 if d != NONE {
-                    pair.per_domain[d as usize] += delta;
+                    pair.per_domain[d as usize] += delta as i32;
                 }
             }
         }
@@ -280,7 +282,7 @@ impl Spread {
                 let pair = &mut self.pairs[p as usize];
                 let d = self.keys[pair.key as usize].domain_of[h];
                 if d != NONE {
-                    pair.per_domain[d as usize] += sign * n;
+                    pair.per_domain[d as usize] += (sign * n) as i32;
                 }
             }
         }
@@ -559,7 +561,7 @@ impl SchedulerCache {
     }
 
     /// Matching pods per domain over registered nodes, and registered nodes per domain.
-    pub(super) fn spread_counts(&self, pair: u32) -> (&[i64], &[u32]) {
+    pub(super) fn spread_counts(&self, pair: u32) -> (&[i32], &[u32]) {
         let p = &self.spread.pairs[pair as usize];
         (&p.per_domain, &self.spread.keys[p.key as usize].registered_nodes)
     }

@@ -55,7 +55,7 @@ struct Counted {
     max_skew: i64,
     /// Counted for this pod over the nodes it may use, when it has a node
     /// selector or affinity; otherwise the cache's counts are read.
-    own_counts: Option<Vec<i64>>,
+    own_counts: Option<Vec<i32>>,
     /// Filter: the pod matches its own selector (1) or not (0); and the global minimum.
     self_match: i64,
     min: i64,
@@ -66,8 +66,8 @@ struct Counted {
 impl Counted {
     fn count(&self, cache: &SchedulerCache, domain: usize) -> i64 {
         match &self.own_counts {
-            Some(c) => c[domain],
-            None => cache.spread_counts(self.pair).0[domain],
+            Some(c) => i64::from(c[domain]),
+            None => i64::from(cache.spread_counts(self.pair).0[domain]),
         }
     }
 }
@@ -176,7 +176,7 @@ fn own_counts(
     pair: u32,
     all_keys: &[u32],
     memo: &mut CountedNodes,
-) -> (Vec<i64>, Vec<bool>) {
+) -> (Vec<i32>, Vec<bool>) {
     // A pod the cache has not prepared (alike 0) is matched afresh.
     let mut fresh = CountedNodes::default();
     let memo = if pod.alike == 0 { &mut fresh } else { memo };
@@ -187,7 +187,7 @@ fn own_counts(
         counts[d as usize] = whole[d as usize];
     }
     for &(h, d) in &domains.partial {
-        counts[d as usize] += cache.spread_on_node(pair, h as usize);
+        counts[d as usize] += cache.spread_on_node(pair, h as usize) as i32;
     }
     (counts, domains.eligible.clone())
 }
@@ -240,7 +240,7 @@ pub fn pre_filter(pod: &PodInfo, cache: &SchedulerCache, state: &mut CycleState)
         let (counts, registered) = cache.spread_counts(counted.pair);
         counted.min = match &eligible {
             Some(e) => (0..e.len()).filter(|&d| e[d]).map(|d| counted.count(cache, d)).min(),
-            None => (0..counts.len()).filter(|&d| registered[d] > 0).map(|d| counts[d]).min(),
+            None => (0..counts.len()).filter(|&d| registered[d] > 0).map(|d| i64::from(counts[d])).min(),
         }
         .unwrap_or(0);
         state.filter.push(counted);
@@ -351,7 +351,7 @@ pub fn score_unignored(
             let raw = if d == u32::MAX {
                 0
             } else {
-                let count = counts[d as usize];
+                let count = i64::from(counts[d as usize]);
                 match usize::try_from(count) {
                     Ok(i) if i < 64 => {
                         if table[i] == UNSET {
@@ -387,7 +387,7 @@ pub fn score(state: &mut CycleState, cache: &SchedulerCache, feasible: &[u32], o
         for (sum, &h) in sums.iter_mut().zip(feasible) {
             let d = domain_of[h as usize];
             if d != u32::MAX {
-                *sum += score_for_count(counts[d as usize], c.max_skew, c.weight);
+                *sum += score_for_count(i64::from(counts[d as usize]), c.max_skew, c.weight);
             }
         }
     }
