@@ -699,3 +699,31 @@ fn a_pod_restarted_after_a_brief_host_failure_is_ready_only_after_its_new_start(
     assert!(k.pods[&pod].ready);
     assert!(k.pods[&pod].ready_since.is_some_and(|t| t >= SimTime(42_000_000)), "{:?}", k.pods[&pod].ready_since);
 }
+
+#[test]
+fn a_scale_down_takes_a_pod_from_the_node_with_most_of_the_deployment() {
+    // Three pods on node-1 while node-2 is cordoned, a fourth on node-2, then back to three:
+    // the ReplicaSet ranks pods by their Deployment's pods on the same node before their
+    // ready time (`getPodsRankedByRelatedPodsOnSameNode`), so one of node-1's goes.
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Cordon("node-2")), At("0s", Cordon("node-3")),
+            At("1s", Apply(Deployment(name: "web", replicas: 3,
+                template: PodTemplate(containers: [Container(name: "web", image: "app:1",
+                    resources: Resources(requests: ResourceList(cpu: "500m", memory: "512Mi")))])))),
+            At("30s", Uncordon("node-2")),
+            At("40s", Scale(deployment: "web", replicas: 4)),
+            At("2m", Scale(deployment: "web", replicas: 3))])]"#,
+    ));
+    w.run_until(SimTime(150_000_000));
+    let k = w.kube().unwrap();
+    let nodes: Vec<&str> = k
+        .pods
+        .iter()
+        .filter(|(_, p)| !p.deleting)
+        .map(|(_, p)| w.setup().hosts[p.node.unwrap().index()].name.as_str())
+        .collect();
+    assert_eq!(nodes.len(), 3, "{nodes:?}");
+    assert_eq!(nodes.iter().filter(|&&n| n == "node-1").count(), 2, "{nodes:?}");
+    assert_eq!(nodes.iter().filter(|&&n| n == "node-2").count(), 1, "{nodes:?}");
+}

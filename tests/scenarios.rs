@@ -53,22 +53,22 @@ fn every_shipped_scenario_meets_its_expectations() {
 /// each scenario it touches, and says why in its commit; an optimisation
 /// changes none.
 const EVENT_LOG_DIGESTS: &[(&str, &str)] = &[
-    ("autoscaling-spike", "4b893f8a15db65e96e21b39eaf47e4b84e82b7f447ae581e60dd49c4053ee059"),
+    ("autoscaling-spike", "20d7a2ee8c29735860590510205b491f9c9353a558bc8080e47a7e487f217953"),
     ("cold-start", "949091d204fcf7c5dbea6251d02e49ac8a648830bfa4e594fde4501012d0a9d4"),
     ("control-plane", "b6d3eadf8ecc435c43b4c8cb2de45a95effb51fe7cba3071bcd6cc7944f8de6c"),
     ("density", "ca16f6bdec83f072c1e8916318a3e5630a63a62718ef081f7d490f3b5f25fcc7"),
-    ("diurnal-day", "7a4233c12882ef2b021dabd9ffed89b4d3735a4f18ddb3f3e3748d91ebaa3e5c"),
+    ("diurnal-day", "0e66b9062bb269fd940ef12bbc22d0bba57735b71e14808f64421b555a2e6813"),
     ("gpu-nodes", "15fd7eb079d7a5e139090adb134fb9dc79a86cab4fc57a1933192c048819f39e"),
-    ("hpa-metrics", "890d400238583f43dd69a36c2631e89b9ca69c2e5a484128fd7645d9ec27d962"),
+    ("hpa-metrics", "4270200b6de07b427401a8c009866fb389761a120ee40c348c9a85d8236464b0"),
     ("image-layers", "4c24b312df608f502a57b2a3afb3331937d551949ba1063d4eb8e42c29dc67b2"),
     ("image-locality", "289ad9e18596019a7e648b63dd2ca82e76a483a14abac1966c5a53309f284f10"),
     ("node-failure", "6203104e5f081211fa9389cde1921955fb947464968b0f658c8ff9258413d931"),
     ("queueing-theory", "d4aa4866b1d28d2fc63876cba5ea86d65d87aabe7ff0efe6a2ba9ed290e10069"),
-    ("rolling-update", "12961e4b6a42d8dfa24e95b1a7f1d1a7c032d78ef586f5d5480ac78de879de02"),
+    ("rolling-update", "4a4e8499d00b414bc801e4c59444a9a8858389db3fd0f2b5d66b36657b8dcda0"),
     ("scheduling-strategies", "9845a5cfab3c2cbc0980eb28be79ec276c06e62633f6d05f460193ecd715eed2"),
     ("sidecars", "35be10432f4859ce648937f8f53947e41611d720b8eec374b59fde9cc54b78cc"),
-    ("small-shop", "e16a3a0a0e3c49bb965e4170b741ca2de70cc3f41ee8844daefd528239674e16"),
-    ("volte-core", "8ddb49e8054447b80cc67b0fbd7981b2e557edcf65ecf0f030e1cf806ff4c973"),
+    ("small-shop", "c7922d19443f53ba14d6629b550f88adbfbc25f1660585c4defc4bd4e0291510"),
+    ("volte-core", "2459ed32b4a435dd4d27982ac491ad60c928dc1d713af030777bf9b60d2e7838"),
     ("warm-cache", "58eb15eee5a644b8e318fda38d6bbf8d163991ac011195b8116df3946b76c412"),
 ];
 

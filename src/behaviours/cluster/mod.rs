@@ -206,11 +206,12 @@ pub struct ReplicaSet {
 
 /// What a ReplicaSet's controllers and the disruption controller count of
 /// its pods, kept as the pods change so that a sync need not walk them all:
-/// the pods being deleted, the Ready ones not being deleted, and when each
-/// of those became Ready (for `minReadySeconds`).
+/// the pods being deleted, the active ones on each node, the Ready ones not
+/// being deleted, and when each of those became Ready (for `minReadySeconds`).
 #[derive(Clone, Debug, Default)]
 pub struct PodCounts {
     deleting: u32,
+    pub(crate) on_node: BTreeMap<HostId, u32>,
     pub(crate) healthy: u32,
     ready_since: BTreeMap<SimTime, u32>,
     /// The pods in `ready_since`.
@@ -221,6 +222,13 @@ impl PodCounts {
     /// Counts `pod` in (`sign` 1) or out (−1).
     fn count(&mut self, pod: &Pod, sign: i32) {
         let add = |n: &mut u32| *n = n.checked_add_signed(sign).expect("a pod counted out was counted in");
+        if let (false, Some(h)) = (pod.deleting, pod.node) {
+            let n = self.on_node.entry(h).or_insert(0);
+            add(n);
+            if *n == 0 {
+                self.on_node.remove(&h);
+            }
+        }
         if pod.deleting {
             add(&mut self.deleting);
         } else if pod.ready {

@@ -132,9 +132,11 @@ pub fn bind(w: &mut impl KubeWorld, pod: InstanceId, host: HostId) {
     let c = w.cluster();
     c.queue.unschedulable.remove(&pod);
     c.queue.backoff.remove(&pod);
-    let p = c.pods.get_mut(&pod).expect("the pod exists");
-    p.node = Some(host);
-    let info = Arc::clone(&p.pod_info);
+    let info = c.update_pod(pod, |p| {
+        p.node = Some(host);
+        Arc::clone(&p.pod_info)
+    });
+    let info = info.expect("the pod exists");
     c.nodes[host.index()].pods.insert(pod);
     c.cache.add_pod(host.index(), &info, true);
     w.api_write();
