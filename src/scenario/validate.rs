@@ -1734,6 +1734,22 @@ fn power(c: &mut Checker, path: &str, p: &PowerFile) -> PowerSpec {
         if !table.iter().all(|w| watts_ok(*w)) {
             c.problem(format!("{path}.table"), "watts are between 0 and 1000000 (a megawatt)");
         }
+        // A server draws no less as its utilisation rises: SPECpower's
+        // tables never fall, and a falling one would pay a host to work.
+        for (k, pair) in table.windows(2).enumerate().take(10) {
+            if pair[1] < pair[0] {
+                c.problem(
+                    format!("{path}.table[{}]", k + 1),
+                    format!(
+                        "{} watts at {} % is less than {} at {} %; power draw does not fall as utilisation rises",
+                        pair[1],
+                        (k + 1) * 10,
+                        pair[0],
+                        k * 10
+                    ),
+                );
+            }
+        }
         if p.idle_watts.is_some() || p.peak_watts.is_some() {
             c.problem(path, "give either a table or idle_watts and peak_watts");
         }
