@@ -57,6 +57,15 @@ fn problems_are_placed_by_line_column_and_field_path() {
 }
 
 #[test]
+fn a_local_tag_is_refused_at_its_value() {
+    let read = read_one(&DEPLOYMENT.replace("  name: web\n", "  name: !Ref web\n"));
+    assert!(read.manifests.is_empty());
+    let [p] = read.problems.as_slice() else { panic!("one problem: {:?}", read.problems) };
+    assert_eq!(p.path, "k8s/app.yaml:4:14");
+    assert!(p.message.starts_with("the YAML does not parse: unsupported tag `!Ref`: "), "{}", p.message);
+}
+
+#[test]
 fn an_unknown_field_is_refused_as_strict_decoding_refuses_it() {
     let read = read_one(&DEPLOYMENT.replace("  replicas: 3", "  replica: 3"));
     assert_eq!(read.problems.len(), 1, "{:?}", read.problems);

@@ -311,8 +311,12 @@ impl Default for Allowance {
 }
 
 /// The documents of a file, empty ones left out (as kubectl leaves them out).
-/// Duplicate keys are an error, as they are for kubectl. What they expand to
-/// is taken from `allowance`.
+/// Duplicate keys are an error, as they are for kubectl. YAML's standard
+/// tags (`!!str`, `!!int`, `!!binary`, `!!map`…) are read on the values they
+/// fit; any other tag (`!Ref`, a `%TAG` handle's) is an error: kubectl's
+/// go-yaml would drop it and read the text after it, which means something
+/// else to the tool the tag was written for. What they expand to is taken
+/// from `allowance`.
 pub fn documents(text: &str, allowance: &mut Allowance) -> Result<Vec<Document>, SyntaxError> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = allowance.nodes;
@@ -320,6 +324,7 @@ pub fn documents(text: &str, allowance: &mut Allowance) -> Result<Vec<Document>,
     let options = serde_saphyr::options! {
         with_snippet: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        reject_unsupported_tags: true,
         budget: Some(budget),
     };
     let roots: Vec<Node> =
@@ -383,13 +388,20 @@ fn message_of(e: &serde_saphyr::Error) -> String {
         None => text,
     };
     // The parser's budget (see the module's documentation), in words.
-    match text.strip_prefix("budget breached: ") {
-        Some(what) => format!(
+    if let Some(what) = text.strip_prefix("budget breached: ") {
+        return format!(
             "the file expands to more than the parser allows ({what}): the manifests of a scenario expand to at \
              most 250,000 nodes and 16 MiB of text all together, 64 levels deep, with aliases in proportion to anchors"
-        ),
-        None => text,
+        );
     }
+    // A local tag (`!Ref`, not `!!str` or `!<…>`): say what is read instead.
+    if text.starts_with("unsupported tag `!") && !text.starts_with("unsupported tag `!!") && !text.contains("`!<") {
+        return format!(
+            "{text}: only YAML's standard tags (!!str, !!int, !!map…) are read; a local tag is for the tool that \
+             expands it before kubectl applies the file"
+        );
+    }
+    text
 }
 
 #[cfg(test)]
@@ -430,6 +442,34 @@ mod tests {
         assert!(!err.message.is_empty());
         let dup = documents("a: 1\na: 2\n", &mut Allowance::default()).unwrap_err();
         assert_eq!(dup.at.line, 2, "{dup:?}");
+    }
+
+    #[test]
+    fn standard_tags_are_read_and_local_tags_refused() {
+        let docs = documents(
+            "a: !!int 2\nb: !!str 250m\nc: !!binary d2ViOjE=\nd: !!map {e: 1}\nf: ! 12\n",
+            &mut Allowance::default(),
+        )
+        .unwrap();
+        let root = &docs[0].root;
+        assert_eq!(root.find("a").0.value, Value::Int(2));
+        assert_eq!(root.find("b").0.as_str(), Some("250m"));
+        // !!binary is base64, decoded as go-yaml decodes it.
+        assert_eq!(root.find("c").0.as_str(), Some("web:1"));
+        assert_eq!(root.find("d.e").0.value, Value::Int(1));
+        assert_eq!(root.find("f").0.as_str(), Some("12"));
+        for (text, tag, column) in [
+            ("a: 1\nb: !Ref web\n", "!Ref", 9),
+            ("a: 1\nb: !Thing {c: 1}\n", "!Thing", 11),
+            ("a: 1\n!Key b: 1\n", "!Key", 6),
+        ] {
+            let err = documents(text, &mut Allowance::default()).unwrap_err();
+            assert_eq!(err.at, Mark { line: 2, column }, "{text:?}");
+            assert!(err.message.starts_with(&format!("unsupported tag `{tag}`: only YAML's standard tags")), "{err:?}");
+        }
+        // A standard tag on a value it does not fit: refused, without the word on local tags.
+        let err = documents("a: !!map 3\n", &mut Allowance::default()).unwrap_err();
+        assert_eq!(err.message, "unsupported tag `!!map`");
     }
 
     #[test]
