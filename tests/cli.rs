@@ -333,6 +333,11 @@ fn the_budget_flag_overrides_the_default_and_validate_shows_the_estimate() {
     let o = flotilla(&["check", "--budget", "time=1h", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("\"time\" is not part of a budget"), "{}", stderr(&o));
+    // A part given twice is refused rather than the last taken.
+    let o = flotilla(&["validate", "--budget", "events=1e9,events=10", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'events=1e9,events=10' for '--budget"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("events is given twice; give it once"), "{}", stderr(&o));
 }
 
 #[test]

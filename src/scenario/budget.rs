@@ -62,14 +62,19 @@ pub struct BudgetFile {
 }
 
 impl BudgetFile {
-    /// Reads `events=2e9,memory=8Gi` (either part may be left out).
+    /// Reads `events=2e9,memory=8Gi` (either part may be left out, neither
+    /// given twice).
     pub fn parse(text: &str) -> Result<BudgetFile, String> {
         let mut out = BudgetFile::default();
         for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let Some((key, value)) = item.split_once('=') else {
                 return Err(format!("{} is not KEY=VALUE; write events=2e9,memory=8Gi", super::error::quoted(item)));
             };
-            match key.trim() {
+            let key = key.trim();
+            if (key == "events" && out.events.is_some()) || (key == "memory" && out.memory.is_some()) {
+                return Err(format!("{key} is given twice; give it once"));
+            }
+            match key {
                 "events" => {
                     let n: f64 = value.trim().parse().map_err(|_| {
                         format!("events={} is not a number such as 2e9", crate::engine::time::shown_value(value))
@@ -863,6 +868,11 @@ mod tests {
         assert_eq!(BudgetFile::parse("memory=1Gi").unwrap().over(Budget::DEFAULT).events, Budget::DEFAULT_EVENTS);
         assert!(BudgetFile::parse("time=1h").is_err());
         assert!(BudgetFile::parse("events=lots").is_err());
+        assert_eq!(BudgetFile::parse("events=1e9, events=2e3"), Err("events is given twice; give it once".into()));
+        assert_eq!(
+            BudgetFile::parse("memory=1Gi,events=5,memory=8Gi"),
+            Err("memory is given twice; give it once".into())
+        );
         assert!(BudgetFile { events: Some(0.0), memory: None }.problem().is_some());
     }
 
