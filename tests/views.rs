@@ -326,6 +326,24 @@ fn objects_live_in_their_manifests_namespace() {
 }
 
 #[test]
+fn an_empty_namespace_is_the_default_and_all_namespaces_wins_over_one() {
+    let namespace_of = |line: &[&str]| match kubectl::parse(&line.iter().map(|a| a.to_string()).collect::<Vec<_>>()) {
+        Ok(kubectl::Command::Get { namespace, .. }) => namespace,
+        other => panic!("{line:?}: {other:?}"),
+    };
+    // kubectl reads an empty -n as not given: the context's namespace, default.
+    for empty in
+        [&["get", "pods", "-n", ""][..], &["get", "pods", "--namespace="], &["get", "pods", "-n", "shop", "-n", ""]]
+    {
+        assert_eq!(namespace_of(empty), Some("default".to_string()), "{empty:?}");
+    }
+    assert_eq!(namespace_of(&["get", "pods", "-n", "shop"]), Some("shop".to_string()));
+    // -A lists every namespace wherever -n stands.
+    assert_eq!(namespace_of(&["get", "pods", "-A", "-n", "shop"]), None);
+    assert_eq!(namespace_of(&["get", "pods", "-n", "shop", "-A"]), None);
+}
+
+#[test]
 fn objects_applied_on_their_own_show_no_controller() {
     let text = r#"Scenario(name: "own", seed: 1, duration: "10m",
         hosts: [HostGroup(name: "node", count: 2, cpu: "4", memory: "16Gi", cached_images: ["redis:7"])],

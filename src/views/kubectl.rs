@@ -129,7 +129,8 @@ const USAGE: &str = "flotilla's kubectl knows: get pods|nodes|deployments|replic
 pub fn parse(args: &[String]) -> Result<Command, ViewError> {
     let mut words = Vec::new();
     let mut output: Option<String> = None;
-    let mut namespace = Some("default".to_string());
+    let mut namespace: Option<String> = None;
+    let mut all_namespaces = false;
     let mut show_labels = false;
     let mut i = 0;
     while i < args.len() {
@@ -145,7 +146,7 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
         } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
             output = Some(v.to_string());
         } else if a == "-A" || a == "--all-namespaces" {
-            namespace = None;
+            all_namespaces = true;
         } else if a == "--show-labels" {
             show_labels = true;
         } else if a == "-n" || a == "--namespace" {
@@ -161,6 +162,12 @@ pub fn parse(args: &[String]) -> Result<Command, ViewError> {
         }
         i += 1;
     }
+    // As kubectl: `-A` wins wherever `-n` is, and an empty `-n` is not
+    // given (clientcmd's Namespace(): the context's namespace, `default`).
+    let namespace = match all_namespaces {
+        true => None,
+        false => Some(namespace.filter(|n| !n.is_empty()).unwrap_or_else(|| "default".to_string())),
+    };
     let (wide, yaml) = match output.as_deref() {
         None => (false, false),
         Some("wide") => (true, false),
