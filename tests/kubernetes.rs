@@ -1,6 +1,7 @@
 //! A Kubernetes world end to end: the scheduler's message for a pod that
 //! fits nowhere, node-lifecycle timings with the default timeouts, taints and
-//! tolerations, the kubelet's restart back-off, and a drain.
+//! tolerations, the kubelet's restart back-off, a drain, and the cluster
+//! autoscaler's choice of nodes to add and to remove.
 
 use flotilla::engine::{SimDuration, SimTime};
 use flotilla::model::Phase;
@@ -726,4 +727,82 @@ fn a_scale_down_takes_a_pod_from_the_node_with_most_of_the_deployment() {
     assert_eq!(nodes.len(), 3, "{nodes:?}");
     assert_eq!(nodes.iter().filter(|&&n| n == "node-1").count(), 2, "{nodes:?}");
     assert_eq!(nodes.iter().filter(|&&n| n == "node-2").count(), 1, "{nodes:?}");
+}
+
+/// A world of `hosts` whose cluster autoscaler has the node group `group`
+/// (unneeded nodes go after 1 min, at once after a scale-up), with `timeline`.
+fn autoscaled(hosts: &str, group: &str, timeline: &str) -> World {
+    world(&format!(
+        r#"Scenario(name: "ca", seed: 3, duration: "30m", hosts: [{hosts}],
+        images: [Image(name: "app:1", layers: ["10MB"])],
+        apps: [App(name: "web", image: "app:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(cluster_autoscaler: ClusterAutoscaler(
+            node_groups: [{group}], scale_down_unneeded_time: "1m", scale_down_delay_after_add: "0s")),
+            timeline: [{timeline}])])"#
+    ))
+}
+
+/// A Deployment `web` of `replicas` pods of 1 core and 1 GiB, with `tolerations`.
+fn web(replicas: u32, tolerations: &str) -> String {
+    format!(
+        r#"At("0s", Apply(Deployment(name: "web", replicas: {replicas}, template: PodTemplate(
+            labels: {{"app": "web"}}, tolerations: [{tolerations}],
+            containers: [Container(name: "web", image: "app:1",
+                resources: Resources(requests: ResourceList(cpu: "1", memory: "1Gi")))]))))"#
+    )
+}
+
+const TOLERATES_DB: &str = r#"Toleration(key: "dedicated", operator: Equal, value: "db", effect: NoSchedule)"#;
+const DB_HOSTS: &str = r#"HostGroup(name: "db", count: 4, cpu: "8", memory: "32Gi", cached_images: ["app:1"],
+    taints: [Taint(key: "dedicated", value: "db", effect: NoSchedule)])"#;
+
+#[test]
+fn the_cluster_autoscaler_adds_no_node_whose_taint_the_pending_pods_do_not_tolerate() {
+    // One 2-core node holds one of six 1-core pods; the only node group's
+    // nodes are tainted dedicated=db:NoSchedule. The scheduler's filters on
+    // the group's template node rule the pods out, so nothing is added.
+    let run = |tolerations: &str| {
+        let hosts = format!(
+            r#"HostGroup(name: "base", count: 1, cpu: "2", memory: "8Gi", cached_images: ["app:1"]), {DB_HOSTS}"#
+        );
+        let mut w = autoscaled(
+            &hosts,
+            r#"NodeGroup(hosts: "db", min: 0, initial: 0, provisioning_time: Constant("60s"))"#,
+            &web(6, tolerations),
+        );
+        w.run_until(SimTime(600_000_000));
+        let k = w.kube().unwrap();
+        let db_nodes = k.nodes.iter().filter(|n| n.name.starts_with("db-") && n.condition != NodeCondition::Absent);
+        (db_nodes.count(), w.counts().running)
+    };
+    assert_eq!(run(""), (0, 1));
+    // Pods that tolerate the taint get a node: five pods of 1 core fit on one 8-core node.
+    assert_eq!(run(TOLERATES_DB), (1, 6));
+}
+
+#[test]
+fn the_cluster_autoscaler_keeps_a_node_whose_pods_fit_only_where_they_are_not_tolerated() {
+    // A 1-core pod on pool-1 (4 cores: 25 % used, under the 50 % threshold);
+    // db-1 is empty but tainted. The pod fits on db-1 only by its resources:
+    // pool-1 stays, unless the pod tolerates the taint.
+    let run = |tolerations: &str| {
+        let hosts = format!(
+            r#"HostGroup(name: "pool", count: 1, cpu: "4", memory: "16Gi", cached_images: ["app:1"]), {DB_HOSTS}"#
+        );
+        let mut w = autoscaled(
+            &hosts,
+            r#"NodeGroup(hosts: "pool", min: 0, initial: 1, provisioning_time: Constant("60s"))"#,
+            &web(1, tolerations),
+        );
+        // Whether pool-1 was drained at some point in 5 min, and the pods running at the end.
+        let mut drained = false;
+        for s in 1..=30 {
+            w.run_until(SimTime(s * 10_000_000));
+            let pool = &w.kube().unwrap().nodes[0];
+            drained |= pool.unschedulable || pool.condition != NodeCondition::Ready;
+        }
+        (drained, w.counts().running)
+    };
+    assert_eq!(run(""), (false, 1));
+    assert_eq!(run(TOLERATES_DB), (true, 1));
 }

@@ -2,18 +2,22 @@
 //! every scan interval it adds nodes for pods that fit nowhere, choosing the
 //! node group by the least-waste expander after binpacking the pending pods,
 //! and drains and removes nodes that stayed under the utilisation threshold
-//! for the unneeded time and whose pods fit elsewhere.
+//! for the unneeded time and whose pods fit elsewhere. Like upstream, it runs
+//! the scheduler's filters to tell where a pod fits: on a node group's
+//! template node for a scale-up, on the other nodes for a scale-down.
 
 use std::collections::BTreeMap;
 
 use super::api_server;
-use super::cluster::{Component, KubeDue, KubeWorld, NodeCondition, Pod};
+use super::cluster::{Cluster, Component, KubeDue, KubeWorld, NodeCondition};
 use super::controllers::node_lifecycle;
 use super::kubelet;
-use super::scheduler::Resources;
+use super::scheduler::cache::add;
+use super::scheduler::{NodeInfo, PodInfo, Resources};
 use crate::engine::SimTime;
 use crate::model::HostId;
 use crate::model::event::EventKind;
+use crate::model::kube::{LABEL_HOSTNAME, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::model::spec::{ClusterAutoscalerSpec, NodeGroup};
 
 /// The cluster autoscaler's memory.
@@ -26,11 +30,6 @@ pub struct ClusterAutoscalerState {
     pub removing: Vec<HostId>,
 }
 
-/// What a pod requests, as the scheduler counts it (`pods` 1).
-fn requests(pod: &Pod) -> Resources {
-    pod.pod_info.requests
-}
-
 /// Whether `room` holds `r`: CPU, memory, a pod slot and every extended resource.
 fn holds(room: &Resources, r: &Resources) -> bool {
     room.milli_cpu >= r.milli_cpu
@@ -39,20 +38,11 @@ fn holds(room: &Resources, r: &Resources) -> bool {
         && room.scalar.iter().zip(&r.scalar).all(|(have, want)| have >= want)
 }
 
-fn take(room: &mut Resources, r: &Resources) {
-    room.milli_cpu -= r.milli_cpu;
-    room.memory -= r.memory;
-    room.pods -= r.pods;
-    for (have, want) in room.scalar.iter_mut().zip(&r.scalar) {
-        *have -= want;
-    }
-}
-
 /// First fit: the first bin with room for the pod takes it. Returns whether one had room.
 fn first_fit<'a>(bins: impl IntoIterator<Item = &'a mut Resources>, r: &Resources) -> bool {
     match bins.into_iter().find(|b| holds(b, r)) {
         Some(b) => {
-            take(b, r);
+            add(b, *r, -1);
             true
         }
         None => false,
@@ -77,7 +67,7 @@ fn power_off_node(w: &mut impl KubeWorld, host: HostId) {
     kubelet::stopped(w, host, false);
     let node = &mut w.cluster().nodes[host.index()];
     node.unschedulable = false;
-    node.taints.retain(|t| t.key != crate::model::kube::TAINT_UNSCHEDULABLE);
+    node.taints.retain(|t| t.key != TAINT_UNSCHEDULABLE);
     node_lifecycle::node_taints_changed(w, host);
     if w.host_powered(host) {
         w.set_powered(host, false);
@@ -107,21 +97,54 @@ pub fn scan(w: &mut impl KubeWorld) {
     }
 }
 
+/// A node group's template node (`TemplateNodeInfo`): a node of the group as
+/// it registers, with nothing on it. As `simulator/node_info_utils.go`
+/// sanitizes a node into one, it takes the group's first node's labels,
+/// taints and allocatable, with its own name for a hostname label, and none of
+/// the taints that stand for a node's condition (`utils/taints`
+/// `NodeConditionTaints`).
+pub fn template_node(k: &Cluster, g: &NodeGroup) -> NodeInfo {
+    let node = k.cache.node(g.hosts[0].index());
+    let name = format!("template-node-for-{}", g.name);
+    let mut labels = node.labels.clone();
+    labels.insert(LABEL_HOSTNAME.into(), name.clone());
+    let condition = |key: &str| key == TAINT_UNREACHABLE || key == TAINT_UNSCHEDULABLE;
+    let taints = node.taints.iter().filter(|t| !condition(&t.key)).cloned().collect();
+    NodeInfo { name, labels, taints, allocatable: node.allocatable, ..NodeInfo::default() }
+}
+
+/// Whether a new node of the group would take the pod: the scheduler's
+/// filters pass on the group's template node.
+pub fn fits_template(k: &Cluster, template: &NodeInfo, pod: &PodInfo) -> bool {
+    k.scheduler.filter_node(pod, template, &Resources::default()).is_none()
+}
+
 /// Pods the scheduler could not place: add nodes so they fit, choosing the
 /// node group by the least-waste expander. Returns whether it scaled up.
 pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
     let k = w.kref();
-    let mut pending: Vec<Resources> =
-        k.queue.unschedulable.keys().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).map(requests).collect();
+    let mut pending: Vec<&PodInfo> = k
+        .queue
+        .unschedulable
+        .keys()
+        .filter_map(|p| k.pods.get(p))
+        .filter(|p| !p.deleting)
+        .map(|p| &*p.pod_info)
+        .collect();
     // First fit decreasing: by CPU, then memory, then extended resources.
-    pending.sort_unstable_by_key(|r| std::cmp::Reverse((r.milli_cpu, r.memory, r.scalar)));
+    pending.sort_unstable_by_key(|p| std::cmp::Reverse((p.requests.milli_cpu, p.requests.memory, p.requests.scalar)));
     if pending.is_empty() {
         return false;
     }
     // Per group: how many new nodes the binpacking estimator needs, and the waste.
     let mut best: Option<(f64, usize, u32)> = None;
     for (gi, g) in ca.node_groups.iter().enumerate() {
-        let template = k.nodes[g.hosts[0].index()].allocatable;
+        let template = template_node(k, g);
+        // Only the pods a new node of the group would take count for it: a
+        // pod that fits no group's template triggers no scale-up.
+        let fitting: Vec<Resources> =
+            pending.iter().filter(|p| fits_template(k, &template, p)).map(|p| p.requests).collect();
+        let template = template.allocatable;
         // Nodes already coming up take pods first.
         let upcoming: Vec<Resources> = g
             .hosts
@@ -131,7 +154,7 @@ pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
             .collect();
         let in_group = g.hosts.iter().filter(|h| k.nodes[h.index()].condition != NodeCondition::Absent).count() as u32;
         let room = g.max.saturating_sub(in_group);
-        let (new_nodes, waste) = binpack(&pending, template, upcoming, room);
+        let (new_nodes, waste) = binpack(&fitting, template, upcoming, room);
         if new_nodes == 0 {
             continue;
         }
@@ -140,6 +163,7 @@ pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
             best = Some((waste, gi, new_nodes));
         }
     }
+    let unschedulable = pending.len();
     let Some((waste, gi, n)) = best else { return false };
     let group = ca.node_groups[gi].clone();
     let absent: Vec<HostId> = group
@@ -166,7 +190,7 @@ pub fn scale_up(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) -> bool {
         target: group.name.clone(),
         from: before,
         to: before + absent.len() as u32,
-        reason: format!("{} pods unschedulable; least-waste expander, waste {waste:.2}", pending.len()),
+        reason: format!("{unschedulable} pods unschedulable; least-waste expander, waste {waste:.2}"),
     });
     true
 }
@@ -213,26 +237,23 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
     }
 }
 
-/// Whether every pod on `host` fits on the other Ready nodes (first fit on requests).
+/// Whether every pod on `host` fits on the other Ready nodes, as
+/// `simulator/cluster.go` `findPlaceFor` places them: each in turn on the
+/// first node whose filters it passes, with the pods placed before it.
 fn pods_fit_elsewhere(w: &impl KubeWorld, host: HostId) -> bool {
     let k = w.kref();
-    let mut free: Vec<Resources> = k
+    let mut free: Vec<(&NodeInfo, Resources)> = k
         .nodes
         .iter()
         .filter(|n| n.host != host && n.condition == NodeCondition::Ready && !n.unschedulable)
-        .map(|n| {
-            let mut room = n.allocatable;
-            take(&mut room, &k.node_requested(n));
-            room.pods = n.allocatable.pods - n.pods.len() as i64;
-            room
-        })
+        .map(|n| k.cache.node(n.host.index()))
+        .map(|n| (n, n.requested))
         .collect();
-    k.nodes[host.index()]
-        .pods
-        .iter()
-        .filter_map(|p| k.pods.get(p))
-        .filter(|p| !p.deleting)
-        .all(|p| first_fit(&mut free, &requests(p)))
+    k.nodes[host.index()].pods.iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting).all(|p| {
+        let pod = &*p.pod_info;
+        let place = free.iter_mut().find(|(n, requested)| k.scheduler.filter_node(pod, n, requested).is_none());
+        place.map(|(_, requested)| add(requested, pod.requests, 1)).is_some()
+    })
 }
 
 /// Drains `host` for removal; it is powered off once its pods are gone.
@@ -288,7 +309,7 @@ pub fn binpack(pending: &[Resources], template: Resources, upcoming: Vec<Resourc
         }
         new_nodes += 1;
         let mut bin = template;
-        take(&mut bin, r);
+        add(&mut bin, *r, -1);
         bins.push((bin, true));
     }
     let added: Vec<&Resources> = bins.iter().filter(|b| b.1).map(|b| &b.0).collect();

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::behaviours::cluster_autoscaler;
 use crate::engine::SimTime;
 use crate::model::spec::{Action, Platform};
 use crate::model::{BlobId, HostId, ImageId, InstanceId, Phase};
@@ -734,15 +735,21 @@ impl Recorder {
             return;
         }
         if to > from {
-            let max = match &world.spec().platform {
-                Platform::Kubernetes(p) => p
-                    .cluster_autoscaler
-                    .as_ref()
-                    .and_then(|ca| ca.node_groups.iter().find(|g| g.name == target))
-                    .map_or(to, |g| g.max),
-                _ => to,
+            let group = match &world.spec().platform {
+                Platform::Kubernetes(p) => {
+                    p.cluster_autoscaler.as_ref().and_then(|ca| ca.node_groups.iter().find(|g| g.name == target))
+                }
+                _ => None,
             };
-            let pods: Vec<String> = k.queue.unschedulable.keys().map(|p| world.instance(*p).name.clone()).collect();
+            let max = group.map_or(to, |g| g.max);
+            // The pods a node of the group would take.
+            let template = group.map(|g| cluster_autoscaler::template_node(k, g));
+            let fits = |p: &InstanceId| {
+                let pod = k.pods.get(p).map(|pod| &*pod.pod_info);
+                template.as_ref().zip(pod).is_none_or(|(t, pod)| cluster_autoscaler::fits_template(k, t, pod))
+            };
+            let pods: Vec<String> =
+                k.queue.unschedulable.keys().filter(|p| fits(p)).map(|p| world.instance(*p).name.clone()).collect();
             for pod in pods {
                 self.record(
                     now,

@@ -601,7 +601,8 @@ impl SchedulerCache {
     }
 }
 
-fn add(total: &mut Resources, r: Resources, sign: i64) {
+/// Adds `r` to `total` (`sign` 1) or takes it away (−1).
+pub(crate) fn add(total: &mut Resources, r: Resources, sign: i64) {
     total.milli_cpu += sign * r.milli_cpu;
     total.memory += sign * r.memory;
     total.pods += sign * r.pods;

@@ -20,7 +20,7 @@ use super::plugins::node_resources_fit::{self, Fit};
 use super::plugins::{
     image_locality, node_affinity, node_name, node_unschedulable, pod_topology_spread, taint_toleration,
 };
-use super::{MAX_NODE_SCORE, PodInfo, Rejection, SchedulerCache, Verdict};
+use super::{MAX_NODE_SCORE, NodeInfo, PodInfo, Rejection, Resources, SchedulerCache, Verdict};
 use crate::engine::RandomStream;
 use crate::engine::random::Bound;
 use crate::model::HostId;
@@ -324,6 +324,23 @@ impl Scheduler {
         };
         let decision = keep.then(|| self.decision(cache, start, processed, Some(HostId(chosen)), None));
         CycleOutcome { node: Some(HostId(chosen)), message: None, decision }
+    }
+
+    /// The profile's filters that look at the node alone (all but
+    /// PodTopologySpread) on `node` as if its pods requested `requested`: the
+    /// cluster autoscaler runs them against a node group's template node, and
+    /// against the nodes it would move a node's pods to.
+    pub fn filter_node(&self, pod: &PodInfo, node: &NodeInfo, requested: &Resources) -> Option<Rejection> {
+        self.filters.iter().find_map(|&(_, kind)| match kind {
+            FilterKind::NodeUnschedulable if node.unschedulable => {
+                node_unschedulable::filter(node_unschedulable::tolerates_cordon(pod), node)
+            }
+            FilterKind::NodeName => node_name::filter(pod, node),
+            FilterKind::TaintToleration => taint_toleration::filter(pod, node),
+            FilterKind::NodeAffinity => node_affinity::filter(pod, node),
+            FilterKind::NodeResourcesFit => node_resources_fit::fits_request(pod, &node.allocatable, requested),
+            _ => None,
+        })
     }
 
     /// The filters that can rule a node out for this pod, and their PreFilter state.

@@ -100,8 +100,14 @@ pub fn reasons(bits: u8, extended: &[String]) -> impl Iterator<Item = Cow<'stati
 /// `fitsRequest`: what the pod asks for against what the node has left;
 /// [`UNRESOLVABLE`] set when some request exceeds the node's allocatable.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
+    fits_request(pod, &node.allocatable, &node.requested)
+}
+
+/// [`filter`] on a node of `allocatable` whose pods request `requested`.
+#[inline]
+pub fn fits_request(pod: &PodInfo, allocatable: &Resources, requested: &Resources) -> Option<Rejection> {
     let mut bits = 0;
-    if node.requested.pods + 1 > node.allocatable.pods {
+    if requested.pods + 1 > allocatable.pods {
         bits |= TOO_MANY_PODS;
     }
     // Whether `want` does not fit in what is left of `allocatable`, and whether it exceeds all of it.
@@ -113,10 +119,10 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Option<Rejection> {
             }
         }
     };
-    check(pod.requests.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu, INSUFFICIENT_CPU);
-    check(pod.requests.memory, node.allocatable.memory, node.requested.memory, INSUFFICIENT_MEMORY);
+    check(pod.requests.milli_cpu, allocatable.milli_cpu, requested.milli_cpu, INSUFFICIENT_CPU);
+    check(pod.requests.memory, allocatable.memory, requested.memory, INSUFFICIENT_MEMORY);
     for (i, &want) in pod.requests.scalar.iter().enumerate() {
-        check(want, node.allocatable.scalar[i], node.requested.scalar[i], INSUFFICIENT_SCALAR << i);
+        check(want, allocatable.scalar[i], requested.scalar[i], INSUFFICIENT_SCALAR << i);
     }
     (bits != 0).then_some(Rejection::Fit(bits))
 }
