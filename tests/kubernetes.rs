@@ -107,6 +107,154 @@ fn node_lifecycle_follows_the_default_timeouts() {
     assert!(recovery > SimDuration::from_secs(354) && recovery < SimDuration::from_secs(356), "{recovery:?}");
 }
 
+/// A cluster of node groups (name, count, zone), each node 4 CPU with the
+/// image, running `pods` pods of 1 CPU, and the hosts that fail, with when
+/// (`RecoverNode` when the host's name starts with `+`).
+fn zoned(groups: &[(&str, u32, Option<&str>)], pods: u32, failures: &[(&str, &str)]) -> World {
+    let hosts: Vec<String> = groups
+        .iter()
+        .map(|(name, count, zone)| {
+            let zone = zone.map(|z| format!(r#", zone: "{z}""#)).unwrap_or_default();
+            format!(
+                r#"HostGroup(name: "{name}", count: {count}, cpu: "4", memory: "16Gi", cached_images: ["app:1"]{zone})"#
+            )
+        })
+        .collect();
+    let failures: Vec<String> = failures
+        .iter()
+        .map(|(at, host)| match host.strip_prefix('+') {
+            Some(host) => format!(r#"At("{at}", RecoverNode("{host}"))"#),
+            None => format!(r#"At("{at}", FailNode("{host}"))"#),
+        })
+        .collect();
+    world(&format!(
+        r#"Scenario(name: "zones", seed: 1, duration: "30m", hosts: [{}],
+        images: [Image(name: "app:1", layers: ["10MB"])],
+        apps: [App(name: "app", image: "app:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: {pods})), {}])"#,
+        hosts.join(", "),
+        failures.join(", ")
+    ))
+}
+
+/// Whether the node carries the unreachable NoExecute taint, which starts evictions.
+fn tainted_no_execute(w: &World, node: &str) -> bool {
+    let k = w.kube().unwrap();
+    let node = k.nodes.iter().find(|n| n.name == node).expect("a node of that name");
+    node.taints
+        .iter()
+        .any(|t| t.key == "node.kubernetes.io/unreachable" && t.effect == flotilla::model::kube::TaintEffect::NoExecute)
+}
+
+#[test]
+fn nodes_lost_together_are_tainted_for_eviction_ten_seconds_apart() {
+    // --node-eviction-rate 0.1: one node a second... a tenth, per zone. Three
+    // of eight nodes fail at 61 s and go NotReady together at 115 s (3/8 is
+    // under the 0.55 that makes a zone unhealthy): their NoExecute taints
+    // come at 115, 125 and 135 s, and their pods' evictions 300 s after each.
+    let failures = [("61s", "node-1"), ("61s", "node-2"), ("61s", "node-3")];
+    let mut w = zoned(&[("node", 8, None)], 16, &failures);
+    w.run_until(SimTime(115_000_000));
+    assert!(tainted_no_execute(&w, "node-1") && !tainted_no_execute(&w, "node-2"));
+    let k = w.kube().unwrap();
+    assert!(k.nodes[1].taints.iter().any(|t| t.key == "node.kubernetes.io/unreachable"), "NoSchedule at once");
+    w.run_until(SimTime(124_900_000));
+    assert!(!tainted_no_execute(&w, "node-2"));
+    w.run_until(SimTime(125_000_000));
+    assert!(tainted_no_execute(&w, "node-2") && !tainted_no_execute(&w, "node-3"));
+    w.run_until(SimTime(135_000_000));
+    assert!(tainted_no_execute(&w, "node-3"));
+    let k = w.kube().unwrap();
+    for (n, evicted_at) in [(0, 415), (1, 425), (2, 435)] {
+        assert!(!k.nodes[n].pods.is_empty());
+        for p in k.nodes[n].pods.iter() {
+            assert_eq!(k.pods[p].eviction_at, Some(SimTime(evicted_at * 1_000_000)), "node-{}", n + 1);
+        }
+    }
+}
+
+#[test]
+fn a_small_zone_mostly_not_ready_evicts_nothing() {
+    // 3 of 5 nodes (more than two, and 0.6 ≥ 0.55): the zone is partially
+    // disrupted, and with no more than --large-cluster-size-threshold (50)
+    // nodes its eviction rate is 0. Once one is back (2 of 5), the zone is
+    // normal again; the new bucket starts empty, so the others are tainted
+    // 10 and 20 s after the check that saw it.
+    let failures = [("61s", "node-1"), ("61s", "node-2"), ("61s", "node-3")];
+    let mut w = zoned(&[("node", 5, None)], 10, &failures);
+    w.run_until(SimTime(600_000_000));
+    for node in ["node-1", "node-2", "node-3"] {
+        assert!(!tainted_no_execute(&w, node), "{node}");
+    }
+    let k = w.kube().unwrap();
+    assert!(k.nodes[0].pods.iter().all(|p| k.pods[p].eviction_at.is_none()));
+    assert!(k.nodes[0].pods.iter().all(|p| w.instance(*p).phase == Phase::Unknown), "still on the node");
+    let recovered = [("61s", "node-1"), ("61s", "node-2"), ("61s", "node-3"), ("10m", "+node-1")];
+    let mut w = zoned(&[("node", 5, None)], 10, &recovered);
+    w.run_until(SimTime(700_000_000));
+    let k = w.kube().unwrap();
+    assert_eq!(k.nodes[0].condition, NodeCondition::Ready);
+    let evictions: Vec<SimTime> =
+        [1, 2].iter().map(|&n| k.pods[k.nodes[n].pods.iter().next().unwrap()].eviction_at.unwrap()).collect();
+    assert_eq!(evictions[1].since(evictions[0]), SimDuration::from_secs(10));
+}
+
+#[test]
+fn every_node_not_ready_stops_evictions_and_lifts_the_taints() {
+    // Master disruption mode: node-1 and node-2 fail at 61 s and node-1 is
+    // tainted at 115 s (2 of 3 is a normal zone); node-3 fails at 71 s and
+    // is NotReady at 125 s. Every node of the cluster is then NotReady: the
+    // controller takes that for its own network's fault, takes the NoExecute
+    // taints off and evicts nothing.
+    let failures = [("61s", "node-1"), ("61s", "node-2"), ("71s", "node-3")];
+    let mut w = zoned(&[("node", 3, None)], 6, &failures);
+    w.run_until(SimTime(115_000_000));
+    assert!(tainted_no_execute(&w, "node-1"));
+    w.run_until(SimTime(1_200_000_000));
+    let k = w.kube().unwrap();
+    for n in 0..3 {
+        assert_eq!(k.nodes[n].condition, NodeCondition::NotReady);
+        assert!(!tainted_no_execute(&w, &k.nodes[n].name), "node-{}", n + 1);
+        assert!(k.nodes[n].pods.iter().all(|p| w.instance(*p).phase == Phase::Unknown), "node-{}", n + 1);
+    }
+}
+
+#[test]
+fn a_large_zone_mostly_not_ready_evicts_at_the_secondary_rate() {
+    // 40 of 60 nodes: partially disrupted, and larger than 50 nodes, so
+    // --secondary-node-eviction-rate 0.01: a node every 100 s, as the
+    // controller's float32 rate has it (0.01 is 0.0099999998), so the token
+    // is there at the 100 ms pass after 100 s, not at it.
+    let failures: Vec<(String, String)> = (1..=40).map(|i| ("61s".to_string(), format!("node-{i}"))).collect();
+    let failures: Vec<(&str, &str)> = failures.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let mut w = zoned(&[("node", 60, None)], 60, &failures);
+    w.run_until(SimTime(115_000_000));
+    assert!(tainted_no_execute(&w, "node-1") && !tainted_no_execute(&w, "node-2"));
+    w.run_until(SimTime(215_000_000));
+    assert!(!tainted_no_execute(&w, "node-2"));
+    w.run_until(SimTime(215_100_000));
+    assert!(tainted_no_execute(&w, "node-2") && !tainted_no_execute(&w, "node-3"));
+    w.run_until(SimTime(315_200_000));
+    assert!(tainted_no_execute(&w, "node-3"));
+}
+
+#[test]
+fn each_zone_has_its_own_eviction_rate() {
+    // Zone a loses all three nodes (fully disrupted: it evicts at the normal
+    // rate, since zone b is up), zone b one: each zone's bucket gives its
+    // first token at once.
+    let failures = [("61s", "a-1"), ("61s", "a-2"), ("61s", "a-3"), ("61s", "b-1")];
+    let mut w = zoned(&[("a", 3, Some("a")), ("b", 3, Some("b"))], 12, &failures);
+    w.run_until(SimTime(115_000_000));
+    assert!(tainted_no_execute(&w, "a-1") && tainted_no_execute(&w, "b-1"));
+    assert!(!tainted_no_execute(&w, "a-2"));
+    w.run_until(SimTime(125_000_000));
+    assert!(tainted_no_execute(&w, "a-2") && !tainted_no_execute(&w, "a-3"));
+    w.run_until(SimTime(135_000_000));
+    assert!(tainted_no_execute(&w, "a-3"));
+}
+
 #[test]
 fn a_node_back_before_eviction_restarts_its_pods() {
     let mut w = world(&scenario(

@@ -371,6 +371,13 @@ pub struct KubePlatform {
     pub node_status_update_frequency: SimDuration,
     /// `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`.
     pub default_toleration_seconds: u64,
+    /// The node lifecycle controller's `--node-eviction-rate` and
+    /// `--secondary-node-eviction-rate` (nodes a second, per zone),
+    /// `--unhealthy-zone-threshold` and `--large-cluster-size-threshold`.
+    pub node_eviction_rate: f64,
+    pub secondary_node_eviction_rate: f64,
+    pub unhealthy_zone_threshold: f64,
+    pub large_cluster_size_threshold: u32,
     /// kubelet `serializeImagePulls`: one image pull at a time per node.
     pub serialize_image_pulls: bool,
     pub container_start_time: Distribution,
@@ -391,6 +398,14 @@ impl KubePlatform {
     pub const DEFAULT_NODE_STATUS_UPDATE_FREQUENCY: SimDuration = SimDuration::from_secs(10);
     /// parameters.md B6, "not-ready / unreachable NoExecute tolerationSeconds": 300.
     pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+    /// kube-controller-manager's node lifecycle defaults
+    /// (`pkg/controller/nodelifecycle/config/v1alpha1/defaults.go`):
+    /// `--node-eviction-rate` 0.1, `--secondary-node-eviction-rate` 0.01,
+    /// `--unhealthy-zone-threshold` 0.55, `--large-cluster-size-threshold` 50.
+    pub const DEFAULT_NODE_EVICTION_RATE: f64 = 0.1;
+    pub const DEFAULT_SECONDARY_NODE_EVICTION_RATE: f64 = 0.01;
+    pub const DEFAULT_UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+    pub const DEFAULT_LARGE_CLUSTER_SIZE_THRESHOLD: u32 = 50;
     /// No sourced figure; a watch event usually arrives within tens of milliseconds.
     pub const DEFAULT_API_WATCH_DELAY: SimDuration = SimDuration::from_millis(50);
 

@@ -444,6 +444,21 @@ pub struct KubernetesFile {
     pub node_status_update_frequency: Option<SimDuration>,
     #[serde(default)]
     pub default_toleration_seconds: Option<u64>,
+    /// kube-controller-manager `--node-eviction-rate`: nodes a second whose
+    /// pods the node lifecycle controller starts evicting, per zone.
+    #[serde(default)]
+    pub node_eviction_rate: Option<f64>,
+    /// `--secondary-node-eviction-rate`: the same in a zone where most nodes are NotReady.
+    #[serde(default)]
+    pub secondary_node_eviction_rate: Option<f64>,
+    /// `--unhealthy-zone-threshold`: the share of NotReady nodes (more than
+    /// two) that makes a zone unhealthy.
+    #[serde(default)]
+    pub unhealthy_zone_threshold: Option<f64>,
+    /// `--large-cluster-size-threshold`: an unhealthy zone of no more nodes
+    /// than this stops evicting.
+    #[serde(default)]
+    pub large_cluster_size_threshold: Option<u32>,
     #[serde(default)]
     pub serialize_image_pulls: Option<bool>,
     #[serde(default)]

@@ -1570,6 +1570,15 @@ fn kubernetes(
         c.positive(&format!("{path}.{field}"), v.0, field);
         v
     };
+    // Nodes a second: 0 stops evictions; a rate above a million a second is no rate.
+    let eviction_rate = |c: &mut Checker, field: &str, v: Option<f64>, default: f64| {
+        let v = v.unwrap_or(default);
+        if !(0.0..=1e6).contains(&v) {
+            c.problem(format!("{path}.{field}"), "nodes a second, from 0 (no evictions) to 1e6");
+            return default;
+        }
+        v
+    };
     // kube-controller-manager: the grace period must be longer than the kubelet's
     // reporting interval, or a node that reports on time would go NotReady between reports.
     let grace = k.node_monitor_grace_period.unwrap_or(KubePlatform::DEFAULT_NODE_MONITOR_GRACE_PERIOD);
@@ -1613,6 +1622,28 @@ fn kubernetes(
             &format!("{path}.default_toleration_seconds"),
             k.default_toleration_seconds.unwrap_or(KubePlatform::DEFAULT_TOLERATION_SECONDS),
         ),
+        node_eviction_rate: eviction_rate(
+            c,
+            "node_eviction_rate",
+            k.node_eviction_rate,
+            KubePlatform::DEFAULT_NODE_EVICTION_RATE,
+        ),
+        secondary_node_eviction_rate: eviction_rate(
+            c,
+            "secondary_node_eviction_rate",
+            k.secondary_node_eviction_rate,
+            KubePlatform::DEFAULT_SECONDARY_NODE_EVICTION_RATE,
+        ),
+        unhealthy_zone_threshold: {
+            let t = k.unhealthy_zone_threshold.unwrap_or(KubePlatform::DEFAULT_UNHEALTHY_ZONE_THRESHOLD);
+            if !(t > 0.0 && t <= 1.0) {
+                c.problem(format!("{path}.unhealthy_zone_threshold"), "a share of a zone's nodes: above 0, at most 1");
+            }
+            t
+        },
+        large_cluster_size_threshold: k
+            .large_cluster_size_threshold
+            .unwrap_or(KubePlatform::DEFAULT_LARGE_CLUSTER_SIZE_THRESHOLD),
         serialize_image_pulls: k.serialize_image_pulls.unwrap_or(true),
         container_start_time: dist(
             c,

@@ -127,6 +127,7 @@ impl World {
             KubeDue::KubeletStarted(h) => kubelet::started(self, h),
             KubeDue::NodeMonitor => node_lifecycle::monitor(self),
             KubeDue::Evict(p) => node_lifecycle::evict(self, p),
+            KubeDue::NoExecuteTainting => node_lifecycle::no_execute_tainting_pass(self),
             KubeDue::DrainEvict(p) => disruption::drain_evict(self, p),
             KubeDue::SyncDeployment(d) => deployment::sync(self, d),
             KubeDue::SyncReplicaSet(r) => replica_set::sync(self, r),

@@ -82,6 +82,9 @@ pub enum KubeDue {
     SyncEndpoints,
     HpaSync,
     ClusterAutoscalerScan,
+    /// The node lifecycle controller's NoExecute tainting pass (every 100 ms
+    /// while a node waits for its zone's rate limiter).
+    NoExecuteTainting,
 }
 
 /// A node's Ready condition.
@@ -350,6 +353,7 @@ pub struct Cluster {
     // Counts for the metrics and the front end.
     pub(crate) ready_nodes: usize,
     pub(crate) provisioning_nodes: usize,
+    pub(crate) not_ready_nodes: usize,
     /// The most nodes Ready at once.
     pub nodes_ready_max: usize,
     /// Pods Ready, and pods whose containers run.
@@ -589,6 +593,7 @@ impl Cluster {
         }
         let ready_nodes = nodes.iter().filter(|n| n.condition == NodeCondition::Ready).count();
         let provisioning_nodes = nodes.iter().filter(|n| n.condition == NodeCondition::Provisioning).count();
+        let not_ready_nodes = nodes.iter().filter(|n| n.condition == NodeCondition::NotReady).count();
         let mut cluster = Cluster {
             nodes,
             pods: Pods::default(),
@@ -615,6 +620,7 @@ impl Cluster {
             heartbeat_every: platform.node_status_update_frequency,
             ready_nodes,
             provisioning_nodes,
+            not_ready_nodes,
             nodes_ready_max: 0,
             ready_pods: 0,
             running_pods: 0,

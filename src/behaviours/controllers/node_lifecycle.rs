@@ -1,25 +1,100 @@
 //! The node lifecycle controller watches each kubelet's heartbeats. Every
 //! `node-monitor-period` it checks them; a node silent for longer than
 //! `node-monitor-grace-period` becomes NotReady (condition Unknown) and gets
-//! the `node.kubernetes.io/unreachable` taints, NoSchedule and NoExecute. A pod
-//! on it stays for its toleration of that taint (`tolerationSeconds`, 300 by
+//! the `node.kubernetes.io/unreachable` NoSchedule taint at once. The
+//! NoExecute taint, which evicts, is rate-limited per zone
+//! (`doNoExecuteTaintingPass`): a token bucket of `--node-eviction-rate`
+//! nodes a second with a burst of one, slower (`--secondary-node-eviction-rate`)
+//! or stopped in a zone where most nodes are NotReady, and stopped everywhere
+//! while every node of every zone is (`handleDisruption`'s master disruption
+//! mode, which also takes the NoExecute taints off). A pod on a tainted node
+//! stays for its toleration of the taint (`tolerationSeconds`, 300 by
 //! default, added by the DefaultTolerationSeconds admission plugin), then the
 //! taint-eviction controller deletes it and its ReplicaSet makes another.
+//!
+//! Nodes wait for their zone's tainter in the order they went NotReady
+//! (upstream re-queues them at every check, in its informer's order).
 
 use super::endpoints;
 use crate::behaviours::cluster::{Component, KubeDue, KubeWorld, NodeCondition, pod_status, registered};
 use crate::behaviours::scheduler::scheduling_queue;
 use crate::behaviours::{api_server, kubelet};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::kube::{TAINT_UNREACHABLE, Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::model::kube::{LABEL_ZONE, TAINT_UNREACHABLE, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::model::{HostId, InstanceId};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// `nodeEvictionPeriod`: how often the NoExecute tainting pass runs.
+const TAINTING_PASS_PERIOD: SimDuration = SimDuration::from_millis(100);
 
 /// What the node lifecycle controller watches.
 #[derive(Clone, Debug, Default)]
 pub struct NodeLifecycleController {
     /// Ready nodes whose kubelet has stopped.
     pub(crate) silent: BTreeSet<HostId>,
+    /// Zones by key (`GetZoneKey`: region and zone labels; "" without them).
+    zones: BTreeMap<String, Zone>,
+    /// When the next tainting pass runs, while a node waits for one.
+    pass_at: Option<SimTime>,
+}
+
+/// `ComputeZoneState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ZoneState {
+    Normal,
+    PartialDisruption,
+    FullDisruption,
+}
+
+/// A zone's state and its NoExecute tainter: NotReady nodes waiting for the
+/// taint, behind a token bucket with a burst of one.
+#[derive(Clone, Debug)]
+struct Zone {
+    state: ZoneState,
+    /// Nodes a second; 0 takes none.
+    qps: f64,
+    /// When the bucket next holds its token.
+    token_at: SimTime,
+    queue: VecDeque<HostId>,
+}
+
+impl Zone {
+    fn new(qps: f64) -> Self {
+        Zone { state: ZoneState::Normal, qps, token_at: SimTime::ZERO, queue: VecDeque::new() }
+    }
+
+    /// The bucket refills one token in 1/qps seconds, the rate as the
+    /// controller holds it (a float32).
+    fn refill(qps: f64) -> SimDuration {
+        SimDuration((1e6 / f64::from(qps as f32)).ceil() as u64)
+    }
+
+    /// `TryAccept`.
+    fn try_accept(&mut self, now: SimTime) -> bool {
+        if self.qps <= 0.0 || now < self.token_at {
+            return false;
+        }
+        self.token_at = now + Self::refill(self.qps);
+        true
+    }
+
+    /// `SwapLimiter`: a new bucket at `qps`, full, or empty if the old one was.
+    fn swap_limiter(&mut self, qps: f64, now: SimTime) {
+        if self.qps == qps {
+            return;
+        }
+        let old_had_token = self.try_accept(now);
+        self.qps = qps;
+        self.token_at = if qps > 0.0 && !old_had_token { now + Self::refill(qps) } else { now };
+    }
+}
+
+/// `GetZoneKey`: the node's region and zone labels (or their beta forms).
+fn zone_key(labels: &crate::model::kube::Labels) -> String {
+    let get = |ga: &str, beta: &str| labels.get(ga).or_else(|| labels.get(beta)).map_or("", String::as_str);
+    let zone = get(LABEL_ZONE, "failure-domain.beta.kubernetes.io/zone");
+    let region = get("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region");
+    if zone.is_empty() && region.is_empty() { String::new() } else { format!("{region}:\0:{zone}") }
 }
 
 /// Whether the node is heard from often enough.
@@ -27,9 +102,10 @@ pub fn is_healthy(now: SimTime, last_heartbeat: SimTime, grace: SimDuration) -> 
     now.since(last_heartbeat) <= grace
 }
 
-/// The node lifecycle controller's periodic check. A node whose kubelet
-/// runs has reported within one `nodeStatusUpdateFrequency`, which is
-/// shorter than the grace period; only silent nodes can go NotReady.
+/// The node lifecycle controller's periodic check (`monitorNodeHealth`). A
+/// node whose kubelet runs has reported within one
+/// `nodeStatusUpdateFrequency`, which is shorter than the grace period; only
+/// silent nodes can go NotReady.
 pub fn monitor(w: &mut impl KubeWorld) {
     w.touch(Component::ControllerManager);
     let platform = w.platform().clone();
@@ -42,36 +118,198 @@ pub fn monitor(w: &mut impl KubeWorld) {
         if node.condition != NodeCondition::Ready || is_healthy(now, last, platform.node_monitor_grace_period) {
             continue;
         }
-        // NotReady (Unknown), tainted unreachable; its pods are not ready any more.
+        // NotReady (Unknown), tainted unreachable NoSchedule; its pods are not ready any more.
         set_node_condition(w, host, NodeCondition::NotReady);
         let node = &mut w.cluster().nodes[h];
-        for effect in [TaintEffect::NoSchedule, TaintEffect::NoExecute] {
-            node.taints.push(Taint { key: TAINT_UNREACHABLE.into(), value: String::new(), effect });
-        }
+        node.taints.push(Taint {
+            key: TAINT_UNREACHABLE.into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        });
         let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
         node_taints_changed(w, host);
         w.api_write();
         note_nodes_ready(w);
-        let taint = Taint { key: TAINT_UNREACHABLE.into(), value: String::new(), effect: TaintEffect::NoExecute };
         for p in pods {
             kubelet::set_pod_ready(w, p, false);
             let Some(pod) = w.cluster().pods.get_mut(&p) else { continue };
             pod.ready_changed = Some(now);
             let status = pod_status(pod);
             w.set_pod_status(p, status);
-            let pod = w.cluster().pods.get_mut(&p).expect("the pod exists");
-            match toleration_seconds(&pod.template.tolerations, &taint, platform.default_toleration_seconds) {
-                Tolerance::Never => pod.eviction_at = Some(now),
-                Tolerance::For(s) => pod.eviction_at = Some(now + SimDuration::from_secs(s)),
-                Tolerance::Forever => pod.eviction_at = None,
-            }
-            if let Some(at) = pod.eviction_at {
-                w.schedule_kube_at(at, KubeDue::Evict(p));
-            }
         }
         endpoints::sync_soon(w);
+        mark_for_tainting(w, host);
     }
+    handle_disruption(w);
+    no_execute_tainting(w);
     w.schedule_kube(platform.node_monitor_period, KubeDue::NodeMonitor);
+}
+
+/// `markNodeForTainting`: the node joins its zone's queue.
+fn mark_for_tainting(w: &mut impl KubeWorld, host: HostId) {
+    let rate = w.platform().node_eviction_rate;
+    let key = zone_key(&w.kref().nodes[host.index()].labels);
+    let zone = w.cluster().node_lifecycle.zones.entry(key).or_insert_with(|| Zone::new(rate));
+    if !zone.queue.contains(&host) {
+        zone.queue.push_back(host);
+    }
+}
+
+/// Whether the node carries the unreachable NoExecute taint.
+fn tainted(w: &impl KubeWorld, host: HostId) -> bool {
+    w.kref().nodes[host.index()].taints.iter().any(|t| t.key == TAINT_UNREACHABLE && t.effect == TaintEffect::NoExecute)
+}
+
+/// `handleDisruption`: each zone's state from its registered nodes, and its
+/// tainter's rate from the state.
+fn handle_disruption(w: &mut impl KubeWorld) {
+    let c = w.kref();
+    let lc = &c.node_lifecycle;
+    if c.not_ready_nodes == 0 && lc.zones.values().all(|z| z.state == ZoneState::Normal) {
+        return;
+    }
+    let p = w.platform().clone();
+    let now = w.now();
+    // (ready, not ready) per zone.
+    let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for node in &c.nodes {
+        let ready = match node.condition {
+            NodeCondition::Ready => true,
+            NodeCondition::NotReady => false,
+            NodeCondition::Provisioning | NodeCondition::Absent => continue,
+        };
+        let e = counts.entry(zone_key(&node.labels)).or_default();
+        if ready { e.0 += 1 } else { e.1 += 1 }
+    }
+    let state = |(ready, not_ready): (u32, u32)| {
+        if ready == 0 && not_ready > 0 {
+            ZoneState::FullDisruption
+        } else if not_ready > 2 && f64::from(not_ready) / f64::from(ready + not_ready) >= p.unhealthy_zone_threshold {
+            ZoneState::PartialDisruption
+        } else {
+            ZoneState::Normal
+        }
+    };
+    let lc = &mut w.cluster().node_lifecycle;
+    // Zones with no registered node left are forgotten, with their queues.
+    lc.zones.retain(|k, _| counts.contains_key(k));
+    for k in counts.keys() {
+        lc.zones.entry(k.clone()).or_insert_with(|| Zone::new(p.node_eviction_rate));
+    }
+    let all_were_down = lc.zones.values().all(|z| z.state == ZoneState::FullDisruption);
+    let all_are_down = !counts.is_empty() && counts.values().all(|&n| state(n) == ZoneState::FullDisruption);
+    let limit = |state: ZoneState, size: u32| match state {
+        ZoneState::Normal | ZoneState::FullDisruption => p.node_eviction_rate,
+        ZoneState::PartialDisruption if size > p.large_cluster_size_threshold => p.secondary_node_eviction_rate,
+        ZoneState::PartialDisruption => 0.0,
+    };
+    if !all_were_down && all_are_down {
+        // Every node NotReady: the fault is likelier the control plane's own
+        // network than the nodes. No evictions; the NoExecute taints go, and
+        // the nodes wait for the tainters again.
+        for zone in lc.zones.values_mut() {
+            zone.swap_limiter(0.0, now);
+            zone.state = ZoneState::FullDisruption;
+        }
+        let down: Vec<HostId> =
+            w.kref().nodes.iter().filter(|n| n.condition == NodeCondition::NotReady).map(|n| n.host).collect();
+        for host in down {
+            untaint_no_execute(w, host);
+            mark_for_tainting(w, host);
+        }
+        return;
+    }
+    for (k, n) in counts {
+        let zone = lc.zones.get_mut(&k).expect("every zone counted is kept");
+        let next = state(n);
+        if next != zone.state || (all_were_down && !all_are_down) {
+            zone.swap_limiter(limit(next, n.0 + n.1), now);
+            zone.state = next;
+        }
+    }
+}
+
+/// `markNodeAsReachable`'s part for the NoExecute taint: it goes, the
+/// evictions it started stop, and the node leaves its zone's queue.
+fn untaint_no_execute(w: &mut impl KubeWorld, host: HostId) {
+    let key = zone_key(&w.kref().nodes[host.index()].labels);
+    if let Some(zone) = w.cluster().node_lifecycle.zones.get_mut(&key) {
+        zone.queue.retain(|&h| h != host);
+    }
+    if !tainted(w, host) {
+        return;
+    }
+    let node = &mut w.cluster().nodes[host.index()];
+    node.taints.retain(|t| !(t.key == TAINT_UNREACHABLE && t.effect == TaintEffect::NoExecute));
+    let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
+    for p in &pods {
+        if let Some(pod) = w.cluster().pods.get_mut(p) {
+            pod.eviction_at = None;
+        }
+    }
+    node_taints_changed(w, host);
+    w.api_write();
+}
+
+/// The NoExecute tainting pass due now.
+pub fn no_execute_tainting_pass(w: &mut impl KubeWorld) {
+    let now = w.now();
+    if w.kref().node_lifecycle.pass_at != Some(now) {
+        return;
+    }
+    w.cluster().node_lifecycle.pass_at = None;
+    no_execute_tainting(w);
+}
+
+/// `doNoExecuteTaintingPass`: in each zone, while its bucket gives a token,
+/// the next node in its queue gets the unreachable NoExecute taint if it is
+/// still NotReady, and its pods their eviction times. The next pass is
+/// planned for when a waiting node's zone next has a token.
+fn no_execute_tainting(w: &mut impl KubeWorld) {
+    let now = w.now();
+    let default_seconds = w.platform().default_toleration_seconds;
+    let keys: Vec<String> = w.kref().node_lifecycle.zones.keys().cloned().collect();
+    for key in keys {
+        loop {
+            let zone = w.cluster().node_lifecycle.zones.get_mut(&key).expect("the zone exists");
+            if zone.queue.is_empty() || !zone.try_accept(now) {
+                break;
+            }
+            let host = zone.queue.pop_front().expect("the queue has a node");
+            if w.kref().nodes[host.index()].condition != NodeCondition::NotReady || tainted(w, host) {
+                continue;
+            }
+            w.touch(Component::ControllerManager);
+            let taint = Taint { key: TAINT_UNREACHABLE.into(), value: String::new(), effect: TaintEffect::NoExecute };
+            let node = &mut w.cluster().nodes[host.index()];
+            node.taints.push(taint.clone());
+            let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
+            node_taints_changed(w, host);
+            w.api_write();
+            for p in pods {
+                let Some(pod) = w.cluster().pods.get_mut(&p) else { continue };
+                pod.eviction_at = match toleration_seconds(&pod.template.tolerations, &taint, default_seconds) {
+                    Tolerance::Never => Some(now),
+                    Tolerance::For(s) => Some(now + SimDuration::from_secs(s)),
+                    Tolerance::Forever => None,
+                };
+                if let Some(at) = pod.eviction_at {
+                    w.schedule_kube_at(at, KubeDue::Evict(p));
+                }
+            }
+        }
+    }
+    // The 100 ms pass that first finds a token for a waiting node.
+    let lc = &w.kref().node_lifecycle;
+    let next = lc.zones.values().filter(|z| z.qps > 0.0 && !z.queue.is_empty()).map(|z| z.token_at).min();
+    if let Some(at) = next {
+        let period = TAINTING_PASS_PERIOD.as_micros();
+        let at = SimTime(at.as_micros().div_ceil(period).max(now.as_micros() / period + 1) * period);
+        if lc.pass_at.is_none_or(|p| at < p) {
+            w.cluster().node_lifecycle.pass_at = Some(at);
+            w.schedule_kube_at(at, KubeDue::NoExecuteTainting);
+        }
+    }
 }
 
 /// The kubelet reported in: a NotReady or new node becomes Ready, and its
@@ -86,6 +324,10 @@ pub fn node_heard(w: &mut impl KubeWorld, host: HostId) {
     if node.condition != NodeCondition::Ready {
         node.taints.retain(|t| t.key != TAINT_UNREACHABLE);
         let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
+        let key = zone_key(&node.labels);
+        if let Some(zone) = c.node_lifecycle.zones.get_mut(&key) {
+            zone.queue.retain(|&h| h != host);
+        }
         set_node_condition(w, host, NodeCondition::Ready);
         node_taints_changed(w, host);
         for p in &pods {
@@ -117,11 +359,13 @@ pub fn set_node_condition(w: &mut impl KubeWorld, host: HostId, condition: NodeC
         return;
     }
     for (cond, delta) in [(before, -1i64), (condition, 1)] {
-        match cond {
-            NodeCondition::Ready => c.ready_nodes = (c.ready_nodes as i64 + delta) as usize,
-            NodeCondition::Provisioning => c.provisioning_nodes = (c.provisioning_nodes as i64 + delta) as usize,
-            _ => {}
-        }
+        let count = match cond {
+            NodeCondition::Ready => &mut c.ready_nodes,
+            NodeCondition::Provisioning => &mut c.provisioning_nodes,
+            NodeCondition::NotReady => &mut c.not_ready_nodes,
+            NodeCondition::Absent => continue,
+        };
+        *count = (*count as i64 + delta) as usize;
     }
     if condition != NodeCondition::Ready {
         c.node_lifecycle.silent.remove(&host);
