@@ -877,6 +877,49 @@ fn a_scale_down_takes_a_pod_from_the_node_with_most_of_the_deployment() {
     assert_eq!(nodes.iter().filter(|&&n| n == "node-2").count(), 1, "{nodes:?}");
 }
 
+#[test]
+fn the_cluster_autoscaler_removes_no_node_whose_pods_it_may_not_drain() {
+    // Two 4-core nodes with a 1-core pod each (25 %): either node's pod fits
+    // on the other, so one node goes, unless the autoscaler's drainability
+    // rules forbid: a pod with no controller, a kube-system pod that no
+    // PodDisruptionBudget covers, or a budget that allows no disruption.
+    let drained = |timeline: &str| {
+        let mut w = autoscaled(
+            r#"HostGroup(name: "pool", count: 2, cpu: "4", memory: "16Gi", cached_images: ["app:1"])"#,
+            r#"NodeGroup(hosts: "pool", min: 0, initial: 2, provisioning_time: Constant("60s"))"#,
+            timeline,
+        );
+        let mut drained = false;
+        for s in 1..=30 {
+            w.run_until(SimTime(s * 10_000_000));
+            drained |= w.kube().unwrap().nodes.iter().any(|n| n.unschedulable || n.condition != NodeCondition::Ready);
+        }
+        drained
+    };
+    let pod = |name: &str| {
+        format!(
+            r#"At("0s", Apply(Pod(name: "{name}", template: PodTemplate(labels: {{"app": "web"}},
+                containers: [Container(name: "web", image: "app:1",
+                    resources: Resources(requests: ResourceList(cpu: "1", memory: "1Gi")))]))))"#
+        )
+    };
+    let system = r#"At("0s", Apply(Deployment(name: "dns", namespace: "kube-system", replicas: 2, template: PodTemplate(
+            labels: {"app": "dns"},
+            containers: [Container(name: "dns", image: "app:1",
+                resources: Resources(requests: ResourceList(cpu: "1", memory: "1Gi")))]))))"#;
+    let budget = |namespace: &str, app: &str, min: &str| {
+        format!(
+            r#"At("0s", Apply(PodDisruptionBudget(name: "{app}", namespace: "{namespace}", selector: {{"app": "{app}"}},
+                minAvailable: "{min}")))"#
+        )
+    };
+    assert!(drained(&web(2, "")));
+    assert!(!drained(&format!("{}, {}", pod("a"), pod("b"))), "NotReplicated");
+    assert!(!drained(system), "UnmovableKubeSystemPod");
+    assert!(drained(&format!("{system}, {}", budget("kube-system", "dns", "50%"))));
+    assert!(!drained(&format!("{}, {}", web(2, ""), budget("default", "web", "100%"))), "NotEnoughPdb");
+}
+
 /// A world of `hosts` whose cluster autoscaler has the node group `group`
 /// (unneeded nodes go after 1 min, at once after a scale-up), with `timeline`.
 fn autoscaled(hosts: &str, group: &str, timeline: &str) -> World {

@@ -213,7 +213,8 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
             let utilization = (requested.milli_cpu as f64 / node.allocatable.milli_cpu.max(1) as f64)
                 .max(requested.memory as f64 / node.allocatable.memory.max(1) as f64);
             let unneeded = utilization < ca.scale_down_utilization_threshold
-                && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h));
+                && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h))
+                && drainable(k, h);
             candidates.push((h, unneeded, allowed > 0));
             if unneeded && allowed > 0 {
                 allowed -= 1;
@@ -255,6 +256,40 @@ fn pods_fit_elsewhere(w: &impl KubeWorld, host: HostId) -> bool {
         place.map(|(_, requested)| add(requested, pod.requests, 1)).is_some()
     })
 }
+
+/// The autoscaler's drainability rules (`simulator/drainability/rules`): a
+/// node is not removable while it runs a pod that no controller would make
+/// again (`NotReplicated`), a kube-system pod that no PodDisruptionBudget
+/// covers (`UnmovableKubeSystemPod`, `--skip-nodes-with-system-pods`), or
+/// more pods of a budget than the budget allows to be disrupted now
+/// (`NotEnoughPdb`). Pods already terminating do not count.
+fn drainable(k: &Cluster, host: HostId) -> bool {
+    let budgets = &k.disruption_budgets;
+    if budgets.is_empty() && k.standalone_pods.is_empty() && !k.replica_sets.iter().any(|r| r.namespace == KUBE_SYSTEM)
+    {
+        return true;
+    }
+    let mut on_node = vec![0u32; budgets.len()];
+    for pod in k.nodes[host.index()].pods.iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting) {
+        if pod.owner.replica_set().is_none() {
+            return false;
+        }
+        let namespace = k.pod_namespace(pod);
+        let mut covered = false;
+        for (n, (b, _)) in on_node.iter_mut().zip(budgets) {
+            if b.namespace == namespace && b.matches(&pod.template.labels) {
+                *n += 1;
+                covered = true;
+            }
+        }
+        if namespace == KUBE_SYSTEM && !covered {
+            return false;
+        }
+    }
+    on_node.iter().zip(budgets).all(|(&n, (b, _))| n == 0 || n <= k.disruption_status(b).2)
+}
+
+const KUBE_SYSTEM: &str = "kube-system";
 
 /// Drains `host` for removal; it is powered off once its pods are gone.
 pub fn remove_node(w: &mut impl KubeWorld, host: HostId) {
