@@ -109,6 +109,30 @@ fn get_deploy_rs_shows_both_replica_sets_of_a_rollout() {
 }
 
 #[test]
+fn a_deployments_status_counts_unavailable_replicas_over_its_replica_sets() {
+    // At 1m15s the ReplicaSets ask for 3 + 10 pods and 8 are available:
+    // calculateStatus gives 13 − 8 = 5 unavailable, and the rollout is
+    // progressing. Once it is done, the new ReplicaSet has progressed.
+    let s = Snapshot::take(&scenario("rolling-update.ron"), "Default", at("1m15s")).unwrap();
+    let yaml = kubectl(&s, "get deploy web -o yaml");
+    for line in ["availableReplicas: 8", "unavailableReplicas: 5", "reason: ReplicaSetUpdated", "type: Progressing"] {
+        assert!(yaml.contains(line), "{line} in {yaml}");
+    }
+    let available = yaml.find("type: Available").expect("an Available condition");
+    assert!(available < yaml.find("type: Progressing").unwrap(), "Available comes first, as the controller sets them");
+    let s = Snapshot::take(&scenario("rolling-update.ron"), "Default", at("4m")).unwrap();
+    let yaml = kubectl(&s, "get deploy web -o yaml");
+    let rs = s.world.kube().unwrap().replica_sets.iter().rev().find(|r| r.replicas == 10).unwrap().name.clone();
+    for line in [
+        "unavailableReplicas: 0".to_string(),
+        "reason: NewReplicaSetAvailable".to_string(),
+        format!("message: ReplicaSet \"{rs}\" has successfully progressed."),
+    ] {
+        assert!(yaml.contains(&line), "{line} in {yaml}");
+    }
+}
+
+#[test]
 fn nodes_and_a_pod_of_a_node_that_went_silent() {
     let s = Snapshot::take(&scenario("node-failure.ron"), "Defaults", at("2m")).unwrap();
     let nodes = kubectl(&s, "get nodes -o wide");

@@ -360,6 +360,18 @@ pub fn deployment(world: &World, cluster: &Cluster, name: &str) -> Option<apps::
             ("MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
         },
     );
+    // calculateStatus: the replicas its ReplicaSets ask for, less those available.
+    let total: u32 = d.replica_sets.iter().map(|&r| cluster.replica_sets[r].replicas).sum();
+    let total = i32::try_from(total).unwrap_or(i32::MAX);
+    // The Progressing condition as the rollout leaves it (the progress deadline is not kept).
+    let new_rs = newest.map_or(String::new(), |r| cluster.replica_sets[r].name.clone());
+    let complete = updated == desired && replicas == desired && available == desired;
+    let progressing_condition = if complete {
+        let message = format!("ReplicaSet \"{new_rs}\" has successfully progressed.");
+        core_condition("Progressing", true, ("NewReplicaSetAvailable", &message))
+    } else {
+        core_condition("Progressing", true, ("ReplicaSetUpdated", &format!("ReplicaSet \"{new_rs}\" is progressing.")))
+    };
     Some(apps::Deployment {
         metadata: meta(&spec.name, Some(&spec.namespace), BTreeMap::new()),
         spec: apps::DeploymentSpec {
@@ -381,14 +393,19 @@ pub fn deployment(world: &World, cluster: &Cluster, name: &str) -> Option<apps::
             ready_replicas: Some(ready),
             available_replicas: Some(available),
             updated_replicas: Some(updated),
-            unavailable_replicas: Some((desired - available).max(0)),
-            conditions: Some(vec![apps::DeploymentCondition {
-                type_: Some(available_condition.0),
-                status: Some(available_condition.1),
-                reason: Some(available_condition.2),
-                message: Some(available_condition.3),
-                ..Default::default()
-            }]),
+            unavailable_replicas: Some((total - available).max(0)),
+            conditions: Some(
+                [available_condition, progressing_condition]
+                    .into_iter()
+                    .map(|(kind, status, reason, message)| apps::DeploymentCondition {
+                        type_: Some(kind),
+                        status: Some(status),
+                        reason: Some(reason),
+                        message: Some(message),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
             ..Default::default()
         }),
     })
