@@ -237,6 +237,11 @@ fn get_hpa_shows_each_metric_against_its_target() {
     for line in ["name: http_requests_per_second", "averageValue: \"25\"", "type: Pods", "reason: ValidMetricFound"] {
         assert!(yaml.contains(line), "{line} in {yaml}");
     }
+    // AbleToScale, ScalingActive, ScalingLimited, in the order the controller first sets them.
+    let kinds: Vec<&str> = yaml.lines().filter_map(|l| l.trim().strip_prefix("type: ")).collect();
+    let conditions: Vec<&str> =
+        kinds.iter().copied().filter(|k| k.starts_with("AbleTo") || k.starts_with("Scaling")).collect();
+    assert_eq!(conditions, ["AbleToScale", "ScalingActive", "ScalingLimited"], "{yaml}");
     let s = Snapshot::take(&scenario("hpa-metrics.ron"), "PodCpu", at("7m")).unwrap();
     let yaml = kubectl(&s, "get hpa web -o yaml");
     assert!(yaml.contains("reason: FailedGetResourceMetric"), "{yaml}");

@@ -659,6 +659,23 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
             format!("the HPA was able to successfully calculate a replica count from {valid_from}"),
         ),
     };
+    // In the order the controller first sets them: AbleToScale, ScalingActive, ScalingLimited.
+    let condition =
+        |kind: &str, status: bool, reason: &str, message: &str| autoscaling::HorizontalPodAutoscalerCondition {
+            type_: kind.into(),
+            status: condition_status(status),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            ..Default::default()
+        };
+    let mut conditions = Vec::new();
+    if let Some((reason, message)) = &h.able_to_scale {
+        conditions.push(condition("AbleToScale", true, reason, message));
+    }
+    conditions.push(condition("ScalingActive", active, &reason, &message));
+    if let Some((limited, (reason, message))) = h.scaling_limited {
+        conditions.push(condition("ScalingLimited", limited, reason, message));
+    }
     Some(autoscaling::HorizontalPodAutoscaler {
         metadata: meta(&spec.name, Some(&spec.namespace), BTreeMap::new()),
         spec: autoscaling::HorizontalPodAutoscalerSpec {
@@ -676,13 +693,7 @@ pub fn hpa(_world: &World, cluster: &Cluster, name: &str) -> Option<autoscaling:
             current_replicas: Some(i32::try_from(current).unwrap_or(i32::MAX)),
             desired_replicas: i32::try_from(target.map_or(0, |d| d.spec.replicas)).unwrap_or(i32::MAX),
             current_metrics: (!current_metrics.is_empty()).then_some(current_metrics),
-            conditions: Some(vec![autoscaling::HorizontalPodAutoscalerCondition {
-                type_: "ScalingActive".into(),
-                status: condition_status(active),
-                reason: Some(reason),
-                message: Some(message),
-                ..Default::default()
-            }]),
+            conditions: Some(conditions),
             ..Default::default()
         }),
     })

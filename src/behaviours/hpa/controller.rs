@@ -32,6 +32,10 @@ pub struct HpaState {
     pub scaled_by: usize,
     /// The `ScalingActive` condition when it is False: its reason and message.
     pub scaling_inactive: Option<(&'static str, String)>,
+    /// The `AbleToScale` condition's reason and message, once a sync set it.
+    pub able_to_scale: Option<(&'static str, String)>,
+    /// The `ScalingLimited` condition, once a sync set it: its status, reason and message.
+    pub scaling_limited: Option<(bool, hpa::Why)>,
 }
 
 /// Why a metric gave no proposal: the `ScalingActive` reason, the error as
@@ -109,6 +113,8 @@ pub fn apply(w: &mut impl KubeWorld, spec: HpaSpec) {
             current_metrics: Vec::new(),
             scaled_by: 0,
             scaling_inactive: None,
+            able_to_scale: None,
+            scaling_limited: None,
         }),
     }
     if first {
@@ -181,12 +187,21 @@ pub fn sync(w: &mut impl KubeWorld) {
                 }
                 None => hpa::normalize_desired_replicas(memory, now, current, proposed, bounds),
             };
+            let hpa = &mut w.cluster().hpas[i];
+            let (reason, message) =
+                normalized.stabilized.unwrap_or(("ReadyForNewScale", "recommended size matches current size"));
+            hpa.able_to_scale = Some((reason, message.to_string()));
+            hpa.scaling_limited = Some(normalized.limited);
             let metric = &spec.metrics[winner];
             let Ok(r) = &outcomes[winner] else { continue };
-            (normalized, rescale_reason(metric, r))
+            (normalized.replicas, rescale_reason(metric, r))
         };
         if desired != current {
             w.cluster().hpas[i].memory.record_scale(now, current, desired);
+            w.cluster().hpas[i].able_to_scale = Some((
+                "SucceededRescale",
+                format!("the HPA controller was able to update the target scale to {desired}"),
+            ));
             w.cluster().deployments[d].spec.replicas = desired;
             w.emit(EventKind::Scaled {
                 by: format!("HPA {}", spec.name),

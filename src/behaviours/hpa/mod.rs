@@ -419,6 +419,26 @@ impl HpaMemory {
     }
 }
 
+/// A condition's reason and message, as the HPA controller words them.
+pub type Why = (&'static str, &'static str);
+
+/// What normalising a recommendation gives: the replicas, why the
+/// stabilisation window changed the recommendation if it did (the
+/// `AbleToScale` condition's reason), and the `ScalingLimited` condition:
+/// whether the rules or bounds cut the stabilised count, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Normalized {
+    pub replicas: u32,
+    pub stabilized: Option<Why>,
+    pub limited: (bool, Why),
+}
+
+const WITHIN_RANGE: Why = ("DesiredWithinRange", "the desired count is within the acceptable range");
+const SCALE_UP_LIMIT: Why =
+    ("ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate");
+const TOO_MANY: Why = ("TooManyReplicas", "the desired replica count is more than the maximum replica count");
+const TOO_FEW: Why = ("TooFewReplicas", "the desired replica count is less than the minimum replica count");
+
 /// `normalizeDesiredReplicasWithBehaviors`: stabilise, then rate-limit, then
 /// bound to `replicas` (minReplicas..=maxReplicas).
 pub fn normalize_with_behaviors(
@@ -429,7 +449,7 @@ pub fn normalize_with_behaviors(
     replicas: std::ops::RangeInclusive<u32>,
     up: &ScalingRules,
     down: &ScalingRules,
-) -> u32 {
+) -> Normalized {
     let (min_replicas, max_replicas) = (*replicas.start(), *replicas.end());
     // stabilizeRecommendationWithBehaviors.
     let (mut lowest, mut highest) = (desired, desired);
@@ -445,17 +465,35 @@ pub fn normalize_with_behaviors(
     memory.recommendations.retain(|(t, _)| now.since(*t) < keep);
     memory.recommendations.push((now, desired));
     let stabilized = current.clamp(lowest, highest);
+    let why_stabilized = (stabilized != desired).then_some(if desired >= current {
+        (
+            "ScaleUpStabilized",
+            "recent recommendations were lower than current one, applying the lowest recent recommendation",
+        )
+    } else {
+        (
+            "ScaleDownStabilized",
+            "recent recommendations were higher than current one, applying the highest recent recommendation",
+        )
+    });
 
     // convertDesiredReplicasWithBehaviorRate.
-    if stabilized > current {
+    let (replicas, why) = if stabilized > current {
         let limit = scale_up_limit(memory, now, current, up).max(current);
-        stabilized.min(max_replicas.min(limit))
+        let (most, why) = if max_replicas > limit { (limit, SCALE_UP_LIMIT) } else { (max_replicas, TOO_MANY) };
+        if stabilized > most { (most, why) } else { (stabilized, WITHIN_RANGE) }
     } else if stabilized < current {
         let limit = scale_down_limit(memory, now, current, down).min(current);
-        stabilized.max(min_replicas.max(limit))
+        let (least, why) = if min_replicas < limit {
+            (limit, ("ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate"))
+        } else {
+            (min_replicas, TOO_FEW)
+        };
+        if stabilized < least { (least, why) } else { (stabilized, WITHIN_RANGE) }
     } else {
-        stabilized.clamp(min_replicas, max_replicas)
-    }
+        (stabilized, WITHIN_RANGE)
+    };
+    Normalized { replicas, stabilized: why_stabilized, limited: (replicas != stabilized, why) }
 }
 
 /// `calculateScaleUpLimitWithScalingRules`.
@@ -505,7 +543,7 @@ pub fn normalize_desired_replicas(
     current: u32,
     desired: u32,
     replicas: std::ops::RangeInclusive<u32>,
-) -> u32 {
+) -> Normalized {
     let mut highest = desired;
     let mut old_sample = None;
     for (k, &(t, r)) in memory.recommendations.iter().enumerate() {
@@ -520,15 +558,22 @@ pub fn normalize_desired_replicas(
         Some(k) => memory.recommendations[k] = (now, desired),
         None => memory.recommendations.push((now, desired)),
     }
+    let stabilized = (highest != desired).then_some((
+        "ScaleDownStabilized",
+        "recent recommendations were higher than current one, applying the highest recent recommendation",
+    ));
     let scale_up_limit = current.saturating_mul(2).max(4);
     let (min_replicas, max_replicas) = (*replicas.start(), *replicas.end());
-    if highest < min_replicas {
-        min_replicas
-    } else if highest > scale_up_limit {
-        scale_up_limit.min(max_replicas)
+    let (most, why) =
+        if max_replicas > scale_up_limit { (scale_up_limit, SCALE_UP_LIMIT) } else { (max_replicas, TOO_MANY) };
+    let (replicas, why) = if highest < min_replicas {
+        (min_replicas, TOO_FEW)
+    } else if highest > most {
+        (most, why)
     } else {
-        highest.min(max_replicas)
-    }
+        (highest, WITHIN_RANGE)
+    };
+    Normalized { replicas, stabilized, limited: (replicas != highest, why) }
 }
 
 #[cfg(test)]
@@ -703,24 +748,51 @@ mod tests {
     fn without_behavior_scale_up_is_limited_to_double_or_four() {
         // horizontal.go calculateScaleUpLimit: max(2 × current, 4).
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, S(0), 1, 10, 1..=100), 4);
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 1, 10, 1..=100).replicas, 4);
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 10, 1..=100), 10);
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 10, 1..=100).replicas, 10);
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 30, 1..=8), 8);
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 5, 30, 1..=8).replicas, 8);
+    }
+
+    #[test]
+    fn normalizing_says_why_the_count_was_cut_as_the_conditions_do() {
+        let mut m = HpaMemory::default();
+        let n = normalize_desired_replicas(&mut m, S(0), 1, 10, 1..=100);
+        assert_eq!((n.replicas, n.limited), (4, (true, SCALE_UP_LIMIT)));
+        let n = normalize_desired_replicas(&mut m, S(0), 5, 30, 1..=8);
+        assert_eq!((n.replicas, n.limited), (8, (true, TOO_MANY)));
+        let mut m = HpaMemory::default();
+        let n = normalize_desired_replicas(&mut m, S(0), 5, 6, 1..=8);
+        assert_eq!((n.replicas, n.stabilized, n.limited), (6, None, (false, WITHIN_RANGE)));
+        let n = normalize_desired_replicas(&mut m, S(15), 6, 2, 1..=8);
+        assert_eq!((n.replicas, n.stabilized.map(|w| w.0)), (6, Some("ScaleDownStabilized")));
+        let n = normalize_desired_replicas(&mut m, S(400), 6, 1, 3..=8);
+        assert_eq!((n.replicas, n.limited), (3, (true, TOO_FEW)));
+        // With behavior: at most 1 pod removed a minute.
+        let up = ScalingRules::default_scale_up();
+        let down = ScalingRules {
+            stabilization_window: SimDuration::ZERO,
+            select: SelectPolicy::Max,
+            policies: vec![ScalingPolicy::Pods { value: 1, period: SimDuration::from_secs(60) }],
+            tolerance: None,
+        };
+        let mut m = HpaMemory::default();
+        let n = normalize_with_behaviors(&mut m, S(0), 10, 2, 1..=100, &up, &down);
+        assert_eq!((n.replicas, n.stabilized, n.limited.0, n.limited.1.0), (9, None, true, "ScaleDownLimit"));
     }
 
     #[test]
     fn without_behavior_scale_down_keeps_the_highest_of_300_seconds() {
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, S(0), 10, 10, 1..=100), 10);
+        assert_eq!(normalize_desired_replicas(&mut m, S(0), 10, 10, 1..=100).replicas, 10);
         // 300 s later the sample at 0 s is still inside the window (not before the cutoff).
-        assert_eq!(normalize_desired_replicas(&mut m, S(300), 10, 2, 1..=100), 10);
+        assert_eq!(normalize_desired_replicas(&mut m, S(300), 10, 2, 1..=100).replicas, 10);
         // At 301 s the sample at 0 s is old and replaced; the one at 300 s (2) remains: 3 wins.
-        assert_eq!(normalize_desired_replicas(&mut m, S(301), 10, 3, 1..=100), 3);
+        assert_eq!(normalize_desired_replicas(&mut m, S(301), 10, 3, 1..=100).replicas, 3);
         // Below minReplicas the minimum is returned.
-        assert_eq!(normalize_desired_replicas(&mut m, S(302), 3, 1, 2..=100), 3);
-        assert_eq!(normalize_desired_replicas(&mut m, S(900), 3, 1, 2..=100), 2);
+        assert_eq!(normalize_desired_replicas(&mut m, S(302), 3, 1, 2..=100).replicas, 3);
+        assert_eq!(normalize_desired_replicas(&mut m, S(900), 3, 1, 2..=100).replicas, 2);
     }
 
     #[test]
@@ -728,24 +800,24 @@ mod tests {
         let (up, down) = (ScalingRules::default_scale_up(), ScalingRules::default_scale_down());
         let mut m = HpaMemory::default();
         // From 1 pod, 100 % allows 2, 4 pods allows 5: Max picks 5.
-        assert_eq!(normalize_with_behaviors(&mut m, S(0), 1, 20, 1..=100, &up, &down), 5);
+        assert_eq!(normalize_with_behaviors(&mut m, S(0), 1, 20, 1..=100, &up, &down).replicas, 5);
         m.record_scale(S(0), 1, 5);
         // Within the same 15 s, the period started at 1 replica: still at most 5.
-        assert_eq!(normalize_with_behaviors(&mut m, S(10), 5, 20, 1..=100, &up, &down), 5);
+        assert_eq!(normalize_with_behaviors(&mut m, S(10), 5, 20, 1..=100, &up, &down).replicas, 5);
         // After 15 s: 10 (100 %) or 9 (4 pods): 10.
-        assert_eq!(normalize_with_behaviors(&mut m, S(15), 5, 20, 1..=100, &up, &down), 10);
+        assert_eq!(normalize_with_behaviors(&mut m, S(15), 5, 20, 1..=100, &up, &down).replicas, 10);
     }
 
     #[test]
     fn scale_down_waits_for_the_stabilization_window() {
         let (up, down) = (ScalingRules::default_scale_up(), ScalingRules::default_scale_down());
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_with_behaviors(&mut m, S(0), 10, 10, 1..=100, &up, &down), 10);
+        assert_eq!(normalize_with_behaviors(&mut m, S(0), 10, 10, 1..=100, &up, &down).replicas, 10);
         // Load falls: the recommendation is 2, but 10 was recommended within 300 s.
-        assert_eq!(normalize_with_behaviors(&mut m, S(15), 10, 2, 1..=100, &up, &down), 10);
-        assert_eq!(normalize_with_behaviors(&mut m, S(299), 10, 2, 1..=100, &up, &down), 10);
+        assert_eq!(normalize_with_behaviors(&mut m, S(15), 10, 2, 1..=100, &up, &down).replicas, 10);
+        assert_eq!(normalize_with_behaviors(&mut m, S(299), 10, 2, 1..=100, &up, &down).replicas, 10);
         // 300 s after the last recommendation of 10, the highest in the window is 2.
-        assert_eq!(normalize_with_behaviors(&mut m, S(300), 10, 2, 1..=100, &up, &down), 2);
+        assert_eq!(normalize_with_behaviors(&mut m, S(300), 10, 2, 1..=100, &up, &down).replicas, 2);
     }
 
     #[test]
@@ -804,12 +876,12 @@ mod tests {
         let r = get_resource_replicas(pods, 3, 100, MetricResource::Cpu, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!((r.replicas, r.utilization), (3, 102));
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);
+        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5).replicas, 3);
         // TestToleranceCM: qps of 20, 20.001 and 21 against an average value of 20: 20.333, within 10 %.
         let pods = [pod(20000, 0), pod(20001, 0), pod(21000, 0)];
         let r = get_metric_replicas(pods, 3, 20000, Tolerances::default(), NOW, &cfg).unwrap();
         assert_eq!((r.replicas, r.raw_milli), (3, 20333));
         let mut m = HpaMemory::default();
-        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5), 3);
+        assert_eq!(normalize_desired_replicas(&mut m, NOW, 3, r.replicas, 1..=5).replicas, 3);
     }
 }
