@@ -920,6 +920,57 @@ fn the_cluster_autoscaler_removes_no_node_whose_pods_it_may_not_drain() {
     assert!(!drained(&format!("{}, {}", web(2, ""), budget("default", "web", "100%"))), "NotEnoughPdb");
 }
 
+#[test]
+fn the_cluster_autoscaler_removes_empty_nodes_together_and_drains_one_at_a_time() {
+    // Five 4-core nodes, one pod of 1 core: the four empty nodes go in one
+    // scan (--max-scale-down-parallelism 10); the node with the pod has
+    // nowhere left to move it, and stays.
+    let mut w = autoscaled(
+        r#"HostGroup(name: "pool", count: 5, cpu: "4", memory: "16Gi", cached_images: ["app:1"])"#,
+        r#"NodeGroup(hosts: "pool", min: 0, initial: 5, provisioning_time: Constant("60s"))"#,
+        &web(1, ""),
+    );
+    let mut gone_at: Vec<Option<u64>> = vec![None; 5];
+    for s in 1..=300 {
+        w.run_until(SimTime(s * 1_000_000));
+        for (n, node) in w.kube().unwrap().nodes.iter().enumerate() {
+            if gone_at[n].is_none() && (node.unschedulable || node.condition != NodeCondition::Ready) {
+                gone_at[n] = Some(s);
+            }
+        }
+    }
+    let times: Vec<u64> = gone_at.iter().flatten().copied().collect();
+    assert_eq!(times.len(), 4, "{gone_at:?}");
+    assert!(times.iter().all(|&t| t == times[0]), "in one scan: {gone_at:?}");
+    // Six 8-core nodes and three 1-core pods, each pod taking 30 s to stop:
+    // the empty nodes go at once, then the nodes with a pod are drained one
+    // at a time (--max-drain-parallelism 1), the next once the last is empty,
+    // until the last pods have nowhere else to go.
+    let mut w = world(&format!(
+        r#"Scenario(name: "ca", seed: 3, duration: "30m",
+        hosts: [HostGroup(name: "pool", count: 6, cpu: "8", memory: "16Gi", cached_images: ["app:1"])],
+        images: [Image(name: "app:1", layers: ["10MB"])],
+        apps: [App(name: "web", image: "app:1", cpu: "1", memory: "1Gi")],
+        worlds: [World(name: "K", platform: Kubernetes(container_stop_time: Constant("30s"),
+            cluster_autoscaler: ClusterAutoscaler(
+                node_groups: [NodeGroup(hosts: "pool", min: 0, initial: 6, provisioning_time: Constant("60s"))],
+                scale_down_unneeded_time: "1m", scale_down_delay_after_add: "0s")),
+            timeline: [{}])])"#,
+        web(3, "")
+    ));
+    let (mut draining_max, mut drained) = (0, 0);
+    for s in 1..=900 {
+        w.run_until(SimTime(s * 1_000_000));
+        let k = w.kube().unwrap();
+        let draining = k.nodes.iter().filter(|n| n.unschedulable && !n.pods.is_empty()).count();
+        draining_max = draining_max.max(draining);
+        drained = drained.max(k.nodes.iter().filter(|n| n.condition != NodeCondition::Ready).count());
+    }
+    assert_eq!(drained, 5, "three empty nodes and two drained ones");
+    assert_eq!(draining_max, 1, "{draining_max} nodes drained at once");
+    assert_eq!(w.counts().running, 3);
+}
+
 /// A world of `hosts` whose cluster autoscaler has the node group `group`
 /// (unneeded nodes go after 1 min, at once after a scale-up), with `timeline`.
 fn autoscaled(hosts: &str, group: &str, timeline: &str) -> World {

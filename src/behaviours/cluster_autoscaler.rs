@@ -221,7 +221,15 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
             }
         }
     }
-    let mut removed = 0;
+    // The scale-down budgets (`CropNodes`): deletions at once, those in
+    // progress counted, and of them drains of nodes that still run pods.
+    // Empty nodes go first.
+    let k = w.kref();
+    let removing = k.autoscaler.as_ref().map_or(&[][..], |s| &s.removing[..]);
+    let draining = removing.iter().filter(|h| !k.nodes[h.index()].pods.is_empty()).count();
+    let mut parallelism = MAX_SCALE_DOWN_PARALLELISM.saturating_sub(removing.len());
+    let mut drains = MAX_DRAIN_PARALLELISM.saturating_sub(draining);
+    let mut to_drain = Vec::new();
     for (h, unneeded, allowed) in candidates {
         let state = w.cluster().autoscaler.as_mut().expect("the autoscaler is set up");
         if !unneeded {
@@ -231,12 +239,33 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
         let since = *state.unneeded_since.entry(h).or_insert(now);
         let waited = now.since(since) >= ca.scale_down_unneeded_time;
         let after_add = since_add.is_none_or(|d| d >= ca.scale_down_delay_after_add);
-        if waited && after_add && allowed && removed == 0 && pods_fit_elsewhere(w, h) {
-            removed += 1;
+        if !(waited && after_add && allowed) {
+            continue;
+        }
+        let k = w.kref();
+        if k.nodes[h.index()].pods.iter().all(|p| k.pods.get(p).is_none_or(|p| p.deleting)) {
+            if parallelism > 0 {
+                parallelism -= 1;
+                remove_node(w, h);
+            }
+        } else {
+            to_drain.push(h);
+        }
+    }
+    for h in to_drain {
+        if drains == 0 || parallelism == 0 {
+            break;
+        }
+        if pods_fit_elsewhere(w, h) {
+            (drains, parallelism) = (drains - 1, parallelism - 1);
             remove_node(w, h);
         }
     }
 }
+
+/// `--max-scale-down-parallelism` and `--max-drain-parallelism` (`config/flags/flags.go`).
+const MAX_SCALE_DOWN_PARALLELISM: usize = 10;
+const MAX_DRAIN_PARALLELISM: usize = 1;
 
 /// Whether every pod on `host` fits on the other Ready nodes, as
 /// `simulator/cluster.go` `findPlaceFor` places them: each in turn on the
