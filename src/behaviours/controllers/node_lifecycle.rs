@@ -22,7 +22,7 @@ use crate::behaviours::{api_server, kubelet};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::kube::{LABEL_ZONE, TAINT_UNREACHABLE, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::model::{HostId, InstanceId};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 /// `nodeEvictionPeriod`: how often the NoExecute tainting pass runs.
 const TAINTING_PASS_PERIOD: SimDuration = SimDuration::from_millis(100);
@@ -32,8 +32,8 @@ const TAINTING_PASS_PERIOD: SimDuration = SimDuration::from_millis(100);
 pub struct NodeLifecycleController {
     /// Ready nodes whose kubelet has stopped.
     pub(crate) silent: BTreeSet<HostId>,
-    /// Zones by key (`GetZoneKey`: region and zone labels; "" without them).
-    zones: BTreeMap<String, Zone>,
+    /// Zones in key order (`GetZoneKey`: region and zone labels; "" without them).
+    zones: Vec<Zone>,
     /// When the next tainting pass runs, while a node waits for one.
     pass_at: Option<SimTime>,
 }
@@ -50,17 +50,18 @@ enum ZoneState {
 /// taint, behind a token bucket with a burst of one.
 #[derive(Clone, Debug)]
 struct Zone {
+    key: String,
     state: ZoneState,
     /// Nodes a second; 0 takes none.
     qps: f64,
     /// When the bucket next holds its token.
     token_at: SimTime,
-    queue: VecDeque<HostId>,
+    queue: Vec<HostId>,
 }
 
 impl Zone {
-    fn new(qps: f64) -> Self {
-        Zone { state: ZoneState::Normal, qps, token_at: SimTime::ZERO, queue: VecDeque::new() }
+    fn new(key: String, qps: f64) -> Self {
+        Zone { key, state: ZoneState::Normal, qps, token_at: SimTime::ZERO, queue: Vec::new() }
     }
 
     /// The bucket refills one token in 1/qps seconds, the rate as the
@@ -86,6 +87,27 @@ impl Zone {
         let old_had_token = self.try_accept(now);
         self.qps = qps;
         self.token_at = if qps > 0.0 && !old_had_token { now + Self::refill(qps) } else { now };
+    }
+}
+
+impl NodeLifecycleController {
+    /// The zone of `key`, made (normal, at `qps`) if it is new.
+    fn zone(&mut self, key: String, qps: f64) -> &mut Zone {
+        let at = match self.zones.binary_search_by(|z| z.key.cmp(&key)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.zones.insert(at, Zone::new(key, qps));
+                at
+            }
+        };
+        &mut self.zones[at]
+    }
+
+    /// The node leaves its zone's queue.
+    fn unqueue(&mut self, key: &str, host: HostId) {
+        if let Some(zone) = self.zones.iter_mut().find(|z| z.key == key) {
+            zone.queue.retain(|&h| h != host);
+        }
     }
 }
 
@@ -149,9 +171,9 @@ pub fn monitor(w: &mut impl KubeWorld) {
 fn mark_for_tainting(w: &mut impl KubeWorld, host: HostId) {
     let rate = w.platform().node_eviction_rate;
     let key = zone_key(&w.kref().nodes[host.index()].labels);
-    let zone = w.cluster().node_lifecycle.zones.entry(key).or_insert_with(|| Zone::new(rate));
+    let zone = w.cluster().node_lifecycle.zone(key, rate);
     if !zone.queue.contains(&host) {
-        zone.queue.push_back(host);
+        zone.queue.push(host);
     }
 }
 
@@ -165,21 +187,29 @@ fn tainted(w: &impl KubeWorld, host: HostId) -> bool {
 fn handle_disruption(w: &mut impl KubeWorld) {
     let c = w.kref();
     let lc = &c.node_lifecycle;
-    if c.not_ready_nodes == 0 && lc.zones.values().all(|z| z.state == ZoneState::Normal) {
+    if c.not_ready_nodes == 0 && lc.zones.iter().all(|z| z.state == ZoneState::Normal) {
         return;
     }
     let p = w.platform().clone();
     let now = w.now();
-    // (ready, not ready) per zone.
-    let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    // (zone, (ready, not ready)) in key order.
+    let mut counts: Vec<(String, (u32, u32))> = Vec::new();
     for node in &c.nodes {
         let ready = match node.condition {
             NodeCondition::Ready => true,
             NodeCondition::NotReady => false,
             NodeCondition::Provisioning | NodeCondition::Absent => continue,
         };
-        let e = counts.entry(zone_key(&node.labels)).or_default();
-        if ready { e.0 += 1 } else { e.1 += 1 }
+        let key = zone_key(&node.labels);
+        let at = match counts.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => at,
+            Err(at) => {
+                counts.insert(at, (key, (0, 0)));
+                at
+            }
+        };
+        let n = &mut counts[at].1;
+        if ready { n.0 += 1 } else { n.1 += 1 }
     }
     let state = |(ready, not_ready): (u32, u32)| {
         if ready == 0 && not_ready > 0 {
@@ -191,13 +221,14 @@ fn handle_disruption(w: &mut impl KubeWorld) {
         }
     };
     let lc = &mut w.cluster().node_lifecycle;
-    // Zones with no registered node left are forgotten, with their queues.
-    lc.zones.retain(|k, _| counts.contains_key(k));
-    for k in counts.keys() {
-        lc.zones.entry(k.clone()).or_insert_with(|| Zone::new(p.node_eviction_rate));
+    // Zones with no registered node left are forgotten, with their queues:
+    // the zones are then the counted ones, in the same order.
+    lc.zones.retain(|z| counts.iter().any(|(k, _)| *k == z.key));
+    for (k, _) in &counts {
+        lc.zone(k.clone(), p.node_eviction_rate);
     }
-    let all_were_down = lc.zones.values().all(|z| z.state == ZoneState::FullDisruption);
-    let all_are_down = !counts.is_empty() && counts.values().all(|&n| state(n) == ZoneState::FullDisruption);
+    let all_were_down = lc.zones.iter().all(|z| z.state == ZoneState::FullDisruption);
+    let all_are_down = !counts.is_empty() && counts.iter().all(|&(_, n)| state(n) == ZoneState::FullDisruption);
     let limit = |state: ZoneState, size: u32| match state {
         ZoneState::Normal | ZoneState::FullDisruption => p.node_eviction_rate,
         ZoneState::PartialDisruption if size > p.large_cluster_size_threshold => p.secondary_node_eviction_rate,
@@ -207,7 +238,7 @@ fn handle_disruption(w: &mut impl KubeWorld) {
         // Every node NotReady: the fault is likelier the control plane's own
         // network than the nodes. No evictions; the NoExecute taints go, and
         // the nodes wait for the tainters again.
-        for zone in lc.zones.values_mut() {
+        for zone in &mut lc.zones {
             zone.swap_limiter(0.0, now);
             zone.state = ZoneState::FullDisruption;
         }
@@ -219,8 +250,7 @@ fn handle_disruption(w: &mut impl KubeWorld) {
         }
         return;
     }
-    for (k, n) in counts {
-        let zone = lc.zones.get_mut(&k).expect("every zone counted is kept");
+    for (zone, &(_, n)) in lc.zones.iter_mut().zip(&counts) {
         let next = state(n);
         if next != zone.state || (all_were_down && !all_are_down) {
             zone.swap_limiter(limit(next, n.0 + n.1), now);
@@ -233,9 +263,7 @@ fn handle_disruption(w: &mut impl KubeWorld) {
 /// evictions it started stop, and the node leaves its zone's queue.
 fn untaint_no_execute(w: &mut impl KubeWorld, host: HostId) {
     let key = zone_key(&w.kref().nodes[host.index()].labels);
-    if let Some(zone) = w.cluster().node_lifecycle.zones.get_mut(&key) {
-        zone.queue.retain(|&h| h != host);
-    }
+    w.cluster().node_lifecycle.unqueue(&key, host);
     if !tainted(w, host) {
         return;
     }
@@ -268,14 +296,13 @@ pub fn no_execute_tainting_pass(w: &mut impl KubeWorld) {
 fn no_execute_tainting(w: &mut impl KubeWorld) {
     let now = w.now();
     let default_seconds = w.platform().default_toleration_seconds;
-    let keys: Vec<String> = w.kref().node_lifecycle.zones.keys().cloned().collect();
-    for key in keys {
+    for z in 0..w.kref().node_lifecycle.zones.len() {
         loop {
-            let zone = w.cluster().node_lifecycle.zones.get_mut(&key).expect("the zone exists");
+            let zone = &mut w.cluster().node_lifecycle.zones[z];
             if zone.queue.is_empty() || !zone.try_accept(now) {
                 break;
             }
-            let host = zone.queue.pop_front().expect("the queue has a node");
+            let host = zone.queue.remove(0);
             if w.kref().nodes[host.index()].condition != NodeCondition::NotReady || tainted(w, host) {
                 continue;
             }
@@ -301,7 +328,7 @@ fn no_execute_tainting(w: &mut impl KubeWorld) {
     }
     // The 100 ms pass that first finds a token for a waiting node.
     let lc = &w.kref().node_lifecycle;
-    let next = lc.zones.values().filter(|z| z.qps > 0.0 && !z.queue.is_empty()).map(|z| z.token_at).min();
+    let next = lc.zones.iter().filter(|z| z.qps > 0.0 && !z.queue.is_empty()).map(|z| z.token_at).min();
     if let Some(at) = next {
         let period = TAINTING_PASS_PERIOD.as_micros();
         let at = SimTime(at.as_micros().div_ceil(period).max(now.as_micros() / period + 1) * period);
@@ -325,9 +352,7 @@ pub fn node_heard(w: &mut impl KubeWorld, host: HostId) {
         node.taints.retain(|t| t.key != TAINT_UNREACHABLE);
         let pods: Vec<InstanceId> = node.pods.iter().copied().collect();
         let key = zone_key(&node.labels);
-        if let Some(zone) = c.node_lifecycle.zones.get_mut(&key) {
-            zone.queue.retain(|&h| h != host);
-        }
+        c.node_lifecycle.unqueue(&key, host);
         set_node_condition(w, host, NodeCondition::Ready);
         node_taints_changed(w, host);
         for p in &pods {
