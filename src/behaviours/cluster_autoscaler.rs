@@ -201,6 +201,11 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
     let now = w.now();
     let since_add = w.kref().autoscaler.as_ref().and_then(|s| s.last_scale_up).map(|t| now.since(t));
     let mut candidates = Vec::new();
+    // Whether any drainability rule can block a node here at all.
+    let k = w.kref();
+    let rules_apply = !k.disruption_budgets.is_empty()
+        || !k.standalone_pods.is_empty()
+        || k.replica_sets.iter().any(|r| r.namespace == KUBE_SYSTEM);
     for g in &ca.node_groups {
         let k = w.kref();
         let ready: Vec<HostId> =
@@ -214,7 +219,7 @@ pub fn scale_down(w: &mut impl KubeWorld, ca: &ClusterAutoscalerSpec) {
                 .max(requested.memory as f64 / node.allocatable.memory.max(1) as f64);
             let unneeded = utilization < ca.scale_down_utilization_threshold
                 && !k.autoscaler.as_ref().is_some_and(|s| s.removing.contains(&h))
-                && drainable(k, h);
+                && (!rules_apply || drainable(k, h));
             candidates.push((h, unneeded, allowed > 0));
             if unneeded && allowed > 0 {
                 allowed -= 1;
@@ -294,10 +299,6 @@ fn pods_fit_elsewhere(w: &impl KubeWorld, host: HostId) -> bool {
 /// (`NotEnoughPdb`). Pods already terminating do not count.
 fn drainable(k: &Cluster, host: HostId) -> bool {
     let budgets = &k.disruption_budgets;
-    if budgets.is_empty() && k.standalone_pods.is_empty() && !k.replica_sets.iter().any(|r| r.namespace == KUBE_SYSTEM)
-    {
-        return true;
-    }
     let mut on_node = vec![0u32; budgets.len()];
     for pod in k.nodes[host.index()].pods.iter().filter_map(|p| k.pods.get(p)).filter(|p| !p.deleting) {
         if pod.owner.replica_set().is_none() {

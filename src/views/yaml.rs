@@ -366,12 +366,13 @@ pub fn deployment(world: &World, cluster: &Cluster, name: &str) -> Option<apps::
     // The Progressing condition as the rollout leaves it (the progress deadline is not kept).
     let new_rs = newest.map_or(String::new(), |r| cluster.replica_sets[r].name.clone());
     let complete = updated == desired && replicas == desired && available == desired;
-    let progressing_condition = if complete {
-        let message = format!("ReplicaSet \"{new_rs}\" has successfully progressed.");
-        core_condition("Progressing", true, ("NewReplicaSetAvailable", &message))
+    let (reason, progress) = if complete {
+        ("NewReplicaSetAvailable", "has successfully progressed")
     } else {
-        core_condition("Progressing", true, ("ReplicaSetUpdated", &format!("ReplicaSet \"{new_rs}\" is progressing.")))
+        ("ReplicaSetUpdated", "is progressing")
     };
+    let progressing_condition =
+        core_condition("Progressing", true, (reason, &format!("ReplicaSet \"{new_rs}\" {progress}.")));
     Some(apps::Deployment {
         metadata: meta(&spec.name, Some(&spec.namespace), BTreeMap::new()),
         spec: apps::DeploymentSpec {

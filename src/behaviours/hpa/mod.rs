@@ -438,6 +438,10 @@ const SCALE_UP_LIMIT: Why =
     ("ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate");
 const TOO_MANY: Why = ("TooManyReplicas", "the desired replica count is more than the maximum replica count");
 const TOO_FEW: Why = ("TooFewReplicas", "the desired replica count is less than the minimum replica count");
+const SCALE_DOWN_STABILIZED: Why = (
+    "ScaleDownStabilized",
+    "recent recommendations were higher than current one, applying the highest recent recommendation",
+);
 
 /// `normalizeDesiredReplicasWithBehaviors`: stabilise, then rate-limit, then
 /// bound to `replicas` (minReplicas..=maxReplicas).
@@ -471,10 +475,7 @@ pub fn normalize_with_behaviors(
             "recent recommendations were lower than current one, applying the lowest recent recommendation",
         )
     } else {
-        (
-            "ScaleDownStabilized",
-            "recent recommendations were higher than current one, applying the highest recent recommendation",
-        )
+        SCALE_DOWN_STABILIZED
     });
 
     // convertDesiredReplicasWithBehaviorRate.
@@ -558,10 +559,7 @@ pub fn normalize_desired_replicas(
         Some(k) => memory.recommendations[k] = (now, desired),
         None => memory.recommendations.push((now, desired)),
     }
-    let stabilized = (highest != desired).then_some((
-        "ScaleDownStabilized",
-        "recent recommendations were higher than current one, applying the highest recent recommendation",
-    ));
+    let stabilized = (highest != desired).then_some(SCALE_DOWN_STABILIZED);
     let scale_up_limit = current.saturating_mul(2).max(4);
     let (min_replicas, max_replicas) = (*replicas.start(), *replicas.end());
     let (most, why) =
