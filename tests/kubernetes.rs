@@ -1047,3 +1047,47 @@ fn the_cluster_autoscaler_keeps_a_node_whose_pods_fit_only_where_they_are_not_to
     assert_eq!(run(""), (false, 1));
     assert_eq!(run(TOLERATES_DB), (true, 1));
 }
+
+/// The replicas each of the Deployment's ReplicaSets asks for, oldest first.
+fn replica_set_sizes(w: &World) -> Vec<u32> {
+    w.kube().unwrap().replica_sets.iter().map(|rs| rs.replicas).collect()
+}
+
+/// A Deployment of 10 (maxSurge 3, maxUnavailable 2) whose new image takes
+/// minutes to pull, scaled by `scale` at 120 s while its rollout is stuck.
+fn stuck_rollout(scale: &str) -> World {
+    world(&format!(
+        r#"Scenario(name: "k8s", seed: 1, duration: "30m",
+        hosts: [HostGroup(name: "n", count: 10, cpu: "16", memory: "64Gi", cached_images: ["web:1"])],
+        images: [Image(name: "web:1", layers: ["1MB"]), Image(name: "web:2", layers: ["10GB"])],
+        registry: Registry(bandwidth: "10MB/s"),
+        apps: [App(name: "web", image: "web:1", cpu: "100m", memory: "128Mi")],
+        worlds: [World(name: "K", platform: Kubernetes(), timeline: [
+            At("0s", Apply(Deployment(name: "web", replicas: 10,
+                strategy: RollingUpdate(maxSurge: 3, maxUnavailable: 2),
+                template: PodTemplate(containers: [Container(name: "web", image: "web:1")])))),
+            At("60s", SetImage(deployment: "web", image: "web:2")),
+            At("120s", {scale})])])"#
+    ))
+}
+
+#[test]
+fn a_deployment_scaled_mid_rollout_spreads_the_change_over_its_replica_sets() {
+    // The documentation's example of proportional scaling: the rollout holds at 8 old and 5
+    // new; scaled to 15, the 5 more (18 allowed) go 3 to the old ReplicaSet (8 × 18/13 = 11.08)
+    // and 2 to the new one (5 × 18/13 = 6.92), as the Deployment controller's `scale` gives.
+    let mut w = stuck_rollout(r#"Scale(deployment: "web", replicas: 15)"#);
+    w.run_until(SimTime(119_000_000));
+    assert_eq!(replica_set_sizes(&w), [8, 5], "the rollout holds at maxUnavailable");
+    w.run_until(SimTime(125_000_000));
+    assert_eq!(replica_set_sizes(&w), [11, 7]);
+    // Scaled down to 5 (8 allowed with the surge), the larger ReplicaSet gives up more:
+    // 8 × 8/13 = 4.92 → 5 and 5 × 8/13 = 3.08 → 3. The rollout then goes on: 5 old pods
+    // are available where 3 are needed (5 − maxUnavailable), so the old ReplicaSet goes to 3
+    // and the new one grows back to 5, 8 in all.
+    let mut w = stuck_rollout(r#"Scale(deployment: "web", replicas: 5)"#);
+    w.run_until(SimTime(120_060_000));
+    assert_eq!(replica_set_sizes(&w), [5, 3]);
+    w.run_until(SimTime(125_000_000));
+    assert_eq!(replica_set_sizes(&w), [3, 5]);
+}

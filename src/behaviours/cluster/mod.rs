@@ -205,6 +205,10 @@ pub struct ReplicaSet {
     /// ReplicaSet applied again with another keeps the pods it has).
     pub older_templates: bool,
     pub created: SimTime,
+    /// Its Deployment's `replicas` and `replicas + maxSurge` when that
+    /// Deployment last scaled it (the `deployment.kubernetes.io/desired-replicas`
+    /// and `max-replicas` annotations); `None` for a ReplicaSet applied on its own.
+    pub scaled_for: Option<(u32, u32)>,
 }
 
 /// What a ReplicaSet's controllers and the disruption controller count of

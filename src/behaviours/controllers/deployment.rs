@@ -4,8 +4,9 @@
 //! grow while the total stays within `replicas + maxSurge`, and shrinks old
 //! ReplicaSets while the available pods stay at or above
 //! `replicas − maxUnavailable`; Recreate (`recreate.go`) scales the old ones
-//! to zero and grows the new one once their pods are gone. It also times
-//! each rollout.
+//! to zero and grows the new one once their pods are gone. A scaling event
+//! (`sync.go`'s `scale`) resizes the ReplicaSets with pods in proportion to
+//! their sizes. It also times each rollout.
 
 use crate::model::kube::{DeploymentStrategy, resolve_fenceposts};
 use std::collections::BTreeSet;
@@ -83,8 +84,149 @@ pub fn sync_soon(w: &mut impl KubeWorld, d: usize) {
     }
 }
 
-/// The Deployment controller's sync: find or make the new ReplicaSet,
-/// then scale it up and the old ones down within the strategy's bounds.
+/// `MaxSurge` (deployment_util.go): the pods a rolling update may add over
+/// `replicas`; 0 for Recreate.
+pub fn max_surge(strategy: &DeploymentStrategy, replicas: u32) -> u32 {
+    match *strategy {
+        DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
+            resolve_fenceposts(max_surge, max_unavailable, replicas).0
+        }
+        DeploymentStrategy::Recreate => 0,
+    }
+}
+
+/// `GetReplicaSetProportion` (deployment_util.go): the share of
+/// `to_add − added` that a ReplicaSet of `size` pods takes in a scaling
+/// event, from the size it was given for a Deployment of at most
+/// `annotated` pods (its `max-replicas` annotation) against the `allowed`
+/// the Deployment has now.
+pub fn replica_set_proportion(size: u32, annotated: u32, replicas: u32, allowed: u32, to_add: i64, added: i64) -> i64 {
+    if size == 0 || to_add == 0 || to_add == added {
+        return 0;
+    }
+    // getReplicaSetFraction; RoundToInt32 rounds half away from zero.
+    let fraction = if replicas == 0 {
+        -i64::from(size)
+    } else if annotated == 0 {
+        0
+    } else {
+        let exact = (i64::from(size) * i64::from(allowed)) as f64 / f64::from(annotated);
+        (exact + 0.5) as i64 - i64::from(size)
+    };
+    let left = to_add - added;
+    if to_add > 0 { fraction.min(left) } else { fraction.max(left) }
+}
+
+/// Sets ReplicaSet `r` to `size` pods for Deployment `d`, as
+/// `scaleReplicaSet` does, marking it with the Deployment's size;
+/// whether its size changed.
+fn scale_replica_set(w: &mut impl KubeWorld, d: usize, r: usize, size: u32) -> bool {
+    let c = w.cluster();
+    let spec = &c.deployments[d].spec;
+    let marks = (spec.replicas, spec.replicas.saturating_add(max_surge(&spec.strategy, spec.replicas)));
+    let rs = &mut c.replica_sets[r];
+    let resized = rs.replicas != size;
+    rs.replicas = size;
+    rs.scaled_for = Some(marks);
+    resized
+}
+
+/// `isScalingEvent`: a ReplicaSet with pods was last sized for another
+/// number of replicas than the Deployment asks for now.
+fn is_scaling_event(w: &impl KubeWorld, d: usize) -> bool {
+    let c = w.kref();
+    let replicas = c.deployments[d].spec.replicas;
+    c.deployments[d]
+        .replica_sets
+        .iter()
+        .map(|&r| &c.replica_sets[r])
+        .any(|rs| rs.replicas > 0 && rs.scaled_for.is_some_and(|(desired, _)| desired != replicas))
+}
+
+/// `scale` (sync.go), on a scaling event: one ReplicaSet with pods (or none)
+/// takes the new size; a new ReplicaSet that is saturated leaves the old
+/// ones none; in a rolling update every ReplicaSet with pods grows or
+/// shrinks in proportion to its size, the largest taking what rounding
+/// leaves. Each ReplicaSet it updates is marked with the Deployment's size;
+/// returns those whose size changed, and whether it updated any.
+fn scale(w: &mut impl KubeWorld, d: usize, new_rs: Option<usize>) -> (Vec<usize>, bool) {
+    let now = w.now();
+    let c = w.kref();
+    let spec = &c.deployments[d].spec;
+    let replicas = spec.replicas;
+    let by_age = |r: &usize| (c.replica_sets[*r].created, c.replica_sets[*r].name.clone());
+    let mut olds: Vec<usize> = c.deployments[d].replica_sets.iter().copied().filter(|&r| Some(r) != new_rs).collect();
+    olds.sort_by_key(|r| std::cmp::Reverse(by_age(r)));
+    let mut active: Vec<usize> =
+        olds.iter().copied().chain(new_rs).filter(|&r| c.replica_sets[r].replicas > 0).collect();
+    let mut changed = Vec::new();
+    // FindActiveOrLatest.
+    if active.len() <= 1 {
+        if let Some(r) = active.first().copied().or(new_rs).or(olds.first().copied())
+            && c.replica_sets[r].replicas != replicas
+            && scale_replica_set(w, d, r, replicas)
+        {
+            changed.push(r);
+        }
+        let touched = !changed.is_empty();
+        return (changed, touched);
+    }
+    // IsSaturated.
+    if let Some(n) = new_rs {
+        let rs = &c.replica_sets[n];
+        if rs.replicas == replicas
+            && rs.scaled_for.is_some_and(|(desired, _)| desired == replicas)
+            && c.available_pods(n, now, spec.min_ready) == replicas
+        {
+            for r in active.into_iter().filter(|&r| r != n) {
+                if scale_replica_set(w, d, r, 0) {
+                    changed.push(r);
+                }
+            }
+            let touched = !changed.is_empty();
+            return (changed, touched);
+        }
+    }
+    // A Recreate Deployment with more than one ReplicaSet with pods waits.
+    let DeploymentStrategy::RollingUpdate { .. } = spec.strategy else { return (changed, false) };
+    let total: i64 = active.iter().map(|&r| i64::from(c.replica_sets[r].replicas)).sum();
+    let allowed = if replicas > 0 { replicas.saturating_add(max_surge(&spec.strategy, replicas)) } else { 0 };
+    let to_add = i64::from(allowed) - total;
+    // Largest first; among equals the newer grows first and the older shrinks first.
+    let size = |r: &usize| c.replica_sets[*r].replicas;
+    if to_add > 0 {
+        active.sort_by(|a, b| size(b).cmp(&size(a)).then_with(|| by_age(b).cmp(&by_age(a))));
+    } else if to_add < 0 {
+        active.sort_by(|a, b| size(b).cmp(&size(a)).then_with(|| by_age(a).cmp(&by_age(b))));
+    }
+    // The Deployment's status.replicas, for a ReplicaSet without the annotation.
+    let status_replicas: u32 = c.deployments[d].replica_sets.iter().map(|&r| c.active_count(r) as u32).sum();
+    let mut added = 0i64;
+    let mut sizes: Vec<i64> = active
+        .iter()
+        .map(|&r| {
+            let rs = &c.replica_sets[r];
+            let annotated = rs.scaled_for.map_or(0, |(_, max)| max);
+            let annotated = if annotated == 0 { status_replicas } else { annotated };
+            let proportion = replica_set_proportion(rs.replicas, annotated, replicas, allowed, to_add, added);
+            added += proportion;
+            i64::from(rs.replicas) + proportion
+        })
+        .collect();
+    if to_add != 0 {
+        sizes[0] = (sizes[0] + to_add - added).max(0);
+    }
+    for (r, size) in active.into_iter().zip(sizes) {
+        if scale_replica_set(w, d, r, size.clamp(0, i64::from(u32::MAX)) as u32) {
+            changed.push(r);
+        }
+    }
+    (changed, true)
+}
+
+/// The Deployment controller's sync: on a scaling event, resize its
+/// ReplicaSets (`scale`); otherwise find or make the new ReplicaSet, then
+/// scale it up and the old ones down within the strategy's bounds.
 pub fn sync(w: &mut impl KubeWorld, d: usize) {
     w.cluster().deployment_controller.pending.remove(&d);
     w.touch(Component::ControllerManager);
@@ -93,7 +235,25 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
         let dep = &w.cluster().deployments[d];
         (dep.spec.clone(), dep.replica_sets.clone())
     };
-    let new_rs = match rs_list.iter().copied().find(|&r| *w.cluster().replica_sets[r].template == spec.template) {
+    let existing = rs_list.iter().copied().find(|&r| *w.cluster().replica_sets[r].template == spec.template);
+    if is_scaling_event(w, d) {
+        let (mut changed, touched) = scale(w, d, existing);
+        changed.sort_unstable();
+        if touched {
+            w.api_write();
+        }
+        for r in changed {
+            replica_set::sync_soon(w, r);
+        }
+        // The ReplicaSets' status update, once their controller has acted,
+        // brings the Deployment back to its rollout.
+        if touched {
+            sync_soon(w, d);
+        }
+        node_lifecycle::check_recovery(w);
+        return;
+    }
+    let new_rs = match existing {
         Some(r) => r,
         None => create_replica_set(w, d, Arc::new(spec.template.clone())),
     };
@@ -105,8 +265,7 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
     match spec.strategy {
         DeploymentStrategy::Recreate => {
             for &r in &olds {
-                if w.cluster().replica_sets[r].replicas != 0 {
-                    w.cluster().replica_sets[r].replicas = 0;
+                if w.cluster().replica_sets[r].replicas != 0 && scale_replica_set(w, d, r, 0) {
                     changed.push(r);
                 }
             }
@@ -114,16 +273,14 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
             let old_pods: usize = olds.iter().map(|&r| w.cluster().replica_sets[r].pods.len()).sum();
             let current_new = w.cluster().replica_sets[new_rs].replicas;
             let target = new_rs_new_replicas(&spec.strategy, replicas, old_replicas, current_new);
-            if old_pods == 0 && current_new != target {
-                w.cluster().replica_sets[new_rs].replicas = target;
+            if old_pods == 0 && current_new != target && scale_replica_set(w, d, new_rs, target) {
                 changed.push(new_rs);
             }
         }
         DeploymentStrategy::RollingUpdate { .. } => {
             if old_replicas == 0 {
                 // Not in a rollout: plain scaling.
-                if w.cluster().replica_sets[new_rs].replicas != replicas {
-                    w.cluster().replica_sets[new_rs].replicas = replicas;
+                if w.cluster().replica_sets[new_rs].replicas != replicas && scale_replica_set(w, d, new_rs, replicas) {
                     changed.push(new_rs);
                 }
             } else {
@@ -133,8 +290,7 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
                 };
                 let current_new = w.cluster().replica_sets[new_rs].replicas;
                 let target = new_rs_new_replicas(&spec.strategy, replicas, total, current_new);
-                if target != current_new {
-                    w.cluster().replica_sets[new_rs].replicas = target;
+                if target != current_new && scale_replica_set(w, d, new_rs, target) {
                     changed.push(new_rs);
                 }
                 // Scale old ReplicaSets down, unhealthy pods first.
@@ -159,7 +315,7 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
                     let unhealthy = replicas_now.saturating_sub(available);
                     let cut = unhealthy.min(budget).min(replicas_now);
                     if cut > 0 {
-                        w.cluster().replica_sets[r].replicas -= cut;
+                        scale_replica_set(w, d, r, replicas_now - cut);
                         budget -= cut;
                         changed.push(r);
                     }
@@ -174,9 +330,10 @@ pub fn sync(w: &mut impl KubeWorld, d: usize) {
                     if cut_total == 0 {
                         break;
                     }
-                    let cut = w.cluster().replica_sets[r].replicas.min(cut_total);
+                    let replicas_now = w.cluster().replica_sets[r].replicas;
+                    let cut = replicas_now.min(cut_total);
                     if cut > 0 {
-                        w.cluster().replica_sets[r].replicas -= cut;
+                        scale_replica_set(w, d, r, replicas_now - cut);
                         cut_total -= cut;
                         changed.push(r);
                     }
@@ -218,7 +375,12 @@ pub fn create_replica_set(w: &mut impl KubeWorld, d: usize, template: Arc<PodTem
     let (name, namespace, workload) =
         (format!("{}-{}", dep.spec.name, template.hash()), dep.spec.namespace.clone(), dep.workload);
     let r = replica_set::create(w, name, &namespace, Some(d), workload, template);
-    w.cluster().deployments[d].replica_sets.push(r);
+    let c = w.cluster();
+    c.deployments[d].replica_sets.push(r);
+    // SetNewReplicaSetAnnotations marks a new ReplicaSet with the Deployment's size.
+    let spec = &c.deployments[d].spec;
+    c.replica_sets[r].scaled_for =
+        Some((spec.replicas, spec.replicas.saturating_add(max_surge(&spec.strategy, spec.replicas))));
     r
 }
 

@@ -183,6 +183,7 @@ pub fn create(
         counts: Default::default(),
         older_templates: false,
         created: now,
+        scaled_for: None,
     });
     c.replica_sets.len() - 1
 }
