@@ -97,6 +97,45 @@ fn validate_accepts_the_shipped_scenarios() {
 }
 
 #[test]
+fn validate_lists_a_field_many_objects_set_once_with_how_many_more() {
+    // Forty Deployments written as teams write them: each sets ports, env and probes.
+    let dir = scratch("many-manifests");
+    std::fs::create_dir_all(dir.join("k8s")).unwrap();
+    let deployment = |n: usize| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{n}\nspec:\n  replicas: 1\n  \
+             selector:\n    matchLabels:\n      app: web-{n}\n  template:\n    metadata:\n      labels:\n        \
+             app: web-{n}\n    spec:\n      containers:\n      - name: web\n        image: app:1\n        \
+             ports:\n        - containerPort: 8080\n        env:\n        - name: MODE\n          value: shop\n"
+        )
+    };
+    let docs: Vec<String> = (0..40).map(deployment).collect();
+    std::fs::write(dir.join("k8s/apps.yaml"), docs.join("---\n")).unwrap();
+    let scenario = SMALL
+        .replace(r#"platform: Containers()"#, r#"platform: Kubernetes(manifests: ["k8s/"])"#)
+        .replace(r#"timeline: [At("0s", Launch(app: "app", count: 3))],"#, "")
+        .replace("    expect: [EXPECT],\n", "");
+    let file = dir.join("many.ron");
+    std::fs::write(&file, scenario).unwrap();
+    let o = flotilla(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("    80 manifest fields not simulated:\n"), "{out}");
+    let listed: Vec<&str> = out.lines().skip(2).collect();
+    assert_eq!(listed.len(), 4, "{out}");
+    assert!(listed[0].starts_with(
+        "    k8s/apps.yaml:18:9: document 1, Deployment \"web-0\": spec.template.spec.containers[0].ports:"
+    ));
+    assert_eq!(
+        listed[1],
+        "      … and 39 more of spec.template.spec.containers[*].ports, the last at \
+         k8s/apps.yaml:915:9: document 40, Deployment \"web-39\" (--all-fields lists them)"
+    );
+    let o = flotilla(&["validate", "--all-fields", file.to_str().unwrap()]);
+    assert_eq!(stdout(&o).lines().count(), 82, "{}", stdout(&o));
+}
+
+#[test]
 fn kubectl_prints_a_simulated_deployment_as_yaml() {
     let args = ["kubectl", "scenarios/small-shop.ron", "--world", "Spread", "--at", "12m", "get", "deploy", "api"];
     // The shop's manifests put it in namespace shop, not default.

@@ -189,7 +189,7 @@ pub fn scenario_from(path: &Path) -> Result<(String, Vec<manifests::Ignored>), V
 }
 
 /// Runs the import; returns the exit code.
-pub fn import(path: &Path, out: &Path) -> u8 {
+pub fn import(path: &Path, out: &Path, all_fields: bool) -> u8 {
     if let Some(input) = input_at(path, out) {
         eprintln!(
             "error: --out {}: this is {}, one of the manifests read; write the scenario to a file of its own",
@@ -217,8 +217,8 @@ pub fn import(path: &Path, out: &Path) -> u8 {
         return INPUT_ERROR;
     }
     println!("wrote {} ({} fields not simulated)", out.display(), ignored.len());
-    for i in &ignored {
-        println!("  {i}");
+    for line in super::not_simulated(&ignored, all_fields) {
+        println!("  {line}");
     }
     OK
 }

@@ -66,6 +66,9 @@ pub enum Command {
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// List every manifest field not simulated, not each field once with how many more there are.
+        #[arg(long)]
+        all_fields: bool,
         #[command(flatten)]
         budget: BudgetArg,
     },
@@ -117,6 +120,9 @@ pub enum Command {
         path: PathBuf,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// List every manifest field not simulated, not each field once with how many more there are.
+        #[arg(long)]
+        all_fields: bool,
     },
     /// Open the app on a scenario file.
     #[cfg(feature = "gui")]
@@ -189,7 +195,7 @@ pub fn main() -> u8 {
     match cli.command {
         Some(Command::Check { paths, junit, json, budget }) => check(&paths, junit.as_deref(), json, budget.options()),
         Some(Command::Report { file, out, budget }) => report_cmd(&file, &out, budget.options()),
-        Some(Command::Validate { paths, budget }) => validate(&paths, budget.options()),
+        Some(Command::Validate { paths, all_fields, budget }) => validate(&paths, all_fields, budget.options()),
         Some(Command::Digest { paths, budget }) => digest(&paths, budget.options()),
         Some(Command::Kubectl { file, at, args }) => view(&file, &at, crate::views::Tool::Kubectl, None, &args),
         Some(Command::Docker { file, at, host, args }) => {
@@ -198,7 +204,7 @@ pub fn main() -> u8 {
         Some(Command::Virsh { file, at, host, args }) => {
             view(&file, &at, crate::views::Tool::Virsh, Some(&host), &args)
         }
-        Some(Command::Import { path, out }) => import::import(&path, &out),
+        Some(Command::Import { path, out, all_fields }) => import::import(&path, &out, all_fields),
         #[cfg(feature = "gui")]
         Some(Command::Open { file }) => crate::gui::open(file),
         #[cfg(feature = "gui")]
@@ -346,6 +352,58 @@ fn scientific(x: f64) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Manifest fields not simulated, a line each: with `all`, every one;
+/// otherwise a field that more than three objects set (the same path, its
+/// list indices aside, for the same reason) is listed where it first
+/// occurs, with how many more there are and where the last one is.
+pub(crate) fn not_simulated(ignored: &[scenario::manifests::Ignored], all: bool) -> Vec<String> {
+    const LISTED_WHOLE: usize = 3;
+    fn kind(i: &scenario::manifests::Ignored) -> (String, &str) {
+        let mut path = String::with_capacity(i.path.len());
+        let mut in_index = false;
+        for ch in i.path.chars() {
+            match ch {
+                '[' => in_index = true,
+                ']' => {
+                    in_index = false;
+                    path.push_str("[*]");
+                }
+                _ if !in_index => path.push(ch),
+                _ => {}
+            }
+        }
+        (path, i.reason.as_str())
+    }
+    let mut groups: Vec<Vec<&scenario::manifests::Ignored>> = Vec::new();
+    let mut at: std::collections::BTreeMap<(String, &str), usize> = std::collections::BTreeMap::new();
+    for i in ignored {
+        let g = *at.entry(kind(i)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    let mut lines = Vec::new();
+    for group in groups {
+        if all || group.len() <= LISTED_WHOLE {
+            lines.extend(group.iter().map(|i| i.to_string()));
+            continue;
+        }
+        let (first, last) = (group[0], group[group.len() - 1]);
+        lines.push(first.to_string());
+        lines.push(format!(
+            "  … and {} more of {}, the last at {}:{}:{}: {} (--all-fields lists them)",
+            group.len() - 1,
+            if first.path.is_empty() { "these objects".to_string() } else { kind(first).0 },
+            last.file,
+            last.at.line,
+            last.at.column,
+            last.object
+        ));
+    }
+    lines
 }
 
 /// The per-scenario table: metrics down, worlds across, then the expectations.
@@ -536,7 +594,7 @@ fn view(file: &Path, at: &AtArg, tool: crate::views::Tool, host: Option<&str>, a
     }
 }
 
-fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {
+fn validate(paths: &[PathBuf], all_fields: bool, options: LoadOptions) -> u8 {
     let (scenarios, input_error) = load_all(paths, options);
     for s in &scenarios {
         println!(
@@ -556,8 +614,8 @@ fn validate(paths: &[PathBuf], options: LoadOptions) -> u8 {
         );
         if !s.ignored.is_empty() {
             println!("    {} manifest field{} not simulated:", s.ignored.len(), plural(s.ignored.len()));
-            for i in &s.ignored {
-                println!("    {i}");
+            for line in not_simulated(&s.ignored, all_fields) {
+                println!("    {line}");
             }
         }
     }
