@@ -100,7 +100,9 @@ fn node_lifecycle_follows_the_default_timeouts() {
     w.run_until(SimTime(414_000_000));
     assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown));
     w.run_until(SimTime(420_000_000));
-    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Failed));
+    // Deleted, they stay Terminating: no kubelet is there to confirm that they are gone.
+    let k = w.kube().unwrap();
+    assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown && k.pods[p].deleting));
     assert_eq!(w.counts().running, 6, "replacements run elsewhere");
     let recovery = w.kube().unwrap().stats.last_recovery.expect("recovered");
     // 415 s eviction + about half a second to start, minus the 61 s failure.
@@ -272,6 +274,34 @@ fn a_node_back_before_eviction_restarts_its_pods() {
         assert_eq!(k.pods[p].restarts, 1);
         assert_eq!(k.pods[p].eviction_at, None);
     }
+}
+
+#[test]
+fn pods_evicted_from_a_dead_node_stay_terminating_until_its_kubelet_is_back() {
+    // node-1 fails at 61 s; its pods are evicted at 415 s and replaced elsewhere, but the API
+    // server keeps them, Terminating, until the kubelet is back (at 10 min) to find their
+    // containers gone: only then are they deleted, and nothing on node-1 starts again.
+    let mut w = world(&scenario(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1")), At("10m", RecoverNode("node-1"))]"#,
+    ));
+    w.run_until(SimTime(420_000_000));
+    let k = w.kube().unwrap();
+    let lost: Vec<_> = k.nodes[0].pods.iter().copied().collect();
+    assert!(!lost.is_empty(), "the scheduler spread pods onto node-1");
+    assert!(lost.iter().all(|p| k.pods[p].deleting && !k.pods[p].ready));
+    assert_eq!(k.pods.len(), 6 + lost.len(), "six pods and the Terminating ones");
+    assert_eq!(w.counts().running, 6);
+    assert!(k.stats.last_recovery.is_some(), "the Deployment has its replicas Ready");
+    w.run_until(SimTime(599_000_000));
+    assert_eq!(w.kube().unwrap().pods.len(), 6 + lost.len());
+    w.run_until(SimTime(601_000_000));
+    let k = w.kube().unwrap();
+    assert_eq!(k.nodes[0].condition, NodeCondition::Ready);
+    assert!(lost.iter().all(|p| !k.pods.contains_key(p) && w.instance(*p).phase == Phase::Failed));
+    assert_eq!(k.pods.len(), 6);
+    assert!(k.nodes[0].pods.is_empty());
+    assert_eq!(w.counts().running, 6);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::controllers::{deployment, disruption, endpoints, node_lifecycle, repl
 use super::scheduler::{PodInfo, scheduling_queue};
 use super::{hpa, kubelet};
 use crate::engine::SimDuration;
+use crate::model::event::EventKind;
 use crate::model::kube::{
     DeploymentSpec, DeploymentStrategy, IntOrPercent, Labels, PodTemplate, ReplicaSetSpec, StandalonePodSpec,
     TAINT_UNSCHEDULABLE, Taint, TaintEffect,
@@ -348,9 +349,10 @@ pub fn delete_pod(w: &mut impl KubeWorld, p: InstanceId) {
             forget_pod(w, p);
         }
         Some(host) if !w.host_up(host) || phase == Phase::Unknown => {
-            // Its node is silent: the pod is gone for the control plane.
-            w.set_phase(p, Phase::Failed);
-            forget_pod(w, p);
+            // Its node is silent: the pod stays Terminating until the kubelet
+            // is back to confirm that its containers are gone
+            // (`kubelet::sync_pods`); its ReplicaSet counts it out at once.
+            w.emit(EventKind::MarkedForDeletion { instance: p });
         }
         Some(_) => {
             if phase != Phase::Stopping && !phase.is_terminal() {

@@ -402,6 +402,18 @@ pub fn started(w: &mut impl KubeWorld, host: HostId) {
 pub fn sync_pods(w: &mut impl KubeWorld, host: HostId) {
     let now = w.now();
     let pods: Vec<InstanceId> = w.kref().nodes[host.index()].pods.iter().copied().collect();
+    // Pods deleted while the node was silent: their containers died with the
+    // host, so the kubelet confirms at once that they are gone.
+    for &p in &pods {
+        if w.kref().pods.get(&p).is_some_and(|pod| pod.deleting) {
+            match w.instance(p).phase {
+                Phase::Unknown => w.set_phase(p, Phase::Failed),
+                phase if phase.is_pending() => w.set_phase(p, Phase::Stopped),
+                _ => continue,
+            }
+            api_server::forget_pod(w, p);
+        }
+    }
     for p in pods {
         if w.kref().pods.get(&p).is_none_or(|pod| pod.deleting) {
             continue;

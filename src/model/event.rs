@@ -55,6 +55,11 @@ pub enum EventKind {
     HostDown {
         host: HostId,
     },
+    /// The API server marked a pod for deletion while its node was silent:
+    /// it stays Terminating until the node's kubelet is back.
+    MarkedForDeletion {
+        instance: InstanceId,
+    },
     HostUp {
         host: HostId,
     },

@@ -134,6 +134,9 @@ pub fn event_json(setup: &Setup, world: &crate::world::World, e: &Event) -> Valu
             json!({"type": "Evicted", "host": host(*h), "blob": blob(*b), "bytes": bytes.0})
         }
         EventKind::HostDown { host: h } => json!({"type": "HostDown", "host": host(*h)}),
+        EventKind::MarkedForDeletion { instance } => {
+            json!({"type": "MarkedForDeletion", "instance": inst(*instance)})
+        }
         EventKind::HostUp { host: h } => json!({"type": "HostUp", "host": host(*h)}),
         EventKind::Scaled { by, target, from, to, reason } => {
             json!({"type": "Scaled", "by": by, "target": target, "from": from, "to": to, "reason": reason})

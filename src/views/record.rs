@@ -296,6 +296,8 @@ impl Recorder {
                     self.layer_pulls.insert((*host, *blob), now);
                 }
                 EventKind::HostDown { .. } | EventKind::HostUp { .. } => nodes_changed = true,
+                // A pod on a node that went silent, evicted: Terminating until its kubelet is back.
+                EventKind::MarkedForDeletion { instance } => self.pod_deleted(world, *instance, &drained, now),
                 EventKind::Scaled { by, target, from, to, .. } => {
                     nodes_changed |= by == "cluster-autoscaler";
                     self.scaled(world, by, target, *from, *to, now);
@@ -531,8 +533,6 @@ impl Recorder {
             }
             // An unscheduled pod is deleted at once.
             Phase::Stopped if before == Phase::WaitingForPlacement => self.pod_deleted(world, id, drained, now),
-            // A pod on a node that went silent, evicted: gone for the control plane.
-            Phase::Failed if before == Phase::Unknown => self.pod_deleted(world, id, drained, now),
             // Its node came back: the kubelet starts its containers again.
             Phase::WaitingForPlacement if before == Phase::Unknown => {
                 if let Some(p) = self.pods.get_mut(&id) {

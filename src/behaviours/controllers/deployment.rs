@@ -154,15 +154,14 @@ fn scale(w: &mut impl KubeWorld, d: usize, new_rs: Option<usize>) -> (Vec<usize>
     let c = w.kref();
     let spec = &c.deployments[d].spec;
     let replicas = spec.replicas;
-    let by_age = |r: &usize| (c.replica_sets[*r].created, c.replica_sets[*r].name.clone());
-    let mut olds: Vec<usize> = c.deployments[d].replica_sets.iter().copied().filter(|&r| Some(r) != new_rs).collect();
-    olds.sort_by_key(|r| std::cmp::Reverse(by_age(r)));
-    let mut active: Vec<usize> =
-        olds.iter().copied().chain(new_rs).filter(|&r| c.replica_sets[r].replicas > 0).collect();
+    // ReplicaSetsByCreationTimestamp.
+    let age = |r: usize| (c.replica_sets[r].created, c.replica_sets[r].name.as_str());
+    let all = &c.deployments[d].replica_sets;
+    let mut active: Vec<usize> = all.iter().copied().filter(|&r| c.replica_sets[r].replicas > 0).collect();
     let mut changed = Vec::new();
-    // FindActiveOrLatest.
+    // FindActiveOrLatest: the one with pods, or else the new one, or else the newest.
     if active.len() <= 1 {
-        if let Some(r) = active.first().copied().or(new_rs).or(olds.first().copied())
+        if let Some(r) = active.first().copied().or(new_rs).or_else(|| all.iter().copied().max_by_key(|&r| age(r)))
             && c.replica_sets[r].replicas != replicas
             && scale_replica_set(w, d, r, replicas)
         {
@@ -192,13 +191,18 @@ fn scale(w: &mut impl KubeWorld, d: usize, new_rs: Option<usize>) -> (Vec<usize>
     let total: i64 = active.iter().map(|&r| i64::from(c.replica_sets[r].replicas)).sum();
     let allowed = if replicas > 0 { replicas.saturating_add(max_surge(&spec.strategy, replicas)) } else { 0 };
     let to_add = i64::from(allowed) - total;
-    // Largest first; among equals the newer grows first and the older shrinks first.
-    let size = |r: &usize| c.replica_sets[*r].replicas;
-    if to_add > 0 {
-        active.sort_by(|a, b| size(b).cmp(&size(a)).then_with(|| by_age(b).cmp(&by_age(a))));
-    } else if to_add < 0 {
-        active.sort_by(|a, b| size(b).cmp(&size(a)).then_with(|| by_age(a).cmp(&by_age(b))));
+    // Largest first; among equals the newer grows first and the older shrinks
+    // first (ReplicaSetsBySizeNewer, ReplicaSetsBySizeOlder). There are a
+    // handful of them: each place goes to the first of those left.
+    let size = |r: usize| c.replica_sets[r].replicas;
+    let first = |a: usize, b: usize| {
+        size(b).cmp(&size(a)).then_with(|| if to_add > 0 { age(b).cmp(&age(a)) } else { age(a).cmp(&age(b)) })
+    };
+    let mut ranked = Vec::with_capacity(active.len());
+    while let Some(i) = (0..active.len()).min_by(|&i, &j| first(active[i], active[j])) {
+        ranked.push(active.swap_remove(i));
     }
+    let active = ranked;
     // The Deployment's status.replicas, for a ReplicaSet without the annotation.
     let status_replicas: u32 = c.deployments[d].replica_sets.iter().map(|&r| c.active_count(r) as u32).sum();
     let mut added = 0i64;

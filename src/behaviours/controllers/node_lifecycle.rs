@@ -11,6 +11,8 @@
 //! stays for its toleration of the taint (`tolerationSeconds`, 300 by
 //! default, added by the DefaultTolerationSeconds admission plugin), then the
 //! taint-eviction controller deletes it and its ReplicaSet makes another.
+//! The deleted pod stays Terminating on its node until the node's kubelet
+//! is back to confirm that its containers are gone.
 //!
 //! Nodes wait for their zone's tainter in the order they went NotReady
 //! (upstream re-queues them at every check, in its informer's order).
