@@ -236,6 +236,29 @@ fn a_failed_import_leaves_no_file_behind() {
 
 #[cfg(unix)]
 #[test]
+fn import_writes_through_a_link_and_replaces_no_pipe() {
+    let dir = scratch("import-special");
+    // A named pipe where the scenario should go: refused, and the pipe stays a pipe.
+    let pipe = dir.join("pipe.ron");
+    assert!(Command::new("mkfifo").arg(&pipe).status().expect("mkfifo runs").success());
+    let o = flotilla(&["import", "scenarios/small-shop/k8s", "--out", pipe.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo());
+    // A link to a file: the file it points at gets the scenario, and the link stays a link.
+    let target = dir.join("target.ron");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.join("link.ron");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = flotilla(&["import", "scenarios/small-shop/k8s", "--out", link.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&target).unwrap().contains("Scenario("));
+}
+
+#[cfg(unix)]
+#[test]
 fn a_named_pipe_among_a_folders_scenarios_is_reported_not_waited_on() {
     let dir = scratch("validate-named-pipe");
     small(&dir, r#""Containers.instances.running == 3""#);

@@ -236,8 +236,26 @@ fn input_at(path: &Path, out: &Path) -> Option<PathBuf> {
 
 /// Writes `text` to `out` whole or not at all: into a new file in the same
 /// folder, renamed over `out` once written, and removed if anything fails,
-/// so that a failed import leaves no file, nor half of one.
+/// so that a failed import leaves no file, nor half of one. A link is
+/// followed, and only a regular file is replaced: a pipe, a device or a
+/// folder is refused.
 fn write_whole(out: &Path, text: &str) -> std::io::Result<()> {
+    let resolved;
+    let out = match std::fs::symlink_metadata(out) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(out)
+                .map_err(|e| std::io::Error::other(format!("this is a link to nothing that can be written ({e})")))?;
+            &resolved
+        }
+        _ => out,
+    };
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_file() => {
+            let what = if m.is_dir() { "a folder" } else { "not a regular file (a pipe, a device or a socket)" };
+            return Err(std::io::Error::other(format!("this is {what}; the scenario goes to a file of its own")));
+        }
+        _ => {}
+    }
     let name = out.file_name().ok_or_else(|| std::io::Error::other("this names a folder, not a file"))?;
     let temporary = out.with_file_name(format!(".{}.{}.partial", name.to_string_lossy(), std::process::id()));
     let written = std::fs::OpenOptions::new()
