@@ -507,7 +507,7 @@ impl Converter<'_> {
         let q = map?.get(key)?;
         // Read as the API server reads it; a value it refuses is told in the manifest's words.
         let read = match quantity::canonical(&q.0, milli) {
-            Ok(exact) => parse(&exact).map_err(|e| parse(&q.0).err().unwrap_or(e)),
+            Ok(exact) => parse(&exact).map_err(|e| e.replacen(&format!("\"{exact}\""), &quoted(&q.0), 1)),
             Err(e) => Err(format!("{}: {e}", quoted(&q.0))),
         };
         match read {

@@ -391,3 +391,21 @@ fn pod_level_resources_are_read_and_huge_pages_listed_as_not_simulated() {
     let listed: Vec<&str> = read.ignored.iter().map(|i| i.path.as_str()).collect();
     assert!(listed.contains(&"spec.template.spec.resources.requests.hugepages-2Mi"), "{listed:?}");
 }
+
+#[test]
+fn a_quantity_past_the_largest_a_scenario_takes_says_so_in_the_manifests_words() {
+    // `Ei` and `E` are Kubernetes suffixes: the value is read, then found too large.
+    for (memory, cpu) in [("1Ei", "1e9"), ("2E", "2000000")] {
+        let text =
+            DEPLOYMENT.replace("{cpu: 250m, memory: 256Mi}", &format!("{{cpu: \"{cpu}\", memory: \"{memory}\"}}"));
+        let read = read_one(&text);
+        let messages: Vec<&str> = read.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                format!("\"{cpu}\" is more than a million cores, the most a scenario may give"),
+                format!("\"{memory}\" is more than 1024Ti (1 PiB), the largest size a scenario may give"),
+            ],
+        );
+    }
+}
