@@ -672,6 +672,16 @@ impl Converter<'_> {
             .collect();
         let affinity = spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).map(|na| {
             let apath = format!("{path}.affinity.nodeAffinity");
+            if na
+                .required_during_scheduling_ignored_during_execution
+                .as_ref()
+                .is_some_and(|s| s.node_selector_terms.is_empty())
+            {
+                self.problem(
+                    &format!("{apath}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"),
+                    "Required value: must have at least one node selector term",
+                );
+            }
             let required = na
                 .required_during_scheduling_ignored_during_execution
                 .iter()

@@ -409,3 +409,21 @@ fn a_quantity_past_the_largest_a_scenario_takes_says_so_in_the_manifests_words()
         );
     }
 }
+
+#[test]
+fn required_node_affinity_without_a_term_is_refused_as_the_api_server_refuses_it() {
+    let text = DEPLOYMENT.replace(
+        "      containers:\n",
+        "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms: []\n      containers:\n",
+    );
+    let read = read_one(&text);
+    let [p] = read.problems.as_slice() else { panic!("one problem: {:?}", read.problems) };
+    assert!(
+        p.path.ends_with(
+            "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+        ),
+        "{}",
+        p.path
+    );
+    assert_eq!(p.message, "Required value: must have at least one node selector term");
+}
