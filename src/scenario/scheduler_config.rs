@@ -145,6 +145,12 @@ impl KubeSchedulerConfiguration {
                 percentage(p, format!("{path}.percentageOfNodesToScore"), &mut problems);
         }
         if let Some(s) = self.pod_initial_backoff_seconds {
+            if s == 0 {
+                problems.push((
+                    format!("{path}.podInitialBackoffSeconds"),
+                    "Invalid value: 0: must be greater than 0".into(),
+                ));
+            }
             profile.pod_initial_backoff = SimDuration::from_secs(s.min(86_400));
         }
         if let Some(s) = self.pod_max_backoff_seconds {
@@ -687,6 +693,18 @@ mod tests {
                 assert_eq!(problems[0].0, format!("args.{field}"), "{name}");
             }
         }
+    }
+
+    #[test]
+    fn backoffs_are_validated_as_kube_scheduler_validates_them() {
+        let (profile, _, problems) = resolve_yaml(
+            "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\npodInitialBackoffSeconds: 0\n",
+            "s.yaml",
+        );
+        assert!(profile.is_none());
+        let [p] = problems.as_slice() else { panic!("one problem: {problems:?}") };
+        assert!(p.path.ends_with("podInitialBackoffSeconds"), "{}", p.path);
+        assert_eq!(p.message, "Invalid value: 0: must be greater than 0");
     }
 
     #[test]
