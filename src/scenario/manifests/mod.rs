@@ -531,15 +531,7 @@ impl Converter<'_> {
                 let memory = s.quantity(&p, map, "memory", false, Bytes::parse);
                 let mut extended = BTreeMap::new();
                 for name in map.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
-                    let whole = |text: &str| -> Result<u64, String> {
-                        let milli: u64 =
-                            text.trim_end_matches('m').parse().map_err(|_| "must be a non-negative integer")?;
-                        if text.starts_with('-') || !milli.is_multiple_of(1000) {
-                            return Err("must be an integer".into());
-                        }
-                        Ok(milli / 1000)
-                    };
-                    if let Some(n) = s.quantity(&p, map, name, true, whole) {
+                    if let Some(n) = s.quantity(&p, map, name, true, whole_devices) {
                         extended.insert(name.clone(), n);
                     }
                 }
@@ -1237,8 +1229,7 @@ impl Converter<'_> {
         });
         let mut extended = BTreeMap::new();
         for name in capacity.into_iter().flat_map(|m| m.keys()).filter(|k| k.contains('/')) {
-            let count = |t: &str| t.parse::<u64>().map_err(|_| format!("{}: must be an integer", quoted(t)));
-            if let Some(n) = self.quantity("status.capacity", capacity, name, false, count) {
+            if let Some(n) = self.quantity("status.capacity", capacity, name, true, whole_devices) {
                 extended.insert(name.clone(), n);
             }
         }
@@ -1344,6 +1335,16 @@ pub fn manifest_path(object: &Object, suffix: &str) -> String {
         },
         Object::Namespace | Object::NotSimulated => suffix.to_string(),
     }
+}
+
+/// An extended resource's amount in millis (`MilliValue`): whole devices,
+/// as the API server requires of a resource that cannot be overcommitted.
+fn whole_devices(text: &str) -> Result<u64, String> {
+    let milli: u64 = text.trim_end_matches('m').parse().map_err(|_| "must be a non-negative integer")?;
+    if text.starts_with('-') || !milli.is_multiple_of(1000) {
+        return Err("must be an integer".into());
+    }
+    Ok(milli / 1000)
 }
 
 #[cfg(test)]

@@ -427,3 +427,21 @@ fn required_node_affinity_without_a_term_is_refused_as_the_api_server_refuses_it
     );
     assert_eq!(p.message, "Required value: must have at least one node selector term");
 }
+
+#[test]
+fn a_nodes_devices_are_whole_as_the_api_server_requires() {
+    let node = |gpus: &str| {
+        read_one(&format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: gpu-1}}\nstatus:\n  capacity: {{cpu: \"8\", nvidia.com/gpu: \"{gpus}\"}}\n"
+        ))
+    };
+    let read = node("2");
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let [m] = read.manifests.as_slice() else { panic!("one object") };
+    let Object::Node(n) = &m.object else { panic!("a Node") };
+    assert_eq!(n.extended.get("nvidia.com/gpu"), Some(&2));
+    let read = node("1.5");
+    let [p] = read.problems.as_slice() else { panic!("one problem: {:?}", read.problems) };
+    assert!(p.path.ends_with("status.capacity[nvidia.com/gpu]"), "{}", p.path);
+    assert_eq!(p.message, "must be an integer");
+}
