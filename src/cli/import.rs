@@ -208,8 +208,9 @@ pub fn import(path: &Path, out: &Path, all_fields: bool) -> u8 {
         }
     };
     // What is written must load: checked before it is.
-    if let Err(e) = Scenario::parse(&text, &out.display().to_string()) {
-        eprintln!("error: the imported scenario does not load: {e}");
+    if let Err(e) = Scenario::parse(&text, &format!("the scenario made from {}", path.display())) {
+        eprintln!("error: nothing was written to {}, since {e}", out.display());
+        eprintln!("(its hosts[N] is the host group made from the N-th Node manifest, from 0)");
         return INPUT_ERROR;
     }
     if let Err(e) = write_whole(out, &text) {
