@@ -180,7 +180,7 @@ pub fn digest(events_jsonl: &str) -> String {
 pub fn series_csv(setup: &Setup, run: &crate::run::WorldRun) -> String {
     let mut out = String::from("time_s,running,pending");
     for h in &setup.hosts {
-        let _ = write!(out, ",memory_gib:{}", csv_field(&h.name));
+        let _ = write!(out, ",{}", csv_field(&format!("memory_gib:{}", h.name)));
     }
     out.push('\n');
     let mut memory = vec![0u64; setup.hosts.len()];
@@ -292,4 +292,15 @@ pub fn junit(runs: &[(&Scenario, &RunResult, f64)]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn a_csv_field_with_a_comma_or_a_quote_is_quoted_whole() {
+        assert_eq!(csv_field("memory_gib:rack-1"), "memory_gib:rack-1");
+        assert_eq!(csv_field("memory_gib:a,b\"c-1"), "\"memory_gib:a,b\"\"c-1\"");
+    }
 }
