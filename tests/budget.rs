@@ -156,6 +156,32 @@ const SHAPES: &[Shape] = &[
         make: |s| scenario("2h", "", &hosts(1 + s / 5, true), SMALL_APP, KUBERNETES, &launch(50 * s)),
     },
     Shape {
+        name: "Kubernetes pods of which one fits a node",
+        make: |s| {
+            let big = SMALL_APP.replace("cpu: \"10m\"", "cpu: \"48\"");
+            scenario("1d", "", &hosts(1 + s / 5, true), &big, KUBERNETES, &launch(10 * s))
+        },
+    },
+    Shape {
+        name: "Kubernetes drain that a PodDisruptionBudget refuses",
+        make: |s| {
+            scenario(
+                "6h",
+                "",
+                &hosts(2, true),
+                SMALL_APP,
+                &format!(
+                    "World(name: \"W\", platform: Kubernetes(), timeline: [At(\"0s\", Apply(Deployment(name: \"web\", replicas: {}, \
+                     template: PodTemplate(containers: [Container(name: \"web\", image: \"app:1\")])))), \
+                     At(\"0s\", Apply(PodDisruptionBudget(name: \"web\", selector: {{\"app\": \"web\"}}, minAvailable: \"100%\"))), \
+                     At(\"1m\", Drain(\"h-1\")), At(\"1m\", Drain(\"h-2\"))])",
+                    20 * s
+                ),
+                "",
+            )
+        },
+    },
+    Shape {
         name: "Kubernetes pods behind a service",
         make: |s| {
             scenario("30m", &service(100, "LeastRequests"), &hosts(s, true), SMALL_APP, KUBERNETES, &launch(50 * s))
