@@ -171,6 +171,21 @@ fn get_events_tells_the_node_failure_and_the_evictions() {
 }
 
 #[test]
+fn pods_evicted_from_a_dead_node_are_terminating_since_their_eviction() {
+    // node-2 fails at 1m; its three pods are evicted at 6m45s and stay Terminating there.
+    let s = Snapshot::take(&scenario("node-failure.ron"), "Defaults", at("9m")).unwrap();
+    let text = kubectl(&s, "get pods -o wide");
+    assert_aligned(&text);
+    let terminating: Vec<&str> = text.lines().filter(|l| l.contains(" Terminating ")).collect();
+    assert_eq!(terminating.len(), 3, "{text}");
+    assert!(terminating.iter().all(|l| l.contains(" 0/1 ") && l.contains(" node-2 ")), "{text}");
+    assert_eq!(text.matches(" Running ").count(), 12, "{text}");
+    let name = terminating[0].split_whitespace().next().unwrap();
+    let described = kubectl(&s, &format!("describe pod {name}"));
+    assert!(described.contains("\nStatus:                    Terminating (lasts 2m15s)\n"), "{described}");
+}
+
+#[test]
 fn get_events_by_name_prints_the_plain_row_of_that_event() {
     let s = Snapshot::take(&scenario("node-failure.ron"), "Defaults", at("7m")).unwrap();
     let wide = kubectl(&s, "get events -o wide");

@@ -1032,8 +1032,8 @@ fn describe_pod(s: &Snapshot, k: &Cluster, id: InstanceId) -> String {
     d.line(0, "Annotations:\t<none>");
     let phase = if pod.running { "Running" } else { "Pending" };
     if pod.deleting {
-        // The deletion timestamp is when the kubelet began stopping it.
-        let since = inst.entered(Phase::Stopping).unwrap_or(s.now());
+        // Its deletion timestamp; a pod deleted before the recording began, when the kubelet began stopping it.
+        let since = s.recorder.pod(id).and_then(|p| p.deleted).or(inst.entered(Phase::Stopping)).unwrap_or(s.now());
         d.line(0, &format!("Status:\tTerminating (lasts {})", age(s, since)));
         d.line(0, &format!("Termination Grace Period:\t{}s", t.termination_grace.as_micros() / 1_000_000));
     } else {

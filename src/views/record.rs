@@ -74,6 +74,8 @@ pub struct PodRecord {
     pub started: Option<SimTime>,
     /// When a container of it last terminated and was restarted.
     pub last_restart: Option<SimTime>,
+    /// `metadata.deletionTimestamp`: when it was deleted.
+    pub deleted: Option<SimTime>,
 }
 
 /// A pod's image pulls: since when, the images it lacked, those whose
@@ -366,7 +368,16 @@ impl Recorder {
         }
         self.pods.insert(
             id,
-            PodRecord { name, replica_set, namespace, node: None, ip: None, started: None, last_restart: None },
+            PodRecord {
+                name,
+                replica_set,
+                namespace,
+                node: None,
+                ip: None,
+                started: None,
+                last_restart: None,
+                deleted: None,
+            },
         );
     }
 
@@ -548,7 +559,9 @@ impl Recorder {
     /// autoscaler evicted it, its ReplicaSet otherwise.
     fn pod_deleted(&mut self, world: &World, id: InstanceId, drained: &BTreeSet<HostId>, now: SimTime) {
         let Some(k) = world.kube() else { return };
-        let Some(record) = self.pods.get(&id).cloned() else { return };
+        let Some(record) = self.pods.get_mut(&id) else { return };
+        record.deleted.get_or_insert(now);
+        let record = record.clone();
         let removing = k.autoscaler.as_ref().is_some_and(|a| record.node.is_some_and(|n| a.removing.contains(&n)));
         match record.node {
             Some(n) if drained.contains(&n) || removing => {}
