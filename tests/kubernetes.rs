@@ -74,15 +74,21 @@ fn a_toleration_lets_a_pod_onto_a_tainted_node() {
     assert_eq!(w.instance(id).phase, Phase::Running);
 }
 
+/// Six pods on the three plain nodes; node-1 fails at 61 s, and comes back at `recover` if given.
+fn node_1_fails_at_61s(recover: Option<&str>) -> World {
+    let back = recover.map_or(String::new(), |t| format!(r#", At("{t}", RecoverNode("node-1"))"#));
+    world(&scenario(&format!(
+        r#"worlds: [World(name: "K", platform: Kubernetes())],
+        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1")){back}]"#
+    )))
+}
+
 #[test]
 fn node_lifecycle_follows_the_default_timeouts() {
     // Heartbeats every 10 s, the monitor every 5 s, grace 50 s, toleration 300 s.
     // node-1 fails at 61 s, just after its heartbeat at 60 s: silent for more than
     // 50 s first at the 115 s monitor pass (115 − 60 = 55 > 50; at 110 it is exactly 50).
-    let mut w = world(&scenario(
-        r#"worlds: [World(name: "K", platform: Kubernetes())],
-        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1"))]"#,
-    ));
+    let mut w = node_1_fails_at_61s(None);
     w.run_until(SimTime(114_000_000));
     let node = |w: &World| w.kube().unwrap().nodes[0].condition;
     assert_eq!(node(&w), NodeCondition::Ready);
@@ -259,10 +265,7 @@ fn each_zone_has_its_own_eviction_rate() {
 
 #[test]
 fn a_node_back_before_eviction_restarts_its_pods() {
-    let mut w = world(&scenario(
-        r#"worlds: [World(name: "K", platform: Kubernetes())],
-        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1")), At("3m", RecoverNode("node-1"))]"#,
-    ));
+    let mut w = node_1_fails_at_61s(Some("3m"));
     w.run_until(SimTime(170_000_000));
     let lost: Vec<_> = w.kube().unwrap().nodes[0].pods.iter().copied().collect();
     assert!(lost.iter().all(|p| w.instance(*p).phase == Phase::Unknown));
@@ -281,10 +284,7 @@ fn pods_evicted_from_a_dead_node_stay_terminating_until_its_kubelet_is_back() {
     // node-1 fails at 61 s; its pods are evicted at 415 s and replaced elsewhere, but the API
     // server keeps them, Terminating, until the kubelet is back (at 10 min) to find their
     // containers gone: only then are they deleted, and nothing on node-1 starts again.
-    let mut w = world(&scenario(
-        r#"worlds: [World(name: "K", platform: Kubernetes())],
-        timeline: [At("0s", Launch(app: "app", count: 6)), At("61s", FailNode("node-1")), At("10m", RecoverNode("node-1"))]"#,
-    ));
+    let mut w = node_1_fails_at_61s(Some("10m"));
     w.run_until(SimTime(420_000_000));
     let k = w.kube().unwrap();
     let lost: Vec<_> = k.nodes[0].pods.iter().copied().collect();

@@ -728,9 +728,6 @@ fn pods(
     let mut drains: Vec<f64> = Vec::new();
     let mut budgets = false;
     for t in &w.timeline {
-        if let Action::Drain(_) = t.action {
-            drains.push(t.at.as_secs_f64());
-        }
         match &t.action {
             Action::Launch { app, count } => {
                 if let Some(a) = setup.apps.get(app.index()) {
@@ -751,7 +748,11 @@ fn pods(
                 let entry = made_by.entry(deployment.clone()).or_insert((0.0, 0.0, 0.0));
                 entry.2 += entry.1.max(1.0);
             }
-            Action::FailHost(_) | Action::Drain(_) => failures += 1.0,
+            Action::FailHost(_) => failures += 1.0,
+            Action::Drain(_) => {
+                failures += 1.0;
+                drains.push(t.at.as_secs_f64());
+            }
             Action::Apply(object) => match &**object {
                 KubeObject::Deployment(spec) => {
                     let (cpu, memory) = spec.template.requests();

@@ -8,7 +8,7 @@
 //! (`sync.go`'s `scale`) resizes the ReplicaSets with pods in proportion to
 //! their sizes. It also times each rollout.
 
-use crate::model::kube::{DeploymentStrategy, resolve_fenceposts};
+use crate::model::kube::{DeploymentSpec, DeploymentStrategy, resolve_fenceposts};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -117,13 +117,18 @@ pub fn replica_set_proportion(size: u32, annotated: u32, replicas: u32, allowed:
     if to_add > 0 { fraction.min(left) } else { fraction.max(left) }
 }
 
+/// `SetReplicasAnnotations`' values: the Deployment's `replicas`, and
+/// `replicas + maxSurge`, the most pods it may have.
+fn replicas_annotations(spec: &DeploymentSpec) -> (u32, u32) {
+    (spec.replicas, spec.replicas.saturating_add(max_surge(&spec.strategy, spec.replicas)))
+}
+
 /// Sets ReplicaSet `r` to `size` pods for Deployment `d`, as
 /// `scaleReplicaSet` does, marking it with the Deployment's size;
 /// whether its size changed.
 fn scale_replica_set(w: &mut impl KubeWorld, d: usize, r: usize, size: u32) -> bool {
     let c = w.cluster();
-    let spec = &c.deployments[d].spec;
-    let marks = (spec.replicas, spec.replicas.saturating_add(max_surge(&spec.strategy, spec.replicas)));
+    let marks = replicas_annotations(&c.deployments[d].spec);
     let rs = &mut c.replica_sets[r];
     let resized = rs.replicas != size;
     rs.replicas = size;
@@ -189,7 +194,7 @@ fn scale(w: &mut impl KubeWorld, d: usize, new_rs: Option<usize>) -> (Vec<usize>
     // A Recreate Deployment with more than one ReplicaSet with pods waits.
     let DeploymentStrategy::RollingUpdate { .. } = spec.strategy else { return (changed, false) };
     let total: i64 = active.iter().map(|&r| i64::from(c.replica_sets[r].replicas)).sum();
-    let allowed = if replicas > 0 { replicas.saturating_add(max_surge(&spec.strategy, replicas)) } else { 0 };
+    let allowed = if replicas > 0 { replicas_annotations(spec).1 } else { 0 };
     let to_add = i64::from(allowed) - total;
     // Largest first; among equals the newer grows first and the older shrinks
     // first (ReplicaSetsBySizeNewer, ReplicaSetsBySizeOlder). There are a
@@ -382,9 +387,7 @@ pub fn create_replica_set(w: &mut impl KubeWorld, d: usize, template: Arc<PodTem
     let c = w.cluster();
     c.deployments[d].replica_sets.push(r);
     // SetNewReplicaSetAnnotations marks a new ReplicaSet with the Deployment's size.
-    let spec = &c.deployments[d].spec;
-    c.replica_sets[r].scaled_for =
-        Some((spec.replicas, spec.replicas.saturating_add(max_surge(&spec.strategy, spec.replicas))));
+    c.replica_sets[r].scaled_for = Some(replicas_annotations(&c.deployments[d].spec));
     r
 }
 
